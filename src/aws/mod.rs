@@ -1,0 +1,113 @@
+//! The AWS boundary: one `SdkConfig` from flags, environment and profile, and the service clients built
+//! from it. SDK types never leave this module; callers get domain types and `AwsError`.
+
+pub mod error;
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_lambda::config::Credentials;
+
+pub use error::{AwsError, ErrorKind};
+
+/// Where the AWS calls go.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Target {
+    /// Named profile from the shared config files.
+    pub profile: Option<String>,
+    /// Region from --region, else lambdeck.toml, else the profile/environment.
+    pub region: Option<String>,
+    /// Custom endpoint for every service (a local stack, LocalStack, moto).
+    pub endpoint_url: Option<String>,
+    /// The endpoint is lambdeck's embedded local stack: static test credentials, no profile lookups.
+    pub local: bool,
+}
+
+/// The region used when nothing names one and the endpoint is local.
+pub const LOCAL_REGION: &str = "us-east-1";
+
+/// The service clients, all built from one `SdkConfig`.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub apigateway: aws_sdk_apigateway::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub iam: aws_sdk_iam::Client,
+    /// The region the clients sign for.
+    pub region: String,
+    /// The custom endpoint, when there is one.
+    pub endpoint_url: Option<String>,
+    /// True when talking to the embedded local stack.
+    pub local: bool,
+}
+
+impl Clients {
+    /// Builds the clients: the standard credential chain (environment, profiles, SSO, IMDS) unless the
+    /// target is the local stack. Throttling and transient failures are retried with exponential backoff
+    /// by the SDK's standard retry mode; a dead endpoint fails fast on the connect timeout.
+    pub async fn new(target: &Target) -> Result<Self, AwsError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(4)
+                    .with_initial_backoff(Duration::from_millis(200)),
+            )
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(3))
+                    .operation_attempt_timeout(Duration::from_secs(30))
+                    .build(),
+            );
+        if let Some(profile) = &target.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &target.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(url) = &target.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        if target.local {
+            loader = loader.credentials_provider(Credentials::new(
+                "lambdeck-local",
+                "lambdeck-local",
+                None,
+                None,
+                "lambdeck-local",
+            ));
+            if target.region.is_none() {
+                loader = loader.region(Region::new(LOCAL_REGION));
+            }
+        }
+        let sdk = loader.load().await;
+        let region = sdk
+            .region()
+            .map(ToString::to_string)
+            .or_else(|| {
+                target
+                    .endpoint_url
+                    .as_ref()
+                    .map(|_| LOCAL_REGION.to_owned())
+            })
+            .ok_or_else(AwsError::missing_region)?;
+        // A custom endpoint without a region still needs one to sign with.
+        let sdk = if sdk.region().is_none() {
+            sdk.into_builder()
+                .region(Region::new(region.clone()))
+                .build()
+        } else {
+            sdk
+        };
+        Ok(Self {
+            apigateway: aws_sdk_apigateway::Client::new(&sdk),
+            lambda: aws_sdk_lambda::Client::new(&sdk),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
+            iam: aws_sdk_iam::Client::new(&sdk),
+            endpoint_url: sdk.endpoint_url().map(ToOwned::to_owned),
+            region,
+            local: target.local,
+        })
+    }
+}

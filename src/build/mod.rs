@@ -1,0 +1,1 @@
+//! Build, package and upload the Rust function.

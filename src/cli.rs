@@ -1,0 +1,221 @@
+//! The command line: global target flags and the headless subcommands. No subcommand opens the TUI.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lambdeck",
+    version,
+    about = "A terminal dashboard for a Lambda function behind an API Gateway REST API",
+    long_about = "lambdeck shows a Lambda + API Gateway REST API stack, tells when a stage serves a stale \
+                  deployment, redeploys or rolls back in one key, builds and uploads the Rust function, and \
+                  pings the endpoint while tailing its logs. Run it without a subcommand to open the dashboard."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where the stack lives, shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// The stack description
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        default_value = "lambdeck.toml"
+    )]
+    pub config: PathBuf,
+
+    /// AWS profile from the shared config files
+    #[arg(long, global = true, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+
+    /// AWS region (overrides lambdeck.toml and the profile)
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+
+    /// Send every AWS call to this endpoint (a local stack, LocalStack, moto); AWS_ENDPOINT_URL also works
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Use the embedded local stack (started in-process, or the one already running for this project)
+    #[arg(long, global = true, conflicts_with = "endpoint_url")]
+    pub local: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the embedded local AWS stack (API Gateway, Lambda, CloudWatch Logs) in the foreground
+    Local(LocalArgs),
+    /// Show the resource tree and whether the stage serves the working API (exit 3 when stale)
+    Status(JsonArgs),
+    /// Create a deployment of the working API and point the stage at it (the URL stays the same)
+    Deploy(DeployArgs),
+    /// Point the stage back at an earlier deployment (default: the previous one)
+    Rollback(RollbackArgs),
+    /// Delete old deployments that no stage uses
+    Prune(PruneArgs),
+    /// Create whatever lambdeck.toml describes and is missing; changes nothing when all is there
+    Up(JsonArgs),
+    /// Remove what `up` created (only resources tagged as lambdeck's)
+    Down(DownArgs),
+    /// Build the function and package it as a deterministic zip
+    Build(JsonArgs),
+    /// Upload the package (building first when sources are newer); skipped when the code is unchanged
+    Upload(UploadArgs),
+    /// Print the function's log events, optionally following them live
+    Logs(LogsArgs),
+    /// Call the stage URL of each deployed route and report status and latency
+    Ping(PingArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct JsonArgs {
+    /// Print machine-readable JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LocalArgs {
+    /// Port to listen on (127.0.0.1 only)
+    #[arg(long, default_value_t = 4566)]
+    pub port: u16,
+
+    /// Keep the stack in this directory so it survives a restart (default: in memory only)
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DeployArgs {
+    /// Deploy without asking for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Print machine-readable JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RollbackArgs {
+    /// The deployment to point the stage at (default: the one before the current)
+    pub deployment_id: Option<String>,
+
+    /// Print machine-readable JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PruneArgs {
+    /// How many of the newest deployments to keep, besides any a stage uses
+    #[arg(long, default_value_t = 10)]
+    pub keep: usize,
+
+    /// Delete without asking for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DownArgs {
+    /// Remove without asking for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UploadArgs {
+    /// Publish a new version after the update
+    #[arg(long)]
+    pub publish: bool,
+
+    /// Print machine-readable JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogsArgs {
+    /// Keep printing new events as they arrive
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+
+    /// How far back to start, e.g. 30s, 10m, 2h, 1d
+    #[arg(long, default_value = "10m")]
+    pub since: String,
+
+    /// CloudWatch Logs filter pattern (terms, "phrases", ?any, -exclude)
+    #[arg(long)]
+    pub filter: Option<String>,
+
+    /// Poll with FilterLogEvents even where Live Tail is available
+    #[arg(long)]
+    pub no_live_tail: bool,
+
+    /// Print one JSON object per event
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PingArgs {
+    /// Number of rounds (each round calls every deployed route once)
+    #[arg(long, short = 'n', default_value_t = 5)]
+    pub count: u32,
+
+    /// Milliseconds between rounds
+    #[arg(long, default_value_t = 1000)]
+    pub interval: u64,
+
+    /// Only this route, e.g. /hello_world
+    #[arg(long)]
+    pub route: Option<String>,
+
+    /// Print one JSON object per probe, then a summary
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn local_conflicts_with_endpoint_url() {
+        let err = Cli::try_parse_from([
+            "lambdeck",
+            "--local",
+            "--endpoint-url",
+            "http://x",
+            "status",
+        ])
+        .expect_err("conflicting flags are refused");
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
+
+    #[test]
+    fn global_flags_work_after_the_subcommand() {
+        let cli = Cli::try_parse_from(["lambdeck", "status", "--json", "--local"]).expect("parses");
+        assert!(cli.global.local);
+        assert!(matches!(
+            cli.command,
+            Some(Command::Status(JsonArgs { json: true }))
+        ));
+    }
+}

@@ -1,0 +1,485 @@
+//! lambdeck.toml -> `StackSpec`: the typed description of the one stack lambdeck manages.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The whole stack, as lambdeck.toml describes it. Defaults mirror the tutorial, with the Rust function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackSpec {
+    /// Region to use when neither --region nor the profile gives one.
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub function: FunctionSpec,
+    #[serde(default)]
+    pub api: ApiSpec,
+    /// The directory lambdeck.toml lives in; crate paths are relative to it.
+    #[serde(skip)]
+    pub root: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FunctionSpec {
+    pub name: String,
+    /// Path of the function's crate, relative to lambdeck.toml.
+    #[serde(rename = "crate")]
+    pub crate_path: PathBuf,
+    pub runtime: String,
+    pub handler: String,
+    pub architecture: Architecture,
+    /// Memory in MB (128 to 10240).
+    pub memory: MemorySize,
+    /// Timeout in seconds (1 to 900).
+    pub timeout: Timeout,
+    /// Name of the execution role (created by `up` on AWS).
+    pub role: String,
+}
+
+impl Default for FunctionSpec {
+    fn default() -> Self {
+        Self {
+            name: "tf-test-rust-hello-world".into(),
+            crate_path: PathBuf::from("function"),
+            runtime: "provided.al2023".into(),
+            handler: "bootstrap".into(),
+            architecture: Architecture::X86_64,
+            memory: MemorySize(128),
+            timeout: Timeout(3),
+            role: "tf-test-lambda-role".into(),
+        }
+    }
+}
+
+impl FunctionSpec {
+    /// The log group Lambda writes to.
+    pub fn log_group(&self) -> String {
+        format!("/aws/lambda/{}", self.name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Architecture {
+    #[serde(rename = "x86_64")]
+    X86_64,
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+impl Architecture {
+    /// The name Lambda and cargo-lambda use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::X86_64 => "x86_64",
+            Self::Arm64 => "arm64",
+        }
+    }
+
+    /// The Rust target triple for provided.al2023.
+    pub fn target_triple(self) -> &'static str {
+        match self {
+            Self::X86_64 => "x86_64-unknown-linux-gnu",
+            Self::Arm64 => "aarch64-unknown-linux-gnu",
+        }
+    }
+}
+
+impl fmt::Display for Architecture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Lambda memory in MB, within Lambda's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct MemorySize(pub u32);
+
+impl TryFrom<i64> for MemorySize {
+    type Error = String;
+    fn try_from(mb: i64) -> Result<Self, String> {
+        match u32::try_from(mb) {
+            Ok(mb) if (128..=10240).contains(&mb) => Ok(Self(mb)),
+            _ => Err(format!("memory must be between 128 and 10240 MB, got {mb}")),
+        }
+    }
+}
+
+impl From<MemorySize> for i64 {
+    fn from(m: MemorySize) -> i64 {
+        i64::from(m.0)
+    }
+}
+
+/// Lambda timeout in seconds, within Lambda's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct Timeout(pub u32);
+
+impl TryFrom<i64> for Timeout {
+    type Error = String;
+    fn try_from(secs: i64) -> Result<Self, String> {
+        match u32::try_from(secs) {
+            Ok(secs) if (1..=900).contains(&secs) => Ok(Self(secs)),
+            _ => Err(format!(
+                "timeout must be between 1 and 900 seconds, got {secs}"
+            )),
+        }
+    }
+}
+
+impl From<Timeout> for i64 {
+    fn from(t: Timeout) -> i64 {
+        i64::from(t.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiSpec {
+    pub name: String,
+    pub description: String,
+    pub stage: StageName,
+    pub routes: Vec<RouteSpec>,
+}
+
+impl Default for ApiSpec {
+    fn default() -> Self {
+        Self {
+            name: "tf-test-to-lambda-rust-api".into(),
+            description: "REST API for lambda rust test".into(),
+            stage: StageName("tf-test".into()),
+            routes: vec![RouteSpec::default()],
+        }
+    }
+}
+
+/// A stage name as API Gateway accepts it: letters, digits, hyphens and underscores, up to 128.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct StageName(pub String);
+
+impl TryFrom<String> for StageName {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        let ok = !name.is_empty()
+            && name.len() <= 128
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if ok {
+            Ok(Self(name))
+        } else {
+            Err(format!(
+                "stage name {name:?} must be 1 to 128 letters, digits, '-' or '_'"
+            ))
+        }
+    }
+}
+
+impl From<StageName> for String {
+    fn from(s: StageName) -> String {
+        s.0
+    }
+}
+
+impl fmt::Display for StageName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One route of the REST API: a resource path, a method and its Lambda proxy integration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RouteSpec {
+    pub path: RoutePath,
+    pub method: HttpMethod,
+    /// NONE, AWS_IAM, CUSTOM or COGNITO_USER_POOLS.
+    pub authorization: String,
+    pub api_key_required: bool,
+    /// Only AWS_PROXY (the Lambda proxy integration) is managed by lambdeck.
+    pub integration: String,
+}
+
+impl Default for RouteSpec {
+    fn default() -> Self {
+        Self {
+            path: RoutePath("/hello_world".into()),
+            method: HttpMethod("GET".into()),
+            authorization: "NONE".into(),
+            api_key_required: false,
+            integration: "AWS_PROXY".into(),
+        }
+    }
+}
+
+/// A resource path: starts with '/', no empty or trailing segments.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RoutePath(pub String);
+
+impl RoutePath {
+    /// The path parts below the root, e.g. ["hello_world"].
+    pub fn parts(&self) -> impl Iterator<Item = &str> {
+        self.0.split('/').filter(|p| !p.is_empty())
+    }
+}
+
+impl TryFrom<String> for RoutePath {
+    type Error = String;
+    fn try_from(path: String) -> Result<Self, String> {
+        let valid_part = |p: &str| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.:{}+".contains(c))
+        };
+        if path == "/" || (path.starts_with('/') && path[1..].split('/').all(valid_part)) {
+            Ok(Self(path))
+        } else {
+            Err(format!(
+                "route path {path:?} must start with '/' and have no empty segments"
+            ))
+        }
+    }
+}
+
+impl From<RoutePath> for String {
+    fn from(p: RoutePath) -> String {
+        p.0
+    }
+}
+
+impl fmt::Display for RoutePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An HTTP method API Gateway accepts on a resource, upper case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct HttpMethod(pub String);
+
+impl TryFrom<String> for HttpMethod {
+    type Error = String;
+    fn try_from(method: String) -> Result<Self, String> {
+        let upper = method.to_ascii_uppercase();
+        const METHODS: [&str; 8] = [
+            "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY",
+        ];
+        if METHODS.contains(&upper.as_str()) {
+            Ok(Self(upper))
+        } else {
+            Err(format!(
+                "method {method:?} must be one of {}",
+                METHODS.join(", ")
+            ))
+        }
+    }
+}
+
+impl From<HttpMethod> for String {
+    fn from(m: HttpMethod) -> String {
+        m.0
+    }
+}
+
+impl fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A lambdeck.toml that cannot be used, explained in one line: file, line, column, key and reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {key}: {reason}")]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub key: String,
+    pub reason: String,
+}
+
+impl StackSpec {
+    /// Reads and validates the stack description. A missing file is an error: lambdeck needs to know
+    /// which stack it manages.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.display().to_string(),
+            line: 0,
+            column: 0,
+            key: "-".into(),
+            reason: format!("cannot read the file: {e}"),
+        })?;
+        let mut spec = Self::parse(&text, &path.display().to_string())?;
+        spec.root = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        Ok(spec)
+    }
+
+    /// Parses the text of a lambdeck.toml; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Self, ConfigError> {
+        let deserializer = toml::Deserializer::parse(text).map_err(|e| {
+            let (line, column) = line_col(text, e.span().map_or(0, |s| s.start));
+            ConfigError {
+                file: file.into(),
+                line,
+                column,
+                key: "-".into(),
+                reason: first_line(e.message()),
+            }
+        })?;
+        let spec: Self = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let key = e.path().to_string();
+            let inner = e.into_inner();
+            let (line, column) = line_col(text, inner.span().map_or(0, |s| s.start));
+            ConfigError {
+                file: file.into(),
+                line,
+                column,
+                key: if key == "." { "-".into() } else { key },
+                reason: first_line(inner.message()),
+            }
+        })?;
+        spec.check_routes(text, file)?;
+        Ok(spec)
+    }
+
+    fn check_routes(&self, text: &str, file: &str) -> Result<(), ConfigError> {
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, route) in self.api.routes.iter().enumerate() {
+            let duplicate = !seen.insert((route.path.clone(), route.method.clone()));
+            let unsupported = route.integration != "AWS_PROXY";
+            let reason = if duplicate {
+                format!("route {} {} is listed twice", route.method, route.path)
+            } else if unsupported {
+                format!(
+                    "integration {:?} is not supported; lambdeck manages AWS_PROXY (Lambda proxy) routes",
+                    route.integration
+                )
+            } else {
+                continue;
+            };
+            // Point at the offending route's table in the file.
+            let offset = text
+                .match_indices("[[api.routes]]")
+                .nth(i)
+                .map_or(0, |(o, _)| o);
+            let (line, column) = line_col(text, offset);
+            return Err(ConfigError {
+                file: file.into(),
+                line,
+                column,
+                key: format!("api.routes[{i}]"),
+                reason,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or_default().trim().to_owned()
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |nl| before.len() - nl - 1)
+        + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_repository_config_parses_and_matches_the_defaults() {
+        let text = include_str!("../lambdeck.toml");
+        let spec = StackSpec::parse(text, "lambdeck.toml").expect("valid");
+        let defaults = StackSpec::parse("", "empty.toml").expect("valid");
+        assert_eq!(spec.function, defaults.function);
+        assert_eq!(spec.api, defaults.api);
+        assert_eq!(spec.api.routes[0].path.0, "/hello_world");
+        assert_eq!(
+            spec.function.log_group(),
+            "/aws/lambda/tf-test-rust-hello-world"
+        );
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_column_and_key() {
+        let text = "[function]\nname = \"f\"\nmemroy = 256\n";
+        let err = StackSpec::parse(text, "lambdeck.toml").expect_err("unknown key");
+        assert_eq!((err.line, err.column), (3, 1));
+        assert_eq!(err.key, "function.memroy");
+        assert!(err.reason.contains("unknown field `memroy`"), "{err}");
+        assert!(!err.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn out_of_range_memory_points_at_the_value() {
+        let text = "[function]\nmemory = 64\n";
+        let err = StackSpec::parse(text, "x.toml").expect_err("too small");
+        assert_eq!(err.key, "function.memory");
+        assert_eq!((err.line, err.column), (2, 10));
+        assert!(err.reason.contains("between 128 and 10240"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_is_reported_with_its_key() {
+        let text = "[api]\nstage = 3\n";
+        let err = StackSpec::parse(text, "x.toml").expect_err("wrong type");
+        assert_eq!(err.key, "api.stage");
+        assert_eq!(err.line, 2);
+    }
+
+    #[test]
+    fn syntax_error_gives_one_line() {
+        let err = StackSpec::parse("[function\nname = 1", "x.toml").expect_err("syntax");
+        assert_eq!(err.line, 1);
+        assert!(!err.to_string().contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn bad_route_path_and_duplicate_routes_are_refused() {
+        let err =
+            StackSpec::parse("[[api.routes]]\npath = \"hello\"\n", "x.toml").expect_err("path");
+        assert_eq!(err.key, "api.routes[0].path");
+        let dup = "[[api.routes]]\npath = \"/a\"\n[[api.routes]]\npath = \"/a\"\n";
+        let err = StackSpec::parse(dup, "x.toml").expect_err("duplicate");
+        assert_eq!((err.key.as_str(), err.line), ("api.routes[1]", 3));
+    }
+
+    #[test]
+    fn methods_are_normalised_to_upper_case() {
+        let spec = StackSpec::parse("[[api.routes]]\npath = \"/a/b\"\nmethod = \"post\"\n", "x")
+            .expect("valid");
+        assert_eq!(spec.api.routes[0].method.0, "POST");
+        assert_eq!(
+            spec.api.routes[0].path.parts().collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+    }
+
+    #[test]
+    fn missing_file_is_an_error_naming_it() {
+        let err = StackSpec::load(Path::new("/nonexistent/lambdeck.toml")).expect_err("missing");
+        assert!(
+            err.to_string()
+                .starts_with("/nonexistent/lambdeck.toml:0:0"),
+            "{err}"
+        );
+    }
+}

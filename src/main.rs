@@ -1,0 +1,88 @@
+//! The lambdeck binary: parse the command line, then run a headless command or the dashboard.
+//! The terminal's lifecycle lives here and only here.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use lambdeck::cli::{Cli, Command};
+use lambdeck::cmd::{self, CmdResult, Ctx, Failure, Status};
+use lambdeck::config::StackSpec;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return fail(&Failure::error(format!(
+                "cannot start the async runtime: {e}"
+            )));
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    // Child processes and servers are stopped by their owners; do not wait on stray blocking tasks.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
+        Ok(status) => status.into(),
+        Err(failure) => fail(&failure),
+    }
+}
+
+async fn run(cli: Cli) -> CmdResult {
+    // `local` needs no stack description: it serves any client.
+    if let Some(Command::Local(args)) = &cli.command {
+        return cmd::local::run(args).await;
+    }
+    let spec = StackSpec::load(&cli.global.config).map_err(Failure::usage)?;
+    let ctx = Ctx {
+        global: cli.global,
+        spec,
+    };
+    match &cli.command {
+        None => run_dashboard(&ctx).await,
+        Some(Command::Local(_)) => Ok(Status::Ok),
+        Some(Command::Status(a)) => cmd::status::run(&ctx, a).await,
+        Some(Command::Deploy(a)) => cmd::deploy::deploy(&ctx, a).await,
+        Some(Command::Rollback(a)) => cmd::deploy::rollback(&ctx, a).await,
+        Some(Command::Prune(a)) => cmd::deploy::prune(&ctx, a).await,
+        Some(Command::Up(a)) => cmd::up::up(&ctx, a).await,
+        Some(Command::Down(a)) => cmd::up::down(&ctx, a).await,
+        Some(Command::Build(a)) => cmd::build::build(&ctx, a).await,
+        Some(Command::Upload(a)) => cmd::build::upload(&ctx, a).await,
+        Some(Command::Logs(a)) => cmd::logs::run(&ctx, a).await,
+        Some(Command::Ping(a)) => cmd::ping::run(&ctx, a).await,
+    }
+}
+
+/// Opens the dashboard. `ratatui::init` installs a panic hook that restores the terminal; every other
+/// exit path (quit, error, SIGTERM) returns here and restores it too.
+async fn run_dashboard(_ctx: &Ctx) -> CmdResult {
+    Err(Failure::not_implemented("the dashboard"))
+}
+
+fn fail(failure: &Failure) -> ExitCode {
+    eprintln!("lambdeck: error: {failure}");
+    failure.status.into()
+}
+
+/// Logs go to a file (LAMBDECK_LOG sets the filter, default info), never to the terminal.
+fn init_tracing() {
+    let dir = std::path::Path::new(".lambdeck");
+    let file = std::fs::create_dir_all(dir).and_then(|()| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("lambdeck.log"))
+    });
+    let Ok(file) = file else { return };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LAMBDECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+}

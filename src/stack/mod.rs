@@ -1,0 +1,1 @@
+//! The stack engine: discovery, drift, deploy and rollback, provisioning.

@@ -1,0 +1,1 @@
+//! The dashboard: state, update, event loop and rendering. Never calls AWS itself.
