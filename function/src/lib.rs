@@ -21,18 +21,25 @@ pub const GREETING: &str = "\"Hello from Lambda!\"";
 
 /// Answers every proxy request with the greeting, whatever the route or method.
 pub fn handle(request: &ApiGatewayProxyRequest) -> ProxyResponse {
-    // One line per request in the function's log stream, so a ping can be seen beside its REPORT line.
-    println!(
-        "{} {}",
-        request.http_method,
-        request.path.as_deref().unwrap_or("/")
-    );
+    // One line per request in the function's log stream. It carries API Gateway's request id (the
+    // x-amzn-RequestId a caller sees), so a ping can be linked to its log lines on real AWS too.
+    println!("{}", log_line(request));
     ProxyResponse {
         is_base64_encoded: false,
         status_code: 200,
         headers: serde_json::Map::new(),
         body: GREETING.to_owned(),
     }
+}
+
+/// `GET /hello_world apigw-request-id=<id>`: what the handler logs for a request.
+pub fn log_line(request: &ApiGatewayProxyRequest) -> String {
+    format!(
+        "{} {} apigw-request-id={}",
+        request.http_method,
+        request.path.as_deref().unwrap_or("/"),
+        request.request_context.request_id.as_deref().unwrap_or("-")
+    )
 }
 
 #[cfg(test)]
@@ -98,6 +105,14 @@ mod tests {
         assert_eq!(
             body,
             serde_json::to_string("Hello from Lambda!").expect("string")
+        );
+    }
+
+    #[test]
+    fn log_line_carries_the_api_gateway_request_id() {
+        assert_eq!(
+            log_line(&rest_event()),
+            "GET /hello_world apigw-request-id=c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
         );
     }
 
