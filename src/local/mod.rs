@@ -1,5 +1,8 @@
 //! The embedded local AWS stack: API Gateway REST, Lambda and CloudWatch Logs on one loopback port.
 
+pub mod code;
+pub mod exec;
+
 use std::path::Path;
 
 /// Keeps a local stack reachable while a command runs: either one this process serves, or a live one
