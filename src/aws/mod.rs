@@ -2,6 +2,7 @@
 //! from it. SDK types never leave this module; callers get domain types and `AwsError`.
 
 pub mod error;
+pub mod lambda_code;
 
 use std::time::Duration;
 
