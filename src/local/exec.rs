@@ -627,24 +627,27 @@ impl Env {
         let mut init = None;
         if self.fresh.swap(false, Ordering::AcqRel) {
             let mut phase = self.rt.phase.subscribe();
-            let ready = tokio::time::timeout(
-                inner.limits.init_timeout,
-                phase.wait_for(|p| *p != Phase::Starting),
-            )
-            .await;
+            // The watch guard must not live across the awaits below: it is not Send.
+            let failure = {
+                let ready = tokio::time::timeout(
+                    inner.limits.init_timeout,
+                    phase.wait_for(|p| *p != Phase::Starting),
+                )
+                .await;
+                match ready {
+                    Ok(Ok(p)) => match &*p {
+                        Phase::Dead(reason) => Some(reason.clone()),
+                        _ => None,
+                    },
+                    Ok(Err(_)) => Some("the environment stopped".to_owned()),
+                    Err(_) => Some(format!(
+                        "Init timed out after {:.2} seconds",
+                        inner.limits.init_timeout.as_secs_f64()
+                    )),
+                }
+            };
             let ready_at = (*lock(&self.rt.ready_at)).unwrap_or_else(Instant::now);
             init = Some(ready_at.saturating_duration_since(self.started));
-            let failure = match ready {
-                Ok(Ok(p)) => match &*p {
-                    Phase::Dead(reason) => Some(reason.clone()),
-                    _ => None,
-                },
-                Ok(Err(_)) => Some("the environment stopped".to_owned()),
-                Err(_) => Some(format!(
-                    "Init timed out after {:.2} seconds",
-                    inner.limits.init_timeout.as_secs_f64()
-                )),
-            };
             if let Some(reason) = failure {
                 self.kill(&reason).await;
                 self.log.begin(&request_id);
