@@ -19,11 +19,12 @@ pub struct MethodSummary {
 /// A deployment's apiSummary: path -> verb (upper case) -> summary.
 pub type ApiSummary = BTreeMap<String, BTreeMap<String, MethodSummary>>;
 
+/// Route -> (integration type upper case, uri), as an export declares them.
+pub type ExportIntegrations = BTreeMap<RouteKey, (Option<String>, Option<String>)>;
+
 /// The integrations an oas30 (or swagger 2.0) export with `extensions=integrations` declares:
 /// route -> (type upper case, uri).
-pub fn export_integrations(
-    export: &Value,
-) -> Result<BTreeMap<RouteKey, (Option<String>, Option<String>)>, String> {
+pub fn export_integrations(export: &Value) -> Result<ExportIntegrations, String> {
     let paths = export
         .get("paths")
         .and_then(Value::as_object)
