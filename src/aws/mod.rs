@@ -5,6 +5,7 @@ pub mod apigateway;
 pub mod error;
 pub mod iam;
 pub mod lambda;
+pub mod lambda_code;
 pub mod log_groups;
 
 use std::time::Duration;
