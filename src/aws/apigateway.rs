@@ -443,7 +443,11 @@ pub async fn create_resource(
         .send()
         .await
         .map_err(|e| {
-            AwsError::from_sdk("CreateResource", format!("resource {path_part} of {api_id}"), e)
+            AwsError::from_sdk(
+                "CreateResource",
+                format!("resource {path_part} of {api_id}"),
+                e,
+            )
         })?;
     Ok(out.id().unwrap_or_default().to_owned())
 }
@@ -477,7 +481,9 @@ pub async fn put_method(
 
 /// The Lambda proxy integration URI for a function ARN.
 pub fn lambda_invoke_uri(region: &str, function_arn: &str) -> String {
-    format!("arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations")
+    format!(
+        "arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    )
 }
 
 /// Puts an AWS_PROXY integration (Lambda is always called with POST).
@@ -526,7 +532,8 @@ mod tests {
             integration_target(Some(&uri), "other"),
             IntegrationTarget::OtherFunction { function_arn } if function_arn.ends_with(":function:tf-test-rust-hello-world")
         ));
-        let qualified = lambda_invoke_uri("us-east-1", "arn:aws:lambda:us-east-1:1:function:f:live");
+        let qualified =
+            lambda_invoke_uri("us-east-1", "arn:aws:lambda:us-east-1:1:function:f:live");
         assert_eq!(
             integration_target(Some(&qualified), "f"),
             IntegrationTarget::ThisFunction
@@ -545,7 +552,12 @@ mod tests {
             "https://abc.execute-api.ap-northeast-1.amazonaws.com/tf-test"
         );
         assert_eq!(
-            stage_url("us-east-1", Some("http://127.0.0.1:4566/"), "abc", "tf-test"),
+            stage_url(
+                "us-east-1",
+                Some("http://127.0.0.1:4566/"),
+                "abc",
+                "tf-test"
+            ),
             "http://127.0.0.1:4566/restapis/abc/tf-test/_user_request_"
         );
     }

@@ -146,13 +146,17 @@ mod tests {
     #[test]
     fn the_logging_policy_is_least_privilege() {
         let doc: serde_json::Value =
-            serde_json::from_str(&logging_policy("ap-northeast-1", "123", "/aws/lambda/f")).unwrap();
+            serde_json::from_str(&logging_policy("ap-northeast-1", "123", "/aws/lambda/f"))
+                .unwrap();
         assert_eq!(doc["Statement"][0]["Action"], "logs:CreateLogGroup");
         assert_eq!(
             doc["Statement"][1]["Resource"][0],
             "arn:aws:logs:ap-northeast-1:123:log-group:/aws/lambda/f:*"
         );
-        assert_eq!(account_of("arn:aws:iam::123456789012:role/r"), Some("123456789012"));
+        assert_eq!(
+            account_of("arn:aws:iam::123456789012:role/r"),
+            Some("123456789012")
+        );
         assert_eq!(account_of("nope"), None);
     }
 }

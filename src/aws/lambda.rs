@@ -103,18 +103,15 @@ pub fn parse_policy(document: &str) -> Vec<PolicyStatement> {
                 Some(Value::Object(o)) => first_string(o.get("Service").or_else(|| o.get("AWS"))),
                 _ => None,
             };
-            let source_arn = s
-                .get("Condition")
-                .and_then(Value::as_object)
-                .and_then(|c| {
-                    c.values().find_map(|ops| {
-                        ops.as_object().and_then(|o| {
-                            o.iter()
-                                .find(|(k, _)| k.eq_ignore_ascii_case("AWS:SourceArn"))
-                                .and_then(|(_, v)| first_string(Some(v)))
-                        })
+            let source_arn = s.get("Condition").and_then(Value::as_object).and_then(|c| {
+                c.values().find_map(|ops| {
+                    ops.as_object().and_then(|o| {
+                        o.iter()
+                            .find(|(k, _)| k.eq_ignore_ascii_case("AWS:SourceArn"))
+                            .and_then(|(_, v)| first_string(Some(v)))
                     })
-                });
+                })
+            });
             PolicyStatement {
                 sid: s.get("Sid").and_then(Value::as_str).map(ToOwned::to_owned),
                 effect: s

@@ -70,14 +70,22 @@ pub async fn get_log_group(client: &Client, name: &str) -> Result<Option<LogGrou
 /// older ListTagsLogGroup; an implementation with neither owns nothing as far as `down` is concerned.
 async fn is_managed(client: &Client, name: &str, arn: Option<&str>) -> bool {
     if let Some(arn) = arn
-        && let Ok(out) = client.list_tags_for_resource().resource_arn(arn).send().await
+        && let Ok(out) = client
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
     {
         return out
             .tags()
             .is_some_and(|t| t.get(MANAGED_TAG.0).is_some_and(|v| v == MANAGED_TAG.1));
     }
     #[allow(deprecated)]
-    let old = client.list_tags_log_group().log_group_name(name).send().await;
+    let old = client
+        .list_tags_log_group()
+        .log_group_name(name)
+        .send()
+        .await;
     old.ok().is_some_and(|out| {
         out.tags()
             .is_some_and(|t| t.get(MANAGED_TAG.0).is_some_and(|v| v == MANAGED_TAG.1))

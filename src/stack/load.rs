@@ -211,7 +211,8 @@ async fn read_api(
         (Some(dep), Some(Ok(summary))) => {
             let summary: ApiSummary = summary;
             let export = export.map_err(|e| e.to_string());
-            let deployed = drift::deployed_api(&dep, &summary, export.as_ref().map_err(Clone::clone));
+            let deployed =
+                drift::deployed_api(&dep, &summary, export.as_ref().map_err(Clone::clone));
             let d = drift::compare(&api.resources, &deployed);
             api.deployed = Some(deployed);
             d
@@ -248,7 +249,14 @@ pub fn arn_like(pattern: &str, arn: &str) -> bool {
 }
 
 /// The execution ARN API Gateway invokes a route with.
-pub fn execute_arn(region: &str, account: &str, api_id: &str, stage: &str, verb: &str, path: &str) -> String {
+pub fn execute_arn(
+    region: &str,
+    account: &str,
+    api_id: &str,
+    stage: &str,
+    verb: &str,
+    path: &str,
+) -> String {
     let verb = if verb == "ANY" { "*" } else { verb };
     format!(
         "arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{verb}/{}",
@@ -288,12 +296,22 @@ pub fn assess(stack: &mut Stack, spec: &StackSpec) {
                 let arns: Vec<String> = routes
                     .iter()
                     .map(|(verb, path)| {
-                        execute_arn(&stack.region, &account, api_id, &stack.names.stage, verb, path)
+                        execute_arn(
+                            &stack.region,
+                            &account,
+                            api_id,
+                            &stack.names.stage,
+                            verb,
+                            path,
+                        )
                     })
                     .collect();
                 p.allows_api = p.statements.iter().any(|s| {
                     s.effect == "Allow"
-                        && matches!(s.principal.as_deref(), Some("apigateway.amazonaws.com" | "*"))
+                        && matches!(
+                            s.principal.as_deref(),
+                            Some("apigateway.amazonaws.com" | "*")
+                        )
                         && matches!(
                             s.action.as_deref(),
                             Some("lambda:InvokeFunction" | "lambda:*" | "*")
@@ -351,17 +369,26 @@ fn assess_function(f: &mut FunctionInfo, spec: &StackSpec) {
     if let Some(a) = f.architecture.as_deref()
         && a != want.architecture.as_str()
     {
-        note(format!("architecture {a}, lambdeck.toml says {}", want.architecture));
+        note(format!(
+            "architecture {a}, lambdeck.toml says {}",
+            want.architecture
+        ));
     }
     if let Some(m) = f.memory_mb
         && i64::from(m) != i64::from(want.memory)
     {
-        note(format!("memory {m} MB, lambdeck.toml says {} MB", want.memory.0));
+        note(format!(
+            "memory {m} MB, lambdeck.toml says {} MB",
+            want.memory.0
+        ));
     }
     if let Some(t) = f.timeout_s
         && i64::from(t) != i64::from(want.timeout)
     {
-        note(format!("timeout {t} s, lambdeck.toml says {} s", want.timeout.0));
+        note(format!(
+            "timeout {t} s, lambdeck.toml says {} s",
+            want.timeout.0
+        ));
     }
     if !f.notes.is_empty() {
         f.health = Health::Warning;
@@ -386,7 +413,8 @@ fn assess_api(api: &mut RestApiInfo, spec: &StackSpec, stage_name: &str) {
             match &m.integration {
                 None => {
                     m.health = Health::Warning;
-                    m.notes.push("no integration: the API cannot be deployed".into());
+                    m.notes
+                        .push("no integration: the API cannot be deployed".into());
                 }
                 Some(i) => match &i.target {
                     IntegrationTarget::ThisFunction => {}
@@ -400,7 +428,8 @@ fn assess_api(api: &mut RestApiInfo, spec: &StackSpec, stage_name: &str) {
                     IntegrationTarget::NotLambda => {
                         if i.kind == "AWS_PROXY" {
                             m.health = Health::Warning;
-                            m.notes.push("AWS_PROXY integration without a Lambda URI".into());
+                            m.notes
+                                .push("AWS_PROXY integration without a Lambda URI".into());
                         }
                     }
                 },
@@ -450,11 +479,20 @@ mod tests {
     #[test]
     fn arn_like_matches_like_iam() {
         let arn = execute_arn("us-east-1", "1", "abc", "tf-test", "GET", "/hello_world");
-        assert_eq!(arn, "arn:aws:execute-api:us-east-1:1:abc/tf-test/GET/hello_world");
+        assert_eq!(
+            arn,
+            "arn:aws:execute-api:us-east-1:1:abc/tf-test/GET/hello_world"
+        );
         assert!(arn_like("arn:aws:execute-api:us-east-1:1:abc/*/*", &arn));
-        assert!(arn_like("arn:aws:execute-api:us-east-1:1:abc/*/GET/hello_world", &arn));
+        assert!(arn_like(
+            "arn:aws:execute-api:us-east-1:1:abc/*/GET/hello_world",
+            &arn
+        ));
         assert!(!arn_like("arn:aws:execute-api:us-east-1:1:other/*/*", &arn));
-        assert!(!arn_like("arn:aws:execute-api:us-east-1:1:abc/*/POST/*", &arn));
+        assert!(!arn_like(
+            "arn:aws:execute-api:us-east-1:1:abc/*/POST/*",
+            &arn
+        ));
         assert!(arn_like("arn:aws:execute-api:us-east-1:?:abc/*", &arn));
     }
 }
