@@ -248,10 +248,11 @@ async fn cancelling_a_build_kills_cargo_and_what_it_runs() {
     });
     // Wait until the build script runs (compiling it takes a moment).
     let pid = loop {
-        if let Ok(text) = std::fs::read_to_string(&pid_file) {
-            if let Ok(pid) = text.trim().parse::<u32>() {
-                break pid;
-            }
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse::<u32>().ok())
+        {
+            break pid;
         }
         assert!(
             !build.is_finished(),
