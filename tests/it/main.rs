@@ -2,6 +2,7 @@
 //! against moto. One test binary, one module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod build;
 mod exec;
 mod local_stack;
 mod support;
