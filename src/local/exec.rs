@@ -627,24 +627,22 @@ impl Env {
         let mut init = None;
         if self.fresh.swap(false, Ordering::AcqRel) {
             let mut phase = self.rt.phase.subscribe();
-            // The watch guard must not live across the awaits below: it is not Send.
-            let failure = {
-                let ready = tokio::time::timeout(
-                    inner.limits.init_timeout,
-                    phase.wait_for(|p| *p != Phase::Starting),
-                )
-                .await;
-                match ready {
-                    Ok(Ok(p)) => match &*p {
-                        Phase::Dead(reason) => Some(reason.clone()),
-                        _ => None,
-                    },
-                    Ok(Err(_)) => Some("the environment stopped".to_owned()),
-                    Err(_) => Some(format!(
-                        "Init timed out after {:.2} seconds",
-                        inner.limits.init_timeout.as_secs_f64()
-                    )),
-                }
+            // The watch guard must not live across an await: the invoke future has to stay Send.
+            let failure = match tokio::time::timeout(
+                inner.limits.init_timeout,
+                phase.wait_for(|p| *p != Phase::Starting),
+            )
+            .await
+            {
+                Ok(Ok(p)) => match &*p {
+                    Phase::Dead(reason) => Some(reason.clone()),
+                    _ => None,
+                },
+                Ok(Err(_)) => Some("the environment stopped".to_owned()),
+                Err(_) => Some(format!(
+                    "Init timed out after {:.2} seconds",
+                    inner.limits.init_timeout.as_secs_f64()
+                )),
             };
             let ready_at = (*lock(&self.rt.ready_at)).unwrap_or_else(Instant::now);
             init = Some(ready_at.saturating_duration_since(self.started));
@@ -1344,6 +1342,30 @@ async fn read_output(log: Arc<EnvLog>, pipes: Vec<pipe::Receiver>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The server awaits invocations inside axum handlers, which must be Send.
+    #[test]
+    fn invoke_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        struct Nothing;
+        impl LogSink for Nothing {
+            fn put(&self, _: &str, _: &str, _: Vec<(i64, String)>) {}
+        }
+        let executor = Executor::new(Arc::new(Nothing));
+        let f = FunctionCode {
+            name: "f".into(),
+            arn: "arn".into(),
+            revision: "r".into(),
+            zip: Arc::new(Vec::new()),
+            handler: "h".into(),
+            memory_mb: 128,
+            timeout_secs: 3,
+            environment: BTreeMap::new(),
+            region: "us-east-1".into(),
+        };
+        assert_send(&executor.invoke(&f, Bytes::new()));
+        assert_send(&executor.shutdown());
+    }
 
     #[test]
     fn report_line_has_aws_shape() {
