@@ -39,7 +39,10 @@ pub(crate) fn confirm(question: &str) -> Result<bool, Failure> {
         .lock()
         .read_line(&mut line)
         .map_err(|e| Failure::error(format!("cannot read the answer: {e}")))?;
-    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }
 
 fn print_outcome(o: &StageOutcome, json: bool) -> Result<(), Failure> {
@@ -87,7 +90,8 @@ pub async fn deploy(ctx: &Ctx, args: &DeployArgs) -> CmdResult {
         } else {
             say!(
                 "stage {} already serves the working API of {}: nothing to deploy",
-                stack.names.stage, api.id
+                stack.names.stage,
+                api.id
             );
         }
         return Ok(Status::Ok);

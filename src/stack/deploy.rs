@@ -48,7 +48,7 @@ pub struct StageOutcome {
     pub drift: Drift,
 }
 
-fn api_of<'a>(stack: &'a Stack) -> Result<&'a RestApiInfo, StackError> {
+fn api_of(stack: &Stack) -> Result<&RestApiInfo, StackError> {
     stack.api.as_ref().ok_or_else(|| {
         StackError::Refused(format!(
             "REST API {} not found (run `lambdeck up` to create it)",
@@ -115,7 +115,9 @@ pub fn rollback_target<'a>(
     stage_name: &str,
     requested: Option<&str>,
 ) -> Result<&'a Deployment, StackError> {
-    let current = api.stage(stage_name).and_then(|s| s.deployment_id.as_deref());
+    let current = api
+        .stage(stage_name)
+        .and_then(|s| s.deployment_id.as_deref());
     if let Some(id) = requested {
         let target = api.deployment(id).ok_or_else(|| {
             StackError::Refused(format!(
@@ -131,7 +133,9 @@ pub fn rollback_target<'a>(
         return Ok(target);
     }
     let current = current.ok_or_else(|| {
-        StackError::Refused(format!("stage {stage_name} has no deployment to roll back from"))
+        StackError::Refused(format!(
+            "stage {stage_name} has no deployment to roll back from"
+        ))
     })?;
     // Deployments are newest first: the previous one is the next in the list after the current.
     let position = api
@@ -188,7 +192,13 @@ pub fn prune_candidates(api: &RestApiInfo, keep: usize) -> Vec<Deployment> {
     api.deployments
         .iter()
         .skip(keep)
-        .filter(|d| d.stages.is_empty() && !api.stages.iter().any(|s| s.deployment_id.as_deref() == Some(d.id.as_str())))
+        .filter(|d| {
+            d.stages.is_empty()
+                && !api
+                    .stages
+                    .iter()
+                    .any(|s| s.deployment_id.as_deref() == Some(d.id.as_str()))
+        })
         .cloned()
         .collect()
 }
@@ -270,7 +280,11 @@ mod tests {
     #[test]
     fn rollback_defaults_to_the_deployment_before_the_current() {
         let a = api(
-            vec![dep("d3", 3, &[]), dep("d2", 2, &["tf-test"]), dep("d1", 1, &[])],
+            vec![
+                dep("d3", 3, &[]),
+                dep("d2", 2, &["tf-test"]),
+                dep("d1", 1, &[]),
+            ],
             "d2",
         );
         assert_eq!(rollback_target(&a, "tf-test", None).unwrap().id, "d1");

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::StackError;
 use super::load::{LOCAL_ACCOUNT, load_stack};
 use super::model::{Drift, Found, Stack};
-use super::StackError;
 use crate::aws::{AwsError, Clients, ErrorKind, apigateway, iam, lambda, log_groups};
 use crate::config::StackSpec;
 
@@ -58,7 +58,13 @@ pub struct ProvisionReport {
 struct Steps(Vec<Step>);
 
 impl Steps {
-    fn push(&mut self, kind: &'static str, name: impl Into<String>, action: StepAction, detail: Option<String>) {
+    fn push(
+        &mut self,
+        kind: &'static str,
+        name: impl Into<String>,
+        action: StepAction,
+        detail: Option<String>,
+    ) {
         self.0.push(Step {
             kind,
             name: name.into(),
@@ -103,7 +109,12 @@ pub async fn up(
             .as_ref()
             .map(|r| r.arn.clone())
             .unwrap_or_else(|| format!("arn:aws:iam::{LOCAL_ACCOUNT}:role/{}", names.role));
-        steps.push("role", &names.role, StepAction::Skipped, Some("the local stack has no IAM".into()));
+        steps.push(
+            "role",
+            &names.role,
+            StepAction::Skipped,
+            Some("the local stack has no IAM".into()),
+        );
         arn
     } else {
         match &stack.role {
@@ -112,9 +123,15 @@ pub async fn up(
                 r.arn.clone()
             }
             Found::Missing => {
-                let arn = iam::create_role(&clients.iam, &names.role, &clients.region, &names.log_group)
-                    .await?;
-                steps.push("role", &names.role, StepAction::Created, Some(format!("with inline policy {}", iam::LOGGING_POLICY)));
+                let arn =
+                    iam::create_role(&clients.iam, &names.role, &clients.region, &names.log_group)
+                        .await?;
+                steps.push(
+                    "role",
+                    &names.role,
+                    StepAction::Created,
+                    Some(format!("with inline policy {}", iam::LOGGING_POLICY)),
+                );
                 arn
             }
             Found::Unknown { reason } => {
@@ -157,7 +174,15 @@ pub async fn up(
                         names.function
                     ))
                 })?;
-            steps.push("function", &names.function, StepAction::Created, Some(format!("{size} byte package, CodeSha256 {}", created.code_sha256.as_deref().unwrap_or("-"))));
+            steps.push(
+                "function",
+                &names.function,
+                StepAction::Created,
+                Some(format!(
+                    "{size} byte package, CodeSha256 {}",
+                    created.code_sha256.as_deref().unwrap_or("-")
+                )),
+            );
             created.arn
         }
     };
@@ -168,7 +193,12 @@ pub async fn up(
     // 4. The REST API.
     let (api_id, root_id) = match stack.api.as_ref() {
         Some(api) => {
-            steps.push("rest api", format!("{} ({})", api.name, api.id), StepAction::Exists, None);
+            steps.push(
+                "rest api",
+                format!("{} ({})", api.name, api.id),
+                StepAction::Exists,
+                None,
+            );
             let root = api
                 .resources
                 .iter()
@@ -179,9 +209,18 @@ pub async fn up(
             (api.id.clone(), root)
         }
         None => {
-            let (id, root) =
-                apigateway::create_rest_api(&clients.apigateway, &spec.api.name, &spec.api.description).await?;
-            steps.push("rest api", format!("{} ({id})", spec.api.name), StepAction::Created, None);
+            let (id, root) = apigateway::create_rest_api(
+                &clients.apigateway,
+                &spec.api.name,
+                &spec.api.description,
+            )
+            .await?;
+            steps.push(
+                "rest api",
+                format!("{} ({id})", spec.api.name),
+                StepAction::Created,
+                None,
+            );
             (id, root)
         }
     };
@@ -189,7 +228,11 @@ pub async fn up(
     // 5-7. Resources, methods and integrations, route by route.
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     ids.insert("/".into(), root_id);
-    let existing = stack.api.as_ref().map(|a| a.resources.as_slice()).unwrap_or_default();
+    let existing = stack
+        .api
+        .as_ref()
+        .map(|a| a.resources.as_slice())
+        .unwrap_or_default();
     for r in existing {
         ids.insert(r.path.clone(), r.id.clone());
     }
@@ -203,14 +246,20 @@ pub async fn up(
             parent = match ids.get(&path) {
                 Some(id) => id.clone(),
                 None => {
-                    let id = apigateway::create_resource(&clients.apigateway, &api_id, &parent, part).await?;
+                    let id =
+                        apigateway::create_resource(&clients.apigateway, &api_id, &parent, part)
+                            .await?;
                     steps.push("resource", &path, StepAction::Created, None);
                     ids.insert(path.clone(), id.clone());
                     id
                 }
             };
         }
-        let resource_path = if path.is_empty() { "/".to_owned() } else { path };
+        let resource_path = if path.is_empty() {
+            "/".to_owned()
+        } else {
+            path
+        };
         let resource_id = parent;
         let verb = route.method.0.as_str();
         let label = format!("{verb} {resource_path}");
@@ -244,10 +293,34 @@ pub async fn up(
             }
         }
         match method.and_then(|m| m.integration.as_ref()) {
-            Some(i) => steps.push("integration", &label, StepAction::Exists, i.points_elsewhere().then(|| format!("{} {} does not call {}", i.kind, i.uri.as_deref().unwrap_or("-"), names.function))),
+            Some(i) => steps.push(
+                "integration",
+                &label,
+                StepAction::Exists,
+                i.points_elsewhere().then(|| {
+                    format!(
+                        "{} {} does not call {}",
+                        i.kind,
+                        i.uri.as_deref().unwrap_or("-"),
+                        names.function
+                    )
+                }),
+            ),
             None => {
-                apigateway::put_proxy_integration(&clients.apigateway, &api_id, &resource_id, verb, &uri).await?;
-                steps.push("integration", &label, StepAction::Created, Some("AWS_PROXY".into()));
+                apigateway::put_proxy_integration(
+                    &clients.apigateway,
+                    &api_id,
+                    &resource_id,
+                    verb,
+                    &uri,
+                )
+                .await?;
+                steps.push(
+                    "integration",
+                    &label,
+                    StepAction::Created,
+                    Some("AWS_PROXY".into()),
+                );
             }
         }
     }
@@ -276,7 +349,12 @@ pub async fn up(
     // 9. The first deployment and the stage.
     let stage = stack.api.as_ref().and_then(|a| a.stage(&names.stage));
     match stage {
-        Some(s) => steps.push("stage", &names.stage, StepAction::Exists, s.deployment_id.as_ref().map(|d| format!("serves {d}"))),
+        Some(s) => steps.push(
+            "stage",
+            &names.stage,
+            StepAction::Exists,
+            s.deployment_id.as_ref().map(|d| format!("serves {d}")),
+        ),
         None => {
             let d = apigateway::create_deployment(
                 &clients.apigateway,
@@ -285,7 +363,12 @@ pub async fn up(
                 "lambdeck up: first deployment",
             )
             .await?;
-            steps.push("stage", &names.stage, StepAction::Created, Some(format!("deployment {}", d.id)));
+            steps.push(
+                "stage",
+                &names.stage,
+                StepAction::Created,
+                Some(format!("deployment {}", d.id)),
+            );
         }
     }
 
@@ -350,23 +433,60 @@ async fn create_function(
 pub fn down_plan(stack: &Stack) -> Vec<Step> {
     let mut steps = Steps(Vec::new());
     match &stack.api {
-        Found::Present(a) if a.managed => steps.push("rest api", format!("{} ({})", a.name, a.id), StepAction::Deleted, Some("with its resources, deployments and stages".into())),
-        Found::Present(a) => steps.push("rest api", format!("{} ({})", a.name, a.id), StepAction::Skipped, Some("not created by lambdeck".into())),
+        Found::Present(a) if a.managed => steps.push(
+            "rest api",
+            format!("{} ({})", a.name, a.id),
+            StepAction::Deleted,
+            Some("with its resources, deployments and stages".into()),
+        ),
+        Found::Present(a) => steps.push(
+            "rest api",
+            format!("{} ({})", a.name, a.id),
+            StepAction::Skipped,
+            Some("not created by lambdeck".into()),
+        ),
         _ => {}
     }
     match &stack.function {
-        Found::Present(f) if f.managed => steps.push("function", &f.name, StepAction::Deleted, Some("with its resource policy".into())),
-        Found::Present(f) => steps.push("function", &f.name, StepAction::Skipped, Some("not created by lambdeck".into())),
+        Found::Present(f) if f.managed => steps.push(
+            "function",
+            &f.name,
+            StepAction::Deleted,
+            Some("with its resource policy".into()),
+        ),
+        Found::Present(f) => steps.push(
+            "function",
+            &f.name,
+            StepAction::Skipped,
+            Some("not created by lambdeck".into()),
+        ),
         _ => {}
     }
     match &stack.log_group {
-        Found::Present(l) if l.managed => steps.push("log group", &l.name, StepAction::Deleted, None),
-        Found::Present(l) => steps.push("log group", &l.name, StepAction::Skipped, Some("not created by lambdeck".into())),
+        Found::Present(l) if l.managed => {
+            steps.push("log group", &l.name, StepAction::Deleted, None)
+        }
+        Found::Present(l) => steps.push(
+            "log group",
+            &l.name,
+            StepAction::Skipped,
+            Some("not created by lambdeck".into()),
+        ),
         _ => {}
     }
     match &stack.role {
-        Found::Present(r) if r.verified && r.managed => steps.push("role", &r.name, StepAction::Deleted, Some(format!("with inline policy {}", iam::LOGGING_POLICY))),
-        Found::Present(r) if r.verified => steps.push("role", &r.name, StepAction::Skipped, Some("not created by lambdeck".into())),
+        Found::Present(r) if r.verified && r.managed => steps.push(
+            "role",
+            &r.name,
+            StepAction::Deleted,
+            Some(format!("with inline policy {}", iam::LOGGING_POLICY)),
+        ),
+        Found::Present(r) if r.verified => steps.push(
+            "role",
+            &r.name,
+            StepAction::Skipped,
+            Some("not created by lambdeck".into()),
+        ),
         _ => {}
     }
     steps.0
@@ -385,7 +505,9 @@ pub async fn down(clients: &Clients, stack: &Stack) -> Result<ProvisionReport, S
                 None => Ok(()),
             },
             "function" => lambda::delete_function(&clients.lambda, &stack.names.function).await,
-            "log group" => log_groups::delete_log_group(&clients.logs, &stack.names.log_group).await,
+            "log group" => {
+                log_groups::delete_log_group(&clients.logs, &stack.names.log_group).await
+            }
             "role" => iam::delete_role(&clients.iam, &stack.names.role).await,
             _ => Ok(()),
         };
