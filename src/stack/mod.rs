@@ -1,1 +1,5 @@
 //! The stack engine: discovery, drift, deploy and rollback, provisioning.
+
+pub mod model;
+
+pub use model::*;
