@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use super::command::{Command, Mode};
 use super::msg::Msg;
-use super::view::{DeploymentRow, DriftState, Health, LogLine, Pane, ProbeRow, Snapshot, TreeNode};
+use super::tree;
+use super::view::{LogLine, Pane, ProbeRow, TreeNode};
+use crate::stack::{Deployment, Drift, Stack};
 
 /// How many log lines the pane keeps; older ones are dropped and counted.
 pub const LOG_CAPACITY: usize = 100_000;
@@ -213,8 +215,11 @@ pub struct App {
     pub overlay: Overlay,
     /// The filter being typed, while the prompt is open; the filter it replaces.
     pub filter_edit: Option<(String, String)>,
-    pub snapshot: Option<Snapshot>,
-    /// The last load failed (the previous snapshot, if any, stays on screen).
+    /// The stack as the last load found it.
+    pub stack: Option<Stack>,
+    /// The tree drawn from it (kept, so that drawing does not rebuild it every frame).
+    pub nodes: Vec<TreeNode>,
+    /// The last load failed (the previous stack, if any, stays on screen).
     pub stack_error: Option<String>,
     /// A stack load is in flight, since then.
     pub loading: Option<Instant>,
@@ -250,7 +255,8 @@ impl App {
             focus: Pane::Tree,
             overlay: Overlay::None,
             filter_edit: None,
-            snapshot: None,
+            stack: None,
+            nodes: Vec::new(),
             stack_error: None,
             loading: None,
             collapsed: HashSet::new(),
@@ -386,7 +392,7 @@ impl App {
                 if self.refuse_if_busy() {
                     return vec![];
                 }
-                if self.snapshot.is_none() {
+                if self.stack.is_none() {
                     self.notice(
                         Level::Error,
                         "the stack is not loaded yet; press R to refresh",
@@ -405,7 +411,10 @@ impl App {
                     return vec![];
                 }
                 // Default to the deployment before the current one, as `lambdeck rollback` does.
-                let current = deployments.iter().position(|d| d.current).unwrap_or(0);
+                let current = deployments
+                    .iter()
+                    .position(|d| self.is_current(d))
+                    .unwrap_or(0);
                 let selected = if current + 1 < deployments.len() {
                     current + 1
                 } else {
@@ -479,7 +488,7 @@ impl App {
                     return vec![];
                 };
                 self.overlay = Overlay::None;
-                if d.current {
+                if self.is_current(&d) {
                     self.notice(Level::Info, format!("the stage already serves {}", d.id));
                     return vec![];
                 }
@@ -565,7 +574,7 @@ impl App {
             self.notice(Level::Info, "pinging stopped");
             return vec![Effect::StopPing];
         }
-        match self.snapshot.as_ref().and_then(|s| s.invoke_url.clone()) {
+        match self.invoke_url() {
             Some(url) => {
                 self.pinging = true;
                 self.notice(Level::Info, format!("pinging {url}"));
@@ -578,21 +587,22 @@ impl App {
         }
     }
 
-    fn stack_loaded(&mut self, generation: u64, result: Result<Snapshot, String>) -> Vec<Effect> {
+    fn stack_loaded(&mut self, generation: u64, result: Result<Box<Stack>, String>) -> Vec<Effect> {
         if generation != self.stack_generation {
             return vec![]; // an older refresh answered late
         }
         self.loading = None;
         match result {
-            Ok(snapshot) => {
+            Ok(stack) => {
                 let selected_key = self.selected_node().map(|n| n.key.clone());
-                self.snapshot = Some(snapshot);
+                self.nodes = tree::nodes(&stack);
+                self.stack = Some(*stack);
                 self.stack_error = None;
                 let rows = self.visible_nodes();
                 self.tree_selected = selected_key
                     .and_then(|k| rows.iter().position(|n| n.key == k))
                     .unwrap_or(0);
-                let url = self.snapshot.as_ref().and_then(|s| s.invoke_url.clone());
+                let url = self.invoke_url();
                 if let Some(url) = url.filter(|_| self.ping_when_loaded && !self.pinging) {
                     self.ping_when_loaded = false;
                     self.pinging = true;
@@ -748,12 +758,9 @@ impl App {
 
     /// The tree rows not hidden under a collapsed node.
     pub fn visible_nodes(&self) -> Vec<&TreeNode> {
-        let Some(snapshot) = &self.snapshot else {
-            return vec![];
-        };
-        let mut rows = Vec::with_capacity(snapshot.nodes.len());
+        let mut rows = Vec::with_capacity(self.nodes.len());
         let mut hide_below: Option<u16> = None;
-        for node in &snapshot.nodes {
+        for node in &self.nodes {
             if let Some(d) = hide_below {
                 if node.depth > d {
                     continue;
@@ -772,15 +779,29 @@ impl App {
         self.visible_nodes().get(self.tree_selected).copied()
     }
 
-    pub fn deployments(&self) -> &[DeploymentRow] {
-        self.snapshot
+    /// The deployment history, newest first.
+    pub fn deployments(&self) -> &[Deployment] {
+        self.stack
             .as_ref()
-            .map(|s| s.deployments.as_slice())
+            .and_then(|s| s.api.as_ref())
+            .map(|a| a.deployments.as_slice())
             .unwrap_or_default()
     }
 
-    pub fn drift(&self) -> Option<&DriftState> {
-        self.snapshot.as_ref().map(|s| &s.drift)
+    /// True when the configured stage serves this deployment.
+    pub fn is_current(&self, d: &Deployment) -> bool {
+        self.stack
+            .as_ref()
+            .is_some_and(|s| d.stages.contains(&s.names.stage))
+    }
+
+    pub fn drift(&self) -> Option<&Drift> {
+        self.stack.as_ref().map(|s| &s.drift)
+    }
+
+    /// The configured stage's URL, when the stage exists.
+    pub fn invoke_url(&self) -> Option<String> {
+        self.stack.as_ref()?.invoke_url().map(str::to_owned)
     }
 
     /// The probe the user selected, if any.
@@ -793,22 +814,6 @@ impl App {
     /// The request id whose log lines are highlighted.
     pub fn highlighted_request(&self) -> Option<&str> {
         self.selected_probe()?.request_id.as_deref()
-    }
-
-    /// Health of the whole stack, for the header.
-    pub fn overall_health(&self) -> Health {
-        let Some(s) = &self.snapshot else {
-            return Health::Neutral;
-        };
-        if s.nodes.iter().any(|n| n.health == Health::Missing) {
-            Health::Missing
-        } else if s.nodes.iter().any(|n| n.health == Health::Warning)
-            || !matches!(s.drift, DriftState::InSync)
-        {
-            Health::Warning
-        } else {
-            Health::Ok
-        }
     }
 
     /// Elapsed time of the running activity.
@@ -836,8 +841,8 @@ fn step(cur: usize, n: usize, c: Command) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stack::Drift as DriftState;
     use crate::tui::fixtures::{self, invocation, probe};
-    use crate::tui::view::DriftState;
 
     fn app() -> App {
         App::new("t", Instant::now())
@@ -856,7 +861,7 @@ mod tests {
         };
         a.update(Msg::StackLoaded {
             generation,
-            result: Ok(fixtures::snapshot(drift)),
+            result: Ok(Box::new(fixtures::stack(drift))),
         });
         a
     }
@@ -881,11 +886,11 @@ mod tests {
         };
         a.update(Msg::StackLoaded {
             generation: new,
-            result: Ok(fixtures::snapshot(DriftState::InSync)),
+            result: Ok(Box::new(fixtures::stack(DriftState::InSync))),
         });
         a.update(Msg::StackLoaded {
             generation: old,
-            result: Ok(fixtures::snapshot(fixtures::stale_drift())),
+            result: Ok(Box::new(fixtures::stack(fixtures::stale_drift()))),
         });
         assert_eq!(a.drift(), Some(&DriftState::InSync));
         assert!(a.loading.is_none());
@@ -901,7 +906,7 @@ mod tests {
             generation,
             result: Err("endpoint unreachable".into()),
         });
-        assert!(a.snapshot.is_some());
+        assert!(a.stack.is_some());
         let n = a.notice.clone().unwrap();
         assert_eq!(n.level, Level::Error);
         assert!(n.text.contains("endpoint unreachable"));
@@ -919,7 +924,7 @@ mod tests {
         };
         a.update(Msg::StackLoaded {
             generation,
-            result: Ok(fixtures::snapshot(DriftState::InSync)),
+            result: Ok(Box::new(fixtures::stack(DriftState::InSync))),
         });
         assert_eq!(a.selected_node().unwrap().key, key);
     }
@@ -1125,7 +1130,7 @@ mod tests {
         };
         let effects = a.update(Msg::StackLoaded {
             generation: load,
-            result: Ok(fixtures::snapshot(DriftState::InSync)),
+            result: Ok(Box::new(fixtures::stack(DriftState::InSync))),
         });
         assert!(
             matches!(&effects[..], [Effect::StartPing { .. }]),

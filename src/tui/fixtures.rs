@@ -3,115 +3,153 @@
 use std::time::{Duration, Instant};
 
 use super::app::App;
-use super::view::{
-    DeploymentRow, DiffKind, DiffLine, DriftState, Health, LogLine, ProbeRow, Snapshot, TreeNode,
+use super::tree;
+use super::view::{LogLine, ProbeRow};
+use crate::stack::{
+    ChangeKind, Deployment, Drift, Found, FunctionInfo, Health, Integration, IntegrationTarget,
+    LogGroupInfo, Method, PermissionInfo, Resource, RestApiInfo, RoleInfo, RouteChange, RouteKey,
+    Stack, StackNames, Stage,
 };
 
-fn node(key: &str, depth: u16, label: &str, badge: &str, health: Health) -> TreeNode {
-    TreeNode {
-        key: key.into(),
-        depth,
-        label: label.into(),
-        badge: badge.into(),
-        health,
-        details: vec![],
-        is_stage: false,
+const URL: &str = "http://127.0.0.1:4566/restapis/abc123/tf-test/_user_request_";
+
+/// The tutorial's stack, everything present, with the given drift.
+pub fn stack(drift: Drift) -> Stack {
+    let fn_arn = "arn:aws:lambda:us-east-1:000000000000:function:tf-test-rust-hello-world";
+    let method = Method {
+        http_method: "GET".into(),
+        authorization_type: "NONE".into(),
+        authorizer_id: None,
+        api_key_required: false,
+        integration: Some(Integration {
+            kind: "AWS_PROXY".into(),
+            http_method: Some("POST".into()),
+            uri: Some(format!(
+                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{fn_arn}/invocations"
+            )),
+            target: IntegrationTarget::ThisFunction,
+        }),
+        health: Health::Ok,
+        notes: vec![],
+    };
+    Stack {
+        region: "us-east-1".into(),
+        endpoint_url: Some("http://127.0.0.1:4566".into()),
+        names: StackNames {
+            function: "tf-test-rust-hello-world".into(),
+            log_group: "/aws/lambda/tf-test-rust-hello-world".into(),
+            role: "tf-test-lambda-role".into(),
+            api: "tf-test-to-lambda-rust-api".into(),
+            stage: "tf-test".into(),
+        },
+        function: Found::Present(FunctionInfo {
+            name: "tf-test-rust-hello-world".into(),
+            arn: fn_arn.into(),
+            runtime: Some("provided.al2023".into()),
+            handler: Some("bootstrap".into()),
+            architecture: Some("x86_64".into()),
+            memory_mb: Some(128),
+            timeout_s: Some(3),
+            state: Some("Active".into()),
+            state_reason: None,
+            last_update_status: Some("Successful".into()),
+            last_update_reason: None,
+            code_sha256: Some("AbCdEf0123456789=".into()),
+            code_size: 748_544,
+            last_modified: Some("2026-11-24T15:00:00.000+0000".into()),
+            role_arn: Some("arn:aws:iam::000000000000:role/tf-test-lambda-role".into()),
+            managed: true,
+            health: Health::Ok,
+            notes: vec![],
+        }),
+        log_group: Found::Present(LogGroupInfo {
+            name: "/aws/lambda/tf-test-rust-hello-world".into(),
+            arn: None,
+            retention_days: Some(14),
+            stored_bytes: Some(2048),
+            created_ms: None,
+            latest_streams: vec![],
+            managed: true,
+            health: Health::Ok,
+            notes: vec![],
+        }),
+        role: Found::Present(RoleInfo {
+            name: "tf-test-lambda-role".into(),
+            arn: "arn:aws:iam::000000000000:role/tf-test-lambda-role".into(),
+            verified: false,
+            trusts_lambda: None,
+            managed: true,
+            health: Health::Ok,
+            notes: vec![],
+        }),
+        permission: Found::Present(PermissionInfo {
+            statements: vec![],
+            allows_api: true,
+            health: Health::Ok,
+            notes: vec![],
+        }),
+        api: Found::Present(RestApiInfo {
+            id: "abc123".into(),
+            name: "tf-test-to-lambda-rust-api".into(),
+            description: Some("REST API for lambda rust test".into()),
+            created: Some(1_795_000_000),
+            root_resource_id: Some("r0".into()),
+            resources: vec![Resource {
+                id: "r1".into(),
+                parent_id: Some("r0".into()),
+                path: "/hello_world".into(),
+                path_part: Some("hello_world".into()),
+                methods: vec![method],
+            }],
+            deployments: vec![
+                Deployment {
+                    id: "d2".into(),
+                    created: Some(1_795_003_600),
+                    description: Some("lambdeck: +GET /hello_world".into()),
+                    stages: vec!["tf-test".into()],
+                },
+                Deployment {
+                    id: "d1".into(),
+                    created: Some(1_795_000_000),
+                    description: Some("first deployment".into()),
+                    stages: vec![],
+                },
+            ],
+            stages: vec![Stage {
+                name: "tf-test".into(),
+                deployment_id: Some("d2".into()),
+                invoke_url: URL.into(),
+                description: None,
+                created: Some(1_795_000_000),
+                last_updated: Some(1_795_003_600),
+                health: Health::Ok,
+                notes: vec![],
+            }],
+            deployed: None,
+            managed: true,
+            health: Health::Ok,
+            notes: vec![],
+        }),
+        drift,
     }
 }
 
-pub fn snapshot(drift: DriftState) -> Snapshot {
-    let stale = matches!(drift, DriftState::Stale(_));
-    let mut function = node("fn", 0, "λ tf-test-rust-hello-world", "Active", Health::Ok);
-    function.details = vec![
-        ("runtime".into(), "provided.al2023 (x86_64)".into()),
-        ("memory".into(), "128 MB, timeout 3 s".into()),
-        ("code".into(), "AbCdEf0123456789= (731 KB)".into()),
-    ];
-    let mut stage = node(
-        "stage/tf-test",
-        1,
-        "stage tf-test",
-        if stale { "STALE: 2 changes" } else { "in sync" },
-        if stale { Health::Warning } else { Health::Ok },
-    );
-    stage.is_stage = true;
-    stage.details = vec![
-        ("deployment".into(), "d2 (2026-11-24 15:00)".into()),
-        (
-            "url".into(),
-            "http://127.0.0.1:4566/restapis/abc123/tf-test/_user_request_".into(),
-        ),
-    ];
-    let nodes = vec![
-        function,
-        node(
-            "fn/logs",
-            1,
-            "log group /aws/lambda/tf-test-rust-hello-world",
-            "",
-            Health::Ok,
-        ),
-        node("fn/role", 1, "role tf-test-lambda-role", "", Health::Ok),
-        node(
-            "fn/permission",
-            1,
-            "permission apigateway invoke",
-            "",
-            Health::Ok,
-        ),
-        node(
-            "api",
-            0,
-            "REST API tf-test-to-lambda-rust-api",
-            "",
-            Health::Ok,
-        ),
-        node("api/res//hello_world", 1, "/hello_world", "", Health::Ok),
-        node("api/res//hello_world/GET", 2, "GET", "NONE", Health::Ok),
-        node(
-            "api/res//hello_world/GET/int",
-            3,
-            "AWS_PROXY → tf-test-rust-hello-world",
-            "",
-            Health::Ok,
-        ),
-        stage,
-        node("deployments", 1, "deployments (2)", "", Health::Neutral),
-        node("deployments/d2", 2, "d2 current", "", Health::Neutral),
-        node("deployments/d1", 2, "d1", "", Health::Neutral),
-    ];
-    Snapshot {
-        nodes,
-        drift,
-        deployments: vec![
-            DeploymentRow {
-                id: "d2".into(),
-                created: "2026-11-24 15:00".into(),
-                description: "lambdeck: 1 route".into(),
-                current: true,
+pub fn stale_drift() -> Drift {
+    Drift::Stale {
+        changes: vec![
+            RouteChange {
+                route: RouteKey::new("GET", "/goodbye"),
+                kind: ChangeKind::Added,
             },
-            DeploymentRow {
-                id: "d1".into(),
-                created: "2026-11-24 14:00".into(),
-                description: "first deployment".into(),
-                current: false,
+            RouteChange {
+                route: RouteKey::new("GET", "/hello_world"),
+                kind: ChangeKind::Authorization {
+                    from: "NONE".into(),
+                    to: "AWS_IAM".into(),
+                },
             },
         ],
-        invoke_url: Some("http://127.0.0.1:4566/restapis/abc123/tf-test/_user_request_".into()),
     }
-}
-
-pub fn stale_drift() -> DriftState {
-    DriftState::Stale(vec![
-        DiffLine {
-            kind: DiffKind::Added,
-            text: "GET /goodbye (route added)".into(),
-        },
-        DiffLine {
-            kind: DiffKind::Changed,
-            text: "GET /hello_world: integration URI changed".into(),
-        },
-    ])
 }
 
 pub const T0: i64 = 1_795_000_000_000;
@@ -158,10 +196,12 @@ pub fn invocation(i: i64, request_id: &str) -> Vec<LogLine> {
 }
 
 /// An app at a fixed instant, with the stack loaded.
-pub fn loaded(drift: DriftState) -> App {
+pub fn loaded(drift: Drift) -> App {
     let now = Instant::now();
     let mut app = App::new("tf-test-rust-hello-world · local", now);
-    app.snapshot = Some(snapshot(drift));
+    let s = stack(drift);
+    app.nodes = tree::nodes(&s);
+    app.stack = Some(s);
     app
 }
 

@@ -5,6 +5,7 @@ pub mod command;
 pub mod msg;
 pub mod runtime;
 pub mod theme;
+pub mod tree;
 pub mod ui;
 pub mod view;
 

@@ -2,7 +2,8 @@
 //! worker tasks. Worker results carry the generation of the request they answer, so late replies are dropped.
 
 use super::command::Command;
-use super::view::{LogLine, Pane, ProbeRow, Snapshot};
+use super::view::{LogLine, Pane, ProbeRow};
+use crate::stack::Stack;
 
 /// One input to `App::update`.
 #[derive(Debug, Clone)]
@@ -18,7 +19,7 @@ pub enum Msg {
     /// A stack load finished.
     StackLoaded {
         generation: u64,
-        result: Result<Snapshot, String>,
+        result: Result<Box<Stack>, String>,
     },
     /// A long action moved on: a step name and, when known, done/total (the build gauge).
     Progress {

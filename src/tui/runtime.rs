@@ -242,10 +242,10 @@ mod work {
 
     use super::{SharedConn, connect};
     use crate::cmd::Ctx;
+    use crate::stack::Stack;
     use crate::tui::msg::Msg;
-    use crate::tui::view::Snapshot;
 
-    pub async fn load(ctx: &Ctx, conn: &SharedConn) -> Result<Snapshot, String> {
+    pub async fn load(ctx: &Ctx, conn: &SharedConn) -> Result<Box<Stack>, String> {
         let _clients = connect(ctx, conn).await?;
         Err("the stack engine has not landed yet".into())
     }

@@ -12,7 +12,8 @@ use super::command::Command;
 use super::fixtures::{self, T0, invocation, later, probe};
 use super::msg::Msg;
 use super::ui;
-use super::view::{DriftState, Pane};
+use super::view::Pane;
+use crate::stack::Drift as DriftState;
 
 /// The screen as text, one line per row, with clock times masked so snapshots do not depend on them.
 fn screen(app: &App, width: u16, height: u16) -> String {
@@ -70,7 +71,7 @@ fn load(app: &mut App, drift: DriftState) {
     };
     app.update(Msg::StackLoaded {
         generation,
-        result: Ok(fixtures::snapshot(drift)),
+        result: Ok(Box::new(fixtures::stack(drift))),
     });
 }
 
@@ -245,9 +246,9 @@ fn a_stale_stage_is_drawn_white_on_red_in_the_tree() {
 #[test]
 fn missing_nodes_are_marked_in_red() {
     let mut app = fixtures::loaded(DriftState::InSync);
-    if let Some(s) = app.snapshot.as_mut() {
-        s.nodes[2].health = super::view::Health::Missing;
-        s.nodes[2].badge = "missing".into();
+    if let Some(s) = app.stack.as_mut() {
+        s.role = crate::stack::Found::Missing;
+        app.nodes = super::tree::nodes(s);
     }
     let buf = render(ui::TreePane { app: &app }, 60, 16);
     let (x, y) = find(&buf, "✗").expect("missing mark");

@@ -3,7 +3,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use super::app::Level;
-use super::view::{DiffKind, Health};
+use super::view::Health;
 
 pub const ACCENT: Color = Color::Cyan;
 
@@ -23,22 +23,31 @@ pub fn title(focused: bool) -> Style {
     }
 }
 
-pub fn health(h: Health) -> Style {
+/// None: a node that is neither good nor bad (a folder, history).
+pub fn health(h: Option<Health>) -> Style {
     match h {
-        Health::Ok => Style::new().fg(Color::Green),
-        Health::Warning => Style::new().fg(Color::Yellow),
-        Health::Missing => Style::new().fg(Color::Red),
-        Health::Neutral => Style::new().fg(Color::DarkGray),
+        Some(Health::Ok) => Style::new().fg(Color::Green),
+        Some(Health::Warning) => Style::new().fg(Color::Yellow),
+        Some(Health::Missing) => Style::new().fg(Color::Red),
+        None => Style::new().fg(Color::DarkGray),
     }
 }
 
-pub fn health_icon(h: Health) -> &'static str {
+pub fn health_icon(h: Option<Health>) -> &'static str {
     match h {
-        Health::Ok => "✓",
-        Health::Warning => "!",
-        Health::Missing => "✗",
-        Health::Neutral => "·",
+        Some(Health::Ok) => "✓",
+        Some(Health::Warning) => "!",
+        Some(Health::Missing) => "✗",
+        None => "·",
     }
+}
+
+pub fn warning() -> Style {
+    health(Some(Health::Warning))
+}
+
+pub fn error() -> Style {
+    health(Some(Health::Missing))
 }
 
 /// A stale stage must be impossible to miss.
@@ -53,19 +62,12 @@ pub fn in_sync() -> Style {
     Style::new().fg(Color::Green).add_modifier(Modifier::BOLD)
 }
 
-pub fn diff(kind: DiffKind) -> Style {
-    match kind {
-        DiffKind::Added => Style::new().fg(Color::Green),
-        DiffKind::Removed => Style::new().fg(Color::Red),
-        DiffKind::Changed => Style::new().fg(Color::Yellow),
-    }
-}
-
-pub fn diff_sign(kind: DiffKind) -> &'static str {
-    match kind {
-        DiffKind::Added => "+",
-        DiffKind::Removed => "-",
-        DiffKind::Changed => "~",
+/// A diff line by its sign: + added, - removed, ~ changed.
+pub fn diff(sign: char) -> Style {
+    match sign {
+        '+' => Style::new().fg(Color::Green),
+        '-' => Style::new().fg(Color::Red),
+        _ => Style::new().fg(Color::Yellow),
     }
 }
 

@@ -1,5 +1,7 @@
-//! What the dashboard shows, shaped for drawing: tree rows with their health, the stage's drift as diff
-//! lines, deployment rows, log lines and probe rows. Built from the engine's results by the workers.
+//! What the dashboard shows, shaped for drawing: panes, tree rows with their health, log lines and probe
+//! rows. Domain data (the stack, its drift, deployments) stays in the engine's types.
+
+pub use crate::stack::Health;
 
 /// The panes Tab moves between (the details pane follows the tree's selection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,17 +29,7 @@ impl Pane {
     }
 }
 
-/// Health at a glance, per node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Health {
-    Ok,
-    Warning,
-    Missing,
-    /// Neither good nor bad (a folder, history).
-    Neutral,
-}
-
-/// One node of the resource tree.
+/// One node of the resource tree, shaped for drawing (built from the engine's `Stack` by `tree::nodes`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TreeNode {
     /// Stable key, so expansion and selection survive a refresh.
@@ -46,53 +38,12 @@ pub struct TreeNode {
     pub label: String,
     /// Short text after the label: "STALE: 2 changes", "Active", "missing".
     pub badge: String,
-    pub health: Health,
+    /// None for nodes that are neither good nor bad (folders, history).
+    pub health: Option<Health>,
     /// Key/value lines for the details pane.
     pub details: Vec<(String, String)>,
-    /// True for a stage: the details pane shows the drift diff under the details.
+    /// True for the configured stage: the details pane shows its drift diff.
     pub is_stage: bool,
-}
-
-/// One line of a stage's drift: what would change if the working API were deployed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DiffLine {
-    pub kind: DiffKind,
-    pub text: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DiffKind {
-    Added,
-    Removed,
-    Changed,
-}
-
-/// Where the stage stands against the working API.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DriftState {
-    InSync,
-    Stale(Vec<DiffLine>),
-    Unknown(String),
-}
-
-/// One deployment, for the rollback picker.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeploymentRow {
-    pub id: String,
-    pub created: String,
-    pub description: String,
-    /// The stage points at it.
-    pub current: bool,
-}
-
-/// Everything one stack load produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Snapshot {
-    pub nodes: Vec<TreeNode>,
-    pub drift: DriftState,
-    pub deployments: Vec<DeploymentRow>,
-    /// The stage's base URL, when the stage exists.
-    pub invoke_url: Option<String>,
 }
 
 /// One log event as the log pane keeps it.

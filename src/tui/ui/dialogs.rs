@@ -10,6 +10,7 @@ use super::tree::drift_lines;
 use crate::tui::app::App;
 use crate::tui::command::NORMAL;
 use crate::tui::theme;
+use crate::tui::tree::date;
 
 fn popup(screen: Rect, width: u16, height: u16) -> Rect {
     screen.centered(
@@ -87,7 +88,7 @@ impl Widget for ConfirmDeploy<'_> {
             Line::raw(""),
         ];
         let drift = drift_lines(app.drift());
-        let in_sync = matches!(app.drift(), Some(crate::tui::view::DriftState::InSync));
+        let in_sync = matches!(app.drift(), Some(crate::stack::Drift::InSync));
         lines.extend(drift);
         if in_sync {
             lines.push(Line::styled(
@@ -129,15 +130,15 @@ impl Widget for RollbackPicker<'_> {
             .skip(offset)
             .take(rows)
             .map(|(i, d)| {
-                let mark = if d.current { "● " } else { "  " };
+                let mark = if self.app.is_current(d) { "● " } else { "  " };
                 let line = Line::from(vec![
                     Span::styled(mark, theme::in_sync()),
                     Span::styled(
                         format!("{:<10} ", d.id),
                         Style::new().add_modifier(Modifier::BOLD),
                     ),
-                    Span::styled(format!("{} ", d.created), theme::dim()),
-                    Span::raw(d.description.clone()),
+                    Span::styled(format!("{} ", date(d.created)), theme::dim()),
+                    Span::raw(d.description.clone().unwrap_or_default()),
                 ]);
                 if i == self.selected {
                     line.style(theme::selected())

@@ -6,9 +6,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use crate::stack::Drift;
 use crate::tui::app::App;
 use crate::tui::theme;
-use crate::tui::view::DriftState;
 
 pub struct Header<'a> {
     pub app: &'a App,
@@ -25,17 +25,14 @@ impl Widget for Header<'_> {
         ];
         match app.drift() {
             None => spans.push(Span::styled("loading…", theme::dim())),
-            Some(DriftState::InSync) => {
-                spans.push(Span::styled("✓ stage in sync", theme::in_sync()))
-            }
-            Some(DriftState::Stale(changes)) => spans.push(Span::styled(
+            Some(Drift::InSync) => spans.push(Span::styled("✓ stage in sync", theme::in_sync())),
+            Some(Drift::Stale { changes }) => spans.push(Span::styled(
                 format!(" STALE: {} ", plural(changes.len(), "change")),
                 theme::stale(),
             )),
-            Some(DriftState::Unknown(_)) => spans.push(Span::styled(
-                "? drift unknown",
-                theme::health(crate::tui::view::Health::Warning),
-            )),
+            Some(Drift::Unknown { .. }) => {
+                spans.push(Span::styled("? drift unknown", theme::warning()))
+            }
         }
         if app.pinging {
             spans.push(Span::raw("  "));

@@ -35,17 +35,14 @@ impl Widget for LogPane<'_> {
             Some((text, _)) => title.push(Span::styled(format!("/{text}▏ "), theme::key())),
             None if !logs.filter().is_empty() => title.push(Span::styled(
                 format!("filter \"{}\": {shown} match ", logs.filter()),
-                theme::health(crate::tui::view::Health::Warning),
+                theme::warning(),
             )),
             None => {}
         }
         title.push(if app.follow {
             Span::styled("following ", theme::dim())
         } else {
-            Span::styled(
-                format!("paused, {} below ", app.log_back),
-                theme::health(crate::tui::view::Health::Warning),
-            )
+            Span::styled(format!("paused, {} below ", app.log_back), theme::warning())
         });
         let block = Block::bordered()
             .title(Line::from(title))

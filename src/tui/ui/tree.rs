@@ -8,9 +8,11 @@ use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 use super::header::plural;
 use super::{format_elapsed, spinner};
+use crate::stack::Drift;
 use crate::tui::app::App;
 use crate::tui::theme;
-use crate::tui::view::{DriftState, Health, Pane};
+use crate::tui::tree::change_line;
+use crate::tui::view::Pane;
 
 pub struct TreePane<'a> {
     pub app: &'a App,
@@ -31,7 +33,7 @@ impl Widget for TreePane<'_> {
                 &app.stack_error,
                 app.loading.or(app.activity.as_ref().map(|a| a.started)),
             ) {
-                (Some(e), _) => Line::styled(format!("✗ {e}"), theme::health(Health::Missing)),
+                (Some(e), _) => Line::styled(format!("✗ {e}"), theme::error()),
                 (None, Some(since)) => Line::from(format!(
                     "{} loading the stack… {}",
                     spinner(app.elapsed(since)),
@@ -130,33 +132,28 @@ impl Widget for DetailsPane<'_> {
 }
 
 /// The stage's drift: a banner, then one line per change.
-pub fn drift_lines(drift: Option<&DriftState>) -> Vec<Line<'static>> {
+pub fn drift_lines(drift: Option<&Drift>) -> Vec<Line<'static>> {
     match drift {
         None => vec![],
-        Some(DriftState::InSync) => vec![Line::styled(
+        Some(Drift::InSync) => vec![Line::styled(
             "✓ in sync: the stage serves the working API",
             theme::in_sync(),
         )],
-        Some(DriftState::Unknown(why)) => vec![Line::styled(
-            format!("? drift unknown: {why}"),
-            theme::health(Health::Warning),
+        Some(Drift::Unknown { reason }) => vec![Line::styled(
+            format!("? drift unknown: {reason}"),
+            theme::warning(),
         )],
-        Some(DriftState::Stale(changes)) => {
+        Some(Drift::Stale { changes }) => {
             let mut out = vec![Line::from(vec![
                 Span::styled(
                     format!(" STALE: {} ", plural(changes.len(), "change")),
                     theme::stale(),
                 ),
-                Span::styled(
-                    " not live until redeployed (d)",
-                    theme::health(Health::Warning),
-                ),
+                Span::styled(" not live until redeployed (d)", theme::warning()),
             ])];
             for c in changes {
-                out.push(Line::styled(
-                    format!(" {} {}", theme::diff_sign(c.kind), c.text),
-                    theme::diff(c.kind),
-                ));
+                let (sign, text) = change_line(c);
+                out.push(Line::styled(format!(" {sign} {text}"), theme::diff(sign)));
             }
             out
         }
