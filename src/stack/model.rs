@@ -409,6 +409,9 @@ pub struct DeployedApi {
     pub deployment_id: String,
     /// Sorted by (path, method).
     pub routes: Vec<DeployedRoute>,
+    /// Why the deployed integrations (GetExport) could not be read; routes and authorization still
+    /// compare, integrations do not.
+    pub integrations_unread: Option<String>,
 }
 
 /// Does the stage serve what the working API describes?
