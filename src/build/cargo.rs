@@ -151,11 +151,15 @@ pub async fn run(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
+        // Its own process group, so cancelling stops rustc, linkers and build scripts too, not only
+        // cargo (which would leave them compiling as orphans).
+        .process_group(0)
         .spawn()
         .map_err(|e| BuildError::Spawn {
             command: invocation.display(),
             reason: e.to_string(),
         })?;
+    let mut group = ProcessGroup::of(&child);
     let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
         return Err(BuildError::Spawn {
             command: invocation.display(),
@@ -192,7 +196,8 @@ pub async fn run(
         let line = tokio::select! {
             () = cancel.cancelled() => {
                 // Kill now rather than on drop so the caller knows cargo is gone when this returns.
-                let _ = child.kill().await;
+                group.kill();
+                let _ = child.wait().await;
                 return Err(BuildError::Cancelled);
             }
             line = lines.next_line() => line,
@@ -201,7 +206,8 @@ pub async fn run(
             Ok(Some(line)) => line,
             Ok(None) => break,
             Err(e) => {
-                let _ = child.kill().await;
+                group.kill();
+                let _ = child.wait().await;
                 return Err(BuildError::Io(format!("reading cargo's output: {e}")));
             }
         };
@@ -247,11 +253,14 @@ pub async fn run(
 
     let status = tokio::select! {
         () = cancel.cancelled() => {
-            let _ = child.kill().await;
+            group.kill();
+            let _ = child.wait().await;
             return Err(BuildError::Cancelled);
         }
         status = child.wait() => status.map_err(|e| BuildError::Io(format!("waiting for cargo: {e}")))?,
     };
+    // cargo exited and was reaped: its group id may be reused from now on, so never signal it again.
+    group.disarm();
     let tail = stderr_task.await.unwrap_or_default();
     if status.success() && finished_ok != Some(false) {
         return Ok(outcome);
@@ -263,6 +272,37 @@ pub async fn run(
             .unwrap_or_else(|| format!("{} exited with {status}", invocation.display())),
     };
     Err(BuildError::Failed(reason))
+}
+
+/// The build's process group, killed when the build is cancelled or its future is dropped.
+struct ProcessGroup {
+    pgid: Option<rustix::process::Pid>,
+}
+
+impl ProcessGroup {
+    fn of(child: &tokio::process::Child) -> Self {
+        let pgid = child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .and_then(rustix::process::Pid::from_raw);
+        Self { pgid }
+    }
+
+    fn kill(&mut self) {
+        if let Some(pgid) = self.pgid.take() {
+            let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+        }
+    }
+
+    fn disarm(&mut self) {
+        self.pgid = None;
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
 
 /// The most telling stderr line: the first `error:` line, else the last line.

@@ -2,5 +2,6 @@
 //! against moto. One test binary, one module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod build;
 mod exec;
 mod support;
