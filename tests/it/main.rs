@@ -4,4 +4,5 @@
 
 mod build;
 mod exec;
+mod moto;
 mod support;
