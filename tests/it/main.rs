@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod build;
+mod engine;
 mod exec;
 mod moto;
 mod support;
