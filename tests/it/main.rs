@@ -5,5 +5,6 @@
 mod build;
 mod engine;
 mod exec;
+mod local_stack;
 mod moto;
 mod support;
