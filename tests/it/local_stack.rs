@@ -453,6 +453,32 @@ async fn invoke_answers_with_payload_version_and_log_tail() {
         .unwrap();
     assert_eq!(downloaded.as_ref(), hello_world_zip().as_slice());
 
+    // An update answers InProgress; the SDK's FunctionUpdatedV2 waiter then sees Successful. CodeSha256
+    // is base64(SHA-256(zip)), CodeSize its length.
+    let zip = hello_world_zip();
+    let updated = s
+        .lambda
+        .update_function_code()
+        .function_name(FUNCTION)
+        .zip_file(Blob::new(zip.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        updated.last_update_status(),
+        Some(&aws_sdk_lambda::types::LastUpdateStatus::InProgress)
+    );
+    use sha2::Digest;
+    let sha = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&zip));
+    assert_eq!(updated.code_sha256(), Some(sha.as_str()));
+    assert_eq!(updated.code_size(), zip.len() as i64);
+    s.lambda
+        .wait_until_function_updated_v2()
+        .function_name(FUNCTION)
+        .wait(Duration::from_secs(60))
+        .await
+        .expect("the update settles");
+
     // Publish a version, then invoke it by qualifier.
     let v = s
         .lambda
