@@ -188,16 +188,28 @@ impl Executor {
                 log_tail: String::new(),
             };
         };
-        let env = match pool.take_idle(&function.revision) {
-            Some(env) => env,
-            None => match inner.start_env(function).await {
-                Ok(env) => env,
-                Err(failed) => return failed.report(&request_id, function),
-            },
-        };
-        let invocation = env.run(function, payload, request_id, inner).await;
-        pool.release(env, permit);
-        invocation
+        // Once it has an environment, an invocation runs to completion even if the caller goes away
+        // (as on Lambda): a dropped request must not kill a warm environment or lose its END line.
+        let inner = self.inner.clone();
+        let function = function.clone();
+        let id = request_id.clone();
+        let task = tokio::spawn(async move {
+            let env = match pool.take_idle(&function.revision) {
+                Some(env) => env,
+                None => match inner.start_env(&function).await {
+                    Ok(env) => env,
+                    Err(failed) => return failed.report(&id, &function),
+                },
+            };
+            let invocation = env.run(&function, payload, id, &inner).await;
+            pool.release(env, permit);
+            invocation
+        });
+        task.await.unwrap_or_else(|e| Invocation {
+            request_id,
+            outcome: Outcome::Crashed(format!("the invocation failed: {e}")),
+            log_tail: String::new(),
+        })
     }
 
     /// Live environments of a function (idle or busy), for status displays and tests.
