@@ -656,3 +656,81 @@ async fn a_package_over_50_mb_is_refused_naming_the_limit_before_any_call() {
     assert!(matches!(err, UploadError::TooLarge { .. }));
     assert!(err.to_string().contains("50 MB"), "{err}");
 }
+
+/// Runs the lambdeck binary against moto with test credentials, in a scratch working directory.
+fn lambdeck_cli(moto: &Moto, cwd: &Path, args: &[&str]) -> std::process::Output {
+    let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("lambdeck.toml");
+    Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+        .arg("--config")
+        .arg(&config)
+        .args(["--endpoint-url", &moto.url, "--region", "us-east-1"])
+        .args(args)
+        .current_dir(cwd)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .env(build::PROFILE_ENV, "dev")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn lambdeck_upload_json_updates_then_reports_up_to_date() {
+    let Some(moto) = Moto::start() else { return };
+    let clients = moto.clients().await;
+    let name = repo_spec().function.name;
+    let cwd = tempfile::tempdir().unwrap();
+
+    // Before the function exists: one line, exit 1, pointing at `lambdeck up`.
+    let missing = lambdeck_cli(&moto, cwd.path(), &["upload"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(
+            "lambdeck: error: GetFunction function tf-test-rust-hello-world: not found"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        last.ends_with("create the stack first with `lambdeck up`"),
+        "{stderr}"
+    );
+
+    create_function(&clients, &name, crate::support::script_zip("#!/bin/sh\n")).await;
+    let before = deployed_sha(&clients, &name).await;
+
+    let first = lambdeck_cli(&moto, cwd.path(), &["upload", "--json"]);
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    if stderr.contains("refusing to upload") {
+        eprintln!("skipping: this host's glibc build would be refused for provided.al2023");
+        return;
+    }
+    assert!(first.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(report["result"], "updated", "{report}");
+    assert_eq!(report["function"], name.as_str());
+    assert_eq!(report["old_sha"], before.as_str());
+    let zip_path = PathBuf::from(report["zip_path"].as_str().unwrap());
+    assert_eq!(report["new_sha"], python_code_sha256(&zip_path).as_str());
+    assert_eq!(
+        deployed_sha(&clients, &name).await,
+        report["new_sha"].as_str().unwrap()
+    );
+    // Build lines and warnings go to stderr: stdout held exactly the one JSON object parsed above.
+    assert_eq!(String::from_utf8_lossy(&first.stdout).lines().count(), 1);
+
+    let second = lambdeck_cli(&moto, cwd.path(), &["upload"]);
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let text = String::from_utf8_lossy(&second.stdout);
+    assert!(
+        text.starts_with(&format!("up to date: {name} already runs ")),
+        "{text}"
+    );
+    assert!(text.contains("nothing sent"), "{text}");
+}
