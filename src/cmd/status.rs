@@ -1,5 +1,13 @@
 //! `lambdeck status`: the resource tree and the stage's drift, as text or JSON.
 
+/// Prints a line on stdout; a closed pipe (`| head`) ends the output quietly instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -43,9 +51,10 @@ pub async fn run(ctx: &Ctx, args: &JsonArgs) -> CmdResult {
         };
         let text = serde_json::to_string_pretty(&report)
             .map_err(|e| super::Failure::error(format!("cannot encode the status: {e}")))?;
-        println!("{text}");
+        say!("{text}");
     } else {
-        print!("{}", render_text(&stack));
+        use std::io::Write as _;
+        let _ = std::io::stdout().write_all(render_text(&stack).as_bytes());
     }
     Ok(status)
 }

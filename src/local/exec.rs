@@ -188,16 +188,28 @@ impl Executor {
                 log_tail: String::new(),
             };
         };
-        let env = match pool.take_idle(&function.revision) {
-            Some(env) => env,
-            None => match inner.start_env(function).await {
-                Ok(env) => env,
-                Err(failed) => return failed.report(&request_id, function),
-            },
-        };
-        let invocation = env.run(function, payload, request_id, inner).await;
-        pool.release(env, permit);
-        invocation
+        // Once it has an environment, an invocation runs to completion even if the caller goes away
+        // (as on Lambda): a dropped request must not kill a warm environment or lose its END line.
+        let inner = self.inner.clone();
+        let function = function.clone();
+        let id = request_id.clone();
+        let task = tokio::spawn(async move {
+            let env = match pool.take_idle(&function.revision) {
+                Some(env) => env,
+                None => match inner.start_env(&function).await {
+                    Ok(env) => env,
+                    Err(failed) => return failed.report(&id, &function),
+                },
+            };
+            let invocation = env.run(&function, payload, id, &inner).await;
+            pool.release(env, permit);
+            invocation
+        });
+        task.await.unwrap_or_else(|e| Invocation {
+            request_id,
+            outcome: Outcome::Crashed(format!("the invocation failed: {e}")),
+            log_tail: String::new(),
+        })
     }
 
     /// Live environments of a function (idle or busy), for status displays and tests.
@@ -627,14 +639,13 @@ impl Env {
         let mut init = None;
         if self.fresh.swap(false, Ordering::AcqRel) {
             let mut phase = self.rt.phase.subscribe();
-            let ready = tokio::time::timeout(
+            // The watch guard must not live across an await: the invoke future has to stay Send.
+            let failure = match tokio::time::timeout(
                 inner.limits.init_timeout,
                 phase.wait_for(|p| *p != Phase::Starting),
             )
-            .await;
-            let ready_at = (*lock(&self.rt.ready_at)).unwrap_or_else(Instant::now);
-            init = Some(ready_at.saturating_duration_since(self.started));
-            let failure = match ready {
+            .await
+            {
                 Ok(Ok(p)) => match &*p {
                     Phase::Dead(reason) => Some(reason.clone()),
                     _ => None,
@@ -645,6 +656,8 @@ impl Env {
                     inner.limits.init_timeout.as_secs_f64()
                 )),
             };
+            let ready_at = (*lock(&self.rt.ready_at)).unwrap_or_else(Instant::now);
+            init = Some(ready_at.saturating_duration_since(self.started));
             if let Some(reason) = failure {
                 self.kill(&reason).await;
                 self.log.begin(&request_id);
@@ -1341,6 +1354,30 @@ async fn read_output(log: Arc<EnvLog>, pipes: Vec<pipe::Receiver>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The server awaits invocations inside axum handlers, which must be Send.
+    #[test]
+    fn invoke_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        struct Nothing;
+        impl LogSink for Nothing {
+            fn put(&self, _: &str, _: &str, _: Vec<(i64, String)>) {}
+        }
+        let executor = Executor::new(Arc::new(Nothing));
+        let f = FunctionCode {
+            name: "f".into(),
+            arn: "arn".into(),
+            revision: "r".into(),
+            zip: Arc::new(Vec::new()),
+            handler: "h".into(),
+            memory_mb: 128,
+            timeout_secs: 3,
+            environment: BTreeMap::new(),
+            region: "us-east-1".into(),
+        };
+        assert_send(&executor.invoke(&f, Bytes::new()));
+        assert_send(&executor.shutdown());
+    }
 
     #[test]
     fn report_line_has_aws_shape() {

@@ -5,14 +5,24 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use lambdeck::local::exec::{Executor, FunctionCode, Invocation, LogSink, Outcome};
+use lambdeck::local::exec::{ExecLimits, Executor, FunctionCode, Invocation, LogSink, Outcome};
 
 use crate::support::{hello_world_zip, script_zip};
 
 /// Every event put, in order: (group, stream, message).
-#[derive(Default)]
 struct MemorySink {
     events: Mutex<Vec<(String, String, String)>>,
+    /// Bumped on every put, so a test can wait for a line without polling.
+    puts: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for MemorySink {
+    fn default() -> Self {
+        Self {
+            events: Mutex::default(),
+            puts: tokio::sync::watch::Sender::new(0),
+        }
+    }
 }
 
 impl LogSink for MemorySink {
@@ -21,10 +31,29 @@ impl LogSink for MemorySink {
         for (_, message) in events {
             all.push((group.to_owned(), stream.to_owned(), message));
         }
+        drop(all);
+        self.puts.send_modify(|n| *n += 1);
     }
 }
 
 impl MemorySink {
+    /// Waits until some line satisfies `f`.
+    async fn wait_for_line(&self, f: impl Fn(&str) -> bool) {
+        let mut rx = self.puts.subscribe();
+        let _ = rx
+            .wait_for(|_| self.events.lock().unwrap().iter().any(|(_, _, m)| f(m)))
+            .await;
+    }
+
+    fn all_messages(&self) -> Vec<String> {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, _, m)| m.clone())
+            .collect()
+    }
+
     /// The stream holding a request's START line.
     fn stream_of(&self, request_id: &str) -> String {
         let start = format!("START RequestId: {request_id} Version: $LATEST");
@@ -504,5 +533,54 @@ async fn a_new_revision_retires_the_old_environments() {
         sink.stream_of(&second.request_id)
     );
     assert_eq!(executor.environments("revised"), 1);
+    executor.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_that_goes_away_does_not_cost_the_warm_environment() {
+    let sink = Arc::new(MemorySink::default());
+    let limits = ExecLimits {
+        max_environments: 1,
+        ..ExecLimits::default()
+    };
+    let executor = Executor::with_limits(sink.clone(), limits);
+    let gate = tempfile::tempdir().unwrap();
+    let mut f = function(
+        "abandoned",
+        bash_runtime(
+            r#"while true; do
+  next
+  echo "got $id"
+  while [ ! -e "$GATE/open" ]; do sleep 0.01; done
+  post /2018-06-01/runtime/invocation/$id/response '{"ok":true}'
+done
+"#,
+        ),
+        30,
+    );
+    f.environment
+        .insert("GATE".into(), gate.path().display().to_string());
+    {
+        let first = executor.invoke(&f, Bytes::from_static(b"{}"));
+        tokio::select! {
+            inv = first => panic!("finished before the gate opened: {inv:?}"),
+            () = sink.wait_for_line(|m| m.starts_with("got ")) => {}
+        }
+        // The first caller's future is dropped here, mid-invocation.
+    }
+    std::fs::write(gate.path().join("open"), b"").unwrap();
+    // With one environment allowed, this waits for the abandoned invocation to finish, then reuses it.
+    let second = executor.invoke(&f, Bytes::from_static(b"{}")).await;
+    assert_eq!(response_body(&second), serde_json::json!({"ok": true}));
+    assert!(!report_of(&second.log_tail).contains("Init Duration"));
+    let all = sink.all_messages();
+    assert_eq!(
+        all.iter()
+            .filter(|m| m.starts_with("END RequestId: "))
+            .count(),
+        2,
+        "{all:#?}"
+    );
+    assert_eq!(executor.environments("abandoned"), 1);
     executor.shutdown().await;
 }

@@ -3,5 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod build;
+mod engine;
 mod exec;
+mod local_stack;
+mod moto;
 mod support;
