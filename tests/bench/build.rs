@@ -2,11 +2,13 @@
 //! hash it, and the time from a one-line source change to the local stack's stage URL serving it.
 //! Run with `cargo bench --bench build`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use lambdeck::aws::{Clients, Target};
 use lambdeck::build::{self, BuildEvent, BuildOptions, BuildTarget, CancellationToken, Package};
 use lambdeck::config::StackSpec;
+use lambdeck::local::{LocalConfig, LocalServer};
 use tokio::sync::mpsc;
 
 fn main() {
@@ -88,4 +90,184 @@ async fn run() {
     if sha != package.code_sha256 {
         fail("packaging is not deterministic: the bench's CodeSha256 differs from the build's");
     }
+
+    // 3. A one-line source change until the local stack's stage URL serves it.
+    source_change_to_stage(&PathBuf::from(env!("CARGO_MANIFEST_DIR"))).await;
+}
+
+/// A copy of the function crate in its own workspace (package renamed so its package never replaces
+/// the repository's), sharing the repository's target directory so dependencies are not rebuilt.
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new(repo: &Path) -> Self {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| fail(&e.to_string()));
+        let root = dir.path();
+        let copy = |from: &Path, to: &Path| {
+            std::fs::create_dir_all(to.parent().unwrap_or(root))
+                .unwrap_or_else(|e| fail(&e.to_string()));
+            std::fs::copy(from, to).unwrap_or_else(|e| fail(&format!("{}: {e}", from.display())));
+        };
+        for file in ["src/lib.rs", "src/main.rs"] {
+            copy(
+                &repo.join("function").join(file),
+                &root.join("function").join(file),
+            );
+        }
+        copy(&repo.join("Cargo.lock"), &root.join("Cargo.lock"));
+        copy(&repo.join("lambdeck.toml"), &root.join("lambdeck.toml"));
+        let manifest = std::fs::read_to_string(repo.join("function/Cargo.toml"))
+            .unwrap_or_else(|e| fail(&e.to_string()))
+            .replace(
+                "name = \"hello-world\"",
+                "name = \"hello-world-bench\"\n\n[lib]\nname = \"hello_world\"",
+            );
+        std::fs::write(root.join("function/Cargo.toml"), manifest)
+            .unwrap_or_else(|e| fail(&e.to_string()));
+        // The workspace part of the repository's manifest: shared dependencies, lints and profiles.
+        let mut workspace: toml::Table = std::fs::read_to_string(repo.join("Cargo.toml"))
+            .ok()
+            .and_then(|t| toml::from_str(&t).ok())
+            .unwrap_or_else(|| fail("cannot read Cargo.toml"));
+        workspace.retain(|k, _| k == "workspace" || k == "profile");
+        if let Some(ws) = workspace
+            .get_mut("workspace")
+            .and_then(|w| w.as_table_mut())
+        {
+            ws.insert(
+                "members".into(),
+                toml::Value::Array(vec!["function".into()]),
+            );
+        }
+        std::fs::write(
+            root.join("Cargo.toml"),
+            toml::to_string(&workspace).unwrap_or_default(),
+        )
+        .unwrap_or_else(|e| fail(&e.to_string()));
+        std::fs::create_dir_all(root.join(".cargo")).unwrap_or_else(|e| fail(&e.to_string()));
+        std::fs::write(
+            root.join(".cargo/config.toml"),
+            format!(
+                "[build]\ntarget-dir = {:?}\n",
+                repo.join("target").display().to_string()
+            ),
+        )
+        .unwrap_or_else(|e| fail(&e.to_string()));
+        Self { dir }
+    }
+
+    fn spec(&self) -> StackSpec {
+        StackSpec::load(&self.dir.path().join("lambdeck.toml"))
+            .unwrap_or_else(|e| fail(&e.to_string()))
+    }
+
+    /// The one-line change: a new greeting.
+    fn edit(&self, greeting: &str) {
+        let lib = self.dir.path().join("function/src/lib.rs");
+        let text = std::fs::read_to_string(&lib).unwrap_or_else(|e| fail(&e.to_string()));
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("pub const GREETING"))
+            .unwrap_or_else(|| fail("no GREETING line"))
+            .to_owned();
+        let new = format!("pub const GREETING: &str = \"\\\"{greeting}\\\"\";");
+        std::fs::write(&lib, text.replace(&line, &new)).unwrap_or_else(|e| fail(&e.to_string()));
+    }
+}
+
+/// Edits, builds, uploads and waits for the stage URL to serve the edit; returns the elapsed time.
+async fn change_to_served(
+    sandbox: &Sandbox,
+    spec: &StackSpec,
+    options: &BuildOptions,
+    clients: &Clients,
+    url: &str,
+    greeting: &str,
+) -> Duration {
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    sandbox.edit(greeting);
+    let (tx, mut rx) = mpsc::channel(64);
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let package = build::ensure_package(spec, options, tx, CancellationToken::new())
+        .await
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    let _ = drain.await;
+    build::upload_code(clients, &spec.function.name, &package, false)
+        .await
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    loop {
+        let body = match http.get(url).send().await {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(e) => fail(&e.to_string()),
+        };
+        if body.contains(greeting) {
+            return started.elapsed();
+        }
+        if started.elapsed() > Duration::from_secs(900) {
+            fail(&format!(
+                "the stage never served the edit; last body {body}"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn source_change_to_stage(repo: &Path) {
+    let sandbox = Sandbox::new(repo);
+    let spec = sandbox.spec();
+    let server = LocalServer::start(LocalConfig::default())
+        .await
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    let clients = Clients::new(&Target {
+        profile: None,
+        region: Some(lambdeck::aws::LOCAL_REGION.into()),
+        endpoint_url: Some(server.endpoint_url()),
+        local: true,
+    })
+    .await
+    .unwrap_or_else(|e| fail(&e.to_string()));
+    for profile in ["dev", build::LAMBDA_PROFILE] {
+        let options = BuildOptions::with_profile(BuildTarget::Local, profile);
+        // The starting point: the stack up with a first build of the sandbox.
+        let first = build_quietly(&spec, &options).await;
+        let stack = lambdeck::stack::load_stack(&clients, &spec)
+            .await
+            .unwrap_or_else(|e| fail(&e.to_string()));
+        lambdeck::stack::provision::up(&clients, &spec, &stack, Some(first.zip.to_vec()))
+            .await
+            .unwrap_or_else(|e| fail(&e.to_string()));
+        build::upload_code(&clients, &spec.function.name, &first, false)
+            .await
+            .unwrap_or_else(|e| fail(&e.to_string()));
+        let stack = lambdeck::stack::load_stack(&clients, &spec)
+            .await
+            .unwrap_or_else(|e| fail(&e.to_string()));
+        let api_id = stack
+            .api
+            .as_ref()
+            .map(|a| a.id.clone())
+            .unwrap_or_else(|| fail("no API after up"));
+        let url = format!(
+            "{}/hello_world",
+            lambdeck::local::stage_url(&server.endpoint_url(), &api_id, &spec.api.stage.0)
+        );
+        let mut samples = Vec::new();
+        for round in 1..=3 {
+            let greeting = format!("Hello from Lambda! ({profile} edit {round})");
+            samples
+                .push(change_to_served(&sandbox, &spec, &options, &clients, &url, &greeting).await);
+        }
+        println!(
+            "one-line change -> stage URL serves it (local stack, profile {profile}): median {:.1}s, runs {:?}",
+            median(samples.clone()).as_secs_f64(),
+            samples
+                .iter()
+                .map(|d| format!("{:.1}s", d.as_secs_f64()))
+                .collect::<Vec<_>>()
+        );
+    }
+    server.shutdown().await;
 }
