@@ -479,6 +479,29 @@ async fn invoke_answers_with_payload_version_and_log_tail() {
         .await
         .expect("the update settles");
 
+    // Tags on the function.
+    let arn = updated.function_arn().unwrap();
+    s.lambda
+        .tag_resource()
+        .resource(arn)
+        .tags("app", "lambdeck")
+        .tags("x", "1")
+        .send()
+        .await
+        .unwrap();
+    s.lambda
+        .untag_resource()
+        .resource(arn)
+        .tag_keys("x")
+        .send()
+        .await
+        .unwrap();
+    let tags = s.lambda.list_tags().resource(arn).send().await.unwrap();
+    assert_eq!(
+        tags.tags().unwrap().iter().collect::<Vec<_>>(),
+        [(&"app".to_owned(), &"lambdeck".to_owned())]
+    );
+
     // Publish a version, then invoke it by qualifier.
     let v = s
         .lambda
@@ -579,6 +602,22 @@ async fn errors_use_the_aws_wire_formats() {
         .await
         .unwrap();
     let api_id = api.id().unwrap();
+    let api_arn = format!("arn:aws:apigateway:us-east-1::/restapis/{api_id}");
+    s.apigw
+        .tag_resource()
+        .resource_arn(&api_arn)
+        .tags("app", "lambdeck")
+        .send()
+        .await
+        .unwrap();
+    let tags = s
+        .apigw
+        .get_tags()
+        .resource_arn(&api_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags.tags().unwrap()["app"], "lambdeck");
     let root = api.root_resource_id().unwrap();
     let err = s
         .apigw
