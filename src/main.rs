@@ -59,8 +59,28 @@ async fn run(cli: Cli) -> CmdResult {
 
 /// Opens the dashboard. `ratatui::init` installs a panic hook that restores the terminal; every other
 /// exit path (quit, error, SIGTERM) returns here and restores it too.
-async fn run_dashboard(_ctx: &Ctx) -> CmdResult {
-    Err(Failure::not_implemented("the dashboard"))
+async fn run_dashboard(ctx: &Ctx) -> CmdResult {
+    use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return Err(Failure::usage(
+            "the dashboard needs a terminal; use a subcommand (see --help) for scripts",
+        ));
+    }
+    let mut terminal = ratatui::try_init()
+        .map_err(|e| Failure::error(format!("cannot set up the terminal: {e}")))?;
+    // ratatui's panic hook restores raw mode and the screen; mouse capture is ours to undo first.
+    let restore_terminal = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+        restore_terminal(info);
+    }));
+    // Mouse capture is best effort: without it the wheel simply does nothing.
+    let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
+    let result = lambdeck::tui::run(&mut terminal, ctx).await;
+    let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    result.map(|()| Status::Ok)
 }
 
 fn fail(failure: &Failure) -> ExitCode {

@@ -1,7 +1,12 @@
 //! The AWS boundary: one `SdkConfig` from flags, environment and profile, and the service clients built
 //! from it. SDK types never leave this module; callers get domain types and `AwsError`.
 
+pub mod apigateway;
 pub mod error;
+pub mod iam;
+pub mod lambda;
+pub mod lambda_code;
+pub mod log_groups;
 pub mod logs;
 
 use std::time::Duration;

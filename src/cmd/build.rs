@@ -1,12 +1,174 @@
-//! `lambdeck build` and `upload`: build, package and upload the function.
+//! `lambdeck build` and `upload`: build, package and upload the function, headless. Progress and
+//! diagnostics go to stderr as short lines; the result goes to stdout (one JSON object with --json).
 
-use super::{CmdResult, Ctx, Failure};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::{CmdResult, Ctx, Failure, Status};
+use crate::build::{
+    self, BuildEvent, BuildOptions, BuildTarget, CancellationToken, Level, Package, UploadReport,
+};
 use crate::cli::{JsonArgs, UploadArgs};
 
-pub async fn build(_ctx: &Ctx, _args: &JsonArgs) -> CmdResult {
-    Err(Failure::not_implemented("build"))
+/// The build target the flags select: the local stack runs a native build, anything else is Lambda.
+fn target(ctx: &Ctx) -> BuildTarget {
+    if ctx.global.local {
+        BuildTarget::Local
+    } else {
+        BuildTarget::Aws
+    }
 }
 
-pub async fn upload(_ctx: &Ctx, _args: &UploadArgs) -> CmdResult {
-    Err(Failure::not_implemented("upload"))
+pub async fn build(ctx: &Ctx, args: &JsonArgs) -> CmdResult {
+    let options = BuildOptions::new(target(ctx));
+    let package = run_build(ctx, &options, false).await?;
+    let runnable = runnable(ctx, &package);
+    if args.json {
+        println!(
+            "{}",
+            package_json(ctx, &options, &package, runnable.as_ref())
+        );
+    } else {
+        println!(
+            "built {} ({}, CodeSha256 {})",
+            package.zip_path.display(),
+            human_size(package.size),
+            package.code_sha256
+        );
+    }
+    Ok(Status::Ok)
+}
+
+pub async fn upload(ctx: &Ctx, args: &UploadArgs) -> CmdResult {
+    let options = BuildOptions::new(target(ctx));
+    // Connect first: a wrong endpoint or missing credentials should fail before a long build.
+    let (clients, _guard) = ctx.connect().await?;
+    let package = run_build(ctx, &options, true).await?;
+    let function = &ctx.spec.function.name;
+    let report = build::upload_code(&clients, function, &package, args.publish)
+        .await
+        .map_err(Failure::error)?;
+    if args.json {
+        let mut value = serde_json::to_value(&report).map_err(Failure::error)?;
+        if let Some(object) = value.as_object_mut() {
+            object.insert("function".into(), json!(function));
+            object.insert("zip_path".into(), json!(package.zip_path));
+            object.insert("size".into(), json!(package.size));
+            object.insert("built".into(), json!(!package.reused));
+        }
+        println!("{value}");
+        return Ok(Status::Ok);
+    }
+    match &report {
+        UploadReport::Skipped { sha, version } => {
+            println!("up to date: {function} already runs {sha}; nothing sent");
+            if let Some(v) = version {
+                println!("published version {v}");
+            }
+        }
+        UploadReport::Updated {
+            old_sha,
+            new_sha,
+            version,
+        } => {
+            println!(
+                "updated {function}: {old_sha} -> {new_sha} ({}, verified)",
+                human_size(package.size)
+            );
+            if let Some(v) = version {
+                println!("published version {v}");
+            }
+        }
+    }
+    Ok(Status::Ok)
+}
+
+/// Builds (or, for upload, reuses an up-to-date package), printing events on stderr as they arrive.
+async fn run_build(ctx: &Ctx, options: &BuildOptions, reuse: bool) -> Result<Package, Failure> {
+    let (tx, rx) = mpsc::channel(64);
+    let printer = tokio::spawn(print_events(rx));
+    let cancel = CancellationToken::new();
+    // Ctrl-C stops cargo instead of leaving it running after lambdeck exits.
+    let on_interrupt = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
+            }
+        })
+    };
+    let result = if reuse {
+        build::ensure_package(&ctx.spec, options, tx, cancel).await
+    } else {
+        build::build_with(&ctx.spec, options, tx, cancel).await
+    };
+    on_interrupt.abort();
+    let _ = printer.await;
+    result.map_err(Failure::error)
+}
+
+async fn print_events(mut rx: mpsc::Receiver<BuildEvent>) {
+    let mut last_quarter = 0;
+    while let Some(event) = rx.recv().await {
+        match event {
+            BuildEvent::Started { toolchain, command } => {
+                eprintln!("building with {toolchain}: {command}");
+            }
+            BuildEvent::Warning { message } => eprintln!("warning: {message}"),
+            BuildEvent::Progress {
+                compiled, total, ..
+            } => {
+                // A line per quarter: enough to show life without a line per crate.
+                let quarter = compiled * 4 / total.max(1);
+                if quarter > last_quarter {
+                    last_quarter = quarter;
+                    eprintln!("compiled {compiled} of {total} crates");
+                }
+            }
+            BuildEvent::Diagnostic(d) => match d.level {
+                Level::Error => eprint!("{}", d.rendered),
+                Level::Warning => eprintln!("{}", d.headline()),
+                _ => {}
+            },
+            BuildEvent::Finished { .. } | BuildEvent::Failed { .. } => {}
+        }
+    }
+}
+
+/// Whether provided.al2023 can run the package, when it is meant for Lambda.
+fn runnable(ctx: &Ctx, package: &Package) -> Option<Result<(), String>> {
+    (package.target == BuildTarget::Aws).then(|| {
+        package
+            .check_runnable(ctx.spec.function.architecture)
+            .map_err(|e| e.to_string())
+    })
+}
+
+fn package_json(
+    ctx: &Ctx,
+    options: &BuildOptions,
+    package: &Package,
+    runnable: Option<&Result<(), String>>,
+) -> serde_json::Value {
+    json!({
+        "function": ctx.spec.function.name,
+        "target": options.target,
+        "profile": options.profile,
+        "zip_path": package.zip_path,
+        "binary_path": package.binary_path,
+        "code_sha256": package.code_sha256,
+        "size": package.size,
+        "machine": package.elf.machine.to_string(),
+        "glibc": package.elf.glibc.map(|g| g.to_string()),
+        "runnable_on_lambda": runnable.map(Result::is_ok),
+        "not_runnable_reason": runnable.and_then(|r| r.as_ref().err()),
+    })
+}
+
+fn human_size(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{:.0} KB", bytes as f64 / 1024.0)
+    }
 }

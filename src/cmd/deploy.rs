@@ -1,16 +1,163 @@
-//! `lambdeck deploy`, `rollback` and `prune`: the stage actions.
+//! `lambdeck deploy`, `rollback` and `prune`: the stage actions. The drift or the plan goes to stdout
+//! first; questions go to stderr and are asked only on a terminal (else `--yes` is required).
 
-use super::{CmdResult, Ctx, Failure};
+/// Prints a line on stdout; a closed pipe (`| head`) ends the output quietly instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use super::{CmdResult, Ctx, Failure, Status};
 use crate::cli::{DeployArgs, PruneArgs, RollbackArgs};
+use crate::stack::deploy::{self, StageOutcome};
+use crate::stack::{Drift, StackError, load_stack};
 
-pub async fn deploy(_ctx: &Ctx, _args: &DeployArgs) -> CmdResult {
-    Err(Failure::not_implemented("deploy"))
+impl From<StackError> for Failure {
+    fn from(e: StackError) -> Self {
+        Self::error(e)
+    }
 }
 
-pub async fn rollback(_ctx: &Ctx, _args: &RollbackArgs) -> CmdResult {
-    Err(Failure::not_implemented("rollback"))
+/// Asks a y/N question on stderr; anything but y/yes is no. Without a terminal there is nobody to ask,
+/// so the caller must pass --yes.
+pub(crate) fn confirm(question: &str) -> Result<bool, Failure> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Failure::usage(format!(
+            "{question}: refusing to ask without a terminal; pass --yes to go ahead"
+        )));
+    }
+    let mut err = std::io::stderr();
+    let _ = write!(err, "{question} [y/N] ");
+    let _ = err.flush();
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::error(format!("cannot read the answer: {e}")))?;
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }
 
-pub async fn prune(_ctx: &Ctx, _args: &PruneArgs) -> CmdResult {
-    Err(Failure::not_implemented("prune"))
+fn print_outcome(o: &StageOutcome, json: bool) -> Result<(), Failure> {
+    if json {
+        let text = serde_json::to_string_pretty(o).map_err(Failure::error)?;
+        say!("{text}");
+        return Ok(());
+    }
+    let verb = if o.action == "deploy" {
+        "deployed"
+    } else {
+        "rolled back to"
+    };
+    say!(
+        "{verb} {} on stage {} (was {}); confirmed by re-reading the stage",
+        o.deployment.id,
+        o.stage.name,
+        o.previous_deployment_id.as_deref().unwrap_or("none")
+    );
+    if let Some(d) = &o.deployment.description {
+        say!("  description: {d}");
+    }
+    say!("  url: {}", o.stage.invoke_url);
+    say!("  drift now: {}", o.drift.summary());
+    Ok(())
+}
+
+/// Deploys the working API to the stage. In sync means there is nothing to make live: deploy says so and
+/// creates nothing (exit 0); a stale or unknown drift is shown, then deployed after a y/N (or --yes).
+pub async fn deploy(ctx: &Ctx, args: &DeployArgs) -> CmdResult {
+    let (clients, _guard) = ctx.connect().await?;
+    let stack = load_stack(&clients, &ctx.spec).await?;
+    let Some(api) = stack.api.as_ref() else {
+        return Err(Failure::error(format!(
+            "REST API {} not found; run `lambdeck up` to create it",
+            stack.names.api
+        )));
+    };
+    if stack.drift == Drift::InSync {
+        if args.json {
+            say!(
+                "{}",
+                serde_json::json!({"action": "deploy", "api_id": api.id, "deployed": false, "drift": stack.drift})
+            );
+        } else {
+            say!(
+                "stage {} already serves the working API of {}: nothing to deploy",
+                stack.names.stage,
+                api.id
+            );
+        }
+        return Ok(Status::Ok);
+    }
+    if !args.json {
+        say!("stage {}: {}", stack.names.stage, stack.drift.summary());
+        for c in stack.drift.changes() {
+            say!("  {c}");
+        }
+    }
+    if !args.yes && !confirm(&format!("deploy to stage {}?", stack.names.stage))? {
+        eprintln!("nothing deployed");
+        return Ok(Status::Ok);
+    }
+    let outcome = deploy::deploy_stage(&clients, &ctx.spec, &stack).await?;
+    print_outcome(&outcome, args.json)?;
+    Ok(Status::Ok)
+}
+
+/// Points the stage at an earlier deployment: the one named, or the one before the current.
+pub async fn rollback(ctx: &Ctx, args: &RollbackArgs) -> CmdResult {
+    let (clients, _guard) = ctx.connect().await?;
+    let stack = load_stack(&clients, &ctx.spec).await?;
+    let outcome =
+        deploy::roll_back(&clients, &ctx.spec, &stack, args.deployment_id.as_deref()).await?;
+    print_outcome(&outcome, args.json)?;
+    Ok(Status::Ok)
+}
+
+/// Deletes all but the `--keep` newest deployments, never one a stage uses, after a y/N (or --yes).
+pub async fn prune(ctx: &Ctx, args: &PruneArgs) -> CmdResult {
+    let (clients, _guard) = ctx.connect().await?;
+    let stack = load_stack(&clients, &ctx.spec).await?;
+    let Some(api) = stack.api.as_ref() else {
+        return Err(Failure::error(format!(
+            "REST API {} not found; nothing to prune",
+            stack.names.api
+        )));
+    };
+    let doomed = deploy::prune_candidates(api, args.keep);
+    if doomed.is_empty() {
+        say!(
+            "nothing to prune: {} deployment(s), keeping the {} newest and any a stage uses",
+            api.deployments.len(),
+            args.keep
+        );
+        return Ok(Status::Ok);
+    }
+    say!(
+        "would delete {} of {} deployment(s) of {}:",
+        doomed.len(),
+        api.deployments.len(),
+        api.id
+    );
+    for d in &doomed {
+        say!("  {}  {}", d.id, d.description.as_deref().unwrap_or(""));
+    }
+    if !args.yes && !confirm("delete them?")? {
+        eprintln!("nothing deleted");
+        return Ok(Status::Ok);
+    }
+    let outcome = deploy::prune(&clients, api, &doomed).await?;
+    say!(
+        "deleted {} deployment(s); {} remain (re-read)",
+        outcome.deleted.len(),
+        outcome.remaining
+    );
+    Ok(Status::Ok)
 }

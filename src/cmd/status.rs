@@ -1,8 +1,262 @@
 //! `lambdeck status`: the resource tree and the stage's drift, as text or JSON.
 
-use super::{CmdResult, Ctx, Failure};
-use crate::cli::JsonArgs;
+/// Prints a line on stdout; a closed pipe (`| head`) ends the output quietly instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 
-pub async fn run(_ctx: &Ctx, _args: &JsonArgs) -> CmdResult {
-    Err(Failure::not_implemented("status"))
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::{CmdResult, Ctx, Status};
+use crate::cli::JsonArgs;
+use crate::stack::{Drift, Found, Health, IntegrationTarget, Stack, load_stack};
+
+/// Version of the `--json` shapes; bumped only on an incompatible change.
+pub const JSON_SCHEMA: u32 = 1;
+
+/// What `status --json` prints: the stack, its overall health and the exit status it implies.
+#[derive(Debug, Serialize)]
+pub struct StatusReport<'a> {
+    pub schema: u32,
+    pub health: Health,
+    /// The exit status `status` returns: 0 in sync, 3 stale, 1 drift unknown.
+    pub exit_code: u8,
+    pub stack: &'a Stack,
+}
+
+/// The exit status a stack's drift implies: 0 in sync, 3 stale, 1 when drift is unknown.
+pub fn exit_status(stack: &Stack) -> Status {
+    match stack.drift {
+        Drift::InSync => Status::Ok,
+        Drift::Stale { .. } => Status::Stale,
+        Drift::Unknown { .. } => Status::Error,
+    }
+}
+
+pub async fn run(ctx: &Ctx, args: &JsonArgs) -> CmdResult {
+    let (clients, _guard) = ctx.connect().await?;
+    let stack = load_stack(&clients, &ctx.spec).await?;
+    let status = exit_status(&stack);
+    if args.json {
+        let report = StatusReport {
+            schema: JSON_SCHEMA,
+            health: stack.health(),
+            exit_code: status as u8,
+            stack: &stack,
+        };
+        let text = serde_json::to_string_pretty(&report)
+            .map_err(|e| super::Failure::error(format!("cannot encode the status: {e}")))?;
+        say!("{text}");
+    } else {
+        use std::io::Write as _;
+        let _ = std::io::stdout().write_all(render_text(&stack).as_bytes());
+    }
+    Ok(status)
+}
+
+fn mark(h: Health) -> &'static str {
+    match h {
+        Health::Ok => "ok",
+        Health::Warning => "!!",
+        Health::Missing => "--",
+    }
+}
+
+fn missing_line<T>(out: &mut String, what: &str, name: &str, found: &Found<T>) {
+    let why = match found {
+        Found::Unknown { reason } => format!("unknown: {reason}"),
+        _ => "missing".to_owned(),
+    };
+    let _ = writeln!(out, "{} {what} {name}: {why}", mark(Health::Missing));
+}
+
+fn notes(out: &mut String, indent: &str, notes: &[String]) {
+    for n in notes {
+        let _ = writeln!(out, "{indent}note: {n}");
+    }
+}
+
+fn when(secs: Option<i64>) -> String {
+    secs.and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+/// The tree, as `status` prints it: one node per line, a mark (ok, !!, --) for its health, notes below.
+pub fn render_text(stack: &Stack) -> String {
+    let mut out = String::new();
+    let n = &stack.names;
+    let _ = writeln!(
+        out,
+        "stack in {}{}",
+        stack.region,
+        stack
+            .endpoint_url
+            .as_deref()
+            .map(|e| format!(" via {e}"))
+            .unwrap_or_default()
+    );
+    match &stack.function {
+        Found::Present(f) => {
+            let _ = writeln!(
+                out,
+                "{} function {}  {} {} {} MB {} s  {}/{}  code {} ({} bytes)  modified {}",
+                mark(f.health),
+                f.name,
+                f.runtime.as_deref().unwrap_or("-"),
+                f.architecture.as_deref().unwrap_or("-"),
+                f.memory_mb.unwrap_or_default(),
+                f.timeout_s.unwrap_or_default(),
+                f.state.as_deref().unwrap_or("-"),
+                f.last_update_status.as_deref().unwrap_or("-"),
+                f.code_sha256.as_deref().unwrap_or("-"),
+                f.code_size,
+                f.last_modified.as_deref().unwrap_or("-"),
+            );
+            notes(&mut out, "   ", &f.notes);
+        }
+        other => missing_line(&mut out, "function", &n.function, other),
+    }
+    match &stack.log_group {
+        Found::Present(l) => {
+            let _ = writeln!(
+                out,
+                "{} log group {}  retention {}  {} recent stream(s){}",
+                mark(l.health),
+                l.name,
+                l.retention_days
+                    .map_or_else(|| "never expires".into(), |d| format!("{d} days")),
+                l.latest_streams.len(),
+                l.latest_streams
+                    .first()
+                    .map(|s| format!(", newest {}", s.name))
+                    .unwrap_or_default()
+            );
+            notes(&mut out, "   ", &l.notes);
+        }
+        other => missing_line(&mut out, "log group", &n.log_group, other),
+    }
+    match &stack.role {
+        Found::Present(r) => {
+            let _ = writeln!(out, "{} role {}  {}", mark(r.health), r.name, r.arn);
+            notes(&mut out, "   ", &r.notes);
+        }
+        other => missing_line(&mut out, "role", &n.role, other),
+    }
+    match &stack.permission {
+        Found::Present(p) => {
+            let _ = writeln!(
+                out,
+                "{} permission  {} statement(s); API Gateway {} invoke the function",
+                mark(p.health),
+                p.statements.len(),
+                if p.allows_api { "may" } else { "may NOT" }
+            );
+            for s in &p.statements {
+                let _ = writeln!(
+                    out,
+                    "   {} {} {} {}",
+                    s.sid.as_deref().unwrap_or("-"),
+                    s.principal.as_deref().unwrap_or("-"),
+                    s.action.as_deref().unwrap_or("-"),
+                    s.source_arn.as_deref().unwrap_or("(any source)")
+                );
+            }
+            notes(&mut out, "   ", &p.notes);
+        }
+        other => missing_line(
+            &mut out,
+            "permission for",
+            "apigateway.amazonaws.com",
+            other,
+        ),
+    }
+    match &stack.api {
+        Found::Present(api) => {
+            let _ = writeln!(
+                out,
+                "{} rest api {} ({})",
+                mark(api.health),
+                api.name,
+                api.id
+            );
+            notes(&mut out, "   ", &api.notes);
+            for r in &api.resources {
+                let _ = writeln!(out, "   {}", r.path);
+                for m in &r.methods {
+                    let integration = match &m.integration {
+                        None => "no integration".to_owned(),
+                        Some(i) => match &i.target {
+                            IntegrationTarget::ThisFunction => {
+                                format!("{} -> {}", i.kind, n.function)
+                            }
+                            IntegrationTarget::OtherFunction { function_arn } => {
+                                format!("{} -> {function_arn}", i.kind)
+                            }
+                            IntegrationTarget::NotLambda => {
+                                format!("{} {}", i.kind, i.uri.as_deref().unwrap_or(""))
+                            }
+                        },
+                    };
+                    let _ = writeln!(
+                        out,
+                        "   {} {:<7} auth {}{}  {}",
+                        mark(m.health),
+                        m.http_method,
+                        m.authorization_type,
+                        if m.api_key_required { " +api key" } else { "" },
+                        integration.trim_end()
+                    );
+                    notes(&mut out, "        ", &m.notes);
+                }
+            }
+            for s in &api.stages {
+                let _ = writeln!(
+                    out,
+                    "   {} stage {} -> deployment {}  {}",
+                    mark(s.health),
+                    s.name,
+                    s.deployment_id.as_deref().unwrap_or("-"),
+                    s.invoke_url
+                );
+                notes(&mut out, "        ", &s.notes);
+            }
+            let _ = writeln!(
+                out,
+                "   deployments ({}, newest first):",
+                api.deployments.len()
+            );
+            for d in api.deployments.iter().take(5) {
+                let _ = writeln!(
+                    out,
+                    "     {}  {}  {}{}",
+                    d.id,
+                    when(d.created),
+                    d.description.as_deref().unwrap_or(""),
+                    if d.stages.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  [{}]", d.stages.join(", "))
+                    }
+                );
+            }
+            if api.deployments.len() > 5 {
+                let _ = writeln!(out, "     ... {} older", api.deployments.len() - 5);
+            }
+        }
+        other => missing_line(&mut out, "rest api", &n.api, other),
+    }
+    let _ = writeln!(out, "drift: {}", stack.drift.summary());
+    for c in stack.drift.changes() {
+        let _ = writeln!(out, "  {c}");
+    }
+    if stack.drift.is_stale() {
+        let _ = writeln!(out, "run `lambdeck deploy` to make these changes live");
+    }
+    out
 }

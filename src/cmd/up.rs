@@ -1,12 +1,132 @@
 //! `lambdeck up` and `down`: provision the stack lambdeck.toml describes, and remove what up created.
 
-use super::{CmdResult, Ctx, Failure};
-use crate::cli::{DownArgs, JsonArgs};
-
-pub async fn up(_ctx: &Ctx, _args: &JsonArgs) -> CmdResult {
-    Err(Failure::not_implemented("up"))
+/// Prints a line on stdout; a closed pipe (`| head`) ends the output quietly instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
 }
 
-pub async fn down(_ctx: &Ctx, _args: &DownArgs) -> CmdResult {
-    Err(Failure::not_implemented("down"))
+use tokio::sync::mpsc;
+
+use super::deploy::confirm;
+use super::{CmdResult, Ctx, Failure, Status};
+use crate::build::{self, BuildEvent, BuildOptions, BuildTarget, CancellationToken};
+use crate::cli::{DownArgs, JsonArgs};
+use crate::stack::load_stack;
+use crate::stack::provision::{self, ProvisionReport, Step, StepAction};
+
+fn action_word(a: StepAction) -> &'static str {
+    match a {
+        StepAction::Created => "created",
+        StepAction::Exists => "exists ",
+        StepAction::Deleted => "deleted",
+        StepAction::Skipped => "skipped",
+    }
+}
+
+fn print_steps(steps: &[Step]) {
+    for s in steps {
+        say!(
+            "  {} {} {}{}",
+            action_word(s.action),
+            s.kind,
+            s.name,
+            s.detail
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        );
+    }
+}
+
+/// The function's package from the build module (reused when up to date), for the target the flags
+/// select: a native build for the local stack, a Lambda build otherwise.
+async fn package(ctx: &Ctx) -> Result<Vec<u8>, Failure> {
+    let target = if ctx.global.local {
+        BuildTarget::Local
+    } else {
+        BuildTarget::Aws
+    };
+    let (tx, mut rx) = mpsc::channel::<BuildEvent>(64);
+    let printer = tokio::spawn(async move {
+        while let Some(event) = rx.recv().await {
+            match event {
+                BuildEvent::Started { toolchain, command } => {
+                    eprintln!("building the function with {toolchain}: {command}");
+                }
+                BuildEvent::Warning { message } => eprintln!("warning: {message}"),
+                BuildEvent::Failed { reason } => eprintln!("build failed: {reason}"),
+                _ => {}
+            }
+        }
+    });
+    let result = build::ensure_package(
+        &ctx.spec,
+        &BuildOptions::new(target),
+        tx,
+        CancellationToken::new(),
+    )
+    .await;
+    let _ = printer.await;
+    let package = result.map_err(Failure::error)?;
+    Ok(package.zip.to_vec())
+}
+
+pub async fn up(ctx: &Ctx, args: &JsonArgs) -> CmdResult {
+    let (clients, _guard) = ctx.connect().await?;
+    let stack = load_stack(&clients, &ctx.spec).await?;
+    // Build only when the function has to be created: a second `up` must not rebuild anything.
+    let zip = if provision::needs_package(&stack) {
+        Some(package(ctx).await?)
+    } else {
+        None
+    };
+    let report = provision::up(&clients, &ctx.spec, &stack, zip).await?;
+    print_report("up", &report, args.json)?;
+    Ok(Status::Ok)
+}
+
+fn print_report(what: &str, report: &ProvisionReport, json: bool) -> Result<(), Failure> {
+    if json {
+        let text = serde_json::to_string_pretty(report).map_err(Failure::error)?;
+        say!("{text}");
+        return Ok(());
+    }
+    if report.changed {
+        say!("{what}:");
+    } else if what == "up" {
+        say!("up: nothing to do, every piece exists");
+    } else {
+        say!("{what}: nothing removed");
+    }
+    print_steps(&report.steps);
+    if let Some(d) = &report.drift {
+        say!("drift: {}", d.summary());
+    }
+    if let Some(next) = provision::follow_up(report) {
+        say!("{next}");
+    }
+    Ok(())
+}
+
+pub async fn down(ctx: &Ctx, args: &DownArgs) -> CmdResult {
+    let (clients, _guard) = ctx.connect().await?;
+    let stack = load_stack(&clients, &ctx.spec).await?;
+    let plan = provision::down_plan(&stack);
+    if !plan.iter().any(|s| s.action == StepAction::Deleted) {
+        say!("down: nothing lambdeck created is there");
+        print_steps(&plan);
+        return Ok(Status::Ok);
+    }
+    say!("down would remove:");
+    print_steps(&plan);
+    if !args.yes && !confirm("remove these?")? {
+        eprintln!("nothing removed");
+        return Ok(Status::Ok);
+    }
+    let report = provision::down(&clients, &stack).await?;
+    print_report("down", &report, false)?;
+    Ok(Status::Ok)
 }

@@ -1,10 +1,42 @@
 //! Runs functions for real: execution environments that exec the package's `bootstrap` against a Lambda
 //! Runtime API, reused while warm.
+//!
+//! Each environment is one `bootstrap` process with its own private directory and its own Runtime API
+//! listener on 127.0.0.1:0, so a request never needs routing between environments. An invocation hands
+//! its event to the environment's waiting `next` long-poll through a channel and gets the answer back
+//! through a oneshot: no polling, no sleeping, no file work on the warm path beyond one `pread` of
+//! `/proc/<pid>/status` for the REPORT line's Max Memory Used.
+//!
+//! Concurrency: at most [`ExecLimits::max_environments`] environments per function; requests beyond
+//! that wait in a first-come queue for one to become free (they are not refused with
+//! TooManyRequestsException: a caller that gives up simply leaves the queue).
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::fd::AsFd;
+use std::os::unix::fs::FileExt;
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use bytes::Bytes;
+use tokio::net::unix::pipe;
+use tokio::process::{Child, Command};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+
+use super::code;
 
 /// Everything needed to run one version of a function.
 #[derive(Debug, Clone)]
@@ -49,25 +81,1377 @@ pub enum Outcome {
     Crashed(String),
 }
 
+/// How many environments a function may have and how long they live.
+#[derive(Debug, Clone)]
+pub struct ExecLimits {
+    /// Environments per function; overlapping requests beyond this wait for a free one.
+    pub max_environments: usize,
+    /// An environment idle this long is stopped.
+    pub idle_timeout: Duration,
+    /// How long a new environment may take to reach its first `next` (Lambda's 10 s init limit).
+    pub init_timeout: Duration,
+}
+
+impl Default for ExecLimits {
+    fn default() -> Self {
+        Self {
+            max_environments: 10,
+            idle_timeout: Duration::from_secs(300),
+            init_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The largest response a function may return (Lambda's synchronous payload limit).
+const MAX_RESPONSE_BYTES: usize = 6_291_556;
+/// The longest log event CloudWatch Logs accepts; longer output lines are split.
+const MAX_LINE_BYTES: usize = 256 * 1024;
+/// The size of the log tail returned with an invocation (X-Amz-Log-Result).
+const TAIL_BYTES: usize = 4096;
+
 /// Owns every execution environment.
 pub struct Executor {
-    _sink: Arc<dyn LogSink>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sink: Arc<dyn LogSink>,
+    limits: ExecLimits,
+    pools: Mutex<HashMap<String, Arc<Pool>>>,
+    /// Every environment started, to stop the busy ones too at shutdown.
+    envs: Mutex<Vec<Weak<Env>>>,
+    next_env: AtomicU64,
+    reaper_started: AtomicBool,
+    shut: AtomicBool,
+}
+
+/// One function's environments: permits cap how many run at once, idle ones wait to be reused.
+struct Pool {
+    permits: Arc<Semaphore>,
+    idle: Mutex<Vec<Idle>>,
+}
+
+struct Idle {
+    env: Arc<Env>,
+    since: Instant,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere never leaves these structures half-updated in a way that matters more than
+    // refusing all further work would.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn epoch_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 impl Executor {
     pub fn new(sink: Arc<dyn LogSink>) -> Self {
-        Self { _sink: sink }
+        Self::with_limits(sink, ExecLimits::default())
     }
 
-    /// Runs one invocation, on a warm environment when one is idle.
-    pub async fn invoke(&self, _function: &FunctionCode, _payload: Bytes) -> Invocation {
-        Invocation {
-            request_id: uuid::Uuid::new_v4().to_string(),
-            outcome: Outcome::Crashed("function execution is not implemented yet".into()),
-            log_tail: String::new(),
+    pub fn with_limits(sink: Arc<dyn LogSink>, limits: ExecLimits) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                sink,
+                limits,
+                pools: Mutex::new(HashMap::new()),
+                envs: Mutex::new(Vec::new()),
+                next_env: AtomicU64::new(1),
+                reaper_started: AtomicBool::new(false),
+                shut: AtomicBool::new(false),
+            }),
         }
     }
 
+    /// Runs one invocation, on a warm environment when one is idle.
+    pub async fn invoke(&self, function: &FunctionCode, payload: Bytes) -> Invocation {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let inner = &self.inner;
+        if inner.shut.load(Ordering::Acquire) {
+            return Invocation {
+                request_id,
+                outcome: Outcome::Crashed("the local stack is shutting down".into()),
+                log_tail: String::new(),
+            };
+        }
+        inner.start_reaper();
+        let pool = inner.pool(&function.name);
+        let Ok(permit) = pool.permits.clone().acquire_owned().await else {
+            return Invocation {
+                request_id,
+                outcome: Outcome::Crashed("the local stack is shutting down".into()),
+                log_tail: String::new(),
+            };
+        };
+        // Once it has an environment, an invocation runs to completion even if the caller goes away
+        // (as on Lambda): a dropped request must not kill a warm environment or lose its END line.
+        let inner = self.inner.clone();
+        let function = function.clone();
+        let id = request_id.clone();
+        let task = tokio::spawn(async move {
+            let env = match pool.take_idle(&function.revision) {
+                Some(env) => env,
+                None => match inner.start_env(&function).await {
+                    Ok(env) => env,
+                    Err(failed) => return failed.report(&id, &function),
+                },
+            };
+            let invocation = env.run(&function, payload, id, &inner).await;
+            pool.release(env, permit);
+            invocation
+        });
+        task.await.unwrap_or_else(|e| Invocation {
+            request_id,
+            outcome: Outcome::Crashed(format!("the invocation failed: {e}")),
+            log_tail: String::new(),
+        })
+    }
+
+    /// Live environments of a function (idle or busy), for status displays and tests.
+    pub fn environments(&self, function: &str) -> usize {
+        lock(&self.inner.envs)
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter(|e| e.function == function && e.alive())
+            .count()
+    }
+
     /// Stops every environment (kills its process, removes its directory).
-    pub async fn shutdown(&self) {}
+    pub async fn shutdown(&self) {
+        let inner = &self.inner;
+        inner.shut.store(true, Ordering::Release);
+        let pools: Vec<Arc<Pool>> = lock(&inner.pools).drain().map(|(_, p)| p).collect();
+        for pool in &pools {
+            pool.permits.close();
+            lock(&pool.idle).clear();
+        }
+        let envs: Vec<Arc<Env>> = lock(&inner.envs)
+            .drain(..)
+            .filter_map(|w| w.upgrade())
+            .collect();
+        futures::future::join_all(envs.iter().map(|e| e.stop())).await;
+    }
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        // Idle environments die with their pools; busy ones are told to stop as well, so no process
+        // outlives the executor (each is also spawned with kill_on_drop).
+        for env in lock(&self.inner.envs).iter().filter_map(Weak::upgrade) {
+            env.rt.kill.notify_one();
+        }
+        lock(&self.inner.pools).clear();
+    }
+}
+
+impl Inner {
+    fn pool(&self, function: &str) -> Arc<Pool> {
+        let mut pools = lock(&self.pools);
+        if let Some(p) = pools.get(function) {
+            return p.clone();
+        }
+        let p = Arc::new(Pool {
+            permits: Arc::new(Semaphore::new(self.limits.max_environments.max(1))),
+            idle: Mutex::new(Vec::new()),
+        });
+        pools.insert(function.to_owned(), p.clone());
+        p
+    }
+
+    /// Starts the idle reaper the first time work arrives (it needs a running tokio runtime).
+    fn start_reaper(self: &Arc<Self>) {
+        if self.reaper_started.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let weak = Arc::downgrade(self);
+        let every = (self.limits.idle_timeout / 4)
+            .clamp(Duration::from_millis(100), Duration::from_secs(30));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(inner) = weak.upgrade() else { return };
+                let pools: Vec<Arc<Pool>> = lock(&inner.pools).values().cloned().collect();
+                let mut expired = Vec::new();
+                for pool in pools {
+                    let mut idle = lock(&pool.idle);
+                    let (keep, old): (Vec<Idle>, Vec<Idle>) = idle
+                        .drain(..)
+                        .partition(|i| i.since.elapsed() < inner.limits.idle_timeout);
+                    *idle = keep;
+                    expired.extend(old);
+                }
+                drop(inner);
+                // Dropping an environment kills its process and removes its directory.
+                drop(expired);
+            }
+        });
+    }
+
+    async fn start_env(&self, function: &FunctionCode) -> Result<Arc<Env>, StartFailure> {
+        let id = self.next_env.fetch_add(1, Ordering::Relaxed);
+        let stream = stream_name();
+        let group = log_group(&function.name);
+        let log = Arc::new(EnvLog::new(
+            self.sink.clone(),
+            group.clone(),
+            stream.clone(),
+        ));
+        let started = Instant::now();
+        let fail = |reason: String, kind: &'static str| StartFailure {
+            log: log.clone(),
+            reason,
+            kind,
+            started,
+        };
+
+        let dir = tempfile::Builder::new()
+            .prefix("lambdeck-env-")
+            .tempdir()
+            .map_err(|e| {
+                fail(
+                    format!("cannot create the environment directory: {e}"),
+                    "Runtime.Unknown",
+                )
+            })?;
+        let task_root = dir.path().join("task");
+        let runtime_dir = dir.path().join("runtime");
+        let zip = function.zip.clone();
+        let unpack_to = task_root.clone();
+        let unpacked = tokio::task::spawn_blocking(move || code::unpack(&zip, &unpack_to)).await;
+        match unpacked {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                return Err(fail(
+                    format!("cannot unpack the code: {e}"),
+                    "Runtime.Unknown",
+                ));
+            }
+            Err(e) => {
+                return Err(fail(
+                    format!("cannot unpack the code: {e}"),
+                    "Runtime.Unknown",
+                ));
+            }
+        }
+        std::fs::create_dir(&runtime_dir).map_err(|e| {
+            fail(
+                format!("cannot create the runtime directory: {e}"),
+                "Runtime.Unknown",
+            )
+        })?;
+
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .map_err(|e| {
+                fail(
+                    format!("cannot open the Runtime API: {e}"),
+                    "Runtime.Unknown",
+                )
+            })?;
+        let api = listener.local_addr().map_err(|e| {
+            fail(
+                format!("cannot open the Runtime API: {e}"),
+                "Runtime.Unknown",
+            )
+        })?;
+        let (events_tx, events_rx) = mpsc::channel(1);
+        let rt = Arc::new(Runtime {
+            arn: function.arn.clone(),
+            events: tokio::sync::Mutex::new(events_rx),
+            slot: Mutex::new(Slot::default()),
+            phase: watch::Sender::new(Phase::Starting),
+            ready_at: Mutex::new(None),
+            kill: Notify::new(),
+        });
+        let server = tokio::spawn(serve_runtime_api(listener, rt.clone()));
+
+        let mut cmd = Command::new(task_root.join("bootstrap"));
+        cmd.env_clear()
+            .envs(&function.environment)
+            .envs(reserved_env(
+                function,
+                &api.to_string(),
+                &group,
+                &stream,
+                &task_root,
+                &runtime_dir,
+            ))
+            .current_dir(&task_root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let child = match spawn(&mut cmd).await {
+            Ok(child) => child,
+            Err(e) => {
+                server.abort();
+                let reason = if e.kind() == io::ErrorKind::NotFound {
+                    format!(
+                        "Couldn't find valid bootstrap(s): [{}]",
+                        "/var/task/bootstrap"
+                    )
+                } else {
+                    format!("fork/exec bootstrap: {e}")
+                };
+                return Err(fail(reason, "Runtime.InvalidEntrypoint"));
+            }
+        };
+        let mut child = child;
+        let pid = child.id();
+        let pipes = [
+            child.stdout.take().and_then(|p| p.into_owned_fd().ok()),
+            child.stderr.take().and_then(|p| p.into_owned_fd().ok()),
+        ];
+        let mut watched = Vec::new();
+        let mut raw = Vec::new();
+        for fd in pipes.into_iter().flatten() {
+            // tokio hands the pipe back in blocking mode; registering it again makes it non-blocking.
+            // The log also reads it directly (through a duplicate of the descriptor, which shares that
+            // mode) so that output written before a response is never missed at END.
+            let pair = tokio::net::unix::pipe::Receiver::from_owned_fd(fd).and_then(|rx| {
+                let dup = rx.as_fd().try_clone_to_owned()?;
+                Ok((rx, File::from(dup)))
+            });
+            match pair {
+                Ok((rx, file)) => {
+                    watched.push(rx);
+                    raw.push(file);
+                }
+                Err(e) => tracing::warn!("cannot watch a function's output: {e}"),
+            }
+        }
+        log.attach(raw);
+        let reader = tokio::spawn(read_output(log.clone(), watched));
+        let monitor = tokio::spawn(monitor(child, rt.clone()));
+        let status = pid.and_then(|pid| File::open(format!("/proc/{pid}/status")).ok());
+
+        let env = Arc::new(Env {
+            function: function.name.clone(),
+            revision: function.revision.clone(),
+            rt,
+            events: events_tx,
+            log,
+            status,
+            max_rss_kb: AtomicU64::new(0),
+            dir: Mutex::new(Some(dir)),
+            server,
+            reader,
+            monitor: Mutex::new(Some(monitor)),
+            started,
+            fresh: AtomicBool::new(true),
+            _id: id,
+        });
+        let mut envs = lock(&self.envs);
+        envs.retain(|w| w.strong_count() > 0);
+        envs.push(Arc::downgrade(&env));
+        Ok(env)
+    }
+}
+
+/// Spawns the process, retrying ETXTBSY: a file just written can stay "busy" for as long as another
+/// thread's fork inherited its write descriptor, until that child execs.
+async fn spawn(cmd: &mut Command) -> io::Result<Child> {
+    let mut tries = 0;
+    loop {
+        match cmd.spawn() {
+            Err(e) if e.raw_os_error() == Some(26) && tries < 50 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The environment of spec §4; the function's own variables cannot override these.
+fn reserved_env(
+    f: &FunctionCode,
+    api: &str,
+    group: &str,
+    stream: &str,
+    task_root: &Path,
+    runtime_dir: &Path,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_LAMBDA_RUNTIME_API", api.to_owned()),
+        ("_HANDLER", f.handler.clone()),
+        ("AWS_REGION", f.region.clone()),
+        ("AWS_DEFAULT_REGION", f.region.clone()),
+        ("AWS_LAMBDA_FUNCTION_NAME", f.name.clone()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", f.memory_mb.to_string()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", group.to_owned()),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", stream.to_owned()),
+        ("LAMBDA_TASK_ROOT", path_str(task_root)),
+        ("LAMBDA_RUNTIME_DIR", path_str(runtime_dir)),
+        ("LANG", "en_US.UTF-8".into()),
+        ("PATH", "/usr/local/bin:/usr/bin:/bin".into()),
+        ("TZ", ":UTC".into()),
+        // Dummy credentials: a function calling AWS from the local stack must never use real ones.
+        ("AWS_ACCESS_KEY_ID", "test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+        ("AWS_SESSION_TOKEN", "test".into()),
+    ]
+}
+
+fn path_str(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn log_group(function: &str) -> String {
+    format!("/aws/lambda/{function}")
+}
+
+/// `YYYY/MM/DD/[$LATEST]<32 hex>`, the UTC date of the environment's start.
+fn stream_name() -> String {
+    format!(
+        "{}/[$LATEST]{}",
+        chrono::Utc::now().format("%Y/%m/%d"),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+impl Pool {
+    /// A warm environment of this revision; idle ones of other revisions are retired.
+    fn take_idle(&self, revision: &str) -> Option<Arc<Env>> {
+        let mut retired = Vec::new();
+        let found = {
+            let mut idle = lock(&self.idle);
+            if idle.iter().any(|i| i.env.revision != revision) {
+                let (keep, old): (Vec<Idle>, Vec<Idle>) =
+                    idle.drain(..).partition(|i| i.env.revision == revision);
+                *idle = keep;
+                retired = old;
+            }
+            let mut found = None;
+            // Most recently used first: keeps the fewest environments warm.
+            while let Some(i) = idle.pop() {
+                if i.env.alive() {
+                    found = Some(i.env);
+                    break;
+                }
+                retired.push(i);
+            }
+            found
+        };
+        drop(retired);
+        found
+    }
+
+    fn release(&self, env: Arc<Env>, permit: OwnedSemaphorePermit) {
+        if env.alive() {
+            lock(&self.idle).push(Idle {
+                env,
+                since: Instant::now(),
+            });
+        } else {
+            drop(env);
+        }
+        drop(permit);
+    }
+}
+
+/// One execution environment: a `bootstrap` process and its Runtime API.
+struct Env {
+    function: String,
+    revision: String,
+    rt: Arc<Runtime>,
+    events: mpsc::Sender<Event>,
+    log: Arc<EnvLog>,
+    /// `/proc/<pid>/status`, kept open: re-reading it from offset 0 regenerates it.
+    status: Option<File>,
+    max_rss_kb: AtomicU64,
+    dir: Mutex<Option<tempfile::TempDir>>,
+    server: JoinHandle<()>,
+    reader: JoinHandle<()>,
+    monitor: Mutex<Option<JoinHandle<()>>>,
+    started: Instant,
+    /// True until the first invocation, which reports the Init Duration.
+    fresh: AtomicBool,
+    _id: u64,
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        self.rt.kill.notify_one();
+        self.server.abort();
+        self.reader.abort();
+        // The directory (a TempDir) is removed as the struct is dropped.
+    }
+}
+
+impl Env {
+    fn alive(&self) -> bool {
+        !matches!(*self.rt.phase.borrow(), Phase::Dead(_))
+    }
+
+    /// Kills the process, waits until it is gone, and removes the directory.
+    async fn stop(&self) {
+        self.rt.kill.notify_one();
+        let monitor = lock(&self.monitor).take();
+        if let Some(m) = monitor {
+            let _ = m.await;
+        }
+        self.server.abort();
+        self.reader.abort();
+        let dir = lock(&self.dir).take();
+        drop(dir);
+    }
+
+    /// Kills the process and waits until it has exited.
+    async fn kill(&self, why: &str) {
+        self.rt.fail(why.to_owned());
+        self.rt.kill.notify_one();
+        let monitor = lock(&self.monitor).take();
+        if let Some(m) = monitor {
+            let _ = m.await;
+        }
+    }
+
+    /// Max Memory Used in MB: the process's peak resident set (VmHWM).
+    fn max_memory_mb(&self) -> u64 {
+        if let Some(f) = &self.status {
+            let mut buf = [0u8; 4096];
+            if let Ok(n) = f.read_at(&mut buf, 0)
+                && let Some(kb) = parse_vmhwm(&buf[..n])
+            {
+                self.max_rss_kb.fetch_max(kb, Ordering::Relaxed);
+            }
+        }
+        self.max_rss_kb.load(Ordering::Relaxed).div_ceil(1024)
+    }
+
+    async fn run(
+        &self,
+        function: &FunctionCode,
+        payload: Bytes,
+        request_id: String,
+        inner: &Inner,
+    ) -> Invocation {
+        let mut init = None;
+        if self.fresh.swap(false, Ordering::AcqRel) {
+            let mut phase = self.rt.phase.subscribe();
+            // The watch guard must not live across an await: the invoke future has to stay Send.
+            let failure = match tokio::time::timeout(
+                inner.limits.init_timeout,
+                phase.wait_for(|p| *p != Phase::Starting),
+            )
+            .await
+            {
+                Ok(Ok(p)) => match &*p {
+                    Phase::Dead(reason) => Some(reason.clone()),
+                    _ => None,
+                },
+                Ok(Err(_)) => Some("the environment stopped".to_owned()),
+                Err(_) => Some(format!(
+                    "Init timed out after {:.2} seconds",
+                    inner.limits.init_timeout.as_secs_f64()
+                )),
+            };
+            let ready_at = (*lock(&self.rt.ready_at)).unwrap_or_else(Instant::now);
+            init = Some(ready_at.saturating_duration_since(self.started));
+            if let Some(reason) = failure {
+                self.kill(&reason).await;
+                self.log.begin(&request_id);
+                return self.finish(
+                    request_id,
+                    function,
+                    Duration::ZERO,
+                    init,
+                    Outcome::Crashed(reason),
+                );
+            }
+        }
+
+        self.log.begin(&request_id);
+        let (tx, rx) = oneshot::channel();
+        if let Err(reason) = self.rt.arm(&request_id, tx) {
+            return self.finish(
+                request_id,
+                function,
+                Duration::ZERO,
+                init,
+                Outcome::Crashed(reason),
+            );
+        }
+        let timeout = Duration::from_secs(u64::from(function.timeout_secs.max(1)));
+        let event = Event {
+            request_id: request_id.clone(),
+            payload,
+            deadline_ms: epoch_ms() + timeout.as_millis() as i64,
+            trace_id: trace_id(),
+        };
+        let t0 = Instant::now();
+        if self.events.send(event).await.is_err() {
+            let reason = "the environment stopped".to_owned();
+            return self.finish(
+                request_id,
+                function,
+                Duration::ZERO,
+                init,
+                Outcome::Crashed(reason),
+            );
+        }
+        let reply = tokio::time::timeout(timeout, rx).await;
+        let took = t0.elapsed();
+        let outcome = match reply {
+            Ok(Ok(Reply::Response(body))) => Outcome::Response(body),
+            Ok(Ok(Reply::Error(body))) => Outcome::FunctionError(body),
+            Ok(Ok(Reply::Crashed(reason))) => Outcome::Crashed(reason),
+            Ok(Err(_)) => Outcome::Crashed("the environment stopped".into()),
+            Err(_) => {
+                self.rt.disarm(&request_id);
+                self.kill("timed out").await;
+                Outcome::Timeout
+            }
+        };
+        self.finish(request_id, function, took, init, outcome)
+    }
+
+    /// Writes the closing lines (error lines, END, REPORT) and builds the invocation's result.
+    fn finish(
+        &self,
+        request_id: String,
+        function: &FunctionCode,
+        took: Duration,
+        init: Option<Duration>,
+        outcome: Outcome,
+    ) -> Invocation {
+        let mut lines = Vec::new();
+        match &outcome {
+            Outcome::Timeout => lines.push(format!(
+                "{} {request_id} Task timed out after {}.00 seconds",
+                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                function.timeout_secs.max(1)
+            )),
+            Outcome::Crashed(reason) => {
+                lines.push(format!("RequestId: {request_id} Error: {reason}"));
+                lines.push(error_type(reason).to_owned());
+            }
+            _ => {}
+        }
+        lines.push(format!("END RequestId: {request_id}"));
+        lines.push(report_line(
+            &request_id,
+            took,
+            function.memory_mb,
+            self.max_memory_mb(),
+            init,
+        ));
+        let log_tail = self.log.finish(lines);
+        Invocation {
+            request_id,
+            outcome,
+            log_tail,
+        }
+    }
+}
+
+/// The error type Lambda reports alongside a crash reason.
+fn error_type(reason: &str) -> &'static str {
+    if reason.starts_with("Runtime exited") {
+        "Runtime.ExitError"
+    } else if reason.starts_with("Couldn't find valid bootstrap") || reason.starts_with("fork/exec")
+    {
+        "Runtime.InvalidEntrypoint"
+    } else if reason.starts_with("Init timed out") {
+        "Runtime.InitTimeout"
+    } else if reason.starts_with("Init error") {
+        "Runtime.InitError"
+    } else {
+        "Runtime.Unknown"
+    }
+}
+
+fn report_line(
+    request_id: &str,
+    took: Duration,
+    memory_mb: u32,
+    used_mb: u64,
+    init: Option<Duration>,
+) -> String {
+    let ms = took.as_secs_f64() * 1000.0;
+    let billed = (ms.ceil() as u64).max(1);
+    let mut line = format!(
+        "REPORT RequestId: {request_id}\tDuration: {ms:.2} ms\tBilled Duration: {billed} ms\t\
+         Memory Size: {memory_mb} MB\tMax Memory Used: {used_mb} MB\t"
+    );
+    if let Some(init) = init {
+        line.push_str(&format!(
+            "Init Duration: {:.2} ms\t",
+            init.as_secs_f64() * 1000.0
+        ));
+    }
+    line
+}
+
+fn parse_vmhwm(status: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(status).ok()?;
+    let line = text.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line["VmHWM:".len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// `Root=1-<8 hex epoch>-<24 hex>;Parent=<16 hex>;Sampled=0`, the X-Ray header Lambda passes on.
+fn trace_id() -> String {
+    let a = uuid::Uuid::new_v4().simple().to_string();
+    let b = uuid::Uuid::new_v4().simple().to_string();
+    let secs = epoch_ms() / 1000;
+    format!(
+        "Root=1-{secs:08x}-{};Parent={};Sampled=0",
+        &a[..24],
+        &b[..16]
+    )
+}
+
+/// An environment that failed before its process ran.
+struct StartFailure {
+    log: Arc<EnvLog>,
+    reason: String,
+    kind: &'static str,
+    started: Instant,
+}
+
+impl StartFailure {
+    fn report(self, request_id: &str, function: &FunctionCode) -> Invocation {
+        self.log.begin(request_id);
+        let lines = vec![
+            format!("RequestId: {request_id} Error: {}", self.reason),
+            self.kind.to_owned(),
+            format!("END RequestId: {request_id}"),
+            report_line(
+                request_id,
+                Duration::ZERO,
+                function.memory_mb,
+                0,
+                Some(self.started.elapsed()),
+            ),
+        ];
+        let log_tail = self.log.finish(lines);
+        Invocation {
+            request_id: request_id.to_owned(),
+            outcome: Outcome::Crashed(self.reason),
+            log_tail,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The Runtime API of one environment.
+
+struct Event {
+    request_id: String,
+    payload: Bytes,
+    deadline_ms: i64,
+    trace_id: String,
+}
+
+enum Reply {
+    Response(Bytes),
+    Error(Bytes),
+    Crashed(String),
+}
+
+struct Current {
+    request_id: String,
+    tx: oneshot::Sender<Reply>,
+}
+
+#[derive(Default)]
+struct Slot {
+    dead: Option<String>,
+    current: Option<Current>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    /// The process runs but has not asked for its first event yet.
+    Starting,
+    /// The process has called `next` at least once.
+    Ready,
+    /// The process is gone (or must go), with the reason.
+    Dead(String),
+}
+
+/// The state an environment's Runtime API handlers, its monitor and its invocations share.
+struct Runtime {
+    arn: String,
+    events: tokio::sync::Mutex<mpsc::Receiver<Event>>,
+    /// The invocation in flight, and whether the environment is dead: one lock, so an invocation is
+    /// never armed on an environment that has already died.
+    slot: Mutex<Slot>,
+    phase: watch::Sender<Phase>,
+    ready_at: Mutex<Option<Instant>>,
+    kill: Notify,
+}
+
+impl Runtime {
+    fn arm(&self, request_id: &str, tx: oneshot::Sender<Reply>) -> Result<(), String> {
+        let mut slot = lock(&self.slot);
+        if let Some(reason) = &slot.dead {
+            return Err(reason.clone());
+        }
+        slot.current = Some(Current {
+            request_id: request_id.to_owned(),
+            tx,
+        });
+        Ok(())
+    }
+
+    fn disarm(&self, request_id: &str) {
+        let mut slot = lock(&self.slot);
+        if slot
+            .current
+            .as_ref()
+            .is_some_and(|c| c.request_id == request_id)
+        {
+            slot.current = None;
+        }
+    }
+
+    /// Answers the invocation in flight if it is `request_id`.
+    fn complete(&self, request_id: &str, reply: Reply) -> bool {
+        let current = {
+            let mut slot = lock(&self.slot);
+            match &slot.current {
+                Some(c) if c.request_id == request_id => slot.current.take(),
+                _ => None,
+            }
+        };
+        match current {
+            Some(c) => {
+                let _ = c.tx.send(reply);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Marks the environment dead and fails the invocation in flight with `reason`.
+    fn fail(&self, reason: String) {
+        let current = {
+            let mut slot = lock(&self.slot);
+            if slot.dead.is_none() {
+                slot.dead = Some(reason.clone());
+            }
+            slot.current.take()
+        };
+        if let Some(c) = current {
+            let _ = c.tx.send(Reply::Crashed(reason.clone()));
+        }
+        self.phase.send_if_modified(|p| {
+            if matches!(p, Phase::Dead(_)) {
+                false
+            } else {
+                *p = Phase::Dead(reason);
+                true
+            }
+        });
+    }
+}
+
+async fn serve_runtime_api(listener: tokio::net::TcpListener, rt: Arc<Runtime>) {
+    let app = Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next_invocation))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(invocation_response),
+        )
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/error",
+            post(invocation_error),
+        )
+        .route("/2018-06-01/runtime/init/error", post(init_error))
+        .layer(DefaultBodyLimit::max(MAX_RESPONSE_BYTES))
+        .with_state(rt);
+    // Small request/response exchanges on a kept-alive connection: Nagle would only add latency.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    if let Err(e) = axum::serve(listener, app).await {
+        tracing::warn!("a Runtime API listener stopped: {e}");
+    }
+}
+
+async fn next_invocation(State(rt): State<Arc<Runtime>>) -> Response {
+    if *rt.phase.borrow() == Phase::Starting {
+        *lock(&rt.ready_at) = Some(Instant::now());
+        rt.phase.send_if_modified(|p| {
+            if *p == Phase::Starting {
+                *p = Phase::Ready;
+                true
+            } else {
+                false
+            }
+        });
+    }
+    let event = {
+        let mut events = rt.events.lock().await;
+        events.recv().await
+    };
+    let Some(event) = event else {
+        return runtime_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ContainerError",
+            "the environment is stopping",
+        );
+    };
+    let mut response = Response::new(Body::from(event.payload));
+    let headers = response.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    if let Ok(v) = HeaderValue::from_str(&event.request_id) {
+        headers.insert("lambda-runtime-aws-request-id", v);
+    }
+    headers.insert(
+        "lambda-runtime-deadline-ms",
+        HeaderValue::from(event.deadline_ms),
+    );
+    if let Ok(v) = HeaderValue::from_str(&rt.arn) {
+        headers.insert("lambda-runtime-invoked-function-arn", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&event.trace_id) {
+        headers.insert("lambda-runtime-trace-id", v);
+    }
+    response
+}
+
+fn accepted() -> Response {
+    (
+        StatusCode::ACCEPTED,
+        [("content-type", "application/json")],
+        r#"{"status":"OK"}"#,
+    )
+        .into_response()
+}
+
+fn runtime_error(status: StatusCode, kind: &str, message: &str) -> Response {
+    let body = serde_json::json!({"errorType": kind, "errorMessage": message}).to_string();
+    (status, [("content-type", "application/json")], body).into_response()
+}
+
+fn unknown_request(id: &str) -> Response {
+    runtime_error(
+        StatusCode::BAD_REQUEST,
+        "InvalidRequestID",
+        &format!("Invalid request ID: {id}"),
+    )
+}
+
+async fn invocation_response(
+    State(rt): State<Arc<Runtime>>,
+    UrlPath(id): UrlPath<String>,
+    body: Bytes,
+) -> Response {
+    if rt.complete(&id, Reply::Response(body)) {
+        accepted()
+    } else {
+        unknown_request(&id)
+    }
+}
+
+async fn invocation_error(
+    State(rt): State<Arc<Runtime>>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let body = error_body(&headers, body);
+    if rt.complete(&id, Reply::Error(body)) {
+        accepted()
+    } else {
+        unknown_request(&id)
+    }
+}
+
+async fn init_error(State(rt): State<Arc<Runtime>>, headers: HeaderMap, body: Bytes) -> Response {
+    let body = error_body(&headers, body);
+    let detail = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .map(|v| {
+            let kind = v["errorType"].as_str().unwrap_or("Unknown").to_owned();
+            let message = v["errorMessage"].as_str().unwrap_or("").to_owned();
+            format!("{kind}: {message}")
+        })
+        .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+    rt.fail(format!("Init error: {detail}"));
+    rt.kill.notify_one();
+    accepted()
+}
+
+/// The error document a runtime posted, or one built from its error-type header when the body is empty.
+fn error_body(headers: &HeaderMap, body: Bytes) -> Bytes {
+    if !body.is_empty() {
+        return body;
+    }
+    let kind = headers
+        .get("lambda-runtime-function-error-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("Unhandled");
+    Bytes::from(serde_json::json!({"errorType": kind, "errorMessage": ""}).to_string())
+}
+
+/// Owns the process: reports its exit as a crash, or kills it when told to.
+async fn monitor(mut child: Child, rt: Arc<Runtime>) {
+    let reason = tokio::select! {
+        status = child.wait() => match status {
+            Ok(status) => exit_reason(status),
+            Err(e) => format!("Runtime exited with error: {e}"),
+        },
+        _ = rt.kill.notified() => {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+            "the environment was stopped".to_owned()
+        }
+    };
+    rt.fail(reason);
+}
+
+/// Lambda's wording for a runtime process that ended.
+fn exit_reason(status: ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        if code == 0 {
+            "Runtime exited without providing a reason".to_owned()
+        } else {
+            format!("Runtime exited with error: exit status {code}")
+        }
+    } else if let Some(signal) = status.signal() {
+        let name = match signal {
+            6 => "aborted".to_owned(),
+            9 => "killed".to_owned(),
+            11 => "segmentation fault".to_owned(),
+            15 => "terminated".to_owned(),
+            n => format!("{n}"),
+        };
+        format!("Runtime exited with error: signal: {name}")
+    } else {
+        format!("Runtime exited with error: {status}")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The environment's log stream.
+
+/// Collects an environment's log lines (platform lines and the process's stdout/stderr) in order and
+/// writes them to its stream.
+struct EnvLog {
+    sink: Arc<dyn LogSink>,
+    group: String,
+    stream: String,
+    state: Mutex<LogState>,
+}
+
+#[derive(Default)]
+struct LogState {
+    pipes: Vec<Pipe>,
+    pending: Vec<(i64, String)>,
+    /// The current invocation's lines, for its log tail.
+    tail: String,
+}
+
+struct Pipe {
+    /// A duplicate of the watched descriptor, read directly (non-blocking) to drain it on demand.
+    raw: File,
+    partial: Vec<u8>,
+    open: bool,
+}
+
+impl EnvLog {
+    fn new(sink: Arc<dyn LogSink>, group: String, stream: String) -> Self {
+        Self {
+            sink,
+            group,
+            stream,
+            state: Mutex::new(LogState::default()),
+        }
+    }
+
+    fn attach(&self, files: Vec<File>) {
+        lock(&self.state).pipes = files
+            .into_iter()
+            .map(|raw| Pipe {
+                raw,
+                partial: Vec::new(),
+                open: true,
+            })
+            .collect();
+    }
+
+    /// Starts an invocation: its START line, and a fresh tail.
+    fn begin(&self, request_id: &str) {
+        let mut st = lock(&self.state);
+        st.tail.clear();
+        st.push(format!("START RequestId: {request_id} Version: $LATEST"));
+    }
+
+    /// Ends an invocation: everything the process wrote so far, then `lines`; returns the tail.
+    fn finish(&self, lines: Vec<String>) -> String {
+        let mut st = lock(&self.state);
+        // The process wrote its output before answering, so it is in the pipes now: read it before
+        // END so the stream is in order and the tail is complete.
+        st.drain_all();
+        for line in lines {
+            st.push(line);
+        }
+        self.flush(&mut st);
+        let tail = last_bytes(&st.tail, TAIL_BYTES).to_owned();
+        st.tail.clear();
+        tail
+    }
+
+    fn flush(&self, st: &mut LogState) {
+        if !st.pending.is_empty() {
+            let events = std::mem::take(&mut st.pending);
+            self.sink.put(&self.group, &self.stream, events);
+        }
+    }
+}
+
+impl LogState {
+    fn push(&mut self, message: String) {
+        self.tail.push_str(&message);
+        self.tail.push('\n');
+        if self.tail.len() > 4 * TAIL_BYTES {
+            let keep = last_bytes(&self.tail, TAIL_BYTES).to_owned();
+            self.tail = keep;
+        }
+        self.pending.push((epoch_ms(), message));
+    }
+
+    /// Reads whatever each pipe holds right now, without waiting.
+    fn drain_all(&mut self) {
+        for i in 0..self.pipes.len() {
+            self.drain(i);
+        }
+    }
+
+    /// Reads pipe `i` until it would block (or ends), turning complete lines into events.
+    fn drain(&mut self, i: usize) {
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            let Some(pipe) = self.pipes.get(i) else {
+                return;
+            };
+            let read = (&pipe.raw).read(&mut buf);
+            match read {
+                Ok(0) => return self.feed(i, &[], true),
+                Ok(n) => self.feed_raw(i, &buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(_) => return self.feed(i, &[], true),
+            }
+            if !self.pipes[i].open {
+                return;
+            }
+        }
+    }
+
+    fn feed_raw(&mut self, i: usize, bytes: &[u8]) {
+        self.feed(i, bytes, false);
+    }
+
+    /// Appends bytes read from pipe `i`; at its end, the unterminated rest is a line too.
+    fn feed(&mut self, i: usize, bytes: &[u8], end: bool) {
+        let mut lines = Vec::new();
+        {
+            let Some(pipe) = self.pipes.get_mut(i) else {
+                return;
+            };
+            if !pipe.open {
+                return;
+            }
+            pipe.partial.extend_from_slice(bytes);
+            while let Some(pos) = pipe.partial.iter().position(|&b| b == b'\n') {
+                let mut line: Vec<u8> = pipe.partial.drain(..=pos).collect();
+                line.pop();
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                lines.push(String::from_utf8_lossy(&line).into_owned());
+            }
+            while pipe.partial.len() >= MAX_LINE_BYTES {
+                let chunk: Vec<u8> = pipe.partial.drain(..MAX_LINE_BYTES).collect();
+                lines.push(String::from_utf8_lossy(&chunk).into_owned());
+            }
+            if end {
+                pipe.open = false;
+                if !pipe.partial.is_empty() {
+                    lines.push(String::from_utf8_lossy(&pipe.partial).into_owned());
+                    pipe.partial.clear();
+                }
+            }
+        }
+        for line in lines {
+            self.push(line);
+        }
+    }
+}
+
+/// The last `n` bytes of `s`, starting on a character boundary.
+fn last_bytes(s: &str, n: usize) -> &str {
+    let mut start = s.len().saturating_sub(n);
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}
+
+/// Streams the process's output to the log as it is written, between and during invocations.
+async fn read_output(log: Arc<EnvLog>, pipes: Vec<pipe::Receiver>) {
+    let mut open: Vec<bool> = vec![true; pipes.len()];
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        if !open.iter().any(|o| *o) {
+            return;
+        }
+        let (ready, _, _) = futures::future::select_all(
+            pipes
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| open[*i])
+                .map(|(i, rx)| Box::pin(async move { (i, rx.readable().await) })),
+        )
+        .await;
+        let (i, ready) = ready;
+        if ready.is_err() {
+            open[i] = false;
+            continue;
+        }
+        let mut st = lock(&log.state);
+        st.drain(i);
+        // Reading through the watched receiver until it would block is what clears its readiness.
+        loop {
+            match pipes[i].try_read(&mut buf) {
+                Ok(0) => {
+                    st.feed(i, &[], true);
+                    break;
+                }
+                Ok(n) => st.feed_raw(i, &buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(_) => {
+                    st.feed(i, &[], true);
+                    break;
+                }
+            }
+        }
+        open[i] = st.pipes.get(i).is_some_and(|p| p.open);
+        log.flush(&mut st);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server awaits invocations inside axum handlers, which must be Send.
+    #[test]
+    fn invoke_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        struct Nothing;
+        impl LogSink for Nothing {
+            fn put(&self, _: &str, _: &str, _: Vec<(i64, String)>) {}
+        }
+        let executor = Executor::new(Arc::new(Nothing));
+        let f = FunctionCode {
+            name: "f".into(),
+            arn: "arn".into(),
+            revision: "r".into(),
+            zip: Arc::new(Vec::new()),
+            handler: "h".into(),
+            memory_mb: 128,
+            timeout_secs: 3,
+            environment: BTreeMap::new(),
+            region: "us-east-1".into(),
+        };
+        assert_send(&executor.invoke(&f, Bytes::new()));
+        assert_send(&executor.shutdown());
+    }
+
+    #[test]
+    fn report_line_has_aws_shape() {
+        let line = report_line("id-1", Duration::from_micros(1234), 128, 12, None);
+        assert_eq!(
+            line,
+            "REPORT RequestId: id-1\tDuration: 1.23 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 12 MB\t"
+        );
+        let cold = report_line(
+            "id-2",
+            Duration::from_micros(200),
+            256,
+            20,
+            Some(Duration::from_micros(113_510)),
+        );
+        assert!(
+            cold.ends_with("Max Memory Used: 20 MB\tInit Duration: 113.51 ms\t"),
+            "{cold}"
+        );
+        assert!(cold.contains("Billed Duration: 1 ms"));
+    }
+
+    #[test]
+    fn vmhwm_is_parsed_from_proc_status() {
+        let status =
+            b"Name:\tbootstrap\nVmPeak:\t   9000 kB\nVmHWM:\t    5120 kB\nVmRSS:\t 4000 kB\n";
+        assert_eq!(parse_vmhwm(status), Some(5120));
+        assert_eq!(parse_vmhwm(b"Name:\tx\n"), None);
+    }
+
+    #[test]
+    fn stream_name_is_dated_and_has_32_hex() {
+        let name = stream_name();
+        let (date, rest) = name.split_at(11);
+        assert_eq!(date, chrono::Utc::now().format("%Y/%m/%d/").to_string());
+        let hex = rest.strip_prefix("[$LATEST]").unwrap();
+        assert_eq!(hex.len(), 32);
+        assert!(
+            hex.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
+    }
+
+    #[test]
+    fn exit_reasons_use_lambda_wording() {
+        assert_eq!(
+            exit_reason(ExitStatus::from_raw(3 << 8)),
+            "Runtime exited with error: exit status 3"
+        );
+        assert_eq!(
+            exit_reason(ExitStatus::from_raw(9)),
+            "Runtime exited with error: signal: killed"
+        );
+        assert_eq!(
+            exit_reason(ExitStatus::from_raw(0)),
+            "Runtime exited without providing a reason"
+        );
+    }
+
+    #[test]
+    fn tail_keeps_the_last_4_kb_on_a_char_boundary() {
+        let s = "é".repeat(3000);
+        let t = last_bytes(&s, TAIL_BYTES);
+        assert!(t.len() <= TAIL_BYTES && t.len() >= TAIL_BYTES - 1);
+        assert!(t.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn trace_id_has_xray_shape() {
+        let t = trace_id();
+        let parts: Vec<&str> = t.split(';').collect();
+        assert!(parts[0].starts_with("Root=1-"));
+        assert_eq!(parts[0].len(), "Root=1-".len() + 8 + 1 + 24);
+        assert_eq!(parts[1].len(), "Parent=".len() + 16);
+        assert_eq!(parts[2], "Sampled=0");
+    }
 }

@@ -1,1 +1,26 @@
 //! The stack engine: discovery, drift, deploy and rollback, provisioning.
+
+pub mod deploy;
+pub mod drift;
+pub mod load;
+pub mod model;
+pub mod provision;
+
+pub use load::load_stack;
+pub use model::*;
+
+use crate::aws::AwsError;
+
+/// Why an action on the stack did not happen or could not be confirmed, in one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StackError {
+    /// An AWS call failed (classified).
+    #[error("{0}")]
+    Aws(#[from] AwsError),
+    /// The action does not apply to the stack as it is (nothing to roll back to, no API, ...).
+    #[error("{0}")]
+    Refused(String),
+    /// The action was sent, but re-reading shows it did not take effect.
+    #[error("not confirmed: {0}")]
+    Unconfirmed(String),
+}

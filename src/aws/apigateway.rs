@@ -1,0 +1,564 @@
+//! API Gateway REST (v1) calls: discovery of the API, its resources, deployments and stages; the stage
+//! actions; provisioning. Returns domain types from `stack::model`.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_apigateway::Client;
+use aws_sdk_apigateway::types::{IntegrationType, Op, PatchOperation};
+use aws_smithy_types::DateTime;
+
+use super::AwsError;
+use crate::stack::drift::{ApiSummary, MethodSummary};
+use crate::stack::model::{
+    Deployment, Health, Integration, IntegrationTarget, Method, Resource, RestApiInfo, Stage,
+};
+
+/// The tag lambdeck puts on everything `up` creates; `down` removes only what carries it.
+pub const MANAGED_TAG: (&str, &str) = ("lambdeck:managed", "true");
+
+fn secs(d: Option<&DateTime>) -> Option<i64> {
+    d.map(DateTime::secs)
+}
+
+fn is_managed<'a>(tags: impl IntoIterator<Item = (&'a String, &'a String)>) -> bool {
+    tags.into_iter()
+        .any(|(k, v)| k == MANAGED_TAG.0 && v == MANAGED_TAG.1)
+}
+
+/// Every REST API with this name (normally one), without resources, deployments or stages yet.
+pub async fn find_rest_apis(client: &Client, name: &str) -> Result<Vec<RestApiInfo>, AwsError> {
+    let items = client
+        .get_rest_apis()
+        .limit(500)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::from_sdk("GetRestApis", format!("rest api {name}"), e))?;
+    Ok(items
+        .into_iter()
+        .filter(|api| api.name() == Some(name))
+        .filter_map(|api| {
+            Some(RestApiInfo {
+                id: api.id()?.to_owned(),
+                name: name.to_owned(),
+                description: api.description().map(ToOwned::to_owned),
+                created: secs(api.created_date()),
+                root_resource_id: api.root_resource_id().map(ToOwned::to_owned),
+                managed: api.tags().is_some_and(is_managed),
+                resources: vec![],
+                deployments: vec![],
+                stages: vec![],
+                deployed: None,
+                health: Health::Ok,
+                notes: vec![],
+            })
+        })
+        .collect())
+}
+
+/// Resolves a Lambda proxy integration URI to the function it calls, compared by function name.
+pub fn integration_target(uri: Option<&str>, function_name: &str) -> IntegrationTarget {
+    let Some(uri) = uri else {
+        return IntegrationTarget::NotLambda;
+    };
+    // arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations
+    let Some(rest) = uri
+        .split_once(":lambda:path/2015-03-31/functions/")
+        .map(|(_, rest)| rest)
+    else {
+        return IntegrationTarget::NotLambda;
+    };
+    let function_arn = rest.strip_suffix("/invocations").unwrap_or(rest);
+    // arn:aws:lambda:{region}:{account}:function:{name}[:{qualifier}], or a bare name.
+    let name = function_arn
+        .split_once(":function:")
+        .map_or(function_arn, |(_, n)| n);
+    let name = name.split(':').next().unwrap_or(name);
+    if name == function_name {
+        IntegrationTarget::ThisFunction
+    } else {
+        IntegrationTarget::OtherFunction {
+            function_arn: function_arn.to_owned(),
+        }
+    }
+}
+
+/// The working API: every resource with its methods and integrations (GetResources embed=methods),
+/// sorted by path, methods by verb.
+pub async fn get_resources(
+    client: &Client,
+    api_id: &str,
+    function_name: &str,
+) -> Result<Vec<Resource>, AwsError> {
+    let items = client
+        .get_resources()
+        .rest_api_id(api_id)
+        .embed("methods")
+        .limit(500)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::from_sdk("GetResources", format!("rest api {api_id}"), e))?;
+    let mut resources: Vec<Resource> = items
+        .into_iter()
+        .map(|r| {
+            let mut methods: Vec<Method> = r
+                .resource_methods()
+                .into_iter()
+                .flatten()
+                .map(|(verb, m)| {
+                    let integration = m.method_integration().map(|i| Integration {
+                        kind: i
+                            .r#type()
+                            .map(|t| t.as_str().to_owned())
+                            .unwrap_or_default(),
+                        http_method: i.http_method().map(ToOwned::to_owned),
+                        uri: i.uri().map(ToOwned::to_owned),
+                        target: integration_target(i.uri(), function_name),
+                    });
+                    Method {
+                        http_method: m.http_method().unwrap_or(verb).to_ascii_uppercase(),
+                        authorization_type: m.authorization_type().unwrap_or("NONE").to_owned(),
+                        authorizer_id: m.authorizer_id().map(ToOwned::to_owned),
+                        api_key_required: m.api_key_required().unwrap_or(false),
+                        integration,
+                        health: Health::Ok,
+                        notes: vec![],
+                    }
+                })
+                .collect();
+            methods.sort_by(|a, b| a.http_method.cmp(&b.http_method));
+            Resource {
+                id: r.id().unwrap_or_default().to_owned(),
+                parent_id: r.parent_id().map(ToOwned::to_owned),
+                path: r.path().unwrap_or("/").to_owned(),
+                path_part: r.path_part().map(ToOwned::to_owned),
+                methods,
+            }
+        })
+        .collect();
+    resources.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(resources)
+}
+
+/// The deployment history, newest first (the stages using each are filled in by the caller).
+pub async fn get_deployments(client: &Client, api_id: &str) -> Result<Vec<Deployment>, AwsError> {
+    let items = client
+        .get_deployments()
+        .rest_api_id(api_id)
+        .limit(500)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::from_sdk("GetDeployments", format!("rest api {api_id}"), e))?;
+    let mut deployments: Vec<Deployment> = items
+        .into_iter()
+        .filter_map(|d| {
+            Some(Deployment {
+                id: d.id()?.to_owned(),
+                created: secs(d.created_date()),
+                description: d.description().map(ToOwned::to_owned),
+                stages: vec![],
+            })
+        })
+        .collect();
+    // Newest first; ids break ties so the order is stable.
+    deployments.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| b.id.cmp(&a.id)));
+    Ok(deployments)
+}
+
+/// The URL a stage is served at: AWS's, or with a custom endpoint the path-style local form.
+pub fn stage_url(region: &str, endpoint_url: Option<&str>, api_id: &str, stage: &str) -> String {
+    match endpoint_url {
+        Some(endpoint) => format!(
+            "{}/restapis/{api_id}/{stage}/_user_request_",
+            endpoint.trim_end_matches('/')
+        ),
+        None => format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}"),
+    }
+}
+
+fn stage_from(
+    s: &aws_sdk_apigateway::types::Stage,
+    region: &str,
+    endpoint_url: Option<&str>,
+    api_id: &str,
+) -> Stage {
+    let name = s.stage_name().unwrap_or_default().to_owned();
+    Stage {
+        invoke_url: stage_url(region, endpoint_url, api_id, &name),
+        name,
+        deployment_id: s.deployment_id().map(ToOwned::to_owned),
+        description: s.description().map(ToOwned::to_owned),
+        created: secs(s.created_date()),
+        last_updated: secs(s.last_updated_date()),
+        health: Health::Ok,
+        notes: vec![],
+    }
+}
+
+/// Every stage of the API, sorted by name.
+pub async fn get_stages(
+    client: &Client,
+    api_id: &str,
+    region: &str,
+    endpoint_url: Option<&str>,
+) -> Result<Vec<Stage>, AwsError> {
+    let out = client
+        .get_stages()
+        .rest_api_id(api_id)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("GetStages", format!("rest api {api_id}"), e))?;
+    let mut stages: Vec<Stage> = out
+        .item()
+        .iter()
+        .map(|s| stage_from(s, region, endpoint_url, api_id))
+        .collect();
+    stages.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(stages)
+}
+
+/// One stage, re-read after an action changed it.
+pub async fn get_stage(
+    client: &Client,
+    api_id: &str,
+    stage: &str,
+    region: &str,
+    endpoint_url: Option<&str>,
+) -> Result<Stage, AwsError> {
+    let out = client
+        .get_stage()
+        .rest_api_id(api_id)
+        .stage_name(stage)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("GetStage", format!("stage {stage} of {api_id}"), e))?;
+    let mut s = aws_sdk_apigateway::types::Stage::builder()
+        .set_stage_name(out.stage_name().map(ToOwned::to_owned))
+        .set_deployment_id(out.deployment_id().map(ToOwned::to_owned))
+        .set_description(out.description().map(ToOwned::to_owned));
+    s = s
+        .set_created_date(out.created_date().copied())
+        .set_last_updated_date(out.last_updated_date().copied());
+    Ok(stage_from(&s.build(), region, endpoint_url, api_id))
+}
+
+/// A deployment's apiSummary (GetDeployment embed=apisummary): what the snapshot serves.
+pub async fn get_api_summary(
+    client: &Client,
+    api_id: &str,
+    deployment_id: &str,
+) -> Result<ApiSummary, AwsError> {
+    let out = client
+        .get_deployment()
+        .rest_api_id(api_id)
+        .deployment_id(deployment_id)
+        .embed("apisummary")
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::from_sdk(
+                "GetDeployment",
+                format!("deployment {deployment_id} of {api_id}"),
+                e,
+            )
+        })?;
+    let mut summary = ApiSummary::new();
+    for (path, verbs) in out.api_summary().into_iter().flatten() {
+        let entry: &mut BTreeMap<String, MethodSummary> = summary.entry(path.clone()).or_default();
+        for (verb, snap) in verbs {
+            entry.insert(
+                verb.to_ascii_uppercase(),
+                MethodSummary {
+                    authorization_type: snap.authorization_type().unwrap_or("NONE").to_owned(),
+                    api_key_required: snap.api_key_required(),
+                },
+            );
+        }
+    }
+    Ok(summary)
+}
+
+/// The stage's deployed API as an OpenAPI 3.0 document with API Gateway's integration extensions.
+pub async fn get_export(
+    client: &Client,
+    api_id: &str,
+    stage: &str,
+) -> Result<serde_json::Value, AwsError> {
+    let resource = format!("stage {stage} of {api_id}");
+    let out = client
+        .get_export()
+        .rest_api_id(api_id)
+        .stage_name(stage)
+        .export_type("oas30")
+        .parameters("extensions", "integrations")
+        .accepts("application/json")
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("GetExport", resource.clone(), e))?;
+    let body = out.body().map(|b| b.as_ref()).unwrap_or_default();
+    serde_json::from_slice(body).map_err(|e| AwsError {
+        kind: super::ErrorKind::Malformed,
+        operation: "GetExport",
+        resource,
+        code: None,
+        message: format!("the export is not JSON: {e}"),
+    })
+}
+
+/// Creates a deployment and points the stage at it (creating the stage if needed); the URL stays.
+pub async fn create_deployment(
+    client: &Client,
+    api_id: &str,
+    stage: &str,
+    description: &str,
+) -> Result<Deployment, AwsError> {
+    let out = client
+        .create_deployment()
+        .rest_api_id(api_id)
+        .stage_name(stage)
+        .description(description)
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::from_sdk("CreateDeployment", format!("stage {stage} of {api_id}"), e)
+        })?;
+    Ok(Deployment {
+        id: out.id().unwrap_or_default().to_owned(),
+        created: secs(out.created_date()),
+        description: out.description().map(ToOwned::to_owned),
+        stages: vec![stage.to_owned()],
+    })
+}
+
+/// Points the stage at another deployment (UpdateStage replace /deploymentId): the documented rollback.
+pub async fn set_stage_deployment(
+    client: &Client,
+    api_id: &str,
+    stage: &str,
+    deployment_id: &str,
+) -> Result<(), AwsError> {
+    client
+        .update_stage()
+        .rest_api_id(api_id)
+        .stage_name(stage)
+        .patch_operations(
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path("/deploymentId")
+                .value(deployment_id)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("UpdateStage", format!("stage {stage} of {api_id}"), e))?;
+    Ok(())
+}
+
+pub async fn delete_deployment(
+    client: &Client,
+    api_id: &str,
+    deployment_id: &str,
+) -> Result<(), AwsError> {
+    client
+        .delete_deployment()
+        .rest_api_id(api_id)
+        .deployment_id(deployment_id)
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::from_sdk(
+                "DeleteDeployment",
+                format!("deployment {deployment_id} of {api_id}"),
+                e,
+            )
+        })?;
+    Ok(())
+}
+
+/// Creates the REST API, tagged as lambdeck's. Returns (id, root resource id).
+pub async fn create_rest_api(
+    client: &Client,
+    name: &str,
+    description: &str,
+) -> Result<(String, String), AwsError> {
+    let resource = format!("rest api {name}");
+    let out = client
+        .create_rest_api()
+        .name(name)
+        .description(description)
+        .tags(MANAGED_TAG.0, MANAGED_TAG.1)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("CreateRestApi", resource.clone(), e))?;
+    let id = out.id().unwrap_or_default().to_owned();
+    let root = match out.root_resource_id() {
+        Some(root) => root.to_owned(),
+        // Older implementations omit rootResourceId: the root is the resource at "/".
+        None => get_resources(client, &id, "")
+            .await?
+            .into_iter()
+            .find(|r| r.path == "/")
+            .map(|r| r.id)
+            .ok_or_else(|| AwsError {
+                kind: super::ErrorKind::Malformed,
+                operation: "CreateRestApi",
+                resource,
+                code: None,
+                message: "the new API has no root resource".into(),
+            })?,
+    };
+    Ok((id, root))
+}
+
+pub async fn delete_rest_api(client: &Client, api_id: &str) -> Result<(), AwsError> {
+    client
+        .delete_rest_api()
+        .rest_api_id(api_id)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("DeleteRestApi", format!("rest api {api_id}"), e))?;
+    Ok(())
+}
+
+/// Creates a child resource; returns its id.
+pub async fn create_resource(
+    client: &Client,
+    api_id: &str,
+    parent_id: &str,
+    path_part: &str,
+) -> Result<String, AwsError> {
+    let out = client
+        .create_resource()
+        .rest_api_id(api_id)
+        .parent_id(parent_id)
+        .path_part(path_part)
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::from_sdk(
+                "CreateResource",
+                format!("resource {path_part} of {api_id}"),
+                e,
+            )
+        })?;
+    Ok(out.id().unwrap_or_default().to_owned())
+}
+
+pub async fn put_method(
+    client: &Client,
+    api_id: &str,
+    resource_id: &str,
+    verb: &str,
+    authorization: &str,
+    api_key_required: bool,
+) -> Result<(), AwsError> {
+    client
+        .put_method()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method(verb)
+        .authorization_type(authorization)
+        .api_key_required(api_key_required)
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::from_sdk(
+                "PutMethod",
+                format!("{verb} on resource {resource_id} of {api_id}"),
+                e,
+            )
+        })?;
+    Ok(())
+}
+
+/// The Lambda proxy integration URI for a function ARN.
+pub fn lambda_invoke_uri(region: &str, function_arn: &str) -> String {
+    format!(
+        "arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    )
+}
+
+/// Puts an AWS_PROXY integration (Lambda is always called with POST).
+pub async fn put_proxy_integration(
+    client: &Client,
+    api_id: &str,
+    resource_id: &str,
+    verb: &str,
+    uri: &str,
+) -> Result<(), AwsError> {
+    client
+        .put_integration()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method(verb)
+        .r#type(IntegrationType::AwsProxy)
+        .integration_http_method("POST")
+        .uri(uri)
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::from_sdk(
+                "PutIntegration",
+                format!("{verb} on resource {resource_id} of {api_id}"),
+                e,
+            )
+        })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integration_uris_resolve_to_their_function() {
+        let uri = lambda_invoke_uri(
+            "ap-northeast-1",
+            "arn:aws:lambda:ap-northeast-1:123456789012:function:tf-test-rust-hello-world",
+        );
+        assert_eq!(
+            integration_target(Some(&uri), "tf-test-rust-hello-world"),
+            IntegrationTarget::ThisFunction
+        );
+        assert!(matches!(
+            integration_target(Some(&uri), "other"),
+            IntegrationTarget::OtherFunction { function_arn } if function_arn.ends_with(":function:tf-test-rust-hello-world")
+        ));
+        let qualified =
+            lambda_invoke_uri("us-east-1", "arn:aws:lambda:us-east-1:1:function:f:live");
+        assert_eq!(
+            integration_target(Some(&qualified), "f"),
+            IntegrationTarget::ThisFunction
+        );
+        assert_eq!(
+            integration_target(Some("https://example.com/x"), "f"),
+            IntegrationTarget::NotLambda
+        );
+        assert_eq!(integration_target(None, "f"), IntegrationTarget::NotLambda);
+    }
+
+    #[test]
+    fn stage_urls_follow_aws_or_the_local_path_style() {
+        assert_eq!(
+            stage_url("ap-northeast-1", None, "abc", "tf-test"),
+            "https://abc.execute-api.ap-northeast-1.amazonaws.com/tf-test"
+        );
+        assert_eq!(
+            stage_url(
+                "us-east-1",
+                Some("http://127.0.0.1:4566/"),
+                "abc",
+                "tf-test"
+            ),
+            "http://127.0.0.1:4566/restapis/abc/tf-test/_user_request_"
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! A function's code on Lambda: the deployed CodeSha256 (GetFunction), UpdateFunctionCode, the SDK's
+//! FunctionUpdatedV2 waiter and PublishVersion, returned as domain types.
+
+use std::time::Duration;
+
+use aws_sdk_lambda::client::Waiters;
+use aws_sdk_lambda::types::{Architecture as SdkArchitecture, FunctionConfiguration};
+use aws_smithy_runtime_api::client::waiters::error::WaiterError;
+use aws_smithy_types::Blob;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use super::{AwsError, Clients, ErrorKind};
+use crate::config::Architecture;
+
+/// The code a function runs now, as GetFunction / UpdateFunctionCode report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployedCode {
+    /// base64 of the SHA-256 of the deployed zip.
+    pub code_sha256: String,
+    pub code_size: u64,
+    /// The function's instruction set (Lambda's default is x86_64).
+    pub architecture: Architecture,
+    /// `Pending`, `Active`, `Inactive` or `Failed`.
+    pub state: Option<String>,
+    /// `InProgress`, `Successful` or `Failed`.
+    pub last_update_status: Option<String>,
+    pub last_update_status_reason: Option<String>,
+    pub revision_id: Option<String>,
+}
+
+impl DeployedCode {
+    fn from_configuration(config: &FunctionConfiguration) -> Self {
+        let architecture = match config.architectures().first() {
+            Some(SdkArchitecture::Arm64) => Architecture::Arm64,
+            _ => Architecture::X86_64,
+        };
+        Self {
+            code_sha256: config.code_sha256().unwrap_or_default().to_owned(),
+            code_size: u64::try_from(config.code_size()).unwrap_or(0),
+            architecture,
+            state: config.state().map(|s| s.as_str().to_owned()),
+            last_update_status: config.last_update_status().map(|s| s.as_str().to_owned()),
+            last_update_status_reason: config.last_update_status_reason().map(ToOwned::to_owned),
+            revision_id: config.revision_id().map(ToOwned::to_owned),
+        }
+    }
+}
+
+/// How an update ended, once the waiter stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdateOutcome {
+    /// LastUpdateStatus is Successful; the code now deployed.
+    Successful(DeployedCode),
+    /// LastUpdateStatus is Failed, with Lambda's reason.
+    Failed { reason: String },
+}
+
+fn resource(function_name: &str) -> String {
+    format!("function {function_name}")
+}
+
+fn missing_configuration(operation: &'static str, function_name: &str) -> AwsError {
+    AwsError {
+        kind: ErrorKind::Malformed,
+        operation,
+        resource: resource(function_name),
+        code: None,
+        message: "the response has no function configuration".into(),
+    }
+}
+
+/// GetFunction: the code the function runs now.
+pub async fn deployed_code(
+    clients: &Clients,
+    function_name: &str,
+) -> Result<DeployedCode, AwsError> {
+    let output = clients
+        .lambda
+        .get_function()
+        .function_name(function_name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("GetFunction", resource(function_name), e))?;
+    output
+        .configuration()
+        .map(DeployedCode::from_configuration)
+        .ok_or_else(|| missing_configuration("GetFunction", function_name))
+}
+
+/// UpdateFunctionCode with the zip in the request (the direct-upload path, up to 50 MB).
+pub async fn update_code(
+    clients: &Clients,
+    function_name: &str,
+    zip: bytes::Bytes,
+) -> Result<DeployedCode, AwsError> {
+    let output = clients
+        .lambda
+        .update_function_code()
+        .function_name(function_name)
+        .zip_file(Blob::new(zip))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("UpdateFunctionCode", resource(function_name), e))?;
+    let config = FunctionConfiguration::builder()
+        .set_code_sha256(output.code_sha256().map(ToOwned::to_owned))
+        .code_size(output.code_size())
+        .set_architectures(Some(output.architectures().to_vec()))
+        .set_state(output.state().cloned())
+        .set_last_update_status(output.last_update_status().cloned())
+        .set_last_update_status_reason(output.last_update_status_reason().map(ToOwned::to_owned))
+        .set_revision_id(output.revision_id().map(ToOwned::to_owned))
+        .build();
+    Ok(DeployedCode::from_configuration(&config))
+}
+
+/// Waits with the SDK's FunctionUpdatedV2 waiter (GetFunction every second or more) until the last
+/// update is Successful or Failed, for at most `max_wait`.
+pub async fn wait_updated(
+    clients: &Clients,
+    function_name: &str,
+    max_wait: Duration,
+) -> Result<UpdateOutcome, AwsError> {
+    let result = clients
+        .lambda
+        .wait_until_function_updated_v2()
+        .function_name(function_name)
+        .wait(max_wait)
+        .await;
+    let final_poll = match result {
+        Ok(poll) => poll,
+        Err(WaiterError::FailureState(failure)) => {
+            return match failure.final_poll().as_result() {
+                Ok(output) => {
+                    let code = output.configuration().map(DeployedCode::from_configuration);
+                    let reason = code
+                        .and_then(|c| c.last_update_status_reason)
+                        .unwrap_or_else(|| "Lambda gave no reason".into());
+                    Ok(UpdateOutcome::Failed { reason })
+                }
+                Err(e) => Err(AwsError {
+                    kind: ErrorKind::Service,
+                    operation: "GetFunction",
+                    resource: resource(function_name),
+                    code: e.code().map(ToOwned::to_owned),
+                    message: e.message().unwrap_or_default().to_owned(),
+                }),
+            };
+        }
+        Err(WaiterError::OperationFailed(failed)) => {
+            return Err(AwsError::from_sdk(
+                "GetFunction",
+                resource(function_name),
+                failed.into_error(),
+            ));
+        }
+        Err(WaiterError::ExceededMaxWait(exceeded)) => {
+            return Err(AwsError {
+                kind: ErrorKind::Service,
+                operation: "UpdateFunctionCode",
+                resource: resource(function_name),
+                code: None,
+                message: format!(
+                    "LastUpdateStatus was still InProgress after {}s ({} polls)",
+                    exceeded.elapsed().as_secs(),
+                    exceeded.poll_count()
+                ),
+            });
+        }
+        Err(other) => {
+            return Err(AwsError {
+                kind: ErrorKind::Service,
+                operation: "GetFunction",
+                resource: resource(function_name),
+                code: None,
+                message: other.to_string(),
+            });
+        }
+    };
+    let output = final_poll
+        .into_result()
+        .map_err(|e| AwsError::from_sdk("GetFunction", resource(function_name), e))?;
+    output
+        .configuration()
+        .map(|c| UpdateOutcome::Successful(DeployedCode::from_configuration(c)))
+        .ok_or_else(|| missing_configuration("GetFunction", function_name))
+}
+
+/// PublishVersion, guarded by the expected CodeSha256 (Lambda refuses when the code differs).
+/// Returns the version number.
+pub async fn publish_version(
+    clients: &Clients,
+    function_name: &str,
+    code_sha256: &str,
+) -> Result<String, AwsError> {
+    let output = clients
+        .lambda
+        .publish_version()
+        .function_name(function_name)
+        .code_sha256(code_sha256)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("PublishVersion", resource(function_name), e))?;
+    output
+        .version()
+        .map(ToOwned::to_owned)
+        .ok_or_else(|| AwsError {
+            kind: ErrorKind::Malformed,
+            operation: "PublishVersion",
+            resource: resource(function_name),
+            code: None,
+            message: "the response has no version".into(),
+        })
+}

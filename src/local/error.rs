@@ -1,0 +1,236 @@
+//! AWS-shaped errors, one type per wire protocol, so every SDK classifies them as it does against AWS.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// The header every AWS protocol uses to name an error's type.
+pub const ERROR_TYPE_HEADER: &str = "x-amzn-ErrorType";
+
+fn json_response(status: StatusCode, code: &str, body: serde_json::Value) -> Response {
+    let mut response = (status, axum::Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(code) {
+        response.headers_mut().insert(ERROR_TYPE_HEADER, value);
+    }
+    response
+}
+
+/// API Gateway (rest-json): `x-amzn-ErrorType: <Name>` and `{"message": "..."}`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct RestJsonError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl RestJsonError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NotFoundException", message)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BadRequestException", message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "ConflictException", message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ServiceUnavailableException",
+            message,
+        )
+    }
+}
+
+impl IntoResponse for RestJsonError {
+    fn into_response(self) -> Response {
+        json_response(
+            self.status,
+            self.code,
+            serde_json::json!({ "message": self.message }),
+        )
+    }
+}
+
+/// Lambda (rest-json): `x-amzn-ErrorType` and `{"Type":"User","Message":"..."}`; the model names the
+/// member `message` for some errors (conflicts), `Message` for others (not found).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct LambdaError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// Whether the model spells the member `message` (lowercase) for this error.
+    lowercase: bool,
+}
+
+impl LambdaError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            lowercase: false,
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self {
+            lowercase: true,
+            ..Self::new(StatusCode::CONFLICT, "ResourceConflictException", message)
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self {
+            lowercase: true,
+            ..Self::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidParameterValueException",
+                message,
+            )
+        }
+    }
+
+    pub fn too_large(message: impl Into<String>) -> Self {
+        Self {
+            lowercase: true,
+            ..Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLargeException",
+                message,
+            )
+        }
+    }
+
+    pub fn service(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ServiceException",
+            message,
+        )
+    }
+}
+
+impl IntoResponse for LambdaError {
+    fn into_response(self) -> Response {
+        let key = if self.lowercase { "message" } else { "Message" };
+        json_response(
+            self.status,
+            self.code,
+            serde_json::json!({ "Type": "User", key: self.message }),
+        )
+    }
+}
+
+/// CloudWatch Logs (awsJson1.1): HTTP 400 and `{"__type":"<Name>","message":"..."}`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct AwsJsonError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl AwsJsonError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new("ResourceNotFoundException", message)
+    }
+
+    pub fn already_exists(message: impl Into<String>) -> Self {
+        Self::new("ResourceAlreadyExistsException", message)
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new("InvalidParameterException", message)
+    }
+
+    pub fn unknown_operation(op: &str) -> Self {
+        Self::new(
+            "UnknownOperationException",
+            format!("Operation {op} is not supported by the lambdeck local stack"),
+        )
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            ..Self::new("ServiceUnavailableException", message)
+        }
+    }
+}
+
+impl IntoResponse for AwsJsonError {
+    fn into_response(self) -> Response {
+        json_response(
+            self.status,
+            self.code,
+            serde_json::json!({ "__type": self.code, "message": self.message }),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body(response: Response) -> serde_json::Value {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn each_protocol_has_its_shape() {
+        let r = RestJsonError::not_found("Invalid stage identifier specified").into_response();
+        assert_eq!(r.status(), 404);
+        assert_eq!(r.headers()[ERROR_TYPE_HEADER], "NotFoundException");
+        assert_eq!(
+            body(r).await,
+            serde_json::json!({"message": "Invalid stage identifier specified"})
+        );
+
+        let r = LambdaError::not_found("Function not found: x").into_response();
+        assert_eq!(
+            body(r).await,
+            serde_json::json!({"Type": "User", "Message": "Function not found: x"})
+        );
+        let r = LambdaError::conflict("exists").into_response();
+        assert_eq!(r.status(), 409);
+        assert_eq!(
+            body(r).await,
+            serde_json::json!({"Type": "User", "message": "exists"})
+        );
+
+        let r = AwsJsonError::not_found("The specified log group does not exist.").into_response();
+        assert_eq!(r.status(), 400);
+        assert_eq!(
+            body(r).await,
+            serde_json::json!({"__type": "ResourceNotFoundException", "message": "The specified log group does not exist."})
+        );
+    }
+}

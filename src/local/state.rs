@@ -1,0 +1,356 @@
+//! The local stack's store: every service's state in memory, persisted atomically to a state directory.
+//!
+//! Layout of a state directory: `store.json` (API Gateway and Lambda control planes), `logs.json`
+//! (CloudWatch Logs), `code/<sha256 hex>.zip` (function packages, kept out of the JSON), `server.lock`
+//! (owned by the running server, see `local::ensure_running`). Every file is written to a temporary
+//! name, fsynced and renamed, so a crash mid-write leaves the previous version intact.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+
+use super::apigateway::ApiGatewayState;
+use super::lambda::LambdaState;
+use super::logs::{Logs, LogsState};
+
+/// The account id every ARN of the local stack carries.
+pub const ACCOUNT_ID: &str = "000000000000";
+
+const STORE_FILE: &str = "store.json";
+const LOGS_FILE: &str = "logs.json";
+const CODE_DIR: &str = "code";
+/// Bumped when the file layout changes incompatibly; an unknown format is reported, not guessed at.
+const FORMAT: u32 = 1;
+
+/// Why a store cannot be opened or saved.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the local stack's store {path} is corrupt ({reason}); move it away to start from an empty stack"
+    )]
+    Corrupt { path: PathBuf, reason: String },
+    #[error("cannot use the local stack's state directory {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Locks a mutex, taking the data even if a panicking thread poisoned it: the state is still the last
+/// consistent one because handlers mutate only after validating.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// All services' state.
+pub struct Store {
+    pub region: String,
+    pub apis: Mutex<ApiGatewayState>,
+    pub lambda: Mutex<LambdaState>,
+    pub logs: Arc<Logs>,
+    persist: Option<Persistence>,
+}
+
+struct Persistence {
+    dir: PathBuf,
+    /// Serializes whole-file writes so a later snapshot never gets overwritten by an earlier one.
+    write: Mutex<()>,
+}
+
+#[derive(Serialize)]
+struct ControlFileOut<'a> {
+    format: u32,
+    apigateway: &'a serde_json::Value,
+    lambda: &'a serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct ControlFileIn {
+    format: u32,
+    apigateway: ApiGatewayState,
+    lambda: LambdaState,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LogsFile {
+    format: u32,
+    logs: LogsState,
+}
+
+impl Store {
+    /// An empty store that lives in memory only.
+    pub fn in_memory(region: &str) -> Self {
+        Self {
+            region: region.to_owned(),
+            apis: Mutex::new(ApiGatewayState::default()),
+            lambda: Mutex::new(LambdaState::default()),
+            logs: Arc::new(Logs::new(LogsState::default())),
+            persist: None,
+        }
+    }
+
+    /// Opens (or creates) the store in `dir`. A file that does not parse is an error, never discarded.
+    pub fn open(dir: &Path, region: &str) -> Result<Self, StoreError> {
+        fs::create_dir_all(dir.join(CODE_DIR)).map_err(io_err(dir))?;
+        let store_path = dir.join(STORE_FILE);
+        let (apis, mut lambda) = match fs::read(&store_path) {
+            Ok(bytes) => {
+                let file: ControlFileIn = parse(&store_path, &bytes)?;
+                check_format(&store_path, file.format)?;
+                (file.apigateway, file.lambda)
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                (ApiGatewayState::default(), LambdaState::default())
+            }
+            Err(e) => return Err(io_err(&store_path)(e)),
+        };
+        lambda.load_code(|sha_hex| {
+            let path = dir.join(CODE_DIR).join(format!("{sha_hex}.zip"));
+            fs::read(&path).map_err(|e| StoreError::Corrupt {
+                path: store_path.clone(),
+                reason: format!("the package {} cannot be read: {e}", path.display()),
+            })
+        })?;
+        let logs_path = dir.join(LOGS_FILE);
+        let logs = match fs::read(&logs_path) {
+            Ok(bytes) => {
+                let file: LogsFile = parse(&logs_path, &bytes)?;
+                check_format(&logs_path, file.format)?;
+                file.logs
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => LogsState::default(),
+            Err(e) => return Err(io_err(&logs_path)(e)),
+        };
+        Ok(Self {
+            region: region.to_owned(),
+            apis: Mutex::new(apis),
+            lambda: Mutex::new(lambda),
+            logs: Arc::new(Logs::new(logs)),
+            persist: Some(Persistence {
+                dir: dir.to_path_buf(),
+                write: Mutex::new(()),
+            }),
+        })
+    }
+
+    /// The state directory, when the store is persisted.
+    pub fn dir(&self) -> Option<&Path> {
+        self.persist.as_ref().map(|p| p.dir.as_path())
+    }
+
+    /// Saves the control planes (API Gateway, Lambda) after a change. Called by mutating handlers before
+    /// they answer, so an acknowledged change survives a restart.
+    pub fn save_control(&self) -> Result<(), StoreError> {
+        let Some(p) = &self.persist else {
+            return Ok(());
+        };
+        let _write = lock(&p.write);
+        // Each service is serialized under its own lock only, briefly; the file is written with no
+        // service lock held, so traffic is never blocked on the disk.
+        let apis = serde_json::to_value(&*lock(&self.apis));
+        let lambda = serde_json::to_value(&*lock(&self.lambda));
+        let (apis, lambda) = match (apis, lambda) {
+            (Ok(a), Ok(l)) => (a, l),
+            (Err(e), _) | (_, Err(e)) => {
+                return Err(io_err(&p.dir)(io::Error::other(e)));
+            }
+        };
+        let bytes = serde_json::to_vec(&ControlFileOut {
+            format: FORMAT,
+            apigateway: &apis,
+            lambda: &lambda,
+        })
+        .map_err(|e| io_err(&p.dir)(io::Error::other(e)))?;
+        let path = p.dir.join(STORE_FILE);
+        write_atomic(&path, &bytes).map_err(io_err(&path))
+    }
+
+    /// Saves a function package under its SHA-256 (hex), before the store that refers to it.
+    pub fn save_code(&self, sha_hex: &str, zip: &[u8]) -> Result<(), StoreError> {
+        let Some(p) = &self.persist else {
+            return Ok(());
+        };
+        let path = p.dir.join(CODE_DIR).join(format!("{sha_hex}.zip"));
+        if path.exists() {
+            return Ok(());
+        }
+        write_atomic(&path, zip).map_err(io_err(&path))
+    }
+
+    /// Saves the logs when they changed since the last save. Called periodically and at shutdown:
+    /// log traffic never waits for the disk.
+    pub fn flush_logs(&self) -> Result<(), StoreError> {
+        let Some(p) = &self.persist else {
+            return Ok(());
+        };
+        if !self.logs.take_dirty() {
+            return Ok(());
+        }
+        let _write = lock(&p.write);
+        let path = p.dir.join(LOGS_FILE);
+        let bytes = self
+            .logs
+            .with_state(|logs| {
+                serde_json::to_vec(&LogsFile {
+                    format: FORMAT,
+                    logs: logs.clone(),
+                })
+            })
+            .map_err(|e| io_err(&path)(io::Error::other(e)))?;
+        write_atomic(&path, &bytes).map_err(io_err(&path))
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, StoreError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        reason: if e.path().to_string() == "." {
+            e.inner().to_string()
+        } else {
+            format!("at {}: {}", e.path(), e.inner())
+        },
+    })
+}
+
+fn check_format(path: &Path, format: u32) -> Result<(), StoreError> {
+    if format == FORMAT {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!("format {format} is not the supported format {FORMAT}"),
+        })
+    }
+}
+
+/// Writes a file so that readers see either the old or the new content, never a torn one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut file = File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&tmp, path)?;
+        // The rename itself must reach the disk too.
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A flag set by writers and cleared by the saver.
+#[derive(Debug, Default)]
+pub struct Dirty(AtomicBool);
+
+impl Dirty {
+    pub fn set(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    pub fn take(&self) -> bool {
+        self.0.swap(false, Ordering::AcqRel)
+    }
+}
+
+/// Serde for `Arc<T>` fields (serde's `rc` feature is not enabled): the value itself is stored.
+pub mod arc_serde {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(v: &Arc<T>, s: S) -> Result<S::Ok, S::Error> {
+        v.as_ref().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Arc<T>, D::Error> {
+        T::deserialize(d).map(Arc::new)
+    }
+}
+
+/// Random lowercase alphanumerics, the shape of API Gateway ids.
+pub fn random_id(len: usize) -> String {
+    use rand::Rng;
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::thread_rng();
+    (0..len)
+        .map(|_| char::from(CHARS[rng.gen_range(0..CHARS.len())]))
+        .collect()
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.json");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn a_corrupt_store_is_reported_not_discarded() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join(STORE_FILE),
+            b"{\"format\":1,\"apigateway\":",
+        )
+        .unwrap();
+        let Err(err) = Store::open(dir.path(), "us-east-1") else {
+            panic!("a corrupt store must not open");
+        };
+        let msg = err.to_string();
+        assert!(msg.contains("is corrupt"), "{msg}");
+        assert!(msg.contains("store.json"), "{msg}");
+        // The file is left as it was, for the user to inspect.
+        assert_eq!(
+            fs::read(dir.path().join(STORE_FILE)).unwrap(),
+            b"{\"format\":1,\"apigateway\":"
+        );
+    }
+
+    #[test]
+    fn a_store_round_trips_through_its_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "us-east-1").unwrap();
+        store.save_control().unwrap();
+        let again = Store::open(dir.path(), "us-east-1").unwrap();
+        assert!(lock(&again.apis).apis.is_empty());
+    }
+}

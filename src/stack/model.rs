@@ -1,0 +1,615 @@
+//! The stack's domain types: what discovery returns, what drift compares, what the TUI and the headless
+//! commands show. No SDK type appears here; everything serialises to the stable `--json` shapes.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// How healthy one node of the resource tree is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    /// Present and as lambdeck.toml wants it.
+    #[default]
+    Ok,
+    /// Present, but something needs attention (the notes say what).
+    Warning,
+    /// Absent, or could not be read.
+    Missing,
+}
+
+impl Health {
+    /// The worse of two healths, for rolling children up into a parent.
+    pub fn worst(self, other: Self) -> Self {
+        self.max(other)
+    }
+}
+
+/// One piece of the stack as discovery found it. A missing piece is part of the answer, never an error
+/// that hides the rest. JSON: `{"status":"present", ...fields}`, `{"status":"missing"}` or
+/// `{"status":"unknown","reason":"..."}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Found<T> {
+    /// It exists; here is what it looks like.
+    Present(T),
+    /// It does not exist (the service said "not found", or no item matched the name).
+    Missing,
+    /// It could not be read (access denied, endpoint down, ...): the classified one-line reason.
+    Unknown { reason: String },
+}
+
+impl<T> Found<T> {
+    pub fn as_ref(&self) -> Option<&T> {
+        match self {
+            Self::Present(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn as_mut(&mut self) -> Option<&mut T> {
+        match self {
+            Self::Present(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn is_present(&self) -> bool {
+        matches!(self, Self::Present(_))
+    }
+
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Self::Missing)
+    }
+
+    /// Missing and unknown pieces are both shown as missing in the tree; the reason says which.
+    pub fn health_with(&self, present: impl FnOnce(&T) -> Health) -> Health {
+        match self {
+            Self::Present(t) => present(t),
+            Self::Missing | Self::Unknown { .. } => Health::Missing,
+        }
+    }
+}
+
+/// The names lambdeck.toml gives each piece, so a missing piece can still be named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StackNames {
+    pub function: String,
+    pub log_group: String,
+    pub role: String,
+    pub api: String,
+    pub stage: String,
+}
+
+/// The whole stack: one Lambda function behind one API Gateway REST API, as discovered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stack {
+    /// The region the stack was read from.
+    pub region: String,
+    /// The custom endpoint (local stack, moto), when one is in use.
+    pub endpoint_url: Option<String>,
+    pub names: StackNames,
+    pub function: Found<FunctionInfo>,
+    pub log_group: Found<LogGroupInfo>,
+    pub role: Found<RoleInfo>,
+    /// The function's resource policy, judged against this API.
+    pub permission: Found<PermissionInfo>,
+    pub api: Found<RestApiInfo>,
+    /// Does the stage serve what the working API describes?
+    pub drift: Drift,
+}
+
+impl Stack {
+    /// The configured stage, when the API and the stage exist.
+    pub fn stage(&self) -> Option<&Stage> {
+        self.api.as_ref()?.stage(&self.names.stage)
+    }
+
+    /// The URL the configured stage is served at, e.g. `https://{id}.execute-api.{region}.amazonaws.com/{stage}`.
+    pub fn invoke_url(&self) -> Option<&str> {
+        self.stage().map(|s| s.invoke_url.as_str())
+    }
+
+    /// The routes the stage serves (its deployment's snapshot), which is what a ping can reach.
+    pub fn deployed_routes(&self) -> Vec<RouteKey> {
+        self.api
+            .as_ref()
+            .and_then(|api| api.deployed.as_ref())
+            .map(|d| d.routes.iter().map(|r| r.key.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The routes of the working API (what the next deployment would serve).
+    pub fn working_routes(&self) -> Vec<RouteKey> {
+        self.api
+            .as_ref()
+            .map(|api| api.routes().map(|(key, _)| key).collect())
+            .unwrap_or_default()
+    }
+
+    /// The worst health in the tree, drift included (stale or unknown drift is a warning).
+    pub fn health(&self) -> Health {
+        let mut h = self.function.health_with(|f| f.health);
+        h = h.worst(self.log_group.health_with(|l| l.health));
+        h = h.worst(self.role.health_with(|r| r.health));
+        h = h.worst(self.permission.health_with(|p| p.health));
+        h = h.worst(self.api.health_with(|a| a.health));
+        if !matches!(self.drift, Drift::InSync) {
+            h = h.worst(Health::Warning);
+        }
+        h
+    }
+}
+
+/// The Lambda function's configuration (GetFunction).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FunctionInfo {
+    pub name: String,
+    pub arn: String,
+    pub runtime: Option<String>,
+    pub handler: Option<String>,
+    /// "x86_64" or "arm64".
+    pub architecture: Option<String>,
+    pub memory_mb: Option<i32>,
+    pub timeout_s: Option<i32>,
+    /// Pending, Active, Inactive, Failed.
+    pub state: Option<String>,
+    pub state_reason: Option<String>,
+    /// InProgress, Successful, Failed.
+    pub last_update_status: Option<String>,
+    pub last_update_reason: Option<String>,
+    /// base64(SHA-256(zip)), as Lambda reports it.
+    pub code_sha256: Option<String>,
+    pub code_size: i64,
+    /// As Lambda reports it, e.g. "2020-04-10T19:06:32.563+0000".
+    pub last_modified: Option<String>,
+    /// The execution role's ARN.
+    pub role_arn: Option<String>,
+    /// Tagged `lambdeck:managed=true` (created by `lambdeck up`).
+    pub managed: bool,
+    pub health: Health,
+    /// Why the health is not ok, one line each.
+    pub notes: Vec<String>,
+}
+
+/// The function's CloudWatch log group (DescribeLogGroups) and its latest streams.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogGroupInfo {
+    pub name: String,
+    pub arn: Option<String>,
+    /// None means the events never expire.
+    pub retention_days: Option<i32>,
+    pub stored_bytes: Option<i64>,
+    /// Epoch milliseconds.
+    pub created_ms: Option<i64>,
+    /// Newest first (by last event time).
+    pub latest_streams: Vec<LogStreamInfo>,
+    pub managed: bool,
+    pub health: Health,
+    pub notes: Vec<String>,
+}
+
+/// One log stream, summarised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogStreamInfo {
+    pub name: String,
+    /// Epoch milliseconds of the last event, when any.
+    pub last_event_ms: Option<i64>,
+}
+
+/// The function's execution role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoleInfo {
+    pub name: String,
+    pub arn: String,
+    /// False when IAM was not asked (the local stack has no IAM): the ARN is the function's.
+    pub verified: bool,
+    /// Lambda may assume it (its trust policy names lambda.amazonaws.com).
+    pub trusts_lambda: Option<bool>,
+    pub managed: bool,
+    pub health: Health,
+    pub notes: Vec<String>,
+}
+
+/// The function's resource policy (GetPolicy), judged: may this API invoke the function?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PermissionInfo {
+    pub statements: Vec<PolicyStatement>,
+    /// Some statement lets apigateway.amazonaws.com invoke the function with a SourceArn that covers
+    /// this API's execution ARN (or with no SourceArn at all).
+    pub allows_api: bool,
+    pub health: Health,
+    pub notes: Vec<String>,
+}
+
+/// One statement of a Lambda resource policy, reduced to what matters for API Gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyStatement {
+    pub sid: Option<String>,
+    pub effect: String,
+    /// Service principals, e.g. "apigateway.amazonaws.com".
+    pub principal: Option<String>,
+    pub action: Option<String>,
+    /// The `AWS:SourceArn` condition, e.g. `arn:aws:execute-api:{region}:{account}:{apiId}/*/*`.
+    pub source_arn: Option<String>,
+}
+
+/// The REST API: its working resources, its deployment history and its stages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RestApiInfo {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// Epoch seconds.
+    pub created: Option<i64>,
+    pub root_resource_id: Option<String>,
+    /// The working copy (GetResources embed=methods), sorted by path.
+    pub resources: Vec<Resource>,
+    /// Newest first.
+    pub deployments: Vec<Deployment>,
+    /// Sorted by name.
+    pub stages: Vec<Stage>,
+    /// What the configured stage serves (its deployment's snapshot), when it exists and could be read.
+    pub deployed: Option<DeployedApi>,
+    pub managed: bool,
+    pub health: Health,
+    pub notes: Vec<String>,
+}
+
+impl RestApiInfo {
+    pub fn stage(&self, name: &str) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.name == name)
+    }
+
+    pub fn deployment(&self, id: &str) -> Option<&Deployment> {
+        self.deployments.iter().find(|d| d.id == id)
+    }
+
+    pub fn resource(&self, path: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.path == path)
+    }
+
+    /// Every (route, method) of the working API, in path order.
+    pub fn routes(&self) -> impl Iterator<Item = (RouteKey, &Method)> {
+        self.resources.iter().flat_map(|r| {
+            r.methods.iter().map(move |m| {
+                (
+                    RouteKey {
+                        method: m.http_method.clone(),
+                        path: r.path.clone(),
+                    },
+                    m,
+                )
+            })
+        })
+    }
+}
+
+/// One resource of the working API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resource {
+    pub id: String,
+    pub parent_id: Option<String>,
+    /// Full path, e.g. "/hello_world"; the root is "/".
+    pub path: String,
+    pub path_part: Option<String>,
+    /// Sorted by verb.
+    pub methods: Vec<Method>,
+}
+
+/// A method on a resource, with its integration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Method {
+    /// Upper case, e.g. "GET"; "ANY" for the catch-all.
+    pub http_method: String,
+    /// NONE, AWS_IAM, CUSTOM, COGNITO_USER_POOLS.
+    pub authorization_type: String,
+    pub authorizer_id: Option<String>,
+    pub api_key_required: bool,
+    /// None when the method has no integration (API Gateway refuses to deploy such an API).
+    pub integration: Option<Integration>,
+    pub health: Health,
+    pub notes: Vec<String>,
+}
+
+/// A method's integration, resolved to the function it calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Integration {
+    /// AWS_PROXY, AWS, HTTP, HTTP_PROXY, MOCK (upper case, as the control plane reports it).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The method API Gateway calls the backend with (POST for Lambda).
+    pub http_method: Option<String>,
+    pub uri: Option<String>,
+    pub target: IntegrationTarget,
+}
+
+/// Where an integration leads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum IntegrationTarget {
+    /// The stack's function.
+    ThisFunction,
+    /// Another Lambda function: flagged, it is probably a mistake.
+    OtherFunction { function_arn: String },
+    /// Not a Lambda integration (HTTP, MOCK, other AWS service).
+    NotLambda,
+}
+
+impl Integration {
+    /// True when the integration calls something other than the stack's function.
+    pub fn points_elsewhere(&self) -> bool {
+        !matches!(self.target, IntegrationTarget::ThisFunction)
+    }
+}
+
+/// A deployment: a frozen snapshot of the API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deployment {
+    pub id: String,
+    /// Epoch seconds.
+    pub created: Option<i64>,
+    pub description: Option<String>,
+    /// Names of the stages pointing at it.
+    pub stages: Vec<String>,
+}
+
+/// A stage: a name, the deployment it serves, and its public URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stage {
+    pub name: String,
+    pub deployment_id: Option<String>,
+    /// `https://{id}.execute-api.{region}.amazonaws.com/{stage}`, or the local stack's path-style URL.
+    pub invoke_url: String,
+    pub description: Option<String>,
+    /// Epoch seconds.
+    pub created: Option<i64>,
+    /// Epoch seconds.
+    pub last_updated: Option<i64>,
+    pub health: Health,
+    pub notes: Vec<String>,
+}
+
+/// A route: a verb on a resource path. Displayed as "GET /hello_world".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct RouteKey {
+    pub method: String,
+    pub path: String,
+}
+
+impl RouteKey {
+    pub fn new(method: impl Into<String>, path: impl Into<String>) -> Self {
+        Self {
+            method: method.into(),
+            path: path.into(),
+        }
+    }
+}
+
+impl fmt::Display for RouteKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.path)
+    }
+}
+
+/// One route as a deployment serves it (apiSummary + the export's integrations).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeployedRoute {
+    pub key: RouteKey,
+    pub authorization_type: String,
+    pub api_key_required: bool,
+    /// Upper case, e.g. "AWS_PROXY"; None when the export had no integration for it.
+    pub integration_type: Option<String>,
+    pub integration_uri: Option<String>,
+}
+
+/// What a stage serves: the routes of its current deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeployedApi {
+    pub deployment_id: String,
+    /// Sorted by (path, method).
+    pub routes: Vec<DeployedRoute>,
+    /// Why the deployed integrations (GetExport) could not be read; routes and authorization still
+    /// compare, integrations do not.
+    pub integrations_unread: Option<String>,
+}
+
+/// Does the stage serve what the working API describes?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Drift {
+    /// Every route, authorization and integration is live.
+    InSync,
+    /// The working API has changes the stage does not serve; a deployment would make them live.
+    Stale { changes: Vec<RouteChange> },
+    /// Drift could not be computed (no API, no stage, a read failed): the reason.
+    Unknown { reason: String },
+}
+
+impl Drift {
+    pub fn is_stale(&self) -> bool {
+        matches!(self, Self::Stale { .. })
+    }
+
+    pub fn changes(&self) -> &[RouteChange] {
+        match self {
+            Self::Stale { changes } => changes,
+            _ => &[],
+        }
+    }
+
+    /// One line for humans: "in sync", "stale: 2 changes (+GET /new, ~GET /hello_world integration)".
+    pub fn summary(&self) -> String {
+        match self {
+            Self::InSync => "in sync".into(),
+            Self::Stale { changes } => format!(
+                "stale: {} change{} ({})",
+                changes.len(),
+                if changes.len() == 1 { "" } else { "s" },
+                describe_changes(changes)
+            ),
+            Self::Unknown { reason } => format!("unknown: {reason}"),
+        }
+    }
+}
+
+/// One difference between the working API and what the stage serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteChange {
+    pub route: RouteKey,
+    #[serde(flatten)]
+    pub kind: ChangeKind,
+}
+
+/// What changed on a route. JSON: `{"change":"added"}`, `{"change":"integration_uri","from":..,"to":..}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// In the working API, not served.
+    Added,
+    /// Served, no longer in the working API.
+    Removed,
+    Authorization {
+        from: String,
+        to: String,
+    },
+    ApiKeyRequired {
+        from: bool,
+        to: bool,
+    },
+    IntegrationType {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    IntegrationUri {
+        from: Option<String>,
+        to: Option<String>,
+    },
+}
+
+impl ChangeKind {
+    /// The short word a deployment description uses after `~`.
+    fn word(&self) -> &'static str {
+        match self {
+            Self::Added | Self::Removed => "",
+            Self::Authorization { .. } => "authorization",
+            Self::ApiKeyRequired { .. } => "api key",
+            Self::IntegrationType { .. } | Self::IntegrationUri { .. } => "integration",
+        }
+    }
+}
+
+impl fmt::Display for RouteChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ChangeKind::Added => write!(f, "+{}", self.route),
+            ChangeKind::Removed => write!(f, "-{}", self.route),
+            ChangeKind::Authorization { from, to } => {
+                write!(f, "~{} authorization {from} -> {to}", self.route)
+            }
+            ChangeKind::ApiKeyRequired { from, to } => {
+                write!(f, "~{} api key required {from} -> {to}", self.route)
+            }
+            ChangeKind::IntegrationType { from, to } => write!(
+                f,
+                "~{} integration type {} -> {}",
+                self.route,
+                from.as_deref().unwrap_or("none"),
+                to.as_deref().unwrap_or("none")
+            ),
+            ChangeKind::IntegrationUri { from, to } => write!(
+                f,
+                "~{} integration uri {} -> {}",
+                self.route,
+                from.as_deref().unwrap_or("none"),
+                to.as_deref().unwrap_or("none")
+            ),
+        }
+    }
+}
+
+/// The compact list a deployment description records: "+GET /new, -GET /old, ~GET /hello_world integration".
+/// Several changes of one kind on one route are named once.
+pub fn describe_changes(changes: &[RouteChange]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in changes {
+        let part = match &c.kind {
+            ChangeKind::Added => format!("+{}", c.route),
+            ChangeKind::Removed => format!("-{}", c.route),
+            other => format!("~{} {}", c.route, other.word()),
+        };
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_descriptions_are_compact_and_deduplicated() {
+        let changes = vec![
+            RouteChange {
+                route: RouteKey::new("GET", "/new"),
+                kind: ChangeKind::Added,
+            },
+            RouteChange {
+                route: RouteKey::new("GET", "/hello_world"),
+                kind: ChangeKind::IntegrationType {
+                    from: Some("AWS_PROXY".into()),
+                    to: Some("MOCK".into()),
+                },
+            },
+            RouteChange {
+                route: RouteKey::new("GET", "/hello_world"),
+                kind: ChangeKind::IntegrationUri {
+                    from: Some("a".into()),
+                    to: None,
+                },
+            },
+        ];
+        assert_eq!(
+            describe_changes(&changes),
+            "+GET /new, ~GET /hello_world integration"
+        );
+        let drift = Drift::Stale { changes };
+        assert_eq!(
+            drift.summary(),
+            "stale: 3 changes (+GET /new, ~GET /hello_world integration)"
+        );
+    }
+
+    #[test]
+    fn json_shapes_are_tagged() {
+        let found: Found<Deployment> = Found::Missing;
+        assert_eq!(
+            serde_json::to_value(&found).unwrap(),
+            serde_json::json!({"status":"missing"})
+        );
+        let change = RouteChange {
+            route: RouteKey::new("GET", "/a"),
+            kind: ChangeKind::ApiKeyRequired {
+                from: false,
+                to: true,
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&change).unwrap(),
+            serde_json::json!({"route":{"method":"GET","path":"/a"},"change":"api_key_required","from":false,"to":true})
+        );
+        assert_eq!(
+            serde_json::to_value(Drift::InSync).unwrap(),
+            serde_json::json!({"state":"in_sync"})
+        );
+        let present = Found::Present(Deployment {
+            id: "d1".into(),
+            created: Some(1),
+            description: None,
+            stages: vec![],
+        });
+        assert_eq!(serde_json::to_value(&present).unwrap()["status"], "present");
+    }
+}

@@ -1,0 +1,1176 @@
+//! The dashboard's state and its update function: `Msg` in, state changed, `Effect`s out. No I/O here, so
+//! every transition is tested without a terminal or a network.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use super::command::{Command, Mode};
+use super::msg::Msg;
+use super::tree;
+use super::view::{LogLine, Pane, ProbeRow, TreeNode};
+use crate::stack::{Deployment, Drift, Stack};
+
+/// How many log lines the pane keeps; older ones are dropped and counted.
+pub const LOG_CAPACITY: usize = 100_000;
+/// How many probes the ping pane keeps.
+pub const PROBE_CAPACITY: usize = 1_000;
+/// How many REPORT metrics are kept for correlation with probes.
+const REPORT_CAPACITY: usize = 4_096;
+/// The window the latency percentiles are computed over.
+pub const LATENCY_WINDOW: usize = 100;
+const PAGE: usize = 10;
+
+/// Work the runtime does for the app: each becomes a worker task that answers with `Msg`s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Read the stack and its drift.
+    LoadStack {
+        generation: u64,
+    },
+    /// With --local: provision what is missing, build and upload, deploy when stale.
+    Bootstrap {
+        generation: u64,
+    },
+    /// Build the function and upload it.
+    Build {
+        generation: u64,
+    },
+    /// Deploy the working API onto the stage.
+    Deploy {
+        generation: u64,
+    },
+    /// Point the stage at an earlier deployment.
+    Rollback {
+        generation: u64,
+        deployment_id: String,
+    },
+    StartPing {
+        url: String,
+    },
+    StopPing,
+    StartTail,
+}
+
+/// A long action in flight: drawn as a spinner with elapsed time, or a gauge when progress is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub generation: u64,
+    pub kind: ActivityKind,
+    pub started: Instant,
+    pub step: String,
+    pub progress: Option<(u64, u64)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityKind {
+    Bootstrap,
+    Build,
+    Deploy,
+    Rollback,
+}
+
+impl ActivityKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Bootstrap => "setting up the local stack",
+            Self::Build => "build + upload",
+            Self::Deploy => "deploying",
+            Self::Rollback => "rolling back",
+        }
+    }
+}
+
+/// The last outcome, shown until the next one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Success,
+    Warning,
+    Error,
+}
+
+/// What sits on top of the panes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help,
+    ConfirmDeploy,
+    Rollback { selected: usize },
+}
+
+/// The log pane's buffer: bounded, with an index of the lines the filter keeps so that drawing touches
+/// only the visible window, however many lines are buffered.
+#[derive(Debug, Clone, Default)]
+pub struct LogBuffer {
+    lines: VecDeque<LogLine>,
+    /// Sequence number of `lines[0]`; every line ever pushed has one.
+    first_seq: u64,
+    capacity: usize,
+    dropped: u64,
+    /// Lowercased filter; empty keeps everything.
+    filter: String,
+    /// Sequence numbers of the lines the filter keeps (only used when the filter is set).
+    matches: VecDeque<u64>,
+}
+
+impl LogBuffer {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            ..Self::default()
+        }
+    }
+
+    /// Adds a line; returns whether the filter shows it.
+    pub fn push(&mut self, line: LogLine) -> bool {
+        if self.lines.len() == self.capacity {
+            self.lines.pop_front();
+            self.first_seq += 1;
+            self.dropped += 1;
+            while self.matches.front().is_some_and(|s| *s < self.first_seq) {
+                self.matches.pop_front();
+            }
+        }
+        let seq = self.first_seq + self.lines.len() as u64;
+        let shown = self.keeps(&line);
+        if shown && !self.filter.is_empty() {
+            self.matches.push_back(seq);
+        }
+        self.lines.push_back(line);
+        shown
+    }
+
+    fn keeps(&self, line: &LogLine) -> bool {
+        self.filter.is_empty() || line.message.to_lowercase().contains(&self.filter)
+    }
+
+    pub fn set_filter(&mut self, filter: &str) {
+        self.filter = filter.to_lowercase();
+        self.matches.clear();
+        if !self.filter.is_empty() {
+            let first = self.first_seq;
+            let kept: Vec<u64> = self
+                .lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.message.to_lowercase().contains(&self.filter))
+                .map(|(i, _)| first + i as u64)
+                .collect();
+            self.matches.extend(kept);
+        }
+    }
+
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    /// Lines the filter shows.
+    pub fn visible_len(&self) -> usize {
+        if self.filter.is_empty() {
+            self.lines.len()
+        } else {
+            self.matches.len()
+        }
+    }
+
+    /// The i-th shown line.
+    pub fn visible(&self, i: usize) -> Option<&LogLine> {
+        if self.filter.is_empty() {
+            self.lines.get(i)
+        } else {
+            let seq = *self.matches.get(i)?;
+            let idx = usize::try_from(seq - self.first_seq).ok()?;
+            self.lines.get(idx)
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    pub fn clear(&mut self) {
+        self.first_seq += self.lines.len() as u64;
+        self.lines.clear();
+        self.matches.clear();
+    }
+}
+
+/// The one owner of the dashboard's state.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// "tf-test-rust-hello-world · local".
+    pub title: String,
+    pub now: Instant,
+    pub focus: Pane,
+    pub overlay: Overlay,
+    /// The filter being typed, while the prompt is open; the filter it replaces.
+    pub filter_edit: Option<(String, String)>,
+    /// The stack as the last load found it.
+    pub stack: Option<Stack>,
+    /// The tree drawn from it (kept, so that drawing does not rebuild it every frame).
+    pub nodes: Vec<TreeNode>,
+    /// The last load failed (the previous stack, if any, stays on screen).
+    pub stack_error: Option<String>,
+    /// A stack load is in flight, since then.
+    pub loading: Option<Instant>,
+    pub collapsed: HashSet<String>,
+    /// Index into the visible tree rows.
+    pub tree_selected: usize,
+    pub activity: Option<Activity>,
+    pub notice: Option<Notice>,
+    pub pinging: bool,
+    /// Newest last.
+    pub probes: VecDeque<ProbeRow>,
+    /// Selected probe, counted from the newest (0 = newest).
+    pub probe_selected: Option<usize>,
+    pub logs: LogBuffer,
+    /// Lines scrolled back from the bottom of the log pane (0 = at the bottom).
+    pub log_back: usize,
+    pub follow: bool,
+    /// REPORT metrics by request id, so that a probe shows the metrics of the invocation it caused.
+    pub reports: HashMap<String, String>,
+    report_order: VecDeque<String>,
+    /// Start pinging as soon as a load brings the stage URL (after the local stack's setup).
+    pub ping_when_loaded: bool,
+    stack_generation: u64,
+    action_generation: u64,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(title: impl Into<String>, now: Instant) -> Self {
+        Self {
+            title: title.into(),
+            now,
+            focus: Pane::Tree,
+            overlay: Overlay::None,
+            filter_edit: None,
+            stack: None,
+            nodes: Vec::new(),
+            stack_error: None,
+            loading: None,
+            collapsed: HashSet::new(),
+            tree_selected: 0,
+            activity: None,
+            notice: None,
+            pinging: false,
+            probes: VecDeque::new(),
+            probe_selected: None,
+            logs: LogBuffer::new(LOG_CAPACITY),
+            log_back: 0,
+            follow: true,
+            reports: HashMap::new(),
+            report_order: VecDeque::new(),
+            ping_when_loaded: false,
+            stack_generation: 0,
+            action_generation: 0,
+            quit: false,
+        }
+    }
+
+    /// The effects to run at start: with the local stack, set it up first (which then loads, tails and
+    /// pings); against AWS, load the stack and tail its logs.
+    pub fn start(&mut self, local: bool) -> Vec<Effect> {
+        if local {
+            let generation = self.begin(ActivityKind::Bootstrap, "starting the local stack");
+            vec![Effect::Bootstrap { generation }]
+        } else {
+            vec![self.refresh(), Effect::StartTail]
+        }
+    }
+
+    /// Which keymap applies.
+    pub fn mode(&self) -> Mode {
+        if self.filter_edit.is_some() {
+            return Mode::FilterInput;
+        }
+        match self.overlay {
+            Overlay::None => Mode::Normal,
+            Overlay::Help => Mode::Help,
+            Overlay::ConfirmDeploy => Mode::Confirm,
+            Overlay::Rollback { .. } => Mode::Picker,
+        }
+    }
+
+    /// True while something on screen moves on its own (a spinner), so the runtime ticks.
+    pub fn animating(&self) -> bool {
+        self.activity.is_some() || self.loading.is_some()
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Command(c) => self.command(c),
+            Msg::Scroll { pane, down } => {
+                let c = if down { Command::Down } else { Command::Up };
+                self.move_in(pane, c);
+                vec![]
+            }
+            Msg::Tick | Msg::Resize => vec![],
+            Msg::StackLoaded { generation, result } => self.stack_loaded(generation, result),
+            Msg::Progress {
+                generation,
+                step,
+                progress,
+            } => {
+                if let Some(a) = self
+                    .activity
+                    .as_mut()
+                    .filter(|a| a.generation == generation)
+                {
+                    a.step = step;
+                    a.progress = progress;
+                }
+                vec![]
+            }
+            Msg::ActionDone { generation, result } => self.action_done(generation, result),
+            Msg::Probe(p) => {
+                self.push_probe(p);
+                vec![]
+            }
+            Msg::Logs(lines) => {
+                for line in lines {
+                    self.push_log(line);
+                }
+                vec![]
+            }
+            Msg::WorkerNotice(text) => {
+                self.notice(Level::Warning, text);
+                vec![]
+            }
+        }
+    }
+
+    fn command(&mut self, c: Command) -> Vec<Effect> {
+        if c == Command::Quit {
+            self.quit = true;
+            return vec![Effect::StopPing];
+        }
+        match self.mode() {
+            Mode::FilterInput => {
+                self.filter_key(c);
+                vec![]
+            }
+            Mode::Help => {
+                self.overlay = Overlay::None;
+                vec![]
+            }
+            Mode::Confirm => self.confirm_key(c),
+            Mode::Picker => self.picker_key(c),
+            Mode::Normal => self.normal_key(c),
+        }
+    }
+
+    fn normal_key(&mut self, c: Command) -> Vec<Effect> {
+        match c {
+            Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::Top
+            | Command::Bottom => self.move_in(self.focus, c),
+            Command::Expand | Command::Collapse | Command::Toggle => self.expand(c),
+            Command::NextPane => self.focus = self.focus.next(),
+            Command::PrevPane => self.focus = self.focus.prev(),
+            Command::Build => {
+                if self.refuse_if_busy() {
+                    return vec![];
+                }
+                let generation = self.begin(ActivityKind::Build, "building");
+                return vec![Effect::Build { generation }];
+            }
+            Command::Deploy => {
+                if self.refuse_if_busy() {
+                    return vec![];
+                }
+                if self.stack.is_none() {
+                    self.notice(
+                        Level::Error,
+                        "the stack is not loaded yet; press R to refresh",
+                    );
+                    return vec![];
+                }
+                self.overlay = Overlay::ConfirmDeploy;
+            }
+            Command::Rollback => {
+                if self.refuse_if_busy() {
+                    return vec![];
+                }
+                let deployments = self.deployments();
+                if deployments.len() < 2 {
+                    self.notice(Level::Warning, "no earlier deployment to roll back to");
+                    return vec![];
+                }
+                // Default to the deployment before the current one, as `lambdeck rollback` does.
+                let current = deployments
+                    .iter()
+                    .position(|d| self.is_current(d))
+                    .unwrap_or(0);
+                let selected = if current + 1 < deployments.len() {
+                    current + 1
+                } else {
+                    0
+                };
+                self.overlay = Overlay::Rollback { selected };
+            }
+            Command::Ping => return self.toggle_ping(),
+            Command::Filter => {
+                let current = self.logs.filter().to_owned();
+                self.filter_edit = Some((current.clone(), current));
+            }
+            Command::Follow => {
+                self.follow = !self.follow;
+                if self.follow {
+                    self.log_back = 0;
+                }
+            }
+            Command::Clear => {
+                self.logs.clear();
+                self.log_back = 0;
+                self.probes.clear();
+                self.probe_selected = None;
+                self.notice(Level::Info, "cleared logs and pings");
+            }
+            Command::Refresh => return vec![self.refresh()],
+            Command::Help => self.overlay = Overlay::Help,
+            Command::Cancel => {
+                self.probe_selected = None;
+                self.notice = None;
+            }
+            Command::Quit | Command::Accept | Command::Type(_) | Command::Erase => {}
+        }
+        vec![]
+    }
+
+    fn confirm_key(&mut self, c: Command) -> Vec<Effect> {
+        match c {
+            Command::Accept => {
+                self.overlay = Overlay::None;
+                let generation = self.begin(ActivityKind::Deploy, "creating a deployment");
+                vec![Effect::Deploy { generation }]
+            }
+            Command::Cancel => {
+                self.overlay = Overlay::None;
+                self.notice(Level::Info, "redeploy cancelled; nothing changed");
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+
+    fn picker_key(&mut self, c: Command) -> Vec<Effect> {
+        let Overlay::Rollback { selected } = self.overlay else {
+            return vec![];
+        };
+        let n = self.deployments().len();
+        match c {
+            Command::Up => {
+                self.overlay = Overlay::Rollback {
+                    selected: selected.saturating_sub(1),
+                }
+            }
+            Command::Down => {
+                self.overlay = Overlay::Rollback {
+                    selected: (selected + 1).min(n.saturating_sub(1)),
+                }
+            }
+            Command::Accept => {
+                let Some(d) = self.deployments().get(selected).cloned() else {
+                    return vec![];
+                };
+                self.overlay = Overlay::None;
+                if self.is_current(&d) {
+                    self.notice(Level::Info, format!("the stage already serves {}", d.id));
+                    return vec![];
+                }
+                let generation = self.begin(
+                    ActivityKind::Rollback,
+                    &format!("pointing the stage at {}", d.id),
+                );
+                return vec![Effect::Rollback {
+                    generation,
+                    deployment_id: d.id,
+                }];
+            }
+            Command::Cancel => {
+                self.overlay = Overlay::None;
+                self.notice(Level::Info, "rollback cancelled; nothing changed");
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn filter_key(&mut self, c: Command) {
+        let Some((text, before)) = self.filter_edit.as_mut() else {
+            return;
+        };
+        match c {
+            Command::Type(ch) => text.push(ch),
+            Command::Erase => {
+                text.pop();
+            }
+            Command::Accept => {
+                self.filter_edit = None;
+                self.log_back = 0;
+                return;
+            }
+            Command::Cancel => {
+                let before = before.clone();
+                self.logs.set_filter(&before);
+                self.filter_edit = None;
+                return;
+            }
+            _ => return,
+        }
+        // The filter applies as it is typed.
+        let text = text.clone();
+        self.logs.set_filter(&text);
+        self.log_back = 0;
+    }
+
+    fn refuse_if_busy(&mut self) -> bool {
+        if let Some(a) = &self.activity {
+            let text = format!("busy: {} is still running", a.kind.label());
+            self.notice(Level::Warning, text);
+            return true;
+        }
+        false
+    }
+
+    fn begin(&mut self, kind: ActivityKind, step: &str) -> u64 {
+        self.action_generation += 1;
+        self.activity = Some(Activity {
+            generation: self.action_generation,
+            kind,
+            started: self.now,
+            step: step.to_owned(),
+            progress: None,
+        });
+        self.notice = None;
+        self.action_generation
+    }
+
+    fn refresh(&mut self) -> Effect {
+        self.stack_generation += 1;
+        self.loading = Some(self.now);
+        Effect::LoadStack {
+            generation: self.stack_generation,
+        }
+    }
+
+    fn toggle_ping(&mut self) -> Vec<Effect> {
+        if self.pinging {
+            self.pinging = false;
+            self.notice(Level::Info, "pinging stopped");
+            return vec![Effect::StopPing];
+        }
+        match self.invoke_url() {
+            Some(url) => {
+                self.pinging = true;
+                self.notice(Level::Info, format!("pinging {url}"));
+                vec![Effect::StartPing { url }]
+            }
+            None => {
+                self.notice(Level::Error, "no stage URL to ping: the stage is missing");
+                vec![]
+            }
+        }
+    }
+
+    fn stack_loaded(&mut self, generation: u64, result: Result<Box<Stack>, String>) -> Vec<Effect> {
+        if generation != self.stack_generation {
+            return vec![]; // an older refresh answered late
+        }
+        self.loading = None;
+        match result {
+            Ok(stack) => {
+                let selected_key = self.selected_node().map(|n| n.key.clone());
+                self.nodes = tree::nodes(&stack);
+                self.stack = Some(*stack);
+                self.stack_error = None;
+                let rows = self.visible_nodes();
+                self.tree_selected = selected_key
+                    .and_then(|k| rows.iter().position(|n| n.key == k))
+                    .unwrap_or(0);
+                let url = self.invoke_url();
+                if let Some(url) = url.filter(|_| self.ping_when_loaded && !self.pinging) {
+                    self.ping_when_loaded = false;
+                    self.pinging = true;
+                    return vec![Effect::StartPing { url }];
+                }
+            }
+            Err(e) => {
+                self.notice(Level::Error, format!("refresh failed: {e}"));
+                self.stack_error = Some(e);
+            }
+        }
+        vec![]
+    }
+
+    fn action_done(&mut self, generation: u64, result: Result<String, String>) -> Vec<Effect> {
+        let Some(activity) = self.activity.take_if(|a| a.generation == generation) else {
+            return vec![];
+        };
+        match result {
+            Ok(text) => {
+                self.notice(Level::Success, text);
+                let mut effects = vec![self.refresh()];
+                if activity.kind == ActivityKind::Bootstrap {
+                    effects.push(Effect::StartTail);
+                    // The stage URL is known once the refresh lands; pinging starts then.
+                    self.ping_when_loaded = true;
+                }
+                effects
+            }
+            Err(e) => {
+                self.notice(
+                    Level::Error,
+                    format!("{} failed: {e}", activity.kind.label()),
+                );
+                let mut effects = vec![self.refresh()];
+                if activity.kind == ActivityKind::Bootstrap {
+                    effects.push(Effect::StartTail);
+                }
+                effects
+            }
+        }
+    }
+
+    fn push_probe(&mut self, p: ProbeRow) {
+        if self.probes.len() == PROBE_CAPACITY {
+            self.probes.pop_front();
+        }
+        self.probes.push_back(p);
+        // Keep the same probe selected as newer ones arrive.
+        if let Some(s) = self.probe_selected.as_mut() {
+            *s = (*s + 1).min(self.probes.len() - 1);
+        }
+    }
+
+    fn push_log(&mut self, line: LogLine) {
+        if let (Some(id), Some(report)) = (&line.request_id, &line.report) {
+            if self.report_order.len() == REPORT_CAPACITY
+                && let Some(old) = self.report_order.pop_front()
+            {
+                self.reports.remove(&old);
+            }
+            self.report_order.push_back(id.clone());
+            self.reports.insert(id.clone(), report.clone());
+        }
+        let shown = self.logs.push(line);
+        // Scrolled back: keep the same lines in view as new ones arrive below.
+        if shown && !self.follow {
+            self.log_back += 1;
+        }
+    }
+
+    fn notice(&mut self, level: Level, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            level,
+            text: text.into(),
+        });
+    }
+
+    fn move_in(&mut self, pane: Pane, c: Command) {
+        match pane {
+            Pane::Tree => {
+                let n = self.visible_nodes().len();
+                self.tree_selected = step(self.tree_selected, n, c);
+            }
+            Pane::Pings => {
+                let n = self.probes.len();
+                if n == 0 {
+                    return;
+                }
+                // The list is drawn newest first: "down" goes to older probes.
+                let cur = self.probe_selected.unwrap_or(0);
+                let next = match self.probe_selected {
+                    None if matches!(c, Command::Down | Command::Up) => 0,
+                    _ => step(cur, n, c),
+                };
+                self.probe_selected = Some(next);
+            }
+            Pane::Logs => {
+                let n = self.logs.visible_len();
+                let max = n.saturating_sub(1);
+                let back = match c {
+                    Command::Up => self.log_back + 1,
+                    Command::Down => self.log_back.saturating_sub(1),
+                    Command::PageUp => self.log_back + PAGE,
+                    Command::PageDown => self.log_back.saturating_sub(PAGE),
+                    Command::Top => max,
+                    Command::Bottom => 0,
+                    _ => self.log_back,
+                };
+                self.log_back = back.min(max);
+                // Scrolling back pauses following; reaching the bottom resumes it.
+                self.follow = self.log_back == 0;
+            }
+        }
+    }
+
+    fn expand(&mut self, c: Command) {
+        if self.focus != Pane::Tree {
+            return;
+        }
+        let rows = self.visible_nodes();
+        let Some(i) = rows.get(self.tree_selected).map(|_| self.tree_selected) else {
+            return;
+        };
+        let has_children = rows
+            .get(i + 1)
+            .is_some_and(|next| next.depth > rows[i].depth);
+        let key = rows[i].key.clone();
+        let depth = rows[i].depth;
+        let collapsed = self.collapsed.contains(&key);
+        match c {
+            Command::Expand if has_children || collapsed => {
+                self.collapsed.remove(&key);
+            }
+            Command::Collapse if has_children && !collapsed => {
+                self.collapsed.insert(key);
+            }
+            Command::Collapse => {
+                // On a leaf or a collapsed node, go to the parent, as file trees do.
+                if let Some(parent) = rows[..i].iter().rposition(|n| n.depth < depth) {
+                    self.tree_selected = parent;
+                }
+            }
+            Command::Toggle if collapsed => {
+                self.collapsed.remove(&key);
+            }
+            Command::Toggle if has_children => {
+                self.collapsed.insert(key);
+            }
+            _ => {}
+        }
+    }
+
+    /// The tree rows not hidden under a collapsed node.
+    pub fn visible_nodes(&self) -> Vec<&TreeNode> {
+        let mut rows = Vec::with_capacity(self.nodes.len());
+        let mut hide_below: Option<u16> = None;
+        for node in &self.nodes {
+            if let Some(d) = hide_below {
+                if node.depth > d {
+                    continue;
+                }
+                hide_below = None;
+            }
+            if self.collapsed.contains(&node.key) {
+                hide_below = Some(node.depth);
+            }
+            rows.push(node);
+        }
+        rows
+    }
+
+    pub fn selected_node(&self) -> Option<&TreeNode> {
+        self.visible_nodes().get(self.tree_selected).copied()
+    }
+
+    /// The deployment history, newest first.
+    pub fn deployments(&self) -> &[Deployment] {
+        self.stack
+            .as_ref()
+            .and_then(|s| s.api.as_ref())
+            .map(|a| a.deployments.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// True when the configured stage serves this deployment.
+    pub fn is_current(&self, d: &Deployment) -> bool {
+        self.stack
+            .as_ref()
+            .is_some_and(|s| d.stages.contains(&s.names.stage))
+    }
+
+    pub fn drift(&self) -> Option<&Drift> {
+        self.stack.as_ref().map(|s| &s.drift)
+    }
+
+    /// The configured stage's URL, when the stage exists.
+    pub fn invoke_url(&self) -> Option<String> {
+        self.stack.as_ref()?.invoke_url().map(str::to_owned)
+    }
+
+    /// The probe the user selected, if any.
+    pub fn selected_probe(&self) -> Option<&ProbeRow> {
+        let back = self.probe_selected?;
+        let i = self.probes.len().checked_sub(back + 1)?;
+        self.probes.get(i)
+    }
+
+    /// The request id whose log lines are highlighted.
+    pub fn highlighted_request(&self) -> Option<&str> {
+        self.selected_probe()?.request_id.as_deref()
+    }
+
+    /// Elapsed time of the running activity.
+    pub fn elapsed(&self, since: Instant) -> Duration {
+        self.now.saturating_duration_since(since)
+    }
+}
+
+fn step(cur: usize, n: usize, c: Command) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    let max = n - 1;
+    match c {
+        Command::Up => cur.saturating_sub(1),
+        Command::Down => (cur + 1).min(max),
+        Command::PageUp => cur.saturating_sub(PAGE),
+        Command::PageDown => (cur + PAGE).min(max),
+        Command::Top => 0,
+        Command::Bottom => max,
+        _ => cur.min(max),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stack::Drift as DriftState;
+    use crate::tui::fixtures::{self, invocation, probe};
+
+    fn app() -> App {
+        App::new("t", Instant::now())
+    }
+
+    fn cmd(app: &mut App, c: Command) -> Vec<Effect> {
+        app.update(Msg::Command(c))
+    }
+
+    fn loaded_app(drift: DriftState) -> App {
+        let mut a = app();
+        let effects = a.start(false);
+        assert_eq!(effects[1], Effect::StartTail);
+        let Effect::LoadStack { generation } = effects[0] else {
+            panic!("{effects:?}")
+        };
+        a.update(Msg::StackLoaded {
+            generation,
+            result: Ok(Box::new(fixtures::stack(drift))),
+        });
+        a
+    }
+
+    fn line(i: i64, message: &str) -> LogLine {
+        LogLine {
+            timestamp: i,
+            request_id: None,
+            message: message.into(),
+            report: None,
+        }
+    }
+
+    #[test]
+    fn a_late_stack_reply_is_dropped() {
+        let mut a = app();
+        let Effect::LoadStack { generation: old } = cmd(&mut a, Command::Refresh)[0] else {
+            panic!()
+        };
+        let Effect::LoadStack { generation: new } = cmd(&mut a, Command::Refresh)[0] else {
+            panic!()
+        };
+        a.update(Msg::StackLoaded {
+            generation: new,
+            result: Ok(Box::new(fixtures::stack(DriftState::InSync))),
+        });
+        a.update(Msg::StackLoaded {
+            generation: old,
+            result: Ok(Box::new(fixtures::stack(fixtures::stale_drift()))),
+        });
+        assert_eq!(a.drift(), Some(&DriftState::InSync));
+        assert!(a.loading.is_none());
+    }
+
+    #[test]
+    fn a_failed_refresh_keeps_what_was_shown_and_says_why() {
+        let mut a = loaded_app(DriftState::InSync);
+        let Effect::LoadStack { generation } = cmd(&mut a, Command::Refresh)[0] else {
+            panic!()
+        };
+        a.update(Msg::StackLoaded {
+            generation,
+            result: Err("endpoint unreachable".into()),
+        });
+        assert!(a.stack.is_some());
+        let n = a.notice.clone().unwrap();
+        assert_eq!(n.level, Level::Error);
+        assert!(n.text.contains("endpoint unreachable"));
+    }
+
+    #[test]
+    fn a_refresh_keeps_the_selected_node() {
+        let mut a = loaded_app(DriftState::InSync);
+        for _ in 0..5 {
+            cmd(&mut a, Command::Down);
+        }
+        let key = a.selected_node().unwrap().key.clone();
+        let Effect::LoadStack { generation } = cmd(&mut a, Command::Refresh)[0] else {
+            panic!()
+        };
+        a.update(Msg::StackLoaded {
+            generation,
+            result: Ok(Box::new(fixtures::stack(DriftState::InSync))),
+        });
+        assert_eq!(a.selected_node().unwrap().key, key);
+    }
+
+    #[test]
+    fn redeploy_asks_first_and_no_changes_nothing() {
+        let mut a = loaded_app(fixtures::stale_drift());
+        assert!(cmd(&mut a, Command::Deploy).is_empty());
+        assert_eq!(a.overlay, Overlay::ConfirmDeploy);
+        assert_eq!(a.mode(), Mode::Confirm);
+        assert!(cmd(&mut a, Command::Cancel).is_empty());
+        assert_eq!(a.overlay, Overlay::None);
+        assert!(a.activity.is_none());
+    }
+
+    #[test]
+    fn yes_deploys_and_success_refreshes() {
+        let mut a = loaded_app(fixtures::stale_drift());
+        cmd(&mut a, Command::Deploy);
+        let effects = cmd(&mut a, Command::Accept);
+        let [Effect::Deploy { generation }] = effects[..] else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(a.activity.as_ref().unwrap().kind, ActivityKind::Deploy);
+        // A reply for another action changes nothing.
+        assert!(
+            a.update(Msg::ActionDone {
+                generation: generation + 7,
+                result: Ok("x".into())
+            })
+            .is_empty()
+        );
+        assert!(a.activity.is_some());
+        let effects = a.update(Msg::ActionDone {
+            generation,
+            result: Ok("deployed d3 to tf-test".into()),
+        });
+        assert!(matches!(effects[..], [Effect::LoadStack { .. }]));
+        assert!(a.activity.is_none());
+        assert_eq!(a.notice.as_ref().unwrap().level, Level::Success);
+    }
+
+    #[test]
+    fn a_second_action_is_refused_while_one_runs() {
+        let mut a = loaded_app(DriftState::InSync);
+        assert!(matches!(
+            cmd(&mut a, Command::Build)[..],
+            [Effect::Build { .. }]
+        ));
+        assert!(cmd(&mut a, Command::Build).is_empty());
+        assert!(cmd(&mut a, Command::Deploy).is_empty());
+        assert_eq!(a.overlay, Overlay::None);
+        assert_eq!(a.notice.as_ref().unwrap().level, Level::Warning);
+    }
+
+    #[test]
+    fn build_progress_moves_the_gauge_and_an_error_ends_it() {
+        let mut a = loaded_app(DriftState::InSync);
+        let [Effect::Build { generation }] = cmd(&mut a, Command::Build)[..] else {
+            panic!()
+        };
+        a.update(Msg::Progress {
+            generation,
+            step: "compiling".into(),
+            progress: Some((3, 10)),
+        });
+        assert_eq!(a.activity.as_ref().unwrap().progress, Some((3, 10)));
+        a.update(Msg::ActionDone {
+            generation,
+            result: Err("error[E0425]".into()),
+        });
+        assert!(a.activity.is_none());
+        let n = a.notice.clone().unwrap();
+        assert_eq!(n.level, Level::Error);
+        assert!(n.text.contains("error[E0425]"), "{}", n.text);
+    }
+
+    #[test]
+    fn rollback_defaults_to_the_previous_deployment() {
+        let mut a = loaded_app(DriftState::InSync);
+        assert!(cmd(&mut a, Command::Rollback).is_empty());
+        assert_eq!(a.overlay, Overlay::Rollback { selected: 1 });
+        let effects = cmd(&mut a, Command::Accept);
+        assert!(
+            matches!(&effects[..], [Effect::Rollback { deployment_id, .. }] if deployment_id == "d1"),
+            "{effects:?}"
+        );
+    }
+
+    #[test]
+    fn rolling_back_to_the_current_deployment_does_nothing() {
+        let mut a = loaded_app(DriftState::InSync);
+        cmd(&mut a, Command::Rollback);
+        cmd(&mut a, Command::Up);
+        assert!(cmd(&mut a, Command::Accept).is_empty());
+        assert!(a.activity.is_none());
+    }
+
+    #[test]
+    fn p_toggles_pinging_the_stage_url() {
+        let mut a = app();
+        assert!(cmd(&mut a, Command::Ping).is_empty());
+        assert_eq!(a.notice.as_ref().unwrap().level, Level::Error);
+        let mut a = loaded_app(DriftState::InSync);
+        let effects = cmd(&mut a, Command::Ping);
+        assert!(matches!(&effects[..], [Effect::StartPing { url }] if url.contains("tf-test")));
+        assert!(a.pinging);
+        assert_eq!(cmd(&mut a, Command::Ping), vec![Effect::StopPing]);
+        assert!(!a.pinging);
+    }
+
+    #[test]
+    fn the_filter_applies_as_typed_and_esc_restores_it() {
+        let mut a = loaded_app(DriftState::InSync);
+        a.update(Msg::Logs(vec![
+            line(1, "alpha"),
+            line(2, "beta"),
+            line(3, "ALPHABET"),
+        ]));
+        cmd(&mut a, Command::Filter);
+        assert_eq!(a.mode(), Mode::FilterInput);
+        cmd(&mut a, Command::Type('a'));
+        cmd(&mut a, Command::Type('l'));
+        assert_eq!(a.logs.visible_len(), 2);
+        cmd(&mut a, Command::Accept);
+        assert_eq!(a.mode(), Mode::Normal);
+        assert_eq!(a.logs.visible_len(), 2);
+        cmd(&mut a, Command::Filter);
+        cmd(&mut a, Command::Erase);
+        cmd(&mut a, Command::Erase);
+        assert_eq!(a.logs.visible_len(), 3);
+        cmd(&mut a, Command::Cancel);
+        assert_eq!(a.logs.filter(), "al");
+        assert_eq!(a.logs.visible_len(), 2);
+    }
+
+    #[test]
+    fn scrolling_back_pauses_follow_and_holds_the_view() {
+        let mut a = loaded_app(DriftState::InSync);
+        a.update(Msg::Logs((0..50).map(|i| line(i, "x")).collect()));
+        a.focus = Pane::Logs;
+        cmd(&mut a, Command::Up);
+        cmd(&mut a, Command::Up);
+        assert!(!a.follow);
+        assert_eq!(a.log_back, 2);
+        a.update(Msg::Logs(vec![line(51, "new"), line(52, "new")]));
+        assert_eq!(a.log_back, 4, "the same lines stay in view");
+        cmd(&mut a, Command::Follow);
+        assert!(a.follow);
+        assert_eq!(a.log_back, 0);
+        a.update(Msg::Scroll {
+            pane: Pane::Logs,
+            down: false,
+        });
+        assert!(!a.follow);
+    }
+
+    #[test]
+    fn the_log_buffer_is_bounded_and_counts_what_it_drops() {
+        let mut b = LogBuffer::new(3);
+        b.set_filter("keep");
+        for i in 0..5 {
+            b.push(line(i, if i % 2 == 0 { "keep" } else { "drop" }));
+        }
+        assert_eq!(b.total(), 3);
+        assert_eq!(b.dropped(), 2);
+        assert_eq!(b.visible_len(), 2);
+        assert_eq!(b.visible(0).unwrap().timestamp, 2);
+        assert_eq!(b.visible(1).unwrap().timestamp, 4);
+        b.clear();
+        assert_eq!(b.visible_len(), 0);
+        b.push(line(9, "keep"));
+        assert_eq!(b.visible(0).unwrap().timestamp, 9);
+    }
+
+    #[test]
+    fn collapsing_hides_children_and_left_on_a_leaf_goes_to_the_parent() {
+        let mut a = loaded_app(DriftState::InSync);
+        let all = a.visible_nodes().len();
+        cmd(&mut a, Command::Collapse); // on "fn", which has children
+        assert_eq!(a.visible_nodes().len(), all - 3);
+        cmd(&mut a, Command::Expand);
+        assert_eq!(a.visible_nodes().len(), all);
+        cmd(&mut a, Command::Down); // fn/logs, a leaf
+        cmd(&mut a, Command::Collapse);
+        assert_eq!(a.selected_node().unwrap().key, "fn");
+        cmd(&mut a, Command::Toggle);
+        assert_eq!(a.visible_nodes().len(), all - 3);
+    }
+
+    #[test]
+    fn after_the_local_setup_it_loads_tails_then_pings() {
+        let mut a = app();
+        let [Effect::Bootstrap { generation }] = a.start(true)[..] else {
+            panic!()
+        };
+        let effects = a.update(Msg::ActionDone {
+            generation,
+            result: Ok("local stack ready".into()),
+        });
+        let [Effect::LoadStack { generation: load }, Effect::StartTail] = effects[..] else {
+            panic!("{effects:?}")
+        };
+        let effects = a.update(Msg::StackLoaded {
+            generation: load,
+            result: Ok(Box::new(fixtures::stack(DriftState::InSync))),
+        });
+        assert!(
+            matches!(&effects[..], [Effect::StartPing { .. }]),
+            "{effects:?}"
+        );
+        assert!(a.pinging);
+    }
+
+    #[test]
+    fn the_selected_probe_stays_selected_as_new_ones_arrive() {
+        let mut a = loaded_app(DriftState::InSync);
+        a.update(Msg::Probe(probe(0, Some(200), Some(10.0), "a")));
+        a.update(Msg::Probe(probe(1, Some(200), Some(10.0), "b")));
+        a.focus = Pane::Pings;
+        cmd(&mut a, Command::Down);
+        cmd(&mut a, Command::Down);
+        assert_eq!(a.highlighted_request(), Some("a"));
+        a.update(Msg::Probe(probe(2, Some(200), Some(10.0), "c")));
+        assert_eq!(a.highlighted_request(), Some("a"));
+        a.update(Msg::Logs(invocation(0, "a")));
+        assert_eq!(
+            a.reports.get("a").map(String::as_str),
+            Some("1.52 ms, 18 MB")
+        );
+    }
+
+    #[test]
+    fn q_quits_from_any_mode_and_stops_pinging() {
+        let mut a = loaded_app(DriftState::InSync);
+        cmd(&mut a, Command::Help);
+        assert_eq!(cmd(&mut a, Command::Quit), vec![Effect::StopPing]);
+        assert!(a.quit);
+    }
+
+    #[test]
+    fn help_closes_on_any_key() {
+        let mut a = loaded_app(DriftState::InSync);
+        cmd(&mut a, Command::Help);
+        assert_eq!(a.mode(), Mode::Help);
+        cmd(&mut a, Command::Down);
+        assert_eq!(a.mode(), Mode::Normal);
+    }
+}

@@ -1,0 +1,307 @@
+//! The keymap: keys become `Command`s (small, Copy, bindable); the help overlay and the status bar are
+//! drawn from the same table, so what is listed is what is bound.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Something the user asked for. Carries no data beyond a typed character, so it can be bound, listed and
+/// tested without any I/O.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Expand,
+    Collapse,
+    Toggle,
+    NextPane,
+    PrevPane,
+    Build,
+    Deploy,
+    Rollback,
+    Ping,
+    Filter,
+    Follow,
+    Clear,
+    Refresh,
+    Help,
+    Quit,
+    /// Yes in a confirmation, Enter in a picker or in the filter prompt.
+    Accept,
+    /// No / Esc: closes whatever is open.
+    Cancel,
+    /// A character typed into the filter prompt.
+    Type(char),
+    /// Backspace in the filter prompt.
+    Erase,
+}
+
+/// What the keyboard means right now: the app tells the keymap which of these is on top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Help,
+    Confirm,
+    Picker,
+    FilterInput,
+}
+
+/// One line of the keymap: the keys as shown, what they do, the command, and the keys that trigger it.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub keys: &'static str,
+    pub help: &'static str,
+    pub command: Command,
+    codes: &'static [KeyCode],
+}
+
+const fn bind(
+    keys: &'static str,
+    help: &'static str,
+    command: Command,
+    codes: &'static [KeyCode],
+) -> Binding {
+    Binding {
+        keys,
+        help,
+        command,
+        codes,
+    }
+}
+
+/// The main keymap, in the order the help overlay lists it.
+pub const NORMAL: &[Binding] = &[
+    bind(
+        "j/↓",
+        "move down",
+        Command::Down,
+        &[KeyCode::Char('j'), KeyCode::Down],
+    ),
+    bind(
+        "k/↑",
+        "move up",
+        Command::Up,
+        &[KeyCode::Char('k'), KeyCode::Up],
+    ),
+    bind(
+        "PgDn/^d",
+        "page down",
+        Command::PageDown,
+        &[KeyCode::PageDown],
+    ),
+    bind("PgUp/^u", "page up", Command::PageUp, &[KeyCode::PageUp]),
+    bind(
+        "g/Home",
+        "first",
+        Command::Top,
+        &[KeyCode::Char('g'), KeyCode::Home],
+    ),
+    bind(
+        "G/End",
+        "last",
+        Command::Bottom,
+        &[KeyCode::Char('G'), KeyCode::End],
+    ),
+    bind(
+        "l/→",
+        "expand",
+        Command::Expand,
+        &[KeyCode::Char('l'), KeyCode::Right],
+    ),
+    bind(
+        "h/←",
+        "collapse",
+        Command::Collapse,
+        &[KeyCode::Char('h'), KeyCode::Left],
+    ),
+    bind(
+        "Enter/Space",
+        "expand or collapse",
+        Command::Toggle,
+        &[KeyCode::Enter, KeyCode::Char(' ')],
+    ),
+    bind(
+        "Tab/S-Tab",
+        "next / previous pane",
+        Command::NextPane,
+        &[KeyCode::Tab],
+    ),
+    bind(
+        "b",
+        "build + upload the function",
+        Command::Build,
+        &[KeyCode::Char('b')],
+    ),
+    bind(
+        "d",
+        "redeploy the stage (shows the diff, asks y/n)",
+        Command::Deploy,
+        &[KeyCode::Char('d')],
+    ),
+    bind(
+        "r",
+        "roll back (pick a deployment)",
+        Command::Rollback,
+        &[KeyCode::Char('r')],
+    ),
+    bind(
+        "p",
+        "start / stop pinging",
+        Command::Ping,
+        &[KeyCode::Char('p')],
+    ),
+    bind("/", "filter logs", Command::Filter, &[KeyCode::Char('/')]),
+    bind("f", "follow logs", Command::Follow, &[KeyCode::Char('f')]),
+    bind(
+        "c",
+        "clear logs and pings",
+        Command::Clear,
+        &[KeyCode::Char('c')],
+    ),
+    bind(
+        "R",
+        "refresh the stack",
+        Command::Refresh,
+        &[KeyCode::Char('R')],
+    ),
+    bind("?", "this help", Command::Help, &[KeyCode::Char('?')]),
+    bind("q", "quit", Command::Quit, &[KeyCode::Char('q')]),
+];
+
+/// Maps a key to a command in the given mode. Unbound keys map to nothing.
+pub fn command_for(key: KeyEvent, mode: Mode) -> Option<Command> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    // Ctrl-C quits from anywhere: the terminal is raw, so it would otherwise do nothing.
+    if ctrl && key.code == KeyCode::Char('c') {
+        return Some(Command::Quit);
+    }
+    match mode {
+        Mode::FilterInput => match key.code {
+            KeyCode::Enter => Some(Command::Accept),
+            KeyCode::Esc => Some(Command::Cancel),
+            KeyCode::Backspace => Some(Command::Erase),
+            KeyCode::Char(c) if !ctrl => Some(Command::Type(c)),
+            _ => None,
+        },
+        Mode::Help => match key.code {
+            KeyCode::Char('q') => Some(Command::Quit),
+            // Any other key closes the overlay.
+            _ => Some(Command::Cancel),
+        },
+        Mode::Confirm => match key.code {
+            KeyCode::Char('y' | 'Y') | KeyCode::Enter => Some(Command::Accept),
+            KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => Some(Command::Cancel),
+            _ => None,
+        },
+        Mode::Picker => match key.code {
+            KeyCode::Enter | KeyCode::Char('y') => Some(Command::Accept),
+            KeyCode::Esc | KeyCode::Char('q' | 'n') => Some(Command::Cancel),
+            _ => normal(key, ctrl),
+        },
+        Mode::Normal => match key.code {
+            KeyCode::Esc => Some(Command::Cancel),
+            _ => normal(key, ctrl),
+        },
+    }
+}
+
+fn normal(key: KeyEvent, ctrl: bool) -> Option<Command> {
+    if ctrl {
+        return match key.code {
+            KeyCode::Char('d') => Some(Command::PageDown),
+            KeyCode::Char('u') => Some(Command::PageUp),
+            _ => None,
+        };
+    }
+    if key.code == KeyCode::BackTab {
+        return Some(Command::PrevPane);
+    }
+    NORMAL
+        .iter()
+        .find(|b| b.codes.contains(&key.code))
+        .map(|b| b.command)
+}
+
+/// The binding of a command, for the status bar.
+pub fn binding(command: Command) -> Option<&'static Binding> {
+    NORMAL.iter().find(|b| b.command == command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn vim_keys_and_arrows_move_alike() {
+        for (a, b) in [
+            (KeyCode::Char('j'), KeyCode::Down),
+            (KeyCode::Char('k'), KeyCode::Up),
+            (KeyCode::Char('h'), KeyCode::Left),
+            (KeyCode::Char('l'), KeyCode::Right),
+        ] {
+            assert_eq!(
+                command_for(key(a), Mode::Normal),
+                command_for(key(b), Mode::Normal)
+            );
+            assert!(command_for(key(a), Mode::Normal).is_some());
+        }
+    }
+
+    #[test]
+    fn every_listed_binding_is_reachable() {
+        for b in NORMAL {
+            let code = b.codes[0];
+            assert_eq!(
+                command_for(key(code), Mode::Normal),
+                Some(b.command),
+                "{}",
+                b.keys
+            );
+        }
+    }
+
+    #[test]
+    fn the_filter_prompt_takes_letters_as_text() {
+        assert_eq!(
+            command_for(key(KeyCode::Char('q')), Mode::FilterInput),
+            Some(Command::Type('q'))
+        );
+        assert_eq!(
+            command_for(key(KeyCode::Enter), Mode::FilterInput),
+            Some(Command::Accept)
+        );
+    }
+
+    #[test]
+    fn confirm_accepts_only_y_or_enter() {
+        assert_eq!(
+            command_for(key(KeyCode::Char('y')), Mode::Confirm),
+            Some(Command::Accept)
+        );
+        assert_eq!(
+            command_for(key(KeyCode::Char('n')), Mode::Confirm),
+            Some(Command::Cancel)
+        );
+        assert_eq!(command_for(key(KeyCode::Char('d')), Mode::Confirm), None);
+    }
+
+    #[test]
+    fn ctrl_c_quits_everywhere() {
+        let k = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        for m in [
+            Mode::Normal,
+            Mode::Help,
+            Mode::Confirm,
+            Mode::Picker,
+            Mode::FilterInput,
+        ] {
+            assert_eq!(command_for(k, m), Some(Command::Quit));
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Test fixtures: the tutorial's stack as the dashboard shows it, in sync and stale, with pings and logs.
+
+use std::time::{Duration, Instant};
+
+use super::app::App;
+use super::tree;
+use super::view::{LogLine, ProbeRow};
+use crate::stack::{
+    ChangeKind, Deployment, Drift, Found, FunctionInfo, Health, Integration, IntegrationTarget,
+    LogGroupInfo, Method, PermissionInfo, Resource, RestApiInfo, RoleInfo, RouteChange, RouteKey,
+    Stack, StackNames, Stage,
+};
+
+const URL: &str = "http://127.0.0.1:4566/restapis/abc123/tf-test/_user_request_";
+
+/// The tutorial's stack, everything present, with the given drift.
+pub fn stack(drift: Drift) -> Stack {
+    let fn_arn = "arn:aws:lambda:us-east-1:000000000000:function:tf-test-rust-hello-world";
+    let method = Method {
+        http_method: "GET".into(),
+        authorization_type: "NONE".into(),
+        authorizer_id: None,
+        api_key_required: false,
+        integration: Some(Integration {
+            kind: "AWS_PROXY".into(),
+            http_method: Some("POST".into()),
+            uri: Some(format!(
+                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{fn_arn}/invocations"
+            )),
+            target: IntegrationTarget::ThisFunction,
+        }),
+        health: Health::Ok,
+        notes: vec![],
+    };
+    Stack {
+        region: "us-east-1".into(),
+        endpoint_url: Some("http://127.0.0.1:4566".into()),
+        names: StackNames {
+            function: "tf-test-rust-hello-world".into(),
+            log_group: "/aws/lambda/tf-test-rust-hello-world".into(),
+            role: "tf-test-lambda-role".into(),
+            api: "tf-test-to-lambda-rust-api".into(),
+            stage: "tf-test".into(),
+        },
+        function: Found::Present(FunctionInfo {
+            name: "tf-test-rust-hello-world".into(),
+            arn: fn_arn.into(),
+            runtime: Some("provided.al2023".into()),
+            handler: Some("bootstrap".into()),
+            architecture: Some("x86_64".into()),
+            memory_mb: Some(128),
+            timeout_s: Some(3),
+            state: Some("Active".into()),
+            state_reason: None,
+            last_update_status: Some("Successful".into()),
+            last_update_reason: None,
+            code_sha256: Some("AbCdEf0123456789=".into()),
+            code_size: 748_544,
+            last_modified: Some("2026-11-24T15:00:00.000+0000".into()),
+            role_arn: Some("arn:aws:iam::000000000000:role/tf-test-lambda-role".into()),
+            managed: true,
+            health: Health::Ok,
+            notes: vec![],
+        }),
+        log_group: Found::Present(LogGroupInfo {
+            name: "/aws/lambda/tf-test-rust-hello-world".into(),
+            arn: None,
+            retention_days: Some(14),
+            stored_bytes: Some(2048),
+            created_ms: None,
+            latest_streams: vec![],
+            managed: true,
+            health: Health::Ok,
+            notes: vec![],
+        }),
+        role: Found::Present(RoleInfo {
+            name: "tf-test-lambda-role".into(),
+            arn: "arn:aws:iam::000000000000:role/tf-test-lambda-role".into(),
+            verified: false,
+            trusts_lambda: None,
+            managed: true,
+            health: Health::Ok,
+            notes: vec![],
+        }),
+        permission: Found::Present(PermissionInfo {
+            statements: vec![],
+            allows_api: true,
+            health: Health::Ok,
+            notes: vec![],
+        }),
+        api: Found::Present(RestApiInfo {
+            id: "abc123".into(),
+            name: "tf-test-to-lambda-rust-api".into(),
+            description: Some("REST API for lambda rust test".into()),
+            created: Some(1_795_000_000),
+            root_resource_id: Some("r0".into()),
+            resources: vec![Resource {
+                id: "r1".into(),
+                parent_id: Some("r0".into()),
+                path: "/hello_world".into(),
+                path_part: Some("hello_world".into()),
+                methods: vec![method],
+            }],
+            deployments: vec![
+                Deployment {
+                    id: "d2".into(),
+                    created: Some(1_795_003_600),
+                    description: Some("lambdeck: +GET /hello_world".into()),
+                    stages: vec!["tf-test".into()],
+                },
+                Deployment {
+                    id: "d1".into(),
+                    created: Some(1_795_000_000),
+                    description: Some("first deployment".into()),
+                    stages: vec![],
+                },
+            ],
+            stages: vec![Stage {
+                name: "tf-test".into(),
+                deployment_id: Some("d2".into()),
+                invoke_url: URL.into(),
+                description: None,
+                created: Some(1_795_000_000),
+                last_updated: Some(1_795_003_600),
+                health: Health::Ok,
+                notes: vec![],
+            }],
+            deployed: None,
+            managed: true,
+            health: Health::Ok,
+            notes: vec![],
+        }),
+        drift,
+    }
+}
+
+pub fn stale_drift() -> Drift {
+    Drift::Stale {
+        changes: vec![
+            RouteChange {
+                route: RouteKey::new("GET", "/goodbye"),
+                kind: ChangeKind::Added,
+            },
+            RouteChange {
+                route: RouteKey::new("GET", "/hello_world"),
+                kind: ChangeKind::Authorization {
+                    from: "NONE".into(),
+                    to: "AWS_IAM".into(),
+                },
+            },
+        ],
+    }
+}
+
+pub const T0: i64 = 1_795_000_000_000;
+
+pub fn probe(i: i64, status: Option<u16>, latency: Option<f64>, request_id: &str) -> ProbeRow {
+    ProbeRow {
+        timestamp: T0 + i * 1000,
+        route: "/hello_world".into(),
+        status,
+        latency_ms: latency,
+        summary: if status == Some(200) {
+            "\"Hello from Lambda!\"".into()
+        } else {
+            "connection refused".into()
+        },
+        request_id: Some(request_id.into()),
+    }
+}
+
+pub fn invocation(i: i64, request_id: &str) -> Vec<LogLine> {
+    let ts = T0 + i * 1000;
+    let line = |dt: i64, message: String, report: Option<String>| LogLine {
+        timestamp: ts + dt,
+        request_id: Some(request_id.into()),
+        message,
+        report,
+    };
+    vec![
+        line(
+            1,
+            format!("START RequestId: {request_id} Version: $LATEST"),
+            None,
+        ),
+        line(2, "hello-world: GET /hello_world".into(), None),
+        line(3, format!("END RequestId: {request_id}"), None),
+        line(
+            4,
+            format!(
+                "REPORT RequestId: {request_id} Duration: 1.52 ms Billed Duration: 2 ms Memory Size: 128 MB Max Memory Used: 18 MB"
+            ),
+            Some("1.52 ms, 18 MB".into()),
+        ),
+    ]
+}
+
+/// An app at a fixed instant, with the stack loaded.
+pub fn loaded(drift: Drift) -> App {
+    let now = Instant::now();
+    let mut app = App::new("tf-test-rust-hello-world · local", now);
+    let s = stack(drift);
+    app.nodes = tree::nodes(&s);
+    app.stack = Some(s);
+    app
+}
+
+/// The app some time later (spinners and elapsed times depend on it).
+pub fn later(app: &mut App, ms: u64) {
+    app.now += Duration::from_millis(ms);
+}

@@ -1,0 +1,299 @@
+//! The event loop and the workers. One task owns `App`; terminal events, worker messages and (only while
+//! something animates) a tick feed `App::update`; a frame is drawn only when something changed, at most
+//! once per frame interval. Workers get owned inputs, call the engine, and answer with `Msg`s.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream, KeyEventKind, MouseEventKind};
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use ratatui::layout::Rect;
+use tokio::sync::{OnceCell, mpsc};
+use tokio::task::JoinHandle;
+
+use super::app::{App, Effect};
+use super::command::command_for;
+use super::msg::Msg;
+use super::ui;
+use crate::aws::Clients;
+use crate::cmd::{Ctx, Failure};
+use crate::local::LocalGuard;
+
+/// The shortest time between two frames: bursts of log lines are coalesced into one draw.
+const FRAME: Duration = Duration::from_millis(16);
+/// How often a spinner moves.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Runs the dashboard until the user quits or SIGTERM/SIGHUP arrives. The caller owns the terminal's
+/// setup and restoration.
+pub async fn run(terminal: &mut DefaultTerminal, ctx: &Ctx) -> Result<(), Failure> {
+    let io = |e: std::io::Error| Failure::error(format!("terminal: {e}"));
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let target = if ctx.global.local {
+        "local".to_owned()
+    } else {
+        ctx.target().region.unwrap_or_else(|| "aws".to_owned())
+    };
+    let mut app = App::new(
+        format!("{} · {target}", ctx.spec.function.name),
+        Instant::now(),
+    );
+    let mut workers = Workers::new(ctx.clone(), tx);
+    let first = app.start(ctx.global.local);
+    workers.run(first);
+
+    let mut events = EventStream::new();
+    let mut sigterm = signal(tokio::signal::unix::SignalKind::terminate()).map_err(io)?;
+    let mut sighup = signal(tokio::signal::unix::SignalKind::hangup()).map_err(io)?;
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let size = terminal.size().map_err(io)?;
+    let mut screen = Rect::new(0, 0, size.width, size.height);
+    let mut dirty = true;
+    let mut last_frame: Option<Instant> = None;
+
+    let result = loop {
+        if app.quit {
+            break Ok(());
+        }
+        let now = Instant::now();
+        let due = last_frame.map_or(now, |t| t + FRAME);
+        if dirty && now >= due {
+            app.now = now;
+            let frame = terminal.draw(|f| ui::draw(f, &app)).map_err(io)?;
+            screen = frame.area;
+            dirty = false;
+            last_frame = Some(now);
+        }
+        let frame_due = tokio::time::sleep_until(due.into());
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => match event_msg(&ev, &app, screen) {
+                    Some(m) => Some(m),
+                    None => {
+                        // Unbound keys change nothing; a resize redraws.
+                        dirty |= matches!(ev, Event::Resize(..));
+                        None
+                    }
+                },
+                Some(Err(e)) => break Err(io(e)),
+                None => break Ok(()),
+            },
+            Some(m) = rx.recv() => Some(m),
+            _ = tick.tick(), if app.animating() => Some(Msg::Tick),
+            () = frame_due, if dirty => None,
+            _ = sigterm.recv() => break Ok(()),
+            _ = sighup.recv() => break Ok(()),
+        };
+        if let Some(m) = msg {
+            app.now = Instant::now();
+            let effects = app.update(m);
+            workers.run(effects);
+            dirty = true;
+            // Take whatever else is queued before drawing, so a flood of log lines costs one frame.
+            while let Ok(m) = rx.try_recv() {
+                let effects = app.update(m);
+                workers.run(effects);
+            }
+        }
+    };
+    workers.stop().await;
+    result
+}
+
+fn signal(kind: tokio::signal::unix::SignalKind) -> std::io::Result<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(kind)
+}
+
+/// Turns a terminal event into a message, through the keymap for the app's current mode.
+pub fn event_msg(ev: &Event, app: &App, screen: Rect) -> Option<Msg> {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => {
+            command_for(*k, app.mode()).map(Msg::Command)
+        }
+        Event::Mouse(m) => {
+            let down = match m.kind {
+                MouseEventKind::ScrollDown => true,
+                MouseEventKind::ScrollUp => false,
+                _ => return None,
+            };
+            ui::pane_at(screen, m.column, m.row).map(|pane| Msg::Scroll { pane, down })
+        }
+        Event::Resize(..) => Some(Msg::Resize),
+        _ => None,
+    }
+}
+
+/// The connection every worker shares: made once, on first use, off the UI task (starting the local
+/// stack can take a moment). The guard keeps an in-process local stack alive until the dashboard exits.
+pub struct Conn {
+    pub clients: Clients,
+    _guard: Option<LocalGuard>,
+}
+
+type SharedConn = Arc<OnceCell<Conn>>;
+
+async fn connect(ctx: &Ctx, cell: &SharedConn) -> Result<Clients, String> {
+    let conn = cell
+        .get_or_try_init(|| async {
+            let (clients, guard) = ctx.connect().await.map_err(|f| f.message)?;
+            Ok::<_, String>(Conn {
+                clients,
+                _guard: guard,
+            })
+        })
+        .await?;
+    Ok(conn.clients.clone())
+}
+
+/// Every task the dashboard started, kept so that all of them stop on exit.
+struct Workers {
+    ctx: Ctx,
+    tx: mpsc::UnboundedSender<Msg>,
+    conn: SharedConn,
+    tasks: Vec<JoinHandle<()>>,
+    ping: Option<JoinHandle<()>>,
+    tail: Option<JoinHandle<()>>,
+}
+
+impl Workers {
+    fn new(ctx: Ctx, tx: mpsc::UnboundedSender<Msg>) -> Self {
+        Self {
+            ctx,
+            tx,
+            conn: Arc::new(OnceCell::new()),
+            tasks: Vec::new(),
+            ping: None,
+            tail: None,
+        }
+    }
+
+    fn run(&mut self, effects: Vec<Effect>) {
+        self.tasks.retain(|t| !t.is_finished());
+        for effect in effects {
+            let (ctx, tx, conn) = (self.ctx.clone(), self.tx.clone(), self.conn.clone());
+            match effect {
+                Effect::LoadStack { generation } => self.tasks.push(tokio::spawn(async move {
+                    let result = work::load(&ctx, &conn).await;
+                    let _ = tx.send(Msg::StackLoaded { generation, result });
+                })),
+                Effect::Bootstrap { generation } => self.tasks.push(tokio::spawn(async move {
+                    let result = work::bootstrap(&ctx, &conn, generation, &tx).await;
+                    let _ = tx.send(Msg::ActionDone { generation, result });
+                })),
+                Effect::Build { generation } => self.tasks.push(tokio::spawn(async move {
+                    let result = work::build_and_upload(&ctx, &conn, generation, &tx).await;
+                    let _ = tx.send(Msg::ActionDone { generation, result });
+                })),
+                Effect::Deploy { generation } => self.tasks.push(tokio::spawn(async move {
+                    let result = work::deploy(&ctx, &conn).await;
+                    let _ = tx.send(Msg::ActionDone { generation, result });
+                })),
+                Effect::Rollback {
+                    generation,
+                    deployment_id,
+                } => self.tasks.push(tokio::spawn(async move {
+                    let result = work::rollback(&ctx, &conn, &deployment_id).await;
+                    let _ = tx.send(Msg::ActionDone { generation, result });
+                })),
+                Effect::StartPing { url } => {
+                    if let Some(old) = self.ping.take() {
+                        old.abort();
+                    }
+                    self.ping = Some(tokio::spawn(async move {
+                        work::ping(&ctx, &conn, url, &tx).await;
+                    }));
+                }
+                Effect::StopPing => {
+                    if let Some(old) = self.ping.take() {
+                        old.abort();
+                    }
+                }
+                Effect::StartTail => {
+                    if self.tail.is_none() {
+                        self.tail = Some(tokio::spawn(async move {
+                            work::tail(&ctx, &conn, &tx).await;
+                        }));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stops every task and waits (briefly) for them to finish, so nothing outlives the dashboard.
+    async fn stop(self) {
+        let all: Vec<JoinHandle<()>> = self
+            .tasks
+            .into_iter()
+            .chain(self.ping)
+            .chain(self.tail)
+            .collect();
+        for t in &all {
+            t.abort();
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(2), futures::future::join_all(all)).await;
+    }
+}
+
+/// The worker bodies: each calls the engine with owned inputs and returns what the app shows.
+mod work {
+    use tokio::sync::mpsc;
+
+    use super::{SharedConn, connect};
+    use crate::cmd::Ctx;
+    use crate::stack::Stack;
+    use crate::tui::msg::Msg;
+
+    pub async fn load(ctx: &Ctx, conn: &SharedConn) -> Result<Box<Stack>, String> {
+        let _clients = connect(ctx, conn).await?;
+        Err("the stack engine has not landed yet".into())
+    }
+
+    pub async fn bootstrap(
+        ctx: &Ctx,
+        conn: &SharedConn,
+        generation: u64,
+        tx: &mpsc::UnboundedSender<Msg>,
+    ) -> Result<String, String> {
+        let _ = tx.send(Msg::Progress {
+            generation,
+            step: "starting the local stack".into(),
+            progress: None,
+        });
+        let _clients = connect(ctx, conn).await?;
+        Err("provisioning has not landed yet".into())
+    }
+
+    pub async fn build_and_upload(
+        ctx: &Ctx,
+        conn: &SharedConn,
+        _generation: u64,
+        _tx: &mpsc::UnboundedSender<Msg>,
+    ) -> Result<String, String> {
+        let _clients = connect(ctx, conn).await?;
+        Err("the build engine has not landed yet".into())
+    }
+
+    pub async fn deploy(ctx: &Ctx, conn: &SharedConn) -> Result<String, String> {
+        let _clients = connect(ctx, conn).await?;
+        Err("the deploy engine has not landed yet".into())
+    }
+
+    pub async fn rollback(ctx: &Ctx, conn: &SharedConn, _id: &str) -> Result<String, String> {
+        let _clients = connect(ctx, conn).await?;
+        Err("the rollback engine has not landed yet".into())
+    }
+
+    pub async fn ping(ctx: &Ctx, conn: &SharedConn, _url: String, tx: &mpsc::UnboundedSender<Msg>) {
+        if let Err(e) = connect(ctx, conn).await {
+            let _ = tx.send(Msg::WorkerNotice(format!("ping: {e}")));
+        }
+    }
+
+    pub async fn tail(ctx: &Ctx, conn: &SharedConn, tx: &mpsc::UnboundedSender<Msg>) {
+        if let Err(e) = connect(ctx, conn).await {
+            let _ = tx.send(Msg::WorkerNotice(format!("logs: {e}")));
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! Whole-screen snapshots on a TestBackend (timestamps masked), and widget tests on buffers.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Color;
+use ratatui::widgets::Widget;
+
+use super::app::{App, Effect};
+use super::command::Command;
+use super::fixtures::{self, T0, invocation, later, probe};
+use super::msg::Msg;
+use super::ui;
+use super::view::Pane;
+use crate::stack::Drift as DriftState;
+
+/// The screen as text, one line per row, with clock times masked so snapshots do not depend on them.
+fn screen(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| ui::draw(f, app)).unwrap();
+    let buf = terminal.backend().buffer().clone();
+    redact(&text(&buf))
+}
+
+fn text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Masks HH:MM:SS (and .mmm) clock times.
+fn redact(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let is_d = |i: usize| chars.get(i).is_some_and(char::is_ascii_digit);
+    while i < chars.len() {
+        let clock = is_d(i)
+            && is_d(i + 1)
+            && chars.get(i + 2) == Some(&':')
+            && is_d(i + 3)
+            && is_d(i + 4)
+            && chars.get(i + 5) == Some(&':')
+            && is_d(i + 6)
+            && is_d(i + 7);
+        if clock {
+            out.push_str("HH:MM:SS");
+            i += 8;
+            if chars.get(i) == Some(&'.') && is_d(i + 1) && is_d(i + 2) && is_d(i + 3) {
+                out.push_str(".mmm");
+                i += 4;
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn load(app: &mut App, drift: DriftState) {
+    let effects = app.start(false);
+    let Some(Effect::LoadStack { generation }) = effects.first().cloned() else {
+        panic!("start loads the stack: {effects:?}");
+    };
+    app.update(Msg::StackLoaded {
+        generation,
+        result: Ok(Box::new(fixtures::stack(drift))),
+    });
+}
+
+fn fresh() -> App {
+    App::new(
+        "tf-test-rust-hello-world · local",
+        std::time::Instant::now(),
+    )
+}
+
+fn with_traffic(app: &mut App) {
+    let latencies = [12.0, 14.0, 11.0, 30.0, 13.0, 12.5, 15.0, 11.0, 45.0, 12.0];
+    for (i, l) in latencies.iter().enumerate() {
+        let i = i as i64;
+        let id = format!("req-{i}");
+        app.update(Msg::Logs(invocation(i, &id)));
+        app.update(Msg::Probe(probe(i, Some(200), Some(*l), &id)));
+    }
+    app.update(Msg::Probe(probe(10, None, None, "req-x")));
+}
+
+#[test]
+fn snapshot_loading() {
+    let mut app = fresh();
+    app.start(false);
+    later(&mut app, 1200);
+    insta::assert_snapshot!(screen(&app, 100, 30));
+}
+
+#[test]
+fn snapshot_in_sync() {
+    let mut app = fresh();
+    load(&mut app, DriftState::InSync);
+    insta::assert_snapshot!(screen(&app, 100, 30));
+}
+
+#[test]
+fn snapshot_stale_with_its_diff() {
+    let mut app = fresh();
+    load(&mut app, fixtures::stale_drift());
+    // Select the stage: its details show the diff.
+    for _ in 0..8 {
+        app.update(Msg::Command(Command::Down));
+    }
+    insta::assert_snapshot!(screen(&app, 100, 30));
+}
+
+#[test]
+fn snapshot_confirm_redeploy() {
+    let mut app = fresh();
+    load(&mut app, fixtures::stale_drift());
+    app.update(Msg::Command(Command::Deploy));
+    insta::assert_snapshot!(screen(&app, 100, 30));
+}
+
+#[test]
+fn snapshot_build_in_progress() {
+    let mut app = fresh();
+    load(&mut app, DriftState::InSync);
+    let effects = app.update(Msg::Command(Command::Build));
+    let Some(Effect::Build { generation }) = effects.first().cloned() else {
+        panic!("b builds: {effects:?}");
+    };
+    later(&mut app, 4300);
+    app.update(Msg::Progress {
+        generation,
+        step: "compiling lambda_runtime".into(),
+        progress: Some((57, 112)),
+    });
+    insta::assert_snapshot!(screen(&app, 100, 30));
+}
+
+#[test]
+fn snapshot_build_error() {
+    let mut app = fresh();
+    load(&mut app, DriftState::InSync);
+    let effects = app.update(Msg::Command(Command::Build));
+    let Some(Effect::Build { generation }) = effects.first().cloned() else {
+        panic!("b builds: {effects:?}");
+    };
+    app.update(Msg::ActionDone {
+        generation,
+        result: Err("error[E0425]: cannot find value `x` in this scope (src/lib.rs:12:5)".into()),
+    });
+    insta::assert_snapshot!(screen(&app, 100, 30));
+}
+
+#[test]
+fn snapshot_pinging_with_the_chart() {
+    let mut app = fresh();
+    load(&mut app, DriftState::InSync);
+    app.update(Msg::Command(Command::Ping));
+    with_traffic(&mut app);
+    // Select the second newest probe: its log lines light up.
+    app.update(Msg::Command(Command::NextPane));
+    app.update(Msg::Command(Command::Down));
+    app.update(Msg::Command(Command::Down));
+    insta::assert_snapshot!(screen(&app, 120, 40));
+}
+
+#[test]
+fn snapshot_logs_filtered() {
+    let mut app = fresh();
+    load(&mut app, DriftState::InSync);
+    with_traffic(&mut app);
+    app.update(Msg::Command(Command::Filter));
+    for c in "report".chars() {
+        app.update(Msg::Command(Command::Type(c)));
+    }
+    app.update(Msg::Command(Command::Accept));
+    insta::assert_snapshot!(screen(&app, 100, 30));
+}
+
+#[test]
+fn snapshot_help() {
+    let mut app = fresh();
+    load(&mut app, DriftState::InSync);
+    app.update(Msg::Command(Command::Help));
+    insta::assert_snapshot!(screen(&app, 100, 30));
+}
+
+#[test]
+fn snapshot_smallest_supported_terminal() {
+    let mut app = fresh();
+    load(&mut app, fixtures::stale_drift());
+    with_traffic(&mut app);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let mut app = fresh();
+    load(&mut app, fixtures::stale_drift());
+    with_traffic(&mut app);
+    for overlay in [Command::Help, Command::Deploy, Command::Rollback] {
+        app.update(Msg::Command(Command::Cancel));
+        app.update(Msg::Command(overlay));
+        for (w, h) in [(1, 1), (10, 3), (20, 8), (79, 23), (300, 100)] {
+            let _ = screen(&app, w, h);
+        }
+    }
+}
+
+// ---- widgets on buffers ----
+
+fn render<W: Widget>(w: W, width: u16, height: u16) -> Buffer {
+    let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
+    w.render(buf.area, &mut buf);
+    buf
+}
+
+fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    let t = text(buf);
+    for (y, line) in t.lines().enumerate() {
+        if let Some(byte) = line.find(needle) {
+            let x = line[..byte].chars().count();
+            return Some((x as u16, y as u16));
+        }
+    }
+    None
+}
+
+#[test]
+fn a_stale_stage_is_drawn_white_on_red_in_the_tree() {
+    let app = fixtures::loaded(fixtures::stale_drift());
+    let buf = render(ui::TreePane { app: &app }, 60, 16);
+    let (x, y) = find(&buf, "STALE: 2 changes").expect("badge drawn");
+    assert_eq!(buf[(x, y)].bg, Color::Red);
+    assert_eq!(buf[(x, y)].fg, Color::White);
+}
+
+#[test]
+fn missing_nodes_are_marked_in_red() {
+    let mut app = fixtures::loaded(DriftState::InSync);
+    if let Some(s) = app.stack.as_mut() {
+        s.role = crate::stack::Found::Missing;
+        app.nodes = super::tree::nodes(s);
+    }
+    let buf = render(ui::TreePane { app: &app }, 60, 16);
+    let (x, y) = find(&buf, "✗").expect("missing mark");
+    assert_eq!(buf[(x, y)].fg, Color::Red);
+    assert!(find(&buf, "missing").is_some());
+}
+
+#[test]
+fn the_log_pane_draws_only_the_newest_lines_that_fit() {
+    let mut app = fixtures::loaded(DriftState::InSync);
+    for i in 0..100_000 {
+        app.update(Msg::Logs(vec![super::view::LogLine {
+            timestamp: T0 + i,
+            request_id: None,
+            message: format!("line {i}"),
+            report: None,
+        }]));
+    }
+    let buf = render(ui::LogPane { app: &app }, 60, 7);
+    assert!(find(&buf, "line 99999").is_some());
+    assert!(find(&buf, "line 99995").is_some());
+    assert!(find(&buf, "line 99994").is_none());
+    assert!(find(&buf, "100000 lines").is_some());
+}
+
+#[test]
+fn selecting_a_probe_highlights_its_log_lines_only() {
+    let mut app = fixtures::loaded(DriftState::InSync);
+    with_traffic(&mut app);
+    app.focus = Pane::Pings;
+    app.update(Msg::Command(Command::Down)); // newest (failed, req-x)
+    app.update(Msg::Command(Command::Down)); // req-9
+    assert_eq!(app.highlighted_request(), Some("req-9"));
+    let buf = render(ui::LogPane { app: &app }, 100, 12);
+    let (_, y) = find(&buf, "END RequestId: req-9").expect("line drawn");
+    assert_eq!(buf[(20, y)].bg, Color::Blue);
+    let (_, y8) = find(&buf, "END RequestId: req-8").expect("line drawn");
+    assert_ne!(buf[(20, y8)].bg, Color::Blue);
+}
+
+#[test]
+fn a_probe_shows_the_report_of_the_invocation_it_caused() {
+    let mut app = fixtures::loaded(DriftState::InSync);
+    with_traffic(&mut app);
+    let buf = render(ui::PingPane { app: &app }, 110, 14);
+    assert!(find(&buf, "[1.52 ms, 18 MB]").is_some(), "{}", text(&buf));
+    assert!(find(&buf, "ERR").is_some());
+}
+
+#[test]
+fn the_redaction_masks_clock_times_only() {
+    assert_eq!(redact("at 12:34:56.789 ok"), "at HH:MM:SS.mmm ok");
+    assert_eq!(redact("12:34 1:2:3"), "12:34 1:2:3");
+}

@@ -1,0 +1,658 @@
+//! Build, package and upload: real cargo builds of the hello-world function and of tiny scratch crates,
+//! the deterministic zip and its CodeSha256 checked independently, the ELF checks on real and crafted
+//! binaries, and uploads through the real SDK clients against moto (and the local stack).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use lambdeck::aws::{Clients, Target};
+use lambdeck::build::elf::{self, ElfError, GlibcVersion, Machine};
+use lambdeck::build::{
+    self, BuildError, BuildEvent, BuildOptions, BuildTarget, CancellationToken, Level, Package,
+    UploadError, UploadReport,
+};
+use lambdeck::config::{Architecture, StackSpec};
+use tokio::sync::mpsc;
+
+use crate::support::hello_world_bootstrap;
+
+/// The repository's own stack description, rooted at the repository.
+fn repo_spec() -> StackSpec {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    StackSpec::load(&root.join("lambdeck.toml")).expect("lambdeck.toml loads")
+}
+
+/// The dev profile: the tests never need a size-tuned release build of the function.
+fn dev(target: BuildTarget) -> BuildOptions {
+    BuildOptions::with_profile(target, "dev")
+}
+
+/// Runs a build, collecting every event it sends.
+async fn build_collecting(
+    spec: &StackSpec,
+    options: &BuildOptions,
+) -> (Result<Package, BuildError>, Vec<BuildEvent>) {
+    let (tx, mut rx) = mpsc::channel(16);
+    let collector = tokio::spawn(async move {
+        let mut events = Vec::new();
+        while let Some(e) = rx.recv().await {
+            events.push(e);
+        }
+        events
+    });
+    let result = build::build_with(spec, options, tx, CancellationToken::new()).await;
+    (result, collector.await.unwrap())
+}
+
+fn host_architecture() -> Architecture {
+    match std::env::consts::ARCH {
+        "aarch64" => Architecture::Arm64,
+        _ => Architecture::X86_64,
+    }
+}
+
+/// base64(SHA-256(file)) computed by Python's hashlib, independently of lambdeck's sha2/base64 code.
+fn python_code_sha256(path: &Path) -> String {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import base64,hashlib,sys; print(base64.b64encode(hashlib.sha256(open(sys.argv[1],'rb').read()).digest()).decode())",
+        ])
+        .arg(path)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// A scratch crate outside the workspace with a `bootstrap` binary, and a lambdeck.toml pointing at it.
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new(main_rs: &str, build_rs: Option<&str>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let krate = dir.path().join("fn");
+        std::fs::create_dir_all(krate.join("src")).unwrap();
+        std::fs::write(
+            krate.join("Cargo.toml"),
+            "[package]\nname = \"scratch-fn\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [[bin]]\nname = \"bootstrap\"\npath = \"src/main.rs\"\n\n[workspace]\n",
+        )
+        .unwrap();
+        std::fs::write(krate.join("src/main.rs"), main_rs).unwrap();
+        if let Some(build_rs) = build_rs {
+            std::fs::write(krate.join("build.rs"), build_rs).unwrap();
+        }
+        std::fs::write(
+            dir.path().join("lambdeck.toml"),
+            "[function]\ncrate = \"fn\"\n",
+        )
+        .unwrap();
+        Self { dir }
+    }
+
+    fn spec(&self) -> StackSpec {
+        StackSpec::load(&self.dir.path().join("lambdeck.toml")).unwrap()
+    }
+
+    fn main_rs(&self) -> PathBuf {
+        self.dir.path().join("fn/src/main.rs")
+    }
+}
+
+#[tokio::test]
+async fn the_zip_is_byte_identical_across_packagings_of_the_same_binary() {
+    let binary = std::fs::read(hello_world_bootstrap()).unwrap();
+    let a = build::package_zip(&binary).unwrap();
+    let b = build::package_zip(&binary).unwrap();
+    assert_eq!(a, b, "two packagings of one binary differ");
+
+    // The same through the whole build: two builds write the same zip, byte for byte.
+    let spec = repo_spec();
+    let (first, _) = build_collecting(&spec, &dev(BuildTarget::Local)).await;
+    let first = first.expect("first build");
+    let on_disk_first = std::fs::read(&first.zip_path).unwrap();
+    let (second, _) = build_collecting(&spec, &dev(BuildTarget::Local)).await;
+    let second = second.expect("second build");
+    let on_disk_second = std::fs::read(&second.zip_path).unwrap();
+    assert_eq!(on_disk_first, on_disk_second);
+    assert_eq!(first.code_sha256, second.code_sha256);
+    assert_eq!(first.zip.as_ref(), on_disk_first.as_slice());
+}
+
+#[tokio::test]
+async fn code_sha256_matches_an_independent_computation() {
+    let spec = repo_spec();
+    let (package, _) = build_collecting(&spec, &dev(BuildTarget::Local)).await;
+    let package = package.expect("build");
+    assert!(
+        package
+            .zip_path
+            .ends_with("lambda/hello-world/dev/bootstrap.zip")
+    );
+    let independent = python_code_sha256(&package.zip_path);
+    assert_eq!(package.code_sha256, independent);
+    assert_eq!(
+        package.size,
+        std::fs::metadata(&package.zip_path).unwrap().len()
+    );
+    // The zip holds exactly the binary next to it.
+    let inside = build::package::read_bootstrap(&package.zip).unwrap();
+    assert_eq!(inside, std::fs::read(&package.binary_path).unwrap());
+}
+
+#[tokio::test]
+async fn a_build_streams_progress_to_the_total_and_finishes() {
+    let spec = repo_spec();
+    let (package, events) = build_collecting(&spec, &dev(BuildTarget::Local)).await;
+    let package = package.expect("build");
+    assert!(
+        matches!(events.first(), Some(BuildEvent::Started { command, .. }) if command.contains("--message-format=json")),
+        "{events:?}"
+    );
+    let progress: Vec<(usize, usize)> = events
+        .iter()
+        .filter_map(|e| match e {
+            BuildEvent::Progress {
+                compiled, total, ..
+            } => Some((*compiled, *total)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        progress.len() > 10,
+        "hello-world has dozens of crates: {progress:?}"
+    );
+    assert!(
+        progress.windows(2).all(|w| w[1].0 == w[0].0 + 1),
+        "{progress:?}"
+    );
+    assert!(progress.iter().all(|(c, t)| c <= t), "{progress:?}");
+    let &(last, total) = progress.last().unwrap();
+    assert_eq!(last, total, "the last unit completes the count");
+    assert!(matches!(
+        events.last(),
+        Some(BuildEvent::Finished { code_sha256, .. }) if *code_sha256 == package.code_sha256
+    ));
+}
+
+#[tokio::test]
+async fn a_compile_error_becomes_a_structured_diagnostic_and_a_one_line_failure() {
+    let scratch = Scratch::new(
+        "fn main() {\n    let x: u32 = \"nope\";\n    let _ = x;\n}\n",
+        None,
+    );
+    let (result, events) = build_collecting(&scratch.spec(), &dev(BuildTarget::Local)).await;
+    let err = result.expect_err("does not compile");
+    let BuildError::Failed(reason) = &err else {
+        panic!("{err}");
+    };
+    assert!(
+        reason.starts_with("error[E0308]: mismatched types at src/main.rs:2:"),
+        "{reason}"
+    );
+    assert!(!err.to_string().contains('\n'), "{err}");
+    let diagnostic = events
+        .iter()
+        .find_map(|e| match e {
+            BuildEvent::Diagnostic(d) if d.level == Level::Error => Some(d),
+            _ => None,
+        })
+        .expect("an error diagnostic");
+    assert_eq!(diagnostic.code.as_deref(), Some("E0308"));
+    assert_eq!(diagnostic.line, Some(2));
+    assert!(
+        diagnostic.rendered.contains("expected `u32`"),
+        "{}",
+        diagnostic.rendered
+    );
+    assert!(matches!(events.last(), Some(BuildEvent::Failed { .. })));
+}
+
+/// Whether a process is still running (a zombie or a missing /proc entry means it is gone).
+fn running(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+            !state.starts_with('Z') && !state.starts_with('X')
+        }
+        Err(_) => false,
+    }
+}
+
+#[tokio::test]
+async fn cancelling_a_build_kills_cargo_and_what_it_runs() {
+    let marker = tempfile::tempdir().unwrap();
+    let pid_file = marker.path().join("build-script.pid");
+    // A build script that records its pid, then never finishes.
+    let build_rs = format!(
+        "fn main() {{ std::fs::write({:?}, std::process::id().to_string()).unwrap(); loop {{ std::thread::sleep(std::time::Duration::from_secs(1)); }} }}",
+        pid_file
+    );
+    let scratch = Scratch::new("fn main() {}\n", Some(&build_rs));
+    let spec = scratch.spec();
+    let cancel = CancellationToken::new();
+    let (tx, mut rx) = mpsc::channel(16);
+    tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let build = tokio::spawn({
+        let cancel = cancel.clone();
+        async move { build::build_with(&spec, &dev(BuildTarget::Local), tx, cancel).await }
+    });
+    // Wait until the build script runs (compiling it takes a moment).
+    let pid = loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse::<u32>().ok())
+        {
+            break pid;
+        }
+        assert!(
+            !build.is_finished(),
+            "the build ended before its script ran"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(running(pid));
+    cancel.cancel();
+    let result = build.await.unwrap();
+    assert!(matches!(result, Err(BuildError::Cancelled)), "{result:?}");
+    // SIGKILL to the group is delivered before build_with returns; the kernel may take a moment to
+    // tear the process down.
+    for _ in 0..200 {
+        if !running(pid) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the build script {pid} survived the cancel");
+}
+
+#[tokio::test]
+async fn ensure_package_builds_only_when_sources_are_newer() {
+    let scratch = Scratch::new("fn main() { println!(\"v1\"); }\n", None);
+    let spec = scratch.spec();
+    let options = dev(BuildTarget::Local);
+    let (tx, _rx) = mpsc::channel(1024);
+    let built = build::ensure_package(&spec, &options, tx.clone(), CancellationToken::new())
+        .await
+        .unwrap();
+    assert!(!built.reused);
+    let again = build::ensure_package(&spec, &options, tx.clone(), CancellationToken::new())
+        .await
+        .unwrap();
+    assert!(again.reused, "nothing changed, yet it rebuilt");
+    assert_eq!(again.code_sha256, built.code_sha256);
+    assert_eq!(again.elf, built.elf);
+
+    // Another target is another package.
+    let aws = build::ensure_package(
+        &spec,
+        &dev(BuildTarget::Aws),
+        tx.clone(),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert!(!aws.reused);
+
+    // A source newer than the package triggers a build, which picks up the change.
+    std::fs::write(scratch.main_rs(), "fn main() { println!(\"v2\"); }\n").unwrap();
+    let later = std::time::SystemTime::now() + Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(scratch.main_rs())
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let rebuilt = build::ensure_package(&spec, &options, tx, CancellationToken::new())
+        .await
+        .unwrap();
+    assert!(!rebuilt.reused);
+    assert_ne!(rebuilt.code_sha256, built.code_sha256);
+}
+
+#[test]
+fn the_host_build_of_hello_world_passes_the_elf_checks_it_should() {
+    let binary = std::fs::read(hello_world_bootstrap()).unwrap();
+    let info = elf::inspect(&binary).unwrap();
+    let host = host_architecture();
+    assert_eq!(info.machine.architecture(), Some(host));
+    let glibc = info
+        .glibc
+        .expect("a glibc build needs versioned glibc symbols");
+    assert!(glibc >= GlibcVersion { major: 2, minor: 2 }, "{glibc}");
+    // Runnable on its own architecture exactly when its glibc is not newer than provided.al2023's.
+    assert_eq!(
+        info.check_runnable(host).is_ok(),
+        glibc <= elf::AL2023_GLIBC,
+        "{glibc}"
+    );
+    let other = match host {
+        Architecture::X86_64 => Architecture::Arm64,
+        Architecture::Arm64 => Architecture::X86_64,
+    };
+    assert!(matches!(
+        info.check_runnable(other),
+        Err(ElfError::WrongArchitecture { .. })
+    ));
+}
+
+/// The host binary with its `e_machine` rewritten to the other Lambda architecture.
+fn crafted_wrong_architecture() -> (Vec<u8>, Machine) {
+    let mut binary = std::fs::read(hello_world_bootstrap()).unwrap();
+    // e_machine is the little-endian u16 at offset 18 of the ELF header.
+    let (em, machine) = match host_architecture() {
+        Architecture::X86_64 => (object::elf::EM_AARCH64, Machine::Arm64),
+        Architecture::Arm64 => (object::elf::EM_X86_64, Machine::X86_64),
+    };
+    binary[18..20].copy_from_slice(&em.to_le_bytes());
+    (binary, machine)
+}
+
+/// The host binary with its newest GLIBC_2.x requirement renamed to GLIBC_2.39 in the dynamic string
+/// table (same length, so every offset stays valid).
+fn crafted_glibc_2_39() -> Vec<u8> {
+    let mut binary = std::fs::read(hello_world_bootstrap()).unwrap();
+    let newest = elf::inspect(&binary).unwrap().glibc.unwrap();
+    let from = format!("GLIBC_{newest}\0");
+    let to = format!(
+        "GLIBC_2.{:0width$}\0",
+        39,
+        width = from.len() - "GLIBC_2.\0".len()
+    );
+    assert_eq!(from.len(), to.len(), "{from} -> {to}");
+    let mut replaced = 0;
+    let mut i = 0;
+    while let Some(pos) = binary[i..]
+        .windows(from.len())
+        .position(|w| w == from.as_bytes())
+    {
+        let at = i + pos;
+        binary[at..at + to.len()].copy_from_slice(to.as_bytes());
+        replaced += 1;
+        i = at + to.len();
+    }
+    assert!(replaced > 0, "no {from} in the binary");
+    binary
+}
+
+#[test]
+fn a_crafted_wrong_architecture_header_is_refused_with_the_fix() {
+    let (binary, machine) = crafted_wrong_architecture();
+    let info = elf::inspect(&binary).unwrap();
+    assert_eq!(info.machine, machine);
+    let err = elf::check_runnable(&binary, host_architecture()).unwrap_err();
+    let line = err.to_string();
+    assert!(line.contains(&format!("built for {machine}")), "{line}");
+    assert!(line.contains("cargo-lambda or cargo-zigbuild"), "{line}");
+    assert!(!line.contains('\n'));
+}
+
+#[test]
+fn a_crafted_glibc_2_39_requirement_is_refused_with_the_fix() {
+    let binary = crafted_glibc_2_39();
+    let info = elf::inspect(&binary).unwrap();
+    assert_eq!(
+        info.glibc,
+        Some(GlibcVersion {
+            major: 2,
+            minor: 39
+        })
+    );
+    let err = info.check_runnable(host_architecture()).unwrap_err();
+    assert_eq!(
+        err,
+        ElfError::GlibcTooNew {
+            needed: GlibcVersion {
+                major: 2,
+                minor: 39
+            }
+        }
+    );
+    assert!(
+        err.to_string()
+            .contains("install cargo-lambda or cargo-zigbuild"),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// moto: an independent implementation of the Lambda API.
+
+/// A moto_server on a free loopback port, stopped on drop.
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Moto {
+    /// Starts moto, or returns None (saying why) when it cannot start here.
+    fn start() -> Option<Self> {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = match Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        {
+            Ok(child) => child,
+            Err(e) => {
+                eprintln!("skipping: moto_server cannot start ({e}); install moto[server]");
+                return None;
+            }
+        };
+        let mut moto = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        // Ready when it accepts connections; moto takes a few seconds to import.
+        for _ in 0..600 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(moto);
+            }
+            if let Ok(Some(status)) = moto.child.try_wait() {
+                eprintln!("skipping: moto_server exited ({status})");
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        eprintln!("skipping: moto_server did not listen on port {port}");
+        None
+    }
+
+    /// Clients for moto, with static test credentials. `local` stays false: moto stands in for AWS,
+    /// so uploads get the provided.al2023 checks.
+    async fn clients(&self) -> Clients {
+        let mut clients = Clients::new(&Target {
+            profile: None,
+            region: Some("us-east-1".into()),
+            endpoint_url: Some(self.url.clone()),
+            local: true,
+        })
+        .await
+        .unwrap();
+        clients.local = false;
+        clients
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Creates the execution role and a provided.al2023 function holding `zip`.
+async fn create_function(clients: &Clients, name: &str, zip: Vec<u8>) {
+    let role = clients
+        .iam
+        .create_role()
+        .role_name(format!("{name}-role"))
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    clients
+        .lambda
+        .create_function()
+        .function_name(name)
+        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+        .handler("bootstrap")
+        .architectures(match host_architecture() {
+            Architecture::X86_64 => aws_sdk_lambda::types::Architecture::X8664,
+            Architecture::Arm64 => aws_sdk_lambda::types::Architecture::Arm64,
+        })
+        .role(role.role().unwrap().arn())
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_smithy_types::Blob::new(zip))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn deployed_sha(clients: &Clients, name: &str) -> String {
+    lambdeck::aws::lambda_code::deployed_code(clients, name)
+        .await
+        .unwrap()
+        .code_sha256
+}
+
+/// A package of `binary` as the build would make it (without running cargo).
+fn package_of(binary: &[u8]) -> Package {
+    let zip = build::package_zip(binary).unwrap();
+    Package {
+        zip_path: PathBuf::from("bootstrap.zip"),
+        code_sha256: build::code_sha256(&zip),
+        size: zip.len() as u64,
+        zip: zip.into(),
+        binary_path: PathBuf::from("bootstrap"),
+        elf: elf::inspect(binary).unwrap(),
+        target: BuildTarget::Aws,
+        reused: false,
+    }
+}
+
+#[tokio::test]
+async fn against_moto_the_uploaded_code_sha256_matches_and_a_repeat_is_skipped() {
+    let Some(moto) = Moto::start() else { return };
+    let clients = moto.clients().await;
+    let name = "lambdeck-upload-moto";
+    create_function(&clients, name, crate::support::script_zip("#!/bin/sh\n")).await;
+    let before = deployed_sha(&clients, name).await;
+
+    let binary = std::fs::read(hello_world_bootstrap()).unwrap();
+    let package = package_of(&binary);
+    if package.check_runnable(host_architecture()).is_err() {
+        eprintln!("skipping: this host's glibc build would be refused for provided.al2023");
+        return;
+    }
+    let report = build::upload_code(&clients, name, &package, true)
+        .await
+        .unwrap();
+    let UploadReport::Updated {
+        old_sha,
+        new_sha,
+        version,
+    } = &report
+    else {
+        panic!("{report:?}");
+    };
+    assert_eq!(old_sha, &before);
+    assert_eq!(new_sha, &package.code_sha256);
+    assert!(version.is_some(), "--publish publishes a version");
+    // moto computed CodeSha256 over the bytes it received: they are our zip.
+    assert_eq!(deployed_sha(&clients, name).await, package.code_sha256);
+
+    let again = build::upload_code(&clients, name, &package, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        UploadReport::Skipped {
+            sha: package.code_sha256.clone(),
+            version: None
+        }
+    );
+}
+
+#[tokio::test]
+async fn against_moto_a_binary_lambda_cannot_run_is_refused_before_sending() {
+    let Some(moto) = Moto::start() else { return };
+    let clients = moto.clients().await;
+    let name = "lambdeck-refuse-moto";
+    create_function(&clients, name, crate::support::script_zip("#!/bin/sh\n")).await;
+    let before = deployed_sha(&clients, name).await;
+
+    let glibc = package_of(&crafted_glibc_2_39());
+    let err = build::upload_code(&clients, name, &glibc, false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, UploadError::NotRunnable(ElfError::GlibcTooNew { .. })),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("refusing to upload: bootstrap needs glibc 2.39"),
+        "{err}"
+    );
+
+    let (wrong, _) = crafted_wrong_architecture();
+    let err = build::upload_code(&clients, name, &package_of(&wrong), false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            UploadError::NotRunnable(ElfError::WrongArchitecture { .. })
+        ),
+        "{err}"
+    );
+
+    assert_eq!(
+        deployed_sha(&clients, name).await,
+        before,
+        "nothing was sent"
+    );
+}
+
+#[tokio::test]
+async fn a_package_over_50_mb_is_refused_naming_the_limit_before_any_call() {
+    // No server at all: the size check comes before the first request.
+    let clients = Clients::new(&Target {
+        profile: None,
+        region: Some("us-east-1".into()),
+        endpoint_url: Some("http://127.0.0.1:9".into()),
+        local: true,
+    })
+    .await
+    .unwrap();
+    let mut package = package_of(&std::fs::read(hello_world_bootstrap()).unwrap());
+    let oversized = vec![0u8; usize::try_from(build::DIRECT_UPLOAD_LIMIT).unwrap() + 1];
+    package.size = oversized.len() as u64;
+    package.zip = oversized.into();
+    let err = build::upload_code(&clients, "f", &package, false)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, UploadError::TooLarge { .. }));
+    assert!(err.to_string().contains("50 MB"), "{err}");
+}
