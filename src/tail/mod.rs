@@ -226,6 +226,8 @@ pub enum TailMsg {
     Trouble { error: AwsError, retry_in: Duration },
     /// Calls succeed again after trouble.
     Recovered,
+    /// A one-shot read (not following) failed after the SDK's retries; the engine has stopped.
+    Failed(AwsError),
 }
 
 /// Tells a running tail that something just happened (a ping, a deploy): poll now and stay fast.
@@ -594,6 +596,11 @@ impl<S: LogSource> Engine<S> {
                     return Ok(());
                 }
                 Err(Failure::Stopped) => return Err(Stopped),
+                Err(Failure::Call(error)) if !self.config.follow => {
+                    // Nobody waits for a one-shot read to recover: say why and stop.
+                    self.send(TailMsg::Failed(error)).await?;
+                    return Err(Stopped);
+                }
                 Err(Failure::Call(error)) => {
                     let floor = if error.kind == ErrorKind::Throttled {
                         // Slow down for real: the quota is shared with the whole account.

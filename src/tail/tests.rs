@@ -227,6 +227,7 @@ impl Seen {
             TailMsg::Mode { mode, reason } => self.modes.push((mode, reason)),
             TailMsg::CaughtUp => self.caught_up += 1,
             TailMsg::Recovered => {}
+            TailMsg::Failed(e) => self.troubles.push(e),
         }
     }
 
