@@ -29,7 +29,12 @@ pub async fn run(args: &LocalArgs) -> CmdResult {
     println!(
         "            (any credentials work, e.g. AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test)"
     );
-    println!("  lambdeck: lambdeck --endpoint-url {url} status");
+    println!(
+        "  lambdeck: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test lambdeck --endpoint-url {url} status"
+    );
+    println!(
+        "            (lambdeck --local finds this server by itself when --state-dir is the project's .lambdeck/local)"
+    );
     println!("Ctrl-C stops it.");
     wait_for_stop().await;
     println!("stopping: ending function environments and saving state");

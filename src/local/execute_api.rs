@@ -114,9 +114,17 @@ async fn serve(svc: &Services, api_id: &str, rest: &str, req: &Req, request_id: 
     let Some(function_ref) = lambda_target(integration, &target.variables) else {
         return internal(StatusCode::INTERNAL_SERVER_ERROR);
     };
+    // The API's region is the one its integration URI names (a client may use any region locally).
+    let region = integration
+        .uri
+        .as_deref()
+        .and_then(|u| u.strip_prefix("arn:aws:apigateway:"))
+        .and_then(|u| u.split(':').next())
+        .filter(|r| !r.is_empty())
+        .unwrap_or(&svc.region);
     let source_arn = format!(
-        "arn:aws:execute-api:{}:{ACCOUNT_ID}:{api_id}/{stage}/{verb}{}",
-        svc.region, route.resource.path
+        "arn:aws:execute-api:{region}:{ACCOUNT_ID}:{api_id}/{stage}/{verb}{}",
+        route.resource.path
     );
     let (name, qualifier) = parse_function_name(&function_ref);
     let function = {
@@ -127,7 +135,7 @@ async fn serve(svc: &Services, api_id: &str, rest: &str, req: &Req, request_id: 
         if !policy_allows(&f.policy, "apigateway.amazonaws.com", &source_arn) {
             return internal(StatusCode::INTERNAL_SERVER_ERROR);
         }
-        function_code(cfg, &svc.region)
+        function_code(cfg, region)
     };
     let event = proxy_event(&EventInput {
         req,

@@ -1073,6 +1073,37 @@ async fn invoke(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
     Ok(r)
 }
 
+/// Serves a package by its SHA-256 (hex): where GetFunction's `Code.Location` points.
+pub fn download(svc: &Services, req: &Req) -> Response {
+    let wanted = req
+        .segments
+        .last()
+        .and_then(|s| s.strip_suffix(".zip"))
+        .unwrap_or("");
+    let zip = {
+        let state = lock(&svc.store.lambda);
+        state
+            .functions
+            .values()
+            .flat_map(|f| std::iter::once(&f.latest).chain(f.versions.values()))
+            .find(|c| c.code_hex() == wanted)
+            .map(|c| c.zip.clone())
+    };
+    match zip {
+        Some(zip) => {
+            let mut r = (StatusCode::OK, zip.as_ref().clone()).into_response();
+            r.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/zip"),
+            );
+            r
+        }
+        None => {
+            LambdaError::not_found("The resource you requested does not exist.").into_response()
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct TagsIn {

@@ -445,6 +445,8 @@ enum Route {
     ApiGateway,
     Lambda,
     Logs,
+    /// `/_lambdeck/code/<sha256 hex>.zip`: the package download GetFunction's Code.Location points at.
+    Code,
     Unknown,
 }
 
@@ -496,7 +498,9 @@ fn route(method: &Method, path: &str, headers: &HeaderMap) -> Route {
     {
         return Route::Logs;
     }
-    if path.starts_with("/restapis") || path.starts_with("/tags/") {
+    if path.starts_with("/_lambdeck/code/") {
+        Route::Code
+    } else if path.starts_with("/restapis") || path.starts_with("/tags/") {
         Route::ApiGateway
     } else if ["/2015-03-31/", "/2017-03-31/", "/2016-08-19/"]
         .iter()
@@ -508,14 +512,32 @@ fn route(method: &Method, path: &str, headers: &HeaderMap) -> Route {
     }
 }
 
-/// The service of a SigV4 `Authorization` header: `Credential=AKID/date/region/service/aws4_request`.
-fn credential_scope_service(auth: &str) -> Option<&str> {
+/// The (region, service) of a SigV4 `Authorization` header:
+/// `Credential=AKID/date/region/service/aws4_request`.
+fn credential_scope(auth: &str) -> Option<(&str, &str)> {
     let cred = auth.split("Credential=").nth(1)?;
     let cred = cred.split([',', ' ']).next()?;
     let mut parts = cred.split('/');
-    let (_key, _date, _region, service) =
+    let (_key, _date, region, service) =
         (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    Some(service)
+    Some((region, service))
+}
+
+fn credential_scope_service(auth: &str) -> Option<&str> {
+    credential_scope(auth).map(|(_, s)| s)
+}
+
+/// The region a client signed for, when it names one: ARNs in answers use it, so a client configured
+/// for any region sees consistent ARNs from the one local stack.
+fn signed_region(headers: &HeaderMap) -> Option<String> {
+    let auth = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (region, _) = credential_scope(auth)?;
+    let valid = !region.is_empty()
+        && region.len() <= 32
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    valid.then(|| region.to_owned())
 }
 
 async fn dispatch(State(svc): State<Arc<Services>>, request: axum::extract::Request) -> Response {
@@ -532,6 +554,14 @@ async fn dispatch(State(svc): State<Arc<Services>>, request: axum::extract::Requ
                 .into_response(),
             );
         }
+    };
+    let svc = match signed_region(&parts.headers) {
+        Some(region) if region != svc.region => Arc::new(Services {
+            store: svc.store.clone(),
+            executor: svc.executor.clone(),
+            region,
+        }),
+        _ => svc,
     };
     let req = Req {
         method: parts.method,
@@ -550,6 +580,7 @@ async fn dispatch(State(svc): State<Arc<Services>>, request: axum::extract::Requ
         Route::ApiGateway => apigateway::handle(&svc, &req).await,
         Route::Lambda => lambda::handle(&svc, &req).await,
         Route::Logs => logs::handle(&svc, &req).await,
+        Route::Code => lambda::download(&svc, &req),
         Route::Unknown => RestJsonError::new(
             http::StatusCode::NOT_FOUND,
             "UnknownOperationException",

@@ -35,13 +35,15 @@ pub enum Effect {
     Build {
         generation: u64,
     },
-    /// Deploy the working API onto the stage.
+    /// Deploy the working API onto the stage; `stack` is what the user saw and confirmed.
     Deploy {
         generation: u64,
+        stack: Box<Stack>,
     },
     /// Point the stage at an earlier deployment.
     Rollback {
         generation: u64,
+        stack: Box<Stack>,
         deployment_id: String,
     },
     StartPing {
@@ -283,7 +285,8 @@ impl App {
     pub fn start(&mut self, local: bool) -> Vec<Effect> {
         if local {
             let generation = self.begin(ActivityKind::Bootstrap, "starting the local stack");
-            vec![Effect::Bootstrap { generation }]
+            // The tree shows what exists while the setup runs; the setup's end refreshes it.
+            vec![Effect::Bootstrap { generation }, self.refresh()]
         } else {
             vec![self.refresh(), Effect::StartTail]
         }
@@ -455,8 +458,14 @@ impl App {
         match c {
             Command::Accept => {
                 self.overlay = Overlay::None;
+                let Some(stack) = self.stack.clone() else {
+                    return vec![];
+                };
                 let generation = self.begin(ActivityKind::Deploy, "creating a deployment");
-                vec![Effect::Deploy { generation }]
+                vec![Effect::Deploy {
+                    generation,
+                    stack: Box::new(stack),
+                }]
             }
             Command::Cancel => {
                 self.overlay = Overlay::None;
@@ -492,12 +501,16 @@ impl App {
                     self.notice(Level::Info, format!("the stage already serves {}", d.id));
                     return vec![];
                 }
+                let Some(stack) = self.stack.clone() else {
+                    return vec![];
+                };
                 let generation = self.begin(
                     ActivityKind::Rollback,
                     &format!("pointing the stage at {}", d.id),
                 );
                 return vec![Effect::Rollback {
                     generation,
+                    stack: Box::new(stack),
                     deployment_id: d.id,
                 }];
             }
@@ -945,7 +958,7 @@ mod tests {
         let mut a = loaded_app(fixtures::stale_drift());
         cmd(&mut a, Command::Deploy);
         let effects = cmd(&mut a, Command::Accept);
-        let [Effect::Deploy { generation }] = effects[..] else {
+        let [Effect::Deploy { generation, .. }] = effects[..] else {
             panic!("{effects:?}")
         };
         assert_eq!(a.activity.as_ref().unwrap().kind, ActivityKind::Deploy);
@@ -1118,7 +1131,7 @@ mod tests {
     #[test]
     fn after_the_local_setup_it_loads_tails_then_pings() {
         let mut a = app();
-        let [Effect::Bootstrap { generation }] = a.start(true)[..] else {
+        let [Effect::Bootstrap { generation }, Effect::LoadStack { .. }] = a.start(true)[..] else {
             panic!()
         };
         let effects = a.update(Msg::ActionDone {

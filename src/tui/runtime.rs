@@ -129,7 +129,7 @@ pub fn event_msg(ev: &Event, app: &App, screen: Rect) -> Option<Msg> {
 /// stack can take a moment). The guard keeps an in-process local stack alive until the dashboard exits.
 pub struct Conn {
     pub clients: Clients,
-    _guard: Option<LocalGuard>,
+    guard: Option<LocalGuard>,
 }
 
 type SharedConn = Arc<OnceCell<Conn>>;
@@ -138,10 +138,7 @@ async fn connect(ctx: &Ctx, cell: &SharedConn) -> Result<Clients, String> {
     let conn = cell
         .get_or_try_init(|| async {
             let (clients, guard) = ctx.connect().await.map_err(|f| f.message)?;
-            Ok::<_, String>(Conn {
-                clients,
-                _guard: guard,
-            })
+            Ok::<_, String>(Conn { clients, guard })
         })
         .await?;
     Ok(conn.clients.clone())
@@ -155,6 +152,8 @@ struct Workers {
     tasks: Vec<JoinHandle<()>>,
     ping: Option<JoinHandle<()>>,
     tail: Option<JoinHandle<()>>,
+    /// Cancelled on exit: stops a running cargo instead of leaving it behind.
+    cancel: crate::build::CancellationToken,
 }
 
 impl Workers {
@@ -166,6 +165,7 @@ impl Workers {
             tasks: Vec::new(),
             ping: None,
             tail: None,
+            cancel: crate::build::CancellationToken::new(),
         }
     }
 
@@ -173,28 +173,30 @@ impl Workers {
         self.tasks.retain(|t| !t.is_finished());
         for effect in effects {
             let (ctx, tx, conn) = (self.ctx.clone(), self.tx.clone(), self.conn.clone());
+            let cancel = self.cancel.clone();
             match effect {
                 Effect::LoadStack { generation } => self.tasks.push(tokio::spawn(async move {
                     let result = work::load(&ctx, &conn).await;
                     let _ = tx.send(Msg::StackLoaded { generation, result });
                 })),
                 Effect::Bootstrap { generation } => self.tasks.push(tokio::spawn(async move {
-                    let result = work::bootstrap(&ctx, &conn, generation, &tx).await;
+                    let result = work::bootstrap(&ctx, &conn, generation, &tx, cancel).await;
                     let _ = tx.send(Msg::ActionDone { generation, result });
                 })),
                 Effect::Build { generation } => self.tasks.push(tokio::spawn(async move {
-                    let result = work::build_and_upload(&ctx, &conn, generation, &tx).await;
+                    let result = work::build_and_upload(&ctx, &conn, generation, &tx, cancel).await;
                     let _ = tx.send(Msg::ActionDone { generation, result });
                 })),
-                Effect::Deploy { generation } => self.tasks.push(tokio::spawn(async move {
-                    let result = work::deploy(&ctx, &conn).await;
+                Effect::Deploy { generation, stack } => self.tasks.push(tokio::spawn(async move {
+                    let result = work::deploy(&ctx, &conn, &stack).await;
                     let _ = tx.send(Msg::ActionDone { generation, result });
                 })),
                 Effect::Rollback {
                     generation,
+                    stack,
                     deployment_id,
                 } => self.tasks.push(tokio::spawn(async move {
-                    let result = work::rollback(&ctx, &conn, &deployment_id).await;
+                    let result = work::rollback(&ctx, &conn, &stack, &deployment_id).await;
                     let _ = tx.send(Msg::ActionDone { generation, result });
                 })),
                 Effect::StartPing { url } => {
@@ -223,6 +225,7 @@ impl Workers {
 
     /// Stops every task and waits (briefly) for them to finish, so nothing outlives the dashboard.
     async fn stop(self) {
+        self.cancel.cancel();
         let all: Vec<JoinHandle<()>> = self
             .tasks
             .into_iter()
@@ -233,65 +236,239 @@ impl Workers {
             t.abort();
         }
         let _ = tokio::time::timeout(Duration::from_secs(2), futures::future::join_all(all)).await;
+        // Every task is gone, so this is the last reference: stop an in-process local stack cleanly.
+        if let Some(conn) = Arc::into_inner(self.conn).and_then(OnceCell::into_inner)
+            && let Some(guard) = conn.guard
+        {
+            let _ = tokio::time::timeout(Duration::from_secs(2), guard.shutdown()).await;
+        }
     }
 }
 
-/// The worker bodies: each calls the engine with owned inputs and returns what the app shows.
+/// The worker bodies: each calls the engine with owned inputs and returns what the app shows: a value,
+/// or one line saying what failed.
 mod work {
     use tokio::sync::mpsc;
 
     use super::{SharedConn, connect};
+    use crate::aws::Clients;
+    use crate::build::{
+        self, BuildEvent, BuildOptions, BuildTarget, CancellationToken, Package, UploadReport,
+    };
     use crate::cmd::Ctx;
-    use crate::stack::Stack;
+    use crate::stack::deploy::{deploy_stage, roll_back};
+    use crate::stack::provision::{self, StepAction};
+    use crate::stack::{Stack, load_stack};
     use crate::tui::msg::Msg;
 
-    pub async fn load(ctx: &Ctx, conn: &SharedConn) -> Result<Box<Stack>, String> {
-        let _clients = connect(ctx, conn).await?;
-        Err("the stack engine has not landed yet".into())
-    }
+    type Tx = mpsc::UnboundedSender<Msg>;
 
-    pub async fn bootstrap(
-        ctx: &Ctx,
-        conn: &SharedConn,
-        generation: u64,
-        tx: &mpsc::UnboundedSender<Msg>,
-    ) -> Result<String, String> {
+    fn step(tx: &Tx, generation: u64, text: impl Into<String>) {
         let _ = tx.send(Msg::Progress {
             generation,
-            step: "starting the local stack".into(),
+            step: text.into(),
             progress: None,
         });
-        let _clients = connect(ctx, conn).await?;
-        Err("provisioning has not landed yet".into())
+    }
+
+    pub async fn load(ctx: &Ctx, conn: &SharedConn) -> Result<Box<Stack>, String> {
+        let clients = connect(ctx, conn).await?;
+        load_stack(&clients, &ctx.spec)
+            .await
+            .map(Box::new)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Builds (or, with `reuse`, takes the up-to-date package), turning the build's events into the
+    /// gauge. The token stops cargo when the dashboard exits mid-build.
+    async fn package(
+        ctx: &Ctx,
+        generation: u64,
+        tx: &Tx,
+        reuse: bool,
+        cancel: CancellationToken,
+    ) -> Result<Package, String> {
+        let target = if ctx.global.local {
+            BuildTarget::Local
+        } else {
+            BuildTarget::Aws
+        };
+        let options = BuildOptions::new(target);
+        let (events_tx, mut events) = mpsc::channel::<BuildEvent>(256);
+        let forward = {
+            let tx = tx.clone();
+            async move {
+                let mut first_error = None;
+                while let Some(event) = events.recv().await {
+                    let (text, progress) = match event {
+                        BuildEvent::Started { toolchain, .. } => {
+                            (format!("building with {toolchain}"), None)
+                        }
+                        BuildEvent::Progress {
+                            compiled,
+                            total,
+                            unit,
+                        } => (
+                            format!("compiling {unit}"),
+                            Some((compiled as u64, total as u64)),
+                        ),
+                        BuildEvent::Diagnostic(d) if d.level == build::Level::Error => {
+                            first_error.get_or_insert_with(|| d.headline());
+                            continue;
+                        }
+                        BuildEvent::Finished { .. } => ("packaged".into(), None),
+                        _ => continue,
+                    };
+                    let _ = tx.send(Msg::Progress {
+                        generation,
+                        step: text,
+                        progress,
+                    });
+                }
+                first_error
+            }
+        };
+        let build = async {
+            if reuse {
+                build::ensure_package(&ctx.spec, &options, events_tx, cancel).await
+            } else {
+                build::build_with(&ctx.spec, &options, events_tx, cancel).await
+            }
+        };
+        let (result, first_error) = tokio::join!(build, forward);
+        result.map_err(|e| match first_error {
+            // The compiler's first error says more than "cargo failed".
+            Some(diag) => format!("{e}: {diag}"),
+            None => e.to_string(),
+        })
+    }
+
+    async fn upload(
+        clients: &Clients,
+        ctx: &Ctx,
+        package: &Package,
+        generation: u64,
+        tx: &Tx,
+    ) -> Result<String, String> {
+        step(tx, generation, "uploading");
+        let function = &ctx.spec.function.name;
+        let report = build::upload_code(clients, function, package, false)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(match report {
+            UploadReport::Skipped { sha, .. } => {
+                format!("up to date: {function} already runs {sha}")
+            }
+            UploadReport::Updated { new_sha, .. } => {
+                format!("uploaded {function}: now runs {new_sha} (verified)")
+            }
+        })
     }
 
     pub async fn build_and_upload(
         ctx: &Ctx,
         conn: &SharedConn,
-        _generation: u64,
-        _tx: &mpsc::UnboundedSender<Msg>,
+        generation: u64,
+        tx: &Tx,
+        cancel: CancellationToken,
     ) -> Result<String, String> {
-        let _clients = connect(ctx, conn).await?;
-        Err("the build engine has not landed yet".into())
+        let clients = connect(ctx, conn).await?;
+        let package = package(ctx, generation, tx, false, cancel).await?;
+        upload(&clients, ctx, &package, generation, tx).await
     }
 
-    pub async fn deploy(ctx: &Ctx, conn: &SharedConn) -> Result<String, String> {
-        let _clients = connect(ctx, conn).await?;
-        Err("the deploy engine has not landed yet".into())
+    /// With --local: start the stack, create what is missing (building the function first when it has to
+    /// be created), upload the current build, and deploy when the stage is stale.
+    pub async fn bootstrap(
+        ctx: &Ctx,
+        conn: &SharedConn,
+        generation: u64,
+        tx: &Tx,
+        cancel: CancellationToken,
+    ) -> Result<String, String> {
+        step(tx, generation, "starting the local stack");
+        let clients = connect(ctx, conn).await?;
+        step(tx, generation, "reading the stack");
+        let stack = load_stack(&clients, &ctx.spec)
+            .await
+            .map_err(|e| e.to_string())?;
+        let package = package(ctx, generation, tx, true, cancel).await?;
+        let mut done = Vec::new();
+        step(tx, generation, "creating what is missing");
+        let zip = provision::needs_package(&stack).then(|| package.zip.to_vec());
+        let report = provision::up(&clients, &ctx.spec, &stack, zip)
+            .await
+            .map_err(|e| e.to_string())?;
+        let created = report
+            .steps
+            .iter()
+            .filter(|s| s.action == StepAction::Created)
+            .count();
+        if created > 0 {
+            done.push(format!("created {created} resources"));
+        }
+        let uploaded = upload(&clients, ctx, &package, generation, tx).await?;
+        if uploaded.starts_with("uploaded") {
+            done.push("uploaded the function".into());
+        }
+        step(tx, generation, "checking the stage");
+        let stack = load_stack(&clients, &ctx.spec)
+            .await
+            .map_err(|e| e.to_string())?;
+        if stack.drift.is_stale() {
+            step(tx, generation, "deploying the stage");
+            let outcome = deploy_stage(&clients, &ctx.spec, &stack)
+                .await
+                .map_err(|e| e.to_string())?;
+            done.push(format!("deployed {}", outcome.deployment.id));
+        }
+        Ok(if done.is_empty() {
+            "local stack ready; everything was up to date".into()
+        } else {
+            format!("local stack ready: {}", done.join(", "))
+        })
     }
 
-    pub async fn rollback(ctx: &Ctx, conn: &SharedConn, _id: &str) -> Result<String, String> {
-        let _clients = connect(ctx, conn).await?;
-        Err("the rollback engine has not landed yet".into())
+    pub async fn deploy(ctx: &Ctx, conn: &SharedConn, stack: &Stack) -> Result<String, String> {
+        let clients = connect(ctx, conn).await?;
+        let o = deploy_stage(&clients, &ctx.spec, stack)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(format!(
+            "deployed {} to stage {} (was {}); the stage is {}",
+            o.deployment.id,
+            o.stage.name,
+            o.previous_deployment_id.as_deref().unwrap_or("none"),
+            o.drift.summary()
+        ))
     }
 
-    pub async fn ping(ctx: &Ctx, conn: &SharedConn, _url: String, tx: &mpsc::UnboundedSender<Msg>) {
+    pub async fn rollback(
+        ctx: &Ctx,
+        conn: &SharedConn,
+        stack: &Stack,
+        id: &str,
+    ) -> Result<String, String> {
+        let clients = connect(ctx, conn).await?;
+        let o = roll_back(&clients, &ctx.spec, stack, Some(id))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(format!(
+            "stage {} serves {} again (was {}); it is {}",
+            o.stage.name,
+            o.deployment.id,
+            o.previous_deployment_id.as_deref().unwrap_or("none"),
+            o.drift.summary()
+        ))
+    }
+
+    pub async fn ping(ctx: &Ctx, conn: &SharedConn, _url: String, tx: &Tx) {
         if let Err(e) = connect(ctx, conn).await {
             let _ = tx.send(Msg::WorkerNotice(format!("ping: {e}")));
         }
     }
 
-    pub async fn tail(ctx: &Ctx, conn: &SharedConn, tx: &mpsc::UnboundedSender<Msg>) {
+    pub async fn tail(ctx: &Ctx, conn: &SharedConn, tx: &Tx) {
         if let Err(e) = connect(ctx, conn).await {
             let _ = tx.send(Msg::WorkerNotice(format!("logs: {e}")));
         }

@@ -432,6 +432,27 @@ async fn invoke_answers_with_payload_version_and_log_tail() {
     assert_eq!(out.status_code(), 200);
     assert_eq!(out.function_error(), Some("Unhandled"));
 
+    // GetFunction's Code.Location serves the package as uploaded.
+    let f = s
+        .lambda
+        .get_function()
+        .function_name(FUNCTION)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(f.code().unwrap().repository_type(), Some("S3"));
+    let location = f.code().unwrap().location().unwrap();
+    let downloaded = s
+        .http
+        .get(location)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(downloaded.as_ref(), hello_world_zip().as_slice());
+
     // Publish a version, then invoke it by qualifier.
     let v = s
         .lambda
@@ -1033,4 +1054,60 @@ async fn a_second_ensure_running_finds_the_first_and_a_stale_lock_is_taken_over(
     let apis = apigw.get_rest_apis().send().await.unwrap();
     assert_eq!(apis.items()[0].name(), Some("shared"));
     third.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_client_signing_for_another_region_sees_its_region_in_arns() {
+    let server = LocalServer::start(LocalConfig::default()).await.unwrap();
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("ap-northeast-1"))
+        .endpoint_url(server.endpoint_url())
+        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+        .load()
+        .await;
+    let s = Stack {
+        apigw: aws_sdk_apigateway::Client::new(&config),
+        lambda: aws_sdk_lambda::Client::new(&config),
+        logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+        http: reqwest::Client::new(),
+        server,
+    };
+    let arn = s.create_function(FUNCTION, hello_world_zip()).await;
+    assert_eq!(
+        arn,
+        format!("arn:aws:lambda:ap-northeast-1:000000000000:function:{FUNCTION}")
+    );
+    let api = s.apigw.create_rest_api().name("r").send().await.unwrap();
+    let api_id = api.id().unwrap().to_owned();
+    let root = api.root_resource_id().unwrap().to_owned();
+    let rid = s.add_route(&api_id, &root, "hello_world", &arn).await;
+    // add_route names us-east-1 in the URI; this API lives in ap-northeast-1.
+    s.apigw
+        .put_integration()
+        .rest_api_id(&api_id)
+        .resource_id(&rid)
+        .http_method("GET")
+        .r#type(IntegrationType::AwsProxy)
+        .integration_http_method("POST")
+        .uri(format!(
+            "arn:aws:apigateway:ap-northeast-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+        ))
+        .send()
+        .await
+        .unwrap();
+    s.lambda
+        .add_permission()
+        .function_name(FUNCTION)
+        .statement_id("apigw")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .source_arn(format!(
+            "arn:aws:execute-api:ap-northeast-1:000000000000:{api_id}/*/GET/hello_world"
+        ))
+        .send()
+        .await
+        .unwrap();
+    s.deploy(&api_id).await;
+    assert_greeting(s.get(&api_id, "/hello_world").await).await;
+    s.server.shutdown().await;
 }
