@@ -457,7 +457,9 @@ fn route(method: &Method, path: &str, headers: &HeaderMap) -> Route {
         .unwrap_or("");
     let hostname = host.rsplit_once(':').map_or(host, |(h, _)| h);
     if let Some((api_id, domain)) = hostname.split_once(".execute-api.")
-        && (domain == "localhost" || domain.ends_with(".amazonaws.com"))
+        && (domain == "localhost"
+            || domain.starts_with("localhost.")
+            || domain.ends_with(".amazonaws.com"))
         && !api_id.is_empty()
     {
         return Route::ExecuteApi {
@@ -677,6 +679,18 @@ mod tests {
                 &Method::GET,
                 "/tf-test/hello_world",
                 &headers(&[("host", "abc123defg.execute-api.us-east-1.amazonaws.com")])
+            ),
+            want
+        );
+        // LocalStack's own host form works too.
+        assert_eq!(
+            route(
+                &Method::GET,
+                "/tf-test/hello_world",
+                &headers(&[(
+                    "host",
+                    "abc123defg.execute-api.localhost.localstack.cloud:4566"
+                )])
             ),
             want
         );
