@@ -1,6 +1,8 @@
-//! Benchmark of the embedded local stack's hot path: warm invocations of the real hello-world
-//! function, requests/s and p50/p99 at concurrency 1 and 16, and the cold start of a new environment.
-//! Run with `cargo bench --bench local_stack`. Not a test: it prints figures, it asserts nothing.
+//! Benchmark of the embedded local stack's hot path: warm stage-URL round trips through the whole path
+//! (HTTP server, router, deployment snapshot lookup, permission check, proxy event, Runtime API, the real
+//! hello-world function, response validation), requests/s and p50/p99 at concurrency 1 and 16, and the
+//! cold start of a new environment; then the execution engine alone, for the breakdown.
+//! Run with `cargo bench --bench local_stack`. Not a test: it prints figures (and stops on a wrong answer).
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
@@ -9,8 +11,14 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_apigateway::types::IntegrationType;
+use aws_sdk_lambda::config::Credentials;
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
 use bytes::Bytes;
-use lambdeck::local::exec::{Executor, FunctionCode, LogSink, Outcome};
+use lambdeck::local::exec::{self, Executor, LogSink, Outcome};
+use lambdeck::local::{self, LocalConfig, LocalServer};
 
 const WARM_REQUESTS: usize = 4000;
 const COLD_STARTS: usize = 20;
@@ -39,14 +47,186 @@ async fn run() {
         "hello-world package: {} bytes zipped (profile lambda)",
         zip.len()
     );
+    whole_path(zip.clone()).await;
     executor_only(zip).await;
+}
+
+const FUNCTION: &str = "tf-test-rust-hello-world";
+
+/// The tutorial's stack created through the SDK on an in-process local stack, then stage-URL requests.
+async fn whole_path(zip: Vec<u8>) {
+    let server = LocalServer::start(LocalConfig::default())
+        .await
+        .unwrap_or_else(|e| panic!("local stack: {e}"));
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(server.endpoint_url())
+        .credentials_provider(Credentials::new("test", "test", None, None, "bench"))
+        .load()
+        .await;
+    let apigw = aws_sdk_apigateway::Client::new(&config);
+    let lambda = aws_sdk_lambda::Client::new(&config);
+
+    let function_arn = lambda
+        .create_function()
+        .function_name(FUNCTION)
+        .runtime(Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role("arn:aws:iam::000000000000:role/tf-test-lambda-role")
+        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateFunction: {e:?}"))
+        .function_arn()
+        .unwrap_or_default()
+        .to_owned();
+    let api = apigw
+        .create_rest_api()
+        .name("tf-test-to-lambda-rust-api")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateRestApi: {e:?}"));
+    let api_id = api.id().unwrap_or_default().to_owned();
+    let resource = apigw
+        .create_resource()
+        .rest_api_id(&api_id)
+        .parent_id(api.root_resource_id().unwrap_or_default())
+        .path_part("hello_world")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateResource: {e:?}"));
+    let rid = resource.id().unwrap_or_default().to_owned();
+    apigw
+        .put_method()
+        .rest_api_id(&api_id)
+        .resource_id(&rid)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("PutMethod: {e:?}"));
+    apigw
+        .put_integration()
+        .rest_api_id(&api_id)
+        .resource_id(&rid)
+        .http_method("GET")
+        .r#type(IntegrationType::AwsProxy)
+        .integration_http_method("POST")
+        .uri(format!(
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+        ))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("PutIntegration: {e:?}"));
+    lambda
+        .add_permission()
+        .function_name(FUNCTION)
+        .statement_id("AllowAPIGatewayInvoke")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .source_arn(format!(
+            "arn:aws:execute-api:us-east-1:000000000000:{api_id}/*/*"
+        ))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("AddPermission: {e:?}"));
+    apigw
+        .create_deployment()
+        .rest_api_id(&api_id)
+        .stage_name("tf-test")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateDeployment: {e:?}"));
+
+    let url = format!(
+        "{}/hello_world",
+        local::stage_url(&server.endpoint_url(), &api_id, "tf-test")
+    );
+    let http = reqwest::Client::builder()
+        .tcp_nodelay(true)
+        .build()
+        .unwrap_or_else(|e| panic!("reqwest: {e}"));
+    let get = |http: reqwest::Client, url: String| async move {
+        let response = http
+            .get(&url)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let status = response.status();
+        let body = response.bytes().await.unwrap_or_default();
+        if status != 200 || body.as_ref() != b"\"Hello from Lambda!\"" {
+            panic!("GET {url}: {status} {}", String::from_utf8_lossy(&body));
+        }
+    };
+
+    // Cold starts: each configuration change is a new revision, whose first request starts a new
+    // environment (unzip, spawn, init) behind the stage URL.
+    let mut cold = Vec::new();
+    for i in 0..COLD_STARTS {
+        lambda
+            .update_function_configuration()
+            .function_name(FUNCTION)
+            .environment(
+                Environment::builder()
+                    .variables("BENCH_REVISION", i.to_string())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("UpdateFunctionConfiguration: {e:?}"));
+        let t = Instant::now();
+        get(http.clone(), url.clone()).await;
+        cold.push(t.elapsed());
+    }
+    report(
+        "stage URL, cold start of a new environment",
+        &mut cold,
+        None,
+    );
+
+    for concurrency in [1usize, 16] {
+        let run = |n: usize| {
+            let http = http.clone();
+            let url = url.clone();
+            async move {
+                let mut lat = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let t = Instant::now();
+                    get(http.clone(), url.clone()).await;
+                    lat.push(t.elapsed());
+                }
+                lat
+            }
+        };
+        // Warm up: connections, and as many environments as this concurrency keeps busy.
+        let warmup: Vec<_> = (0..concurrency).map(|_| tokio::spawn(run(100))).collect();
+        for w in warmup {
+            let _ = w.await;
+        }
+        let per_task = WARM_REQUESTS / concurrency;
+        let t = Instant::now();
+        let tasks: Vec<_> = (0..concurrency)
+            .map(|_| tokio::spawn(run(per_task)))
+            .collect();
+        let mut all = Vec::new();
+        for task in tasks {
+            all.extend(task.await.unwrap_or_default());
+        }
+        let wall = t.elapsed();
+        report(
+            &format!("stage URL warm, concurrency {concurrency}"),
+            &mut all,
+            Some(wall),
+        );
+    }
+    server.shutdown().await;
 }
 
 /// The execution engine alone: Executor::invoke with an API Gateway proxy event.
 async fn executor_only(zip: Vec<u8>) {
     let sink = Arc::new(CountingSink(Default::default()));
     let executor = Arc::new(Executor::new(sink));
-    let mut f = FunctionCode {
+    let mut f = exec::FunctionCode {
         name: "tf-test-rust-hello-world".into(),
         arn: "arn:aws:lambda:us-east-1:000000000000:function:tf-test-rust-hello-world".into(),
         revision: "r0".into(),
@@ -79,12 +259,12 @@ async fn executor_only(zip: Vec<u8>) {
         }
     }
     report(
-        "executor cold start (unzip + spawn + init + first invoke)",
+        "executor alone, cold start (unzip + spawn + init + first invoke)",
         &mut cold,
         None,
     );
     report(
-        "executor cold start, Init Duration reported",
+        "executor alone, cold start, Init Duration reported",
         &mut init,
         None,
     );
@@ -122,7 +302,7 @@ async fn executor_only(zip: Vec<u8>) {
         }
         let wall = t.elapsed();
         report(
-            &format!("executor warm invoke, concurrency {concurrency}"),
+            &format!("executor alone, warm invoke, concurrency {concurrency}"),
             &mut all,
             Some(wall),
         );
