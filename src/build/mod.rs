@@ -195,6 +195,8 @@ pub struct Package {
     pub elf: ElfInfo,
     /// The target it was built for.
     pub target: BuildTarget,
+    /// The tool that built it.
+    pub toolchain: Toolchain,
     /// True when this package was found up to date and not rebuilt.
     pub reused: bool,
 }
@@ -467,6 +469,7 @@ async fn build_inner(
         binary_path,
         elf,
         target: options.target,
+        toolchain: plan.toolchain,
         reused: false,
     })
 }
@@ -488,7 +491,29 @@ fn host_architecture() -> Option<Architecture> {
     }
 }
 
+/// Which cross-compiling cargo subcommands are installed.
+#[derive(Debug, Clone, Copy, Default)]
+struct Installed {
+    lambda: bool,
+    zigbuild: bool,
+}
+
 async fn plan(layout: &Layout, options: &BuildOptions, arch: Architecture) -> Plan {
+    let mut installed = Installed::default();
+    if options.target == BuildTarget::Aws {
+        installed.lambda = cargo::has_subcommand("lambda").await;
+        installed.zigbuild = !installed.lambda && cargo::has_subcommand("zigbuild").await;
+    }
+    plan_for(layout, options, arch, host_architecture(), installed)
+}
+
+fn plan_for(
+    layout: &Layout,
+    options: &BuildOptions,
+    arch: Architecture,
+    host: Option<Architecture>,
+    installed: Installed,
+) -> Plan {
     let common = |args: &mut Vec<String>| {
         args.extend(
             [
@@ -507,7 +532,7 @@ async fn plan(layout: &Layout, options: &BuildOptions, arch: Architecture) -> Pl
         args,
         cwd: layout.workspace_root.clone(),
     };
-    let native = host_architecture() == Some(arch);
+    let native = host == Some(arch);
     if options.target == BuildTarget::Local {
         let mut args = vec!["build".to_owned()];
         common(&mut args);
@@ -519,7 +544,7 @@ async fn plan(layout: &Layout, options: &BuildOptions, arch: Architecture) -> Pl
         };
     }
     let triple = arch.target_triple();
-    if cargo::has_subcommand("lambda").await {
+    if installed.lambda {
         // cargo-lambda passes cargo's own flags through (--profile, --message-format) and picks the
         // target from --arm64 / --x86-64; it links against glibc 2.17 through zig.
         let mut args = vec![
@@ -538,7 +563,7 @@ async fn plan(layout: &Layout, options: &BuildOptions, arch: Architecture) -> Pl
             warnings: Vec::new(),
         };
     }
-    if cargo::has_subcommand("zigbuild").await {
+    if installed.zigbuild {
         // The `.2.34` suffix makes zig link against provided.al2023's glibc.
         let mut args = vec![
             "zigbuild".to_owned(),
@@ -646,6 +671,7 @@ async fn existing_package(layout: &Layout, options: &BuildOptions) -> Option<Pac
         zip_path,
         elf,
         target: options.target,
+        toolchain: manifest.toolchain,
         reused: true,
     })
 }
@@ -709,6 +735,72 @@ mod tests {
             layout.zip_path("dev"),
             Path::new("target/lambda/hello-world/dev/bootstrap.zip")
         );
+    }
+
+    fn layout() -> Layout {
+        Layout {
+            crate_dir: "function".into(),
+            package: "hello-world".into(),
+            target_dir: "target".into(),
+            workspace_root: ".".into(),
+        }
+    }
+
+    fn args(plan: &Plan) -> String {
+        plan.invocation.args.join(" ")
+    }
+
+    #[test]
+    fn each_toolchain_gets_its_command_line() {
+        let layout = layout();
+        let aws = BuildOptions::with_profile(BuildTarget::Aws, LAMBDA_PROFILE);
+        let x86 = Some(Architecture::X86_64);
+        let common = "--message-format=json --profile lambda -p hello-world --bins";
+
+        let all = Installed {
+            lambda: true,
+            zigbuild: true,
+        };
+        let p = plan_for(&layout, &aws, Architecture::Arm64, x86, all);
+        assert_eq!(p.toolchain, Toolchain::CargoLambda);
+        assert_eq!(args(&p), format!("lambda build --arm64 {common}"));
+        assert_eq!(p.triple, Some("aarch64-unknown-linux-gnu"));
+        assert!(p.warnings.is_empty());
+        let p = plan_for(&layout, &aws, Architecture::X86_64, x86, all);
+        assert_eq!(args(&p), format!("lambda build --x86-64 {common}"));
+
+        let zig = Installed {
+            lambda: false,
+            zigbuild: true,
+        };
+        let p = plan_for(&layout, &aws, Architecture::X86_64, x86, zig);
+        assert_eq!(p.toolchain, Toolchain::CargoZigbuild);
+        assert_eq!(
+            args(&p),
+            format!("zigbuild --target x86_64-unknown-linux-gnu.2.34 {common}")
+        );
+
+        let none = Installed::default();
+        let p = plan_for(&layout, &aws, Architecture::X86_64, x86, none);
+        assert_eq!(p.toolchain, Toolchain::Cargo);
+        assert_eq!(args(&p), format!("build {common}"));
+        assert_eq!(p.triple, None);
+        assert!(p.warnings[0].contains("install cargo-lambda or cargo-zigbuild"));
+        let p = plan_for(&layout, &aws, Architecture::Arm64, x86, none);
+        assert_eq!(
+            args(&p),
+            format!("build --target aarch64-unknown-linux-gnu {common}")
+        );
+
+        // The local stack runs the binary here: always a native build, whatever is installed.
+        let local = BuildOptions::with_profile(BuildTarget::Local, "dev");
+        let p = plan_for(&layout, &local, Architecture::Arm64, x86, all);
+        assert_eq!(p.toolchain, Toolchain::Cargo);
+        assert_eq!(
+            args(&p),
+            "build --message-format=json --profile dev -p hello-world --bins"
+        );
+        assert!(p.warnings.is_empty());
     }
 
     #[test]
