@@ -330,6 +330,26 @@ struct Manifest {
     toolchain: Toolchain,
     profile: String,
     code_sha256: String,
+    /// When cargo was started (ms since the epoch): a source saved after this may have been missed
+    /// by the build, so it makes the package stale even if it predates the zip.
+    #[serde(default)]
+    sources_read_at_ms: Option<u64>,
+    /// Cargo.lock's digest after the build: compared by content, because the build itself may write it.
+    #[serde(default)]
+    lock_sha256: Option<String>,
+}
+
+/// The digest of the workspace's Cargo.lock, if it has one.
+async fn lock_digest(layout: &Layout) -> Option<String> {
+    let bytes = tokio::fs::read(layout.workspace_root.join("Cargo.lock"))
+        .await
+        .ok()?;
+    Some(package::code_sha256(&bytes))
+}
+
+fn epoch_ms(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Builds the function for `target` with the lambda profile (or `LAMBDECK_BUILD_PROFILE`), packages it,
@@ -368,6 +388,7 @@ async fn build_inner(
     cancel: &CancellationToken,
 ) -> Result<Package, BuildError> {
     let started = Instant::now();
+    let sources_read_at = SystemTime::now();
     let layout = Layout::discover(spec).await?;
     let arch = spec.function.architecture;
     let plan = plan(&layout, options, arch).await;
@@ -445,10 +466,13 @@ async fn build_inner(
         toolchain: plan.toolchain,
         profile: options.profile.clone(),
         code_sha256: code_sha256.clone(),
+        sources_read_at_ms: Some(epoch_ms(sources_read_at)),
+        lock_sha256: lock_digest(&layout).await,
     };
     let manifest_json = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| BuildError::Io(format!("package manifest: {e}")))?;
-    // The manifest goes first: a package whose zip is newer than its manifest is rebuilt.
+    // The manifest goes first: if writing the zip fails, its CodeSha256 no longer matches and
+    // `ensure_package` rebuilds.
     write_atomic(&dir.join("package.json"), &manifest_json, false).await?;
     write_atomic(&zip_path, &zip, false).await?;
     let _ = tokio::fs::write(&units_file, outcome.units.to_string()).await;
@@ -619,8 +643,8 @@ async fn write_atomic(path: &Path, bytes: &[u8], executable: bool) -> Result<(),
 }
 
 /// Returns the package for `options`, building first only when there is none, it was built for another
-/// target or profile, or a source (the function crate, the workspace's Cargo.toml or Cargo.lock) is
-/// newer than the zip.
+/// target or profile, or a source (the function crate, the workspace's Cargo.toml or Cargo.lock)
+/// was modified after the build that made the package started.
 pub async fn ensure_package(
     spec: &StackSpec,
     options: &BuildOptions,
@@ -638,22 +662,24 @@ pub async fn ensure_package(
 async fn existing_package(layout: &Layout, options: &BuildOptions) -> Option<Package> {
     let dir = layout.package_dir(&options.profile);
     let zip_path = dir.join("bootstrap.zip");
-    let zip_modified = tokio::fs::metadata(&zip_path).await.ok()?.modified().ok()?;
     let manifest: Manifest =
         serde_json::from_slice(&tokio::fs::read(dir.join("package.json")).await.ok()?).ok()?;
     if manifest.target != options.target || manifest.profile != options.profile {
         return None;
     }
+    if lock_digest(layout).await != manifest.lock_sha256 {
+        return None;
+    }
     let sources = vec![
         layout.crate_dir.clone(),
         layout.workspace_root.join("Cargo.toml"),
-        layout.workspace_root.join("Cargo.lock"),
     ];
     let target_dir = layout.target_dir.clone();
     let newest = tokio::task::spawn_blocking(move || newest_mtime(&sources, &target_dir))
         .await
         .ok()?;
-    if newest.is_some_and(|t| t > zip_modified) {
+    let read_at = manifest.sources_read_at_ms?;
+    if newest.is_some_and(|t| epoch_ms(t) >= read_at) {
         return None;
     }
     let zip = tokio::fs::read(&zip_path).await.ok()?;
@@ -677,7 +703,7 @@ async fn existing_package(layout: &Layout, options: &BuildOptions) -> Option<Pac
 }
 
 /// The newest modification time under `paths` (files, or directories walked recursively), skipping
-/// the target directory and hidden entries.
+/// the target directory, hidden entries and Cargo.lock (compared by content instead).
 fn newest_mtime(paths: &[PathBuf], target_dir: &Path) -> Option<SystemTime> {
     let mut newest: Option<SystemTime> = None;
     let mut stack: Vec<PathBuf> = paths.to_vec();
@@ -693,8 +719,9 @@ fn newest_mtime(paths: &[PathBuf], target_dir: &Path) -> Option<SystemTime> {
                 continue;
             };
             for entry in entries.flatten() {
-                let hidden = entry.file_name().to_string_lossy().starts_with('.');
-                if !hidden {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if !name.starts_with('.') && name != "Cargo.lock" {
                     stack.push(entry.path());
                 }
             }
