@@ -195,6 +195,8 @@ pub struct Package {
     pub elf: ElfInfo,
     /// The target it was built for.
     pub target: BuildTarget,
+    /// The tool that built it.
+    pub toolchain: Toolchain,
     /// True when this package was found up to date and not rebuilt.
     pub reused: bool,
 }
@@ -328,6 +330,26 @@ struct Manifest {
     toolchain: Toolchain,
     profile: String,
     code_sha256: String,
+    /// When cargo was started (ms since the epoch): a source saved after this may have been missed
+    /// by the build, so it makes the package stale even if it predates the zip.
+    #[serde(default)]
+    sources_read_at_ms: Option<u64>,
+    /// Cargo.lock's digest after the build: compared by content, because the build itself may write it.
+    #[serde(default)]
+    lock_sha256: Option<String>,
+}
+
+/// The digest of the workspace's Cargo.lock, if it has one.
+async fn lock_digest(layout: &Layout) -> Option<String> {
+    let bytes = tokio::fs::read(layout.workspace_root.join("Cargo.lock"))
+        .await
+        .ok()?;
+    Some(package::code_sha256(&bytes))
+}
+
+fn epoch_ms(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Builds the function for `target` with the lambda profile (or `LAMBDECK_BUILD_PROFILE`), packages it,
@@ -366,6 +388,7 @@ async fn build_inner(
     cancel: &CancellationToken,
 ) -> Result<Package, BuildError> {
     let started = Instant::now();
+    let sources_read_at = SystemTime::now();
     let layout = Layout::discover(spec).await?;
     let arch = spec.function.architecture;
     let plan = plan(&layout, options, arch).await;
@@ -443,10 +466,13 @@ async fn build_inner(
         toolchain: plan.toolchain,
         profile: options.profile.clone(),
         code_sha256: code_sha256.clone(),
+        sources_read_at_ms: Some(epoch_ms(sources_read_at)),
+        lock_sha256: lock_digest(&layout).await,
     };
     let manifest_json = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| BuildError::Io(format!("package manifest: {e}")))?;
-    // The manifest goes first: a package whose zip is newer than its manifest is rebuilt.
+    // The manifest goes first: if writing the zip fails, its CodeSha256 no longer matches and
+    // `ensure_package` rebuilds.
     write_atomic(&dir.join("package.json"), &manifest_json, false).await?;
     write_atomic(&zip_path, &zip, false).await?;
     let _ = tokio::fs::write(&units_file, outcome.units.to_string()).await;
@@ -467,6 +493,7 @@ async fn build_inner(
         binary_path,
         elf,
         target: options.target,
+        toolchain: plan.toolchain,
         reused: false,
     })
 }
@@ -488,7 +515,29 @@ fn host_architecture() -> Option<Architecture> {
     }
 }
 
+/// Which cross-compiling cargo subcommands are installed.
+#[derive(Debug, Clone, Copy, Default)]
+struct Installed {
+    lambda: bool,
+    zigbuild: bool,
+}
+
 async fn plan(layout: &Layout, options: &BuildOptions, arch: Architecture) -> Plan {
+    let mut installed = Installed::default();
+    if options.target == BuildTarget::Aws {
+        installed.lambda = cargo::has_subcommand("lambda").await;
+        installed.zigbuild = !installed.lambda && cargo::has_subcommand("zigbuild").await;
+    }
+    plan_for(layout, options, arch, host_architecture(), installed)
+}
+
+fn plan_for(
+    layout: &Layout,
+    options: &BuildOptions,
+    arch: Architecture,
+    host: Option<Architecture>,
+    installed: Installed,
+) -> Plan {
     let common = |args: &mut Vec<String>| {
         args.extend(
             [
@@ -507,7 +556,7 @@ async fn plan(layout: &Layout, options: &BuildOptions, arch: Architecture) -> Pl
         args,
         cwd: layout.workspace_root.clone(),
     };
-    let native = host_architecture() == Some(arch);
+    let native = host == Some(arch);
     if options.target == BuildTarget::Local {
         let mut args = vec!["build".to_owned()];
         common(&mut args);
@@ -519,7 +568,7 @@ async fn plan(layout: &Layout, options: &BuildOptions, arch: Architecture) -> Pl
         };
     }
     let triple = arch.target_triple();
-    if cargo::has_subcommand("lambda").await {
+    if installed.lambda {
         // cargo-lambda passes cargo's own flags through (--profile, --message-format) and picks the
         // target from --arm64 / --x86-64; it links against glibc 2.17 through zig.
         let mut args = vec![
@@ -538,7 +587,7 @@ async fn plan(layout: &Layout, options: &BuildOptions, arch: Architecture) -> Pl
             warnings: Vec::new(),
         };
     }
-    if cargo::has_subcommand("zigbuild").await {
+    if installed.zigbuild {
         // The `.2.34` suffix makes zig link against provided.al2023's glibc.
         let mut args = vec![
             "zigbuild".to_owned(),
@@ -594,8 +643,8 @@ async fn write_atomic(path: &Path, bytes: &[u8], executable: bool) -> Result<(),
 }
 
 /// Returns the package for `options`, building first only when there is none, it was built for another
-/// target or profile, or a source (the function crate, the workspace's Cargo.toml or Cargo.lock) is
-/// newer than the zip.
+/// target or profile, or a source (the function crate, the workspace's Cargo.toml or Cargo.lock)
+/// was modified after the build that made the package started.
 pub async fn ensure_package(
     spec: &StackSpec,
     options: &BuildOptions,
@@ -613,22 +662,24 @@ pub async fn ensure_package(
 async fn existing_package(layout: &Layout, options: &BuildOptions) -> Option<Package> {
     let dir = layout.package_dir(&options.profile);
     let zip_path = dir.join("bootstrap.zip");
-    let zip_modified = tokio::fs::metadata(&zip_path).await.ok()?.modified().ok()?;
     let manifest: Manifest =
         serde_json::from_slice(&tokio::fs::read(dir.join("package.json")).await.ok()?).ok()?;
     if manifest.target != options.target || manifest.profile != options.profile {
         return None;
     }
+    if lock_digest(layout).await != manifest.lock_sha256 {
+        return None;
+    }
     let sources = vec![
         layout.crate_dir.clone(),
         layout.workspace_root.join("Cargo.toml"),
-        layout.workspace_root.join("Cargo.lock"),
     ];
     let target_dir = layout.target_dir.clone();
     let newest = tokio::task::spawn_blocking(move || newest_mtime(&sources, &target_dir))
         .await
         .ok()?;
-    if newest.is_some_and(|t| t > zip_modified) {
+    let read_at = manifest.sources_read_at_ms?;
+    if newest.is_some_and(|t| epoch_ms(t) >= read_at) {
         return None;
     }
     let zip = tokio::fs::read(&zip_path).await.ok()?;
@@ -646,12 +697,13 @@ async fn existing_package(layout: &Layout, options: &BuildOptions) -> Option<Pac
         zip_path,
         elf,
         target: options.target,
+        toolchain: manifest.toolchain,
         reused: true,
     })
 }
 
 /// The newest modification time under `paths` (files, or directories walked recursively), skipping
-/// the target directory and hidden entries.
+/// the target directory, hidden entries and Cargo.lock (compared by content instead).
 fn newest_mtime(paths: &[PathBuf], target_dir: &Path) -> Option<SystemTime> {
     let mut newest: Option<SystemTime> = None;
     let mut stack: Vec<PathBuf> = paths.to_vec();
@@ -667,8 +719,9 @@ fn newest_mtime(paths: &[PathBuf], target_dir: &Path) -> Option<SystemTime> {
                 continue;
             };
             for entry in entries.flatten() {
-                let hidden = entry.file_name().to_string_lossy().starts_with('.');
-                if !hidden {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if !name.starts_with('.') && name != "Cargo.lock" {
                     stack.push(entry.path());
                 }
             }
@@ -709,6 +762,72 @@ mod tests {
             layout.zip_path("dev"),
             Path::new("target/lambda/hello-world/dev/bootstrap.zip")
         );
+    }
+
+    fn layout() -> Layout {
+        Layout {
+            crate_dir: "function".into(),
+            package: "hello-world".into(),
+            target_dir: "target".into(),
+            workspace_root: ".".into(),
+        }
+    }
+
+    fn args(plan: &Plan) -> String {
+        plan.invocation.args.join(" ")
+    }
+
+    #[test]
+    fn each_toolchain_gets_its_command_line() {
+        let layout = layout();
+        let aws = BuildOptions::with_profile(BuildTarget::Aws, LAMBDA_PROFILE);
+        let x86 = Some(Architecture::X86_64);
+        let common = "--message-format=json --profile lambda -p hello-world --bins";
+
+        let all = Installed {
+            lambda: true,
+            zigbuild: true,
+        };
+        let p = plan_for(&layout, &aws, Architecture::Arm64, x86, all);
+        assert_eq!(p.toolchain, Toolchain::CargoLambda);
+        assert_eq!(args(&p), format!("lambda build --arm64 {common}"));
+        assert_eq!(p.triple, Some("aarch64-unknown-linux-gnu"));
+        assert!(p.warnings.is_empty());
+        let p = plan_for(&layout, &aws, Architecture::X86_64, x86, all);
+        assert_eq!(args(&p), format!("lambda build --x86-64 {common}"));
+
+        let zig = Installed {
+            lambda: false,
+            zigbuild: true,
+        };
+        let p = plan_for(&layout, &aws, Architecture::X86_64, x86, zig);
+        assert_eq!(p.toolchain, Toolchain::CargoZigbuild);
+        assert_eq!(
+            args(&p),
+            format!("zigbuild --target x86_64-unknown-linux-gnu.2.34 {common}")
+        );
+
+        let none = Installed::default();
+        let p = plan_for(&layout, &aws, Architecture::X86_64, x86, none);
+        assert_eq!(p.toolchain, Toolchain::Cargo);
+        assert_eq!(args(&p), format!("build {common}"));
+        assert_eq!(p.triple, None);
+        assert!(p.warnings[0].contains("install cargo-lambda or cargo-zigbuild"));
+        let p = plan_for(&layout, &aws, Architecture::Arm64, x86, none);
+        assert_eq!(
+            args(&p),
+            format!("build --target aarch64-unknown-linux-gnu {common}")
+        );
+
+        // The local stack runs the binary here: always a native build, whatever is installed.
+        let local = BuildOptions::with_profile(BuildTarget::Local, "dev");
+        let p = plan_for(&layout, &local, Architecture::Arm64, x86, all);
+        assert_eq!(p.toolchain, Toolchain::Cargo);
+        assert_eq!(
+            args(&p),
+            "build --message-format=json --profile dev -p hello-world --bins"
+        );
+        assert!(p.warnings.is_empty());
     }
 
     #[test]

@@ -160,6 +160,7 @@ fn package_json(
         "function": ctx.spec.function.name,
         "target": options.target,
         "profile": options.profile,
+        "toolchain": package.toolchain,
         "zip_path": package.zip_path,
         "binary_path": package.binary_path,
         "code_sha256": package.code_sha256,

@@ -547,6 +547,7 @@ fn package_of(binary: &[u8]) -> Package {
         binary_path: PathBuf::from("bootstrap"),
         elf: elf::inspect(binary).unwrap(),
         target: BuildTarget::Aws,
+        toolchain: build::Toolchain::Cargo,
         reused: false,
     }
 }
@@ -857,4 +858,90 @@ async fn on_the_local_stack_an_upload_is_served_by_the_stage_and_a_repeat_is_ski
         (200, "\"Hello from Lambda!\"".to_owned())
     );
     server.shutdown().await;
+}
+
+/// A directory with stand-ins for cargo-lambda and cargo-zigbuild: each logs its arguments, answers
+/// `--version` when `installed`, and builds natively with the same cargo flags.
+fn fake_tools(lambda: bool, zigbuild: bool) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("args.log");
+    let tool = |name: &str, installed: bool, strip: &str| {
+        // cargo runs an external subcommand as `cargo-<name> <name> <args>`.
+        let script = format!(
+            "#!/bin/sh\n\
+             [ \"$2\" = --version ] && {{ {answer}; }}\n\
+             printf '%s\\n' \"$*\" >> {log:?}\n\
+             shift\n\
+             {strip}\n\
+             exec \"${{CARGO:-cargo}}\" build \"$@\"\n",
+            answer = if installed {
+                "echo fake 1.0; exit 0"
+            } else {
+                "exit 1"
+            },
+        );
+        let path = dir.path().join(format!("cargo-{name}"));
+        std::fs::write(&path, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    // `cargo lambda build --x86-64 ...` -> `cargo build ...`
+    tool("lambda", lambda, "shift; shift");
+    // `cargo zigbuild --target <triple>.2.34 ...` -> `cargo build ...` (native, for the test)
+    tool("zigbuild", zigbuild, "shift; shift");
+    (dir, log)
+}
+
+fn lambdeck_build_json_with_tools(tools: &Path) -> serde_json::Value {
+    let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("lambdeck.toml");
+    let cwd = tempfile::tempdir().unwrap();
+    let path = format!(
+        "{}:{}",
+        tools.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+        .arg("--config")
+        .arg(&config)
+        .args(["build", "--json"])
+        .current_dir(cwd.path())
+        .env("PATH", path)
+        .env(build::PROFILE_ENV, "dev")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn for_aws_cargo_lambda_is_preferred_when_installed() {
+    let (tools, log) = fake_tools(true, true);
+    let report = lambdeck_build_json_with_tools(tools.path());
+    assert_eq!(report["toolchain"], "cargo-lambda", "{report}");
+    assert_eq!(report["target"], "aws");
+    let args = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        args.trim(),
+        "lambda build --x86-64 --message-format=json --profile dev -p hello-world --bins"
+    );
+    // Its cargo output was parsed like cargo's own: the package is the binary it built.
+    let zip = PathBuf::from(report["zip_path"].as_str().unwrap());
+    assert_eq!(report["code_sha256"], python_code_sha256(&zip).as_str());
+}
+
+#[test]
+fn for_aws_cargo_zigbuild_targets_glibc_2_34_when_cargo_lambda_is_missing() {
+    let (tools, log) = fake_tools(false, true);
+    let report = lambdeck_build_json_with_tools(tools.path());
+    assert_eq!(report["toolchain"], "cargo-zigbuild", "{report}");
+    let args = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        args.trim(),
+        "zigbuild --target x86_64-unknown-linux-gnu.2.34 --message-format=json --profile dev -p hello-world --bins"
+    );
 }
