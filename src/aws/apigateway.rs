@@ -168,7 +168,8 @@ pub async fn get_deployments(client: &Client, api_id: &str) -> Result<Vec<Deploy
             })
         })
         .collect();
-    // Newest first; ids break ties so the order is stable.
+    // Newest first. API Gateway dates are whole seconds, so deployments made within one second tie;
+    // ids break the tie only to keep the order stable between reads.
     deployments.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| b.id.cmp(&a.id)));
     Ok(deployments)
 }

@@ -53,6 +53,11 @@ pub async fn get_log_group(client: &Client, name: &str) -> Result<Option<LogGrou
             last_event_ms: s.last_event_timestamp(),
         })
         .collect();
+    let notes = if managed.is_none() {
+        vec!["its tags cannot be read here, so `down` leaves it alone".to_owned()]
+    } else {
+        vec![]
+    };
     Ok(Some(LogGroupInfo {
         name: name.to_owned(),
         arn,
@@ -60,15 +65,18 @@ pub async fn get_log_group(client: &Client, name: &str) -> Result<Option<LogGrou
         stored_bytes: group.stored_bytes(),
         created_ms: group.creation_time(),
         latest_streams,
-        managed,
+        managed: managed == Some(true),
         health: Health::Ok,
-        notes: vec![],
+        notes,
     }))
 }
 
-/// Whether the group carries lambdeck's tag. Tags are read with ListTagsForResource, falling back to the
-/// older ListTagsLogGroup; an implementation with neither owns nothing as far as `down` is concerned.
-async fn is_managed(client: &Client, name: &str, arn: Option<&str>) -> bool {
+/// Whether the group carries lambdeck's tag (None: no tag API answered). Tags are read with
+/// ListTagsForResource, falling back to the older ListTagsLogGroup.
+async fn is_managed(client: &Client, name: &str, arn: Option<&str>) -> Option<bool> {
+    let tagged = |t: Option<&std::collections::HashMap<String, String>>| {
+        t.is_some_and(|t| t.get(MANAGED_TAG.0).is_some_and(|v| v == MANAGED_TAG.1))
+    };
     if let Some(arn) = arn
         && let Ok(out) = client
             .list_tags_for_resource()
@@ -76,9 +84,7 @@ async fn is_managed(client: &Client, name: &str, arn: Option<&str>) -> bool {
             .send()
             .await
     {
-        return out
-            .tags()
-            .is_some_and(|t| t.get(MANAGED_TAG.0).is_some_and(|v| v == MANAGED_TAG.1));
+        return Some(tagged(out.tags()));
     }
     #[allow(deprecated)]
     let old = client
@@ -86,10 +92,7 @@ async fn is_managed(client: &Client, name: &str, arn: Option<&str>) -> bool {
         .log_group_name(name)
         .send()
         .await;
-    old.ok().is_some_and(|out| {
-        out.tags()
-            .is_some_and(|t| t.get(MANAGED_TAG.0).is_some_and(|v| v == MANAGED_TAG.1))
-    })
+    old.ok().map(|out| tagged(out.tags()))
 }
 
 /// Creates the log group, tagged as lambdeck's.

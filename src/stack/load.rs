@@ -32,6 +32,12 @@ struct ApiRead {
 
 /// Loads the whole stack. Fails only when the target itself is unusable (credentials, endpoint).
 pub async fn load_stack(clients: &Clients, spec: &StackSpec) -> Result<Stack, AwsError> {
+    // Boxed so the future a caller holds stays small: the joined reads are large in debug builds and
+    // callers (tests, the TUI's workers) poll it on ordinary thread stacks.
+    Box::pin(load(clients, spec)).await
+}
+
+async fn load(clients: &Clients, spec: &StackSpec) -> Result<Stack, AwsError> {
     let names = names(spec);
     let role_future = async {
         if clients.local {

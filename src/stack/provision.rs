@@ -88,6 +88,15 @@ pub async fn up(
     stack: &Stack,
     zip: Option<Vec<u8>>,
 ) -> Result<ProvisionReport, StackError> {
+    Box::pin(reconcile(clients, spec, stack, zip)).await
+}
+
+async fn reconcile(
+    clients: &Clients,
+    spec: &StackSpec,
+    stack: &Stack,
+    zip: Option<Vec<u8>>,
+) -> Result<ProvisionReport, StackError> {
     let mut steps = Steps(Vec::new());
     let names = &stack.names;
     let refuse_unknown = |what: &str, found_reason: Option<&String>| -> Result<(), StackError> {
@@ -470,7 +479,13 @@ pub fn down_plan(stack: &Stack) -> Vec<Step> {
             "log group",
             &l.name,
             StepAction::Skipped,
-            Some("not created by lambdeck".into()),
+            Some(
+                l.notes
+                    .iter()
+                    .find(|n| n.contains("tags"))
+                    .cloned()
+                    .unwrap_or_else(|| "not created by lambdeck".into()),
+            ),
         ),
         _ => {}
     }

@@ -1,0 +1,234 @@
+//! Benchmark of `lambdeck status --json`'s engine path (discovery, drift, JSON) against the embedded local
+//! stack on loopback: wall time and the number of API calls, on the tutorial's stack and on a large API
+//! (300 resources, 900 methods, 50 deployments). Run with `cargo bench --bench status`. Not a test: it
+//! prints figures, it asserts nothing.
+
+use std::fmt::Display;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use lambdeck::aws::{Clients, apigateway};
+use lambdeck::config::StackSpec;
+use lambdeck::local::{LocalConfig, LocalServer};
+use lambdeck::stack::{Drift, load_stack, provision};
+
+const RUNS: usize = 50;
+const LARGE_RESOURCES: usize = 300;
+const LARGE_DEPLOYMENTS: usize = 50;
+
+fn ok<T, E: Display>(r: Result<T, E>, what: &str) -> T {
+    r.unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
+/// Counts every HTTP attempt any client sends.
+#[derive(Debug, Clone)]
+struct CallCounter(Arc<AtomicU64>);
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "CallCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// The same clients `Clients::new` builds for the local stack, each with the counting interceptor.
+async fn counted_clients(endpoint: &str, counter: &CallCounter) -> Clients {
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+            "bench", "bench", None, None, "bench",
+        ))
+        .load()
+        .await;
+    Clients {
+        apigateway: aws_sdk_apigateway::Client::from_conf(
+            aws_sdk_apigateway::config::Builder::from(&sdk)
+                .interceptor(counter.clone())
+                .build(),
+        ),
+        lambda: aws_sdk_lambda::Client::from_conf(
+            aws_sdk_lambda::config::Builder::from(&sdk)
+                .interceptor(counter.clone())
+                .build(),
+        ),
+        logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+            aws_sdk_cloudwatchlogs::config::Builder::from(&sdk)
+                .interceptor(counter.clone())
+                .build(),
+        ),
+        iam: aws_sdk_iam::Client::from_conf(
+            aws_sdk_iam::config::Builder::from(&sdk)
+                .interceptor(counter.clone())
+                .build(),
+        ),
+        region: "us-east-1".into(),
+        endpoint_url: Some(endpoint.to_owned()),
+        local: true,
+    }
+}
+
+fn hello_world_zip() -> Vec<u8> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = ok(
+        Command::new(cargo)
+            .args(["build", "--quiet", "-p", "hello-world", "--bin", "bootstrap"])
+            .current_dir(&root)
+            .status(),
+        "cargo",
+    );
+    assert!(status.success(), "cargo build -p hello-world failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let binary = ok(
+        std::fs::read(target.join("debug").join("bootstrap")),
+        "bootstrap",
+    );
+    ok(lambdeck::build::package_zip(&binary), "zip")
+}
+
+fn main() {
+    let runtime = ok(
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
+        "tokio runtime",
+    );
+    runtime.block_on(run());
+}
+
+struct Figures {
+    median: Duration,
+    p90: Duration,
+    min: Duration,
+    calls: u64,
+    json_bytes: usize,
+}
+
+/// Runs the status engine path RUNS times after one warm-up: load, judge, drift, serialise.
+async fn measure(clients: &Clients, counter: &CallCounter, spec: &StackSpec) -> Figures {
+    let warm = ok(load_stack(clients, spec).await, "status");
+    assert!(matches!(warm.drift, Drift::InSync), "{:?}", warm.drift);
+    let mut times = Vec::with_capacity(RUNS);
+    let mut calls = 0;
+    let mut json_bytes = 0;
+    for _ in 0..RUNS {
+        let before = counter.0.load(Ordering::Relaxed);
+        let start = Instant::now();
+        let stack = ok(load_stack(clients, spec).await, "status");
+        let json = ok(serde_json::to_string_pretty(&stack), "json");
+        times.push(start.elapsed());
+        calls = counter.0.load(Ordering::Relaxed) - before;
+        json_bytes = json.len();
+    }
+    times.sort();
+    Figures {
+        median: times[RUNS / 2],
+        p90: times[RUNS * 9 / 10],
+        min: times[0],
+        calls,
+        json_bytes,
+    }
+}
+
+fn report(name: &str, f: &Figures) {
+    println!(
+        "{name}: median {:.1} ms, p90 {:.1} ms, min {:.1} ms, {} API calls per status, {} bytes of JSON ({RUNS} runs)",
+        f.median.as_secs_f64() * 1e3,
+        f.p90.as_secs_f64() * 1e3,
+        f.min.as_secs_f64() * 1e3,
+        f.calls,
+        f.json_bytes
+    );
+}
+
+async fn run() {
+    let zip = hello_world_zip();
+    let spec = ok(StackSpec::parse("", "lambdeck.toml"), "spec");
+
+    // The tutorial's stack, created by `up`.
+    let server = ok(LocalServer::start(LocalConfig::default()).await, "local stack");
+    let counter = CallCounter(Arc::new(AtomicU64::new(0)));
+    let clients = counted_clients(&server.endpoint_url(), &counter).await;
+    let empty = ok(load_stack(&clients, &spec).await, "status");
+    ok(
+        provision::up(&clients, &spec, &empty, Some(zip.clone())).await,
+        "up",
+    );
+    report("tutorial stack", &measure(&clients, &counter, &spec).await);
+
+    // A large API: 300 resources with GET, POST and DELETE each (900 methods, all AWS_PROXY to the
+    // function), deployed 50 times.
+    let stack = ok(load_stack(&clients, &spec).await, "status");
+    let api = stack.api.as_ref().unwrap_or_else(|| panic!("api"));
+    let fn_arn = stack
+        .function
+        .as_ref()
+        .map(|f| f.arn.clone())
+        .unwrap_or_default();
+    let uri = apigateway::lambda_invoke_uri("us-east-1", &fn_arn);
+    let root = api
+        .resource("/")
+        .map(|r| r.id.clone())
+        .unwrap_or_default();
+    let gw = &clients.apigateway;
+    let setup = Instant::now();
+    for i in 0..LARGE_RESOURCES {
+        let rid = ok(
+            apigateway::create_resource(gw, &api.id, &root, &format!("r{i:03}")).await,
+            "resource",
+        );
+        for verb in ["GET", "POST", "DELETE"] {
+            ok(
+                apigateway::put_method(gw, &api.id, &rid, verb, "NONE", false).await,
+                "method",
+            );
+            ok(
+                apigateway::put_proxy_integration(gw, &api.id, &rid, verb, &uri).await,
+                "integration",
+            );
+        }
+    }
+    // The tutorial's first deployment counts as one of the 50.
+    for i in 1..LARGE_DEPLOYMENTS {
+        ok(
+            apigateway::create_deployment(gw, &api.id, "tf-test", &format!("bench {i}")).await,
+            "deployment",
+        );
+    }
+    println!(
+        "large API set up in {:.1} s",
+        setup.elapsed().as_secs_f64()
+    );
+    let large = measure(&clients, &counter, &spec).await;
+    let check = ok(load_stack(&clients, &spec).await, "status");
+    let api = check.api.as_ref().unwrap_or_else(|| panic!("api"));
+    println!(
+        "large API: {} resources, {} methods, {} deployments",
+        api.resources.len(),
+        api.routes().count(),
+        api.deployments.len()
+    );
+    report("large API", &large);
+    server.shutdown().await;
+}
