@@ -277,9 +277,8 @@ pub async fn handle(svc: &Services, req: &Req) -> Response {
         "PutLogEvents" => parse(req).and_then(|i| put_log_events(logs, i)),
         "FilterLogEvents" => parse(req).and_then(|i| filter_log_events(logs, i)),
         "GetLogEvents" => parse(req).and_then(|i| get_log_events(logs, i)),
-        // Live Tail (an event stream) is served by its own module; until it is here, it answers as an
-        // unsupported operation.
-        "StartLiveTail" => Err(AwsJsonError::unknown_operation("StartLiveTail")),
+        // Live Tail answers with an event stream, not JSON: its own module serves it.
+        "StartLiveTail" => return super::live_tail::start_live_tail(svc, req),
         other => Err(AwsJsonError::unknown_operation(other)),
     };
     match result {
