@@ -1,1 +1,472 @@
-//! The endpoint prober.
+//! The endpoint prober: calls the stage URL of each deployed route at an interval, records status,
+//! latency, size and request ids, links probes to their Lambda request, and keeps a latency series.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::tail::{Activity, LogEvent};
+
+/// The header the local stack puts the Lambda request id in (AWS does not expose it).
+pub const LAMBDA_REQUEST_ID_HEADER: &str = "x-lambdeck-lambda-request-id";
+/// API Gateway's request id, on every response.
+pub const APIGW_REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+
+/// One URL to call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PingTarget {
+    /// The HTTP method to call with (a route's `ANY` is called with GET).
+    pub method: String,
+    /// The route as API Gateway names it, e.g. `/hello_world`.
+    pub route: String,
+    pub url: String,
+}
+
+impl PingTarget {
+    /// The target for `method route` on a stage URL (`https://{id}.execute-api.{region}.amazonaws.com/{stage}`
+    /// or the local stack's path-style stage URL).
+    pub fn on_stage(stage_url: &str, method: &str, route: &str) -> Self {
+        let method = if method.eq_ignore_ascii_case("ANY") {
+            "GET".to_owned()
+        } else {
+            method.to_ascii_uppercase()
+        };
+        let path = if route.starts_with('/') {
+            route.to_owned()
+        } else {
+            format!("/{route}")
+        };
+        Self {
+            method,
+            route: path.clone(),
+            url: format!("{}{}", stage_url.trim_end_matches('/'), path),
+        }
+    }
+}
+
+/// What to probe, and how often.
+#[derive(Debug, Clone)]
+pub struct PingConfig {
+    pub targets: Vec<PingTarget>,
+    /// Between the starts of two rounds (each round calls every target once).
+    pub interval: Duration,
+    /// How many rounds; `None` runs until stopped.
+    pub rounds: Option<u32>,
+    /// A call that takes longer fails (API Gateway itself gives up after 29 s).
+    pub timeout: Duration,
+}
+
+impl PingConfig {
+    pub fn new(targets: Vec<PingTarget>) -> Self {
+        Self {
+            targets,
+            interval: Duration::from_secs(1),
+            rounds: None,
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// One call and what came back.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Probe {
+    /// Numbers probes in the order they were sent, from 1.
+    pub seq: u64,
+    pub round: u32,
+    pub method: String,
+    pub route: String,
+    pub url: String,
+    /// When it was sent, epoch milliseconds.
+    pub sent_at: i64,
+    /// None when no response came (refused, reset, timed out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// From sending to the last byte of the body; None when no response came.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f64>,
+    pub bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apigw_request_id: Option<String>,
+    /// From the local stack's header, or found later through the function's log line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lambda_request_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Probe {
+    /// A 2xx answer.
+    pub fn ok(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+/// What the pinger tells its owner.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PingMsg {
+    Probe(Probe),
+    /// Every round has run.
+    Finished,
+}
+
+/// A running pinger.
+#[derive(Debug)]
+pub struct PingHandle {
+    stop: watch::Sender<bool>,
+    join: JoinHandle<()>,
+}
+
+impl PingHandle {
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.join.await;
+    }
+
+    /// Waits until every round has run.
+    pub async fn finished(self) {
+        let _ = self.join.await;
+    }
+}
+
+/// Starts probing. Each call pokes `activity` (when given) so a tail polls quickly for its log lines.
+pub fn spawn_pinger(
+    config: PingConfig,
+    tx: mpsc::Sender<PingMsg>,
+    activity: Option<Activity>,
+) -> Result<PingHandle, String> {
+    let client = reqwest::Client::builder()
+        .timeout(config.timeout)
+        .user_agent(concat!("lambdeck/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    let (stop_tx, mut stop) = watch::channel(false);
+    let join = tokio::spawn(async move {
+        let mut seq = 0;
+        let mut next = Instant::now();
+        let mut round = 0u32;
+        while config.rounds.is_none_or(|n| round < n) {
+            round += 1;
+            for target in &config.targets {
+                seq += 1;
+                if let Some(a) = &activity {
+                    a.poke();
+                }
+                let probe = tokio::select! {
+                    _ = stop.changed() => return,
+                    p = probe(&client, target, seq, round) => p,
+                };
+                if tx.send(PingMsg::Probe(probe)).await.is_err() {
+                    return;
+                }
+            }
+            if config.rounds.is_some_and(|n| round >= n) {
+                break;
+            }
+            // A fixed rate, not a fixed gap: a slow answer does not push every later round back.
+            next += config.interval;
+            let now = Instant::now();
+            if next < now {
+                next = now;
+            }
+            tokio::select! {
+                _ = stop.changed() => return,
+                () = tokio::time::sleep_until(next) => {}
+            }
+        }
+        let _ = tx.send(PingMsg::Finished).await;
+    });
+    Ok(PingHandle {
+        stop: stop_tx,
+        join,
+    })
+}
+
+/// Calls one target once.
+pub async fn probe(client: &reqwest::Client, target: &PingTarget, seq: u64, round: u32) -> Probe {
+    let sent_at = chrono::Utc::now().timestamp_millis();
+    let started = Instant::now();
+    let mut p = Probe {
+        seq,
+        round,
+        method: target.method.clone(),
+        route: target.route.clone(),
+        url: target.url.clone(),
+        sent_at,
+        status: None,
+        latency_ms: None,
+        bytes: 0,
+        apigw_request_id: None,
+        lambda_request_id: None,
+        error: None,
+    };
+    let method = match reqwest::Method::from_bytes(target.method.as_bytes()) {
+        Ok(m) => m,
+        Err(_) => {
+            p.error = Some(format!("invalid method {}", target.method));
+            return p;
+        }
+    };
+    let response = match client.request(method, &target.url).send().await {
+        Ok(r) => r,
+        Err(e) => {
+            p.error = Some(describe(&e));
+            return p;
+        }
+    };
+    p.status = Some(response.status().as_u16());
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(ToOwned::to_owned)
+    };
+    p.apigw_request_id = header(APIGW_REQUEST_ID_HEADER);
+    p.lambda_request_id = header(LAMBDA_REQUEST_ID_HEADER);
+    match response.bytes().await {
+        Ok(body) => {
+            p.bytes = body.len() as u64;
+            p.latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        Err(e) => p.error = Some(describe(&e)),
+    }
+    p
+}
+
+/// reqwest's error and its causes, on one line.
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "connection failed".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Latencies of the last `window` probes, failures kept as gaps.
+#[derive(Debug, Clone)]
+pub struct LatencySeries {
+    window: usize,
+    points: VecDeque<Option<f64>>,
+}
+
+/// Percentiles over a window (nearest rank, successes only).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LatencyStats {
+    pub probes: usize,
+    pub failures: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p50_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p95_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p99_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_ms: Option<f64>,
+}
+
+impl LatencySeries {
+    pub fn new(window: usize) -> Self {
+        Self {
+            window: window.max(1),
+            points: VecDeque::new(),
+        }
+    }
+
+    /// Adds a probe: its latency when it succeeded (2xx), a gap otherwise.
+    pub fn record(&mut self, probe: &Probe) {
+        self.push(probe.ok().then_some(probe.latency_ms).flatten());
+    }
+
+    pub fn push(&mut self, latency_ms: Option<f64>) {
+        if self.points.len() == self.window {
+            self.points.pop_front();
+        }
+        self.points.push_back(latency_ms);
+    }
+
+    /// Oldest first; `None` is a failed probe.
+    pub fn points(&self) -> impl ExactSizeIterator<Item = Option<f64>> + '_ {
+        self.points.iter().copied()
+    }
+
+    pub fn stats(&self) -> LatencyStats {
+        let mut ok: Vec<f64> = self.points.iter().flatten().copied().collect();
+        ok.sort_by(f64::total_cmp);
+        LatencyStats {
+            probes: self.points.len(),
+            failures: self.points.len() - ok.len(),
+            p50_ms: percentile(&ok, 50.0),
+            p95_ms: percentile(&ok, 95.0),
+            p99_ms: percentile(&ok, 99.0),
+            max_ms: ok.last().copied(),
+        }
+    }
+}
+
+/// Nearest-rank percentile of sorted values.
+pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
+    sorted.get(rank.clamp(1, sorted.len()) - 1).copied()
+}
+
+/// Links probes to their Lambda request on AWS: the hello-world function logs the API Gateway request
+/// id, and that log line's request id is the Lambda request id.
+#[derive(Debug, Clone, Default)]
+pub struct ProbeLinker {
+    waiting: HashMap<String, u64>,
+    order: VecDeque<String>,
+}
+
+/// A probe's Lambda request id, found in the logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeLink {
+    pub seq: u64,
+    pub lambda_request_id: String,
+}
+
+/// Probes waiting for their log line; older ones are given up on.
+const MAX_WAITING: usize = 4096;
+
+impl ProbeLinker {
+    /// Remembers a probe whose Lambda request id is not known yet.
+    pub fn expect(&mut self, probe: &Probe) {
+        if probe.lambda_request_id.is_some() {
+            return;
+        }
+        let Some(id) = &probe.apigw_request_id else {
+            return;
+        };
+        if self.waiting.len() >= MAX_WAITING
+            && let Some(old) = self.order.pop_front()
+        {
+            self.waiting.remove(&old);
+        }
+        self.waiting.insert(id.clone(), probe.seq);
+        self.order.push_back(id.clone());
+    }
+
+    /// The probe a log event answers, if any.
+    pub fn link(&mut self, event: &LogEvent) -> Option<ProbeLink> {
+        let apigw = event.apigw_request_id.as_ref()?;
+        let lambda_request_id = event.request_id.clone()?;
+        let seq = self.waiting.remove(apigw)?;
+        self.order.retain(|id| id != apigw);
+        Some(ProbeLink {
+            seq,
+            lambda_request_id,
+        })
+    }
+
+    pub fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tail::LineKind;
+
+    fn probe(seq: u64, status: Option<u16>, latency: Option<f64>) -> Probe {
+        Probe {
+            seq,
+            round: 1,
+            method: "GET".into(),
+            route: "/hello_world".into(),
+            url: "http://x/tf-test/hello_world".into(),
+            sent_at: 0,
+            status,
+            latency_ms: latency,
+            bytes: 0,
+            apigw_request_id: None,
+            lambda_request_id: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn the_series_keeps_gaps_and_its_window() {
+        let mut s = LatencySeries::new(4);
+        s.record(&probe(1, Some(200), Some(10.0)));
+        s.record(&probe(2, None, None));
+        s.record(&probe(3, Some(502), Some(3.0)));
+        s.record(&probe(4, Some(200), Some(30.0)));
+        s.record(&probe(5, Some(200), Some(20.0)));
+        let points: Vec<_> = s.points().collect();
+        assert_eq!(points, [None, None, Some(30.0), Some(20.0)]);
+        let stats = s.stats();
+        assert_eq!(stats.probes, 4);
+        assert_eq!(stats.failures, 2);
+        assert_eq!(stats.p50_ms, Some(20.0));
+        assert_eq!(stats.p99_ms, Some(30.0));
+    }
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 50.0), Some(50.0));
+        assert_eq!(percentile(&v, 95.0), Some(95.0));
+        assert_eq!(percentile(&v, 99.0), Some(99.0));
+        assert_eq!(percentile(&[7.0], 99.0), Some(7.0));
+        assert_eq!(percentile(&[], 50.0), None);
+        assert_eq!(LatencySeries::new(3).stats().p50_ms, None);
+    }
+
+    #[test]
+    fn a_probe_is_linked_through_its_log_line() {
+        let mut linker = ProbeLinker::default();
+        let mut p = probe(7, Some(200), Some(5.0));
+        p.apigw_request_id = Some("c6af9ac6-7b61-11e6-9a41-93e8deadbeef".into());
+        linker.expect(&p);
+        let line = LogEvent {
+            event_id: None,
+            stream: "s".into(),
+            timestamp: 1,
+            ingestion_time: 1,
+            message: "GET /hello_world apigw-request-id=c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+                .into(),
+            request_id: Some("8f5a2b1e-3c4d-4e5f-9a6b-7c8d9e0f1a2b".into()),
+            apigw_request_id: Some("c6af9ac6-7b61-11e6-9a41-93e8deadbeef".into()),
+            kind: LineKind::Plain,
+        };
+        assert_eq!(
+            linker.link(&line),
+            Some(ProbeLink {
+                seq: 7,
+                lambda_request_id: "8f5a2b1e-3c4d-4e5f-9a6b-7c8d9e0f1a2b".into()
+            })
+        );
+        assert_eq!(linker.link(&line), None, "linked once");
+        assert_eq!(linker.waiting(), 0);
+    }
+
+    #[test]
+    fn targets_are_built_on_the_stage_url() {
+        let t = PingTarget::on_stage(
+            "https://abc123defg.execute-api.us-east-1.amazonaws.com/tf-test/",
+            "ANY",
+            "hello_world",
+        );
+        assert_eq!(t.method, "GET");
+        assert_eq!(
+            t.url,
+            "https://abc123defg.execute-api.us-east-1.amazonaws.com/tf-test/hello_world"
+        );
+    }
+}

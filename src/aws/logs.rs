@@ -109,6 +109,14 @@ pub async fn group_arn(clients: &Clients, group: &str) -> Result<String, AwsErro
         })
 }
 
+/// One Live Tail update.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LiveBatch {
+    pub events: Vec<RawEvent>,
+    /// The service left events out (AWS samples above about 500 events a second).
+    pub sampled: bool,
+}
+
 /// What to follow with Live Tail.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LiveQuery {
@@ -145,7 +153,7 @@ pub async fn start_live_tail(
 
 impl LiveSession {
     /// The next batch of events (possibly empty: a heartbeat update), or `None` when the session ended.
-    pub async fn next_batch(&mut self) -> Result<Option<Vec<RawEvent>>, AwsError> {
+    pub async fn next_batch(&mut self) -> Result<Option<LiveBatch>, AwsError> {
         loop {
             let item = self.output.response_stream.recv().await.map_err(|e| {
                 let (kind, code, message) = match e.as_service_error() {
@@ -185,7 +193,8 @@ impl LiveSession {
                             message: e.message().unwrap_or_default().to_owned(),
                         })
                         .collect();
-                    return Ok(Some(events));
+                    let sampled = update.session_metadata().is_some_and(|m| m.sampled());
+                    return Ok(Some(LiveBatch { events, sampled }));
                 }
                 // sessionStart and anything newer than this SDK carry no events.
                 Some(_) => continue,

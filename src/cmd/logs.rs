@@ -1,8 +1,137 @@
 //! `lambdeck logs`: print the function's log events, optionally following them.
 
-use super::{CmdResult, Ctx, Failure};
-use crate::cli::LogsArgs;
+use std::io::Write as _;
 
-pub async fn run(_ctx: &Ctx, _args: &LogsArgs) -> CmdResult {
-    Err(Failure::not_implemented("logs"))
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use super::{CmdResult, Ctx, Failure, Status};
+use crate::cli::LogsArgs;
+use crate::tail::{self, CloudWatch, LogEvent, PollTiming, TailConfig, TailMode, TailMsg};
+
+/// One `--json` line per event.
+#[derive(Debug, Serialize)]
+pub struct JsonEvent<'a> {
+    /// RFC 3339, UTC, milliseconds.
+    pub time: String,
+    #[serde(flatten)]
+    pub event: &'a LogEvent,
+}
+
+pub async fn run(ctx: &Ctx, args: &LogsArgs) -> CmdResult {
+    let since = tail::parse_since(&args.since).map_err(Failure::usage)?;
+    let (clients, _guard) = ctx.connect().await?;
+    // A custom endpoint is a local stack (ours, LocalStack, moto): no shared quota to protect.
+    let timing = if clients.local || clients.endpoint_url.is_some() {
+        PollTiming::local()
+    } else {
+        PollTiming::aws()
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    let since_ms = i64::try_from(since.as_millis()).unwrap_or(i64::MAX);
+    let config = TailConfig {
+        group: ctx.spec.function.log_group(),
+        pattern: args.filter.clone(),
+        start_time: now.saturating_sub(since_ms),
+        follow: args.follow,
+        live_tail: args.follow && !args.no_live_tail,
+        timing,
+        resume: None,
+    };
+    let (tx, mut rx) = mpsc::channel(64);
+    let tail = tail::spawn_tail(CloudWatch { clients }, config, tx);
+    let mut out = std::io::stdout().lock();
+    let result = loop {
+        let msg = tokio::select! {
+            m = rx.recv() => m,
+            _ = tokio::signal::ctrl_c() => break Ok(Status::Ok),
+        };
+        match msg {
+            None => break Ok(Status::Ok),
+            Some(TailMsg::Events(events)) => {
+                for e in &events {
+                    let line = if args.json {
+                        serde_json::to_string(&JsonEvent {
+                            time: iso_time(e.timestamp),
+                            event: e,
+                        })
+                        .map_err(|err| Failure::error(format!("cannot encode an event: {err}")))?
+                    } else {
+                        render(e)
+                    };
+                    // A closed pipe (`| head`) ends the command quietly.
+                    if writeln!(out, "{line}").is_err() {
+                        break;
+                    }
+                }
+                if out.flush().is_err() {
+                    break Ok(Status::Ok);
+                }
+            }
+            Some(TailMsg::Mode { mode, reason }) => {
+                let what = match mode {
+                    TailMode::LiveTail => "following with Live Tail",
+                    TailMode::Polling => "following by polling FilterLogEvents",
+                };
+                match reason {
+                    Some(r) => eprintln!("lambdeck: {what} ({r})"),
+                    None => eprintln!("lambdeck: {what}"),
+                }
+            }
+            Some(TailMsg::Trouble { error, retry_in }) => {
+                eprintln!(
+                    "lambdeck: {error}; retrying in {:.1} s",
+                    retry_in.as_secs_f64()
+                );
+            }
+            Some(TailMsg::Recovered) => eprintln!("lambdeck: reading logs again"),
+            Some(TailMsg::CaughtUp) => {}
+            Some(TailMsg::Failed(error)) => break Err(Failure::from(error)),
+        }
+    };
+    tail.stop().await;
+    result
+}
+
+/// `2026-11-24T16:00:00.123Z a1b2c3d4 message`: the stream shown by the last 8 characters of its id,
+/// enough to tell execution environments apart.
+pub fn render(e: &LogEvent) -> String {
+    let stream = e
+        .stream
+        .char_indices()
+        .rev()
+        .nth(7)
+        .map_or(e.stream.as_str(), |(i, _)| &e.stream[i..]);
+    format!(
+        "{} {stream} {}",
+        iso_time(e.timestamp),
+        e.message.trim_end_matches(['\n', '\r'])
+    )
+}
+
+fn iso_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tail::LineKind;
+
+    #[test]
+    fn a_line_shows_time_stream_and_message() {
+        let e = LogEvent {
+            event_id: None,
+            stream: "2026/11/24/[$LATEST]0123456789abcdef0123456789abcdef".into(),
+            timestamp: 1_795_514_400_123,
+            ingestion_time: 0,
+            message: "hello\n".into(),
+            request_id: None,
+            apigw_request_id: None,
+            kind: LineKind::Plain,
+        };
+        assert_eq!(render(&e), "2026-11-24T10:00:00.123Z 89abcdef hello");
+    }
 }

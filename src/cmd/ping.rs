@@ -1,8 +1,233 @@
 //! `lambdeck ping`: call the stage URL of each deployed route and report status and latency.
 
-use super::{CmdResult, Ctx, Failure};
-use crate::cli::PingArgs;
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::time::Duration;
 
-pub async fn run(_ctx: &Ctx, _args: &PingArgs) -> CmdResult {
-    Err(Failure::not_implemented("ping"))
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use super::{CmdResult, Ctx, Failure, Status};
+use crate::cli::PingArgs;
+use crate::ping::{
+    LatencySeries, LatencyStats, PingConfig, PingMsg, PingTarget, Probe, ProbeLinker, spawn_pinger,
+};
+use crate::stack::load_stack;
+use crate::tail::{self, CloudWatch, PollTiming, TailConfig, TailMsg};
+
+/// How long to wait, after the last probe, for the log lines that link probes to Lambda requests.
+const LINK_GRACE: Duration = Duration::from_secs(15);
+
+/// The `--json` lines: probes as they complete, links as logs reveal them, one summary at the end.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum JsonLine<'a> {
+    Probe(&'a Probe),
+    Link {
+        seq: u64,
+        lambda_request_id: &'a str,
+    },
+    Summary {
+        #[serde(flatten)]
+        stats: LatencyStats,
+        /// Probes whose Lambda request id is known.
+        linked: usize,
+    },
+}
+
+pub async fn run(ctx: &Ctx, args: &PingArgs) -> CmdResult {
+    if args.count == 0 {
+        return Err(Failure::usage("--count must be at least 1"));
+    }
+    let (clients, _guard) = ctx.connect().await?;
+    let stack = load_stack(&clients, &ctx.spec).await?;
+    let stage_url = stack.invoke_url().ok_or_else(|| {
+        Failure::error(format!(
+            "stage {} of API {} does not exist; run `lambdeck up` or `lambdeck deploy` first",
+            ctx.spec.api.stage, ctx.spec.api.name
+        ))
+    })?;
+    let mut targets: Vec<PingTarget> = stack
+        .deployed_routes()
+        .iter()
+        // A templated path (`/items/{id}`) has no one URL to call.
+        .filter(|r| !r.path.contains('{'))
+        .map(|r| PingTarget::on_stage(stage_url, &r.method, &r.path))
+        .collect();
+    if let Some(only) = &args.route {
+        let only = format!("/{}", only.trim_start_matches('/'));
+        targets.retain(|t| t.route == only);
+        if targets.is_empty() {
+            return Err(Failure::usage(format!(
+                "route {only} is not deployed on stage {}",
+                ctx.spec.api.stage
+            )));
+        }
+    }
+    if targets.is_empty() {
+        return Err(Failure::error(format!(
+            "stage {} serves no route that can be called; deploy first (`lambdeck deploy`)",
+            ctx.spec.api.stage
+        )));
+    }
+    let local = clients.local || clients.endpoint_url.is_some();
+    // On AWS the response does not name the Lambda request: follow the logs to find it.
+    let (log_tx, mut log_rx) = mpsc::channel(64);
+    let tail = (!local).then(|| {
+        let config = TailConfig {
+            timing: PollTiming::aws(),
+            ..TailConfig::new(
+                ctx.spec.function.log_group(),
+                chrono::Utc::now().timestamp_millis(),
+            )
+        };
+        tail::spawn_tail(CloudWatch { clients }, config, log_tx)
+    });
+    let (tx, mut rx) = mpsc::channel(16);
+    let pinger = spawn_pinger(
+        PingConfig {
+            targets,
+            interval: Duration::from_millis(args.interval),
+            rounds: Some(args.count),
+            timeout: Duration::from_secs(30),
+        },
+        tx,
+        tail.as_ref().map(tail::TailHandle::activity),
+    )
+    .map_err(Failure::error)?;
+
+    let mut series = LatencySeries::new(usize::MAX);
+    let mut linker = ProbeLinker::default();
+    let mut probes: HashMap<u64, Probe> = HashMap::new();
+    let mut linked = 0;
+    let mut pinging = true;
+    let mut grace = None;
+    loop {
+        if !pinging && linker.waiting() == 0 {
+            break;
+        }
+        let deadline = async {
+            match grace {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            msg = rx.recv(), if pinging => match msg {
+                Some(PingMsg::Probe(p)) => {
+                    series.record(&p);
+                    if p.lambda_request_id.is_some() {
+                        linked += 1;
+                    } else if tail.is_some() {
+                        linker.expect(&p);
+                    }
+                    print_probe(&p, args.json)?;
+                    probes.insert(p.seq, p);
+                }
+                Some(PingMsg::Finished) | None => {
+                    pinging = false;
+                    grace = Some(tokio::time::Instant::now() + LINK_GRACE);
+                }
+            },
+            msg = log_rx.recv(), if tail.is_some() => {
+                if let Some(TailMsg::Events(events)) = msg {
+                    for e in &events {
+                        if let Some(link) = linker.link(e) {
+                            linked += 1;
+                            print_link(link.seq, &link.lambda_request_id, args.json)?;
+                        }
+                    }
+                }
+            }
+            () = deadline => break,
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    pinger.stop().await;
+    if let Some(t) = tail {
+        t.stop().await;
+    }
+    let stats = series.stats();
+    if args.json {
+        say(&json(&JsonLine::Summary { stats, linked })?);
+    } else {
+        say(&summary_text(&stats, linked));
+    }
+    if stats.probes > 0 && stats.failures == stats.probes {
+        return Err(Failure::error(format!(
+            "every probe failed ({} of {})",
+            stats.failures, stats.probes
+        )));
+    }
+    if stats.failures > 0 {
+        return Err(Failure::error(format!(
+            "{} of {} probes failed",
+            stats.failures, stats.probes
+        )));
+    }
+    Ok(Status::Ok)
+}
+
+fn json<T: Serialize>(v: &T) -> Result<String, Failure> {
+    serde_json::to_string(v).map_err(|e| Failure::error(format!("cannot encode JSON: {e}")))
+}
+
+fn say(line: &str) {
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
+fn print_probe(p: &Probe, as_json: bool) -> Result<(), Failure> {
+    if as_json {
+        say(&json(&JsonLine::Probe(p))?);
+    } else {
+        say(&probe_text(p));
+    }
+    Ok(())
+}
+
+fn print_link(seq: u64, lambda_request_id: &str, as_json: bool) -> Result<(), Failure> {
+    if as_json {
+        say(&json(&JsonLine::Link {
+            seq,
+            lambda_request_id,
+        })?);
+    } else {
+        say(&format!("#{seq} lambda request {lambda_request_id}"));
+    }
+    Ok(())
+}
+
+/// `#3 GET /hello_world 200 12.3 ms 20 B apigw 1f2e... lambda 8f5a...`
+pub fn probe_text(p: &Probe) -> String {
+    let mut line = format!("#{} {} {}", p.seq, p.method, p.route);
+    match (p.status, &p.error) {
+        (Some(status), _) => line.push_str(&format!(" {status}")),
+        (None, Some(e)) => line.push_str(&format!(" failed: {e}")),
+        (None, None) => line.push_str(" failed"),
+    }
+    if let Some(ms) = p.latency_ms {
+        line.push_str(&format!(" {ms:.1} ms {} B", p.bytes));
+    }
+    if let Some(id) = &p.apigw_request_id {
+        line.push_str(&format!(" apigw {id}"));
+    }
+    if let Some(id) = &p.lambda_request_id {
+        line.push_str(&format!(" lambda {id}"));
+    }
+    line
+}
+
+pub fn summary_text(s: &LatencyStats, linked: usize) -> String {
+    let ms = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1} ms"));
+    format!(
+        "{} probes, {} failed, {} linked to a Lambda request; p50 {} p95 {} p99 {} max {}",
+        s.probes,
+        s.failures,
+        linked,
+        ms(s.p50_ms),
+        ms(s.p95_ms),
+        ms(s.p99_ms),
+        ms(s.max_ms)
+    )
 }

@@ -259,8 +259,8 @@ pub async fn handle(svc: &Services, req: &Req) -> Response {
         .to_owned();
     if op == "StartLiveTail" {
         // Live Tail answers an event stream (application/vnd.amazon.eventstream), not one JSON body:
-        // it is served by its own module. Until that lands it is an unsupported operation.
-        return AwsJsonError::unknown_operation("StartLiveTail").into_response();
+        // it is served by its own module.
+        return super::live_tail::start_live_tail(svc, req);
     }
     let logs = &svc.store.logs;
     let result = match op.as_str() {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod exec;
 pub mod execute_api;
 pub mod lambda;
+pub mod live_tail;
 pub mod logs;
 pub mod state;
 

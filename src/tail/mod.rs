@@ -24,7 +24,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::aws::logs::{self as cwl, FilterPage, FilterQuery, LiveQuery, RawEvent};
+use crate::aws::logs::{self as cwl, FilterPage, FilterQuery, LiveBatch, LiveQuery, RawEvent};
 use crate::aws::{AwsError, Clients, ErrorKind};
 pub use buffer::LogBuffer;
 pub use parse::{LineKind, ReportMetrics};
@@ -81,9 +81,7 @@ pub trait LogSource: Send + Sync + 'static {
 /// An open Live Tail session.
 pub trait LiveFeed: Send + 'static {
     /// The next batch (possibly empty), or `None` when the session has ended.
-    fn next_batch(
-        &mut self,
-    ) -> impl Future<Output = Result<Option<Vec<RawEvent>>, AwsError>> + Send;
+    fn next_batch(&mut self) -> impl Future<Output = Result<Option<LiveBatch>, AwsError>> + Send;
 }
 
 /// CloudWatch Logs through the SDK clients (AWS, or a local stack through endpoint_url).
@@ -113,7 +111,7 @@ impl LogSource for CloudWatch {
 }
 
 impl LiveFeed for cwl::LiveSession {
-    async fn next_batch(&mut self) -> Result<Option<Vec<RawEvent>>, AwsError> {
+    async fn next_batch(&mut self) -> Result<Option<LiveBatch>, AwsError> {
         cwl::LiveSession::next_batch(self).await
     }
 }
@@ -567,7 +565,13 @@ impl<S: LogSource> Engine<S> {
             loop {
                 let next = until_stopped(&mut self.stop, feed.next_batch()).await?;
                 match next {
-                    Ok(Some(batch)) => self.deliver(batch, Via::Live).await?,
+                    Ok(Some(batch)) => {
+                        self.deliver(batch.events, Via::Live).await?;
+                        if batch.sampled {
+                            // The session skipped events: a scan finds them (dedupe drops the rest).
+                            self.scan_until_done(None).await?;
+                        }
+                    }
                     // The session timed out (3 h on AWS) or the server closed it: open another.
                     Ok(None) => break,
                     Err(e) => {

@@ -185,8 +185,11 @@ struct FakeLive {
 }
 
 impl LiveFeed for FakeLive {
-    async fn next_batch(&mut self) -> Result<Option<Vec<RawEvent>>, AwsError> {
-        Ok(self.rx.recv().await.flatten())
+    async fn next_batch(&mut self) -> Result<Option<LiveBatch>, AwsError> {
+        Ok(self.rx.recv().await.flatten().map(|events| LiveBatch {
+            events,
+            sampled: false,
+        }))
     }
 }
 

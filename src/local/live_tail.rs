@@ -1,0 +1,348 @@
+//! StartLiveTail on the local stack: an `application/vnd.amazon.eventstream` response that starts with
+//! a `sessionStart` frame and then carries `sessionUpdate` frames with the group's new events.
+//!
+//! AWS sends an update once a second. Here an update goes out as soon as events arrive (whatever is
+//! ready is batched, up to 500 per update as on AWS) and an empty one every second otherwise, so a tail
+//! on the local stack sees a line within milliseconds and still gets AWS's heartbeat when idle. Nothing
+//! is sampled unless the session falls so far behind the store's feed that events were skipped; then
+//! the update says `sampled: true`, as AWS does when it drops events.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
+use axum::body::Body;
+use axum::http::{HeaderValue as HttpHeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
+use tokio::time::Instant;
+
+use super::error::AwsJsonError;
+use super::logs::{FilterPattern, Ingested};
+use super::{Req, Services};
+
+/// An idle session still gets an update this often.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+/// AWS ends a session after three hours.
+pub const SESSION_TIMEOUT: Duration = Duration::from_secs(3 * 60 * 60);
+/// The most results in one update.
+const MAX_RESULTS: usize = 500;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StartLiveTailIn {
+    log_group_identifiers: Vec<String>,
+    #[serde(default)]
+    log_stream_names: Option<Vec<String>>,
+    #[serde(default)]
+    log_stream_name_prefixes: Option<Vec<String>>,
+    #[serde(default)]
+    log_event_filter_pattern: Option<String>,
+}
+
+/// Which events a session passes on.
+struct Selection {
+    /// (group name, identifier as the client gave it)
+    groups: Vec<(String, String)>,
+    stream_names: Option<Vec<String>>,
+    stream_prefixes: Option<Vec<String>>,
+    pattern: FilterPattern,
+}
+
+impl Selection {
+    /// The identifier to report the event under, when the session wants it.
+    fn select(&self, e: &Ingested) -> Option<&str> {
+        let (_, identifier) = self.groups.iter().find(|(name, _)| *name == e.group)?;
+        if let Some(names) = &self.stream_names
+            && !names.contains(&e.stream)
+        {
+            return None;
+        }
+        if let Some(prefixes) = &self.stream_prefixes
+            && !prefixes.iter().any(|p| e.stream.starts_with(p.as_str()))
+        {
+            return None;
+        }
+        self.pattern
+            .matches(&e.message)
+            .then_some(identifier.as_str())
+    }
+}
+
+/// Serves one StartLiveTail request. Bad input and unknown groups are plain JSON errors, as on AWS;
+/// a good request gets the event stream.
+pub fn start_live_tail(svc: &Services, req: &Req) -> Response {
+    match open(svc, req) {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+fn open(svc: &Services, req: &Req) -> Result<Response, AwsJsonError> {
+    let input: StartLiveTailIn = req
+        .json()
+        .map_err(|m| AwsJsonError::new("SerializationException", m))?;
+    if input.log_group_identifiers.is_empty() || input.log_group_identifiers.len() > 10 {
+        return Err(AwsJsonError::invalid(
+            "logGroupIdentifiers must name between 1 and 10 log groups",
+        ));
+    }
+    if input.log_stream_names.is_some() && input.log_stream_name_prefixes.is_some() {
+        return Err(AwsJsonError::invalid(
+            "logStreamNames and logStreamNamePrefixes are mutually exclusive",
+        ));
+    }
+    let pattern = FilterPattern::parse(input.log_event_filter_pattern.as_deref().unwrap_or(""))
+        .map_err(AwsJsonError::invalid)?;
+    let mut groups = Vec::new();
+    for identifier in &input.log_group_identifiers {
+        let name = group_name(identifier);
+        let exists = svc.store.logs.with_state(|s| s.groups.contains_key(&name));
+        if !exists {
+            return Err(AwsJsonError::not_found(
+                "The specified log group does not exist.",
+            ));
+        }
+        groups.push((name, identifier.clone()));
+    }
+    // Subscribe before answering: every event stored after sessionStart is in the session.
+    let feed = svc.store.logs.subscribe();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut start = json!({
+        "requestId": request_id,
+        "sessionId": uuid::Uuid::new_v4().to_string(),
+        "logGroupIdentifiers": input.log_group_identifiers,
+    });
+    if let Some(names) = &input.log_stream_names {
+        start["logStreamNames"] = json!(names);
+    }
+    if let Some(prefixes) = &input.log_stream_name_prefixes {
+        start["logStreamNamePrefixes"] = json!(prefixes);
+    }
+    if let Some(p) = &input.log_event_filter_pattern {
+        start["logEventFilterPattern"] = json!(p);
+    }
+    let session = Session {
+        feed,
+        selection: Selection {
+            groups,
+            stream_names: input.log_stream_names,
+            stream_prefixes: input.log_stream_name_prefixes,
+            pattern,
+        },
+        start: Some(start),
+        ends_at: Instant::now() + SESSION_TIMEOUT,
+        done: false,
+    };
+    let body = Body::from_stream(futures::stream::unfold(session, |mut s| async move {
+        let frame = s.next_frame().await?;
+        Some((Ok::<Bytes, Infallible>(frame), s))
+    }));
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HttpHeaderValue::from_static("application/vnd.amazon.eventstream"),
+    );
+    if let Ok(v) = HttpHeaderValue::from_str(&request_id) {
+        headers.insert("x-amzn-RequestId", v);
+    }
+    Ok(response)
+}
+
+/// `arn:aws:logs:<region>:<account>:log-group:<name>[:*]` or a bare name.
+fn group_name(identifier: &str) -> String {
+    let raw = identifier.strip_suffix(":*").unwrap_or(identifier);
+    match raw.split_once(":log-group:") {
+        Some((_, name)) if raw.starts_with("arn:") => name.to_owned(),
+        _ => raw.to_owned(),
+    }
+}
+
+struct Session {
+    feed: broadcast::Receiver<Ingested>,
+    selection: Selection,
+    /// The sessionStart payload, until it is sent.
+    start: Option<Value>,
+    ends_at: Instant,
+    done: bool,
+}
+
+impl Session {
+    async fn next_frame(&mut self) -> Option<Bytes> {
+        if self.done {
+            return None;
+        }
+        if let Some(start) = self.start.take() {
+            return Some(event_frame("sessionStart", &start));
+        }
+        let mut results = Vec::new();
+        let mut sampled = false;
+        let heartbeat = tokio::time::sleep(HEARTBEAT);
+        tokio::select! {
+            () = tokio::time::sleep_until(self.ends_at) => {
+                self.done = true;
+                return Some(exception_frame(
+                    "SessionTimeoutException",
+                    "Session has timed out after 3 hours",
+                ));
+            }
+            () = heartbeat => {}
+            first = self.feed.recv() => match first {
+                Ok(e) => self.take(e, &mut results),
+                Err(RecvError::Lagged(_)) => sampled = true,
+                Err(RecvError::Closed) => {
+                    // The store is going away with the server: end the stream cleanly.
+                    self.done = true;
+                    return None;
+                }
+            },
+        }
+        // Whatever else is ready goes in the same update.
+        while results.len() < MAX_RESULTS {
+            match self.feed.try_recv() {
+                Ok(e) => self.take(e, &mut results),
+                Err(TryRecvError::Lagged(_)) => sampled = true,
+                Err(_) => break,
+            }
+        }
+        let update = json!({
+            "sessionMetadata": { "sampled": sampled },
+            "sessionResults": results,
+        });
+        Some(event_frame("sessionUpdate", &update))
+    }
+
+    fn take(&self, e: Ingested, results: &mut Vec<Value>) {
+        if let Some(identifier) = self.selection.select(&e) {
+            results.push(json!({
+                "logStreamName": e.stream,
+                "logGroupIdentifier": identifier,
+                "message": e.message,
+                "timestamp": e.timestamp,
+                "ingestionTime": e.ingestion_time,
+            }));
+        }
+    }
+}
+
+/// One event-stream message: `[total len][headers len][prelude crc][headers][payload][message crc]`,
+/// written by the SDK's own frame writer.
+fn event_frame(event_type: &'static str, payload: &Value) -> Bytes {
+    frame(
+        vec![
+            Header::new(":message-type", HeaderValue::String("event".into())),
+            Header::new(":event-type", HeaderValue::String(event_type.into())),
+            Header::new(
+                ":content-type",
+                HeaderValue::String("application/json".into()),
+            ),
+        ],
+        payload,
+    )
+}
+
+fn exception_frame(exception_type: &'static str, message: &str) -> Bytes {
+    frame(
+        vec![
+            Header::new(":message-type", HeaderValue::String("exception".into())),
+            Header::new(
+                ":exception-type",
+                HeaderValue::String(exception_type.into()),
+            ),
+            Header::new(
+                ":content-type",
+                HeaderValue::String("application/json".into()),
+            ),
+        ],
+        &json!({ "message": message }),
+    )
+}
+
+fn frame(headers: Vec<Header>, payload: &Value) -> Bytes {
+    let message = Message::new_from_parts(headers, payload.to_string());
+    let mut out = Vec::new();
+    if let Err(e) = aws_smithy_eventstream::frame::write_message_to(&message, &mut out) {
+        // Only an oversized header could fail, and every header here is fixed and short.
+        tracing::warn!("local stack: cannot write a Live Tail frame: {e}");
+    }
+    Bytes::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_eventstream::frame::read_message_from;
+
+    fn header<'a>(m: &'a Message, name: &str) -> Option<&'a str> {
+        m.headers()
+            .iter()
+            .find(|h| h.name().as_str() == name)
+            .and_then(|h| h.value().as_string().ok())
+            .map(|s| s.as_str())
+    }
+
+    #[test]
+    fn frames_round_trip_through_the_sdk_reader() {
+        let bytes = event_frame("sessionUpdate", &json!({"sessionResults": []}));
+        let m = read_message_from(bytes).unwrap();
+        assert_eq!(header(&m, ":message-type"), Some("event"));
+        assert_eq!(header(&m, ":event-type"), Some("sessionUpdate"));
+        assert_eq!(header(&m, ":content-type"), Some("application/json"));
+        assert_eq!(m.payload().as_ref(), br#"{"sessionResults":[]}"#);
+        let bytes = exception_frame("SessionTimeoutException", "over");
+        let m = read_message_from(bytes).unwrap();
+        assert_eq!(
+            header(&m, ":exception-type"),
+            Some("SessionTimeoutException")
+        );
+    }
+
+    #[test]
+    fn a_session_selects_by_group_stream_and_pattern() {
+        let selection = Selection {
+            groups: vec![(
+                "/aws/lambda/fn".into(),
+                "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/fn".into(),
+            )],
+            stream_names: None,
+            stream_prefixes: Some(vec!["2026/".into()]),
+            pattern: FilterPattern::parse("hello").unwrap(),
+        };
+        let event = |group: &str, stream: &str, message: &str| Ingested {
+            group: group.into(),
+            stream: stream.into(),
+            timestamp: 1,
+            ingestion_time: 1,
+            message: message.into(),
+        };
+        assert_eq!(
+            selection.select(&event(
+                "/aws/lambda/fn",
+                "2026/11/24/[$LATEST]a",
+                "hello world"
+            )),
+            Some("arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/fn")
+        );
+        assert_eq!(
+            selection.select(&event("/aws/lambda/other", "2026/x", "hello")),
+            None
+        );
+        assert_eq!(
+            selection.select(&event("/aws/lambda/fn", "1999/x", "hello")),
+            None
+        );
+        assert_eq!(
+            selection.select(&event("/aws/lambda/fn", "2026/x", "bye")),
+            None
+        );
+        assert_eq!(
+            group_name("arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/fn:*"),
+            "/aws/lambda/fn"
+        );
+        assert_eq!(group_name("/aws/lambda/fn"), "/aws/lambda/fn");
+    }
+}
