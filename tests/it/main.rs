@@ -8,3 +8,4 @@ mod exec;
 mod local_stack;
 mod moto;
 mod support;
+mod tui_e2e;
