@@ -6,7 +6,8 @@ use tokio::sync::mpsc;
 
 use super::{CmdResult, Ctx, Failure, Status};
 use crate::build::{
-    self, BuildEvent, BuildOptions, BuildTarget, CancellationToken, Level, Package, UploadReport,
+    self, BuildEvent, BuildOptions, BuildTarget, CancellationToken, Level, Package, UploadError,
+    UploadReport,
 };
 use crate::cli::{JsonArgs, UploadArgs};
 
@@ -47,7 +48,12 @@ pub async fn upload(ctx: &Ctx, args: &UploadArgs) -> CmdResult {
     let function = &ctx.spec.function.name;
     let report = build::upload_code(&clients, function, &package, args.publish)
         .await
-        .map_err(Failure::error)?;
+        .map_err(|e| match &e {
+            UploadError::Aws(aws) if aws.is_not_found() => {
+                Failure::error(format!("{e}; create the stack first with `lambdeck up`"))
+            }
+            _ => Failure::error(e),
+        })?;
     if args.json {
         let mut value = serde_json::to_value(&report).map_err(Failure::error)?;
         if let Some(object) = value.as_object_mut() {

@@ -225,15 +225,17 @@ impl Executor {
     pub async fn shutdown(&self) {
         let inner = &self.inner;
         inner.shut.store(true, Ordering::Release);
+        // Hold every environment before the pools let go of the idle ones, so each is stopped and
+        // awaited here rather than merely signalled by its Drop.
+        let envs: Vec<Arc<Env>> = lock(&inner.envs)
+            .drain(..)
+            .filter_map(|w| w.upgrade())
+            .collect();
         let pools: Vec<Arc<Pool>> = lock(&inner.pools).drain().map(|(_, p)| p).collect();
         for pool in &pools {
             pool.permits.close();
             lock(&pool.idle).clear();
         }
-        let envs: Vec<Arc<Env>> = lock(&inner.envs)
-            .drain(..)
-            .filter_map(|w| w.upgrade())
-            .collect();
         futures::future::join_all(envs.iter().map(|e| e.stop())).await;
     }
 }

@@ -148,6 +148,11 @@ impl Logs {
         self.dirty.take()
     }
 
+    /// Marks the state as changed (a failed save is retried).
+    pub fn mark_dirty(&self) {
+        self.dirty.set();
+    }
+
     /// Every event ingested from now on (Live Tail subscribes here).
     pub fn subscribe(&self) -> broadcast::Receiver<Ingested> {
         self.feed.subscribe()

@@ -79,7 +79,13 @@ struct ControlFileIn {
     lambda: LambdaState,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
+struct LogsFileOut<'a> {
+    format: u32,
+    logs: &'a LogsState,
+}
+
+#[derive(Deserialize)]
 struct LogsFile {
     format: u32,
     logs: LogsState,
@@ -199,13 +205,18 @@ impl Store {
         let bytes = self
             .logs
             .with_state(|logs| {
-                serde_json::to_vec(&LogsFile {
+                serde_json::to_vec(&LogsFileOut {
                     format: FORMAT,
-                    logs: logs.clone(),
+                    logs,
                 })
             })
-            .map_err(|e| io_err(&path)(io::Error::other(e)))?;
-        write_atomic(&path, &bytes).map_err(io_err(&path))
+            .map_err(|e| io_err(&path)(io::Error::other(e)));
+        let result = bytes.and_then(|b| write_atomic(&path, &b).map_err(io_err(&path)));
+        if result.is_err() {
+            // Unsaved changes stay unsaved: the next flush tries again.
+            self.logs.mark_dirty();
+        }
+        result
     }
 }
 

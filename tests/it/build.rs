@@ -656,3 +656,205 @@ async fn a_package_over_50_mb_is_refused_naming_the_limit_before_any_call() {
     assert!(matches!(err, UploadError::TooLarge { .. }));
     assert!(err.to_string().contains("50 MB"), "{err}");
 }
+
+/// Runs the lambdeck binary against moto with test credentials, in a scratch working directory.
+fn lambdeck_cli(moto: &Moto, cwd: &Path, args: &[&str]) -> std::process::Output {
+    let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("lambdeck.toml");
+    Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+        .arg("--config")
+        .arg(&config)
+        .args(["--endpoint-url", &moto.url, "--region", "us-east-1"])
+        .args(args)
+        .current_dir(cwd)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .env(build::PROFILE_ENV, "dev")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn lambdeck_upload_json_updates_then_reports_up_to_date() {
+    let Some(moto) = Moto::start() else { return };
+    let clients = moto.clients().await;
+    let name = repo_spec().function.name;
+    let cwd = tempfile::tempdir().unwrap();
+
+    // Before the function exists: one line, exit 1, pointing at `lambdeck up`.
+    let missing = lambdeck_cli(&moto, cwd.path(), &["upload"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(
+            "lambdeck: error: GetFunction function tf-test-rust-hello-world: not found"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        last.ends_with("create the stack first with `lambdeck up`"),
+        "{stderr}"
+    );
+
+    create_function(&clients, &name, crate::support::script_zip("#!/bin/sh\n")).await;
+    let before = deployed_sha(&clients, &name).await;
+
+    let first = lambdeck_cli(&moto, cwd.path(), &["upload", "--json"]);
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    if stderr.contains("refusing to upload") {
+        eprintln!("skipping: this host's glibc build would be refused for provided.al2023");
+        return;
+    }
+    assert!(first.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(report["result"], "updated", "{report}");
+    assert_eq!(report["function"], name.as_str());
+    assert_eq!(report["old_sha"], before.as_str());
+    let zip_path = PathBuf::from(report["zip_path"].as_str().unwrap());
+    assert_eq!(report["new_sha"], python_code_sha256(&zip_path).as_str());
+    assert_eq!(
+        deployed_sha(&clients, &name).await,
+        report["new_sha"].as_str().unwrap()
+    );
+    // Build lines and warnings go to stderr: stdout held exactly the one JSON object parsed above.
+    assert_eq!(String::from_utf8_lossy(&first.stdout).lines().count(), 1);
+
+    let second = lambdeck_cli(&moto, cwd.path(), &["upload"]);
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let text = String::from_utf8_lossy(&second.stdout);
+    assert!(
+        text.starts_with(&format!("up to date: {name} already runs ")),
+        "{text}"
+    );
+    assert!(text.contains("nothing sent"), "{text}");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The embedded local stack: uploads that the stage URL then serves.
+
+/// A bash `bootstrap` speaking the Runtime API over /dev/tcp, answering every event with `body`: the
+/// "old build" the function starts with.
+fn old_build_zip(body: &str) -> Vec<u8> {
+    let script = format!(
+        r#"#!/bin/bash
+shopt -s nocasematch
+exec 3<>/dev/tcp/${{AWS_LAMBDA_RUNTIME_API%:*}}/${{AWS_LAMBDA_RUNTIME_API#*:}}
+while true; do
+  printf 'GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: rt\r\n\r\n' >&3
+  id=; len=0
+  while IFS= read -r line <&3; do
+    line=${{line%$'\r'}}
+    [ -z "$line" ] && break
+    case "$line" in
+      lambda-runtime-aws-request-id:*) id=${{line#*: }} ;;
+      content-length:*) len=${{line#*: }} ;;
+    esac
+  done
+  if [ "$len" -gt 0 ]; then IFS= read -r -N "$len" event <&3; fi
+  out='{{"statusCode":200,"body":"{body}"}}'
+  printf 'POST /2018-06-01/runtime/invocation/%s/response HTTP/1.1\r\nHost: rt\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' "$id" "${{#out}}" "$out" >&3
+  len=0
+  while IFS= read -r line <&3; do
+    line=${{line%$'\r'}}
+    [ -z "$line" ] && break
+    case "$line" in content-length:*) len=${{line#*: }} ;; esac
+  done
+  if [ "$len" -gt 0 ]; then IFS= read -r -N "$len" rest <&3; fi
+done
+"#
+    );
+    crate::support::script_zip(&script)
+}
+
+/// The local stack with the repository's stack created by `up` around the old build; returns the
+/// server, its clients and the stage URL of /hello_world.
+async fn local_stack_with_old_build(
+    spec: &StackSpec,
+) -> (lambdeck::local::LocalServer, Clients, String) {
+    let server = lambdeck::local::LocalServer::start(lambdeck::local::LocalConfig::default())
+        .await
+        .unwrap();
+    let clients = Clients::new(&Target {
+        profile: None,
+        region: Some(lambdeck::aws::LOCAL_REGION.into()),
+        endpoint_url: Some(server.endpoint_url()),
+        local: true,
+    })
+    .await
+    .unwrap();
+    let stack = lambdeck::stack::load_stack(&clients, spec).await.unwrap();
+    lambdeck::stack::provision::up(&clients, spec, &stack, Some(old_build_zip("old build")))
+        .await
+        .unwrap();
+    let stack = lambdeck::stack::load_stack(&clients, spec).await.unwrap();
+    let api_id = stack.api.as_ref().expect("up created the API").id.clone();
+    let url = format!(
+        "{}/hello_world",
+        lambdeck::local::stage_url(&server.endpoint_url(), &api_id, &spec.api.stage.0)
+    );
+    (server, clients, url)
+}
+
+async fn get_body(url: &str) -> (u16, String) {
+    let response = reqwest::get(url).await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_local_stack_an_upload_is_served_by_the_stage_and_a_repeat_is_skipped() {
+    let spec = repo_spec();
+    let (server, clients, url) = local_stack_with_old_build(&spec).await;
+    assert_eq!(get_body(&url).await, (200, "old build".to_owned()));
+
+    let (tx, _rx) = mpsc::channel(1024);
+    let package = build::ensure_package(
+        &spec,
+        &dev(BuildTarget::Local),
+        tx,
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    let name = &spec.function.name;
+    let before = deployed_sha(&clients, name).await;
+    let report = build::upload_code(&clients, name, &package, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        report,
+        UploadReport::Updated {
+            old_sha: before,
+            new_sha: package.code_sha256.clone(),
+            version: None
+        }
+    );
+    // The stage serves the new build at once: the update finished (the waiter saw Successful) before
+    // upload_code returned.
+    assert_eq!(
+        get_body(&url).await,
+        (200, "\"Hello from Lambda!\"".to_owned())
+    );
+
+    let again = build::upload_code(&clients, name, &package, true)
+        .await
+        .unwrap();
+    let UploadReport::Skipped { sha, version } = again else {
+        panic!("{again:?}");
+    };
+    assert_eq!(sha, package.code_sha256);
+    assert!(
+        version.is_some(),
+        "--publish publishes even when the code is unchanged"
+    );
+    assert_eq!(
+        get_body(&url).await,
+        (200, "\"Hello from Lambda!\"".to_owned())
+    );
+    server.shutdown().await;
+}

@@ -453,6 +453,32 @@ async fn invoke_answers_with_payload_version_and_log_tail() {
         .unwrap();
     assert_eq!(downloaded.as_ref(), hello_world_zip().as_slice());
 
+    // An update answers InProgress; the SDK's FunctionUpdatedV2 waiter then sees Successful. CodeSha256
+    // is base64(SHA-256(zip)), CodeSize its length.
+    let zip = hello_world_zip();
+    let updated = s
+        .lambda
+        .update_function_code()
+        .function_name(FUNCTION)
+        .zip_file(Blob::new(zip.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        updated.last_update_status(),
+        Some(&aws_sdk_lambda::types::LastUpdateStatus::InProgress)
+    );
+    use sha2::Digest;
+    let sha = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&zip));
+    assert_eq!(updated.code_sha256(), Some(sha.as_str()));
+    assert_eq!(updated.code_size(), zip.len() as i64);
+    s.lambda
+        .wait_until_function_updated_v2()
+        .function_name(FUNCTION)
+        .wait(Duration::from_secs(60))
+        .await
+        .expect("the update settles");
+
     // Publish a version, then invoke it by qualifier.
     let v = s
         .lambda
@@ -1110,4 +1136,74 @@ async fn a_client_signing_for_another_region_sees_its_region_in_arns() {
     s.deploy(&api_id).await;
     assert_greeting(s.get(&api_id, "/hello_world").await).await;
     s.server.shutdown().await;
+}
+
+/// A bash Lambda runtime that answers every invocation with its own process id.
+const PID_RUNTIME: &str = r#"#!/bin/bash
+shopt -s nocasematch
+exec 3<>/dev/tcp/${AWS_LAMBDA_RUNTIME_API%:*}/${AWS_LAMBDA_RUNTIME_API#*:}
+while true; do
+  printf 'GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: rt\r\n\r\n' >&3
+  id=; len=0
+  while IFS= read -r line <&3; do
+    line=${line%$'\r'}
+    [ -z "$line" ] && break
+    case "$line" in
+      lambda-runtime-aws-request-id:*) id=${line#*: } ;;
+      content-length:*) len=${line#*: } ;;
+    esac
+  done
+  if [ "$len" -gt 0 ]; then IFS= read -r -N "$len" body <&3; fi
+  out="{\"pid\": $$}"
+  printf 'POST /2018-06-01/runtime/invocation/%s/response HTTP/1.1\r\nHost: rt\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' "$id" "${#out}" "$out" >&3
+  len=0
+  while IFS= read -r line <&3; do
+    line=${line%$'\r'}
+    [ -z "$line" ] && break
+    case "$line" in content-length:*) len=${line#*: } ;; esac
+  done
+  if [ "$len" -gt 0 ]; then IFS= read -r -N "$len" rest <&3; fi
+done
+"#;
+
+/// Whether a process runs (a zombie waiting to be reaped does not count).
+fn process_runs(pid: u64) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let state = stat.rsplit_once(") ").map(|(_, rest)| rest.chars().next());
+            !matches!(state, Some(Some('Z' | 'X')))
+        }
+        Err(_) => false,
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn shutting_the_guard_down_stops_the_function_processes() {
+    let root = tempfile::tempdir().unwrap();
+    let guard = local::ensure_running(root.path()).await.unwrap();
+    let (_, lambda, _) = clients_for(&guard.endpoint_url()).await;
+    lambda
+        .create_function()
+        .function_name("pid")
+        .runtime(Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role("arn:aws:iam::000000000000:role/r")
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(script_zip(PID_RUNTIME)))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let out = lambda.invoke().function_name("pid").send().await.unwrap();
+    assert_eq!(out.function_error(), None);
+    let payload: serde_json::Value =
+        serde_json::from_slice(out.payload().unwrap().as_ref()).unwrap();
+    let pid = payload["pid"].as_u64().unwrap();
+    // Warm: the environment's process waits for the next invocation.
+    assert!(process_runs(pid));
+    guard.shutdown().await;
+    assert!(!process_runs(pid), "process {pid} outlived the local stack");
 }
