@@ -7,6 +7,7 @@ pub mod iam;
 pub mod lambda;
 pub mod lambda_code;
 pub mod log_groups;
+pub mod logs;
 
 use std::time::Duration;
 
@@ -108,11 +109,46 @@ impl Clients {
         Ok(Self {
             apigateway: aws_sdk_apigateway::Client::new(&sdk),
             lambda: aws_sdk_lambda::Client::new(&sdk),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
+            logs: logs_client(&sdk),
             iam: aws_sdk_iam::Client::new(&sdk),
             endpoint_url: sdk.endpoint_url().map(ToOwned::to_owned),
             region,
             local: target.local,
         })
+    }
+}
+
+/// The CloudWatch Logs client. With a custom endpoint it drops the host prefix the SDK puts in front of
+/// StartLiveTail (`stream-` in this SDK, `streaming-` in the service model's older revisions): against
+/// `http://127.0.0.1:4566` the prefixed host `stream-127.0.0.1` does not resolve, and LocalStack or moto
+/// serve every operation on the one endpoint anyway. AWS's own endpoints keep the prefix.
+fn logs_client(sdk: &aws_types::SdkConfig) -> aws_sdk_cloudwatchlogs::Client {
+    let mut config = aws_sdk_cloudwatchlogs::config::Builder::from(sdk);
+    if sdk.endpoint_url().is_some() {
+        config = config.interceptor(NoHostPrefix);
+    }
+    aws_sdk_cloudwatchlogs::Client::from_conf(config.build())
+}
+
+/// Removes the operation's `EndpointPrefix` before the endpoint is applied to the request.
+#[derive(Debug)]
+struct NoHostPrefix;
+
+impl aws_sdk_cloudwatchlogs::config::Intercept for NoHostPrefix {
+    fn name(&self) -> &'static str {
+        "NoHostPrefix"
+    }
+
+    // The operation stores its prefix in `read_before_execution`, after the client's interceptors have
+    // run that hook; `modify_before_serialization` comes later and may edit the config bag.
+    fn modify_before_serialization(
+        &self,
+        _context: &mut aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextMut<'_>,
+        _runtime_components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        cfg.interceptor_state()
+            .unset::<aws_smithy_runtime_api::client::endpoint::EndpointPrefix>();
+        Ok(())
     }
 }
