@@ -7,5 +7,7 @@ mod engine;
 mod exec;
 mod local_stack;
 mod moto;
+mod stack_local;
 mod support;
 mod tail;
+mod tui_e2e;

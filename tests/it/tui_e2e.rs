@@ -1,0 +1,239 @@
+//! The dashboard end to end: the real binary in tmux against its own local stack. It sets the stack up,
+//! shows a route added through the SDK as stale, and makes it live with d then y.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use lambdeck::aws::{Clients, Target};
+
+/// A tmux session running one command; killed when dropped, so a failing test leaves nothing behind.
+struct Tmux {
+    name: String,
+}
+
+impl Tmux {
+    fn available() -> bool {
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    fn start(name: &str, dir: &Path, command: &str) -> Self {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", name])
+            .output();
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                "120",
+                "-y",
+                "40",
+                "-c",
+            ])
+            .arg(dir)
+            .arg(command)
+            .status()
+            .expect("tmux runs");
+        assert!(status.success(), "tmux new-session failed");
+        Self { name: name.into() }
+    }
+
+    fn keys(&self, keys: &str) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name, keys])
+            .status()
+            .expect("tmux runs");
+        assert!(status.success());
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen satisfies `ok`; fails with the screen when it never does. The limit is
+    /// generous (a cold build of the function on a busy machine); it bounds a hang, it times nothing.
+    async fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(600);
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the dashboard never showed {what}; the screen:\n{screen}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .output();
+    }
+}
+
+/// Adds GET /goodbye to the working API (not deployed): what a Terraform change without a redeploy does.
+async fn add_route(clients: &Clients) {
+    let apis = clients.apigateway.get_rest_apis().send().await.unwrap();
+    let api = apis
+        .items()
+        .iter()
+        .find(|a| a.name() == Some("tf-test-to-lambda-rust-api"))
+        .expect("the dashboard created the API");
+    let api_id = api.id().unwrap();
+    let resources = clients
+        .apigateway
+        .get_resources()
+        .rest_api_id(api_id)
+        .send()
+        .await
+        .unwrap();
+    let root = resources
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/"))
+        .unwrap();
+    let hello = resources
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/hello_world"))
+        .unwrap();
+    let uri = clients
+        .apigateway
+        .get_integration()
+        .rest_api_id(api_id)
+        .resource_id(hello.id().unwrap())
+        .http_method("GET")
+        .send()
+        .await
+        .unwrap()
+        .uri()
+        .unwrap()
+        .to_owned();
+    let goodbye = clients
+        .apigateway
+        .create_resource()
+        .rest_api_id(api_id)
+        .parent_id(root.id().unwrap())
+        .path_part("goodbye")
+        .send()
+        .await
+        .unwrap();
+    clients
+        .apigateway
+        .put_method()
+        .rest_api_id(api_id)
+        .resource_id(goodbye.id().unwrap())
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    clients
+        .apigateway
+        .put_integration()
+        .rest_api_id(api_id)
+        .resource_id(goodbye.id().unwrap())
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::AwsProxy)
+        .integration_http_method("POST")
+        .uri(uri)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_sets_up_and_redeploys_a_stale_stage() {
+    if !Tmux::available() {
+        eprintln!(
+            "skipping the dashboard's end-to-end test: tmux is not installed (.ci/run installs it)"
+        );
+        return;
+    }
+    // A project of its own: its local stack keeps its state in this directory, on its own port.
+    let dir = tempfile::tempdir().unwrap();
+    let function = Path::new(env!("CARGO_MANIFEST_DIR")).join("function");
+    std::fs::write(
+        dir.path().join("lambdeck.toml"),
+        format!("[function]\ncrate = {:?}\n", function.display().to_string()),
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_lambdeck");
+    // The dev profile keeps the function's build short; the pane stays open after exit to show how it ended.
+    let command = format!(
+        "LAMBDECK_BUILD_PROFILE=dev {bin} --local; echo \"lambdeck exited with $?\"; sleep 600"
+    );
+    let name = format!("lambdeck-e2e-{}", std::process::id());
+    let tmux = Tmux::start(&name, dir.path(), &command);
+
+    // Provisioned, built, uploaded and deployed with no key pressed.
+    let screen = tmux
+        .wait_for("the end of the local setup", |s| {
+            s.contains("local stack ready") || s.contains("failed")
+        })
+        .await;
+    assert!(screen.contains("local stack ready"), "{screen}");
+    tmux.wait_for("the stage in sync", |s| s.contains("stage tf-test in sync"))
+        .await;
+
+    // The same local stack, reached as another client would reach it.
+    let guard = lambdeck::local::ensure_running(dir.path()).await.unwrap();
+    let clients = Clients::new(&Target {
+        endpoint_url: Some(guard.endpoint_url()),
+        local: true,
+        ..Target::default()
+    })
+    .await
+    .unwrap();
+    add_route(&clients).await;
+
+    tmux.keys("R");
+    let screen = tmux
+        .wait_for("the stage as stale", |s| s.contains("STALE: 1 change"))
+        .await;
+    assert!(screen.contains("STALE: 1 change"), "{screen}");
+
+    tmux.keys("d");
+    let screen = tmux
+        .wait_for("the redeploy confirmation", |s| {
+            s.contains("Redeploy stage tf-test")
+        })
+        .await;
+    assert!(
+        screen.contains("+ GET /goodbye"),
+        "the diff is shown: {screen}"
+    );
+    tmux.keys("y");
+    let screen = tmux
+        .wait_for("the deploy's outcome", |s| {
+            s.contains("to stage tf-test (was") || s.contains("deploying failed")
+        })
+        .await;
+    assert!(screen.contains("the stage is in sync"), "{screen}");
+    tmux.wait_for("the stage in sync again", |s| {
+        s.contains("stage tf-test in sync") && !s.contains("STALE")
+    })
+    .await;
+
+    tmux.keys("q");
+    let screen = tmux
+        .wait_for("the exit", |s| s.contains("lambdeck exited with"))
+        .await;
+    assert!(screen.contains("lambdeck exited with 0"), "{screen}");
+    drop(guard);
+}
