@@ -91,7 +91,14 @@ fn hello_world_zip() -> Vec<u8> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = ok(
         Command::new(cargo)
-            .args(["build", "--quiet", "-p", "hello-world", "--bin", "bootstrap"])
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "hello-world",
+                "--bin",
+                "bootstrap",
+            ])
             .current_dir(&root)
             .status(),
         "cargo",
@@ -167,7 +174,10 @@ async fn run() {
     let spec = ok(StackSpec::parse("", "lambdeck.toml"), "spec");
 
     // The tutorial's stack, created by `up`.
-    let server = ok(LocalServer::start(LocalConfig::default()).await, "local stack");
+    let server = ok(
+        LocalServer::start(LocalConfig::default()).await,
+        "local stack",
+    );
     let counter = CallCounter(Arc::new(AtomicU64::new(0)));
     let clients = counted_clients(&server.endpoint_url(), &counter).await;
     let empty = ok(load_stack(&clients, &spec).await, "status");
@@ -187,10 +197,7 @@ async fn run() {
         .map(|f| f.arn.clone())
         .unwrap_or_default();
     let uri = apigateway::lambda_invoke_uri("us-east-1", &fn_arn);
-    let root = api
-        .resource("/")
-        .map(|r| r.id.clone())
-        .unwrap_or_default();
+    let root = api.resource("/").map(|r| r.id.clone()).unwrap_or_default();
     let gw = &clients.apigateway;
     let setup = Instant::now();
     for i in 0..LARGE_RESOURCES {
@@ -216,10 +223,7 @@ async fn run() {
             "deployment",
         );
     }
-    println!(
-        "large API set up in {:.1} s",
-        setup.elapsed().as_secs_f64()
-    );
+    println!("large API set up in {:.1} s", setup.elapsed().as_secs_f64());
     let large = measure(&clients, &counter, &spec).await;
     let check = ok(load_stack(&clients, &spec).await, "status");
     let api = check.api.as_ref().unwrap_or_else(|| panic!("api"));

@@ -100,7 +100,10 @@ async fn up_twice_serves_hello_world_in_sync_and_down_removes_it() {
     assert_eq!(stack.drift, Drift::InSync, "{:?}", stack.drift);
     let role = stack.role.as_ref().unwrap();
     assert!(!role.verified, "the local stack has no IAM");
-    assert_eq!(role.arn, "arn:aws:iam::000000000000:role/tf-test-lambda-role");
+    assert_eq!(
+        role.arn,
+        "arn:aws:iam::000000000000:role/tf-test-lambda-role"
+    );
     assert!(stack.permission.as_ref().unwrap().allows_api);
     assert_eq!(
         stack.invoke_url().unwrap(),
@@ -110,7 +113,10 @@ async fn up_twice_serves_hello_world_in_sync_and_down_removes_it() {
             "tf-test"
         )
     );
-    assert_eq!(stack.deployed_routes(), [RouteKey::new("GET", "/hello_world")]);
+    assert_eq!(
+        stack.deployed_routes(),
+        [RouteKey::new("GET", "/hello_world")]
+    );
     assert_eq!(stack.health(), lambdeck::stack::Health::Ok, "{stack:#?}");
     // The stage really serves the function through the permission up added.
     assert_eq!(
@@ -140,12 +146,21 @@ async fn up_twice_serves_hello_world_in_sync_and_down_removes_it() {
     // The log group goes too when the endpoint reports its tags; otherwise down must leave it alone.
     let logs = plan.iter().find(|s| s.kind == "log group").unwrap();
     if logs.action == StepAction::Skipped {
-        assert!(logs.detail.as_deref().unwrap().contains("tags cannot be read"), "{logs:?}");
+        assert!(
+            logs.detail
+                .as_deref()
+                .unwrap()
+                .contains("tags cannot be read"),
+            "{logs:?}"
+        );
     }
     provision::down(&local.clients, &unchanged).await.unwrap();
     let gone = local.load().await;
     assert!(gone.api.is_missing() && gone.function.is_missing());
-    assert_eq!(gone.log_group.is_missing(), logs.action == StepAction::Deleted);
+    assert_eq!(
+        gone.log_group.is_missing(),
+        logs.action == StepAction::Deleted
+    );
 }
 
 #[tokio::test]
@@ -161,7 +176,9 @@ async fn drift_added_and_removed_routes_then_deploy_makes_them_live() {
     // Not live until deployed: the stage answers as API Gateway does for an unknown route.
     assert_eq!(local.get(&stale, "/new").await.0, 403);
 
-    let outcome = deploy_stage(&local.clients, &local.spec, &stale).await.unwrap();
+    let outcome = deploy_stage(&local.clients, &local.spec, &stale)
+        .await
+        .unwrap();
     assert_eq!(outcome.drift, Drift::InSync);
     assert_eq!(
         outcome.deployment.description.as_deref(),
@@ -171,9 +188,15 @@ async fn drift_added_and_removed_routes_then_deploy_makes_them_live() {
         outcome.stage.deployment_id.as_deref(),
         Some(outcome.deployment.id.as_str())
     );
-    assert_eq!(outcome.previous_deployment_id, stale.stage().unwrap().deployment_id);
+    assert_eq!(
+        outcome.previous_deployment_id,
+        stale.stage().unwrap().deployment_id
+    );
     let live = local.load().await;
-    assert_eq!(live.stage().unwrap().invoke_url, stale.stage().unwrap().invoke_url);
+    assert_eq!(
+        live.stage().unwrap().invoke_url,
+        stale.stage().unwrap().invoke_url
+    );
     assert_eq!(local.get(&live, "/new").await.0, 200);
     let recorded = live
         .api
@@ -201,7 +224,11 @@ async fn drift_added_and_removed_routes_then_deploy_makes_them_live() {
         removed.drift.changes(),
         [change("GET", "/new", ChangeKind::Removed)]
     );
-    assert_eq!(local.get(&removed, "/new").await.0, 200, "the stage still serves it");
+    assert_eq!(
+        local.get(&removed, "/new").await.0,
+        200,
+        "the stage still serves it"
+    );
 }
 
 #[tokio::test]
@@ -261,9 +288,17 @@ async fn drift_changed_integration_uri_and_authorization() {
         ]
     );
     // The working integration now points elsewhere, and the tree says so.
-    let method = &stale.api.as_ref().unwrap().resource("/hello_world").unwrap().methods[0];
+    let method = &stale
+        .api
+        .as_ref()
+        .unwrap()
+        .resource("/hello_world")
+        .unwrap()
+        .methods[0];
     assert_eq!(method.health, lambdeck::stack::Health::Warning);
-    let outcome = deploy_stage(&local.clients, &local.spec, &stale).await.unwrap();
+    let outcome = deploy_stage(&local.clients, &local.spec, &stale)
+        .await
+        .unwrap();
     assert_eq!(
         outcome.deployment.description.as_deref(),
         Some("lambdeck: ~GET /hello_world authorization, ~GET /hello_world integration")
@@ -293,7 +328,10 @@ async fn rollback_leaves_the_stage_stale_and_prune_keeps_what_a_stage_uses() {
         .unwrap();
     assert_eq!(back.deployment.id, first);
     assert_eq!(back.stage.deployment_id.as_deref(), Some(first.as_str()));
-    assert_eq!(back.drift.changes(), [change("GET", "/new", ChangeKind::Added)]);
+    assert_eq!(
+        back.drift.changes(),
+        [change("GET", "/new", ChangeKind::Added)]
+    );
     let old = local.load().await;
     assert!(old.drift.is_stale());
     assert_eq!(local.get(&old, "/new").await.0, 403);
@@ -347,7 +385,10 @@ async fn rollback_leaves_the_stage_stale_and_prune_keeps_what_a_stage_uses() {
         .map(|d| d.id.as_str())
         .collect();
     assert!(ids.contains(&first.as_str()));
-    assert_eq!(after.stage().unwrap().deployment_id.as_deref(), Some(first.as_str()));
+    assert_eq!(
+        after.stage().unwrap().deployment_id.as_deref(),
+        Some(first.as_str())
+    );
 }
 
 #[tokio::test]
@@ -361,13 +402,10 @@ async fn a_missing_stage_and_a_missing_api_are_answers_not_errors() {
         Err(StackError::Refused(m)) if m.contains("lambdeck up")
     ));
     // An API with the route but no stage yet: deploying creates the stage.
-    let (id, root) = apigateway::create_rest_api(
-        &local.clients.apigateway,
-        "tf-test-to-lambda-rust-api",
-        "d",
-    )
-    .await
-    .unwrap();
+    let (id, root) =
+        apigateway::create_rest_api(&local.clients.apigateway, "tf-test-to-lambda-rust-api", "d")
+            .await
+            .unwrap();
     let gw = &local.clients.apigateway;
     let rid = apigateway::create_resource(gw, &id, &root, "hello_world")
         .await
@@ -389,7 +427,9 @@ async fn a_missing_stage_and_a_missing_api_are_answers_not_errors() {
     .unwrap();
     let no_stage = local.load().await;
     assert!(no_stage.function.is_missing());
-    assert!(matches!(&no_stage.drift, Drift::Unknown { reason } if reason.contains("stage tf-test not found")));
+    assert!(
+        matches!(&no_stage.drift, Drift::Unknown { reason } if reason.contains("stage tf-test not found"))
+    );
     let outcome = deploy_stage(&local.clients, &local.spec, &no_stage)
         .await
         .unwrap();
