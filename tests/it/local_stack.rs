@@ -1059,6 +1059,24 @@ async fn the_stack_survives_a_restart_with_a_state_directory() {
     // The package came back from the state directory: the function still runs.
     assert_greeting(s.get(&api, "/hello_world").await).await;
     s.server.shutdown().await;
+
+    // A package changed on disk is reported, never run in place of the recorded code.
+    use sha2::Digest;
+    let hex: String = sha2::Sha256::digest(hello_world_zip())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let package = dir.path().join("code").join(format!("{hex}.zip"));
+    std::fs::write(&package, script_zip("#!/bin/sh\necho other code\n")).unwrap();
+    let err = LocalServer::start(LocalConfig {
+        state_dir: Some(dir.path().to_path_buf()),
+        ..LocalConfig::default()
+    })
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains(&format!("{hex}.zip")), "{err}");
+    assert!(err.contains("SHA-256"), "{err}");
 }
 
 #[tokio::test]
