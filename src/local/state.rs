@@ -74,7 +74,6 @@ struct ControlFileOut<'a> {
 
 #[derive(Deserialize)]
 struct ControlFileIn {
-    format: u32,
     apigateway: ApiGatewayState,
     lambda: LambdaState,
 }
@@ -87,7 +86,6 @@ struct LogsFileOut<'a> {
 
 #[derive(Deserialize)]
 struct LogsFile {
-    format: u32,
     logs: LogsState,
 }
 
