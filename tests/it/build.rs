@@ -275,6 +275,35 @@ async fn cancelling_a_build_kills_cargo_and_what_it_runs() {
     panic!("the build script {pid} survived the cancel");
 }
 
+fn progress_of(events: &[BuildEvent]) -> Vec<(usize, usize)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            BuildEvent::Progress {
+                compiled, total, ..
+            } => Some((*compiled, *total)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_total_follows_the_crate_when_its_targets_change() {
+    let scratch = Scratch::new("fn main() {}\n", None);
+    let lib = scratch.dir.path().join("fn/src/lib.rs");
+    std::fs::write(&lib, "pub fn f() {}\n").unwrap();
+    let spec = scratch.spec();
+    // Library and binary: the estimate before any build is exact.
+    let (result, events) = build_collecting(&spec, &dev(BuildTarget::Local)).await;
+    result.unwrap();
+    assert_eq!(progress_of(&events), [(1, 2), (2, 2)]);
+    // Without the library the count the first build recorded no longer applies.
+    std::fs::remove_file(&lib).unwrap();
+    let (result, events) = build_collecting(&spec, &dev(BuildTarget::Local)).await;
+    result.unwrap();
+    assert_eq!(progress_of(&events), [(1, 1)]);
+}
+
 #[tokio::test]
 async fn ensure_package_builds_only_when_sources_are_newer() {
     let scratch = Scratch::new("fn main() { println!(\"v1\"); }\n", None);
