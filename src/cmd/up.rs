@@ -26,11 +26,27 @@ fn action_word(a: StepAction) -> &'static str {
     }
 }
 
+/// What a plan step will do, before anything happened.
+fn plan_word(a: StepAction) -> &'static str {
+    match a {
+        StepAction::Deleted => "delete ",
+        _ => "keep   ",
+    }
+}
+
 fn print_steps(steps: &[Step]) {
+    print_lines(steps, action_word);
+}
+
+fn print_plan(steps: &[Step]) {
+    print_lines(steps, plan_word);
+}
+
+fn print_lines(steps: &[Step], word: fn(StepAction) -> &'static str) {
     for s in steps {
         say!(
             "  {} {} {}{}",
-            action_word(s.action),
+            word(s.action),
             s.kind,
             s.name,
             s.detail
@@ -117,12 +133,12 @@ pub async fn down(ctx: &Ctx, args: &DownArgs) -> CmdResult {
     let plan = provision::down_plan(&stack);
     if !plan.iter().any(|s| s.action == StepAction::Deleted) {
         say!("down: nothing lambdeck created is there");
-        print_steps(&plan);
+        print_plan(&plan);
         return Ok(Status::Ok);
     }
-    say!("down would remove:");
-    print_steps(&plan);
-    if !args.yes && !confirm("remove these?")? {
+    say!("down will delete what lambdeck created and keep the rest:");
+    print_plan(&plan);
+    if !args.yes && !confirm("delete these?", "down")? {
         eprintln!("nothing removed");
         return Ok(Status::Ok);
     }

@@ -127,21 +127,44 @@ async fn reconcile(
         arn
     } else {
         match &stack.role {
+            Found::Present(r) if !r.verified => {
+                steps.push(
+                    "role",
+                    &r.name,
+                    StepAction::Skipped,
+                    Some("this endpoint does not serve IAM".into()),
+                );
+                r.arn.clone()
+            }
             Found::Present(r) => {
                 steps.push("role", &r.name, StepAction::Exists, None);
                 r.arn.clone()
             }
             Found::Missing => {
-                let arn =
-                    iam::create_role(&clients.iam, &names.role, &clients.region, &names.log_group)
-                        .await?;
-                steps.push(
-                    "role",
-                    &names.role,
-                    StepAction::Created,
-                    Some(format!("with inline policy {}", iam::LOGGING_POLICY)),
-                );
-                arn
+                match iam::create_role(&clients.iam, &names.role, &clients.region, &names.log_group)
+                    .await
+                {
+                    Ok(arn) => {
+                        steps.push(
+                            "role",
+                            &names.role,
+                            StepAction::Created,
+                            Some(format!("with inline policy {}", iam::LOGGING_POLICY)),
+                        );
+                        arn
+                    }
+                    // lambdeck's local stack behind --endpoint-url: like --local, no role is needed.
+                    Err(e) if iam::is_no_iam(&e) => {
+                        steps.push(
+                            "role",
+                            &names.role,
+                            StepAction::Skipped,
+                            Some("this endpoint does not serve IAM".into()),
+                        );
+                        format!("arn:aws:iam::{LOCAL_ACCOUNT}:role/{}", names.role)
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             }
             Found::Unknown { reason } => {
                 return Err(StackError::Refused(format!(
