@@ -373,7 +373,7 @@ async fn a_package_over_50_mb_is_flagged_by_the_build() {
     let mut blob = vec![0u8; usize::try_from(build::DIRECT_UPLOAD_LIMIT).unwrap() + 1024];
     rand::Rng::fill(&mut rand::thread_rng(), blob.as_mut_slice());
     std::fs::write(scratch.dir.path().join("fn/blob.bin"), blob).unwrap();
-    let (result, events) = build_collecting(&scratch.spec(), &dev(BuildTarget::Aws)).await;
+    let (result, events) = build_collecting(&scratch.spec(), &dev(BuildTarget::Local)).await;
     let package = result.unwrap();
     assert!(
         package.size > build::DIRECT_UPLOAD_LIMIT,
