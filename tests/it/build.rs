@@ -1338,3 +1338,73 @@ async fn an_update_still_in_progress_is_waited_for_before_the_code_is_sent() {
     assert_eq!((s.gets, s.updates, s.gets_after_update), (3, 1, 1));
     server.abort();
 }
+
+#[tokio::test]
+async fn up_refuses_a_binary_for_another_architecture_before_creating_anything() {
+    let Some(moto) = Moto::start() else { return };
+    let clients = moto.clients().await;
+    // The repository's function, declared for the other Lambda architecture; a stand-in
+    // cargo-zigbuild that ignores --target builds it for this machine's.
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let other = match host_architecture() {
+        Architecture::X86_64 => "arm64",
+        Architecture::Arm64 => "x86_64",
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("lambdeck.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[function]\nname = \"lambdeck-other-arch\"\ncrate = {:?}\narchitecture = \"{other}\"\n",
+            repo.join("function").display().to_string()
+        ),
+    )
+    .unwrap();
+    let (tools, _log) = fake_tools(false, true);
+    let run = |command: &str| {
+        Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+            .arg("--config")
+            .arg(&config)
+            .args([
+                "--endpoint-url",
+                &moto.url,
+                "--region",
+                "us-east-1",
+                command,
+            ])
+            .current_dir(dir.path())
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    tools.path().display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .env(build::PROFILE_ENV, "dev")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let expected = format!(
+        "lambdeck: error: refusing to upload: bootstrap is built for {}, but the function runs on {other}",
+        match host_architecture() {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    );
+    let up = run("up");
+    assert_eq!(up.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&up.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(last.starts_with(&expected), "{stderr}");
+    assert!(last.contains("cargo-lambda or cargo-zigbuild"), "{stderr}");
+    // Refused before the function was created.
+    let err = lambdeck::aws::lambda_code::deployed_code(&clients, "lambdeck-other-arch")
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+}
