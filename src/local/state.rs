@@ -30,7 +30,7 @@ const FORMAT: u32 = 1;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "the local stack's store {path} is corrupt ({reason}); move it away to start from an empty stack"
+        "the local stack's store {path} is corrupt ({reason}); it is left as it is: repair it, or move the state directory away to start from an empty stack"
     )]
     Corrupt { path: PathBuf, reason: String },
     #[error("cannot use the local stack's state directory {path}: {source}")]
@@ -74,7 +74,6 @@ struct ControlFileOut<'a> {
 
 #[derive(Deserialize)]
 struct ControlFileIn {
-    format: u32,
     apigateway: ApiGatewayState,
     lambda: LambdaState,
 }
@@ -87,7 +86,6 @@ struct LogsFileOut<'a> {
 
 #[derive(Deserialize)]
 struct LogsFile {
-    format: u32,
     logs: LogsState,
 }
 
@@ -109,8 +107,8 @@ impl Store {
         let store_path = dir.join(STORE_FILE);
         let (apis, mut lambda) = match fs::read(&store_path) {
             Ok(bytes) => {
+                check_format(&store_path, &bytes)?;
                 let file: ControlFileIn = parse(&store_path, &bytes)?;
-                check_format(&store_path, file.format)?;
                 (file.apigateway, file.lambda)
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -120,16 +118,26 @@ impl Store {
         };
         lambda.load_code(|sha_hex| {
             let path = dir.join(CODE_DIR).join(format!("{sha_hex}.zip"));
-            fs::read(&path).map_err(|e| StoreError::Corrupt {
+            let zip = fs::read(&path).map_err(|e| StoreError::Corrupt {
                 path: store_path.clone(),
                 reason: format!("the package {} cannot be read: {e}", path.display()),
-            })
+            })?;
+            // A package that changed on disk would run other code than its CodeSha256 claims.
+            if hex_sha256(&zip) != sha_hex {
+                return Err(StoreError::Corrupt {
+                    path: path.clone(),
+                    reason:
+                        "its SHA-256 is not the one its name and the function's CodeSha256 record"
+                            .to_owned(),
+                });
+            }
+            Ok(zip)
         })?;
         let logs_path = dir.join(LOGS_FILE);
         let logs = match fs::read(&logs_path) {
             Ok(bytes) => {
+                check_format(&logs_path, &bytes)?;
                 let file: LogsFile = parse(&logs_path, &bytes)?;
-                check_format(&logs_path, file.format)?;
                 file.logs
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => LogsState::default(),
@@ -232,7 +240,14 @@ fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, S
     })
 }
 
-fn check_format(path: &Path, format: u32) -> Result<(), StoreError> {
+/// Reads only the file's `format` first, so a file from another lambdeck version is reported as such
+/// rather than as whatever field of its content fails to parse.
+fn check_format(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    #[derive(Deserialize)]
+    struct Header {
+        format: u32,
+    }
+    let format = parse::<Header>(path, bytes)?.format;
     if format == FORMAT {
         Ok(())
     } else {
@@ -241,6 +256,14 @@ fn check_format(path: &Path, format: u32) -> Result<(), StoreError> {
             reason: format!("format {format} is not the supported format {FORMAT}"),
         })
     }
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Writes a file so that readers see either the old or the new content, never a torn one.
@@ -353,6 +376,24 @@ mod tests {
         assert_eq!(
             fs::read(dir.path().join(STORE_FILE)).unwrap(),
             b"{\"format\":1,\"apigateway\":"
+        );
+    }
+
+    #[test]
+    fn a_store_of_another_format_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join(STORE_FILE),
+            br#"{"format":2,"apigateway":{},"lambda":{}}"#,
+        )
+        .unwrap();
+        let Err(err) = Store::open(dir.path(), "us-east-1") else {
+            panic!("a store of another format must not open");
+        };
+        let msg = err.to_string();
+        assert!(
+            msg.contains("format 2 is not the supported format 1"),
+            "{msg}"
         );
     }
 
