@@ -149,7 +149,7 @@ pub async fn down(ctx: &Ctx, args: &DownArgs) -> CmdResult {
         eprintln!("nothing removed");
         return Ok(Status::Ok);
     }
-    let report = provision::down(&clients, &stack).await?;
+    let report = provision::down(&clients, &ctx.spec, &stack).await?;
     print_report("down", &report, false)?;
     Ok(Status::Ok)
 }
