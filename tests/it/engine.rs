@@ -749,3 +749,46 @@ async fn status_shows_what_access_denied_hides_and_stops_on_expired_credentials(
         "{err}"
     );
 }
+
+#[test]
+fn a_malformed_endpoint_or_region_is_one_line_and_exit_2() {
+    let dir = project();
+    for (args, want) in [
+        (
+            &["status", "--endpoint-url", "notaurl"][..],
+            "endpoint URL `notaurl` is not an http(s) URL",
+        ),
+        (
+            &["deploy", "--yes", "--endpoint-url", "ftp://x"][..],
+            "endpoint URL `ftp://x` is not an http(s) URL",
+        ),
+        (
+            &[
+                "status",
+                "--region",
+                "bad_region!",
+                "--endpoint-url",
+                "http://127.0.0.1:1",
+            ][..],
+            "region `bad_region!` is not a region name",
+        ),
+    ] {
+        let out = lambdeck(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = one_error_line(&out);
+        assert!(err.contains(want), "{err}");
+        assert!(!err.contains("Request {"), "a Debug dump: {err}");
+    }
+    // AWS_ENDPOINT_URL is checked the same way.
+    let out = Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+        .arg("status")
+        .current_dir(dir.path())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_ENDPOINT_URL", "nope")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(one_error_line(&out).contains("endpoint URL `nope`"));
+}

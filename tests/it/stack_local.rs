@@ -154,7 +154,9 @@ async fn up_twice_serves_hello_world_in_sync_and_down_removes_it() {
             "{logs:?}"
         );
     }
-    provision::down(&local.clients, &unchanged).await.unwrap();
+    provision::down(&local.clients, &local.spec, &unchanged)
+        .await
+        .unwrap();
     let gone = local.load().await;
     assert!(gone.api.is_missing() && gone.function.is_missing());
     assert_eq!(
@@ -496,5 +498,9 @@ async fn a_missing_stage_and_a_missing_api_are_answers_not_errors() {
         .await
         .unwrap();
     assert_eq!(outcome.previous_deployment_id, None);
+    assert_eq!(
+        outcome.deployment.description.as_deref(),
+        Some("lambdeck: first deployment of stage tf-test")
+    );
     assert_eq!(outcome.drift, Drift::InSync);
 }
