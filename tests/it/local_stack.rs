@@ -1140,6 +1140,35 @@ async fn a_second_ensure_running_finds_the_first_and_a_stale_lock_is_taken_over(
 }
 
 #[tokio::test]
+async fn a_lock_held_by_no_live_server_is_waited_for_not_refused() {
+    // What a child process forked by another thread holds until it execs: the lock, and an address
+    // that does not answer.
+    let dir = tempfile::tempdir().unwrap();
+    let lock_path = dir.path().join(local::LOCK_FILE);
+    let held = std::fs::File::create(&lock_path).unwrap();
+    held.try_lock().unwrap();
+    std::fs::write(&lock_path, "127.0.0.1:1\n").unwrap();
+    let state_dir = dir.path().to_path_buf();
+    let start = tokio::spawn(async move {
+        LocalServer::start(LocalConfig {
+            state_dir: Some(state_dir),
+            ..LocalConfig::default()
+        })
+        .await
+    });
+    // Give the start a moment to find the lock taken (ordering only, nothing is timed).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(held);
+    let server = start
+        .await
+        .unwrap()
+        .expect("the lock is taken once released");
+    let recorded = std::fs::read_to_string(&lock_path).unwrap();
+    assert_eq!(recorded.trim(), server.addr().to_string());
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_client_signing_for_another_region_sees_its_region_in_arns() {
     let server = LocalServer::start(LocalConfig::default()).await.unwrap();
     let config = aws_config::defaults(BehaviorVersion::latest())
