@@ -171,13 +171,19 @@ impl AwsError {
 
     /// No region from flags, lambdeck.toml, environment or profile.
     pub fn missing_region() -> Self {
+        Self::configuration(
+            "no AWS region: pass --region, set region in lambdeck.toml or AWS_REGION, or use --local",
+        )
+    }
+
+    /// The target cannot be configured as given (region, endpoint URL): a usage error.
+    pub fn configuration(message: impl Into<String>) -> Self {
         Self {
             kind: ErrorKind::Validation,
             operation: "configure",
             resource: String::new(),
             code: None,
-            message: "no AWS region: pass --region, set region in lambdeck.toml or AWS_REGION, or use --local"
-                .into(),
+            message: message.into(),
         }
     }
 
@@ -246,10 +252,17 @@ fn mentions_credentials(text: &str) -> bool {
 
 /// The error and its sources, joined on one line, without Debug output.
 fn chain(err: &dyn StdError) -> String {
-    let mut parts = vec![err.to_string()];
+    // Some SDK messages embed the whole request in Debug form; what precedes it says enough.
+    let readable = |mut text: String| {
+        if let Some(i) = text.find(" to request `Request {") {
+            text.truncate(i);
+        }
+        text
+    };
+    let mut parts = vec![readable(err.to_string())];
     let mut source = err.source();
     while let Some(s) = source {
-        let text = s.to_string();
+        let text = readable(s.to_string());
         if !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }

@@ -530,8 +530,13 @@ pub fn down_plan(stack: &Stack) -> Vec<Step> {
     steps.0
 }
 
-/// Removes what `down_plan` marks for deletion: API, function, log group, role (the reverse of `up`).
-pub async fn down(clients: &Clients, stack: &Stack) -> Result<ProvisionReport, StackError> {
+/// Removes what `down_plan` marks for deletion: API, function, log group, role (the reverse of `up`),
+/// then re-reads the stack and notes any piece still listed (IAM may list a deleted role for a moment).
+pub async fn down(
+    clients: &Clients,
+    spec: &StackSpec,
+    stack: &Stack,
+) -> Result<ProvisionReport, StackError> {
     let mut plan = down_plan(stack);
     for step in &mut plan {
         if step.action != StepAction::Deleted {
@@ -557,6 +562,25 @@ pub async fn down(clients: &Clients, stack: &Stack) -> Result<ProvisionReport, S
         }
     }
     let changed = plan.iter().any(|s| s.action == StepAction::Deleted);
+    if changed {
+        let after = load_stack(clients, spec).await?;
+        for step in plan.iter_mut().filter(|s| s.action == StepAction::Deleted) {
+            let still = match step.kind {
+                "rest api" => after
+                    .api
+                    .as_ref()
+                    .zip(stack.api.as_ref())
+                    .is_some_and(|(now, was)| now.id == was.id),
+                "function" => after.function.is_present(),
+                "log group" => after.log_group.is_present(),
+                "role" => after.role.as_ref().is_some_and(|r| r.verified),
+                _ => false,
+            };
+            if still {
+                step.detail = Some("still listed right after its deletion".into());
+            }
+        }
+    }
     Ok(ProvisionReport {
         steps: plan,
         changed,

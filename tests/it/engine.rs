@@ -517,3 +517,278 @@ fn no_region_is_a_configuration_error() {
     let err = one_error_line(&out);
     assert!(err.contains("no AWS region: pass --region"), "{err}");
 }
+
+/// An endpoint that answers every request with what `respond` says for the n-th request (from 0), and
+/// counts them: to see the SDK's retries and lambdeck's classification of real wire errors.
+struct FakeEndpoint {
+    url: String,
+    count: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+type Respond = fn(usize) -> (u16, Option<&'static str>, &'static str);
+
+impl FakeEndpoint {
+    async fn start(respond: Respond) -> Self {
+        use std::sync::atomic::Ordering;
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = count.clone();
+        let app = axum::Router::new().fallback(move || {
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let (status, error_type, body) = respond(n);
+                let mut res = axum::response::Response::builder()
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .header("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000");
+                if let Some(t) = error_type {
+                    res = res.header("x-amzn-ErrorType", t);
+                }
+                res.body(axum::body::Body::from(body)).unwrap()
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Self { url, count, task }
+    }
+
+    fn requests(&self) -> usize {
+        self.count.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    async fn clients(&self) -> lambdeck::aws::Clients {
+        lambdeck::aws::Clients::new(&lambdeck::aws::Target {
+            profile: None,
+            region: Some("us-east-1".into()),
+            endpoint_url: Some(self.url.clone()),
+            local: true,
+        })
+        .await
+        .unwrap()
+    }
+}
+
+impl Drop for FakeEndpoint {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+const THROTTLED: (u16, Option<&str>, &str) = (
+    429,
+    Some("TooManyRequestsException"),
+    r#"{"message":"Too Many Requests"}"#,
+);
+const NO_APIS: (u16, Option<&str>, &str) = (200, None, r#"{"item":[]}"#);
+
+#[tokio::test]
+async fn throttling_and_transient_failures_are_retried_with_backoff() {
+    let api = "tf-test-to-lambda-rust-api";
+    // Throttled twice, then served: the caller never sees the throttling.
+    let fake = FakeEndpoint::start(|n| if n < 2 { THROTTLED } else { NO_APIS }).await;
+    let found = lambdeck::aws::apigateway::find_rest_apis(&fake.clients().await.apigateway, api)
+        .await
+        .unwrap();
+    assert!(found.is_empty());
+    assert_eq!(fake.requests(), 3);
+
+    // A 503 is transient too.
+    let fake = FakeEndpoint::start(|n| {
+        if n == 0 {
+            (
+                503,
+                Some("ServiceUnavailableException"),
+                r#"{"message":"busy"}"#,
+            )
+        } else {
+            NO_APIS
+        }
+    })
+    .await;
+    lambdeck::aws::apigateway::find_rest_apis(&fake.clients().await.apigateway, api)
+        .await
+        .unwrap();
+    assert_eq!(fake.requests(), 2);
+
+    // Throttled every time: four attempts in all, then one classified line.
+    let fake = FakeEndpoint::start(|_| THROTTLED).await;
+    let err = lambdeck::aws::apigateway::find_rest_apis(&fake.clients().await.apigateway, api)
+        .await
+        .unwrap_err();
+    assert_eq!(fake.requests(), 4);
+    assert_eq!(err.kind, lambdeck::aws::ErrorKind::Throttled);
+    assert_eq!(
+        err.to_string(),
+        "GetRestApis rest api tf-test-to-lambda-rust-api: throttled (retries exhausted) \
+         (TooManyRequestsException: Too Many Requests); wait a moment and try again"
+    );
+}
+
+#[tokio::test]
+async fn refusals_are_classified_once_without_retrying() {
+    use lambdeck::aws::ErrorKind;
+    let cases: [(Respond, ErrorKind, &str); 4] = [
+        (
+            |_| {
+                (
+                    403,
+                    Some("AccessDeniedException"),
+                    r#"{"message":"User: arn:aws:iam::1:user/dev is not authorized to perform: apigateway:GET"}"#,
+                )
+            },
+            ErrorKind::AccessDenied,
+            "GetRestApis rest api tf-test-to-lambda-rust-api: access denied (AccessDeniedException: User: \
+             arn:aws:iam::1:user/dev is not authorized to perform: apigateway:GET); check the IAM \
+             permissions of the credentials in use",
+        ),
+        (
+            |_| {
+                (
+                    403,
+                    Some("ExpiredTokenException"),
+                    r#"{"message":"The security token included in the request is expired"}"#,
+                )
+            },
+            ErrorKind::Credentials,
+            "GetRestApis rest api tf-test-to-lambda-rust-api: credentials missing, invalid or expired \
+             (ExpiredTokenException: The security token included in the request is expired); set AWS \
+             credentials (aws configure, aws sso login, --profile) or use --local",
+        ),
+        (
+            |_| {
+                (
+                    400,
+                    Some("BadRequestException"),
+                    r#"{"message":"Invalid REST API identifier specified"}"#,
+                )
+            },
+            ErrorKind::Validation,
+            "GetRestApis rest api tf-test-to-lambda-rust-api: rejected as invalid (BadRequestException: \
+             Invalid REST API identifier specified)",
+        ),
+        (
+            |_| {
+                (
+                    404,
+                    Some("NotFoundException"),
+                    r#"{"message":"Invalid API identifier specified 000000000000:abc"}"#,
+                )
+            },
+            ErrorKind::NotFound,
+            "GetRestApis rest api tf-test-to-lambda-rust-api: not found (NotFoundException: Invalid API \
+             identifier specified 000000000000:abc)",
+        ),
+    ];
+    for (respond, kind, line) in cases {
+        let fake = FakeEndpoint::start(respond).await;
+        let err = lambdeck::aws::apigateway::find_rest_apis(
+            &fake.clients().await.apigateway,
+            "tf-test-to-lambda-rust-api",
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(fake.requests(), 1, "{line}");
+        assert_eq!(err.kind, kind);
+        assert_eq!(err.to_string(), line);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_what_access_denied_hides_and_stops_on_expired_credentials() {
+    let dir = project();
+    // Access denied everywhere: every piece is unknown with the reason, the tree is still printed.
+    let fake = FakeEndpoint::start(|_| {
+        (
+            403,
+            Some("AccessDeniedException"),
+            r#"{"message":"not authorized"}"#,
+        )
+    })
+    .await;
+    let (d, url) = (dir.path().to_owned(), fake.url.clone());
+    let out =
+        tokio::task::spawn_blocking(move || lambdeck(&d, &["status", "--endpoint-url", &url]))
+            .await
+            .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "-- function tf-test-rust-hello-world: unknown: GetFunction function tf-test-rust-hello-world: \
+             access denied (AccessDeniedException: not authorized)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("-- rest api tf-test-to-lambda-rust-api: unknown: GetRestApis"),
+        "{text}"
+    );
+    assert!(text.contains("drift: unknown: GetRestApis"), "{text}");
+    // Expired credentials make every answer wrong: one line on stderr, exit 1, no tree.
+    let fake = FakeEndpoint::start(|_| {
+        (
+            403,
+            Some("ExpiredTokenException"),
+            r#"{"message":"The security token included in the request is expired"}"#,
+        )
+    })
+    .await;
+    let (d, url) = (dir.path().to_owned(), fake.url.clone());
+    let out =
+        tokio::task::spawn_blocking(move || lambdeck(&d, &["status", "--endpoint-url", &url]))
+            .await
+            .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    let err = one_error_line(&out);
+    assert!(
+        err.contains("credentials missing, invalid or expired (ExpiredTokenException"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_malformed_endpoint_or_region_is_one_line_and_exit_2() {
+    let dir = project();
+    for (args, want) in [
+        (
+            &["status", "--endpoint-url", "notaurl"][..],
+            "endpoint URL `notaurl` is not an http(s) URL",
+        ),
+        (
+            &["deploy", "--yes", "--endpoint-url", "ftp://x"][..],
+            "endpoint URL `ftp://x` is not an http(s) URL",
+        ),
+        (
+            &[
+                "status",
+                "--region",
+                "bad_region!",
+                "--endpoint-url",
+                "http://127.0.0.1:1",
+            ][..],
+            "region `bad_region!` is not a region name",
+        ),
+    ] {
+        let out = lambdeck(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = one_error_line(&out);
+        assert!(err.contains(want), "{err}");
+        assert!(!err.contains("Request {"), "a Debug dump: {err}");
+    }
+    // AWS_ENDPOINT_URL is checked the same way.
+    let out = Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+        .arg("status")
+        .current_dir(dir.path())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_ENDPOINT_URL", "nope")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(one_error_line(&out).contains("endpoint URL `nope`"));
+}
