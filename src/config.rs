@@ -294,9 +294,9 @@ impl fmt::Display for HttpMethod {
     }
 }
 
-/// A lambdeck.toml that cannot be used, explained in one line: file, line, column, key and reason.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {key}: {reason}")]
+/// A lambdeck.toml that cannot be used, explained in one line: file, line, column, key and reason
+/// (`file: reason` when the file could not be read, no key when the error is not about one).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     pub file: String,
     pub line: usize,
@@ -304,6 +304,21 @@ pub struct ConfigError {
     pub key: String,
     pub reason: String,
 }
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        if !self.key.is_empty() && self.key != "-" {
+            write!(f, ": {}", self.key)?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {}
 
 impl StackSpec {
     /// Reads and validates the stack description. A missing file is an error: lambdeck needs to know
@@ -450,6 +465,8 @@ mod tests {
         let err = StackSpec::parse("[function\nname = 1", "x.toml").expect_err("syntax");
         assert_eq!(err.line, 1);
         assert!(!err.to_string().contains('\n'), "{err}");
+        assert!(err.to_string().starts_with("x.toml:1:"), "{err}");
+        assert!(!err.to_string().contains(": -:"), "{err}");
     }
 
     #[test]
@@ -478,7 +495,7 @@ mod tests {
         let err = StackSpec::load(Path::new("/nonexistent/lambdeck.toml")).expect_err("missing");
         assert!(
             err.to_string()
-                .starts_with("/nonexistent/lambdeck.toml:0:0"),
+                .starts_with("/nonexistent/lambdeck.toml: cannot read the file"),
             "{err}"
         );
     }

@@ -116,9 +116,10 @@ impl AwsError {
             SdkError::TimeoutError(_) => (ErrorKind::Unreachable, None, "timed out".to_owned()),
             SdkError::DispatchFailure(dispatch) => {
                 let text = chain(&err);
-                let kind = if mentions_credentials(&text) {
-                    ErrorKind::Credentials
-                } else if dispatch.is_io() || dispatch.is_timeout() {
+                if mentions_credentials(&text) {
+                    return Self::credentials(operation, resource, &text);
+                }
+                let kind = if dispatch.is_io() || dispatch.is_timeout() {
                     ErrorKind::Unreachable
                 } else if dispatch.is_user() {
                     ErrorKind::Validation
@@ -130,11 +131,10 @@ impl AwsError {
             SdkError::ResponseError(_) => (ErrorKind::Malformed, None, chain(&err)),
             SdkError::ConstructionFailure(_) => {
                 let text = chain(&err);
-                let kind = if mentions_credentials(&text) {
-                    ErrorKind::Credentials
-                } else {
-                    ErrorKind::Validation
-                };
+                if mentions_credentials(&text) {
+                    return Self::credentials(operation, resource, &text);
+                }
+                let kind = ErrorKind::Validation;
                 (kind, None, text)
             }
             _ => (ErrorKind::Service, None, chain(&err)),
@@ -148,16 +148,48 @@ impl AwsError {
         }
     }
 
+    /// The credential chain found nothing, or a provider failed. The chain's own text lists every
+    /// provider it tried on one very long line; when nothing was found that list says less than a plain
+    /// sentence, so it is replaced. A specific failure (an expired SSO session, a bad profile) is kept.
+    fn credentials(operation: &'static str, resource: String, text: &str) -> Self {
+        let lower = text.to_ascii_lowercase();
+        let message = if lower.contains("no credentials found in chain") || lower.contains("imds") {
+            "none found in the environment, the shared config and credentials files, SSO, or container \
+             and instance metadata"
+                .to_owned()
+        } else {
+            one_line(text)
+        };
+        Self {
+            kind: ErrorKind::Credentials,
+            operation,
+            resource,
+            code: None,
+            message,
+        }
+    }
+
     /// No region from flags, lambdeck.toml, environment or profile.
     pub fn missing_region() -> Self {
+        Self::configuration(
+            "no AWS region: pass --region, set region in lambdeck.toml or AWS_REGION, or use --local",
+        )
+    }
+
+    /// The target cannot be configured as given (region, endpoint URL): a usage error.
+    pub fn configuration(message: impl Into<String>) -> Self {
         Self {
             kind: ErrorKind::Validation,
             operation: "configure",
             resource: String::new(),
             code: None,
-            message: "no AWS region: pass --region, set region in lambdeck.toml or AWS_REGION, or use --local"
-                .into(),
+            message: message.into(),
         }
+    }
+
+    /// The target could not be configured (no region): a usage error, not an AWS failure.
+    pub fn is_configuration(&self) -> bool {
+        self.operation == "configure"
     }
 
     pub fn is_not_found(&self) -> bool {
@@ -220,10 +252,17 @@ fn mentions_credentials(text: &str) -> bool {
 
 /// The error and its sources, joined on one line, without Debug output.
 fn chain(err: &dyn StdError) -> String {
-    let mut parts = vec![err.to_string()];
+    // Some SDK messages embed the whole request in Debug form; what precedes it says enough.
+    let readable = |mut text: String| {
+        if let Some(i) = text.find(" to request `Request {") {
+            text.truncate(i);
+        }
+        text
+    };
+    let mut parts = vec![readable(err.to_string())];
     let mut source = err.source();
     while let Some(s) = source {
-        let text = s.to_string();
+        let text = readable(s.to_string());
         if !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }

@@ -35,13 +35,21 @@ pub fn logging_policy(region: &str, account: &str, log_group: &str) -> String {
     .to_string()
 }
 
-/// The role with this name; None when it does not exist.
+/// True when the endpoint does not serve IAM at all (lambdeck's local stack reached with
+/// --endpoint-url): IAM names a missing entity `NoSuchEntity`, while such an endpoint answers any IAM
+/// call with a bare 404.
+pub fn is_no_iam(err: &AwsError) -> bool {
+    err.is_not_found() && err.code.as_deref() != Some("NoSuchEntity")
+}
+
+/// The role with this name; None when it does not exist. An endpoint without IAM is an error that
+/// `is_no_iam` recognises.
 pub async fn get_role(client: &Client, name: &str) -> Result<Option<RoleInfo>, AwsError> {
     let out = match client.get_role().role_name(name).send().await {
         Ok(out) => out,
         Err(e) => {
             let err = AwsError::from_sdk("GetRole", format!("role {name}"), e);
-            return if err.is_not_found() {
+            return if err.is_not_found() && !is_no_iam(&err) {
                 Ok(None)
             } else {
                 Err(err)

@@ -72,7 +72,15 @@ impl Clients {
         if let Some(region) = &target.region {
             loader = loader.region(Region::new(region.clone()));
         }
-        if let Some(url) = &target.endpoint_url {
+        // AWS_ENDPOINT_URL is read here rather than left to the SDK so that the stage URLs lambdeck shows
+        // and the endpoint checks below see it too.
+        let endpoint_url = target.endpoint_url.clone().or_else(|| {
+            std::env::var("AWS_ENDPOINT_URL")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        });
+        if let Some(url) = &endpoint_url {
+            check_endpoint_url(url)?;
             loader = loader.endpoint_url(url);
         }
         if target.local {
@@ -91,13 +99,9 @@ impl Clients {
         let region = sdk
             .region()
             .map(ToString::to_string)
-            .or_else(|| {
-                target
-                    .endpoint_url
-                    .as_ref()
-                    .map(|_| LOCAL_REGION.to_owned())
-            })
+            .or_else(|| endpoint_url.as_ref().map(|_| LOCAL_REGION.to_owned()))
             .ok_or_else(AwsError::missing_region)?;
+        check_region(&region)?;
         // A custom endpoint without a region still needs one to sign with.
         let sdk = if sdk.region().is_none() {
             sdk.into_builder()
@@ -115,6 +119,38 @@ impl Clients {
             region,
             local: target.local,
         })
+    }
+}
+
+/// A region name is a DNS label (`us-east-1`); anything else would fail every call the same way.
+fn check_region(region: &str) -> Result<(), AwsError> {
+    let ok = !region.is_empty()
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !region.starts_with('-')
+        && !region.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(AwsError::configuration(format!(
+            "region `{region}` is not a region name (e.g. us-east-1)"
+        )))
+    }
+}
+
+/// An endpoint URL needs an http or https scheme and a host.
+fn check_endpoint_url(url: &str) -> Result<(), AwsError> {
+    let parsed = url.parse::<http::Uri>().ok();
+    let ok = parsed.as_ref().is_some_and(|u| {
+        matches!(u.scheme_str(), Some("http" | "https")) && u.host().is_some_and(|h| !h.is_empty())
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(AwsError::configuration(format!(
+            "endpoint URL `{url}` is not an http(s) URL with a host (e.g. http://127.0.0.1:4566)"
+        )))
     }
 }
 

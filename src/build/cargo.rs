@@ -318,13 +318,14 @@ async fn send(events: &mpsc::Sender<BuildEvent>, event: BuildEvent) {
     let _ = events.send(event).await;
 }
 
-/// Counts the units a build of `package` compiles: every package in its normal and build dependency
-/// graph, plus its binaries. Used for "N of M" before the first build has recorded the exact figure.
+/// Counts the units a build of `package` compiles: every other package in its normal and build
+/// dependency graph, plus the package's own units (its binaries and library). Used for "N of M" before
+/// a build of the same dependency graph has recorded the exact figure.
 pub async fn estimate_units(
     cwd: &Path,
     package: &str,
     target_triple: Option<&str>,
-    bins: usize,
+    own_units: usize,
 ) -> Option<usize> {
     let mut command = Command::new(cargo_program());
     command
@@ -347,11 +348,12 @@ pub async fn estimate_units(
     let text = String::from_utf8_lossy(&output.stdout);
     let unique: std::collections::BTreeSet<&str> = text
         .lines()
-        // `(*)` marks a repeated subtree; the package itself is already counted.
+        // `(*)` marks a repeated subtree.
         .map(|l| l.trim_end_matches(" (*)").trim())
         .filter(|l| !l.is_empty())
         .collect();
-    Some(unique.len() + bins)
+    // The first line is the package itself, counted by `own_units` instead.
+    Some(unique.len().saturating_sub(1) + own_units)
 }
 
 #[cfg(test)]

@@ -236,6 +236,8 @@ pub struct Layout {
     pub target_dir: PathBuf,
     /// The workspace root (where Cargo.lock is).
     pub workspace_root: PathBuf,
+    /// The units the crate itself compiles with `--bins`: each binary, plus its library if it has one.
+    pub own_units: usize,
 }
 
 impl Layout {
@@ -249,12 +251,13 @@ impl Layout {
         let package = package_name(&text).ok_or_else(|| {
             BuildError::Crate(format!("{} has no [package] name", manifest.display()))
         })?;
-        let (workspace_root, target_dir) = cargo_dirs(&manifest).await?;
+        let (workspace_root, target_dir, own_units) = cargo_dirs(&manifest, &package).await?;
         Ok(Self {
             crate_dir,
             package,
             target_dir,
             workspace_root,
+            own_units,
         })
     }
 
@@ -283,12 +286,29 @@ fn package_name(manifest: &str) -> Option<String> {
         .map(ToOwned::to_owned)
 }
 
-/// Asks cargo for the workspace root and target directory (honours CARGO_TARGET_DIR and .cargo/config).
-async fn cargo_dirs(manifest: &Path) -> Result<(PathBuf, PathBuf), BuildError> {
+/// Asks cargo for the workspace root and target directory (honours CARGO_TARGET_DIR and .cargo/config),
+/// and how many units `package` itself compiles with `--bins`.
+async fn cargo_dirs(
+    manifest: &Path,
+    package: &str,
+) -> Result<(PathBuf, PathBuf, usize), BuildError> {
     #[derive(Deserialize)]
     struct Metadata {
         target_directory: PathBuf,
         workspace_root: PathBuf,
+        #[serde(default)]
+        packages: Vec<MetaPackage>,
+    }
+    #[derive(Deserialize)]
+    struct MetaPackage {
+        name: String,
+        #[serde(default)]
+        targets: Vec<MetaTarget>,
+    }
+    #[derive(Deserialize)]
+    struct MetaTarget {
+        #[serde(default)]
+        kind: Vec<String>,
     }
     let output = tokio::process::Command::new(cargo::cargo_program())
         .args([
@@ -320,7 +340,24 @@ async fn cargo_dirs(manifest: &Path) -> Result<(PathBuf, PathBuf), BuildError> {
     }
     let meta: Metadata = serde_json::from_slice(&output.stdout)
         .map_err(|e| BuildError::Crate(format!("cargo metadata: {e}")))?;
-    Ok((meta.workspace_root, meta.target_directory))
+    let own_units = meta
+        .packages
+        .iter()
+        .find(|p| p.name == package)
+        .map_or(1, |p| {
+            let bins = p
+                .targets
+                .iter()
+                .filter(|t| t.kind.iter().any(|k| k == "bin"))
+                .count();
+            let lib = p.targets.iter().any(|t| {
+                t.kind
+                    .iter()
+                    .any(|k| k.ends_with("lib") || k == "proc-macro")
+            });
+            bins + usize::from(lib)
+        });
+    Ok((meta.workspace_root, meta.target_directory, own_units))
 }
 
 /// What was built, written next to the zip so `ensure_package` knows whether the package fits a request.
@@ -345,6 +382,23 @@ async fn lock_digest(layout: &Layout) -> Option<String> {
         .await
         .ok()?;
     Some(package::code_sha256(&bytes))
+}
+
+/// What decides how many units a build compiles: Cargo.lock, the workspace's and the crate's manifests,
+/// the crate's own targets and the profile. A change to any of them makes the recorded count stale.
+async fn graph_fingerprint(layout: &Layout, profile: &str) -> String {
+    let mut input = Vec::new();
+    for path in [
+        layout.workspace_root.join("Cargo.lock"),
+        layout.workspace_root.join("Cargo.toml"),
+        layout.crate_dir.join("Cargo.toml"),
+    ] {
+        input.extend(tokio::fs::read(&path).await.unwrap_or_default());
+        input.push(0);
+    }
+    input.extend(format!("{profile} {}", layout.own_units).as_bytes());
+    // base64 may contain `/` and `+` but never a space, the separator in the units file.
+    package::code_sha256(&input)
 }
 
 fn epoch_ms(t: SystemTime) -> u64 {
@@ -411,13 +465,26 @@ async fn build_inner(
         plan.toolchain,
         plan.triple.unwrap_or("host")
     ));
+    // The count a previous build recorded holds only for the same dependency graph and profile.
+    let graph = graph_fingerprint(&layout, &options.profile).await;
     let recorded = tokio::fs::read_to_string(&units_file)
         .await
         .ok()
-        .and_then(|t| t.trim().parse().ok());
+        .and_then(|t| {
+            let (fingerprint, count) = t.trim().split_once(' ')?;
+            (fingerprint == graph).then(|| count.parse().ok())?
+        });
     let total = match recorded {
         Some(n) => Some(n),
-        None => cargo::estimate_units(&layout.crate_dir, &layout.package, plan.triple, 1).await,
+        None => {
+            cargo::estimate_units(
+                &layout.crate_dir,
+                &layout.package,
+                plan.triple,
+                layout.own_units,
+            )
+            .await
+        }
     };
     let outcome = cargo::run(&plan.invocation, total, events, cancel).await?;
 
@@ -475,9 +542,17 @@ async fn build_inner(
     // `ensure_package` rebuilds.
     write_atomic(&dir.join("package.json"), &manifest_json, false).await?;
     write_atomic(&zip_path, &zip, false).await?;
-    let _ = tokio::fs::write(&units_file, outcome.units.to_string()).await;
+    let _ = tokio::fs::write(&units_file, format!("{graph} {}", outcome.units)).await;
 
     let size = zip.len() as u64;
+    if size > DIRECT_UPLOAD_LIMIT {
+        // Said now rather than only when the upload refuses it, minutes later.
+        let _ = events
+            .send(BuildEvent::Warning {
+                message: UploadError::TooLarge { size }.to_string(),
+            })
+            .await;
+    }
     let _ = events
         .send(BuildEvent::Finished {
             code_sha256: code_sha256.clone(),
@@ -753,6 +828,7 @@ mod tests {
             package: "hello-world".into(),
             target_dir: "target".into(),
             workspace_root: ".".into(),
+            own_units: 2,
         };
         assert_eq!(
             layout.zip_path(LAMBDA_PROFILE),
@@ -770,6 +846,7 @@ mod tests {
             package: "hello-world".into(),
             target_dir: "target".into(),
             workspace_root: ".".into(),
+            own_units: 2,
         }
     }
 

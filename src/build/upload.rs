@@ -67,7 +67,9 @@ pub enum UploadError {
 
 /// Uploads `package` to `function_name` unless the function already runs it. Outside the embedded local
 /// stack the binary must be runnable by provided.al2023 on the function's architecture; it is checked
-/// before anything is sent. With `publish`, a version is published after the code is in place.
+/// before anything is sent. An update still in progress (e.g. right after `up` created the function) is
+/// waited for before the new code is sent. With `publish`, a version is published after the code is in
+/// place.
 pub async fn upload_code(
     clients: &Clients,
     function_name: &str,
@@ -96,6 +98,12 @@ pub async fn upload_code(
         package
             .check_runnable(deployed.architecture)
             .map_err(UploadError::NotRunnable)?;
+    }
+    if deployed.last_update_status.as_deref() == Some("InProgress") {
+        // Lambda refuses UpdateFunctionCode (ResourceConflictException) while an earlier create or
+        // update is still being applied: wait for it to settle first. Whether it ended Successful or
+        // Failed, the new code replaces it.
+        lambda_code::wait_updated(clients, function_name, UPDATE_MAX_WAIT).await?;
     }
     lambda_code::update_code(clients, function_name, package.zip.clone()).await?;
     let updated = match lambda_code::wait_updated(clients, function_name, UPDATE_MAX_WAIT).await? {

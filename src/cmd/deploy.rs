@@ -23,12 +23,12 @@ impl From<StackError> for Failure {
 }
 
 /// Asks a y/N question on stderr; anything but y/yes is no. Without a terminal there is nobody to ask,
-/// so the caller must pass --yes.
-pub(crate) fn confirm(question: &str) -> Result<bool, Failure> {
+/// so the caller must pass --yes (a usage error, exit 2). `action` names what needs the yes.
+pub(crate) fn confirm(question: &str, action: &str) -> Result<bool, Failure> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return Err(Failure::usage(format!(
-            "{question}: refusing to ask without a terminal; pass --yes to go ahead"
+            "{action} needs confirmation and there is no terminal to ask on; pass --yes to go ahead"
         )));
     }
     let mut err = std::io::stderr();
@@ -102,7 +102,12 @@ pub async fn deploy(ctx: &Ctx, args: &DeployArgs) -> CmdResult {
             say!("  {c}");
         }
     }
-    if !args.yes && !confirm(&format!("deploy to stage {}?", stack.names.stage))? {
+    if !args.yes
+        && !confirm(
+            &format!("deploy to stage {}?", stack.names.stage),
+            &format!("deploying to stage {}", stack.names.stage),
+        )?
+    {
         eprintln!("nothing deployed");
         return Ok(Status::Ok);
     }
@@ -149,7 +154,7 @@ pub async fn prune(ctx: &Ctx, args: &PruneArgs) -> CmdResult {
     for d in &doomed {
         say!("  {}  {}", d.id, d.description.as_deref().unwrap_or(""));
     }
-    if !args.yes && !confirm("delete them?")? {
+    if !args.yes && !confirm("delete them?", "pruning deployments")? {
         eprintln!("nothing deleted");
         return Ok(Status::Ok);
     }

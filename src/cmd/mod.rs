@@ -112,7 +112,14 @@ impl Ctx {
         } else {
             None
         };
-        let clients = Clients::new(&target).await?;
+        // No region is a configuration problem (exit 2), not an AWS failure.
+        let clients = Clients::new(&target).await.map_err(|e| {
+            if e.is_configuration() {
+                Failure::usage(e.message)
+            } else {
+                Failure::from(e)
+            }
+        })?;
         Ok((clients, guard))
     }
 }

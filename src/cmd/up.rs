@@ -26,11 +26,27 @@ fn action_word(a: StepAction) -> &'static str {
     }
 }
 
+/// What a plan step will do, before anything happened.
+fn plan_word(a: StepAction) -> &'static str {
+    match a {
+        StepAction::Deleted => "delete ",
+        _ => "keep   ",
+    }
+}
+
 fn print_steps(steps: &[Step]) {
+    print_lines(steps, action_word);
+}
+
+fn print_plan(steps: &[Step]) {
+    print_lines(steps, plan_word);
+}
+
+fn print_lines(steps: &[Step], word: fn(StepAction) -> &'static str) {
     for s in steps {
         say!(
             "  {} {} {}{}",
-            action_word(s.action),
+            word(s.action),
             s.kind,
             s.name,
             s.detail
@@ -43,7 +59,7 @@ fn print_steps(steps: &[Step]) {
 
 /// The function's package from the build module (reused when up to date), for the target the flags
 /// select: a native build for the local stack, a Lambda build otherwise.
-async fn package(ctx: &Ctx) -> Result<Vec<u8>, Failure> {
+async fn package(ctx: &Ctx) -> Result<build::Package, Failure> {
     let target = if ctx.global.local {
         BuildTarget::Local
     } else {
@@ -70,8 +86,7 @@ async fn package(ctx: &Ctx) -> Result<Vec<u8>, Failure> {
     )
     .await;
     let _ = printer.await;
-    let package = result.map_err(Failure::error)?;
-    Ok(package.zip.to_vec())
+    result.map_err(Failure::error)
 }
 
 pub async fn up(ctx: &Ctx, args: &JsonArgs) -> CmdResult {
@@ -79,7 +94,15 @@ pub async fn up(ctx: &Ctx, args: &JsonArgs) -> CmdResult {
     let stack = load_stack(&clients, &ctx.spec).await?;
     // Build only when the function has to be created: a second `up` must not rebuild anything.
     let zip = if provision::needs_package(&stack) {
-        Some(package(ctx).await?)
+        let package = package(ctx).await?;
+        if !clients.local {
+            // The same refusal as `upload`: provided.al2023 cannot run another CPU's or a newer glibc's
+            // binary, and CreateFunction would accept it anyway.
+            package
+                .check_runnable(ctx.spec.function.architecture)
+                .map_err(|e| Failure::error(build::UploadError::NotRunnable(e)))?;
+        }
+        Some(package.zip.to_vec())
     } else {
         None
     };
@@ -117,16 +140,16 @@ pub async fn down(ctx: &Ctx, args: &DownArgs) -> CmdResult {
     let plan = provision::down_plan(&stack);
     if !plan.iter().any(|s| s.action == StepAction::Deleted) {
         say!("down: nothing lambdeck created is there");
-        print_steps(&plan);
+        print_plan(&plan);
         return Ok(Status::Ok);
     }
-    say!("down would remove:");
-    print_steps(&plan);
-    if !args.yes && !confirm("remove these?")? {
+    say!("down will delete what lambdeck created and keep the rest:");
+    print_plan(&plan);
+    if !args.yes && !confirm("delete these?", "down")? {
         eprintln!("nothing removed");
         return Ok(Status::Ok);
     }
-    let report = provision::down(&clients, &stack).await?;
+    let report = provision::down(&clients, &ctx.spec, &stack).await?;
     print_report("down", &report, false)?;
     Ok(Status::Ok)
 }

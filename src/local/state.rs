@@ -30,7 +30,7 @@ const FORMAT: u32 = 1;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "the local stack's store {path} is corrupt ({reason}); move it away to start from an empty stack"
+        "the local stack's store {path} is corrupt ({reason}); it is left as it is: repair it, or move the state directory away to start from an empty stack"
     )]
     Corrupt { path: PathBuf, reason: String },
     #[error("cannot use the local stack's state directory {path}: {source}")]
@@ -74,7 +74,6 @@ struct ControlFileOut<'a> {
 
 #[derive(Deserialize)]
 struct ControlFileIn {
-    format: u32,
     apigateway: ApiGatewayState,
     lambda: LambdaState,
 }
@@ -87,7 +86,6 @@ struct LogsFileOut<'a> {
 
 #[derive(Deserialize)]
 struct LogsFile {
-    format: u32,
     logs: LogsState,
 }
 
@@ -104,13 +102,17 @@ impl Store {
     }
 
     /// Opens (or creates) the store in `dir`. A file that does not parse is an error, never discarded.
+    /// The caller owns the directory (holds its lock): temporary files left by a writer that crashed
+    /// mid-write are removed, their half-written content never read.
     pub fn open(dir: &Path, region: &str) -> Result<Self, StoreError> {
         fs::create_dir_all(dir.join(CODE_DIR)).map_err(io_err(dir))?;
+        remove_torn_writes(dir);
+        remove_torn_writes(&dir.join(CODE_DIR));
         let store_path = dir.join(STORE_FILE);
         let (apis, mut lambda) = match fs::read(&store_path) {
             Ok(bytes) => {
+                check_format(&store_path, &bytes)?;
                 let file: ControlFileIn = parse(&store_path, &bytes)?;
-                check_format(&store_path, file.format)?;
                 (file.apigateway, file.lambda)
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -120,16 +122,26 @@ impl Store {
         };
         lambda.load_code(|sha_hex| {
             let path = dir.join(CODE_DIR).join(format!("{sha_hex}.zip"));
-            fs::read(&path).map_err(|e| StoreError::Corrupt {
+            let zip = fs::read(&path).map_err(|e| StoreError::Corrupt {
                 path: store_path.clone(),
                 reason: format!("the package {} cannot be read: {e}", path.display()),
-            })
+            })?;
+            // A package that changed on disk would run other code than its CodeSha256 claims.
+            if hex_sha256(&zip) != sha_hex {
+                return Err(StoreError::Corrupt {
+                    path: path.clone(),
+                    reason:
+                        "its SHA-256 is not the one its name and the function's CodeSha256 record"
+                            .to_owned(),
+                });
+            }
+            Ok(zip)
         })?;
         let logs_path = dir.join(LOGS_FILE);
         let logs = match fs::read(&logs_path) {
             Ok(bytes) => {
+                check_format(&logs_path, &bytes)?;
                 let file: LogsFile = parse(&logs_path, &bytes)?;
-                check_format(&logs_path, file.format)?;
                 file.logs
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => LogsState::default(),
@@ -232,7 +244,14 @@ fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, S
     })
 }
 
-fn check_format(path: &Path, format: u32) -> Result<(), StoreError> {
+/// Reads only the file's `format` first, so a file from another lambdeck version is reported as such
+/// rather than as whatever field of its content fails to parse.
+fn check_format(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    #[derive(Deserialize)]
+    struct Header {
+        format: u32,
+    }
+    let format = parse::<Header>(path, bytes)?.format;
     if format == FORMAT {
         Ok(())
     } else {
@@ -240,6 +259,28 @@ fn check_format(path: &Path, format: u32) -> Result<(), StoreError> {
             path: path.to_path_buf(),
             reason: format!("format {format} is not the supported format {FORMAT}"),
         })
+    }
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Removes the temporary files of [`write_atomic`] (`.<name>.<pid>.<n>.tmp`) that a crash left behind.
+fn remove_torn_writes(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.ends_with(".tmp") {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -354,6 +395,53 @@ mod tests {
             fs::read(dir.path().join(STORE_FILE)).unwrap(),
             b"{\"format\":1,\"apigateway\":"
         );
+    }
+
+    #[test]
+    fn a_store_of_another_format_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join(STORE_FILE),
+            br#"{"format":2,"apigateway":{},"lambda":{}}"#,
+        )
+        .unwrap();
+        let Err(err) = Store::open(dir.path(), "us-east-1") else {
+            panic!("a store of another format must not open");
+        };
+        let msg = err.to_string();
+        assert!(
+            msg.contains("format 2 is not the supported format 1"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_write_torn_by_a_crash_leaves_the_previous_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "us-east-1").unwrap();
+        lock(&store.apis).apis.insert(
+            "kept".into(),
+            serde_json::from_value(serde_json::json!({
+                "id": "kept", "name": "kept", "created_date": 1, "root_resource_id": "root",
+                "api_key_source": "HEADER", "endpoint_types": ["EDGE"],
+                "resources": {}, "deployments": {}, "stages": {}
+            }))
+            .unwrap_or_else(|e| panic!("an API from JSON: {e}")),
+        );
+        store.save_control().unwrap();
+        drop(store);
+        // A writer that crashed before its rename leaves a half-written temporary file, never a torn
+        // store.json.
+        let full = fs::read(dir.path().join(STORE_FILE)).unwrap();
+        let torn = dir.path().join(format!(".{STORE_FILE}.4242.0.tmp"));
+        fs::write(&torn, &full[..full.len() / 2]).unwrap();
+        let torn_code = dir.path().join(CODE_DIR).join(".abc.zip.4242.1.tmp");
+        fs::write(&torn_code, b"PK").unwrap();
+
+        let again = Store::open(dir.path(), "us-east-1").unwrap();
+        assert!(lock(&again.apis).apis.contains_key("kept"));
+        assert!(!torn.exists());
+        assert!(!torn_code.exists());
     }
 
     #[test]

@@ -19,15 +19,20 @@ pub fn deployment_description(changes: &[RouteChange]) -> String {
         describe_changes(changes)
     };
     let mut text = format!("lambdeck: {list}");
+    cut(&mut text);
+    text
+}
+
+/// Cuts a description to MAX_DESCRIPTION bytes, marking the cut with "...".
+fn cut(text: &mut String) {
     if text.len() > MAX_DESCRIPTION {
-        let mut cut = MAX_DESCRIPTION - 3;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
+        let mut end = MAX_DESCRIPTION - 3;
+        while !text.is_char_boundary(end) {
+            end -= 1;
         }
-        text.truncate(cut);
+        text.truncate(end);
         text.push_str("...");
     }
-    text
 }
 
 /// The result of an action on the stage, as re-read after it.
@@ -68,7 +73,15 @@ pub async fn deploy_stage(
     let stage_name = &stack.names.stage;
     let previous = api.stage(stage_name).and_then(|s| s.deployment_id.clone());
     let changes = stack.drift.changes().to_vec();
-    let description = deployment_description(&changes);
+    let description = match (&previous, &stack.drift) {
+        (None, _) => format!("lambdeck: first deployment of stage {stage_name}"),
+        (Some(_), Drift::Unknown { reason }) => {
+            let mut text = format!("lambdeck: redeploy, changes unknown ({reason})");
+            cut(&mut text);
+            text
+        }
+        _ => deployment_description(&changes),
+    };
     let deployment =
         apigateway::create_deployment(&clients.apigateway, &api.id, stage_name, &description)
             .await?;

@@ -142,10 +142,12 @@ pub fn compare(working: &[Resource], deployed: &DeployedApi) -> Drift {
             if deployed.integrations_unread.is_some() {
                 continue;
             }
+            // An integration read without a type is compared as no type, like an export without one.
             let kind = method
                 .integration
                 .as_ref()
-                .map(|i| i.kind.to_ascii_uppercase());
+                .map(|i| i.kind.to_ascii_uppercase())
+                .filter(|k| !k.is_empty());
             let uri = method.integration.as_ref().and_then(|i| i.uri.clone());
             if served.integration_type != kind {
                 push(
@@ -548,5 +550,249 @@ mod tests {
     #[test]
     fn an_export_without_paths_is_refused() {
         assert!(export_integrations(&serde_json::json!({"openapi":"3.0.1"})).is_err());
+    }
+
+    /// A swagger 2.0 export as API Gateway renders one for an AWS (non-proxy) S3 integration behind
+    /// IAM authorization: host and basePath instead of servers, method responses, regex response keys,
+    /// request parameters, credentials, lower-case `aws` type, and a root path with a method.
+    fn swagger_s3_export() -> Value {
+        serde_json::from_str(
+            r##"{
+  "swagger" : "2.0",
+  "info" : { "version" : "2026-11-24T16:02:40Z", "title" : "s3-proxy" },
+  "host" : "k3v9x2q1ab.execute-api.us-west-2.amazonaws.com",
+  "basePath" : "/S3",
+  "schemes" : [ "https" ],
+  "paths" : {
+    "/" : {
+      "get" : {
+        "produces" : [ "application/json" ],
+        "responses" : {
+          "200" : { "description" : "200 response", "schema" : { "$ref" : "#/definitions/Empty" },
+                    "headers" : { "Content-Type" : { "type" : "string" } } },
+          "400" : { "description" : "400 response" }
+        },
+        "security" : [ { "sigv4" : [ ] } ],
+        "x-amazon-apigateway-integration" : {
+          "credentials" : "arn:aws:iam::123456789012:role/apigAwsProxyRole",
+          "httpMethod" : "GET",
+          "uri" : "arn:aws:apigateway:us-west-2:s3:path//",
+          "responses" : {
+            "4\\d{2}" : { "statusCode" : "400" },
+            "default" : { "statusCode" : "200",
+              "responseParameters" : { "method.response.header.Content-Type" : "integration.response.header.Content-Type" } }
+          },
+          "passthroughBehavior" : "when_no_match",
+          "type" : "aws"
+        }
+      }
+    },
+    "/{folder}" : {
+      "get" : {
+        "parameters" : [ { "name" : "folder", "in" : "path", "required" : true, "type" : "string" } ],
+        "responses" : { "200" : { "description" : "200 response" } },
+        "security" : [ { "sigv4" : [ ] } ],
+        "x-amazon-apigateway-integration" : {
+          "credentials" : "arn:aws:iam::123456789012:role/apigAwsProxyRole",
+          "httpMethod" : "GET",
+          "uri" : "arn:aws:apigateway:us-west-2:s3:path/{bucket}",
+          "requestParameters" : { "integration.request.path.bucket" : "method.request.path.folder" },
+          "passthroughBehavior" : "when_no_match",
+          "type" : "aws"
+        }
+      },
+      "head" : {
+        "parameters" : [ { "name" : "folder", "in" : "path", "required" : true, "type" : "string" } ],
+        "responses" : { "200" : { "description" : "200 response" } },
+        "security" : [ { "sigv4" : [ ] } ],
+        "x-amazon-apigateway-integration" : {
+          "httpMethod" : "HEAD",
+          "uri" : "arn:aws:apigateway:us-west-2:s3:path/{bucket}",
+          "passthroughBehavior" : "when_no_match",
+          "type" : "aws"
+        }
+      },
+      "parameters" : [ { "name" : "folder", "in" : "path", "required" : true, "type" : "string" } ]
+    }
+  },
+  "securityDefinitions" : {
+    "sigv4" : { "type" : "apiKey", "name" : "Authorization", "in" : "header", "x-amazon-apigateway-authtype" : "awsSigv4" }
+  },
+  "definitions" : { "Empty" : { "type" : "object", "title" : "Empty Schema" } }
+}"##,
+        )
+        .unwrap()
+    }
+
+    fn s3_method(verb: &str, uri: &str) -> Method {
+        let mut m = method(verb, "AWS_IAM", false, "AWS", uri);
+        if let Some(i) = m.integration.as_mut() {
+            i.http_method = Some(verb.into());
+            i.target = IntegrationTarget::NotLambda;
+        }
+        m
+    }
+
+    #[test]
+    fn a_swagger_export_of_a_non_proxy_api_compares_exactly() {
+        let export = swagger_s3_export();
+        let integrations = export_integrations(&export).unwrap();
+        // Operations only: the path-level "parameters" key is not a verb.
+        assert_eq!(
+            integrations.keys().cloned().collect::<Vec<_>>(),
+            [
+                RouteKey::new("GET", "/"),
+                RouteKey::new("GET", "/{folder}"),
+                RouteKey::new("HEAD", "/{folder}"),
+            ]
+        );
+        let s = summary(&[
+            ("/", "GET", "AWS_IAM", false),
+            ("/{folder}", "GET", "AWS_IAM", false),
+            ("/{folder}", "HEAD", "AWS_IAM", false),
+        ]);
+        let deployed = deployed_api("d", &s, Ok(&export));
+        let folder = "arn:aws:apigateway:us-west-2:s3:path/{bucket}";
+        let working = vec![
+            resource(
+                "/",
+                vec![s3_method("GET", "arn:aws:apigateway:us-west-2:s3:path//")],
+            ),
+            resource(
+                "/{folder}",
+                vec![s3_method("GET", folder), s3_method("HEAD", folder)],
+            ),
+        ];
+        assert_eq!(compare(&working, &deployed), Drift::InSync);
+
+        // Every kind of change at once, each reported once, in path then verb order.
+        let mut changed = working.clone();
+        changed[0].methods[0].authorization_type = "NONE".into();
+        changed[1].methods.retain(|m| m.http_method != "HEAD");
+        changed[1].methods[0].api_key_required = true;
+        if let Some(i) = changed[1].methods[0].integration.as_mut() {
+            i.kind = "HTTP".into();
+            i.uri = Some("https://example.com/{bucket}".into());
+        }
+        changed.push(resource(
+            "/{folder}/{item}",
+            vec![s3_method(
+                "PUT",
+                "arn:aws:apigateway:us-west-2:s3:path/{bucket}/{object}",
+            )],
+        ));
+        let lines: Vec<String> = compare(&changed, &deployed)
+            .changes()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "~GET / authorization AWS_IAM -> NONE",
+                "~GET /{folder} api key required false -> true",
+                "~GET /{folder} integration type AWS -> HTTP",
+                "~GET /{folder} integration uri arn:aws:apigateway:us-west-2:s3:path/{bucket} -> https://example.com/{bucket}",
+                "-HEAD /{folder}",
+                "+PUT /{folder}/{item}",
+            ]
+        );
+    }
+
+    /// The usual Lambda proxy API exported as oas30: a greedy `{proxy+}` ANY method and a root ANY,
+    /// each beside a MOCK OPTIONS for CORS with response parameters and templates.
+    #[test]
+    fn an_oas30_export_of_a_greedy_proxy_api_compares_exactly() {
+        let export: Value = serde_json::from_str(&format!(
+            r##"{{
+  "openapi" : "3.0.1",
+  "info" : {{ "title" : "proxy-api", "version" : "2026-11-24T16:05:50Z" }},
+  "servers" : [ {{ "url" : "https://k3v9x2q1ab.execute-api.ap-northeast-1.amazonaws.com/{{basePath}}",
+                   "variables" : {{ "basePath" : {{ "default" : "tf-test" }} }} }} ],
+  "paths" : {{
+    "/{{proxy+}}" : {{
+      "options" : {{
+        "responses" : {{ "200" : {{ "description" : "200 response",
+          "headers" : {{ "Access-Control-Allow-Origin" : {{ "schema" : {{ "type" : "string" }} }} }},
+          "content" : {{ "application/json" : {{ "schema" : {{ "$ref" : "#/components/schemas/Empty" }} }} }} }} }},
+        "x-amazon-apigateway-integration" : {{
+          "responses" : {{ "default" : {{ "statusCode" : "200",
+            "responseParameters" : {{ "method.response.header.Access-Control-Allow-Origin" : "'*'" }} }} }},
+          "requestTemplates" : {{ "application/json" : "{{\"statusCode\": 200}}" }},
+          "passthroughBehavior" : "when_no_match",
+          "contentHandling" : "CONVERT_TO_TEXT",
+          "type" : "mock"
+        }}
+      }},
+      "x-amazon-apigateway-any-method" : {{
+        "parameters" : [ {{ "name" : "proxy", "in" : "path", "required" : true, "schema" : {{ "type" : "string" }} }} ],
+        "x-amazon-apigateway-integration" : {{ "uri" : "{u}", "passthroughBehavior" : "when_no_match",
+          "httpMethod" : "POST", "type" : "aws_proxy" }}
+      }}
+    }},
+    "/" : {{
+      "x-amazon-apigateway-any-method" : {{
+        "x-amazon-apigateway-integration" : {{ "uri" : "{u}", "passthroughBehavior" : "when_no_match",
+          "httpMethod" : "POST", "type" : "aws_proxy" }}
+      }}
+    }}
+  }},
+  "components" : {{ "schemas" : {{ "Empty" : {{ "title" : "Empty Schema", "type" : "object" }} }} }}
+}}"##,
+            u = uri(FN_ARN)
+        ))
+        .unwrap();
+        let s = summary(&[
+            ("/", "ANY", "NONE", false),
+            ("/{proxy+}", "ANY", "NONE", false),
+            ("/{proxy+}", "OPTIONS", "NONE", false),
+        ]);
+        let deployed = deployed_api("d", &s, Ok(&export));
+        let mut options = method("OPTIONS", "NONE", false, "MOCK", "");
+        if let Some(i) = options.integration.as_mut() {
+            i.uri = None;
+            i.http_method = None;
+            i.target = IntegrationTarget::NotLambda;
+        }
+        let any = || method("ANY", "NONE", false, "AWS_PROXY", &uri(FN_ARN));
+        let working = vec![
+            resource("/", vec![any()]),
+            resource("/{proxy+}", vec![any(), options]),
+        ];
+        assert_eq!(compare(&working, &deployed), Drift::InSync);
+        // The root's ANY pointed at another function is exactly one change.
+        let other = "arn:aws:lambda:ap-northeast-1:123456789012:function:other";
+        let mut moved = working.clone();
+        moved[0].methods[0] = method("ANY", "NONE", false, "AWS_PROXY", &uri(other));
+        assert_eq!(
+            compare(&moved, &deployed).changes(),
+            [RouteChange {
+                route: RouteKey::new("ANY", "/"),
+                kind: ChangeKind::IntegrationUri {
+                    from: Some(uri(FN_ARN)),
+                    to: Some(uri(other)),
+                },
+            }]
+        );
+    }
+
+    #[test]
+    fn an_integration_without_a_type_matches_an_export_without_one() {
+        let deployed = deployed_api(
+            "d",
+            &summary(&[("/m", "GET", "NONE", false)]),
+            Ok(&serde_json::json!({"openapi": "3.0.1", "paths": {"/m": {"get": {}}}})),
+        );
+        let mut m = method("GET", "NONE", false, "", "");
+        m.integration = Some(Integration {
+            kind: String::new(),
+            http_method: None,
+            uri: None,
+            target: IntegrationTarget::NotLambda,
+        });
+        assert_eq!(
+            compare(&[resource("/m", vec![m])], &deployed),
+            Drift::InSync
+        );
     }
 }

@@ -127,21 +127,44 @@ async fn reconcile(
         arn
     } else {
         match &stack.role {
+            Found::Present(r) if !r.verified => {
+                steps.push(
+                    "role",
+                    &r.name,
+                    StepAction::Skipped,
+                    Some("this endpoint does not serve IAM".into()),
+                );
+                r.arn.clone()
+            }
             Found::Present(r) => {
                 steps.push("role", &r.name, StepAction::Exists, None);
                 r.arn.clone()
             }
             Found::Missing => {
-                let arn =
-                    iam::create_role(&clients.iam, &names.role, &clients.region, &names.log_group)
-                        .await?;
-                steps.push(
-                    "role",
-                    &names.role,
-                    StepAction::Created,
-                    Some(format!("with inline policy {}", iam::LOGGING_POLICY)),
-                );
-                arn
+                match iam::create_role(&clients.iam, &names.role, &clients.region, &names.log_group)
+                    .await
+                {
+                    Ok(arn) => {
+                        steps.push(
+                            "role",
+                            &names.role,
+                            StepAction::Created,
+                            Some(format!("with inline policy {}", iam::LOGGING_POLICY)),
+                        );
+                        arn
+                    }
+                    // lambdeck's local stack behind --endpoint-url: like --local, no role is needed.
+                    Err(e) if iam::is_no_iam(&e) => {
+                        steps.push(
+                            "role",
+                            &names.role,
+                            StepAction::Skipped,
+                            Some("this endpoint does not serve IAM".into()),
+                        );
+                        format!("arn:aws:iam::{LOCAL_ACCOUNT}:role/{}", names.role)
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             }
             Found::Unknown { reason } => {
                 return Err(StackError::Refused(format!(
@@ -507,8 +530,13 @@ pub fn down_plan(stack: &Stack) -> Vec<Step> {
     steps.0
 }
 
-/// Removes what `down_plan` marks for deletion: API, function, log group, role (the reverse of `up`).
-pub async fn down(clients: &Clients, stack: &Stack) -> Result<ProvisionReport, StackError> {
+/// Removes what `down_plan` marks for deletion: API, function, log group, role (the reverse of `up`),
+/// then re-reads the stack and notes any piece still listed (IAM may list a deleted role for a moment).
+pub async fn down(
+    clients: &Clients,
+    spec: &StackSpec,
+    stack: &Stack,
+) -> Result<ProvisionReport, StackError> {
     let mut plan = down_plan(stack);
     for step in &mut plan {
         if step.action != StepAction::Deleted {
@@ -534,6 +562,25 @@ pub async fn down(clients: &Clients, stack: &Stack) -> Result<ProvisionReport, S
         }
     }
     let changed = plan.iter().any(|s| s.action == StepAction::Deleted);
+    if changed {
+        let after = load_stack(clients, spec).await?;
+        for step in plan.iter_mut().filter(|s| s.action == StepAction::Deleted) {
+            let still = match step.kind {
+                "rest api" => after
+                    .api
+                    .as_ref()
+                    .zip(stack.api.as_ref())
+                    .is_some_and(|(now, was)| now.id == was.id),
+                "function" => after.function.is_present(),
+                "log group" => after.log_group.is_present(),
+                "role" => after.role.as_ref().is_some_and(|r| r.verified),
+                _ => false,
+            };
+            if still {
+                step.detail = Some("still listed right after its deletion".into());
+            }
+        }
+    }
     Ok(ProvisionReport {
         steps: plan,
         changed,

@@ -22,6 +22,7 @@ use lambdeck::local::{LocalConfig, LocalServer};
 use lambdeck::stack::{Drift, load_stack, provision};
 
 const RUNS: usize = 50;
+const BINARY_RUNS: usize = 20;
 const LARGE_RESOURCES: usize = 300;
 const LARGE_DEPLOYMENTS: usize = 50;
 
@@ -185,10 +186,15 @@ async fn run() {
         provision::up(&clients, &spec, &empty, Some(zip.clone())).await,
         "up",
     );
-    report("tutorial stack", &measure(&clients, &counter, &spec).await);
+    let tutorial = measure(&clients, &counter, &spec).await;
+    report("tutorial stack", &tutorial);
+
+    // The whole command as a user runs it: process start, clients, discovery, drift, JSON on stdout.
+    let binary = measure_binary(&server.endpoint_url());
+    report_binary("tutorial stack", &binary);
 
     // A large API: 300 resources with GET, POST and DELETE each (900 methods, all AWS_PROXY to the
-    // function), deployed 50 times.
+    // function), deployed 50 times. The tutorial's /hello_world is one of the 300.
     let stack = ok(load_stack(&clients, &spec).await, "status");
     let api = stack.api.as_ref().unwrap_or_else(|| panic!("api"));
     let fn_arn = stack
@@ -200,7 +206,21 @@ async fn run() {
     let root = api.resource("/").map(|r| r.id.clone()).unwrap_or_default();
     let gw = &clients.apigateway;
     let setup = Instant::now();
-    for i in 0..LARGE_RESOURCES {
+    let hello = api
+        .resource("/hello_world")
+        .map(|r| r.id.clone())
+        .unwrap_or_default();
+    for verb in ["POST", "DELETE"] {
+        ok(
+            apigateway::put_method(gw, &api.id, &hello, verb, "NONE", false).await,
+            "method",
+        );
+        ok(
+            apigateway::put_proxy_integration(gw, &api.id, &hello, verb, &uri).await,
+            "integration",
+        );
+    }
+    for i in 1..LARGE_RESOURCES {
         let rid = ok(
             apigateway::create_resource(gw, &api.id, &root, &format!("r{i:03}")).await,
             "resource",
@@ -228,11 +248,68 @@ async fn run() {
     let check = ok(load_stack(&clients, &spec).await, "status");
     let api = check.api.as_ref().unwrap_or_else(|| panic!("api"));
     println!(
-        "large API: {} resources, {} methods, {} deployments",
-        api.resources.len(),
+        "large API: {} resources besides the root, {} methods, {} deployments",
+        api.resources.iter().filter(|r| r.path != "/").count(),
         api.routes().count(),
         api.deployments.len()
     );
     report("large API", &large);
+    report_binary("large API", &measure_binary(&server.endpoint_url()));
+    println!(
+        "target (tutorial stack, engine path, under 100 ms on loopback): {}",
+        if tutorial.median < Duration::from_millis(100) {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
     server.shutdown().await;
+}
+
+/// Runs `lambdeck --endpoint-url URL status --json` (the optimised binary `cargo bench` builds)
+/// BINARY_RUNS times after one warm-up, timing each from spawn to exit.
+fn measure_binary(endpoint: &str) -> Vec<Duration> {
+    // The tutorial's lambdeck.toml (every default), in a directory of its own for the log file.
+    let project = ok(tempfile::tempdir(), "project directory");
+    ok(
+        std::fs::write(project.path().join("lambdeck.toml"), ""),
+        "lambdeck.toml",
+    );
+    let run = || {
+        let start = Instant::now();
+        let out = ok(
+            Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+                .args(["--endpoint-url", endpoint, "status", "--json"])
+                .current_dir(project.path())
+                .env("AWS_ACCESS_KEY_ID", "bench")
+                .env("AWS_SECRET_ACCESS_KEY", "bench")
+                .env("AWS_REGION", "us-east-1")
+                .env("AWS_EC2_METADATA_DISABLED", "true")
+                .env_remove("AWS_PROFILE")
+                .output(),
+            "lambdeck status",
+        );
+        let elapsed = start.elapsed();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "status --json did not report in sync: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        elapsed
+    };
+    run();
+    let mut times: Vec<Duration> = (0..BINARY_RUNS).map(|_| run()).collect();
+    times.sort();
+    times
+}
+
+fn report_binary(name: &str, times: &[Duration]) {
+    println!(
+        "{name}, whole `lambdeck status --json` process: median {:.1} ms, p90 {:.1} ms, min {:.1} ms ({} runs)",
+        times[times.len() / 2].as_secs_f64() * 1e3,
+        times[times.len() * 9 / 10].as_secs_f64() * 1e3,
+        times[0].as_secs_f64() * 1e3,
+        times.len()
+    );
 }

@@ -275,6 +275,129 @@ async fn cancelling_a_build_kills_cargo_and_what_it_runs() {
     panic!("the build script {pid} survived the cancel");
 }
 
+fn progress_of(events: &[BuildEvent]) -> Vec<(usize, usize)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            BuildEvent::Progress {
+                compiled, total, ..
+            } => Some((*compiled, *total)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_total_follows_the_crate_when_its_targets_change() {
+    let scratch = Scratch::new("fn main() {}\n", None);
+    let lib = scratch.dir.path().join("fn/src/lib.rs");
+    std::fs::write(&lib, "pub fn f() {}\n").unwrap();
+    let spec = scratch.spec();
+    // Library and binary: the estimate before any build is exact.
+    let (result, events) = build_collecting(&spec, &dev(BuildTarget::Local)).await;
+    result.unwrap();
+    assert_eq!(progress_of(&events), [(1, 2), (2, 2)]);
+    // Without the library the count the first build recorded no longer applies.
+    std::fs::remove_file(&lib).unwrap();
+    let (result, events) = build_collecting(&spec, &dev(BuildTarget::Local)).await;
+    result.unwrap();
+    assert_eq!(progress_of(&events), [(1, 1)]);
+}
+
+#[tokio::test]
+async fn ctrl_c_in_lambdeck_build_stops_the_build_with_one_line() {
+    let marker = tempfile::tempdir().unwrap();
+    let pid_file = marker.path().join("build-script.pid");
+    let build_rs = format!(
+        "fn main() {{ std::fs::write({:?}, std::process::id().to_string()).unwrap(); loop {{ std::thread::sleep(std::time::Duration::from_secs(1)); }} }}",
+        pid_file
+    );
+    let scratch = Scratch::new("fn main() {}\n", Some(&build_rs));
+    let mut lambdeck = tokio::process::Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+        .arg("--config")
+        .arg(scratch.dir.path().join("lambdeck.toml"))
+        .args(["--local", "build"])
+        .env(build::PROFILE_ENV, "dev")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let script_pid = loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse::<u32>().ok())
+        {
+            break pid;
+        }
+        assert!(
+            lambdeck.try_wait().unwrap().is_none(),
+            "lambdeck ended before the build script ran"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // What the terminal sends on Ctrl-C; cargo runs in its own process group, so only lambdeck gets it.
+    let pid =
+        rustix::process::Pid::from_raw(i32::try_from(lambdeck.id().unwrap()).unwrap()).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let out = lambdeck.wait_with_output().await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.lines().last(),
+        Some("lambdeck: error: build cancelled"),
+        "{stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    for _ in 0..200 {
+        if !running(script_pid) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the build script {script_pid} survived Ctrl-C");
+}
+
+#[tokio::test]
+async fn a_package_over_50_mb_is_flagged_by_the_build() {
+    let scratch = Scratch::new(
+        "static BLOB: &[u8] = include_bytes!(\"../blob.bin\");\nfn main() { println!(\"{}\", std::hint::black_box(BLOB).len()); }\n",
+        None,
+    );
+    // Random bytes do not compress: the zip ends up just over the limit.
+    let mut blob = vec![0u8; usize::try_from(build::DIRECT_UPLOAD_LIMIT).unwrap() + 1024];
+    rand::Rng::fill(&mut rand::thread_rng(), blob.as_mut_slice());
+    std::fs::write(scratch.dir.path().join("fn/blob.bin"), blob).unwrap();
+    let (result, events) = build_collecting(&scratch.spec(), &dev(BuildTarget::Local)).await;
+    let package = result.unwrap();
+    assert!(
+        package.size > build::DIRECT_UPLOAD_LIMIT,
+        "{}",
+        package.size
+    );
+    let warning = events
+        .iter()
+        .find_map(|e| match e {
+            BuildEvent::Warning { message } if message.contains("direct-upload limit") => {
+                Some(message.clone())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no warning about the limit: {events:?}"));
+    assert_eq!(
+        warning,
+        format!(
+            "the package is {} bytes, over Lambda's 50 MB (52428800 bytes) direct-upload limit for UpdateFunctionCode; shrink the binary (the lambda profile, fewer features) or upload through S3",
+            package.size
+        )
+    );
+}
+
 #[tokio::test]
 async fn ensure_package_builds_only_when_sources_are_newer() {
     let scratch = Scratch::new("fn main() { println!(\"v1\"); }\n", None);
@@ -944,4 +1067,344 @@ fn for_aws_cargo_zigbuild_targets_glibc_2_34_when_cargo_lambda_is_missing() {
         args.trim(),
         "zigbuild --target x86_64-unknown-linux-gnu.2.34 --message-format=json --profile dev -p hello-world --bins"
     );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A scripted Lambda: the answers moto and the local stack never give (an update that ends Failed, one
+// still InProgress, a CodeSha256 that is not ours), and a count of what was sent.
+
+/// What the scripted Lambda knows and has been asked.
+#[derive(Default)]
+struct Script {
+    /// The CodeSha256 the function runs.
+    code_sha256: String,
+    /// LastUpdateStatus (and reason) for the next GetFunction calls, in order; `Successful` when empty.
+    statuses: std::collections::VecDeque<(&'static str, Option<&'static str>)>,
+    /// When set, the CodeSha256 reported after an update instead of the digest of what was sent.
+    report_after_update: Option<String>,
+    /// Statuses the next UpdateFunctionCode queues for the GetFunction calls after it.
+    after_update: Vec<(&'static str, Option<&'static str>)>,
+    /// UpdateFunctionCode requests received.
+    updates: usize,
+    /// GetFunction requests received, and how many came after the first update.
+    gets: usize,
+    gets_after_update: usize,
+    /// PublishVersion requests received.
+    publishes: usize,
+    /// The LastUpdateStatus the last GetFunction answered.
+    last_status: &'static str,
+}
+
+type Shared = std::sync::Arc<std::sync::Mutex<Script>>;
+
+fn configuration(
+    name: &str,
+    script: &Script,
+    status: &str,
+    reason: Option<&str>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "FunctionName": name,
+        "FunctionArn": format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"),
+        "Runtime": "provided.al2023",
+        "Handler": "bootstrap",
+        "CodeSha256": script.code_sha256,
+        "CodeSize": 1,
+        "Architectures": [match host_architecture() { Architecture::X86_64 => "x86_64", Architecture::Arm64 => "arm64" }],
+        "State": "Active",
+        "LastUpdateStatus": status,
+        "LastUpdateStatusReason": reason,
+        "RevisionId": uuid::Uuid::new_v4().to_string(),
+        "Version": "$LATEST",
+    })
+}
+
+/// Serves GetFunction, UpdateFunctionCode and PublishVersion from `script` on a loopback port.
+async fn scripted_lambda(script: Shared) -> (Clients, tokio::task::JoinHandle<()>) {
+    use axum::extract::{Path as UrlPath, State};
+    use axum::routing::{get, post, put};
+    use base64::Engine;
+
+    async fn get_function(
+        State(script): State<Shared>,
+        UrlPath(name): UrlPath<String>,
+    ) -> axum::Json<serde_json::Value> {
+        let mut s = script.lock().unwrap();
+        s.gets += 1;
+        if s.updates > 0 {
+            s.gets_after_update += 1;
+        }
+        let (status, reason) = s.statuses.pop_front().unwrap_or(("Successful", None));
+        s.last_status = status;
+        axum::Json(serde_json::json!({
+            "Configuration": configuration(&name, &s, status, reason),
+            "Code": {"RepositoryType": "S3", "Location": "https://example.invalid/code.zip"},
+        }))
+    }
+
+    async fn update_code(
+        State(script): State<Shared>,
+        UrlPath(name): UrlPath<String>,
+        axum::Json(body): axum::Json<serde_json::Value>,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let mut s = script.lock().unwrap();
+        if s.last_status == "InProgress" {
+            // What Lambda answers while an earlier update is still being applied.
+            return (
+                http::StatusCode::CONFLICT,
+                [("x-amzn-ErrorType", "ResourceConflictException")],
+                axum::Json(serde_json::json!({
+                    "Type": "User",
+                    "message": "The operation cannot be performed at this time. An update is in progress for resource: fn"
+                })),
+            )
+                .into_response();
+        }
+        let zip = base64::engine::general_purpose::STANDARD
+            .decode(body["ZipFile"].as_str().unwrap())
+            .unwrap();
+        s.updates += 1;
+        s.code_sha256 = s
+            .report_after_update
+            .clone()
+            .unwrap_or_else(|| sha_of(&zip));
+        let queued = std::mem::take(&mut s.after_update);
+        s.statuses.extend(queued);
+        s.last_status = "InProgress";
+        axum::Json(configuration(&name, &s, "InProgress", None)).into_response()
+    }
+
+    async fn publish(
+        State(script): State<Shared>,
+        UrlPath(name): UrlPath<String>,
+    ) -> (http::StatusCode, axum::Json<serde_json::Value>) {
+        let mut s = script.lock().unwrap();
+        s.publishes += 1;
+        let mut config = configuration(&name, &s, "Successful", None);
+        config["Version"] = serde_json::json!(s.publishes.to_string());
+        (http::StatusCode::CREATED, axum::Json(config))
+    }
+
+    let app = axum::Router::new()
+        .route("/2015-03-31/functions/{name}", get(get_function))
+        .route("/2015-03-31/functions/{name}/code", put(update_code))
+        .route("/2015-03-31/functions/{name}/versions", post(publish))
+        // The dev build's zip, base64-encoded, is far over axum's 2 MB default.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(script);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    let mut clients = Clients::new(&Target {
+        profile: None,
+        region: Some("us-east-1".into()),
+        endpoint_url: Some(url),
+        local: true,
+    })
+    .await
+    .unwrap();
+    // It stands in for AWS: uploads get the provided.al2023 checks.
+    clients.local = false;
+    (clients, server)
+}
+
+/// base64(SHA-256) with the sha2 crate directly (the scripted Lambda's own digest).
+fn sha_of(bytes: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes))
+}
+
+fn hello_world_package() -> Package {
+    package_of(&std::fs::read(hello_world_bootstrap()).unwrap())
+}
+
+fn script_with(f: impl FnOnce(&mut Script)) -> Shared {
+    let mut script = Script {
+        code_sha256: "b2xkIGNvZGU=".into(),
+        ..Script::default()
+    };
+    f(&mut script);
+    std::sync::Arc::new(std::sync::Mutex::new(script))
+}
+
+#[tokio::test]
+async fn an_update_lambda_reports_failed_is_an_error_with_lambdas_reason() {
+    let script = script_with(|s| {
+        s.after_update = vec![(
+            "Failed",
+            Some("Lambda was unable to configure your environment variables"),
+        )]
+    });
+    let (clients, server) = scripted_lambda(script.clone()).await;
+    let package = hello_world_package();
+    let err = build::upload_code(&clients, "fn", &package, true)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        UploadError::UpdateFailed {
+            function: "fn".into(),
+            reason: "Lambda was unable to configure your environment variables".into()
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "the update of fn failed: Lambda was unable to configure your environment variables"
+    );
+    let s = script.lock().unwrap();
+    assert_eq!(s.updates, 1);
+    assert_eq!(s.publishes, 0, "no version of a failed update");
+    server.abort();
+}
+
+#[tokio::test]
+async fn the_waiter_polls_through_in_progress_then_the_code_sha256_is_verified() {
+    let script = script_with(|s| {
+        s.after_update = vec![("InProgress", None), ("InProgress", None)];
+    });
+    let (clients, server) = scripted_lambda(script.clone()).await;
+    let package = hello_world_package();
+    let report = build::upload_code(&clients, "fn", &package, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        report,
+        UploadReport::Updated {
+            old_sha: "b2xkIGNvZGU=".into(),
+            new_sha: package.code_sha256.clone(),
+            version: None
+        }
+    );
+    let s = script.lock().unwrap();
+    assert_eq!(s.updates, 1);
+    // Two InProgress answers, then the Successful one the verification reads.
+    assert_eq!(s.gets_after_update, 3);
+    server.abort();
+}
+
+#[tokio::test]
+async fn a_code_sha256_other_than_ours_after_the_update_fails_verification() {
+    let script = script_with(|s| s.report_after_update = Some("c29tZW9uZSBlbHNl".into()));
+    let (clients, server) = scripted_lambda(script.clone()).await;
+    let package = hello_world_package();
+    let err = build::upload_code(&clients, "fn", &package, true)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        UploadError::ShaMismatch {
+            function: "fn".into(),
+            local: package.code_sha256.clone(),
+            deployed: "c29tZW9uZSBlbHNl".into()
+        }
+    );
+    assert!(!err.to_string().contains('\n'));
+    assert_eq!(script.lock().unwrap().publishes, 0);
+    server.abort();
+}
+
+#[tokio::test]
+async fn an_unchanged_package_sends_no_code() {
+    let package = hello_world_package();
+    let sha = package.code_sha256.clone();
+    let script = script_with(|s| s.code_sha256 = sha.clone());
+    let (clients, server) = scripted_lambda(script.clone()).await;
+    let report = build::upload_code(&clients, "fn", &package, false)
+        .await
+        .unwrap();
+    assert_eq!(report, UploadReport::Skipped { sha, version: None });
+    let s = script.lock().unwrap();
+    assert_eq!((s.updates, s.gets, s.publishes), (0, 1, 0));
+    server.abort();
+}
+
+#[tokio::test]
+async fn an_update_still_in_progress_is_waited_for_before_the_code_is_sent() {
+    // Right after CreateFunction, or another developer's update: Lambda would answer
+    // UpdateFunctionCode with ResourceConflictException.
+    let script = script_with(|s| s.statuses = [("InProgress", None)].into());
+    let (clients, server) = scripted_lambda(script.clone()).await;
+    let package = hello_world_package();
+    let report = build::upload_code(&clients, "fn", &package, false)
+        .await
+        .unwrap();
+    assert!(matches!(report, UploadReport::Updated { .. }), "{report:?}");
+    let s = script.lock().unwrap();
+    // GetFunction (InProgress), the waiter's GetFunction (Successful), the update, the verification.
+    assert_eq!((s.gets, s.updates, s.gets_after_update), (3, 1, 1));
+    server.abort();
+}
+
+#[tokio::test]
+async fn up_refuses_a_binary_for_another_architecture_before_creating_anything() {
+    let Some(moto) = Moto::start() else { return };
+    let clients = moto.clients().await;
+    // The repository's function, declared for the other Lambda architecture; a stand-in
+    // cargo-zigbuild that ignores --target builds it for this machine's.
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let other = match host_architecture() {
+        Architecture::X86_64 => "arm64",
+        Architecture::Arm64 => "x86_64",
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("lambdeck.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[function]\nname = \"lambdeck-other-arch\"\ncrate = {:?}\narchitecture = \"{other}\"\n",
+            repo.join("function").display().to_string()
+        ),
+    )
+    .unwrap();
+    let (tools, _log) = fake_tools(false, true);
+    let run = |command: &str| {
+        Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+            .arg("--config")
+            .arg(&config)
+            .args([
+                "--endpoint-url",
+                &moto.url,
+                "--region",
+                "us-east-1",
+                command,
+            ])
+            .current_dir(dir.path())
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    tools.path().display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .env(build::PROFILE_ENV, "dev")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let expected = format!(
+        "lambdeck: error: refusing to upload: bootstrap is built for {}, but the function runs on {other}",
+        match host_architecture() {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    );
+    let up = run("up");
+    assert_eq!(up.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&up.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(last.starts_with(&expected), "{stderr}");
+    assert!(last.contains("cargo-lambda or cargo-zigbuild"), "{stderr}");
+    // Refused before the function was created.
+    let err = lambdeck::aws::lambda_code::deployed_code(&clients, "lambdeck-other-arch")
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
 }

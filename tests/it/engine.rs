@@ -141,7 +141,7 @@ fn against_moto_down_without_a_terminal_asks_for_yes() {
     let out = lambdeck(dir.path(), &["down", "--endpoint-url", &moto.url]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
-    assert!(stdout(&out).contains("deleted log group /aws/lambda/tf-test-rust-hello-world"));
+    assert!(stdout(&out).contains("delete  log group /aws/lambda/tf-test-rust-hello-world"));
     let out = lambdeck(dir.path(), &["down", "--yes", "--endpoint-url", &moto.url]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = lambdeck(dir.path(), &["down", "--endpoint-url", &moto.url]);
@@ -171,4 +171,624 @@ fn missing_credentials_are_one_line_naming_the_fix() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("credentials missing"), "{err}");
     assert!(err.contains("--local"), "{err}");
+    // A plain sentence, not the chain's list of every provider it tried.
+    assert!(err.contains("none found in the environment"), "{err}");
+    assert!(!err.contains("Attempted"), "{err}");
+}
+
+/// The tutorial's stack, created by `up` on an in-process local stack; the binary reaches it with
+/// --endpoint-url, as any AWS-compatible endpoint.
+struct LocalStack {
+    server: lambdeck::local::LocalServer,
+    clients: lambdeck::aws::Clients,
+    spec: lambdeck::config::StackSpec,
+}
+
+impl LocalStack {
+    async fn up() -> Self {
+        let server = lambdeck::local::LocalServer::start(lambdeck::local::LocalConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            state_dir: None,
+            region: "us-east-1".into(),
+        })
+        .await
+        .unwrap();
+        let clients = lambdeck::aws::Clients::new(&lambdeck::aws::Target {
+            profile: None,
+            region: Some("us-east-1".into()),
+            endpoint_url: Some(server.endpoint_url()),
+            local: true,
+        })
+        .await
+        .unwrap();
+        let spec = lambdeck::config::StackSpec::parse("", "lambdeck.toml").unwrap();
+        let empty = lambdeck::stack::load_stack(&clients, &spec).await.unwrap();
+        lambdeck::stack::provision::up(
+            &clients,
+            &spec,
+            &empty,
+            Some(crate::support::hello_world_zip()),
+        )
+        .await
+        .unwrap();
+        Self {
+            server,
+            clients,
+            spec,
+        }
+    }
+
+    async fn load(&self) -> lambdeck::stack::Stack {
+        lambdeck::stack::load_stack(&self.clients, &self.spec)
+            .await
+            .unwrap()
+    }
+
+    /// Runs the binary against this stack without blocking the runtime that serves it.
+    async fn run(&self, dir: &Path, args: &[&str]) -> Output {
+        let dir = dir.to_owned();
+        let mut all: Vec<String> = args.iter().map(ToString::to_string).collect();
+        all.push("--endpoint-url".into());
+        all.push(self.server.endpoint_url());
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = all.iter().map(String::as_str).collect();
+            lambdeck(&dir, &args)
+        })
+        .await
+        .unwrap()
+    }
+}
+
+fn json_of(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(o)))
+}
+
+fn keys(v: &serde_json::Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    k.sort_unstable();
+    k
+}
+
+/// Exactly one line on stderr, and it is lambdeck's error line.
+fn one_error_line(o: &Output) -> String {
+    let err = stderr(o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("lambdeck: error: "), "{err}");
+    err
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback() {
+    let local = LocalStack::up().await;
+    let dir = project();
+    let first = local
+        .load()
+        .await
+        .stage()
+        .unwrap()
+        .deployment_id
+        .clone()
+        .unwrap();
+
+    // In sync: exit 0, and the JSON shape the README documents.
+    let out = local.run(dir.path(), &["status"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("drift: in sync"), "{}", stdout(&out));
+    let out = local.run(dir.path(), &["status", "--json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json = json_of(&out);
+    assert_eq!(keys(&json), ["exit_code", "health", "schema", "stack"]);
+    assert_eq!(
+        (json["schema"].as_u64(), json["exit_code"].as_u64()),
+        (Some(1), Some(0))
+    );
+    let stack = &json["stack"];
+    assert_eq!(
+        keys(stack),
+        [
+            "api",
+            "drift",
+            "endpoint_url",
+            "function",
+            "log_group",
+            "names",
+            "permission",
+            "region",
+            "role"
+        ]
+    );
+    assert_eq!(stack["drift"], serde_json::json!({"state": "in_sync"}));
+    assert_eq!(stack["function"]["status"], "present");
+    assert_eq!(stack["function"]["runtime"], "provided.al2023");
+    assert!(
+        stack["function"]["code_sha256"]
+            .as_str()
+            .is_some_and(|s| s.len() == 44)
+    );
+    // This endpoint serves no IAM: the role is the function's, not checked, and not an error.
+    assert_eq!(stack["role"]["status"], "present");
+    assert_eq!(stack["role"]["verified"], false);
+    assert_eq!(stack["permission"]["allows_api"], true);
+    let api = &stack["api"];
+    assert_eq!(api["status"], "present");
+    assert_eq!(api["stages"][0]["deployment_id"], first.as_str());
+    assert_eq!(
+        api["deployments"][0]["stages"],
+        serde_json::json!(["tf-test"])
+    );
+    let get = &api["resources"][1]["methods"][0];
+    assert_eq!(get["http_method"], "GET");
+    assert_eq!(get["integration"]["type"], "AWS_PROXY");
+    assert_eq!(
+        get["integration"]["target"],
+        serde_json::json!({"kind": "this_function"})
+    );
+    assert_eq!(
+        api["deployed"]["routes"][0]["key"],
+        serde_json::json!({"method": "GET", "path": "/hello_world"})
+    );
+    assert_eq!(
+        api["deployed"]["routes"][0]["integration_type"],
+        "AWS_PROXY"
+    );
+
+    // A route added through the SDK is stale: exit 3, listed in text and JSON.
+    let before = local.load().await;
+    let api_info = before.api.as_ref().unwrap();
+    let gw = &local.clients.apigateway;
+    let rid = lambdeck::aws::apigateway::create_resource(
+        gw,
+        &api_info.id,
+        &api_info.resource("/").unwrap().id,
+        "new",
+    )
+    .await
+    .unwrap();
+    lambdeck::aws::apigateway::put_method(gw, &api_info.id, &rid, "GET", "NONE", false)
+        .await
+        .unwrap();
+    let uri = lambdeck::aws::apigateway::lambda_invoke_uri(
+        "us-east-1",
+        &before.function.as_ref().unwrap().arn,
+    );
+    lambdeck::aws::apigateway::put_proxy_integration(gw, &api_info.id, &rid, "GET", &uri)
+        .await
+        .unwrap();
+    let out = local.run(dir.path(), &["status"]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("drift: stale: 1 change (+GET /new)"),
+        "{text}"
+    );
+    assert!(text.contains("run `lambdeck deploy`"), "{text}");
+    let out = local.run(dir.path(), &["status", "--json"]).await;
+    assert_eq!(out.status.code(), Some(3));
+    let json = json_of(&out);
+    assert_eq!(json["exit_code"], 3);
+    assert_eq!(
+        json["stack"]["drift"],
+        serde_json::json!({"state": "stale", "changes": [
+            {"route": {"method": "GET", "path": "/new"}, "change": "added"}]})
+    );
+
+    // deploy without --yes and without a terminal: shows the drift, refuses (exit 2), deploys nothing.
+    let out = local.run(dir.path(), &["deploy"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stdout(&out).contains("+GET /new"), "{}", stdout(&out));
+    assert!(one_error_line(&out).contains("pass --yes"));
+    assert_eq!(
+        local.load().await.api.as_ref().unwrap().deployments.len(),
+        1
+    );
+
+    // deploy --yes: the description records the change, the stage is re-read, drift is gone.
+    let out = local.run(dir.path(), &["deploy", "--yes", "--json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let outcome = json_of(&out);
+    assert_eq!(outcome["action"], "deploy");
+    assert_eq!(outcome["deployment"]["description"], "lambdeck: +GET /new");
+    assert_eq!(
+        outcome["stage"]["deployment_id"],
+        outcome["deployment"]["id"]
+    );
+    assert_eq!(outcome["previous_deployment_id"], first.as_str());
+    assert_eq!(outcome["drift"], serde_json::json!({"state": "in_sync"}));
+    let second = outcome["deployment"]["id"].as_str().unwrap().to_owned();
+    let out = local.run(dir.path(), &["status"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // Deploying an in-sync stage creates nothing and says so.
+    let out = local.run(dir.path(), &["deploy", "--yes"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("nothing to deploy"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        local.load().await.api.as_ref().unwrap().deployments.len(),
+        2
+    );
+
+    // A rollback leaves the stage on an older deployment: stale again, exit 3.
+    let out = local.run(dir.path(), &["rollback", &first]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!(
+            "rolled back to {first} on stage tf-test (was {second})"
+        )),
+        "{}",
+        stdout(&out)
+    );
+    let out = local.run(dir.path(), &["status"]).await;
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stdout(&out).contains("+GET /new"));
+
+    // A deployment that does not exist: one line, exit 1, nothing changed.
+    let out = local.run(dir.path(), &["rollback", "nosuchid"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = one_error_line(&out);
+    assert!(err.contains("deployment nosuchid does not exist"), "{err}");
+    assert_eq!(
+        local.load().await.stage().unwrap().deployment_id.as_deref(),
+        Some(first.as_str())
+    );
+
+    // prune: asks first; with --yes deletes the unused deployment, never the one the stage serves.
+    let out = local.run(dir.path(), &["prune", "--keep", "0"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    one_error_line(&out);
+    let out = local
+        .run(dir.path(), &["prune", "--keep", "0", "--yes"])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let after = local.load().await;
+    let ids: Vec<&str> = after
+        .api
+        .as_ref()
+        .unwrap()
+        .deployments
+        .iter()
+        .map(|d| d.id.as_str())
+        .collect();
+    assert_eq!(ids, [first.as_str()]);
+
+    // up on a complete stack changes nothing and says so (no build: the function exists).
+    let out = local.run(dir.path(), &["up"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("up: nothing to do"), "{text}");
+    assert!(
+        text.contains("skipped role tf-test-lambda-role (this endpoint does not serve IAM)"),
+        "{text}"
+    );
+    // down asks first, and without a terminal refuses in one line.
+    let out = local.run(dir.path(), &["down"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out).contains("pass --yes"));
+    assert!(local.load().await.function.is_present());
+    local.server.shutdown().await;
+}
+
+#[test]
+fn a_broken_or_missing_config_file_is_one_line_and_exit_2() {
+    let dir = project();
+    std::fs::write(dir.path().join("broken.toml"), "[function\nname = 1\n").unwrap();
+    let out = lambdeck(dir.path(), &["--config", "broken.toml", "status"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = one_error_line(&out);
+    assert!(err.starts_with("lambdeck: error: broken.toml:1:"), "{err}");
+    assert!(!err.contains(": -:"), "{err}");
+    let out = lambdeck(dir.path(), &["--config", "nosuch.toml", "deploy", "--yes"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = one_error_line(&out);
+    assert!(
+        err.starts_with("lambdeck: error: nosuch.toml: cannot read the file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_region_is_a_configuration_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lambdeck.toml"), "").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+        .arg("status")
+        .current_dir(dir.path())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("AWS_CONFIG_FILE", dir.path().join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = one_error_line(&out);
+    assert!(err.contains("no AWS region: pass --region"), "{err}");
+}
+
+/// An endpoint that answers every request with what `respond` says for the n-th request (from 0), and
+/// counts them: to see the SDK's retries and lambdeck's classification of real wire errors.
+struct FakeEndpoint {
+    url: String,
+    count: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+type Respond = fn(usize) -> (u16, Option<&'static str>, &'static str);
+
+impl FakeEndpoint {
+    async fn start(respond: Respond) -> Self {
+        use std::sync::atomic::Ordering;
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = count.clone();
+        let app = axum::Router::new().fallback(move || {
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let (status, error_type, body) = respond(n);
+                let mut res = axum::response::Response::builder()
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .header("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000");
+                if let Some(t) = error_type {
+                    res = res.header("x-amzn-ErrorType", t);
+                }
+                res.body(axum::body::Body::from(body)).unwrap()
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Self { url, count, task }
+    }
+
+    fn requests(&self) -> usize {
+        self.count.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    async fn clients(&self) -> lambdeck::aws::Clients {
+        lambdeck::aws::Clients::new(&lambdeck::aws::Target {
+            profile: None,
+            region: Some("us-east-1".into()),
+            endpoint_url: Some(self.url.clone()),
+            local: true,
+        })
+        .await
+        .unwrap()
+    }
+}
+
+impl Drop for FakeEndpoint {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+const THROTTLED: (u16, Option<&str>, &str) = (
+    429,
+    Some("TooManyRequestsException"),
+    r#"{"message":"Too Many Requests"}"#,
+);
+const NO_APIS: (u16, Option<&str>, &str) = (200, None, r#"{"item":[]}"#);
+
+#[tokio::test]
+async fn throttling_and_transient_failures_are_retried_with_backoff() {
+    let api = "tf-test-to-lambda-rust-api";
+    // Throttled twice, then served: the caller never sees the throttling.
+    let fake = FakeEndpoint::start(|n| if n < 2 { THROTTLED } else { NO_APIS }).await;
+    let found = lambdeck::aws::apigateway::find_rest_apis(&fake.clients().await.apigateway, api)
+        .await
+        .unwrap();
+    assert!(found.is_empty());
+    assert_eq!(fake.requests(), 3);
+
+    // A 503 is transient too.
+    let fake = FakeEndpoint::start(|n| {
+        if n == 0 {
+            (
+                503,
+                Some("ServiceUnavailableException"),
+                r#"{"message":"busy"}"#,
+            )
+        } else {
+            NO_APIS
+        }
+    })
+    .await;
+    lambdeck::aws::apigateway::find_rest_apis(&fake.clients().await.apigateway, api)
+        .await
+        .unwrap();
+    assert_eq!(fake.requests(), 2);
+
+    // Throttled every time: four attempts in all, then one classified line.
+    let fake = FakeEndpoint::start(|_| THROTTLED).await;
+    let err = lambdeck::aws::apigateway::find_rest_apis(&fake.clients().await.apigateway, api)
+        .await
+        .unwrap_err();
+    assert_eq!(fake.requests(), 4);
+    assert_eq!(err.kind, lambdeck::aws::ErrorKind::Throttled);
+    assert_eq!(
+        err.to_string(),
+        "GetRestApis rest api tf-test-to-lambda-rust-api: throttled (retries exhausted) \
+         (TooManyRequestsException: Too Many Requests); wait a moment and try again"
+    );
+}
+
+#[tokio::test]
+async fn refusals_are_classified_once_without_retrying() {
+    use lambdeck::aws::ErrorKind;
+    let cases: [(Respond, ErrorKind, &str); 4] = [
+        (
+            |_| {
+                (
+                    403,
+                    Some("AccessDeniedException"),
+                    r#"{"message":"User: arn:aws:iam::1:user/dev is not authorized to perform: apigateway:GET"}"#,
+                )
+            },
+            ErrorKind::AccessDenied,
+            "GetRestApis rest api tf-test-to-lambda-rust-api: access denied (AccessDeniedException: User: \
+             arn:aws:iam::1:user/dev is not authorized to perform: apigateway:GET); check the IAM \
+             permissions of the credentials in use",
+        ),
+        (
+            |_| {
+                (
+                    403,
+                    Some("ExpiredTokenException"),
+                    r#"{"message":"The security token included in the request is expired"}"#,
+                )
+            },
+            ErrorKind::Credentials,
+            "GetRestApis rest api tf-test-to-lambda-rust-api: credentials missing, invalid or expired \
+             (ExpiredTokenException: The security token included in the request is expired); set AWS \
+             credentials (aws configure, aws sso login, --profile) or use --local",
+        ),
+        (
+            |_| {
+                (
+                    400,
+                    Some("BadRequestException"),
+                    r#"{"message":"Invalid REST API identifier specified"}"#,
+                )
+            },
+            ErrorKind::Validation,
+            "GetRestApis rest api tf-test-to-lambda-rust-api: rejected as invalid (BadRequestException: \
+             Invalid REST API identifier specified)",
+        ),
+        (
+            |_| {
+                (
+                    404,
+                    Some("NotFoundException"),
+                    r#"{"message":"Invalid API identifier specified 000000000000:abc"}"#,
+                )
+            },
+            ErrorKind::NotFound,
+            "GetRestApis rest api tf-test-to-lambda-rust-api: not found (NotFoundException: Invalid API \
+             identifier specified 000000000000:abc)",
+        ),
+    ];
+    for (respond, kind, line) in cases {
+        let fake = FakeEndpoint::start(respond).await;
+        let err = lambdeck::aws::apigateway::find_rest_apis(
+            &fake.clients().await.apigateway,
+            "tf-test-to-lambda-rust-api",
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(fake.requests(), 1, "{line}");
+        assert_eq!(err.kind, kind);
+        assert_eq!(err.to_string(), line);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_what_access_denied_hides_and_stops_on_expired_credentials() {
+    let dir = project();
+    // Access denied everywhere: every piece is unknown with the reason, the tree is still printed.
+    let fake = FakeEndpoint::start(|_| {
+        (
+            403,
+            Some("AccessDeniedException"),
+            r#"{"message":"not authorized"}"#,
+        )
+    })
+    .await;
+    let (d, url) = (dir.path().to_owned(), fake.url.clone());
+    let out =
+        tokio::task::spawn_blocking(move || lambdeck(&d, &["status", "--endpoint-url", &url]))
+            .await
+            .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "-- function tf-test-rust-hello-world: unknown: GetFunction function tf-test-rust-hello-world: \
+             access denied (AccessDeniedException: not authorized)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("-- rest api tf-test-to-lambda-rust-api: unknown: GetRestApis"),
+        "{text}"
+    );
+    assert!(text.contains("drift: unknown: GetRestApis"), "{text}");
+    // Expired credentials make every answer wrong: one line on stderr, exit 1, no tree.
+    let fake = FakeEndpoint::start(|_| {
+        (
+            403,
+            Some("ExpiredTokenException"),
+            r#"{"message":"The security token included in the request is expired"}"#,
+        )
+    })
+    .await;
+    let (d, url) = (dir.path().to_owned(), fake.url.clone());
+    let out =
+        tokio::task::spawn_blocking(move || lambdeck(&d, &["status", "--endpoint-url", &url]))
+            .await
+            .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    let err = one_error_line(&out);
+    assert!(
+        err.contains("credentials missing, invalid or expired (ExpiredTokenException"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_malformed_endpoint_or_region_is_one_line_and_exit_2() {
+    let dir = project();
+    for (args, want) in [
+        (
+            &["status", "--endpoint-url", "notaurl"][..],
+            "endpoint URL `notaurl` is not an http(s) URL",
+        ),
+        (
+            &["deploy", "--yes", "--endpoint-url", "ftp://x"][..],
+            "endpoint URL `ftp://x` is not an http(s) URL",
+        ),
+        (
+            &[
+                "status",
+                "--region",
+                "bad_region!",
+                "--endpoint-url",
+                "http://127.0.0.1:1",
+            ][..],
+            "region `bad_region!` is not a region name",
+        ),
+    ] {
+        let out = lambdeck(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = one_error_line(&out);
+        assert!(err.contains(want), "{err}");
+        assert!(!err.contains("Request {"), "a Debug dump: {err}");
+    }
+    // AWS_ENDPOINT_URL is checked the same way.
+    let out = Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+        .arg("status")
+        .current_dir(dir.path())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_ENDPOINT_URL", "nope")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(one_error_line(&out).contains("endpoint URL `nope`"));
 }

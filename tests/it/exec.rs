@@ -350,6 +350,54 @@ done
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlapping_requests_beyond_the_cap_wait_for_a_free_environment() {
+    let sink = Arc::new(MemorySink::default());
+    let limits = ExecLimits {
+        max_environments: 2,
+        ..ExecLimits::default()
+    };
+    let executor = Executor::with_limits(sink.clone(), limits);
+    let barrier = tempfile::tempdir().unwrap();
+    // Each invocation waits until two environments have been busy: two can run at once, and the third
+    // request must wait for one of them rather than start a third environment.
+    let mut f = function(
+        "capped",
+        bash_runtime(
+            r#"while true; do
+  next
+  touch "$BARRIER/$$"
+  while [ "$(ls "$BARRIER" | wc -l)" -lt 2 ]; do sleep 0.01; done
+  post /2018-06-01/runtime/invocation/$id/response "{\"pid\":$$}"
+done
+"#,
+        ),
+        20,
+    );
+    f.environment
+        .insert("BARRIER".into(), barrier.path().display().to_string());
+    let (a, b, c) = tokio::join!(
+        executor.invoke(&f, Bytes::from_static(b"{}")),
+        executor.invoke(&f, Bytes::from_static(b"{}")),
+        executor.invoke(&f, Bytes::from_static(b"{}"))
+    );
+    let mut pids: Vec<u64> = [&a, &b, &c]
+        .iter()
+        .map(|inv| response_body(inv)["pid"].as_u64().unwrap())
+        .collect();
+    pids.sort_unstable();
+    pids.dedup();
+    assert_eq!(pids.len(), 2, "three requests, two environments: {pids:?}");
+    let cold = [&a, &b, &c]
+        .iter()
+        .filter(|inv| report_of(&inv.log_tail).contains("Init Duration"))
+        .count();
+    assert_eq!(cold, 2);
+    assert_eq!(executor.environments("capped"), 2);
+    assert_eq!(std::fs::read_dir(barrier.path()).unwrap().count(), 2);
+    executor.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timeout_kills_the_environment() {
     let (sink, executor) = setup();
     let f = function(

@@ -11,7 +11,7 @@ use aws_sdk_apigateway::types::{IntegrationType, Op, PatchOperation};
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::config::Credentials;
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{FunctionCode, LogType, Runtime};
+use aws_sdk_lambda::types::{Environment, FunctionCode, LogType, Runtime};
 use lambdeck::local::{self, LocalConfig, LocalServer};
 
 use crate::support::{hello_world_zip, script_zip};
@@ -1059,6 +1059,24 @@ async fn the_stack_survives_a_restart_with_a_state_directory() {
     // The package came back from the state directory: the function still runs.
     assert_greeting(s.get(&api, "/hello_world").await).await;
     s.server.shutdown().await;
+
+    // A package changed on disk is reported, never run in place of the recorded code.
+    use sha2::Digest;
+    let hex: String = sha2::Sha256::digest(hello_world_zip())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let package = dir.path().join("code").join(format!("{hex}.zip"));
+    std::fs::write(&package, script_zip("#!/bin/sh\necho other code\n")).unwrap();
+    let err = LocalServer::start(LocalConfig {
+        state_dir: Some(dir.path().to_path_buf()),
+        ..LocalConfig::default()
+    })
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains(&format!("{hex}.zip")), "{err}");
+    assert!(err.contains("SHA-256"), "{err}");
 }
 
 #[tokio::test]
@@ -1122,6 +1140,35 @@ async fn a_second_ensure_running_finds_the_first_and_a_stale_lock_is_taken_over(
 }
 
 #[tokio::test]
+async fn a_lock_held_by_no_live_server_is_waited_for_not_refused() {
+    // What a child process forked by another thread holds until it execs: the lock, and an address
+    // that does not answer.
+    let dir = tempfile::tempdir().unwrap();
+    let lock_path = dir.path().join(local::LOCK_FILE);
+    let held = std::fs::File::create(&lock_path).unwrap();
+    held.try_lock().unwrap();
+    std::fs::write(&lock_path, "127.0.0.1:1\n").unwrap();
+    let state_dir = dir.path().to_path_buf();
+    let start = tokio::spawn(async move {
+        LocalServer::start(LocalConfig {
+            state_dir: Some(state_dir),
+            ..LocalConfig::default()
+        })
+        .await
+    });
+    // Give the start a moment to find the lock taken (ordering only, nothing is timed).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(held);
+    let server = start
+        .await
+        .unwrap()
+        .expect("the lock is taken once released");
+    let recorded = std::fs::read_to_string(&lock_path).unwrap();
+    assert_eq!(recorded.trim(), server.addr().to_string());
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_client_signing_for_another_region_sees_its_region_in_arns() {
     let server = LocalServer::start(LocalConfig::default()).await.unwrap();
     let config = aws_config::defaults(BehaviorVersion::latest())
@@ -1177,7 +1224,8 @@ async fn a_client_signing_for_another_region_sees_its_region_in_arns() {
     s.server.shutdown().await;
 }
 
-/// A bash Lambda runtime that answers every invocation with its own process id.
+/// A bash Lambda runtime that answers every invocation with its own process id, or with `$ANSWER` when
+/// set; with `$HANG` set it takes an invocation, prints its process id and never answers.
 const PID_RUNTIME: &str = r#"#!/bin/bash
 shopt -s nocasematch
 exec 3<>/dev/tcp/${AWS_LAMBDA_RUNTIME_API%:*}/${AWS_LAMBDA_RUNTIME_API#*:}
@@ -1193,7 +1241,8 @@ while true; do
     esac
   done
   if [ "$len" -gt 0 ]; then IFS= read -r -N "$len" body <&3; fi
-  out="{\"pid\": $$}"
+  if [ -n "$HANG" ]; then echo "pid $$"; exec sleep 600; fi
+  if [ -n "$ANSWER" ]; then out=$ANSWER; else out="{\"pid\": $$}"; fi
   printf 'POST /2018-06-01/runtime/invocation/%s/response HTTP/1.1\r\nHost: rt\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' "$id" "${#out}" "$out" >&3
   len=0
   while IFS= read -r line <&3; do
@@ -1245,4 +1294,183 @@ async fn shutting_the_guard_down_stops_the_function_processes() {
     assert!(process_runs(pid));
     guard.shutdown().await;
     assert!(!process_runs(pid), "process {pid} outlived the local stack");
+}
+
+/// Sets the function's environment variables (a new revision, so the next request starts a new
+/// environment) and its timeout.
+async fn configure(s: &Stack, vars: &[(&str, &str)], timeout: i32) {
+    let mut env = Environment::builder();
+    for (k, v) in vars {
+        env = env.variables(*k, *v);
+    }
+    s.lambda
+        .update_function_configuration()
+        .function_name(FUNCTION)
+        .environment(env.build())
+        .timeout(timeout)
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn assert_internal_error(response: reqwest::Response, status: u16) -> String {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        response.headers()["x-amzn-ErrorType"],
+        "InternalServerErrorException"
+    );
+    let lambda_id = response.headers()["x-lambdeck-lambda-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"{"message": "Internal server error"}"#
+    );
+    lambda_id
+}
+
+#[tokio::test]
+async fn a_malformed_answer_is_a_502_and_a_timeout_kills_the_environment_and_fails_the_request() {
+    let s = Stack::start(None).await;
+    let arn = s.create_function(FUNCTION, script_zip(PID_RUNTIME)).await;
+    let (api, _) = s.create_api(&arn).await;
+    s.permit(&api).await;
+    s.deploy(&api).await;
+
+    // `{"pid": N}` is not a proxy response (an unknown key): API Gateway answers 502.
+    assert_internal_error(s.get(&api, "/hello_world").await, 502).await;
+    for malformed in [
+        r#"{"statusCode":200,"body":"x","extra":1}"#,
+        r#"{"statusCode":"abc"}"#,
+        r#"{}"#,
+        r#""just a string""#,
+        r#"{"multiValueHeaders":{"a":"not-an-array"}}"#,
+    ] {
+        configure(&s, &[("ANSWER", malformed)], 3).await;
+        assert_internal_error(s.get(&api, "/hello_world").await, 502).await;
+    }
+    // The same runtime with a well-formed answer: the 502s came from the answers' shape alone.
+    configure(
+        &s,
+        &[(
+            "ANSWER",
+            r#"{"statusCode":"201","headers":{"x-ok":true},"body":"made"}"#,
+        )],
+        3,
+    )
+    .await;
+    let response = s.get(&api, "/hello_world").await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers()["x-ok"], "true");
+    assert_eq!(response.text().await.unwrap(), "made");
+
+    // A function that outlives its 1 s timeout: 502, the "Task timed out" line, and its process killed.
+    configure(&s, &[("HANG", "1")], 1).await;
+    let lambda_id = assert_internal_error(s.get(&api, "/hello_world").await, 502).await;
+    let lines = s.log_messages("").await;
+    let timed_out = format!("{lambda_id} Task timed out after 1.00 seconds");
+    assert!(lines.iter().any(|l| l.ends_with(&timed_out)), "{lines:#?}");
+    let pids: Vec<u64> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("pid ")?.parse().ok())
+        .collect();
+    assert_eq!(pids.len(), 1, "{lines:#?}");
+    assert!(!process_runs(pids[0]), "the timed-out process still runs");
+    // The next request gets a new environment (and times out again: one more pid line).
+    assert_internal_error(s.get(&api, "/hello_world").await, 502).await;
+    let pids_after: Vec<u64> = s
+        .log_messages("pid")
+        .await
+        .iter()
+        .filter_map(|l| l.strip_prefix("pid ")?.parse().ok())
+        .collect();
+    assert_eq!(pids_after.len(), 2);
+    assert_ne!(pids_after[0], pids_after[1]);
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_package_escaping_its_directory_is_refused_and_nothing_is_written() {
+    let s = Stack::start(None).await;
+    let evil_name = format!("../lambdeck-evil-{}", std::process::id());
+    let evil = crate::support::zip_of(&[
+        ("bootstrap", 0o755, b"#!/bin/sh\n"),
+        (&evil_name, 0o644, b"x"),
+    ]);
+    let err = s
+        .lambda
+        .create_function()
+        .function_name(FUNCTION)
+        .role("arn:aws:iam::000000000000:role/r")
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(evil.clone()))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(err.is_invalid_parameter_value_exception(), "{err:?}");
+    assert_eq!(
+        err.message(),
+        Some(
+            format!(
+                "Could not unzip uploaded file: entry \"{evil_name}\" escapes the package directory."
+            )
+            .as_str()
+        )
+    );
+    // No function was created.
+    let err = s
+        .lambda
+        .get_function()
+        .function_name(FUNCTION)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(err.is_resource_not_found_exception(), "{err:?}");
+
+    // An update with it is refused too, and the function keeps its code.
+    let good = s.create_function(FUNCTION, script_zip(PID_RUNTIME)).await;
+    let before = s
+        .lambda
+        .get_function_configuration()
+        .function_name(&good)
+        .send()
+        .await
+        .unwrap();
+    let err = s
+        .lambda
+        .update_function_code()
+        .function_name(FUNCTION)
+        .zip_file(Blob::new(evil))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(err.is_invalid_parameter_value_exception(), "{err:?}");
+    let after = s
+        .lambda
+        .get_function_configuration()
+        .function_name(FUNCTION)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.code_sha256(), before.code_sha256());
+    assert_eq!(after.revision_id(), before.revision_id());
+    // The function still runs its own code; nothing landed next to any directory it was unpacked in.
+    let out = s
+        .lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.function_error(), None);
+    let tmp = std::env::temp_dir();
+    assert!(!tmp.join(evil_name.trim_start_matches("../")).exists());
+    s.server.shutdown().await;
 }

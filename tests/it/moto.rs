@@ -199,8 +199,16 @@ async fn up_creates_every_piece_and_discovery_reads_them_back() {
         4,
         "{plan:?}"
     );
-    let gone = provision::down(&clients, &stack).await.unwrap();
+    let gone = provision::down(&clients, &spec, &stack).await.unwrap();
     assert!(gone.changed);
+    // down re-read the stack: nothing it deleted is still listed.
+    assert!(
+        gone.steps
+            .iter()
+            .all(|s| s.detail.as_deref() != Some("still listed right after its deletion")),
+        "{:?}",
+        gone.steps
+    );
     let after = load_stack(&clients, &spec).await.unwrap();
     assert!(after.function.is_missing(), "{:?}", after.function);
     assert!(after.api.is_missing());
@@ -290,7 +298,7 @@ async fn discovery_resolves_integrations_and_down_leaves_untagged_pieces_alone()
     let plan = provision::down_plan(&stack);
     assert_eq!(plan.len(), 1);
     assert_eq!(plan[0].action, StepAction::Skipped);
-    let report = provision::down(&clients, &stack).await.unwrap();
+    let report = provision::down(&clients, &spec, &stack).await.unwrap();
     assert!(!report.changed);
     let still = load_stack(&clients, &spec).await.unwrap();
     assert!(matches!(still.api, Found::Present(ref a) if a.id == api_id));

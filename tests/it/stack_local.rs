@@ -1,7 +1,7 @@
 //! The stack engine against the embedded local stack, through the real SDK clients: `up` twice, the
 //! stage serving the real hello-world, every drift case (added route, removed route, changed integration
-//! URI, changed authorization, a stage left on an old deployment by a rollback), deploy, rollback, prune
-//! and `down`.
+//! URI, changed authorization, API key and integration type, a stage left on an old deployment by a
+//! rollback), deploy, rollback, prune and `down`.
 
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use lambdeck::aws::{Clients, Target, apigateway};
@@ -154,7 +154,9 @@ async fn up_twice_serves_hello_world_in_sync_and_down_removes_it() {
             "{logs:?}"
         );
     }
-    provision::down(&local.clients, &unchanged).await.unwrap();
+    provision::down(&local.clients, &local.spec, &unchanged)
+        .await
+        .unwrap();
     let gone = local.load().await;
     assert!(gone.api.is_missing() && gone.function.is_missing());
     assert_eq!(
@@ -304,6 +306,68 @@ async fn drift_changed_integration_uri_and_authorization() {
         Some("lambdeck: ~GET /hello_world authorization, ~GET /hello_world integration")
     );
     assert_eq!(outcome.drift, Drift::InSync);
+
+    // Now require an API key and replace the proxy integration with a MOCK: three changes.
+    gw.update_method()
+        .rest_api_id(&api.id)
+        .resource_id(&rid)
+        .http_method("GET")
+        .patch_operations(
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path("/apiKeyRequired")
+                .value("true")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    gw.put_integration()
+        .rest_api_id(&api.id)
+        .resource_id(&rid)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
+        .send()
+        .await
+        .unwrap();
+    let stale = local.load().await;
+    assert_eq!(
+        stale.drift.changes(),
+        [
+            change(
+                "GET",
+                "/hello_world",
+                ChangeKind::ApiKeyRequired {
+                    from: false,
+                    to: true
+                }
+            ),
+            change(
+                "GET",
+                "/hello_world",
+                ChangeKind::IntegrationType {
+                    from: Some("AWS_PROXY".into()),
+                    to: Some("MOCK".into())
+                }
+            ),
+            change(
+                "GET",
+                "/hello_world",
+                ChangeKind::IntegrationUri {
+                    from: Some(other),
+                    to: None
+                }
+            ),
+        ]
+    );
+    let outcome = deploy_stage(&local.clients, &local.spec, &stale)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.deployment.description.as_deref(),
+        Some("lambdeck: ~GET /hello_world api key, ~GET /hello_world integration")
+    );
+    assert_eq!(outcome.drift, Drift::InSync);
 }
 
 #[tokio::test]
@@ -434,5 +498,9 @@ async fn a_missing_stage_and_a_missing_api_are_answers_not_errors() {
         .await
         .unwrap();
     assert_eq!(outcome.previous_deployment_id, None);
+    assert_eq!(
+        outcome.deployment.description.as_deref(),
+        Some("lambdeck: first deployment of stage tf-test")
+    );
     assert_eq!(outcome.drift, Drift::InSync);
 }
