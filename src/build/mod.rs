@@ -545,6 +545,14 @@ async fn build_inner(
     let _ = tokio::fs::write(&units_file, format!("{graph} {}", outcome.units)).await;
 
     let size = zip.len() as u64;
+    if size > DIRECT_UPLOAD_LIMIT {
+        // Said now rather than only when the upload refuses it, minutes later.
+        let _ = events
+            .send(BuildEvent::Warning {
+                message: UploadError::TooLarge { size }.to_string(),
+            })
+            .await;
+    }
     let _ = events
         .send(BuildEvent::Finished {
             code_sha256: code_sha256.clone(),

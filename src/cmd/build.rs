@@ -50,7 +50,12 @@ pub async fn upload(ctx: &Ctx, args: &UploadArgs) -> CmdResult {
         .await
         .map_err(|e| match &e {
             UploadError::Aws(aws) if aws.is_not_found() => {
-                Failure::error(format!("{e}; create the stack first with `lambdeck up`"))
+                let up = if ctx.global.local {
+                    "lambdeck --local up"
+                } else {
+                    "lambdeck up"
+                };
+                Failure::error(format!("{e}; create the stack first with `{up}`"))
             }
             _ => Failure::error(e),
         })?;

@@ -122,7 +122,7 @@ pub async fn run(ctx: &Ctx, args: &PingArgs) -> CmdResult {
                         linker.expect(&p);
                     }
                     print_probe(&p, args.json)?;
-                    probes.insert(p.seq, p);
+                    probes.insert(p.seq, *p);
                 }
                 Some(PingMsg::Finished) | None => {
                     pinging = false;

@@ -59,7 +59,7 @@ fn print_lines(steps: &[Step], word: fn(StepAction) -> &'static str) {
 
 /// The function's package from the build module (reused when up to date), for the target the flags
 /// select: a native build for the local stack, a Lambda build otherwise.
-async fn package(ctx: &Ctx) -> Result<Vec<u8>, Failure> {
+async fn package(ctx: &Ctx) -> Result<build::Package, Failure> {
     let target = if ctx.global.local {
         BuildTarget::Local
     } else {
@@ -86,8 +86,7 @@ async fn package(ctx: &Ctx) -> Result<Vec<u8>, Failure> {
     )
     .await;
     let _ = printer.await;
-    let package = result.map_err(Failure::error)?;
-    Ok(package.zip.to_vec())
+    result.map_err(Failure::error)
 }
 
 pub async fn up(ctx: &Ctx, args: &JsonArgs) -> CmdResult {
@@ -95,7 +94,15 @@ pub async fn up(ctx: &Ctx, args: &JsonArgs) -> CmdResult {
     let stack = load_stack(&clients, &ctx.spec).await?;
     // Build only when the function has to be created: a second `up` must not rebuild anything.
     let zip = if provision::needs_package(&stack) {
-        Some(package(ctx).await?)
+        let package = package(ctx).await?;
+        if !clients.local {
+            // The same refusal as `upload`: provided.al2023 cannot run another CPU's or a newer glibc's
+            // binary, and CreateFunction would accept it anyway.
+            package
+                .check_runnable(ctx.spec.function.architecture)
+                .map_err(|e| Failure::error(build::UploadError::NotRunnable(e)))?;
+        }
+        Some(package.zip.to_vec())
     } else {
         None
     };

@@ -305,6 +305,100 @@ async fn the_total_follows_the_crate_when_its_targets_change() {
 }
 
 #[tokio::test]
+async fn ctrl_c_in_lambdeck_build_stops_the_build_with_one_line() {
+    let marker = tempfile::tempdir().unwrap();
+    let pid_file = marker.path().join("build-script.pid");
+    let build_rs = format!(
+        "fn main() {{ std::fs::write({:?}, std::process::id().to_string()).unwrap(); loop {{ std::thread::sleep(std::time::Duration::from_secs(1)); }} }}",
+        pid_file
+    );
+    let scratch = Scratch::new("fn main() {}\n", Some(&build_rs));
+    let mut lambdeck = tokio::process::Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+        .arg("--config")
+        .arg(scratch.dir.path().join("lambdeck.toml"))
+        .args(["--local", "build"])
+        .env(build::PROFILE_ENV, "dev")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let script_pid = loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse::<u32>().ok())
+        {
+            break pid;
+        }
+        assert!(
+            lambdeck.try_wait().unwrap().is_none(),
+            "lambdeck ended before the build script ran"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // What the terminal sends on Ctrl-C; cargo runs in its own process group, so only lambdeck gets it.
+    let pid =
+        rustix::process::Pid::from_raw(i32::try_from(lambdeck.id().unwrap()).unwrap()).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let out = lambdeck.wait_with_output().await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.lines().last(),
+        Some("lambdeck: error: build cancelled"),
+        "{stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    for _ in 0..200 {
+        if !running(script_pid) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the build script {script_pid} survived Ctrl-C");
+}
+
+#[tokio::test]
+async fn a_package_over_50_mb_is_flagged_by_the_build() {
+    let scratch = Scratch::new(
+        "static BLOB: &[u8] = include_bytes!(\"../blob.bin\");\nfn main() { println!(\"{}\", std::hint::black_box(BLOB).len()); }\n",
+        None,
+    );
+    // Random bytes do not compress: the zip ends up just over the limit.
+    let mut blob = vec![0u8; usize::try_from(build::DIRECT_UPLOAD_LIMIT).unwrap() + 1024];
+    rand::Rng::fill(&mut rand::thread_rng(), blob.as_mut_slice());
+    std::fs::write(scratch.dir.path().join("fn/blob.bin"), blob).unwrap();
+    let (result, events) = build_collecting(&scratch.spec(), &dev(BuildTarget::Local)).await;
+    let package = result.unwrap();
+    assert!(
+        package.size > build::DIRECT_UPLOAD_LIMIT,
+        "{}",
+        package.size
+    );
+    let warning = events
+        .iter()
+        .find_map(|e| match e {
+            BuildEvent::Warning { message } if message.contains("direct-upload limit") => {
+                Some(message.clone())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no warning about the limit: {events:?}"));
+    assert_eq!(
+        warning,
+        format!(
+            "the package is {} bytes, over Lambda's 50 MB (52428800 bytes) direct-upload limit for UpdateFunctionCode; shrink the binary (the lambda profile, fewer features) or upload through S3",
+            package.size
+        )
+    );
+}
+
+#[tokio::test]
 async fn ensure_package_builds_only_when_sources_are_newer() {
     let scratch = Scratch::new("fn main() { println!(\"v1\"); }\n", None);
     let spec = scratch.spec();
@@ -1243,4 +1337,74 @@ async fn an_update_still_in_progress_is_waited_for_before_the_code_is_sent() {
     // GetFunction (InProgress), the waiter's GetFunction (Successful), the update, the verification.
     assert_eq!((s.gets, s.updates, s.gets_after_update), (3, 1, 1));
     server.abort();
+}
+
+#[tokio::test]
+async fn up_refuses_a_binary_for_another_architecture_before_creating_anything() {
+    let Some(moto) = Moto::start() else { return };
+    let clients = moto.clients().await;
+    // The repository's function, declared for the other Lambda architecture; a stand-in
+    // cargo-zigbuild that ignores --target builds it for this machine's.
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let other = match host_architecture() {
+        Architecture::X86_64 => "arm64",
+        Architecture::Arm64 => "x86_64",
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("lambdeck.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[function]\nname = \"lambdeck-other-arch\"\ncrate = {:?}\narchitecture = \"{other}\"\n",
+            repo.join("function").display().to_string()
+        ),
+    )
+    .unwrap();
+    let (tools, _log) = fake_tools(false, true);
+    let run = |command: &str| {
+        Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+            .arg("--config")
+            .arg(&config)
+            .args([
+                "--endpoint-url",
+                &moto.url,
+                "--region",
+                "us-east-1",
+                command,
+            ])
+            .current_dir(dir.path())
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    tools.path().display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .env(build::PROFILE_ENV, "dev")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let expected = format!(
+        "lambdeck: error: refusing to upload: bootstrap is built for {}, but the function runs on {other}",
+        match host_architecture() {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    );
+    let up = run("up");
+    assert_eq!(up.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&up.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(last.starts_with(&expected), "{stderr}");
+    assert!(last.contains("cargo-lambda or cargo-zigbuild"), "{stderr}");
+    // Refused before the function was created.
+    let err = lambdeck::aws::lambda_code::deployed_code(&clients, "lambdeck-other-arch")
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
 }

@@ -1140,6 +1140,123 @@ async fn a_second_ensure_running_finds_the_first_and_a_stale_lock_is_taken_over(
 }
 
 #[tokio::test]
+async fn redeploying_onto_a_stage_repoints_it_and_keeps_its_settings() {
+    let s = Stack::start(None).await;
+    let arn = s.create_function(FUNCTION, hello_world_zip()).await;
+    let (api, _) = s.create_api(&arn).await;
+    let first = s
+        .apigw
+        .create_deployment()
+        .rest_api_id(&api)
+        .stage_name(STAGE)
+        .stage_description("the tutorial's stage")
+        .variables("color", "blue")
+        .send()
+        .await
+        .unwrap();
+    let first = first.id().unwrap().to_owned();
+    let created = s
+        .apigw
+        .get_stage()
+        .rest_api_id(&api)
+        .stage_name(STAGE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.deployment_id(), Some(first.as_str()));
+    assert_eq!(created.description(), Some("the tutorial's stage"));
+
+    // A redeploy with neither variables nor a stage description only moves the stage.
+    let second = s.deploy(&api).await;
+    let stage = s
+        .apigw
+        .get_stage()
+        .rest_api_id(&api)
+        .stage_name(STAGE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stage.deployment_id(), Some(second.as_str()));
+    assert_eq!(stage.description(), Some("the tutorial's stage"));
+    assert_eq!(stage.variables().unwrap()["color"], "blue");
+    assert_eq!(stage.created_date(), created.created_date());
+    assert!(stage.last_updated_date() >= created.last_updated_date());
+
+    // Given, they replace what was there.
+    s.apigw
+        .create_deployment()
+        .rest_api_id(&api)
+        .stage_name(STAGE)
+        .stage_description("moved")
+        .variables("size", "L")
+        .send()
+        .await
+        .unwrap();
+    let stage = s
+        .apigw
+        .get_stage()
+        .rest_api_id(&api)
+        .stage_name(STAGE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stage.description(), Some("moved"));
+    let vars = stage.variables().unwrap();
+    assert_eq!(vars.len(), 1, "{vars:?}");
+    assert_eq!(vars["size"], "L");
+
+    // GetDeployments lists all three, without apiSummary (that needs embed on GetDeployment).
+    let list = s
+        .apigw
+        .get_deployments()
+        .rest_api_id(&api)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.items().len(), 3);
+    assert!(list.items().iter().all(|d| d.api_summary().is_none()));
+    let plain = s
+        .apigw
+        .get_deployment()
+        .rest_api_id(&api)
+        .deployment_id(&first)
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.api_summary().is_none());
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_lock_held_by_no_live_server_is_waited_for_not_refused() {
+    // What a child process forked by another thread holds until it execs: the lock, and an address
+    // that does not answer.
+    let dir = tempfile::tempdir().unwrap();
+    let lock_path = dir.path().join(local::LOCK_FILE);
+    let held = std::fs::File::create(&lock_path).unwrap();
+    held.try_lock().unwrap();
+    std::fs::write(&lock_path, "127.0.0.1:1\n").unwrap();
+    let state_dir = dir.path().to_path_buf();
+    let start = tokio::spawn(async move {
+        LocalServer::start(LocalConfig {
+            state_dir: Some(state_dir),
+            ..LocalConfig::default()
+        })
+        .await
+    });
+    // Give the start a moment to find the lock taken (ordering only, nothing is timed).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(held);
+    let server = start
+        .await
+        .unwrap()
+        .expect("the lock is taken once released");
+    let recorded = std::fs::read_to_string(&lock_path).unwrap();
+    assert_eq!(recorded.trim(), server.addr().to_string());
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_client_signing_for_another_region_sees_its_region_in_arns() {
     let server = LocalServer::start(LocalConfig::default()).await.unwrap();
     let config = aws_config::defaults(BehaviorVersion::latest())

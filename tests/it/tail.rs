@@ -437,7 +437,7 @@ async fn a_ping_is_linked_to_its_lambda_request_through_the_logs() {
     .unwrap();
     let mut probes = Vec::new();
     while let Some(PingMsg::Probe(p)) = rx.recv().await {
-        probes.push(p);
+        probes.push(*p);
     }
     pinger.finished().await;
     assert_eq!(probes.len(), 3);
