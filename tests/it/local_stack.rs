@@ -11,7 +11,7 @@ use aws_sdk_apigateway::types::{IntegrationType, Op, PatchOperation};
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::config::Credentials;
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Environment, FunctionCode, LogType, Runtime};
+use aws_sdk_lambda::types::{Environment, FunctionCode, InvocationType, LogType, Runtime};
 use lambdeck::local::{self, LocalConfig, LocalServer};
 
 use crate::support::{hello_world_zip, script_zip};
@@ -419,6 +419,54 @@ async fn invoke_answers_with_payload_version_and_log_tail() {
     let tail = String::from_utf8(tail).unwrap();
     assert!(tail.contains("START RequestId: "), "{tail}");
     assert!(tail.contains("REPORT RequestId: "), "{tail}");
+
+    // DryRun checks and answers 204 without running; Event answers 202 and runs in the background.
+    let dry = s
+        .lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .invocation_type(InvocationType::DryRun)
+        .payload(Blob::new(event.to_string()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dry.status_code(), 204);
+    let queued = serde_json::json!({
+        "resource": "/queued", "path": "/queued", "httpMethod": "GET",
+        "requestContext": {"requestId": "evt-1", "httpMethod": "GET", "resourcePath": "/queued", "stage": "s"}
+    });
+    let async_out = s
+        .lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .invocation_type(InvocationType::Event)
+        .payload(Blob::new(queued.to_string()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(async_out.status_code(), 202);
+    // The handler's own line shows it ran; poll the logs for it (bounded, never a timed assertion).
+    let mut ran = false;
+    for _ in 0..300 {
+        if s.log_messages("\"apigw-request-id=evt-1\"").await
+            == ["GET /queued apigw-request-id=evt-1"]
+        {
+            ran = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ran, "the Event invocation never ran");
+    let err = s
+        .lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .invocation_type(InvocationType::from("Sometimes"))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(err.is_invalid_parameter_value_exception(), "{err:?}");
 
     // Not a proxy event: the function fails, which Lambda reports as an Unhandled function error.
     let out = s
