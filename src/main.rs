@@ -72,8 +72,15 @@ async fn run_dashboard(ctx: &Ctx) -> CmdResult {
     // ratatui's panic hook restores raw mode and the screen; mouse capture is ours to undo first.
     let restore_terminal = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
-        restore_terminal(info);
+        if std::thread::current().name() == Some("main") {
+            // The UI runs on the main thread (inside block_on): it cannot go on, so give the terminal back.
+            let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+            restore_terminal(info);
+        } else {
+            // A worker's panic is caught and shown as that action's error; printing it would scribble over
+            // the dashboard, and restoring the terminal would leave a live UI on a cooked screen.
+            tracing::error!("{info}");
+        }
     }));
     // Mouse capture is best effort: without it the wheel simply does nothing.
     let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);

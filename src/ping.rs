@@ -96,7 +96,13 @@ pub struct Probe {
     pub lambda_request_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The start of the body (up to `BODY_EXCERPT` bytes, lossy UTF-8), for a dashboard to show.
+    #[serde(skip)]
+    pub body: String,
 }
+
+/// How much of a response body a probe keeps.
+pub const BODY_EXCERPT: usize = 200;
 
 impl Probe {
     /// A 2xx answer.
@@ -108,7 +114,8 @@ impl Probe {
 /// What the pinger tells its owner.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PingMsg {
-    Probe(Probe),
+    /// Boxed: a probe is large next to `Finished`, and is moved once.
+    Probe(Box<Probe>),
     /// Every round has run.
     Finished,
 }
@@ -159,7 +166,7 @@ pub fn spawn_pinger(
                     _ = stop.changed() => return,
                     p = probe(&client, target, seq, round) => p,
                 };
-                if tx.send(PingMsg::Probe(probe)).await.is_err() {
+                if tx.send(PingMsg::Probe(Box::new(probe))).await.is_err() {
                     return;
                 }
             }
@@ -202,6 +209,7 @@ pub async fn probe(client: &reqwest::Client, target: &PingTarget, seq: u64, roun
         apigw_request_id: None,
         lambda_request_id: None,
         error: None,
+        body: String::new(),
     };
     let method = match reqwest::Method::from_bytes(target.method.as_bytes()) {
         Ok(m) => m,
@@ -230,6 +238,7 @@ pub async fn probe(client: &reqwest::Client, target: &PingTarget, seq: u64, roun
     match response.bytes().await {
         Ok(body) => {
             p.bytes = body.len() as u64;
+            p.body = String::from_utf8_lossy(&body[..body.len().min(BODY_EXCERPT)]).into_owned();
             p.latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
         }
         Err(e) => p.error = Some(describe(&e)),
@@ -397,6 +406,7 @@ mod tests {
             apigw_request_id: None,
             lambda_request_id: None,
             error: None,
+            body: String::new(),
         }
     }
 

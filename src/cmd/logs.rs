@@ -6,6 +6,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use super::{CmdResult, Ctx, Failure, Status};
+use crate::aws::{AwsError, ErrorKind};
 use crate::cli::LogsArgs;
 use crate::tail::{self, CloudWatch, LogEvent, PollTiming, TailConfig, TailMode, TailMsg};
 
@@ -32,7 +33,8 @@ pub async fn run(ctx: &Ctx, args: &LogsArgs) -> CmdResult {
     let config = TailConfig {
         group: ctx.spec.function.log_group(),
         pattern: args.filter.clone(),
-        start_time: now.saturating_sub(since_ms),
+        // Further back than 1970 is as far back as there is.
+        start_time: now.saturating_sub(since_ms).max(0),
         follow: args.follow,
         live_tail: args.follow && !args.no_live_tail,
         timing,
@@ -86,11 +88,27 @@ pub async fn run(ctx: &Ctx, args: &LogsArgs) -> CmdResult {
             }
             Some(TailMsg::Recovered) => eprintln!("lambdeck: reading logs again"),
             Some(TailMsg::CaughtUp) => {}
-            Some(TailMsg::Failed(error)) => break Err(Failure::from(error)),
+            Some(TailMsg::Failed(error)) => break Err(failure(error, args)),
         }
     };
     tail.stop().await;
     result
+}
+
+/// The one line a failed read ends with: what the user can do about it where that is known.
+fn failure(error: AwsError, args: &LogsArgs) -> Failure {
+    match (error.kind, &args.filter) {
+        // The service checks the pattern; the start time is always valid, so the pattern is what it refused.
+        (ErrorKind::Validation, Some(pattern)) => {
+            Failure::usage(format!("invalid --filter {pattern}: {}", error.message))
+        }
+        // Lambda creates the group when the function first logs.
+        (ErrorKind::NotFound, _) => Failure::error(format!(
+            "{}: the function has not logged anything yet (invoke it, e.g. with `lambdeck ping`)",
+            error.resource
+        )),
+        _ => Failure::from(error),
+    }
 }
 
 /// `2026-11-24T16:00:00.123Z a1b2c3d4 message`: the stream shown by the last 8 characters of its id,

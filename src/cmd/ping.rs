@@ -56,10 +56,16 @@ pub async fn run(ctx: &Ctx, args: &PingArgs) -> CmdResult {
         .collect();
     if let Some(only) = &args.route {
         let only = format!("/{}", only.trim_start_matches('/'));
+        let deployed: Vec<String> = targets.iter().map(|t| t.route.clone()).collect();
         targets.retain(|t| t.route == only);
         if targets.is_empty() {
+            let there = if deployed.is_empty() {
+                "none".to_owned()
+            } else {
+                deployed.join(", ")
+            };
             return Err(Failure::usage(format!(
-                "route {only} is not deployed on stage {}",
+                "route {only} is not deployed on stage {} (deployed: {there})",
                 ctx.spec.api.stage
             )));
         }
@@ -122,7 +128,7 @@ pub async fn run(ctx: &Ctx, args: &PingArgs) -> CmdResult {
                         linker.expect(&p);
                     }
                     print_probe(&p, args.json)?;
-                    probes.insert(p.seq, p);
+                    probes.insert(p.seq, *p);
                 }
                 Some(PingMsg::Finished) | None => {
                     pinging = false;

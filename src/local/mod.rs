@@ -112,7 +112,7 @@ impl LocalServer {
     pub async fn start(config: LocalConfig) -> Result<LocalServer, LocalError> {
         let (store, lock) = match &config.state_dir {
             Some(dir) => {
-                let lock = take_lock(dir)?;
+                let lock = wait_for_lock(dir).await?;
                 let store = Store::open(dir, &config.region)?;
                 (store, Some(lock))
             }
@@ -223,6 +223,35 @@ impl Drop for LocalServer {
     }
 }
 
+/// How long a lock held by no live server is waited for before the directory is reported in use.
+const LOCK_WAIT: Duration = Duration::from_secs(2);
+
+/// Takes the state directory's lock. When a live server holds it (its recorded address answers), says
+/// so at once. Otherwise the holder is starting, exiting, or is a child process forked by some thread
+/// of this process that has not yet exec'd (it shares the lock until then): wait for it a little.
+async fn wait_for_lock(dir: &Path) -> Result<File, LocalError> {
+    let deadline = tokio::time::Instant::now() + LOCK_WAIT;
+    loop {
+        match take_lock(dir) {
+            Err(LocalError::InUse {
+                addr: Some(addr), ..
+            }) if tokio::net::TcpStream::connect(&addr).await.is_ok() => {
+                return Err(LocalError::InUse {
+                    dir: dir.to_path_buf(),
+                    addr: Some(addr),
+                });
+            }
+            Err(e @ LocalError::InUse { .. }) if tokio::time::Instant::now() >= deadline => {
+                return Err(e);
+            }
+            Err(LocalError::InUse { .. }) => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 fn take_lock(dir: &Path) -> Result<File, LocalError> {
     let lock_err = |source| LocalError::Lock {
         dir: dir.to_path_buf(),
@@ -310,10 +339,10 @@ pub fn project_state_dir(project_root: &Path) -> PathBuf {
 /// Finds the project's running local stack, or starts one in-process with the project's state directory.
 pub async fn ensure_running(project_root: &Path) -> Result<LocalGuard, String> {
     let dir = project_state_dir(project_root);
-    // Another process may hold the lock but not have written its address yet, or be exiting: retry a
-    // little before giving up.
+    // Another process may hold the lock but not have written its address yet, or be exiting: `start`
+    // waits a little for such a holder; try a few times before giving up.
     let mut last = String::new();
-    for _ in 0..40 {
+    for _ in 0..5 {
         let config = LocalConfig {
             state_dir: Some(dir.clone()),
             ..LocalConfig::default()

@@ -102,8 +102,12 @@ impl Store {
     }
 
     /// Opens (or creates) the store in `dir`. A file that does not parse is an error, never discarded.
+    /// The caller owns the directory (holds its lock): temporary files left by a writer that crashed
+    /// mid-write are removed, their half-written content never read.
     pub fn open(dir: &Path, region: &str) -> Result<Self, StoreError> {
         fs::create_dir_all(dir.join(CODE_DIR)).map_err(io_err(dir))?;
+        remove_torn_writes(dir);
+        remove_torn_writes(&dir.join(CODE_DIR));
         let store_path = dir.join(STORE_FILE);
         let (apis, mut lambda) = match fs::read(&store_path) {
             Ok(bytes) => {
@@ -266,6 +270,20 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Removes the temporary files of [`write_atomic`] (`.<name>.<pid>.<n>.tmp`) that a crash left behind.
+fn remove_torn_writes(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.ends_with(".tmp") {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Writes a file so that readers see either the old or the new content, never a torn one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -395,6 +413,35 @@ mod tests {
             msg.contains("format 2 is not the supported format 1"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn a_write_torn_by_a_crash_leaves_the_previous_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "us-east-1").unwrap();
+        lock(&store.apis).apis.insert(
+            "kept".into(),
+            serde_json::from_value(serde_json::json!({
+                "id": "kept", "name": "kept", "created_date": 1, "root_resource_id": "root",
+                "api_key_source": "HEADER", "endpoint_types": ["EDGE"],
+                "resources": {}, "deployments": {}, "stages": {}
+            }))
+            .unwrap_or_else(|e| panic!("an API from JSON: {e}")),
+        );
+        store.save_control().unwrap();
+        drop(store);
+        // A writer that crashed before its rename leaves a half-written temporary file, never a torn
+        // store.json.
+        let full = fs::read(dir.path().join(STORE_FILE)).unwrap();
+        let torn = dir.path().join(format!(".{STORE_FILE}.4242.0.tmp"));
+        fs::write(&torn, &full[..full.len() / 2]).unwrap();
+        let torn_code = dir.path().join(CODE_DIR).join(".abc.zip.4242.1.tmp");
+        fs::write(&torn_code, b"PK").unwrap();
+
+        let again = Store::open(dir.path(), "us-east-1").unwrap();
+        assert!(lock(&again.apis).apis.contains_key("kept"));
+        assert!(!torn.exists());
+        assert!(!torn_code.exists());
     }
 
     #[test]

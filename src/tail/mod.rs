@@ -224,7 +224,9 @@ pub enum TailMsg {
     Trouble { error: AwsError, retry_in: Duration },
     /// Calls succeed again after trouble.
     Recovered,
-    /// A one-shot read (not following) failed after the SDK's retries; the engine has stopped.
+    /// The engine has stopped on a failure: a one-shot read (not following) failed after the SDK's
+    /// retries, or a call failed in a way waiting cannot fix (an invalid filter pattern, access denied,
+    /// bad credentials).
     Failed(AwsError),
 }
 
@@ -543,6 +545,8 @@ impl<S: LogSource> Engine<S> {
     /// Follows with Live Tail for as long as sessions open; returns why it gave up.
     async fn live(&mut self) -> Result<String, Stopped> {
         let mut announced = false;
+        // The wait before reopening a session that ended before it delivered anything.
+        let mut backoff = Duration::ZERO;
         loop {
             let open = self
                 .source
@@ -562,10 +566,12 @@ impl<S: LogSource> Engine<S> {
             }
             // The session only pushes what arrives after it started: close the gap since the last scan.
             self.scan_until_done(None).await?;
-            loop {
+            let mut delivered = false;
+            let ended = loop {
                 let next = until_stopped(&mut self.stop, feed.next_batch()).await?;
                 match next {
                     Ok(Some(batch)) => {
+                        delivered = true;
                         self.deliver(batch.events, Via::Live).await?;
                         if batch.sampled {
                             // The session skipped events: a scan finds them (dedupe drops the rest).
@@ -573,16 +579,28 @@ impl<S: LogSource> Engine<S> {
                         }
                     }
                     // The session timed out (3 h on AWS) or the server closed it: open another.
-                    Ok(None) => break,
-                    Err(e) => {
-                        self.send(TailMsg::Trouble {
-                            error: e,
-                            retry_in: Duration::ZERO,
-                        })
-                        .await?;
-                        break;
-                    }
+                    Ok(None) => break None,
+                    Err(e) => break Some(e),
                 }
+            };
+            // A session that fails at once (a dropped connection, a service in trouble) is not
+            // reopened in a tight loop: wait, doubling while it keeps failing. A session that
+            // worked (AWS sends an update every second) is reopened at once.
+            backoff = if delivered {
+                Duration::ZERO
+            } else {
+                (backoff * 2).clamp(self.timing.fast, self.timing.max_backoff)
+            };
+            if let Some(error) = ended {
+                self.send(TailMsg::Trouble {
+                    error,
+                    retry_in: backoff,
+                })
+                .await?;
+            }
+            if !backoff.is_zero() {
+                let until = Instant::now() + backoff;
+                while let Wake::Activity = self.pause_until(until).await? {}
             }
         }
     }
@@ -600,8 +618,9 @@ impl<S: LogSource> Engine<S> {
                     return Ok(());
                 }
                 Err(Failure::Stopped) => return Err(Stopped),
-                Err(Failure::Call(error)) if !self.config.follow => {
-                    // Nobody waits for a one-shot read to recover: say why and stop.
+                Err(Failure::Call(error)) if !self.config.follow || gives_up_on(&error) => {
+                    // Nobody waits for a one-shot read to recover, and no wait mends a bad pattern or a
+                    // missing permission: say why and stop.
                     self.send(TailMsg::Failed(error)).await?;
                     return Err(Stopped);
                 }
@@ -719,6 +738,15 @@ impl<S: LogSource> Engine<S> {
             Err(_) => Err(Stopped),
         }
     }
+}
+
+/// Failures a following tail does not wait out. A missing log group is waited for: Lambda creates it
+/// when the function first logs. Throttling and network failures pass.
+fn gives_up_on(error: &AwsError) -> bool {
+    matches!(
+        error.kind,
+        ErrorKind::Validation | ErrorKind::AccessDenied | ErrorKind::Credentials
+    )
 }
 
 /// Runs `fut` unless the engine is told to stop first.

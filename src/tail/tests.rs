@@ -11,6 +11,10 @@ use super::*;
 enum Fault {
     Throttle,
     Drop,
+    /// The service refuses the request itself (an invalid filter pattern).
+    Invalid,
+    /// The log group does not exist (yet).
+    NoGroup,
 }
 
 #[derive(Debug, Default)]
@@ -27,12 +31,15 @@ struct FakeState {
     calls: u64,
     live: Option<LiveMode>,
     live_senders: Vec<mpsc::UnboundedSender<Option<Vec<RawEvent>>>>,
+    live_opens: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LiveMode {
     Works,
     Denied,
+    /// Sessions open, then fail before their first update (a connection dropped at once).
+    FailsAtOnce,
 }
 
 /// An in-memory log group with FilterLogEvents' paging and scripted failures.
@@ -131,6 +138,20 @@ impl LogSource for FakeLogs {
                         code: None,
                         message: "connection reset by peer".into(),
                     },
+                    Fault::Invalid => AwsError {
+                        kind: ErrorKind::Validation,
+                        operation: "FilterLogEvents",
+                        resource: query.group.clone(),
+                        code: Some("InvalidParameterException".into()),
+                        message: "Invalid filter pattern".into(),
+                    },
+                    Fault::NoGroup => AwsError {
+                        kind: ErrorKind::NotFound,
+                        operation: "FilterLogEvents",
+                        resource: query.group.clone(),
+                        code: Some("ResourceNotFoundException".into()),
+                        message: "The specified log group does not exist.".into(),
+                    },
                 });
             }
             let mut matching: Vec<RawEvent> = st
@@ -166,7 +187,14 @@ impl LogSource for FakeLogs {
             Some(LiveMode::Works) => {
                 let (tx, rx) = mpsc::unbounded_channel();
                 st.live_senders.push(tx);
-                Ok(FakeLive { rx })
+                Ok(FakeLive { rx, fail: false })
+            }
+            Some(LiveMode::FailsAtOnce) => {
+                st.live_opens += 1;
+                Ok(FakeLive {
+                    rx: mpsc::unbounded_channel().1,
+                    fail: true,
+                })
             }
             _ => Err(AwsError {
                 kind: ErrorKind::AccessDenied,
@@ -182,10 +210,20 @@ impl LogSource for FakeLogs {
 #[derive(Debug)]
 struct FakeLive {
     rx: mpsc::UnboundedReceiver<Option<Vec<RawEvent>>>,
+    fail: bool,
 }
 
 impl LiveFeed for FakeLive {
     async fn next_batch(&mut self) -> Result<Option<LiveBatch>, AwsError> {
+        if self.fail {
+            return Err(AwsError {
+                kind: ErrorKind::Unreachable,
+                operation: "StartLiveTail",
+                resource: "g".into(),
+                code: None,
+                message: "connection reset by peer".into(),
+            });
+        }
         Ok(self.rx.recv().await.flatten().map(|events| LiveBatch {
             events,
             sampled: false,
@@ -218,6 +256,9 @@ fn config(timing: PollTiming) -> TailConfig {
 struct Seen {
     events: Vec<LogEvent>,
     troubles: Vec<AwsError>,
+    /// The waits announced with each trouble.
+    retries: Vec<Duration>,
+    failed: Option<AwsError>,
     modes: Vec<(TailMode, Option<String>)>,
     caught_up: usize,
 }
@@ -226,11 +267,14 @@ impl Seen {
     fn take(&mut self, msg: TailMsg) {
         match msg {
             TailMsg::Events(e) => self.events.extend(e),
-            TailMsg::Trouble { error, .. } => self.troubles.push(error),
+            TailMsg::Trouble { error, retry_in } => {
+                self.troubles.push(error);
+                self.retries.push(retry_in);
+            }
             TailMsg::Mode { mode, reason } => self.modes.push((mode, reason)),
             TailMsg::CaughtUp => self.caught_up += 1,
             TailMsg::Recovered => {}
-            TailMsg::Failed(e) => self.troubles.push(e),
+            TailMsg::Failed(e) => self.failed = Some(e),
         }
     }
 
@@ -653,4 +697,72 @@ fn since_accepts_units() {
     assert_eq!(parse_since("45"), Ok(Duration::from_secs(45)));
     assert!(parse_since("10x").unwrap_err().contains("unknown unit"));
     assert!(parse_since("m").is_err());
+}
+
+#[tokio::test]
+async fn a_following_tail_stops_on_a_failure_no_wait_can_mend() {
+    let logs = FakeLogs::new(10);
+    logs.write("s", &[(10, "never shown")]);
+    logs.set(|s| s.faults = [Fault::Invalid].into_iter().collect());
+    let (tx, mut rx) = mpsc::channel(16);
+    let tail = spawn_tail(logs.clone(), config(quick()), tx);
+    let mut seen = Seen::default();
+    seen.until(&mut rx, |s| s.failed.is_some()).await;
+    // The engine ends by itself: no retry loop on an invalid pattern.
+    tail.finished().await;
+    seen.drain(&mut rx);
+    assert_eq!(seen.failed.unwrap().kind, ErrorKind::Validation);
+    assert!(seen.events.is_empty());
+    assert!(seen.troubles.is_empty(), "failed without retrying");
+    assert_eq!(logs.state.lock().unwrap().calls, 1);
+}
+
+#[tokio::test]
+async fn a_following_tail_waits_for_the_log_group_to_appear() {
+    let logs = FakeLogs::new(10);
+    // The function has not logged yet: the group is missing for the first calls.
+    logs.set(|s| {
+        s.faults = [Fault::NoGroup, Fault::NoGroup, Fault::NoGroup]
+            .into_iter()
+            .collect();
+    });
+    let (tx, mut rx) = mpsc::channel(16);
+    let tail = spawn_tail(logs.clone(), config(quick()), tx);
+    let mut seen = Seen::default();
+    seen.until(&mut rx, |s| !s.troubles.is_empty()).await;
+    let expected = logs.write("s", &[(20, "first line of the function")]);
+    seen.until(&mut rx, |s| !s.events.is_empty()).await;
+    tail.stop().await;
+    seen.drain(&mut rx);
+    assert_eq!(seen.ids(), expected);
+    assert!(seen.failed.is_none());
+    // Reported once, not once per call.
+    assert_eq!(seen.troubles.len(), 1);
+    assert_eq!(seen.troubles[0].kind, ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn a_live_tail_session_that_fails_at_once_is_reopened_with_a_growing_wait() {
+    let logs = FakeLogs::new(10);
+    logs.set(|s| s.live = Some(LiveMode::FailsAtOnce));
+    let timing = quick();
+    let (tx, mut rx) = mpsc::channel(16);
+    let tail = spawn_tail(
+        logs.clone(),
+        TailConfig {
+            live_tail: true,
+            ..config(timing)
+        },
+        tx,
+    );
+    let mut seen = Seen::default();
+    seen.until(&mut rx, |s| s.retries.len() >= 5).await;
+    tail.stop().await;
+    // fast, doubling, capped at max_backoff: 1, 2, 4, 8, 8 ms.
+    assert_eq!(
+        seen.retries[..5],
+        [1, 2, 4, 8, 8].map(Duration::from_millis)
+    );
+    assert!(seen.troubles.iter().all(|e| e.operation == "StartLiveTail"));
+    assert_eq!(seen.modes[0].0, TailMode::LiveTail);
 }

@@ -8,6 +8,7 @@ use super::command::{Command, Mode};
 use super::msg::Msg;
 use super::tree;
 use super::view::{LogLine, Pane, ProbeRow, TreeNode};
+use crate::ping::PingTarget;
 use crate::stack::{Deployment, Drift, Stack};
 
 /// How many log lines the pane keeps; older ones are dropped and counted.
@@ -46,8 +47,9 @@ pub enum Effect {
         stack: Box<Stack>,
         deployment_id: String,
     },
+    /// Probe these routes of the stage, every second, until stopped (replaces a running pinger).
     StartPing {
-        url: String,
+        targets: Vec<PingTarget>,
     },
     StopPing,
     StartTail,
@@ -231,6 +233,13 @@ pub struct App {
     pub activity: Option<Activity>,
     pub notice: Option<Notice>,
     pub pinging: bool,
+    /// What the running pinger calls (empty when not pinging).
+    pub ping_targets: Vec<PingTarget>,
+    /// API Gateway request ids of probes whose Lambda request is not known yet (on AWS it is found in
+    /// the logs, through the line the function writes for each request).
+    unlinked: HashSet<String>,
+    /// How the log tail follows ("live tail", "polling"), once it says.
+    pub log_source: Option<String>,
     /// Newest last.
     pub probes: VecDeque<ProbeRow>,
     /// Selected probe, counted from the newest (0 = newest).
@@ -266,6 +275,9 @@ impl App {
             activity: None,
             notice: None,
             pinging: false,
+            ping_targets: Vec::new(),
+            unlinked: HashSet::new(),
+            log_source: None,
             probes: VecDeque::new(),
             probe_selected: None,
             logs: LogBuffer::new(LOG_CAPACITY),
@@ -346,8 +358,12 @@ impl App {
                 }
                 vec![]
             }
-            Msg::WorkerNotice(text) => {
-                self.notice(Level::Warning, text);
+            Msg::WorkerNotice { level, text } => {
+                self.notice(level, text);
+                vec![]
+            }
+            Msg::LogSource(source) => {
+                self.log_source = Some(source);
                 vec![]
             }
         }
@@ -440,6 +456,7 @@ impl App {
                 self.logs.clear();
                 self.log_back = 0;
                 self.probes.clear();
+                self.unlinked.clear();
                 self.probe_selected = None;
                 self.notice(Level::Info, "cleared logs and pings");
             }
@@ -584,20 +601,59 @@ impl App {
     fn toggle_ping(&mut self) -> Vec<Effect> {
         if self.pinging {
             self.pinging = false;
+            self.ping_targets.clear();
             self.notice(Level::Info, "pinging stopped");
             return vec![Effect::StopPing];
         }
-        match self.invoke_url() {
-            Some(url) => {
-                self.pinging = true;
-                self.notice(Level::Info, format!("pinging {url}"));
-                vec![Effect::StartPing { url }]
+        match self.ping_targets_now() {
+            Ok(targets) => {
+                let routes: Vec<String> = targets
+                    .iter()
+                    .map(|t| format!("{} {}", t.method, t.route))
+                    .collect();
+                self.notice(
+                    Level::Info,
+                    format!("pinging {} every second", routes.join(", ")),
+                );
+                self.start_ping(targets)
             }
-            None => {
-                self.notice(Level::Error, "no stage URL to ping: the stage is missing");
+            Err(e) => {
+                self.notice(Level::Error, e);
                 vec![]
             }
         }
+    }
+
+    fn start_ping(&mut self, targets: Vec<PingTarget>) -> Vec<Effect> {
+        self.pinging = true;
+        self.ping_targets = targets.clone();
+        vec![Effect::StartPing { targets }]
+    }
+
+    /// What a ping calls: every route the stage serves (a templated path has no one URL to call).
+    pub fn ping_targets_now(&self) -> Result<Vec<PingTarget>, String> {
+        let Some(stack) = &self.stack else {
+            return Err("the stack is not loaded yet; press R to refresh".into());
+        };
+        let Some(url) = stack.invoke_url() else {
+            return Err(format!(
+                "nothing to ping: stage {} does not exist (d deploys it)",
+                stack.names.stage
+            ));
+        };
+        let targets: Vec<PingTarget> = stack
+            .deployed_routes()
+            .iter()
+            .filter(|r| !r.path.contains('{'))
+            .map(|r| PingTarget::on_stage(url, &r.method, &r.path))
+            .collect();
+        if targets.is_empty() {
+            return Err(format!(
+                "nothing to ping: stage {} serves no route (d deploys the working API)",
+                stack.names.stage
+            ));
+        }
+        Ok(targets)
     }
 
     fn stack_loaded(&mut self, generation: u64, result: Result<Box<Stack>, String>) -> Vec<Effect> {
@@ -615,11 +671,18 @@ impl App {
                 self.tree_selected = selected_key
                     .and_then(|k| rows.iter().position(|n| n.key == k))
                     .unwrap_or(0);
-                let url = self.invoke_url();
-                if let Some(url) = url.filter(|_| self.ping_when_loaded && !self.pinging) {
+                let targets = self.ping_targets_now();
+                if self.ping_when_loaded && !self.pinging {
                     self.ping_when_loaded = false;
-                    self.pinging = true;
-                    return vec![Effect::StartPing { url }];
+                    if let Ok(targets) = targets {
+                        return self.start_ping(targets);
+                    }
+                } else if self.pinging
+                    && let Ok(targets) = targets
+                    && targets != self.ping_targets
+                {
+                    // A deploy or rollback changed what the stage serves: ping that instead.
+                    return self.start_ping(targets);
                 }
             }
             Err(e) => {
@@ -660,8 +723,16 @@ impl App {
     }
 
     fn push_probe(&mut self, p: ProbeRow) {
-        if self.probes.len() == PROBE_CAPACITY {
-            self.probes.pop_front();
+        if self.probes.len() == PROBE_CAPACITY
+            && let Some(old) = self.probes.pop_front()
+            && let Some(id) = &old.apigw_request_id
+        {
+            self.unlinked.remove(id);
+        }
+        if p.request_id.is_none()
+            && let Some(id) = &p.apigw_request_id
+        {
+            self.unlinked.insert(id.clone());
         }
         self.probes.push_back(p);
         // Keep the same probe selected as newer ones arrive.
@@ -671,6 +742,17 @@ impl App {
     }
 
     fn push_log(&mut self, line: LogLine) {
+        // On AWS a probe learns its Lambda request id from the line the function logs for it.
+        if let (Some(apigw), Some(id)) = (&line.apigw_request_id, &line.request_id)
+            && self.unlinked.remove(apigw)
+            && let Some(p) = self
+                .probes
+                .iter_mut()
+                .rev()
+                .find(|p| p.apigw_request_id.as_ref() == Some(apigw))
+        {
+            p.request_id = Some(id.clone());
+        }
         if let (Some(id), Some(report)) = (&line.request_id, &line.report) {
             if self.report_order.len() == REPORT_CAPACITY
                 && let Some(old) = self.report_order.pop_front()
@@ -883,6 +965,7 @@ mod tests {
         LogLine {
             timestamp: i,
             request_id: None,
+            apigw_request_id: None,
             message: message.into(),
             report: None,
         }
@@ -1043,7 +1126,16 @@ mod tests {
         assert_eq!(a.notice.as_ref().unwrap().level, Level::Error);
         let mut a = loaded_app(DriftState::InSync);
         let effects = cmd(&mut a, Command::Ping);
-        assert!(matches!(&effects[..], [Effect::StartPing { url }] if url.contains("tf-test")));
+        let [Effect::StartPing { targets }] = &effects[..] else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(targets.len(), 1);
+        assert_eq!(targets[0].route, "/hello_world");
+        assert!(
+            targets[0].url.contains("/tf-test/") && targets[0].url.ends_with("/hello_world"),
+            "{}",
+            targets[0].url
+        );
         assert!(a.pinging);
         assert_eq!(cmd(&mut a, Command::Ping), vec![Effect::StopPing]);
         assert!(!a.pinging);
@@ -1176,6 +1268,107 @@ mod tests {
         cmd(&mut a, Command::Help);
         assert_eq!(cmd(&mut a, Command::Quit), vec![Effect::StopPing]);
         assert!(a.quit);
+    }
+
+    #[test]
+    fn on_aws_a_probe_learns_its_request_from_the_function_log_line() {
+        let mut a = loaded_app(DriftState::InSync);
+        // AWS's response names only API Gateway's request, not Lambda's.
+        let mut p = probe(0, Some(200), Some(10.0), "r-1");
+        p.request_id = None;
+        a.update(Msg::Probe(p));
+        a.update(Msg::Probe(probe(1, Some(200), Some(10.0), "r-2")));
+        a.focus = Pane::Pings;
+        cmd(&mut a, Command::Down);
+        cmd(&mut a, Command::Down);
+        assert_eq!(a.highlighted_request(), None, "not linked yet");
+        // The function logs "... apigw-request-id=apigw-r-1" inside Lambda request r-1.
+        a.update(Msg::Logs(invocation(0, "r-1")));
+        assert_eq!(a.highlighted_request(), Some("r-1"));
+        assert_eq!(
+            a.reports.get("r-1").map(String::as_str),
+            Some("1.52 ms, 18 MB")
+        );
+    }
+
+    #[test]
+    fn after_a_deploy_the_pinger_follows_what_the_stage_serves() {
+        let mut a = loaded_app(DriftState::InSync);
+        let [Effect::StartPing { targets }] = &cmd(&mut a, Command::Ping)[..] else {
+            panic!()
+        };
+        assert_eq!(targets.len(), 1);
+        // The same routes: the running pinger is left alone.
+        let Effect::LoadStack { generation } = cmd(&mut a, Command::Refresh)[0] else {
+            panic!()
+        };
+        let effects = a.update(Msg::StackLoaded {
+            generation,
+            result: Ok(Box::new(fixtures::stack(DriftState::InSync))),
+        });
+        assert!(effects.is_empty(), "{effects:?}");
+        // A deployment added GET /goodbye: it is pinged too.
+        let mut stack = fixtures::stack(DriftState::InSync);
+        if let Some(api) = stack.api.as_mut()
+            && let Some(d) = api.deployed.as_mut()
+        {
+            let mut route = d.routes[0].clone();
+            route.key = crate::stack::RouteKey::new("GET", "/goodbye");
+            d.routes.push(route);
+        }
+        let Effect::LoadStack { generation } = cmd(&mut a, Command::Refresh)[0] else {
+            panic!()
+        };
+        let effects = a.update(Msg::StackLoaded {
+            generation,
+            result: Ok(Box::new(stack)),
+        });
+        let [Effect::StartPing { targets }] = &effects[..] else {
+            panic!("{effects:?}")
+        };
+        let routes: Vec<&str> = targets.iter().map(|t| t.route.as_str()).collect();
+        assert!(routes.contains(&"/goodbye") && routes.contains(&"/hello_world"));
+        assert!(a.pinging);
+    }
+
+    #[test]
+    fn without_a_stage_p_says_why_it_cannot_ping() {
+        let mut a = app();
+        let effects = a.start(false);
+        let Effect::LoadStack { generation } = effects[0] else {
+            panic!()
+        };
+        let mut stack = fixtures::stack(DriftState::InSync);
+        if let Some(api) = stack.api.as_mut() {
+            api.stages.clear();
+            api.deployed = None;
+        }
+        a.update(Msg::StackLoaded {
+            generation,
+            result: Ok(Box::new(stack)),
+        });
+        assert!(cmd(&mut a, Command::Ping).is_empty());
+        assert!(!a.pinging);
+        let n = a.notice.clone().unwrap();
+        assert_eq!(n.level, Level::Error);
+        assert!(
+            n.text.contains("stage tf-test does not exist"),
+            "{}",
+            n.text
+        );
+    }
+
+    #[test]
+    fn the_tail_and_pinger_report_without_stopping_anything() {
+        let mut a = loaded_app(DriftState::InSync);
+        a.update(Msg::LogSource("live tail".into()));
+        assert_eq!(a.log_source.as_deref(), Some("live tail"));
+        a.update(Msg::WorkerNotice {
+            level: Level::Warning,
+            text: "logs: throttled; retrying in 2 s".into(),
+        });
+        assert_eq!(a.notice.as_ref().unwrap().level, Level::Warning);
+        assert!(!a.quit);
     }
 
     #[test]

@@ -166,8 +166,15 @@ pub const NORMAL: &[Binding] = &[
         Command::Refresh,
         &[KeyCode::Char('R')],
     ),
+    bind(
+        "Esc",
+        "close; unselect the ping; clear the message",
+        Command::Cancel,
+        &[KeyCode::Esc],
+    ),
     bind("?", "this help", Command::Help, &[KeyCode::Char('?')]),
-    bind("q", "quit", Command::Quit, &[KeyCode::Char('q')]),
+    // Ctrl-C is handled before the table, in every mode.
+    bind("q/^c", "quit", Command::Quit, &[KeyCode::Char('q')]),
 ];
 
 /// Maps a key to a command in the given mode. Unbound keys map to nothing.
@@ -200,10 +207,7 @@ pub fn command_for(key: KeyEvent, mode: Mode) -> Option<Command> {
             KeyCode::Esc | KeyCode::Char('q' | 'n') => Some(Command::Cancel),
             _ => normal(key, ctrl),
         },
-        Mode::Normal => match key.code {
-            KeyCode::Esc => Some(Command::Cancel),
-            _ => normal(key, ctrl),
-        },
+        Mode::Normal => normal(key, ctrl),
     }
 }
 

@@ -6,9 +6,9 @@ use super::app::App;
 use super::tree;
 use super::view::{LogLine, ProbeRow};
 use crate::stack::{
-    ChangeKind, Deployment, Drift, Found, FunctionInfo, Health, Integration, IntegrationTarget,
-    LogGroupInfo, Method, PermissionInfo, Resource, RestApiInfo, RoleInfo, RouteChange, RouteKey,
-    Stack, StackNames, Stage,
+    ChangeKind, DeployedApi, DeployedRoute, Deployment, Drift, Found, FunctionInfo, Health,
+    Integration, IntegrationTarget, LogGroupInfo, Method, PermissionInfo, Resource, RestApiInfo,
+    RoleInfo, RouteChange, RouteKey, Stack, StackNames, Stage,
 };
 
 const URL: &str = "http://127.0.0.1:4566/restapis/abc123/tf-test/_user_request_";
@@ -125,7 +125,17 @@ pub fn stack(drift: Drift) -> Stack {
                 health: Health::Ok,
                 notes: vec![],
             }],
-            deployed: None,
+            deployed: Some(DeployedApi {
+                deployment_id: "d2".into(),
+                routes: vec![DeployedRoute {
+                    key: RouteKey::new("GET", "/hello_world"),
+                    authorization_type: "NONE".into(),
+                    api_key_required: false,
+                    integration_type: Some("AWS_PROXY".into()),
+                    integration_uri: None,
+                }],
+                integrations_unread: None,
+            }),
             managed: true,
             health: Health::Ok,
             notes: vec![],
@@ -166,6 +176,7 @@ pub fn probe(i: i64, status: Option<u16>, latency: Option<f64>, request_id: &str
             "connection refused".into()
         },
         request_id: Some(request_id.into()),
+        apigw_request_id: Some(format!("apigw-{request_id}")),
     }
 }
 
@@ -174,6 +185,9 @@ pub fn invocation(i: i64, request_id: &str) -> Vec<LogLine> {
     let line = |dt: i64, message: String, report: Option<String>| LogLine {
         timestamp: ts + dt,
         request_id: Some(request_id.into()),
+        apigw_request_id: message
+            .contains("apigw-request-id=")
+            .then(|| format!("apigw-{request_id}")),
         message,
         report,
     };
@@ -183,7 +197,11 @@ pub fn invocation(i: i64, request_id: &str) -> Vec<LogLine> {
             format!("START RequestId: {request_id} Version: $LATEST"),
             None,
         ),
-        line(2, "hello-world: GET /hello_world".into(), None),
+        line(
+            2,
+            format!("GET /hello_world apigw-request-id=apigw-{request_id}"),
+            None,
+        ),
         line(3, format!("END RequestId: {request_id}"), None),
         line(
             4,

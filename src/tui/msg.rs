@@ -1,6 +1,7 @@
 //! Messages: everything that changes the dashboard's state, from the keyboard, the mouse, the clock and the
 //! worker tasks. Worker results carry the generation of the request they answer, so late replies are dropped.
 
+use super::app::Level;
 use super::command::Command;
 use super::view::{LogLine, Pane, ProbeRow};
 use crate::stack::Stack;
@@ -36,6 +37,8 @@ pub enum Msg {
     Probe(ProbeRow),
     /// The tail delivered events (in order).
     Logs(Vec<LogLine>),
-    /// The tail or the pinger reported a problem it keeps retrying through.
-    WorkerNotice(String),
+    /// The tail or the pinger reported something: a problem it keeps retrying through, or its end.
+    WorkerNotice { level: Level, text: String },
+    /// How the log tail follows now ("live tail", "polling").
+    LogSource(String),
 }

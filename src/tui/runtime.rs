@@ -12,7 +12,7 @@ use ratatui::layout::Rect;
 use tokio::sync::{OnceCell, mpsc};
 use tokio::task::JoinHandle;
 
-use super::app::{App, Effect};
+use super::app::{App, Effect, Level};
 use super::command::command_for;
 use super::msg::Msg;
 use super::ui;
@@ -133,6 +133,7 @@ pub struct Conn {
 }
 
 type SharedConn = Arc<OnceCell<Conn>>;
+type TailActivity = Arc<std::sync::OnceLock<crate::tail::Activity>>;
 
 async fn connect(ctx: &Ctx, cell: &SharedConn) -> Result<Clients, String> {
     let conn = cell
@@ -144,6 +145,23 @@ async fn connect(ctx: &Ctx, cell: &SharedConn) -> Result<Clients, String> {
     Ok(conn.clients.clone())
 }
 
+/// Runs a worker's body, turning a panic into an error line: a bug in one action ends that action with
+/// a message, never the dashboard (the panic itself goes to the log file, through the panic hook).
+pub async fn caught<T>(work: impl std::future::Future<Output = T>) -> Result<T, String> {
+    use futures::FutureExt;
+    std::panic::AssertUnwindSafe(work)
+        .catch_unwind()
+        .await
+        .map_err(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            format!("internal error ({what}); details in .lambdeck/lambdeck.log")
+        })
+}
+
 /// Every task the dashboard started, kept so that all of them stop on exit.
 struct Workers {
     ctx: Ctx,
@@ -152,6 +170,9 @@ struct Workers {
     tasks: Vec<JoinHandle<()>>,
     ping: Option<JoinHandle<()>>,
     tail: Option<JoinHandle<()>>,
+    /// The running tail's activity, set once it runs: each ping pokes it, so the ping's log lines show
+    /// without waiting for the next idle poll.
+    tail_activity: TailActivity,
     /// Cancelled on exit: stops a running cargo instead of leaving it behind.
     cancel: crate::build::CancellationToken,
 }
@@ -165,6 +186,7 @@ impl Workers {
             tasks: Vec::new(),
             ping: None,
             tail: None,
+            tail_activity: TailActivity::default(),
             cancel: crate::build::CancellationToken::new(),
         }
     }
@@ -176,19 +198,26 @@ impl Workers {
             let cancel = self.cancel.clone();
             match effect {
                 Effect::LoadStack { generation } => self.tasks.push(tokio::spawn(async move {
-                    let result = work::load(&ctx, &conn).await;
+                    let result = caught(work::load(&ctx, &conn)).await.and_then(|r| r);
                     let _ = tx.send(Msg::StackLoaded { generation, result });
                 })),
                 Effect::Bootstrap { generation } => self.tasks.push(tokio::spawn(async move {
-                    let result = work::bootstrap(&ctx, &conn, generation, &tx, cancel).await;
+                    let result = caught(work::bootstrap(&ctx, &conn, generation, &tx, cancel))
+                        .await
+                        .and_then(|r| r);
                     let _ = tx.send(Msg::ActionDone { generation, result });
                 })),
                 Effect::Build { generation } => self.tasks.push(tokio::spawn(async move {
-                    let result = work::build_and_upload(&ctx, &conn, generation, &tx, cancel).await;
+                    let result =
+                        caught(work::build_and_upload(&ctx, &conn, generation, &tx, cancel))
+                            .await
+                            .and_then(|r| r);
                     let _ = tx.send(Msg::ActionDone { generation, result });
                 })),
                 Effect::Deploy { generation, stack } => self.tasks.push(tokio::spawn(async move {
-                    let result = work::deploy(&ctx, &conn, &stack).await;
+                    let result = caught(work::deploy(&ctx, &conn, &stack))
+                        .await
+                        .and_then(|r| r);
                     let _ = tx.send(Msg::ActionDone { generation, result });
                 })),
                 Effect::Rollback {
@@ -196,15 +225,23 @@ impl Workers {
                     stack,
                     deployment_id,
                 } => self.tasks.push(tokio::spawn(async move {
-                    let result = work::rollback(&ctx, &conn, &stack, &deployment_id).await;
+                    let result = caught(work::rollback(&ctx, &conn, &stack, &deployment_id))
+                        .await
+                        .and_then(|r| r);
                     let _ = tx.send(Msg::ActionDone { generation, result });
                 })),
-                Effect::StartPing { url } => {
+                Effect::StartPing { targets } => {
                     if let Some(old) = self.ping.take() {
                         old.abort();
                     }
+                    let activity = self.tail_activity.clone();
                     self.ping = Some(tokio::spawn(async move {
-                        work::ping(&ctx, &conn, url, &tx).await;
+                        if let Err(e) = caught(work::ping(targets, activity, &tx)).await {
+                            let _ = tx.send(Msg::WorkerNotice {
+                                level: Level::Error,
+                                text: format!("pinging stopped: {e}"),
+                            });
+                        }
                     }));
                 }
                 Effect::StopPing => {
@@ -214,8 +251,14 @@ impl Workers {
                 }
                 Effect::StartTail => {
                     if self.tail.is_none() {
+                        let activity = self.tail_activity.clone();
                         self.tail = Some(tokio::spawn(async move {
-                            work::tail(&ctx, &conn, &tx).await;
+                            if let Err(e) = caught(work::tail(&ctx, &conn, activity, &tx)).await {
+                                let _ = tx.send(Msg::WorkerNotice {
+                                    level: Level::Error,
+                                    text: format!("logs stopped: {e}"),
+                                });
+                            }
                         }));
                     }
                 }
@@ -250,16 +293,23 @@ impl Workers {
 mod work {
     use tokio::sync::mpsc;
 
-    use super::{SharedConn, connect};
+    use super::{SharedConn, TailActivity, connect};
     use crate::aws::Clients;
     use crate::build::{
         self, BuildEvent, BuildOptions, BuildTarget, CancellationToken, Package, UploadReport,
     };
     use crate::cmd::Ctx;
+    use crate::ping::{PingConfig, PingMsg, PingTarget, spawn_pinger};
     use crate::stack::deploy::{deploy_stage, roll_back};
     use crate::stack::provision::{self, StepAction};
     use crate::stack::{Stack, load_stack};
+    use crate::tail::{self, CloudWatch, PollTiming, TailConfig, TailMode, TailMsg};
+    use crate::tui::app::Level;
     use crate::tui::msg::Msg;
+    use crate::tui::view::{LogLine, ProbeRow};
+
+    /// How far back the log pane starts when the dashboard opens.
+    const BACKLOG: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
     type Tx = mpsc::UnboundedSender<Msg>;
 
@@ -462,15 +512,109 @@ mod work {
         ))
     }
 
-    pub async fn ping(ctx: &Ctx, conn: &SharedConn, _url: String, tx: &Tx) {
-        if let Err(e) = connect(ctx, conn).await {
-            let _ = tx.send(Msg::WorkerNotice(format!("ping: {e}")));
+    /// Probes until aborted. Dropping the pinger's handle (when this task is aborted) stops it.
+    pub async fn ping(targets: Vec<PingTarget>, activity: TailActivity, tx: &Tx) {
+        let (probes_tx, mut probes) = mpsc::channel(16);
+        let config = PingConfig::new(targets);
+        let _pinger = match spawn_pinger(config, probes_tx, activity.get().cloned()) {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = tx.send(Msg::WorkerNotice {
+                    level: Level::Error,
+                    text: format!("ping: {e}"),
+                });
+                return;
+            }
+        };
+        while let Some(PingMsg::Probe(p)) = probes.recv().await {
+            if tx.send(Msg::Probe(ProbeRow::from_probe(*p))).is_err() {
+                return;
+            }
         }
     }
 
-    pub async fn tail(ctx: &Ctx, conn: &SharedConn, tx: &Tx) {
-        if let Err(e) = connect(ctx, conn).await {
-            let _ = tx.send(Msg::WorkerNotice(format!("logs: {e}")));
+    /// Follows the function's log group from a few minutes back, until aborted. The local stack pushes
+    /// events through Live Tail; on AWS the tail polls FilterLogEvents, because a Live Tail session is
+    /// billed by the minute and a dashboard stays open for hours.
+    pub async fn tail(ctx: &Ctx, conn: &SharedConn, activity: TailActivity, tx: &Tx) {
+        let clients = match connect(ctx, conn).await {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = tx.send(Msg::WorkerNotice {
+                    level: Level::Error,
+                    text: format!("logs: {e}"),
+                });
+                return;
+            }
+        };
+        let local = clients.local || clients.endpoint_url.is_some();
+        let start = chrono::Utc::now().timestamp_millis() - BACKLOG.as_millis() as i64;
+        let config = TailConfig {
+            live_tail: local,
+            timing: if local {
+                PollTiming::local()
+            } else {
+                PollTiming::aws()
+            },
+            ..TailConfig::new(ctx.spec.function.log_group(), start)
+        };
+        let (events_tx, mut events) = mpsc::channel(64);
+        let handle = tail::spawn_tail(CloudWatch { clients }, config, events_tx);
+        let _ = activity.set(handle.activity());
+        while let Some(m) = events.recv().await {
+            let msg = match m {
+                TailMsg::Events(batch) => {
+                    Msg::Logs(batch.into_iter().map(LogLine::from_event).collect())
+                }
+                TailMsg::Mode { mode, reason } => Msg::LogSource(match (mode, reason) {
+                    (TailMode::LiveTail, _) => "live tail".into(),
+                    (TailMode::Polling, None) => "polling".into(),
+                    (TailMode::Polling, Some(r)) => format!("polling ({r})"),
+                }),
+                TailMsg::CaughtUp => continue,
+                TailMsg::Trouble { error, retry_in } => Msg::WorkerNotice {
+                    level: Level::Warning,
+                    text: format!(
+                        "logs: {error}; retrying in {:.0} s",
+                        retry_in.as_secs_f64().ceil()
+                    ),
+                },
+                TailMsg::Recovered => Msg::WorkerNotice {
+                    level: Level::Info,
+                    text: "logs: reading again".into(),
+                },
+                TailMsg::Failed(error) => Msg::WorkerNotice {
+                    level: Level::Error,
+                    text: format!("logs stopped: {error}"),
+                },
+            };
+            if tx.send(msg).is_err() {
+                break;
+            }
         }
+        handle.stop().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::caught;
+
+    #[tokio::test]
+    async fn a_panicking_worker_becomes_an_error_line() {
+        let ok = caught(async { 7 }).await;
+        assert_eq!(ok, Ok(7));
+        let err = caught(async {
+            if ok.is_ok() {
+                panic!("index out of bounds");
+            }
+            7
+        })
+        .await
+        .unwrap_err();
+        assert!(
+            err.contains("internal error (index out of bounds)"),
+            "{err}"
+        );
     }
 }

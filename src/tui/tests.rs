@@ -261,6 +261,7 @@ fn the_log_pane_draws_only_the_newest_lines_that_fit() {
     let mut app = fixtures::loaded(DriftState::InSync);
     for i in 0..100_000 {
         app.update(Msg::Logs(vec![super::view::LogLine {
+            apigw_request_id: None,
             timestamp: T0 + i,
             request_id: None,
             message: format!("line {i}"),
@@ -302,4 +303,89 @@ fn a_probe_shows_the_report_of_the_invocation_it_caused() {
 fn the_redaction_masks_clock_times_only() {
     assert_eq!(redact("at 12:34:56.789 ok"), "at HH:MM:SS.mmm ok");
     assert_eq!(redact("12:34 1:2:3"), "12:34 1:2:3");
+}
+
+#[test]
+fn the_help_lists_every_key_even_on_80x24() {
+    let mut app = fresh();
+    load(&mut app, DriftState::InSync);
+    app.update(Msg::Command(Command::Help));
+    let s = screen(&app, 80, 24);
+    for b in super::command::NORMAL {
+        assert!(
+            s.contains(&format!(" {:11} {}", b.keys, b.help)),
+            "{} is not listed:\n{s}",
+            b.keys
+        );
+    }
+    assert!(s.contains("wheel"), "{s}");
+}
+
+#[test]
+fn the_mouse_wheel_scrolls_the_pane_under_the_pointer() {
+    use crossterm::event::{Event, KeyModifiers, MouseEvent, MouseEventKind};
+    let mut app = fixtures::loaded(DriftState::InSync);
+    with_traffic(&mut app);
+    let screen_area = Rect::new(0, 0, 120, 40);
+    let areas = ui::layout(screen_area);
+    let wheel = |kind, at: Rect| {
+        Event::Mouse(MouseEvent {
+            kind,
+            column: at.x + 2,
+            row: at.y + 2,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let msg = super::runtime::event_msg(
+        &wheel(MouseEventKind::ScrollUp, areas.logs),
+        &app,
+        screen_area,
+    )
+    .expect("the wheel over the logs scrolls them");
+    app.update(msg);
+    assert_eq!(app.log_back, 1);
+    assert!(!app.follow);
+    let msg = super::runtime::event_msg(
+        &wheel(MouseEventKind::ScrollDown, areas.tree),
+        &app,
+        screen_area,
+    )
+    .expect("the wheel over the tree moves its selection");
+    app.update(msg);
+    assert_eq!(app.tree_selected, 1);
+    let msg = super::runtime::event_msg(
+        &wheel(MouseEventKind::ScrollDown, areas.pings),
+        &app,
+        screen_area,
+    )
+    .expect("the wheel over the pings selects one");
+    app.update(msg);
+    assert_eq!(app.probe_selected, Some(0));
+    // Over the details pane (not a list) the wheel does nothing.
+    assert!(
+        super::runtime::event_msg(
+            &wheel(MouseEventKind::ScrollDown, areas.details),
+            &app,
+            screen_area
+        )
+        .is_none()
+    );
+}
+
+#[test]
+fn a_selected_row_keeps_its_dim_text_readable() {
+    let mut app = fixtures::loaded(DriftState::InSync);
+    // The deployment history row: a dim mark and a dim badge.
+    while app
+        .selected_node()
+        .is_some_and(|n| n.key != "api/deployments/d2")
+    {
+        app.update(Msg::Command(Command::Down));
+    }
+    let buf = render(ui::TreePane { app: &app }, 60, 16);
+    let (x, y) = find(&buf, "· d2 2026").expect("row drawn");
+    for dx in 0..20 {
+        let cell = &buf[(x + dx, y)];
+        assert_ne!(cell.fg, cell.bg, "invisible text at column {}", x + dx);
+    }
 }

@@ -71,9 +71,10 @@ pub fn diff(sign: char) -> Style {
     }
 }
 
+/// The selected row. Not DarkGray: dim text (DarkGray) must stay readable on it.
 pub fn selected() -> Style {
     Style::new()
-        .bg(Color::DarkGray)
+        .bg(Color::Indexed(238))
         .add_modifier(Modifier::BOLD)
 }
 

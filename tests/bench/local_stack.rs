@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region};
@@ -47,14 +47,17 @@ async fn run() {
         "hello-world package: {} bytes zipped (profile lambda)",
         zip.len()
     );
-    whole_path(zip.clone()).await;
+    let load_before = load_average();
+    let warm_p50 = whole_path(zip.clone()).await;
     executor_only(zip).await;
+    print_table(load_before, warm_p50);
 }
 
 const FUNCTION: &str = "tf-test-rust-hello-world";
 
 /// The tutorial's stack created through the SDK on an in-process local stack, then stage-URL requests.
-async fn whole_path(zip: Vec<u8>) {
+/// Returns the warm p50 at concurrency 1, in ms.
+async fn whole_path(zip: Vec<u8>) -> Option<f64> {
     let server = LocalServer::start(LocalConfig::default())
         .await
         .unwrap_or_else(|e| panic!("local stack: {e}"));
@@ -184,6 +187,7 @@ async fn whole_path(zip: Vec<u8>) {
         None,
     );
 
+    let mut warm_p50 = None;
     for concurrency in [1usize, 16] {
         let run = |n: usize| {
             let http = http.clone();
@@ -213,13 +217,17 @@ async fn whole_path(zip: Vec<u8>) {
             all.extend(task.await.unwrap_or_default());
         }
         let wall = t.elapsed();
-        report(
+        let p50 = report(
             &format!("stage URL warm, concurrency {concurrency}"),
             &mut all,
             Some(wall),
         );
+        if concurrency == 1 {
+            warm_p50 = Some(p50);
+        }
     }
     server.shutdown().await;
+    warm_p50
 }
 
 /// The execution engine alone: Executor::invoke with an API Gateway proxy event.
@@ -316,22 +324,89 @@ fn expect_ok(outcome: &Outcome) {
     }
 }
 
-fn report(what: &str, samples: &mut [Duration], wall: Option<Duration>) {
+/// One measured line of the final table.
+struct Row {
+    what: String,
+    n: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    rate: Option<f64>,
+}
+
+/// Every figure measured, printed again at the end as a table ready for the README.
+static ROWS: Mutex<Vec<Row>> = Mutex::new(Vec::new());
+
+fn report(what: &str, samples: &mut [Duration], wall: Option<Duration>) -> f64 {
     samples.sort();
     let pick = |q: f64| {
         let i = ((samples.len() as f64 - 1.0) * q).round() as usize;
         samples[i].as_secs_f64() * 1000.0
     };
-    let rate = wall
-        .map(|w| format!(", {:.0} req/s", samples.len() as f64 / w.as_secs_f64()))
+    let row = Row {
+        what: what.to_owned(),
+        n: samples.len(),
+        p50_ms: pick(0.50),
+        p99_ms: pick(0.99),
+        max_ms: pick(1.0),
+        rate: wall.map(|w| samples.len() as f64 / w.as_secs_f64()),
+    };
+    let rate = row
+        .rate
+        .map(|r| format!(", {r:.0} req/s"))
         .unwrap_or_default();
     println!(
         "{what}: n={}, p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms{rate}",
-        samples.len(),
-        pick(0.50),
-        pick(0.99),
-        pick(1.0)
+        row.n, row.p50_ms, row.p99_ms, row.max_ms
     );
+    let p50 = row.p50_ms;
+    ROWS.lock().unwrap_or_else(|e| e.into_inner()).push(row);
+    p50
+}
+
+/// The 1-minute load average, to say whether the machine was quiet enough for the figures to count.
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn print_table(load_before: Option<f64>, warm_p50: Option<f64>) {
+    let load_after = load_average();
+    let load = |l: Option<f64>| l.map_or("unknown".to_owned(), |l| format!("{l:.2}"));
+    println!();
+    println!(
+        "For the README (`cargo bench --bench local_stack`, {}, 2-core machine, 1-minute load {} before, {} after):",
+        chrono::Utc::now().format("%Y-%m-%d"),
+        load(load_before),
+        load(load_after)
+    );
+    println!();
+    println!("| measurement | n | p50 | p99 | max | throughput |");
+    println!("|---|---|---|---|---|---|");
+    for r in ROWS.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        let rate = r.rate.map_or("".to_owned(), |r| format!("{r:.0} req/s"));
+        println!(
+            "| {} | {} | {:.2} ms | {:.2} ms | {:.2} ms | {rate} |",
+            r.what, r.n, r.p50_ms, r.p99_ms, r.max_ms
+        );
+    }
+    println!();
+    if let Some(p50) = warm_p50 {
+        let verdict = if p50 < 2.0 { "met" } else { "MISSED" };
+        println!("target: warm stage-URL p50 under 2 ms at concurrency 1: {verdict} ({p50:.3} ms)");
+    }
+    if [load_before, load_after]
+        .iter()
+        .any(|l| l.is_some_and(|l| l >= 2.0))
+    {
+        println!(
+            "warning: the 1-minute load average was 2 or more; measure again on a quiet machine"
+        );
+    }
 }
 
 fn proxy_event() -> Bytes {

@@ -35,12 +35,14 @@ fn busy_app() -> App {
         batch.push(LogLine {
             timestamp: ts,
             request_id: Some(id.clone()),
+            apigw_request_id: None,
             message: format!("START RequestId: {id} Version: $LATEST"),
             report: None,
         });
         batch.push(LogLine {
             timestamp: ts + 1,
             request_id: Some(id.clone()),
+            apigw_request_id: None,
             message: format!(
                 "2026-11-24T16:00:00.000Z INFO hello_world: GET /hello_world apigw-request-id={i:x}-abcd"
             ),
@@ -49,12 +51,14 @@ fn busy_app() -> App {
         batch.push(LogLine {
             timestamp: ts + 2,
             request_id: Some(id.clone()),
+            apigw_request_id: None,
             message: format!("END RequestId: {id}"),
             report: None,
         });
         batch.push(LogLine {
             timestamp: ts + 3,
             request_id: Some(id.clone()),
+            apigw_request_id: None,
             message: format!(
                 "REPORT RequestId: {id}\tDuration: 1.52 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 18 MB"
             ),
@@ -69,6 +73,7 @@ fn busy_app() -> App {
                 latency_ms: Some(10.0 + (i % 17) as f64),
                 summary: "\"Hello from Lambda!\"".into(),
                 request_id: Some(id),
+                apigw_request_id: None,
             }));
         }
     }

@@ -11,7 +11,7 @@ use aws_sdk_apigateway::types::{IntegrationType, Op, PatchOperation};
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::config::Credentials;
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Environment, FunctionCode, LogType, Runtime};
+use aws_sdk_lambda::types::{Environment, FunctionCode, InvocationType, LogType, Runtime};
 use lambdeck::local::{self, LocalConfig, LocalServer};
 
 use crate::support::{hello_world_zip, script_zip};
@@ -419,6 +419,54 @@ async fn invoke_answers_with_payload_version_and_log_tail() {
     let tail = String::from_utf8(tail).unwrap();
     assert!(tail.contains("START RequestId: "), "{tail}");
     assert!(tail.contains("REPORT RequestId: "), "{tail}");
+
+    // DryRun checks and answers 204 without running; Event answers 202 and runs in the background.
+    let dry = s
+        .lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .invocation_type(InvocationType::DryRun)
+        .payload(Blob::new(event.to_string()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dry.status_code(), 204);
+    let queued = serde_json::json!({
+        "resource": "/queued", "path": "/queued", "httpMethod": "GET",
+        "requestContext": {"requestId": "evt-1", "httpMethod": "GET", "resourcePath": "/queued", "stage": "s"}
+    });
+    let async_out = s
+        .lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .invocation_type(InvocationType::Event)
+        .payload(Blob::new(queued.to_string()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(async_out.status_code(), 202);
+    // The handler's own line shows it ran; poll the logs for it (bounded, never a timed assertion).
+    let mut ran = false;
+    for _ in 0..300 {
+        if s.log_messages("\"apigw-request-id=evt-1\"").await
+            == ["GET /queued apigw-request-id=evt-1"]
+        {
+            ran = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ran, "the Event invocation never ran");
+    let err = s
+        .lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .invocation_type(InvocationType::from("Sometimes"))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(err.is_invalid_parameter_value_exception(), "{err:?}");
 
     // Not a proxy event: the function fails, which Lambda reports as an Unhandled function error.
     let out = s
@@ -1137,6 +1185,123 @@ async fn a_second_ensure_running_finds_the_first_and_a_stale_lock_is_taken_over(
     let apis = apigw.get_rest_apis().send().await.unwrap();
     assert_eq!(apis.items()[0].name(), Some("shared"));
     third.shutdown().await;
+}
+
+#[tokio::test]
+async fn redeploying_onto_a_stage_repoints_it_and_keeps_its_settings() {
+    let s = Stack::start(None).await;
+    let arn = s.create_function(FUNCTION, hello_world_zip()).await;
+    let (api, _) = s.create_api(&arn).await;
+    let first = s
+        .apigw
+        .create_deployment()
+        .rest_api_id(&api)
+        .stage_name(STAGE)
+        .stage_description("the tutorial's stage")
+        .variables("color", "blue")
+        .send()
+        .await
+        .unwrap();
+    let first = first.id().unwrap().to_owned();
+    let created = s
+        .apigw
+        .get_stage()
+        .rest_api_id(&api)
+        .stage_name(STAGE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.deployment_id(), Some(first.as_str()));
+    assert_eq!(created.description(), Some("the tutorial's stage"));
+
+    // A redeploy with neither variables nor a stage description only moves the stage.
+    let second = s.deploy(&api).await;
+    let stage = s
+        .apigw
+        .get_stage()
+        .rest_api_id(&api)
+        .stage_name(STAGE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stage.deployment_id(), Some(second.as_str()));
+    assert_eq!(stage.description(), Some("the tutorial's stage"));
+    assert_eq!(stage.variables().unwrap()["color"], "blue");
+    assert_eq!(stage.created_date(), created.created_date());
+    assert!(stage.last_updated_date() >= created.last_updated_date());
+
+    // Given, they replace what was there.
+    s.apigw
+        .create_deployment()
+        .rest_api_id(&api)
+        .stage_name(STAGE)
+        .stage_description("moved")
+        .variables("size", "L")
+        .send()
+        .await
+        .unwrap();
+    let stage = s
+        .apigw
+        .get_stage()
+        .rest_api_id(&api)
+        .stage_name(STAGE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stage.description(), Some("moved"));
+    let vars = stage.variables().unwrap();
+    assert_eq!(vars.len(), 1, "{vars:?}");
+    assert_eq!(vars["size"], "L");
+
+    // GetDeployments lists all three, without apiSummary (that needs embed on GetDeployment).
+    let list = s
+        .apigw
+        .get_deployments()
+        .rest_api_id(&api)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.items().len(), 3);
+    assert!(list.items().iter().all(|d| d.api_summary().is_none()));
+    let plain = s
+        .apigw
+        .get_deployment()
+        .rest_api_id(&api)
+        .deployment_id(&first)
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.api_summary().is_none());
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_lock_held_by_no_live_server_is_waited_for_not_refused() {
+    // What a child process forked by another thread holds until it execs: the lock, and an address
+    // that does not answer.
+    let dir = tempfile::tempdir().unwrap();
+    let lock_path = dir.path().join(local::LOCK_FILE);
+    let held = std::fs::File::create(&lock_path).unwrap();
+    held.try_lock().unwrap();
+    std::fs::write(&lock_path, "127.0.0.1:1\n").unwrap();
+    let state_dir = dir.path().to_path_buf();
+    let start = tokio::spawn(async move {
+        LocalServer::start(LocalConfig {
+            state_dir: Some(state_dir),
+            ..LocalConfig::default()
+        })
+        .await
+    });
+    // Give the start a moment to find the lock taken (ordering only, nothing is timed).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(held);
+    let server = start
+        .await
+        .unwrap()
+        .expect("the lock is taken once released");
+    let recorded = std::fs::read_to_string(&lock_path).unwrap();
+    assert_eq!(recorded.trim(), server.addr().to_string());
+    server.shutdown().await;
 }
 
 #[tokio::test]

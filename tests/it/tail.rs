@@ -437,7 +437,7 @@ async fn a_ping_is_linked_to_its_lambda_request_through_the_logs() {
     .unwrap();
     let mut probes = Vec::new();
     while let Some(PingMsg::Probe(p)) = rx.recv().await {
-        probes.push(p);
+        probes.push(*p);
     }
     pinger.finished().await;
     assert_eq!(probes.len(), 3);
@@ -469,6 +469,500 @@ async fn a_ping_is_linked_to_its_lambda_request_through_the_logs() {
             probe.lambda_request_id.as_deref(),
             Some(link.lambda_request_id.as_str())
         );
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn live_tail_through_dropped_connections_delivers_each_event_once() {
+    let server = LocalServer::start(LocalConfig::default()).await.unwrap();
+    let direct = clients(&server.endpoint_url()).await;
+    let proxy = FaultyProxy::start(server.addr()).await;
+    let start = now_ms() - 1000;
+    put_events(&direct, GROUP, "s/1", &[(now_ms(), "before".into())])
+        .await
+        .unwrap();
+    let mut expected = vec!["before".to_owned()];
+    let (tx, mut rx) = mpsc::channel(64);
+    let tail = spawn_tail(
+        CloudWatch {
+            clients: clients(&proxy.url).await,
+        },
+        TailConfig {
+            live_tail: true,
+            ..polling(start)
+        },
+        tx,
+    );
+    let mut seen = Seen::default();
+    seen.until(&mut rx, |s| {
+        s.modes.contains(&TailMode::LiveTail) && s.events.len() == 1
+    })
+    .await;
+
+    // The session's connection drops; lines are written before and after the engine reopens one.
+    for round in 0..4 {
+        proxy.cut_open_connections();
+        let ts = now_ms();
+        let lines: Vec<(i64, String)> = (0..4)
+            .map(|i| (ts, format!("cut {round} line {i}")))
+            .collect();
+        expected.extend(lines.iter().map(|(_, m)| m.clone()));
+        put_events(&direct, GROUP, "s/2", &lines).await.unwrap();
+        let want = expected.len();
+        seen.until(&mut rx, |s| s.events.len() >= want).await;
+    }
+    assert!(
+        !seen.modes.contains(&TailMode::Polling),
+        "a dropped session is reopened, not given up: {:?}",
+        seen.troubles
+    );
+    assert!(
+        seen.troubles.iter().any(|t| t.starts_with("StartLiveTail")),
+        "the engine saw the sessions drop: {:?}",
+        seen.troubles
+    );
+
+    // Now the service cannot be reached for longer than the SDK retries: the engine falls back to
+    // polling, and what Live Tail showed is not shown again by the scans.
+    proxy.refuse.store(8, Ordering::SeqCst);
+    proxy.cut_open_connections();
+    let ts = now_ms();
+    let lines: Vec<(i64, String)> = (0..4).map(|i| (ts, format!("fallback {i}"))).collect();
+    expected.extend(lines.iter().map(|(_, m)| m.clone()));
+    put_events(&direct, GROUP, "s/3", &lines).await.unwrap();
+    let want = expected.len();
+    seen.until(&mut rx, |s| s.events.len() >= want).await;
+    seen.until(&mut rx, |s| s.modes.contains(&TailMode::Polling))
+        .await;
+    put_events(&direct, GROUP, "s/1", &[(now_ms(), "polled".into())])
+        .await
+        .unwrap();
+    expected.push("polled".into());
+    let want = expected.len();
+    seen.until(&mut rx, |s| s.events.len() >= want).await;
+    tail.stop().await;
+    while let Ok(msg) = rx.try_recv() {
+        seen.take(msg);
+    }
+    assert_each_once(&seen, &expected);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_restarted_tail_continues_from_its_cursor_on_the_local_stack() {
+    let server = LocalServer::start(LocalConfig::default()).await.unwrap();
+    let clients = clients(&server.endpoint_url()).await;
+    let start = now_ms() - 1000;
+    let ts = now_ms();
+    let first: Vec<(i64, String)> = (0..3).map(|i| (ts, format!("first {i}"))).collect();
+    put_events(&clients, GROUP, "s/1", &first).await.unwrap();
+    let mut expected: Vec<String> = first.iter().map(|(_, m)| m.clone()).collect();
+    let (tx, mut rx) = mpsc::channel(64);
+    let tail = spawn_tail(
+        CloudWatch {
+            clients: clients.clone(),
+        },
+        polling(start),
+        tx,
+    );
+    let mut seen = Seen::default();
+    seen.until(&mut rx, |s| s.events.len() == 3).await;
+    let cursor = tail.stop().await;
+    while let Ok(msg) = rx.try_recv() {
+        seen.take(msg);
+    }
+    // Written while nothing tails: some in the very millisecond of the lines already shown, one in a
+    // stream that did not exist.
+    let more = vec![
+        (ts, "same millisecond".to_owned()),
+        (now_ms(), "later".to_owned()),
+    ];
+    put_events(&clients, GROUP, "s/1", &more).await.unwrap();
+    put_events(&clients, GROUP, "s/new", &[(now_ms(), "new stream".into())])
+        .await
+        .unwrap();
+    expected.extend(more.into_iter().map(|(_, m)| m));
+    expected.push("new stream".into());
+    let (tx, mut rx) = mpsc::channel(64);
+    let tail = spawn_tail(
+        CloudWatch { clients },
+        TailConfig {
+            resume: Some(cursor),
+            ..polling(start)
+        },
+        tx,
+    );
+    // The restarted tail's first scan reads the whole window again (the first lines included): only
+    // the new ones may come out of it.
+    seen.caught_up = false;
+    seen.until(&mut rx, |s| s.caught_up).await;
+    let want = expected.len();
+    seen.until(&mut rx, |s| s.events.len() >= want).await;
+    let cursor = tail.stop().await;
+    while let Ok(msg) = rx.try_recv() {
+        seen.take(msg);
+    }
+    assert_each_once(&seen, &expected);
+    assert!(cursor.resume_time() >= start);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn start_live_tail_reaches_a_custom_endpoint_without_the_streaming_host_prefix() {
+    use lambdeck::aws::logs::{LiveQuery, group_arn, start_live_tail};
+    // Without the prefix fix the SDK sends StartLiveTail to `stream-127.0.0.1`, which does not resolve.
+    let server = LocalServer::start(LocalConfig::default()).await.unwrap();
+    let clients = clients(&server.endpoint_url()).await;
+    put_events(&clients, GROUP, "s", &[(now_ms(), "x".into())])
+        .await
+        .unwrap();
+    let arn = group_arn(&clients, GROUP).await.unwrap();
+    assert!(arn.ends_with(":log-group:/aws/lambda/tail-test"), "{arn}");
+    let mut session = start_live_tail(
+        &clients,
+        &LiveQuery {
+            group_arn: arn,
+            pattern: None,
+        },
+    )
+    .await
+    .unwrap();
+    put_events(&clients, GROUP, "s", &[(now_ms(), "pushed".into())])
+        .await
+        .unwrap();
+    let wait = async {
+        loop {
+            let batch = session.next_batch().await.unwrap().expect("session open");
+            if let Some(e) = batch.events.into_iter().next() {
+                return e;
+            }
+        }
+    };
+    let event = tokio::time::timeout(Duration::from_secs(60), wait)
+        .await
+        .unwrap();
+    assert_eq!(event.message, "pushed");
+    assert_eq!(event.stream, "s");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn probes_record_failures_as_gaps() {
+    use lambdeck::config::StackSpec;
+    use lambdeck::ping::{LatencySeries, PingConfig, PingMsg, PingTarget, spawn_pinger};
+    use lambdeck::stack::{load_stack, provision};
+
+    let server = LocalServer::start(LocalConfig::default()).await.unwrap();
+    let clients = clients(&server.endpoint_url()).await;
+    let spec = StackSpec::parse("", "lambdeck.toml").unwrap();
+    let stack = load_stack(&clients, &spec).await.unwrap();
+    provision::up(
+        &clients,
+        &spec,
+        &stack,
+        Some(crate::support::hello_world_zip()),
+    )
+    .await
+    .unwrap();
+    let stack = load_stack(&clients, &spec).await.unwrap();
+    let stage_url = stack.invoke_url().unwrap().to_owned();
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/tf-test", l.local_addr().unwrap())
+    };
+    let targets = vec![
+        PingTarget::on_stage(&stage_url, "GET", "/hello_world"),
+        // API Gateway answers a route the stage does not have with 403 Missing Authentication Token.
+        PingTarget::on_stage(&stage_url, "GET", "/nope"),
+        PingTarget::on_stage(&dead, "GET", "/hello_world"),
+    ];
+    let (tx, mut rx) = mpsc::channel(16);
+    let pinger = spawn_pinger(
+        PingConfig {
+            interval: Duration::from_millis(10),
+            rounds: Some(2),
+            ..PingConfig::new(targets)
+        },
+        tx,
+        None,
+    )
+    .unwrap();
+    let mut probes = Vec::new();
+    while let Some(PingMsg::Probe(p)) = rx.recv().await {
+        probes.push(p);
+    }
+    pinger.finished().await;
+    assert_eq!(probes.len(), 6);
+    let mut series = LatencySeries::new(100);
+    for p in &probes {
+        series.record(p);
+    }
+    let ok = &probes[0];
+    assert_eq!(ok.status, Some(200));
+    assert_eq!(ok.bytes, 20, "{ok:?}");
+    assert!(ok.apigw_request_id.is_some() && ok.lambda_request_id.is_some());
+    let missing = &probes[1];
+    assert_eq!(missing.status, Some(403));
+    assert!(missing.apigw_request_id.is_some());
+    assert_eq!(missing.lambda_request_id, None, "no function ran");
+    let dead = &probes[2];
+    assert_eq!((dead.status, dead.latency_ms), (None, None));
+    assert!(
+        dead.error
+            .as_deref()
+            .unwrap()
+            .starts_with("connection failed"),
+        "{dead:?}"
+    );
+    let gaps: Vec<bool> = series.points().map(|p| p.is_none()).collect();
+    assert_eq!(gaps, [false, true, true, false, true, true]);
+    let stats = series.stats();
+    assert_eq!((stats.probes, stats.failures), (6, 4));
+    assert!(stats.p50_ms.is_some() && stats.p99_ms.is_some());
+    assert_eq!(
+        probes.iter().map(|p| p.seq).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5, 6]
+    );
+    server.shutdown().await;
+}
+
+/// Runs the lambdeck binary against `endpoint` from a fresh project directory; the guard only turns a
+/// hang into a failure.
+async fn lambdeck(endpoint: &str, args: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lambdeck.toml"), "region = \"us-east-1\"\n").unwrap();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+        .arg("--endpoint-url")
+        .arg(endpoint)
+        .args(args)
+        .current_dir(dir.path())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+        .await
+        .expect("lambdeck finishes")
+        .unwrap()
+}
+
+fn out(o: &std::process::Output) -> (Option<i32>, String, String) {
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// One line on stderr, with the right exit status.
+fn assert_fails(o: &std::process::Output, code: i32, says: &str) {
+    let (status, _, err) = out(o);
+    assert_eq!(status, Some(code), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("lambdeck: error: "), "{err}");
+    assert!(err.contains(says), "{err:?} should say {says:?}");
+}
+
+#[tokio::test]
+async fn logs_and_ping_as_a_user_runs_them() {
+    use lambdeck::config::StackSpec;
+    use lambdeck::stack::{load_stack, provision};
+
+    let server = LocalServer::start(LocalConfig::default()).await.unwrap();
+    let url = server.endpoint_url();
+    let clients = clients(&url).await;
+
+    // Nothing deployed, nothing logged yet.
+    assert_fails(
+        &lambdeck(&url, &["logs"]).await,
+        1,
+        "the function has not logged anything yet",
+    );
+    assert_fails(
+        &lambdeck(&url, &["logs", "--since", "banana"]).await,
+        2,
+        "--since \"banana\"",
+    );
+    assert_fails(
+        &lambdeck(&url, &["ping", "--count", "0"]).await,
+        2,
+        "--count",
+    );
+
+    let spec = StackSpec::parse("", "lambdeck.toml").unwrap();
+    let stack = load_stack(&clients, &spec).await.unwrap();
+    provision::up(
+        &clients,
+        &spec,
+        &stack,
+        Some(crate::support::hello_world_zip()),
+    )
+    .await
+    .unwrap();
+
+    let o = lambdeck(
+        &url,
+        &["ping", "--count", "2", "--interval", "10", "--json"],
+    )
+    .await;
+    let (status, stdout, err) = out(&o);
+    assert_eq!(status, Some(0), "{err}");
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    let mut lambda_ids = Vec::new();
+    for probe in &lines[..2] {
+        assert_eq!(probe["type"], "probe");
+        assert_eq!(probe["status"], 200);
+        assert_eq!(probe["route"], "/hello_world");
+        assert!(probe["latency_ms"].as_f64().unwrap() > 0.0);
+        assert!(probe["bytes"].as_u64().unwrap() > 0);
+        assert!(probe["apigw_request_id"].is_string());
+        lambda_ids.push(probe["lambda_request_id"].as_str().unwrap().to_owned());
+    }
+    let summary = &lines[2];
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(
+        (summary["probes"].as_u64(), summary["failures"].as_u64()),
+        (Some(2), Some(0))
+    );
+    assert_eq!(summary["linked"], 2);
+    assert!(summary["p50_ms"].is_f64() && summary["p95_ms"].is_f64() && summary["p99_ms"].is_f64());
+
+    // The two invocations' lines, as JSON: every line carries its request id; REPORT carries metrics.
+    let o = lambdeck(&url, &["logs", "--since", "10m", "--json"]).await;
+    let (status, stdout, err) = out(&o);
+    assert_eq!(status, Some(0), "{err}");
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for e in &events {
+        let rid = e["request_id"].as_str().unwrap_or_else(|| panic!("{e}"));
+        assert!(lambda_ids.iter().any(|id| id == rid), "{e}");
+        assert!(e["time"].as_str().unwrap().ends_with('Z'));
+    }
+    let reports: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["kind"]["type"] == "report")
+        .collect();
+    assert_eq!(reports.len(), 2, "{stdout}");
+    assert!(reports[0]["kind"]["billed_duration_ms"].as_u64().unwrap() >= 1);
+    assert!(reports[0]["kind"]["memory_size_mb"].as_u64().unwrap() > 0);
+
+    let o = lambdeck(&url, &["logs", "--filter", "REPORT"]).await;
+    let (status, stdout, _) = out(&o);
+    assert_eq!(status, Some(0));
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(stdout.lines().all(|l| l.contains(" REPORT RequestId: ")));
+
+    assert_fails(
+        &lambdeck(&url, &["logs", "--filter", "\"unclosed"]).await,
+        2,
+        "invalid --filter",
+    );
+    // Following does not wait out an invalid pattern either.
+    assert_fails(
+        &lambdeck(&url, &["logs", "--follow", "--filter", "\"unclosed"]).await,
+        2,
+        "invalid --filter",
+    );
+    assert_fails(
+        &lambdeck(&url, &["ping", "--route", "/nope"]).await,
+        2,
+        "deployed: /hello_world",
+    );
+
+    // The function is gone: the stage answers, the probe fails, the command says so.
+    clients
+        .lambda
+        .delete_function()
+        .function_name(&spec.function.name)
+        .send()
+        .await
+        .unwrap();
+    let o = lambdeck(&url, &["ping", "--count", "1"]).await;
+    let (status, stdout, err) = out(&o);
+    assert_eq!(status, Some(1), "{stdout}{err}");
+    assert!(stdout.starts_with("#1 GET /hello_world 5"), "{stdout}");
+    assert!(stdout.contains("1 probes, 1 failed"), "{stdout}");
+    assert_fails(&o, 1, "every probe failed (1 of 1)");
+    server.shutdown().await;
+
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    // (Following waits a network failure out instead: it says so once and keeps trying.)
+    for cmd in ["ping", "logs"] {
+        assert_fails(&lambdeck(&dead, &[cmd]).await, 1, "endpoint unreachable");
+    }
+}
+
+#[tokio::test]
+async fn logs_follow_prints_a_line_written_after_it_started() {
+    use tokio::io::AsyncBufReadExt;
+
+    let server = LocalServer::start(LocalConfig::default()).await.unwrap();
+    let url = server.endpoint_url();
+    let clients = clients(&url).await;
+    let group = "/aws/lambda/tf-test-rust-hello-world";
+    put_events(&clients, group, "s", &[(now_ms(), "old line".into())])
+        .await
+        .unwrap();
+    for extra in [&[][..], &["--no-live-tail"][..]] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("lambdeck.toml"), "region = \"us-east-1\"\n").unwrap();
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+            .args(["--endpoint-url", &url, "logs", "--follow", "--since", "1h"])
+            .args(extra)
+            .current_dir(dir.path())
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env_remove("AWS_PROFILE")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        let wait = async {
+            let mode = stderr.next_line().await.unwrap().unwrap();
+            if extra.is_empty() {
+                assert_eq!(mode, "lambdeck: following with Live Tail");
+            } else {
+                assert_eq!(mode, "lambdeck: following by polling FilterLogEvents");
+            }
+            let first = stdout.next_line().await.unwrap().unwrap();
+            assert!(first.ends_with(" old line"), "{first}");
+            let line = format!("new line {}", extra.len());
+            put_events(&clients, group, "s", &[(now_ms(), line.clone())])
+                .await
+                .unwrap();
+            // (What the first round wrote comes before it.)
+            loop {
+                let next = stdout.next_line().await.unwrap().unwrap();
+                assert!(!next.ends_with("old line"), "printed once");
+                if next.ends_with(&line) {
+                    break;
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(120), wait)
+            .await
+            .expect("the line is printed");
+        child.kill().await.unwrap();
     }
     server.shutdown().await;
 }

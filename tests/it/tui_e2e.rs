@@ -1,5 +1,5 @@
 //! The dashboard end to end: the real binary in tmux against its own local stack. It sets the stack up,
-//! shows a route added through the SDK as stale, and makes it live with d then y.
+//! pings and tails it, shows a route added through the SDK as stale, and makes it live with d then y.
 
 use std::path::Path;
 use std::process::Command;
@@ -190,6 +190,20 @@ async fn the_dashboard_sets_up_and_redeploys_a_stale_stage() {
     assert!(screen.contains("local stack ready"), "{screen}");
     tmux.wait_for("the stage in sync", |s| s.contains("stage tf-test in sync"))
         .await;
+    // Pinging and tailing started on their own: a ping row shows 200, the function's answer and the
+    // REPORT metrics of the invocation it caused; the log pane shows that invocation.
+    let screen = tmux
+        .wait_for("a ping answered with its REPORT metrics", |s| {
+            s.lines().any(|l| {
+                l.contains("200") && l.contains("MB]") && l.contains("\"Hello from Lambda!\"")
+            })
+        })
+        .await;
+    assert!(screen.contains("● pinging"), "{screen}");
+    tmux.wait_for("the invocation's log lines", |s| {
+        s.contains("START RequestId:") && s.contains("REPORT RequestId:")
+    })
+    .await;
 
     // The same local stack, reached as another client would reach it.
     let guard = lambdeck::local::ensure_running(dir.path()).await.unwrap();
@@ -227,6 +241,12 @@ async fn the_dashboard_sets_up_and_redeploys_a_stale_stage() {
     assert!(screen.contains("the stage is in sync"), "{screen}");
     tmux.wait_for("the stage in sync again", |s| {
         s.contains("stage tf-test in sync") && !s.contains("STALE")
+    })
+    .await;
+    // The pinger follows what the stage serves now: the new route answers too.
+    tmux.wait_for("a ping of the new route", |s| {
+        s.lines()
+            .any(|l| l.contains("200") && l.contains("GET /goodbye"))
     })
     .await;
 

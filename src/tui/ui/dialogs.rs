@@ -57,10 +57,13 @@ impl Widget for Help {
             ),
             Span::raw("scroll the tree, pings or logs under the mouse"),
         ]));
-        lines.push(Line::styled(
-            " In pings, select a probe to highlight its log lines.",
-            theme::dim(),
-        ));
+        // The note goes first when the screen is short (80x24 shows every key, without it).
+        if lines.len() + 2 < usize::from(screen.height) {
+            lines.push(Line::styled(
+                " In pings, select a probe to highlight its log lines.",
+                theme::dim(),
+            ));
+        }
         let area = popup(screen, 64, lines.len() as u16 + 2);
         let inner = frame("keys", area, buf);
         Paragraph::new(lines).render(inner, buf);

@@ -25,6 +25,9 @@ impl Widget for LogPane<'_> {
             format!("{} lines ", logs.total()),
             theme::dim(),
         ));
+        if let Some(source) = &app.log_source {
+            title.push(Span::styled(format!("({source}) "), theme::dim()));
+        }
         if logs.dropped() > 0 {
             title.push(Span::styled(
                 format!("({} dropped) ", logs.dropped()),

@@ -39,8 +39,11 @@ pub fn layout(area: Rect) -> Areas {
     ])
     .areas(area);
     let [top, logs] = Layout::vertical([Constraint::Fill(3), Constraint::Fill(2)]).areas(body);
+    // The tree needs about 38 columns for "stage tf-test STALE: 2 changes" under its API; on a wide
+    // screen it takes 38% (a narrow one gives it those columns, up to half the width).
+    let tree_width = (area.width * 38 / 100).max(38.min(area.width / 2));
     let [tree, right] =
-        Layout::horizontal([Constraint::Percentage(38), Constraint::Fill(1)]).areas(top);
+        Layout::horizontal([Constraint::Length(tree_width), Constraint::Fill(1)]).areas(top);
     let [details, pings] =
         Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).areas(right);
     Areas {

@@ -69,7 +69,7 @@ impl Widget for PingPane<'_> {
             return;
         }
         let [chart_area, list_area] =
-            Layout::horizontal([Constraint::Percentage(40), Constraint::Fill(1)]).areas(inner);
+            Layout::horizontal([Constraint::Percentage(35), Constraint::Fill(1)]).areas(inner);
         LatencyChart { app }.render(chart_area, buf);
         History { app, focused }.render(list_area, buf);
     }
@@ -152,12 +152,25 @@ impl Widget for History<'_> {
             let latency = p
                 .latency_ms
                 .map_or("    -".to_owned(), |l| format!("{l:>5.0}"));
-            let mut spans = vec![
-                Span::styled(format_clock(p.timestamp)[..8].to_owned(), theme::dim()),
-                Span::raw(" "),
-                Span::styled(format!("{status:>3}"), theme::status_code(p.status)),
-                Span::raw(format!("{latency}ms ")),
-            ];
+            let mut spans = Vec::with_capacity(8);
+            // The status, latency, metrics and body matter more than the clock (the details pane shows
+            // the selected probe's time).
+            if area.width >= 64 {
+                spans.push(Span::styled(
+                    format_clock(p.timestamp)[..8].to_owned(),
+                    theme::dim(),
+                ));
+                spans.push(Span::raw(" "));
+            }
+            spans.push(Span::styled(
+                format!("{status:>3}"),
+                theme::status_code(p.status),
+            ));
+            spans.push(Span::raw(format!("{latency}ms ")));
+            // With more than one route, say which one answered.
+            if app.ping_targets.len() > 1 {
+                spans.push(Span::styled(format!("{} ", p.route), theme::dim()));
+            }
             if let Some(report) = p.request_id.as_ref().and_then(|id| app.reports.get(id)) {
                 spans.push(Span::styled(format!("[{report}] "), theme::report()));
             }

@@ -85,11 +85,12 @@ pub fn keys_now(app: &App) -> Vec<(&'static str, &'static str)> {
                     keys.push(("c", "clear"));
                 }
             }
-            keys.push(("Tab", "pane"));
-            keys.push(("b", "build"));
+            // In order of need: what does not fit is left out (the help lists everything).
             keys.push(("d", "deploy"));
-            keys.push(("r", "rollback"));
             keys.push(("p", if app.pinging { "stop ping" } else { "ping" }));
+            keys.push(("b", "build"));
+            keys.push(("Tab", "pane"));
+            keys.push(("r", "rollback"));
             keys.push(("R", "refresh"));
             keys.push(("?", "help"));
             keys.push(("q", "quit"));

@@ -7,12 +7,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 use super::header::plural;
-use super::{format_elapsed, spinner};
-use crate::stack::Drift;
+use super::{format_clock, format_elapsed, spinner};
+use crate::stack::{Drift, Health};
 use crate::tui::app::App;
 use crate::tui::theme;
 use crate::tui::tree::change_line;
-use crate::tui::view::Pane;
+use crate::tui::view::{Pane, ProbeRow};
 
 pub struct TreePane<'a> {
     pub app: &'a App,
@@ -22,8 +22,21 @@ impl Widget for TreePane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.app;
         let focused = app.focus == Pane::Tree;
+        let mut title = vec![Span::styled(" stack ", theme::title(focused))];
+        // A refresh in flight shows here, so it never hides the last action's outcome below.
+        if let Some(since) = app.loading.filter(|_| !app.nodes.is_empty()) {
+            let elapsed = app.elapsed(since);
+            title.push(Span::styled(
+                format!(
+                    "{} refreshing {} ",
+                    spinner(elapsed),
+                    format_elapsed(elapsed)
+                ),
+                theme::dim(),
+            ));
+        }
         let block = Block::bordered()
-            .title(Line::styled(" stack ", theme::title(focused)))
+            .title(Line::from(title))
             .border_style(theme::border(focused));
         let inner = block.inner(area);
         block.render(area, buf);
@@ -59,21 +72,33 @@ impl Widget for TreePane<'_> {
                 "  "
             };
             let indent = "  ".repeat(usize::from(node.depth));
+            // Indent, fold mark, health mark and a space come before the label.
+            let room = usize::from(inner.width).saturating_sub(indent.len() + 4);
+            // A badge that tells health (STALE, missing, NO) outranks the label; an informative one
+            // (a state, an id, a date) gives way to it.
+            let telling =
+                node.is_stage || matches!(node.health, Some(Health::Warning | Health::Missing));
+            let (label, badge) = if telling {
+                fit(&node.label, &node.badge, room)
+            } else {
+                let (badge, label) = fit(&node.badge, &node.label, room);
+                (label, badge)
+            };
             let mut spans = vec![
                 Span::raw(indent),
                 Span::raw(fold),
                 Span::styled(theme::health_icon(node.health), theme::health(node.health)),
                 Span::raw(" "),
-                Span::raw(node.label.clone()),
+                Span::raw(label),
             ];
-            if !node.badge.is_empty() {
+            if !badge.is_empty() {
                 spans.push(Span::raw(" "));
                 let style = if node.is_stage && node.badge.starts_with("STALE") {
                     theme::stale()
                 } else {
                     theme::health(node.health)
                 };
-                spans.push(Span::styled(node.badge.clone(), style));
+                spans.push(Span::styled(badge, style));
             }
             let mut line = Line::from(spans);
             if i == app.tree_selected {
@@ -90,6 +115,28 @@ impl Widget for TreePane<'_> {
     }
 }
 
+/// Shortens `label` (with "…") so that `badge` still fits in `room` cells, then cuts the badge if even
+/// that is not enough: the end of a label is the part a reader can best do without.
+pub fn fit(label: &str, badge: &str, room: usize) -> (String, String) {
+    let (l, b) = (label.chars().count(), badge.chars().count());
+    let gap = usize::from(b > 0);
+    if l + gap + b <= room {
+        return (label.to_owned(), badge.to_owned());
+    }
+    let cut = |s: &str, n: usize| -> String {
+        match n {
+            0 => String::new(),
+            n if s.chars().count() <= n => s.to_owned(),
+            n => s.chars().take(n - 1).chain(['…']).collect(),
+        }
+    };
+    // Keep at least a few characters of the label; the badge gets the rest.
+    let label_room = room.saturating_sub(gap + b).max(room.min(6));
+    let label = cut(label, label_room);
+    let badge = cut(badge, room.saturating_sub(label.chars().count() + gap));
+    (label, badge)
+}
+
 pub struct DetailsPane<'a> {
     pub app: &'a App,
 }
@@ -100,6 +147,14 @@ impl Widget for DetailsPane<'_> {
         let block = Block::bordered()
             .title(Line::styled(" details ", theme::title(false)))
             .border_style(theme::border(false));
+        if app.focus == Pane::Pings
+            && let Some(p) = app.selected_probe()
+        {
+            Paragraph::new(probe_lines(app, p))
+                .block(block)
+                .render(area, buf);
+            return;
+        }
         let Some(node) = app.selected_node() else {
             Paragraph::new(Line::styled("select a node in the tree", theme::dim()))
                 .block(block)
@@ -131,6 +186,45 @@ impl Widget for DetailsPane<'_> {
     }
 }
 
+/// The selected probe, in full: what the history row has no room for.
+fn probe_lines(app: &App, p: &ProbeRow) -> Vec<Line<'static>> {
+    let kv = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("{k:<10} "), theme::dim()),
+            Span::raw(v),
+        ])
+    };
+    let status = p.status.map_or("no response".to_owned(), |s| s.to_string());
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(status, theme::status_code(p.status)),
+            Span::raw(" "),
+            Span::styled(p.route.clone(), Style::new().add_modifier(Modifier::BOLD)),
+        ]),
+        kv("sent", format_clock(p.timestamp)),
+        kv(
+            "latency",
+            p.latency_ms.map_or("-".into(), |l| format!("{l:.1} ms")),
+        ),
+        kv("body", p.summary.clone()),
+        kv(
+            "lambda",
+            p.request_id
+                .clone()
+                .unwrap_or_else(|| "not known yet".into()),
+        ),
+        kv("apigw", p.apigw_request_id.clone().unwrap_or_default()),
+    ];
+    if let Some(report) = p.request_id.as_ref().and_then(|id| app.reports.get(id)) {
+        lines.push(kv("REPORT", report.clone()));
+    }
+    lines.push(Line::styled(
+        "its log lines are highlighted below",
+        theme::dim(),
+    ));
+    lines
+}
+
 /// The stage's drift: a banner, then one line per change.
 pub fn drift_lines(drift: Option<&Drift>) -> Vec<Line<'static>> {
     match drift {
@@ -157,5 +251,30 @@ pub fn drift_lines(drift: Option<&Drift>) -> Vec<Line<'static>> {
             }
             out
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn a_long_label_gives_way_to_its_badge() {
+        assert_eq!(
+            fit("stage tf-test", "in sync", 40),
+            ("stage tf-test".into(), "in sync".into())
+        );
+        assert_eq!(
+            fit("stage tf-test", "STALE: 2 changes", 24),
+            ("stage …".into(), "STALE: 2 changes".into())
+        );
+        let (label, badge) = fit("log group /aws/lambda/tf-test-rust-hello-world", "", 20);
+        assert_eq!(label.chars().count(), 20);
+        assert!(label.ends_with('…') && badge.is_empty());
+        // Too narrow for both: the label keeps a few characters, the badge is cut.
+        assert_eq!(
+            fit("stage tf-test", "STALE: 2 changes", 12),
+            ("stage…".into(), "STAL…".into())
+        );
     }
 }
