@@ -258,5 +258,18 @@ pub fn render_text(stack: &Stack) -> String {
     if stack.drift.is_stale() {
         let _ = writeln!(out, "run `lambdeck deploy` to make these changes live");
     }
+    let no_stage = stack
+        .api
+        .as_ref()
+        .is_some_and(|a| a.stage(&stack.names.stage).is_none());
+    if stack.function.is_missing()
+        || stack.log_group.is_missing()
+        || stack.role.is_missing()
+        || stack.permission.is_missing()
+        || stack.api.is_missing()
+        || no_stage
+    {
+        let _ = writeln!(out, "run `lambdeck up` to create what is missing");
+    }
     out
 }

@@ -91,6 +91,10 @@ fn against_moto_a_missing_stack_is_reported_not_hidden() {
         "{text}"
     );
     assert!(text.contains("drift: unknown: REST API tf-test-to-lambda-rust-api not found"));
+    assert!(
+        text.ends_with("run `lambdeck up` to create what is missing\n"),
+        "{text}"
+    );
 
     let out = lambdeck(
         dir.path(),
@@ -279,7 +283,11 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
     // In sync: exit 0, and the JSON shape the README documents.
     let out = local.run(dir.path(), &["status"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("drift: in sync"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).ends_with("drift: in sync\n"),
+        "{}",
+        stdout(&out)
+    );
     let out = local.run(dir.path(), &["status", "--json"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let json = json_of(&out);
@@ -304,6 +312,136 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
         ]
     );
     assert_eq!(stack["drift"], serde_json::json!({"state": "in_sync"}));
+    // Every documented object keeps its fields (the README lists them).
+    assert_eq!(
+        keys(&stack["function"]),
+        [
+            "architecture",
+            "arn",
+            "code_sha256",
+            "code_size",
+            "handler",
+            "health",
+            "last_modified",
+            "last_update_reason",
+            "last_update_status",
+            "managed",
+            "memory_mb",
+            "name",
+            "notes",
+            "role_arn",
+            "runtime",
+            "state",
+            "state_reason",
+            "status",
+            "timeout_s"
+        ]
+    );
+    assert_eq!(
+        keys(&stack["log_group"]),
+        [
+            "arn",
+            "created_ms",
+            "health",
+            "latest_streams",
+            "managed",
+            "name",
+            "notes",
+            "retention_days",
+            "status",
+            "stored_bytes"
+        ]
+    );
+    assert_eq!(
+        keys(&stack["role"]),
+        [
+            "arn",
+            "health",
+            "managed",
+            "name",
+            "notes",
+            "status",
+            "trusts_lambda",
+            "verified"
+        ]
+    );
+    assert_eq!(
+        keys(&stack["permission"]),
+        ["allows_api", "health", "notes", "statements", "status"]
+    );
+    assert_eq!(
+        keys(&stack["permission"]["statements"][0]),
+        ["action", "effect", "principal", "sid", "source_arn"]
+    );
+    assert_eq!(
+        keys(&stack["api"]),
+        [
+            "created",
+            "deployed",
+            "deployments",
+            "description",
+            "health",
+            "id",
+            "managed",
+            "name",
+            "notes",
+            "resources",
+            "root_resource_id",
+            "stages",
+            "status"
+        ]
+    );
+    assert_eq!(
+        keys(&stack["api"]["resources"][1]),
+        ["id", "methods", "parent_id", "path", "path_part"]
+    );
+    assert_eq!(
+        keys(&stack["api"]["resources"][1]["methods"][0]),
+        [
+            "api_key_required",
+            "authorization_type",
+            "authorizer_id",
+            "health",
+            "http_method",
+            "integration",
+            "notes"
+        ]
+    );
+    assert_eq!(
+        keys(&stack["api"]["resources"][1]["methods"][0]["integration"]),
+        ["http_method", "target", "type", "uri"]
+    );
+    assert_eq!(
+        keys(&stack["api"]["deployments"][0]),
+        ["created", "description", "id", "stages"]
+    );
+    assert_eq!(
+        keys(&stack["api"]["stages"][0]),
+        [
+            "created",
+            "deployment_id",
+            "description",
+            "health",
+            "invoke_url",
+            "last_updated",
+            "name",
+            "notes"
+        ]
+    );
+    assert_eq!(
+        keys(&stack["api"]["deployed"]),
+        ["deployment_id", "integrations_unread", "routes"]
+    );
+    assert_eq!(
+        keys(&stack["api"]["deployed"]["routes"][0]),
+        [
+            "api_key_required",
+            "authorization_type",
+            "integration_type",
+            "integration_uri",
+            "key"
+        ]
+    );
     assert_eq!(stack["function"]["status"], "present");
     assert_eq!(stack["function"]["runtime"], "provided.al2023");
     assert!(
