@@ -42,23 +42,28 @@ pub async fn build(ctx: &Ctx, args: &JsonArgs) -> CmdResult {
 
 pub async fn upload(ctx: &Ctx, args: &UploadArgs) -> CmdResult {
     let options = BuildOptions::new(target(ctx));
-    // Connect first: a wrong endpoint or missing credentials should fail before a long build.
     let (clients, _guard) = ctx.connect().await?;
-    let package = run_build(ctx, &options, true).await?;
     let function = &ctx.spec.function.name;
+    let explain = |e: UploadError| match &e {
+        UploadError::Aws(aws) if aws.is_not_found() => {
+            let up = if ctx.global.local {
+                "lambdeck --local up"
+            } else {
+                "lambdeck up"
+            };
+            Failure::error(format!("{e}; create the stack first with `{up}`"))
+        }
+        _ => Failure::error(e),
+    };
+    // Ask for the function before building: a wrong endpoint, missing credentials or a function that
+    // does not exist should fail in a second, not after a long build.
+    crate::aws::lambda_code::deployed_code(&clients, function)
+        .await
+        .map_err(|e| explain(e.into()))?;
+    let package = run_build(ctx, &options, true).await?;
     let report = build::upload_code(&clients, function, &package, args.publish)
         .await
-        .map_err(|e| match &e {
-            UploadError::Aws(aws) if aws.is_not_found() => {
-                let up = if ctx.global.local {
-                    "lambdeck --local up"
-                } else {
-                    "lambdeck up"
-                };
-                Failure::error(format!("{e}; create the stack first with `{up}`"))
-            }
-            _ => Failure::error(e),
-        })?;
+        .map_err(explain)?;
     if args.json {
         let mut value = serde_json::to_value(&report).map_err(Failure::error)?;
         if let Some(object) = value.as_object_mut() {

@@ -50,8 +50,22 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
+/// The 1-minute load average, to judge whether the machine was quiet while measuring.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(ToOwned::to_owned))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 async fn run() {
     let spec = repo_spec();
+    println!(
+        "cargo bench --bench build, {} UTC, {} cores, 1-minute load average {} at start",
+        chrono::Utc::now().format("%Y-%m-%d %H:%M"),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load_average()
+    );
 
     // 1. The release bootstrap, as `lambdeck build --local` makes it (lambda profile, native).
     let started = Instant::now();
@@ -93,6 +107,7 @@ async fn run() {
 
     // 3. A one-line source change until the local stack's stage URL serves it.
     source_change_to_stage(&PathBuf::from(env!("CARGO_MANIFEST_DIR"))).await;
+    println!("1-minute load average {} at the end", load_average());
 }
 
 /// A copy of the function crate in its own workspace (package renamed so its package never replaces

@@ -821,6 +821,8 @@ async fn lambdeck_upload_json_updates_then_reports_up_to_date() {
         last.ends_with("create the stack first with `lambdeck up`"),
         "{stderr}"
     );
+    // Found out before building, not after.
+    assert!(!stderr.contains("building with"), "{stderr}");
 
     create_function(&clients, &name, crate::support::script_zip("#!/bin/sh\n")).await;
     let before = deployed_sha(&clients, &name).await;
