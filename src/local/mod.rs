@@ -414,7 +414,8 @@ impl Req {
         let de = &mut serde_json::Deserializer::from_slice(body);
         serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            if path == "." {
+            // "." is the document itself, "?" a position serde could not name (a truncated body).
+            if path == "." || path == "?" {
                 format!("invalid request body: {}", e.inner())
             } else {
                 format!("invalid request body at {path}: {}", e.inner())
@@ -740,6 +741,23 @@ mod tests {
         assert_eq!(
             stage_url("http://127.0.0.1:4566/", "abc", "tf-test"),
             "http://127.0.0.1:4566/restapis/abc/tf-test/_user_request_"
+        );
+    }
+
+    #[test]
+    fn a_truncated_body_is_reported_without_a_meaningless_path() {
+        let req = Req {
+            method: Method::POST,
+            segments: Vec::new(),
+            raw_path: "/restapis".into(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(b"{"),
+        };
+        let err = req.json::<serde_json::Value>().unwrap_err();
+        assert_eq!(
+            err,
+            "invalid request body: EOF while parsing an object at line 1 column 1"
         );
     }
 

@@ -236,7 +236,8 @@ fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, S
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| StoreError::Corrupt {
         path: path.to_path_buf(),
-        reason: if e.path().to_string() == "." {
+        // "." is the document itself, "?" a position serde could not name (a truncated file).
+        reason: if matches!(e.path().to_string().as_str(), "." | "?") {
             e.inner().to_string()
         } else {
             format!("at {}: {}", e.path(), e.inner())
@@ -390,6 +391,7 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("is corrupt"), "{msg}");
         assert!(msg.contains("store.json"), "{msg}");
+        assert!(!msg.contains("at ?"), "{msg}");
         // The file is left as it was, for the user to inspect.
         assert_eq!(
             fs::read(dir.path().join(STORE_FILE)).unwrap(),

@@ -24,6 +24,10 @@ impl Widget for Header<'_> {
             Span::raw("  "),
         ];
         match app.drift() {
+            None if app.stack_error.is_some() => spans.push(Span::styled(
+                "✗ stack not loaded (R retries)",
+                theme::error(),
+            )),
             None => spans.push(Span::styled("loading…", theme::dim())),
             Some(Drift::InSync) => spans.push(Span::styled("✓ stage in sync", theme::in_sync())),
             Some(Drift::Stale { changes }) => spans.push(Span::styled(
