@@ -135,10 +135,9 @@ impl Sandbox {
         copy(&repo.join("lambdeck.toml"), &root.join("lambdeck.toml"));
         let manifest = std::fs::read_to_string(repo.join("function/Cargo.toml"))
             .unwrap_or_else(|e| fail(&e.to_string()))
-            .replace(
-                "name = \"hello-world\"",
-                "name = \"hello-world-bench\"\n\n[lib]\nname = \"hello_world\"",
-            );
+            .replace("name = \"hello-world\"", "name = \"hello-world-bench\"")
+            // At the end: inserted after `name`, the package's other keys would land in [lib].
+            + "\n[lib]\nname = \"hello_world\"\npath = \"src/lib.rs\"\n";
         std::fs::write(root.join("function/Cargo.toml"), manifest)
             .unwrap_or_else(|e| fail(&e.to_string()));
         // The workspace part of the repository's manifest: shared dependencies, lints and profiles.
