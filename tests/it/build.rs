@@ -2,9 +2,8 @@
 //! the deterministic zip and its CodeSha256 checked independently, the ELF checks on real and crafted
 //! binaries, and uploads through the real SDK clients against moto (and the local stack).
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use lambdeck::aws::{Clients, Target};
@@ -16,7 +15,7 @@ use lambdeck::build::{
 use lambdeck::config::{Architecture, StackSpec};
 use tokio::sync::mpsc;
 
-use crate::support::hello_world_bootstrap;
+use crate::support::{self, hello_world_bootstrap};
 
 /// The repository's own stack description, rooted at the repository.
 fn repo_spec() -> StackSpec {
@@ -550,75 +549,6 @@ fn a_crafted_glibc_2_39_requirement_is_refused_with_the_fix() {
 // ---------------------------------------------------------------------------------------------------
 // moto: an independent implementation of the Lambda API.
 
-/// A moto_server on a free loopback port, stopped on drop.
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Moto {
-    /// Starts moto, or returns None (saying why) when it cannot start here.
-    fn start() -> Option<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = match Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-        {
-            Ok(child) => child,
-            Err(e) => {
-                eprintln!("skipping: moto_server cannot start ({e}); install moto[server]");
-                return None;
-            }
-        };
-        let mut moto = Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        // Ready when it accepts connections; moto takes a few seconds to import.
-        for _ in 0..600 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(moto);
-            }
-            if let Ok(Some(status)) = moto.child.try_wait() {
-                eprintln!("skipping: moto_server exited ({status})");
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        eprintln!("skipping: moto_server did not listen on port {port}");
-        None
-    }
-
-    /// Clients for moto, with static test credentials. `local` stays false: moto stands in for AWS,
-    /// so uploads get the provided.al2023 checks.
-    async fn clients(&self) -> Clients {
-        let mut clients = Clients::new(&Target {
-            profile: None,
-            region: Some("us-east-1".into()),
-            endpoint_url: Some(self.url.clone()),
-            local: true,
-        })
-        .await
-        .unwrap();
-        clients.local = false;
-        clients
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Creates the execution role and a provided.al2023 function holding `zip`.
 async fn create_function(clients: &Clients, name: &str, zip: Vec<u8>) {
     let role = clients
@@ -677,7 +607,9 @@ fn package_of(binary: &[u8]) -> Package {
 
 #[tokio::test]
 async fn against_moto_the_uploaded_code_sha256_matches_and_a_repeat_is_skipped() {
-    let Some(moto) = Moto::start() else { return };
+    let Some(moto) = support::Moto::start() else {
+        return;
+    };
     let clients = moto.clients().await;
     let name = "lambdeck-upload-moto";
     create_function(&clients, name, crate::support::script_zip("#!/bin/sh\n")).await;
@@ -720,7 +652,9 @@ async fn against_moto_the_uploaded_code_sha256_matches_and_a_repeat_is_skipped()
 
 #[tokio::test]
 async fn against_moto_a_binary_lambda_cannot_run_is_refused_before_sending() {
-    let Some(moto) = Moto::start() else { return };
+    let Some(moto) = support::Moto::start() else {
+        return;
+    };
     let clients = moto.clients().await;
     let name = "lambdeck-refuse-moto";
     create_function(&clients, name, crate::support::script_zip("#!/bin/sh\n")).await;
@@ -782,7 +716,7 @@ async fn a_package_over_50_mb_is_refused_naming_the_limit_before_any_call() {
 }
 
 /// Runs the lambdeck binary against moto with test credentials, in a scratch working directory.
-fn lambdeck_cli(moto: &Moto, cwd: &Path, args: &[&str]) -> std::process::Output {
+fn lambdeck_cli(moto: &support::Moto, cwd: &Path, args: &[&str]) -> std::process::Output {
     let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("lambdeck.toml");
     Command::new(env!("CARGO_BIN_EXE_lambdeck"))
         .arg("--config")
@@ -801,7 +735,9 @@ fn lambdeck_cli(moto: &Moto, cwd: &Path, args: &[&str]) -> std::process::Output 
 
 #[tokio::test]
 async fn lambdeck_upload_json_updates_then_reports_up_to_date() {
-    let Some(moto) = Moto::start() else { return };
+    let Some(moto) = support::Moto::start() else {
+        return;
+    };
     let clients = moto.clients().await;
     let name = repo_spec().function.name;
     let cwd = tempfile::tempdir().unwrap();
@@ -1343,7 +1279,9 @@ async fn an_update_still_in_progress_is_waited_for_before_the_code_is_sent() {
 
 #[tokio::test]
 async fn up_refuses_a_binary_for_another_architecture_before_creating_anything() {
-    let Some(moto) = Moto::start() else { return };
+    let Some(moto) = support::Moto::start() else {
+        return;
+    };
     let clients = moto.clients().await;
     // The repository's function, declared for the other Lambda architecture; a stand-in
     // cargo-zigbuild that ignores --target builds it for this machine's.

@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use crate::moto::Moto;
+use crate::support::Moto;
 
 /// Runs the lambdeck binary in `dir` (its log file goes there) with static test credentials.
 fn lambdeck(dir: &Path, args: &[&str]) -> Output {

@@ -3,86 +3,13 @@
 //! in `up`, log groups, and `down` touching only what `up` tagged. Skips (saying why) only when
 //! moto_server cannot start. moto does not model deployments as snapshots, so drift is not checked here.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use base64::Engine as _;
-use lambdeck::aws::{Clients, Target};
 use lambdeck::config::StackSpec;
 use lambdeck::stack::provision::{self, StepAction};
 use lambdeck::stack::{Found, IntegrationTarget, load_stack};
 use sha2::Digest as _;
 
 use crate::support;
-
-/// A moto_server on a free loopback port, stopped on drop.
-pub struct Moto {
-    child: Child,
-    pub url: String,
-}
-
-impl Moto {
-    /// Starts moto, or returns None (saying why) when it cannot start here.
-    pub fn start() -> Option<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = match Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-        {
-            Ok(child) => child,
-            Err(e) => {
-                eprintln!("skipping: moto_server cannot start ({e}); install moto[server]");
-                return None;
-            }
-        };
-        let mut moto = Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        // Ready when it accepts connections; moto takes a few seconds to import.
-        for _ in 0..600 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(moto);
-            }
-            if let Ok(Some(status)) = moto.child.try_wait() {
-                eprintln!("skipping: moto_server exited ({status})");
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        eprintln!("skipping: moto_server did not listen on port {port}");
-        None
-    }
-
-    /// Clients for moto with static test credentials, treated as AWS (IAM is exercised).
-    pub async fn clients(&self) -> Clients {
-        let mut clients = Clients::new(&Target {
-            profile: None,
-            region: Some("us-east-1".into()),
-            endpoint_url: Some(self.url.clone()),
-            local: true,
-        })
-        .await
-        .unwrap();
-        clients.local = false;
-        clients
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn spec() -> StackSpec {
     StackSpec::parse("", "lambdeck.toml").unwrap()
@@ -94,7 +21,9 @@ fn code_sha256(zip: &[u8]) -> String {
 
 #[tokio::test]
 async fn up_creates_every_piece_and_discovery_reads_them_back() {
-    let Some(moto) = Moto::start() else { return };
+    let Some(moto) = support::Moto::start() else {
+        return;
+    };
     let clients = moto.clients().await;
     let spec = spec();
     let zip = support::script_zip("#!/bin/sh\necho hello\n");
@@ -218,7 +147,9 @@ async fn up_creates_every_piece_and_discovery_reads_them_back() {
 
 #[tokio::test]
 async fn discovery_resolves_integrations_and_down_leaves_untagged_pieces_alone() {
-    let Some(moto) = Moto::start() else { return };
+    let Some(moto) = support::Moto::start() else {
+        return;
+    };
     let clients = moto.clients().await;
     let spec = spec();
     // An API lambdeck did not create: a nested resource, an integration to another function, a MOCK.
@@ -306,7 +237,9 @@ async fn discovery_resolves_integrations_and_down_leaves_untagged_pieces_alone()
 
 #[tokio::test]
 async fn log_groups_are_discovered_with_retention_and_streams() {
-    let Some(moto) = Moto::start() else { return };
+    let Some(moto) = support::Moto::start() else {
+        return;
+    };
     let clients = moto.clients().await;
     let name = "/aws/lambda/tf-test-rust-hello-world";
     lambdeck::aws::log_groups::create_log_group(&clients.logs, name)

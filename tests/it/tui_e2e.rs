@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use lambdeck::aws::{Clients, Target};
 
+use crate::support;
+
 /// A tmux session running one command; killed when dropped, so a failing test leaves nothing behind.
 struct Tmux {
     name: String,
@@ -160,8 +162,8 @@ async fn add_route(clients: &Clients) {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_dashboard_sets_up_and_redeploys_a_stale_stage() {
     if !Tmux::available() {
-        eprintln!(
-            "skipping the dashboard's end-to-end test: tmux is not installed (.ci/run installs it)"
+        let _: Option<()> = support::skip(
+            "the dashboard's end-to-end test: tmux is not installed (.ci/run installs it)",
         );
         return;
     }
