@@ -56,11 +56,6 @@ impl Failure {
             message: message.to_string(),
         }
     }
-
-    /// A subcommand whose engine has not landed yet. It never pretends success.
-    pub fn not_implemented(what: &str) -> Self {
-        Self::error(format!("`{what}` is not implemented yet"))
-    }
 }
 
 impl fmt::Display for Failure {
