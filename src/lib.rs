@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod local;
+pub mod model;
 pub mod ping;
 pub mod stack;
 pub mod tail;
