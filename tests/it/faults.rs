@@ -67,7 +67,12 @@ async fn the_control_endpoint_exists_only_when_enabled_and_sets_the_plan() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let r = http.put(&url).body(r#"{"thrott":[]}"#).send().await.unwrap();
+    let r = http
+        .put(&url)
+        .body(r#"{"thrott":[]}"#)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     on.shutdown().await;
 }
