@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use super::StackError;
 use super::load::load_stack;
-use super::model::{Drift, Found, Stack};
 use crate::aws::{AwsError, Clients, ErrorKind, apigateway, iam, lambda, log_groups};
 use crate::config::StackSpec;
+use crate::model::{Drift, Found, Stack};
 use crate::wire::LOCAL_ACCOUNT_ID;
 
 /// The statement id of the permission `up` adds for an API.
