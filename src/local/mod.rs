@@ -22,6 +22,7 @@ pub mod apigateway;
 pub mod common;
 pub mod exec;
 pub mod execute_api;
+pub mod fault;
 pub mod lambda;
 pub mod logs;
 pub mod router;
@@ -42,4 +43,5 @@ pub struct Services {
     pub store: Arc<Store>,
     pub executor: Arc<Executor>,
     pub region: String,
+    pub faults: Arc<fault::Faults>,
 }

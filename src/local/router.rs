@@ -1,6 +1,7 @@
 //! The one listener's router: which service a request is for, the request read whole, and the request
 //! id every answer carries. The order is documented in `local`'s module comment.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -8,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 
 use super::common::{LambdaError, Req, RestJsonError, parse_query, percent_decode};
-use super::{Services, apigateway, execute_api, lambda, logs};
+use super::{Services, apigateway, execute_api, fault, lambda, logs};
 use crate::wire::{EXECUTE_API_HOST_INFIX, REQUEST_ID_HEADER, USER_REQUEST_MARKER};
 
 /// The largest request body accepted: Lambda's direct-upload limit, base64-encoded, plus JSON framing.
@@ -125,6 +126,10 @@ pub async fn dispatch(
     State(svc): State<Arc<Services>>,
     request: axum::extract::Request,
 ) -> Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
     let route = route(&parts.method, &path, &parts.headers);
@@ -144,10 +149,11 @@ pub async fn dispatch(
             store: svc.store.clone(),
             executor: svc.executor.clone(),
             region,
+            faults: svc.faults.clone(),
         }),
         _ => svc,
     };
-    let req = Req {
+    let mut req = Req {
         method: parts.method,
         segments: path
             .split('/')
@@ -159,6 +165,28 @@ pub async fn dispatch(
         headers: parts.headers,
         body,
     };
+    if req.raw_path == fault::CONTROL_PATH {
+        return with_request_id(fault::control(&svc.faults, peer, &req));
+    }
+    let op = fault::operation(&req).filter(|_| {
+        svc.faults.enabled() && matches!(route, Route::ApiGateway | Route::Lambda | Route::Logs)
+    });
+    let function = op.as_deref().and_then(|op| fault::function_of(op, &req));
+    if let Some(op) = &op {
+        match svc.faults.before(op, &req) {
+            fault::Verdict::Pass => {}
+            fault::Verdict::Respond(r) => return with_request_id(r),
+            fault::Verdict::Drop => return fault::dropped(),
+        }
+        if op == "PutLogEvents" {
+            let held = svc.faults.hold_back_logs(&mut req);
+            let nothing_now = !held.is_empty() && req.body.is_empty();
+            fault::ingest_later(&svc.store.logs, held);
+            if nothing_now {
+                return with_request_id(axum::Json(serde_json::json!({})).into_response());
+            }
+        }
+    }
     let response = match route {
         Route::ExecuteApi { api_id, rest } => execute_api::handle(&svc, &api_id, &rest, req).await,
         Route::ApiGateway => apigateway::handle(&svc, &req).await,
@@ -174,6 +202,13 @@ pub async fn dispatch(
             ),
         )
         .into_response(),
+    };
+    let response = match &op {
+        Some(op) => match svc.faults.after(op, function.as_deref(), response).await {
+            Ok(r) => r,
+            Err(fault::Dropped) => return fault::dropped(),
+        },
+        None => response,
     };
     with_request_id(response)
 }

@@ -12,10 +12,10 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::Services;
 use super::exec::Executor;
 use super::router::dispatch;
 use super::store::{Store, StoreError};
+use super::{Services, fault};
 use crate::wire::LOCAL_REGION;
 
 /// The lock file in a state directory: held by the serving process, it records the server's address.
@@ -24,7 +24,7 @@ pub const LOCK_FILE: &str = "server.lock";
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
 /// How to run a local stack.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LocalConfig {
     /// Where to listen; port 0 picks a free port.
     pub addr: SocketAddr,
@@ -32,6 +32,8 @@ pub struct LocalConfig {
     pub state_dir: Option<PathBuf>,
     /// The region in ARNs and URLs.
     pub region: String,
+    /// Fault injection: `None` (the default) disables it; a plan (possibly empty) enables it.
+    pub faults: Option<fault::FaultPlan>,
 }
 
 impl Default for LocalConfig {
@@ -40,6 +42,7 @@ impl Default for LocalConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             state_dir: None,
             region: LOCAL_REGION.to_owned(),
+            faults: None,
         }
     }
 }
@@ -116,12 +119,14 @@ impl LocalServer {
             store: store.clone(),
             executor: executor.clone(),
             region: config.region.clone(),
+            faults: Arc::new(fault::Faults::new(config.faults.clone())),
         });
         let (stop, stopped) = watch::channel(false);
         let app = axum::Router::new()
             .fallback(dispatch)
             .with_state(services.clone());
         let mut graceful = stopped.clone();
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = graceful.wait_for(|s| *s).await;
         });
@@ -166,6 +171,11 @@ impl LocalServer {
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The fault injection of this server (inert unless `LocalConfig::faults` enabled it).
+    pub fn faults(&self) -> &fault::Faults {
+        &self.services.faults
     }
 
     /// The base URL for SDK clients (`endpoint_url`).
