@@ -16,6 +16,8 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_lambda::config::Credentials;
 
+use crate::wire::LOCAL_REGION;
+
 pub use error::{AwsError, ErrorKind};
 
 /// Where the AWS calls go.
@@ -30,9 +32,6 @@ pub struct Target {
     /// The endpoint is lambdeck's embedded local stack: static test credentials, no profile lookups.
     pub local: bool,
 }
-
-/// The region used when nothing names one and the endpoint is local.
-pub const LOCAL_REGION: &str = "us-east-1";
 
 /// The service clients, all built from one `SdkConfig`.
 #[derive(Debug, Clone)]

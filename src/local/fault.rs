@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::error::{AwsJsonError, LambdaError, RestJsonError};
-use super::{Req, Services};
+use super::common::{AwsJsonError, LambdaError, Req, RestJsonError};
+use super::logs::Logs;
 
 /// The control endpoint's path.
 pub const CONTROL_PATH: &str = "/_lambdeck/faults";
@@ -584,8 +584,8 @@ pub fn operation(req: &Req) -> Option<String> {
 
 /// Serves the control endpoint: `PUT` sets the plan, `GET` reads it, `DELETE` clears it. Loopback
 /// peers only.
-pub fn control(svc: &Services, peer: Option<SocketAddr>, req: &Req) -> Response {
-    if !svc.faults.enabled() {
+pub fn control(faults: &Faults, peer: Option<SocketAddr>, req: &Req) -> Response {
+    if !faults.enabled() {
         return RestJsonError::not_found(
             "fault injection is off: start the local stack with --faults to enable it",
         )
@@ -600,14 +600,14 @@ pub fn control(svc: &Services, peer: Option<SocketAddr>, req: &Req) -> Response 
         .into_response();
     }
     match req.method {
-        Method::GET => axum::Json(svc.faults.plan()).into_response(),
+        Method::GET => axum::Json(faults.plan()).into_response(),
         Method::DELETE => {
-            svc.faults.set(FaultPlan::default());
+            faults.set(FaultPlan::default());
             StatusCode::NO_CONTENT.into_response()
         }
         Method::PUT | Method::POST => match req.json::<FaultPlan>() {
             Ok(plan) => {
-                svc.faults.set(plan.clone());
+                faults.set(plan.clone());
                 axum::Json(plan).into_response()
             }
             Err(e) => RestJsonError::bad_request(format!("fault plan: {e}")).into_response(),
@@ -617,9 +617,9 @@ pub fn control(svc: &Services, peer: Option<SocketAddr>, req: &Req) -> Response 
 }
 
 /// Stores held-back log events once their delay has passed.
-pub fn ingest_later(svc: &Arc<Services>, held: HeldEvents) {
+pub fn ingest_later(logs: &Arc<Logs>, held: HeldEvents) {
     for (delay, group, stream, events) in held {
-        let logs = svc.store.logs.clone();
+        let logs = logs.clone();
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
             if let Err(e) = logs.append(&group, &stream, events, true) {

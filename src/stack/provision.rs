@@ -7,10 +7,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::StackError;
-use super::load::{LOCAL_ACCOUNT, load_stack};
+use super::load::load_stack;
 use crate::aws::{AwsError, Clients, ErrorKind, apigateway, iam, lambda, log_groups};
 use crate::config::StackSpec;
 use crate::model::{Drift, Found, Stack};
+use crate::wire::LOCAL_ACCOUNT_ID;
 
 /// The statement id of the permission `up` adds for an API.
 pub fn permission_sid(api_id: &str) -> String {
@@ -117,7 +118,7 @@ async fn reconcile(
             .role
             .as_ref()
             .map(|r| r.arn.clone())
-            .unwrap_or_else(|| format!("arn:aws:iam::{LOCAL_ACCOUNT}:role/{}", names.role));
+            .unwrap_or_else(|| format!("arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/{}", names.role));
         steps.push(
             "role",
             &names.role,
@@ -161,7 +162,7 @@ async fn reconcile(
                             StepAction::Skipped,
                             Some("this endpoint does not serve IAM".into()),
                         );
-                        format!("arn:aws:iam::{LOCAL_ACCOUNT}:role/{}", names.role)
+                        format!("arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/{}", names.role)
                     }
                     Err(e) => return Err(e.into()),
                 }
@@ -219,7 +220,7 @@ async fn reconcile(
         }
     };
     let account = iam::account_of(&function_arn)
-        .unwrap_or(LOCAL_ACCOUNT)
+        .unwrap_or(LOCAL_ACCOUNT_ID)
         .to_owned();
 
     // 4. The REST API.
