@@ -112,8 +112,13 @@ pub struct DeployArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct RollbackArgs {
-    /// The deployment to point the stage at (default: the one before the current)
+    /// The deployment to point the stage at (default: the one lambdeck made for this stage before the
+    /// current)
     pub deployment_id: Option<String>,
+
+    /// Roll back without asking for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 
     /// Print machine-readable JSON instead of text
     #[arg(long)]
@@ -125,6 +130,10 @@ pub struct PruneArgs {
     /// How many of the newest deployments to keep, besides any a stage uses
     #[arg(long, default_value_t = 10)]
     pub keep: usize,
+
+    /// Also delete deployments lambdeck did not make (the console's, Terraform's, other tools')
+    #[arg(long)]
+    pub all: bool,
 
     /// Delete without asking for confirmation
     #[arg(long, short = 'y')]

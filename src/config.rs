@@ -203,6 +203,10 @@ pub struct RouteSpec {
     pub api_key_required: bool,
     /// Only AWS_PROXY (the Lambda proxy integration) is managed by lambdeck.
     pub integration: String,
+    /// Let the pinger call this route although its method may change data (POST, PUT, PATCH,
+    /// DELETE): by default it calls only GET, HEAD and OPTIONS routes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ping: bool,
 }
 
 impl Default for RouteSpec {
@@ -213,6 +217,7 @@ impl Default for RouteSpec {
             authorization: "NONE".into(),
             api_key_required: false,
             integration: "AWS_PROXY".into(),
+            ping: false,
         }
     }
 }

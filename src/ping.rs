@@ -9,7 +9,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::model::Stack;
+use crate::model::{DeployedRoute, RouteKey, Stack};
 use crate::tail::{Activity, LogEvent};
 use crate::wire::{LAMBDA_REQUEST_ID_HEADER, REQUEST_ID_HEADER};
 
@@ -54,20 +54,87 @@ pub enum Unpingable {
     NoRoute,
 }
 
-/// What a ping calls on a stack: every route the stage serves, on the stage's URL. A templated path
-/// (`/items/{id}`) has no one URL to call and is left out.
-pub fn stage_targets(stack: &Stack) -> Result<Vec<PingTarget>, Unpingable> {
+/// The methods the pinger calls unasked: by HTTP's rules they read and change nothing. Calling POST,
+/// PUT, PATCH or DELETE every second on a real API would create and delete real data.
+pub const SAFE_METHODS: [&str; 4] = ["GET", "HEAD", "OPTIONS", "ANY"];
+
+/// Why the pinger leaves a deployed route alone, or None when it calls it. `opted_in`: lambdeck.toml
+/// lets the route be pinged whatever its method (`ping = true`).
+pub fn skip_reason(route: &DeployedRoute, opted_in: bool) -> Option<String> {
+    let method = route.key.method.to_ascii_uppercase();
+    if route.key.path.contains('{') {
+        return Some("a templated path has no one URL to call".into());
+    }
+    if !opted_in && !SAFE_METHODS.contains(&method.as_str()) {
+        return Some(format!(
+            "{method} may change data: not pinged unless the route has `ping = true` in lambdeck.toml"
+        ));
+    }
+    if route.authorization_type == "AWS_IAM" {
+        return Some(
+            "AWS_IAM: the stage answers only SigV4-signed calls, which the pinger does not sign yet"
+                .into(),
+        );
+    }
+    if route.api_key_required {
+        return Some("needs an API key (x-api-key), which the pinger does not send yet".into());
+    }
+    None
+}
+
+/// What a ping calls on a stack, and what it leaves alone and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PingPlan {
+    pub targets: Vec<PingTarget>,
+    pub skipped: Vec<(RouteKey, String)>,
+}
+
+impl PingPlan {
+    /// "POST /items: POST may change data: ..." for each skipped route.
+    pub fn skipped_lines(&self) -> Vec<String> {
+        self.skipped
+            .iter()
+            .map(|(k, why)| format!("{k}: {why}"))
+            .collect()
+    }
+}
+
+/// What a ping calls on a stack: every route the stage serves that `skip_reason` lets through, on the
+/// stage's URL. `opted_in` says which routes lambdeck.toml lets be pinged whatever their method.
+pub fn stage_targets(
+    stack: &Stack,
+    opted_in: impl Fn(&RouteKey) -> bool,
+) -> Result<PingPlan, Unpingable> {
     let url = stack.invoke_url().ok_or(Unpingable::NoStage)?;
-    let targets: Vec<PingTarget> = stack
-        .deployed_routes()
-        .iter()
-        .filter(|r| !r.path.contains('{'))
-        .map(|r| PingTarget::on_stage(url, &r.method, &r.path))
-        .collect();
-    if targets.is_empty() {
+    let mut plan = PingPlan::default();
+    let routes = stack
+        .api
+        .as_ref()
+        .and_then(|a| a.deployed.as_ref())
+        .map(|d| d.routes.as_slice())
+        .unwrap_or_default();
+    for r in routes {
+        match skip_reason(r, opted_in(&r.key)) {
+            Some(why) => plan.skipped.push((r.key.clone(), why)),
+            None => plan
+                .targets
+                .push(PingTarget::on_stage(url, &r.key.method, &r.key.path)),
+        }
+    }
+    if plan.targets.is_empty() && plan.skipped.is_empty() {
         return Err(Unpingable::NoRoute);
     }
-    Ok(targets)
+    Ok(plan)
+}
+
+/// The routes lambdeck.toml lets the pinger call whatever their method.
+pub fn opted_in(spec: &crate::config::StackSpec) -> Vec<RouteKey> {
+    spec.api
+        .routes
+        .iter()
+        .filter(|r| r.ping)
+        .map(|r| RouteKey::new(r.method.0.to_ascii_uppercase(), r.path.0.clone()))
+        .collect()
 }
 
 /// What to probe, and how often.
@@ -413,6 +480,45 @@ impl ProbeLinker {
 mod tests {
     use super::*;
     use crate::tail::LineKind;
+
+    fn deployed(method: &str, path: &str, auth: &str, key: bool) -> DeployedRoute {
+        DeployedRoute {
+            key: RouteKey::new(method, path),
+            authorization_type: auth.into(),
+            api_key_required: key,
+            integration_type: None,
+            integration_uri: None,
+        }
+    }
+
+    #[test]
+    fn only_safe_methods_are_pinged_unless_the_route_opts_in() {
+        assert_eq!(
+            skip_reason(&deployed("GET", "/a", "NONE", false), false),
+            None
+        );
+        assert_eq!(
+            skip_reason(&deployed("ANY", "/a", "NONE", false), false),
+            None
+        );
+        for verb in ["POST", "PUT", "PATCH", "DELETE"] {
+            let r = deployed(verb, "/items", "NONE", false);
+            let why = skip_reason(&r, false).unwrap();
+            assert!(why.contains("ping = true"), "{why}");
+            assert_eq!(skip_reason(&r, true), None);
+        }
+        assert!(
+            skip_reason(&deployed("GET", "/a", "AWS_IAM", false), false)
+                .unwrap()
+                .contains("SigV4")
+        );
+        assert!(
+            skip_reason(&deployed("GET", "/a", "NONE", true), false)
+                .unwrap()
+                .contains("API key")
+        );
+        assert!(skip_reason(&deployed("GET", "/items/{id}", "NONE", false), false).is_some());
+    }
 
     fn probe(seq: u64, status: Option<u16>, latency: Option<f64>) -> Probe {
         Probe {

@@ -162,6 +162,10 @@ fn stage_from(
         invoke_url: stage_url(region, endpoint_url, api_id, &name),
         name,
         deployment_id: s.deployment_id().map(ToOwned::to_owned),
+        canary_deployment_id: s
+            .canary_settings()
+            .and_then(|c| c.deployment_id())
+            .map(ToOwned::to_owned),
         description: s.description().map(ToOwned::to_owned),
         created: secs(s.created_date()),
         last_updated: secs(s.last_updated_date()),
@@ -210,6 +214,7 @@ pub async fn get_stage(
     let mut s = aws_sdk_apigateway::types::Stage::builder()
         .set_stage_name(out.stage_name().map(ToOwned::to_owned))
         .set_deployment_id(out.deployment_id().map(ToOwned::to_owned))
+        .set_canary_settings(out.canary_settings().cloned())
         .set_description(out.description().map(ToOwned::to_owned));
     s = s
         .set_created_date(out.created_date().copied())

@@ -39,6 +39,15 @@ pub(crate) fn confirm(question: &str, action: &str) -> Result<bool, Failure> {
     ))
 }
 
+fn say_line(text: &str) {
+    say!("{text}");
+}
+
+/// With --json the plan goes to stderr, so that stdout stays one JSON document.
+fn eprint_line(text: &str) {
+    eprintln!("{text}");
+}
+
 fn print_outcome(o: &StageOutcome, json: bool) -> Result<(), Failure> {
     if json {
         let text = serde_json::to_string_pretty(o).map_err(Failure::error)?;
@@ -116,13 +125,41 @@ pub async fn rollback(session: &Session, args: &RollbackArgs) -> CmdResult {
     let conn = session.connect().await?;
     let clients = &conn.clients;
     let stack = load_stack(clients, &session.spec).await?;
-    let outcome = deploy::roll_back(
-        clients,
-        &session.spec,
-        &stack,
-        args.deployment_id.as_deref(),
-    )
-    .await?;
+    let stage = &stack.names.stage;
+    let Some(api) = stack.api.as_ref() else {
+        return Err(Failure::error(format!(
+            "REST API {} not found; nothing to roll back",
+            stack.names.api
+        )));
+    };
+    let target = deploy::rollback_target(api, stage, args.deployment_id.as_deref())?.clone();
+    let changes = deploy::rollback_changes(clients, &stack, &target).await?;
+    let current = api
+        .stage(stage)
+        .and_then(|s| s.deployment_id.as_deref())
+        .unwrap_or("none");
+    let print = if args.json { eprint_line } else { say_line };
+    print(&format!(
+        "roll stage {stage} back from {current} to {} ({})",
+        target.id,
+        target.description.as_deref().unwrap_or("no description")
+    ));
+    if changes.is_empty() {
+        print("  the routes served stay the same");
+    }
+    for c in &changes {
+        print(&format!("  {c}"));
+    }
+    if !args.yes
+        && !confirm(
+            &format!("roll stage {stage} back to {}?", target.id),
+            &format!("rolling stage {stage} back"),
+        )?
+    {
+        eprintln!("nothing changed");
+        return Ok(Status::Ok);
+    }
+    let outcome = deploy::roll_back(clients, &session.spec, &stack, Some(&target.id)).await?;
     print_outcome(&outcome, args.json)?;
     Ok(Status::Ok)
 }
@@ -138,7 +175,7 @@ pub async fn prune(session: &Session, args: &PruneArgs) -> CmdResult {
             stack.names.api
         )));
     };
-    let doomed = deploy::prune_candidates(api, args.keep);
+    let doomed = deploy::prune_candidates(api, args.keep, args.all);
     if doomed.is_empty() {
         say!(
             "nothing to prune: {} deployment(s), keeping the {} newest and any a stage uses",

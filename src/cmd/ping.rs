@@ -47,7 +47,8 @@ pub async fn run(session: &Session, args: &PingArgs) -> CmdResult {
         .route
         .as_ref()
         .map(|r| format!("/{}", r.trim_start_matches('/')));
-    let mut targets = stage_targets(&stack).map_err(|why| match (why, &only) {
+    let opted = crate::ping::opted_in(&session.spec);
+    let plan = stage_targets(&stack, |k| opted.contains(k)).map_err(|why| match (why, &only) {
         (Unpingable::NoRoute, Some(only)) => Failure::usage(format!(
             "route {only} is not deployed on stage {} (deployed: none)",
             session.spec.api.stage
@@ -61,6 +62,16 @@ pub async fn run(session: &Session, args: &PingArgs) -> CmdResult {
             session.spec.api.stage
         )),
     })?;
+    for line in plan.skipped_lines() {
+        eprintln!("not pinged: {line}");
+    }
+    let mut targets = plan.targets;
+    if targets.is_empty() && only.is_none() {
+        return Err(Failure::error(format!(
+            "stage {} serves no route the pinger may call (see above)",
+            session.spec.api.stage
+        )));
+    }
     if let Some(only) = only {
         let deployed: Vec<String> = targets.iter().map(|t| t.route.clone()).collect();
         targets.retain(|t| t.route == only);

@@ -371,6 +371,8 @@ pub struct Deployment {
 pub struct Stage {
     pub name: String,
     pub deployment_id: Option<String>,
+    /// The deployment a canary release sends part of the traffic to, when one is set up.
+    pub canary_deployment_id: Option<String>,
     /// `https://{id}.execute-api.{region}.amazonaws.com/{stage}`, or the local stack's path-style URL.
     pub invoke_url: String,
     pub description: Option<String>,

@@ -6,21 +6,45 @@ use serde::Serialize;
 use super::{StackError, load_stack};
 use crate::aws::{Clients, apigateway};
 use crate::config::StackSpec;
-use crate::model::{Deployment, Drift, RestApiInfo, RouteChange, Stack, Stage, describe_changes};
+use crate::model::{
+    ChangeKind, Deployment, Drift, RestApiInfo, RouteChange, RouteKey, Stack, Stage,
+    describe_changes,
+};
 
 /// The longest description lambdeck writes on a deployment; the change list is cut with "..." after it.
 const MAX_DESCRIPTION: usize = 1000;
 
-/// What a deployment's description records: "lambdeck: +GET /new, ~GET /hello_world integration".
-pub fn deployment_description(changes: &[RouteChange]) -> String {
+/// What a deployment's description records: the stage it was made for and its changes,
+/// "lambdeck(tf-test): +GET /new, ~GET /hello_world integration". The stage is what keeps a
+/// rollback on its own stage's history; the prefix is what tells lambdeck's deployments from others.
+pub fn deployment_description(stage: &str, changes: &[RouteChange]) -> String {
     let list = if changes.is_empty() {
         "redeploy, no route changes".to_owned()
     } else {
         describe_changes(changes)
     };
-    let mut text = format!("lambdeck: {list}");
+    stage_description(stage, &list)
+}
+
+/// "lambdeck(<stage>): <text>", cut to the longest description lambdeck writes.
+pub fn stage_description(stage: &str, text: &str) -> String {
+    let mut text = format!("lambdeck({stage}): {text}");
     cut(&mut text);
     text
+}
+
+/// The stage a deployment was made for, when lambdeck made it and recorded one.
+pub fn recorded_stage(description: Option<&str>) -> Option<&str> {
+    let rest = description?.strip_prefix("lambdeck(")?;
+    rest.split_once("): ").map(|(stage, _)| stage)
+}
+
+/// True for a deployment lambdeck made (this version records the stage; earlier ones wrote
+/// "lambdeck: ..." or "lambdeck up: ...").
+pub fn made_by_lambdeck(description: Option<&str>) -> bool {
+    recorded_stage(description).is_some()
+        || description
+            .is_some_and(|d| d.starts_with("lambdeck: ") || d.starts_with("lambdeck up: "))
 }
 
 /// Cuts a description to MAX_DESCRIPTION bytes, marking the cut with "...".
@@ -74,13 +98,11 @@ pub async fn deploy_stage(
     let previous = api.stage(stage_name).and_then(|s| s.deployment_id.clone());
     let changes = stack.drift.changes().to_vec();
     let description = match (&previous, &stack.drift) {
-        (None, _) => format!("lambdeck: first deployment of stage {stage_name}"),
+        (None, _) => stage_description(stage_name, "first deployment"),
         (Some(_), Drift::Unknown { reason }) => {
-            let mut text = format!("lambdeck: redeploy, changes unknown ({reason})");
-            cut(&mut text);
-            text
+            stage_description(stage_name, &format!("redeploy, changes unknown ({reason})"))
         }
-        _ => deployment_description(&changes),
+        _ => deployment_description(stage_name, &changes),
     };
     let deployment =
         apigateway::create_deployment(&clients.apigateway, &api.id, stage_name, &description)
@@ -122,7 +144,9 @@ async fn confirm_stage(
     Ok(stage)
 }
 
-/// The deployment a rollback goes to: the one asked for, or the newest one older than the current.
+/// The deployment a rollback goes to: the one asked for, or the newest deployment made for this stage
+/// (as lambdeck records it) that is older than the one the stage serves. Never, by default, one made
+/// for another stage, nor one lambdeck cannot tell the stage of.
 pub fn rollback_target<'a>(
     api: &'a RestApiInfo,
     stage_name: &str,
@@ -150,7 +174,7 @@ pub fn rollback_target<'a>(
             "stage {stage_name} has no deployment to roll back from"
         ))
     })?;
-    // Deployments are newest first: the previous one is the next in the list after the current.
+    // Deployments are newest first: the previous one of this stage comes after the current.
     let position = api
         .deployments
         .iter()
@@ -160,11 +184,81 @@ pub fn rollback_target<'a>(
                 "stage {stage_name} serves {current}, which is not in the deployment history"
             ))
         })?;
-    api.deployments.get(position + 1).ok_or_else(|| {
-        StackError::Refused(format!(
-            "deployment {current} is the oldest: there is nothing earlier to roll back to"
-        ))
-    })
+    api.deployments
+        .iter()
+        .skip(position + 1)
+        .find(|d| recorded_stage(d.description.as_deref()) == Some(stage_name))
+        .ok_or_else(|| {
+            StackError::Refused(format!(
+                "deployment {current} is the oldest lambdeck made for stage {stage_name}: there is \
+                 nothing earlier to roll back to (name a deployment id to go to another one)"
+            ))
+        })
+}
+
+/// What pointing the stage at `target` would change in what it serves (Added: served after, not
+/// now), from the target's apiSummary and the stage's current snapshot; shown before a rollback.
+pub async fn rollback_changes(
+    clients: &Clients,
+    stack: &Stack,
+    target: &Deployment,
+) -> Result<Vec<RouteChange>, StackError> {
+    use std::collections::BTreeMap;
+    let api = api_of(stack)?;
+    let summary = apigateway::get_api_summary(&clients.apigateway, &api.id, &target.id).await?;
+    let now: BTreeMap<RouteKey, (String, bool)> = api
+        .deployed
+        .iter()
+        .flat_map(|d| &d.routes)
+        .map(|r| {
+            (
+                r.key.clone(),
+                (r.authorization_type.clone(), r.api_key_required),
+            )
+        })
+        .collect();
+    let then: BTreeMap<RouteKey, (String, bool)> = summary
+        .iter()
+        .flat_map(|(path, verbs)| {
+            verbs.iter().map(move |(verb, m)| {
+                (
+                    RouteKey::new(verb.clone(), path.clone()),
+                    (m.authorization_type.clone(), m.api_key_required),
+                )
+            })
+        })
+        .collect();
+    let mut changes = Vec::new();
+    for (key, (auth, key_required)) in &then {
+        match now.get(key) {
+            None => changes.push(RouteChange {
+                route: key.clone(),
+                kind: ChangeKind::Added,
+            }),
+            Some((a, _)) if a != auth => changes.push(RouteChange {
+                route: key.clone(),
+                kind: ChangeKind::Authorization {
+                    from: a.clone(),
+                    to: auth.clone(),
+                },
+            }),
+            Some((_, k)) if k != key_required => changes.push(RouteChange {
+                route: key.clone(),
+                kind: ChangeKind::ApiKeyRequired {
+                    from: *k,
+                    to: *key_required,
+                },
+            }),
+            Some(_) => {}
+        }
+    }
+    for key in now.keys().filter(|k| !then.contains_key(*k)) {
+        changes.push(RouteChange {
+            route: key.clone(),
+            kind: ChangeKind::Removed,
+        });
+    }
+    Ok(changes)
 }
 
 /// Points the stage at an earlier deployment (UpdateStage /deploymentId), then confirms it.
@@ -200,17 +294,19 @@ pub async fn roll_back(
     })
 }
 
-/// The deployments prune would delete: all but the `keep` newest, never one a stage uses.
-pub fn prune_candidates(api: &RestApiInfo, keep: usize) -> Vec<Deployment> {
+/// The deployments prune would delete: all but the `keep` newest, never one a stage uses or a
+/// canary release sends traffic to, and (unless `foreign`) only those lambdeck made.
+pub fn prune_candidates(api: &RestApiInfo, keep: usize, foreign: bool) -> Vec<Deployment> {
     api.deployments
         .iter()
         .skip(keep)
         .filter(|d| {
             d.stages.is_empty()
-                && !api
-                    .stages
-                    .iter()
-                    .any(|s| s.deployment_id.as_deref() == Some(d.id.as_str()))
+                && (foreign || made_by_lambdeck(d.description.as_deref()))
+                && !api.stages.iter().any(|s| {
+                    s.deployment_id.as_deref() == Some(d.id.as_str())
+                        || s.canary_deployment_id.as_deref() == Some(d.id.as_str())
+                })
         })
         .cloned()
         .collect()
@@ -253,13 +349,14 @@ pub async fn prune(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ChangeKind, Health, RouteKey};
+    use crate::model::Health;
 
+    /// A deployment lambdeck made for tf-test.
     fn dep(id: &str, created: i64, stages: &[&str]) -> Deployment {
         Deployment {
             id: id.into(),
             created: Some(created),
-            description: None,
+            description: Some(stage_description("tf-test", "x")),
             stages: stages.iter().map(|s| (*s).to_owned()).collect(),
         }
     }
@@ -276,6 +373,7 @@ mod tests {
             stages: vec![Stage {
                 name: "tf-test".into(),
                 deployment_id: Some(current.into()),
+                canary_deployment_id: None,
                 invoke_url: String::new(),
                 description: None,
                 created: None,
@@ -318,6 +416,50 @@ mod tests {
     }
 
     #[test]
+    fn rollback_never_defaults_to_another_stages_deployment() {
+        let other = |id: &str, created| Deployment {
+            description: Some(stage_description("prod", "y")),
+            ..dep(id, created, &[])
+        };
+        let console = |id: &str, created| Deployment {
+            description: Some("made in the console".into()),
+            ..dep(id, created, &[])
+        };
+        let a = api(
+            vec![
+                dep("d5", 5, &["tf-test"]),
+                other("d4", 4),
+                console("d3", 3),
+                dep("d2", 2, &[]),
+                other("d1", 1),
+            ],
+            "d5",
+        );
+        assert_eq!(rollback_target(&a, "tf-test", None).unwrap().id, "d2");
+        let only_others = api(vec![dep("d2", 2, &["tf-test"]), other("d1", 1)], "d2");
+        assert!(rollback_target(&only_others, "tf-test", None).is_err());
+        // Named, any deployment goes.
+        assert_eq!(
+            rollback_target(&only_others, "tf-test", Some("d1"))
+                .unwrap()
+                .id,
+            "d1"
+        );
+    }
+
+    #[test]
+    fn descriptions_record_the_stage_and_tell_lambdecks_deployments() {
+        let d = deployment_description("tf-test", &[]);
+        assert_eq!(d, "lambdeck(tf-test): redeploy, no route changes");
+        assert_eq!(recorded_stage(Some(&d)), Some("tf-test"));
+        assert!(made_by_lambdeck(Some(&d)));
+        assert!(made_by_lambdeck(Some("lambdeck: +GET /new")));
+        assert_eq!(recorded_stage(Some("lambdeck: +GET /new")), None);
+        assert!(!made_by_lambdeck(Some("terraform")));
+        assert!(!made_by_lambdeck(None));
+    }
+
+    #[test]
     fn prune_never_touches_a_deployment_a_stage_uses() {
         let a = api(
             vec![
@@ -328,9 +470,37 @@ mod tests {
             ],
             "d1",
         );
-        let ids: Vec<String> = prune_candidates(&a, 1).into_iter().map(|d| d.id).collect();
+        let ids: Vec<String> = prune_candidates(&a, 1, false)
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
         assert_eq!(ids, ["d3", "d2"]);
-        assert!(prune_candidates(&a, 10).is_empty());
+        assert!(prune_candidates(&a, 10, false).is_empty());
+    }
+
+    #[test]
+    fn prune_keeps_others_deployments_and_canaries_by_default() {
+        let mut a = api(
+            vec![
+                dep("d4", 4, &[]),
+                Deployment {
+                    description: Some("terraform".into()),
+                    ..dep("d3", 3, &[])
+                },
+                dep("d2", 2, &[]),
+                dep("d1", 1, &["tf-test"]),
+            ],
+            "d1",
+        );
+        a.stages[0].canary_deployment_id = Some("d2".into());
+        let ids = |foreign| -> Vec<String> {
+            prune_candidates(&a, 0, foreign)
+                .into_iter()
+                .map(|d| d.id)
+                .collect()
+        };
+        assert_eq!(ids(false), ["d4"]);
+        assert_eq!(ids(true), ["d4", "d3"]);
     }
 
     #[test]
@@ -349,12 +519,8 @@ mod tests {
             },
         ];
         assert_eq!(
-            deployment_description(&changes),
-            "lambdeck: +GET /new, ~GET /hello_world integration"
-        );
-        assert_eq!(
-            deployment_description(&[]),
-            "lambdeck: redeploy, no route changes"
+            deployment_description("tf-test", &changes),
+            "lambdeck(tf-test): +GET /new, ~GET /hello_world integration"
         );
         let many: Vec<RouteChange> = (0..200)
             .map(|i| RouteChange {
@@ -362,7 +528,7 @@ mod tests {
                 kind: ChangeKind::Added,
             })
             .collect();
-        let long = deployment_description(&many);
+        let long = deployment_description("tf-test", &many);
         assert!(long.len() <= MAX_DESCRIPTION && long.ends_with("..."));
     }
 }

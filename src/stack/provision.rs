@@ -393,7 +393,7 @@ async fn reconcile(
                 &clients.apigateway,
                 &api_id,
                 &names.stage,
-                "lambdeck up: first deployment",
+                &crate::stack::deploy::stage_description(&names.stage, "up, first deployment"),
             )
             .await?;
             steps.push(

@@ -105,7 +105,11 @@ pub enum Overlay {
     None,
     Help,
     ConfirmDeploy,
-    Rollback { selected: usize },
+    /// On AWS, `b` replaces the code `$LATEST` serves live: asked first.
+    ConfirmBuild,
+    Rollback {
+        selected: usize,
+    },
 }
 
 /// The log pane's buffer: bounded, with an index of the lines the filter keeps so that drawing touches
@@ -255,6 +259,10 @@ pub struct App {
     pub ping_when_loaded: bool,
     stack_generation: u64,
     action_generation: u64,
+    /// The stack is lambdeck's local one (no confirmation before replacing its code).
+    pub local: bool,
+    /// Routes lambdeck.toml lets the pinger call whatever their method (`ping = true`).
+    pub ping_opt_in: Vec<crate::model::RouteKey>,
     pub quit: bool,
 }
 
@@ -288,6 +296,8 @@ impl App {
             ping_when_loaded: false,
             stack_generation: 0,
             action_generation: 0,
+            local: false,
+            ping_opt_in: Vec::new(),
             quit: false,
         }
     }
@@ -295,6 +305,7 @@ impl App {
     /// The effects to run at start: with the local stack, set it up first (which then loads, tails and
     /// pings); against AWS, load the stack and tail its logs.
     pub fn start(&mut self, local: bool) -> Vec<Effect> {
+        self.local = local;
         if local {
             let generation = self.begin(ActivityKind::Bootstrap, "starting the local stack");
             // The tree shows what exists while the setup runs; the setup's end refreshes it.
@@ -312,7 +323,7 @@ impl App {
         match self.overlay {
             Overlay::None => Mode::Normal,
             Overlay::Help => Mode::Help,
-            Overlay::ConfirmDeploy => Mode::Confirm,
+            Overlay::ConfirmDeploy | Overlay::ConfirmBuild => Mode::Confirm,
             Overlay::Rollback { .. } => Mode::Picker,
         }
     }
@@ -404,6 +415,11 @@ impl App {
                 if self.refuse_if_busy() {
                     return vec![];
                 }
+                if !self.local {
+                    // Real traffic runs on $LATEST: replacing it is asked for, never a keystroke away.
+                    self.overlay = Overlay::ConfirmBuild;
+                    return vec![];
+                }
                 let generation = self.begin(ActivityKind::Build, "building");
                 return vec![Effect::Build { generation }];
             }
@@ -429,15 +445,24 @@ impl App {
                     self.notice(Level::Warning, "no earlier deployment to roll back to");
                     return vec![];
                 }
-                // Default to the deployment before the current one, as `lambdeck rollback` does.
+                // Default to the deployment lambdeck made for this stage before the current one, as
+                // `lambdeck rollback` does; without one, the next older (the user picks).
                 let current = deployments
                     .iter()
                     .position(|d| self.is_current(d))
                     .unwrap_or(0);
-                let selected = if current + 1 < deployments.len() {
-                    current + 1
-                } else {
-                    0
+                let stage = self.stack.as_ref().map(|s| s.names.stage.as_str());
+                let own = deployments
+                    .iter()
+                    .enumerate()
+                    .skip(current + 1)
+                    .find(|(_, d)| {
+                        crate::stack::deploy::recorded_stage(d.description.as_deref()) == stage
+                    });
+                let selected = match own {
+                    Some((i, _)) => i,
+                    None if current + 1 < deployments.len() => current + 1,
+                    None => 0,
                 };
                 self.overlay = Overlay::Rollback { selected };
             }
@@ -472,6 +497,21 @@ impl App {
     }
 
     fn confirm_key(&mut self, c: Command) -> Vec<Effect> {
+        if self.overlay == Overlay::ConfirmBuild {
+            return match c {
+                Command::Accept => {
+                    self.overlay = Overlay::None;
+                    let generation = self.begin(ActivityKind::Build, "building");
+                    vec![Effect::Build { generation }]
+                }
+                Command::Cancel => {
+                    self.overlay = Overlay::None;
+                    self.notice(Level::Info, "build cancelled; $LATEST unchanged");
+                    vec![]
+                }
+                _ => vec![],
+            };
+        }
         match c {
             Command::Accept => {
                 self.overlay = Overlay::None;
@@ -641,19 +681,21 @@ impl App {
                 stack.names.stage
             ));
         };
-        let targets: Vec<PingTarget> = stack
-            .deployed_routes()
-            .iter()
-            .filter(|r| !r.path.contains('{'))
-            .map(|r| PingTarget::on_stage(url, &r.method, &r.path))
-            .collect();
-        if targets.is_empty() {
+        let _ = url;
+        let plan =
+            crate::ping::stage_targets(stack, |k| self.ping_opt_in.contains(k)).map_err(|_| {
+                format!(
+                    "nothing to ping: stage {} serves no route (d deploys the working API)",
+                    stack.names.stage
+                )
+            })?;
+        if plan.targets.is_empty() {
             return Err(format!(
-                "nothing to ping: stage {} serves no route (d deploys the working API)",
-                stack.names.stage
+                "nothing to ping: {}",
+                plan.skipped_lines().join("; ")
             ));
         }
-        Ok(targets)
+        Ok(plan.targets)
     }
 
     fn stack_loaded(&mut self, generation: u64, result: Result<Box<Stack>, String>) -> Vec<Effect> {
@@ -1064,8 +1106,30 @@ mod tests {
     }
 
     #[test]
+    fn on_aws_b_asks_before_replacing_latest_and_n_changes_nothing() {
+        let mut a = loaded_app(DriftState::InSync);
+        assert!(cmd(&mut a, Command::Build).is_empty());
+        assert_eq!(a.overlay, Overlay::ConfirmBuild);
+        assert!(cmd(&mut a, Command::Cancel).is_empty());
+        assert_eq!(a.overlay, Overlay::None);
+        cmd(&mut a, Command::Build);
+        assert!(matches!(
+            cmd(&mut a, Command::Accept)[..],
+            [Effect::Build { .. }]
+        ));
+        // On the local stack nothing real is at stake: no question.
+        let mut local = loaded_app(DriftState::InSync);
+        local.local = true;
+        assert!(matches!(
+            cmd(&mut local, Command::Build)[..],
+            [Effect::Build { .. }]
+        ));
+    }
+
+    #[test]
     fn a_second_action_is_refused_while_one_runs() {
         let mut a = loaded_app(DriftState::InSync);
+        a.local = true;
         assert!(matches!(
             cmd(&mut a, Command::Build)[..],
             [Effect::Build { .. }]
@@ -1079,6 +1143,7 @@ mod tests {
     #[test]
     fn build_progress_moves_the_gauge_and_an_error_ends_it() {
         let mut a = loaded_app(DriftState::InSync);
+        a.local = true;
         let [Effect::Build { generation }] = cmd(&mut a, Command::Build)[..] else {
             panic!()
         };

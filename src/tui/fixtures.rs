@@ -118,6 +118,7 @@ pub fn stack(drift: Drift) -> Stack {
             stages: vec![Stage {
                 name: "tf-test".into(),
                 deployment_id: Some("d2".into()),
+                canary_deployment_id: None,
                 invoke_url: URL.into(),
                 description: None,
                 created: Some(1_795_000_000),

@@ -41,6 +41,7 @@ pub async fn run(terminal: &mut DefaultTerminal, session: &Session) -> Result<()
         format!("{} · {target}", session.spec.function.name),
         Instant::now(),
     );
+    app.ping_opt_in = crate::ping::opted_in(&session.spec);
     let mut workers = Workers::new(session.clone(), tx);
     let first = app.start(session.is_local());
     workers.run(first);

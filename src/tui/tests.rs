@@ -131,7 +131,9 @@ fn snapshot_confirm_redeploy() {
 fn snapshot_build_in_progress() {
     let mut app = fresh();
     load(&mut app, DriftState::InSync);
-    let effects = app.update(Msg::Command(Command::Build));
+    // On AWS `b` asks first; `y` builds.
+    app.update(Msg::Command(Command::Build));
+    let effects = app.update(Msg::Command(Command::Accept));
     let Some(Effect::Build { generation }) = effects.first().cloned() else {
         panic!("b builds: {effects:?}");
     };
@@ -148,7 +150,9 @@ fn snapshot_build_in_progress() {
 fn snapshot_build_error() {
     let mut app = fresh();
     load(&mut app, DriftState::InSync);
-    let effects = app.update(Msg::Command(Command::Build));
+    // On AWS `b` asks first; `y` builds.
+    app.update(Msg::Command(Command::Build));
+    let effects = app.update(Msg::Command(Command::Accept));
     let Some(Effect::Build { generation }) = effects.first().cloned() else {
         panic!("b builds: {effects:?}");
     };

@@ -532,7 +532,10 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let outcome = json_of(&out);
     assert_eq!(outcome["action"], "deploy");
-    assert_eq!(outcome["deployment"]["description"], "lambdeck: +GET /new");
+    assert_eq!(
+        outcome["deployment"]["description"],
+        "lambdeck(tf-test): +GET /new"
+    );
     assert_eq!(
         outcome["stage"]["deployment_id"],
         outcome["deployment"]["id"]
@@ -555,8 +558,13 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
         2
     );
 
-    // A rollback leaves the stage on an older deployment: stale again, exit 3.
+    // A rollback shows what it would take back and asks first; without a terminal it needs --yes.
     let out = local.run(dir.path(), &["rollback", &first]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).contains("-GET /new"), "{}", stdout(&out));
+    one_error_line(&out);
+    // With --yes it leaves the stage on an older deployment: stale again, exit 3.
+    let out = local.run(dir.path(), &["rollback", &first, "--yes"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         stdout(&out).contains(&format!(

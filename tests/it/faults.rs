@@ -290,3 +290,76 @@ async fn an_update_waits_while_the_function_is_still_in_progress() {
     );
     server.shutdown().await;
 }
+
+/// The README's figure: one stream's events stored 60 s after their timestamps while another stream
+/// advances, followed with the AWS timing. Two minutes long, so run on demand:
+/// `cargo test --test it faults::late_by_a_minute -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "two minutes; measures the README's late-ingestion figure"]
+async fn late_by_a_minute_on_one_stream_loses_nothing_with_the_aws_timing() {
+    let server = with_faults(FaultPlan {
+        delay_ingestion: vec![DelayIngestion {
+            log_stream_prefix: Some("slow".into()),
+            contains: None,
+            seconds: 60.0,
+        }],
+        ..FaultPlan::default()
+    })
+    .await;
+    let c = clients(&server.endpoint_url()).await;
+    let group = "/aws/lambda/late-minute";
+    c.logs
+        .create_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+        .unwrap();
+    for s in ["slow", "busy"] {
+        c.logs
+            .create_log_stream()
+            .log_group_name(group)
+            .log_stream_name(s)
+            .send()
+            .await
+            .unwrap();
+    }
+    let (tx, mut rx) = mpsc::channel(1024);
+    let tail = spawn_tail(
+        CloudWatch { clients: c.clone() },
+        TailConfig {
+            timing: PollTiming::aws(),
+            ..TailConfig::new(group, now_ms() - 1_000)
+        },
+        tx,
+    );
+    let mut expected = Vec::new();
+    for i in 0..30 {
+        let ts = now_ms();
+        for s in ["slow", "busy"] {
+            let m = format!("{s} {i}");
+            put_events(&c, group, s, &[(ts, m.clone())]).await.unwrap();
+            expected.push(m);
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    // The last slow event is stored 60 s after it was written; the reconciliation runs every 20 s.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(100);
+    while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        if let TailMsg::Events(events) = msg {
+            for e in events {
+                *seen.entry(e.message).or_default() += 1;
+            }
+        }
+    }
+    tail.stop().await;
+    let lost = expected.iter().filter(|m| !seen.contains_key(*m)).count();
+    let twice = seen.values().filter(|n| **n > 1).count();
+    println!(
+        "events written {}, delivered {}, lost {lost}, delivered twice {twice}",
+        expected.len(),
+        seen.len()
+    );
+    assert_eq!((lost, twice), (0, 0));
+    server.shutdown().await;
+}

@@ -185,7 +185,7 @@ async fn drift_added_and_removed_routes_then_deploy_makes_them_live() {
     assert_eq!(outcome.drift, Drift::InSync);
     assert_eq!(
         outcome.deployment.description.as_deref(),
-        Some("lambdeck: +GET /new")
+        Some("lambdeck(tf-test): +GET /new")
     );
     assert_eq!(
         outcome.stage.deployment_id.as_deref(),
@@ -207,7 +207,10 @@ async fn drift_added_and_removed_routes_then_deploy_makes_them_live() {
         .unwrap()
         .deployment(&outcome.deployment.id)
         .unwrap();
-    assert_eq!(recorded.description.as_deref(), Some("lambdeck: +GET /new"));
+    assert_eq!(
+        recorded.description.as_deref(),
+        Some("lambdeck(tf-test): +GET /new")
+    );
     assert_eq!(recorded.stages, ["tf-test"]);
 
     // Removing the resource is a removed route until deployed.
@@ -304,7 +307,7 @@ async fn drift_changed_integration_uri_and_authorization() {
         .unwrap();
     assert_eq!(
         outcome.deployment.description.as_deref(),
-        Some("lambdeck: ~GET /hello_world authorization, ~GET /hello_world integration")
+        Some("lambdeck(tf-test): ~GET /hello_world authorization, ~GET /hello_world integration")
     );
     assert_eq!(outcome.drift, Drift::InSync);
 
@@ -423,7 +426,7 @@ async fn rollback_leaves_the_stage_stale_and_prune_keeps_what_a_stage_uses() {
             &local.clients.apigateway,
             &latest.api.as_ref().unwrap().id,
             "tf-test",
-            "extra",
+            "lambdeck(tf-test): extra",
         )
         .await
         .unwrap();
@@ -435,7 +438,7 @@ async fn rollback_leaves_the_stage_stale_and_prune_keeps_what_a_stage_uses() {
     latest = local.load().await;
     let api = latest.api.as_ref().unwrap();
     assert_eq!(api.deployments.len(), 5);
-    let doomed = prune_candidates(api, 1);
+    let doomed = prune_candidates(api, 1, false);
     assert_eq!(doomed.len(), 3);
     assert!(doomed.iter().all(|d| d.id != first));
     let outcome = prune(&local.clients, api, &doomed).await.unwrap();

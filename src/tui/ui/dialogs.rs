@@ -114,6 +114,42 @@ impl Widget for ConfirmDeploy<'_> {
     }
 }
 
+pub struct ConfirmBuild<'a> {
+    pub app: &'a App,
+}
+
+impl Widget for ConfirmBuild<'_> {
+    fn render(self, screen: Rect, buf: &mut Buffer) {
+        let function = self
+            .app
+            .stack
+            .as_ref()
+            .map_or("the function".to_owned(), |s| s.names.function.clone());
+        let lines = vec![
+            Line::from(vec![
+                Span::raw("Build and upload "),
+                Span::styled(function, Style::new().add_modifier(Modifier::BOLD)),
+                Span::raw("?"),
+            ]),
+            Line::raw(""),
+            Line::raw("The new code replaces $LATEST, which the stage's routes call: live"),
+            Line::raw("traffic runs it as soon as the update lands."),
+            Line::raw(""),
+            Line::from(vec![
+                Span::styled(" y ", theme::key()),
+                Span::raw(" build + upload   "),
+                Span::styled(" n ", theme::key()),
+                Span::raw(" cancel"),
+            ]),
+        ];
+        let area = popup(screen, 70, lines.len() as u16 + 2);
+        let inner = frame("replace $LATEST", area, buf);
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .render(inner, buf);
+    }
+}
+
 pub struct RollbackPicker<'a> {
     pub app: &'a App,
     pub selected: usize,

@@ -89,6 +89,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Overlay::None => {}
         Overlay::Help => dialogs::Help.render(screen, frame.buffer_mut()),
         Overlay::ConfirmDeploy => dialogs::ConfirmDeploy { app }.render(screen, frame.buffer_mut()),
+        Overlay::ConfirmBuild => dialogs::ConfirmBuild { app }.render(screen, frame.buffer_mut()),
         Overlay::Rollback { selected } => dialogs::RollbackPicker {
             app,
             selected: *selected,
