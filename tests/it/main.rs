@@ -1,13 +1,11 @@
 //! Integration tests: the real aws-sdk-rust clients against the embedded local stack, and conformance
-//! against moto. One test binary, one module per area.
+//! against moto. One test binary, one module per topic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod build;
-mod engine;
-mod exec;
-mod local_stack;
-mod moto;
-mod stack_local;
+mod cli;
+mod dashboard;
+mod local;
+mod stack;
 mod support;
 mod tail;
-mod tui_e2e;
