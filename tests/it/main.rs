@@ -7,5 +7,7 @@ mod cli;
 mod dashboard;
 mod local;
 mod stack;
-mod support;
 mod tail;
+
+/// The helpers shared with the benchmarks (`tests/support`).
+use lambdeck_test_support as support;

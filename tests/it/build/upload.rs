@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use lambdeck::aws::{Clients, Target};
+use lambdeck::aws::Clients;
 use lambdeck::build::elf::ElfError;
 use lambdeck::build::{self, BuildTarget, CancellationToken, UploadError, UploadReport};
 use lambdeck::config::{Architecture, StackSpec};
@@ -150,14 +150,7 @@ async fn against_moto_a_binary_lambda_cannot_run_is_refused_before_sending() {
 #[tokio::test]
 async fn a_package_over_50_mb_is_refused_naming_the_limit_before_any_call() {
     // No server at all: the size check comes before the first request.
-    let clients = Clients::new(&Target {
-        profile: None,
-        region: Some("us-east-1".into()),
-        endpoint_url: Some("http://127.0.0.1:9".into()),
-        local: true,
-    })
-    .await
-    .unwrap();
+    let clients = support::local_clients("http://127.0.0.1:9").await;
     let mut package = package_of(&std::fs::read(hello_world_bootstrap()).unwrap());
     let oversized = vec![0u8; usize::try_from(build::DIRECT_UPLOAD_LIMIT).unwrap() + 1];
     package.size = oversized.len() as u64;
@@ -296,14 +289,7 @@ async fn local_stack_with_old_build(
     let server = lambdeck::local::LocalServer::start(lambdeck::local::LocalConfig::default())
         .await
         .unwrap();
-    let clients = Clients::new(&Target {
-        profile: None,
-        region: Some(lambdeck::aws::LOCAL_REGION.into()),
-        endpoint_url: Some(server.endpoint_url()),
-        local: true,
-    })
-    .await
-    .unwrap();
+    let clients = support::local_clients(&server.endpoint_url()).await;
     let stack = lambdeck::stack::load_stack(&clients, spec).await.unwrap();
     lambdeck::stack::provision::up(&clients, spec, &stack, Some(old_build_zip("old build")))
         .await

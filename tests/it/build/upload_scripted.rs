@@ -1,7 +1,7 @@
 //! Uploads against a scripted Lambda: the answers moto and the local stack never give (an update that
 //! ends Failed, one still InProgress, a CodeSha256 that is not ours), and a count of what was sent.
 
-use lambdeck::aws::{Clients, Target};
+use lambdeck::aws::Clients;
 use lambdeck::build::{self, Package, UploadError, UploadReport};
 use lambdeck::config::Architecture;
 
@@ -137,14 +137,7 @@ async fn scripted_lambda(script: Shared) -> (Clients, tokio::task::JoinHandle<()
     let server = tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });
-    let mut clients = Clients::new(&Target {
-        profile: None,
-        region: Some("us-east-1".into()),
-        endpoint_url: Some(url),
-        local: true,
-    })
-    .await
-    .unwrap();
+    let mut clients = crate::support::local_clients(&url).await;
     // It stands in for AWS: uploads get the provided.al2023 checks.
     clients.local = false;
     (clients, server)

@@ -3,10 +3,8 @@
 
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, Region};
 use aws_sdk_apigateway::types::{IntegrationType, Op, PatchOperation};
 use aws_sdk_lambda::client::Waiters;
-use aws_sdk_lambda::config::Credentials;
 use lambdeck::local::{LocalConfig, LocalServer};
 
 use super::{FUNCTION, STAGE, Stack, assert_greeting, assert_missing_token};
@@ -222,19 +220,7 @@ async fn redeploying_onto_a_stage_repoints_it_and_keeps_its_settings() {
 #[tokio::test]
 async fn a_client_signing_for_another_region_sees_its_region_in_arns() {
     let server = LocalServer::start(LocalConfig::default()).await.unwrap();
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("ap-northeast-1"))
-        .endpoint_url(server.endpoint_url())
-        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-        .load()
-        .await;
-    let s = Stack {
-        apigw: aws_sdk_apigateway::Client::new(&config),
-        lambda: aws_sdk_lambda::Client::new(&config),
-        logs: aws_sdk_cloudwatchlogs::Client::new(&config),
-        http: reqwest::Client::new(),
-        server,
-    };
+    let s = Stack::with_server(server, "ap-northeast-1").await;
     let arn = s.create_function(FUNCTION, hello_world_zip()).await;
     assert_eq!(
         arn,

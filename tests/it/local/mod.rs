@@ -13,23 +13,20 @@ mod wire_errors;
 
 use std::path::Path;
 
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_apigateway::types::IntegrationType;
-use aws_sdk_lambda::config::Credentials;
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{FunctionCode, Runtime};
 use lambdeck::local::{self, LocalConfig, LocalServer};
+use lambdeck_test_support::{Tutorial, sdk_config};
 
-const FUNCTION: &str = "tf-test-rust-hello-world";
-const STAGE: &str = "tf-test";
+const FUNCTION: &str = Tutorial::FUNCTION;
+const STAGE: &str = Tutorial::STAGE;
 
-/// A local stack and the three SDK clients pointed at it.
+/// A local stack, the three SDK clients pointed at it, and the tutorial's stack built through them.
 struct Stack {
     server: LocalServer,
     apigw: aws_sdk_apigateway::Client,
     lambda: aws_sdk_lambda::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
     http: reqwest::Client,
+    tutorial: Tutorial,
 }
 
 async fn clients_for(
@@ -39,12 +36,7 @@ async fn clients_for(
     aws_sdk_lambda::Client,
     aws_sdk_cloudwatchlogs::Client,
 ) {
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(url)
-        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-        .load()
-        .await;
+    let config = sdk_config(url, "us-east-1").await;
     (
         aws_sdk_apigateway::Client::new(&config),
         aws_sdk_lambda::Client::new(&config),
@@ -60,13 +52,19 @@ impl Stack {
         })
         .await
         .expect("the local stack starts");
-        let (apigw, lambda, logs) = clients_for(&server.endpoint_url()).await;
+        Self::with_server(server, "us-east-1").await
+    }
+
+    /// Clients signing for `region`.
+    async fn with_server(server: LocalServer, region: &str) -> Stack {
+        let config = sdk_config(&server.endpoint_url(), region).await;
         Stack {
             server,
-            apigw,
-            lambda,
-            logs,
+            apigw: aws_sdk_apigateway::Client::new(&config),
+            lambda: aws_sdk_lambda::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
             http: reqwest::Client::new(),
+            tutorial: Tutorial::new(&config),
         }
     }
 
@@ -86,35 +84,13 @@ impl Stack {
     }
 
     async fn create_function(&self, name: &str, zip: Vec<u8>) -> String {
-        let out = self
-            .lambda
-            .create_function()
-            .function_name(name)
-            .runtime(Runtime::Providedal2023)
-            .handler("bootstrap")
-            .role("arn:aws:iam::000000000000:role/tf-test-lambda-role")
-            .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
-            .send()
-            .await
-            .expect("CreateFunction");
-        out.function_arn().unwrap().to_owned()
+        self.tutorial.create_function(name, zip).await
     }
 
     /// The tutorial's REST API: GET /hello_world as an AWS_PROXY integration of the function, not deployed.
     async fn create_api(&self, function_arn: &str) -> (String, String) {
-        let api = self
-            .apigw
-            .create_rest_api()
-            .name("tf-test-to-lambda-rust-api")
-            .description("REST API for lambda rust test")
-            .send()
-            .await
-            .unwrap();
-        let api_id = api.id().unwrap().to_owned();
-        let root = api.root_resource_id().unwrap().to_owned();
-        let hello = self
-            .add_route(&api_id, &root, "hello_world", function_arn)
-            .await;
+        let (api_id, hello, integration) = self.tutorial.create_api(function_arn).await;
+        assert_integration_defaults(&integration, &hello);
         (api_id, hello)
     }
 
@@ -126,70 +102,20 @@ impl Stack {
         part: &str,
         function_arn: &str,
     ) -> String {
-        let r = self
-            .apigw
-            .create_resource()
-            .rest_api_id(api_id)
-            .parent_id(parent)
-            .path_part(part)
-            .send()
-            .await
-            .unwrap();
-        let rid = r.id().unwrap().to_owned();
-        self.apigw
-            .put_method()
-            .rest_api_id(api_id)
-            .resource_id(&rid)
-            .http_method("GET")
-            .authorization_type("NONE")
-            .send()
-            .await
-            .unwrap();
-        let integration = self
-            .apigw
-            .put_integration()
-            .rest_api_id(api_id)
-            .resource_id(&rid)
-            .http_method("GET")
-            .r#type(IntegrationType::AwsProxy)
-            .integration_http_method("POST")
-            .uri(format!(
-                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
-            ))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(integration.passthrough_behavior(), Some("WHEN_NO_MATCH"));
-        assert_eq!(integration.timeout_in_millis(), 29000);
-        assert_eq!(integration.cache_namespace(), Some(rid.as_str()));
+        let (rid, integration) = self
+            .tutorial
+            .add_route(api_id, parent, part, function_arn)
+            .await;
+        assert_integration_defaults(&integration, &rid);
         rid
     }
 
     async fn permit(&self, api_id: &str) {
-        self.lambda
-            .add_permission()
-            .function_name(FUNCTION)
-            .statement_id("AllowAPIGatewayInvoke")
-            .action("lambda:InvokeFunction")
-            .principal("apigateway.amazonaws.com")
-            .source_arn(format!(
-                "arn:aws:execute-api:us-east-1:000000000000:{api_id}/*/*"
-            ))
-            .send()
-            .await
-            .unwrap();
+        self.tutorial.permit(api_id).await;
     }
 
     async fn deploy(&self, api_id: &str) -> String {
-        let d = self
-            .apigw
-            .create_deployment()
-            .rest_api_id(api_id)
-            .stage_name(STAGE)
-            .send()
-            .await
-            .unwrap();
-        d.id().unwrap().to_owned()
+        self.tutorial.deploy(api_id).await
     }
 
     async fn export_paths(&self, api_id: &str) -> Vec<String> {
@@ -251,6 +177,16 @@ impl Stack {
             }
         }
     }
+}
+
+/// What PutIntegration answers for fields the request left out, as API Gateway does.
+fn assert_integration_defaults(
+    integration: &aws_sdk_apigateway::operation::put_integration::PutIntegrationOutput,
+    resource_id: &str,
+) {
+    assert_eq!(integration.passthrough_behavior(), Some("WHEN_NO_MATCH"));
+    assert_eq!(integration.timeout_in_millis(), 29000);
+    assert_eq!(integration.cache_namespace(), Some(resource_id));
 }
 
 async fn assert_missing_token(response: reqwest::Response) {
