@@ -5,6 +5,7 @@
 mod build;
 mod cli;
 mod dashboard;
+mod faults;
 mod local;
 mod stack;
 mod tail;
