@@ -258,7 +258,7 @@ async fn source_change_to_stage(repo: &Path) {
             .unwrap_or_else(|| fail("no API after up"));
         let url = format!(
             "{}/hello_world",
-            lambdeck::local::stage_url(&server.endpoint_url(), &api_id, &spec.api.stage.0)
+            lambdeck::wire::local_stage_url(&server.endpoint_url(), &api_id, &spec.api.stage.0)
         );
         let mut samples = Vec::new();
         for round in 1..=3 {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_lambda::types::Environment;
 use bytes::Bytes;
 use lambdeck::local::exec::{self, Executor, LogSink, Outcome};
-use lambdeck::local::{self, LocalConfig, LocalServer};
+use lambdeck::local::{LocalConfig, LocalServer};
 use lambdeck_test_support::{Tutorial, hello_world_lambda_zip, load_average, sdk_config};
 
 const WARM_REQUESTS: usize = 4000;
@@ -62,7 +62,7 @@ async fn whole_path(zip: Vec<u8>) -> Option<f64> {
 
     let url = format!(
         "{}/hello_world",
-        local::stage_url(&server.endpoint_url(), &api_id, Tutorial::STAGE)
+        lambdeck::wire::local_stage_url(&server.endpoint_url(), &api_id, Tutorial::STAGE)
     );
     let http = reqwest::Client::builder()
         .tcp_nodelay(true)

@@ -298,7 +298,7 @@ async fn local_stack_with_old_build(
     let api_id = stack.api.as_ref().expect("up created the API").id.clone();
     let url = format!(
         "{}/hello_world",
-        lambdeck::local::stage_url(&server.endpoint_url(), &api_id, &spec.api.stage.0)
+        lambdeck::wire::local_stage_url(&server.endpoint_url(), &api_id, &spec.api.stage.0)
     );
     (server, clients, url)
 }

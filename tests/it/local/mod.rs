@@ -13,7 +13,7 @@ mod wire_errors;
 
 use std::path::Path;
 
-use lambdeck::local::{self, LocalConfig, LocalServer};
+use lambdeck::local::{LocalConfig, LocalServer};
 use lambdeck_test_support::{Tutorial, sdk_config};
 
 const FUNCTION: &str = Tutorial::FUNCTION;
@@ -71,7 +71,7 @@ impl Stack {
     fn stage_url(&self, api: &str, path: &str) -> String {
         format!(
             "{}{path}",
-            local::stage_url(&self.server.endpoint_url(), api, STAGE)
+            lambdeck::wire::local_stage_url(&self.server.endpoint_url(), api, STAGE)
         )
     }
 

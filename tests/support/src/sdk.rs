@@ -8,7 +8,8 @@ use aws_sdk_apigateway::types::IntegrationType;
 use aws_sdk_lambda::config::Credentials;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, Runtime};
-use lambdeck::aws::{Clients, LOCAL_REGION, Target};
+use lambdeck::aws::{Clients, Target};
+use lambdeck::wire::LOCAL_REGION;
 
 /// lambdeck's clients for the local stack (or any local endpoint) at `endpoint`.
 pub async fn local_clients(endpoint: &str) -> Clients {
