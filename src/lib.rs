@@ -12,6 +12,7 @@ pub mod cmd;
 pub mod config;
 pub mod local;
 pub mod model;
+pub mod partition;
 pub mod ping;
 pub mod session;
 pub mod stack;

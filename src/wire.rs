@@ -30,9 +30,11 @@ pub fn local_stage_url(endpoint_url: &str, api_id: &str, stage: &str) -> String 
     )
 }
 
-/// The URL AWS serves a REST API's stage at.
+/// The URL AWS serves a REST API's stage at (the region's partition names the domain:
+/// `amazonaws.com.cn` in China).
 pub fn aws_stage_url(region: &str, api_id: &str, stage: &str) -> String {
-    format!("https://{api_id}{EXECUTE_API_HOST_INFIX}{region}.amazonaws.com/{stage}")
+    let suffix = crate::partition::of_region(region).dns_suffix;
+    format!("https://{api_id}{EXECUTE_API_HOST_INFIX}{region}.{suffix}/{stage}")
 }
 
 /// The log group Lambda writes a function's logs to.
@@ -53,6 +55,10 @@ mod tests {
         assert_eq!(
             aws_stage_url("ap-northeast-1", "abc", "tf-test"),
             "https://abc.execute-api.ap-northeast-1.amazonaws.com/tf-test"
+        );
+        assert_eq!(
+            aws_stage_url("cn-north-1", "abc", "tf-test"),
+            "https://abc.execute-api.cn-north-1.amazonaws.com.cn/tf-test"
         );
     }
 

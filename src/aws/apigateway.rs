@@ -451,10 +451,12 @@ pub async fn put_method(
     Ok(())
 }
 
-/// The Lambda proxy integration URI for a function ARN.
+/// The Lambda proxy integration URI for a function ARN (in the function's partition).
 pub fn lambda_invoke_uri(region: &str, function_arn: &str) -> String {
+    let partition =
+        crate::partition::of_arn(function_arn).unwrap_or(crate::partition::of_region(region).id);
     format!(
-        "arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+        "arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
     )
 }
 

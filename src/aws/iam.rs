@@ -23,12 +23,12 @@ pub fn logging_policy(region: &str, account: &str, log_group: &str) -> String {
             {
                 "Action": "logs:CreateLogGroup",
                 "Effect": "Allow",
-                "Resource": format!("arn:aws:logs:{region}:{account}:*"),
+                "Resource": crate::partition::arn(region, "logs", account, "*"),
             },
             {
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                 "Effect": "Allow",
-                "Resource": [format!("arn:aws:logs:{region}:{account}:log-group:{log_group}:*")],
+                "Resource": [crate::partition::arn(region, "logs", account, &format!("log-group:{log_group}:*"))],
             }
         ]
     })

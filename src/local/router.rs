@@ -39,7 +39,8 @@ fn route(method: &Method, path: &str, headers: &HeaderMap) -> Route {
     if let Some((api_id, domain)) = hostname.split_once(EXECUTE_API_HOST_INFIX)
         && (domain == "localhost"
             || domain.starts_with("localhost.")
-            || domain.ends_with(".amazonaws.com"))
+            || domain.ends_with(".amazonaws.com")
+            || domain.ends_with(".amazonaws.com.cn"))
         && !api_id.is_empty()
     {
         return Route::ExecuteApi {

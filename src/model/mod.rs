@@ -372,6 +372,7 @@ pub struct Stage {
     pub name: String,
     pub deployment_id: Option<String>,
     /// The deployment a canary release sends part of the traffic to, when one is set up.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub canary_deployment_id: Option<String>,
     /// `https://{id}.execute-api.{region}.amazonaws.com/{stage}`, or the local stack's path-style URL.
     pub invoke_url: String,

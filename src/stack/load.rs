@@ -270,9 +270,11 @@ pub fn execute_arn(
     path: &str,
 ) -> String {
     let verb = if verb == "ANY" { "*" } else { verb };
-    format!(
-        "arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{verb}/{}",
-        path.trim_start_matches('/')
+    crate::partition::arn(
+        region,
+        "execute-api",
+        account,
+        &format!("{api_id}/{stage}/{verb}/{}", path.trim_start_matches('/')),
     )
 }
 

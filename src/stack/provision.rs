@@ -13,6 +13,15 @@ use crate::config::StackSpec;
 use crate::model::{Drift, Found, Stack};
 use crate::wire::LOCAL_ACCOUNT_ID;
 
+/// The role ARN a stack without IAM (the local stack) is given: IAM is global, so no region, but in
+/// the region's partition.
+fn local_role_arn(region: &str, role: &str) -> String {
+    format!(
+        "arn:{}:iam::{LOCAL_ACCOUNT_ID}:role/{role}",
+        crate::partition::of_region(region).id
+    )
+}
+
 /// The statement id of the permission `up` adds for an API.
 pub fn permission_sid(api_id: &str) -> String {
     format!("lambdeck-apigateway-{api_id}")
@@ -20,7 +29,7 @@ pub fn permission_sid(api_id: &str) -> String {
 
 /// The SourceArn `up` scopes the permission to: any stage, any method of this API.
 pub fn api_source_arn(region: &str, account: &str, api_id: &str) -> String {
-    format!("arn:aws:execute-api:{region}:{account}:{api_id}/*/*")
+    crate::partition::arn(region, "execute-api", account, &format!("{api_id}/*/*"))
 }
 
 /// What happened to one piece.
@@ -118,7 +127,7 @@ async fn reconcile(
             .role
             .as_ref()
             .map(|r| r.arn.clone())
-            .unwrap_or_else(|| format!("arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/{}", names.role));
+            .unwrap_or_else(|| local_role_arn(&clients.region, &names.role));
         steps.push(
             "role",
             &names.role,
@@ -162,7 +171,7 @@ async fn reconcile(
                             StepAction::Skipped,
                             Some("this endpoint does not serve IAM".into()),
                         );
-                        format!("arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/{}", names.role)
+                        local_role_arn(&clients.region, &names.role)
                     }
                     Err(e) => return Err(e.into()),
                 }

@@ -142,7 +142,11 @@ pub fn export(
         }
         paths.insert(r.path.clone(), Value::Object(item));
     }
-    let host = format!("{}.execute-api.{region}.amazonaws.com", api.id);
+    let host = format!(
+        "{}.execute-api.{region}.{}",
+        api.id,
+        crate::partition::of_region(region).dns_suffix
+    );
     match kind {
         ExportKind::Oas30 => json!({
             "openapi": "3.0.1",

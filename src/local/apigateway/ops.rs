@@ -554,7 +554,7 @@ fn check_integration(input: &PutIntegrationIn) -> Result<()> {
                 "Invalid integration URI specified",
             ));
         }
-        if kind.starts_with("AWS") && !uri.starts_with("arn:aws:apigateway:") {
+        if kind.starts_with("AWS") && !(uri.starts_with("arn:") && uri.contains(":apigateway:")) {
             return Err(RestJsonError::bad_request(
                 "AWS ARN for integration must contain path or action",
             ));

@@ -117,16 +117,19 @@ async fn serve(svc: &Services, api_id: &str, rest: &str, req: &Req, request_id: 
         return internal(StatusCode::INTERNAL_SERVER_ERROR);
     };
     // The API's region is the one its integration URI names (a client may use any region locally).
+    // arn:{partition}:apigateway:{region}:lambda:path/...: the region the integration names.
     let region = integration
         .uri
         .as_deref()
-        .and_then(|u| u.strip_prefix("arn:aws:apigateway:"))
-        .and_then(|u| u.split(':').next())
+        .and_then(|u| u.split_once(":apigateway:"))
+        .and_then(|(_, u)| u.split(':').next())
         .filter(|r| !r.is_empty())
         .unwrap_or(&svc.region);
-    let source_arn = format!(
-        "arn:aws:execute-api:{region}:{LOCAL_ACCOUNT_ID}:{api_id}/{stage}/{verb}{}",
-        route.resource.path
+    let source_arn = crate::partition::arn(
+        region,
+        "execute-api",
+        LOCAL_ACCOUNT_ID,
+        &format!("{api_id}/{stage}/{verb}{}", route.resource.path),
     );
     let (name, qualifier) = parse_function_name(&function_ref);
     let function = {

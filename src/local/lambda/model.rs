@@ -97,7 +97,12 @@ impl LambdaState {
 }
 
 pub fn function_arn(region: &str, name: &str) -> String {
-    format!("arn:aws:lambda:{region}:{LOCAL_ACCOUNT_ID}:function:{name}")
+    crate::partition::arn(
+        region,
+        "lambda",
+        LOCAL_ACCOUNT_ID,
+        &format!("function:{name}"),
+    )
 }
 
 pub(crate) fn last_modified() -> String {

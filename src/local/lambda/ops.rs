@@ -518,7 +518,7 @@ pub(super) fn add_permission(svc: &Services, req: &Req, raw: &str) -> Result<Res
         } else if principal.contains('.') {
             json!({ "Service": principal })
         } else if principal.chars().all(|c| c.is_ascii_digit()) {
-            json!({ "AWS": format!("arn:aws:iam::{principal}:root") })
+            json!({ "AWS": format!("arn:{}:iam::{principal}:root", crate::partition::of_region(&svc.region).id) })
         } else {
             json!({ "AWS": principal })
         };

@@ -14,7 +14,12 @@ use crate::wire::LOCAL_ACCOUNT_ID;
 pub type Result<T, E = AwsJsonError> = std::result::Result<T, E>;
 
 pub(super) fn group_arn(region: &str, name: &str) -> String {
-    format!("arn:aws:logs:{region}:{LOCAL_ACCOUNT_ID}:log-group:{name}")
+    crate::partition::arn(
+        region,
+        "logs",
+        LOCAL_ACCOUNT_ID,
+        &format!("log-group:{name}"),
+    )
 }
 
 /// A group named directly, or by ARN (with or without the trailing `:*`).

@@ -362,7 +362,7 @@ async fn drift_changed_integration_uri_and_authorization() {
         .unwrap();
     assert_eq!(
         outcome.deployment.description.as_deref(),
-        Some("lambdeck: ~GET /hello_world api key, ~GET /hello_world integration")
+        Some("lambdeck(tf-test): ~GET /hello_world api key, ~GET /hello_world integration")
     );
     assert_eq!(outcome.drift, Drift::InSync);
 }
@@ -497,7 +497,7 @@ async fn a_missing_stage_and_a_missing_api_are_answers_not_errors() {
     assert_eq!(outcome.previous_deployment_id, None);
     assert_eq!(
         outcome.deployment.description.as_deref(),
-        Some("lambdeck: first deployment of stage tf-test")
+        Some("lambdeck(tf-test): first deployment")
     );
     assert_eq!(outcome.drift, Drift::InSync);
 }

@@ -3,3 +3,4 @@
 
 mod discovery;
 mod drift_and_deploy;
+mod partitions;
