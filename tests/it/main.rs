@@ -9,6 +9,7 @@ mod faults;
 mod local_stack;
 mod moto;
 mod stack_local;
+mod store_crash;
 mod support;
 mod tail;
 mod tui_e2e;
