@@ -367,10 +367,7 @@ impl LogDb {
 
     /// Replaces every group, stream and event with these, in one transaction (the import of an
     /// earlier version's `logs.json`).
-    pub fn import(
-        &mut self,
-        groups: Vec<ImportedGroup>,
-    ) -> DbResult<()> {
+    pub fn import(&mut self, groups: Vec<ImportedGroup>) -> DbResult<()> {
         let tx = self.conn.transaction()?;
         tx.execute_batch(
             "DELETE FROM log_events; DELETE FROM log_streams; DELETE FROM log_groups;",
