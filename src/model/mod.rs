@@ -323,6 +323,10 @@ pub struct Integration {
     pub http_method: Option<String>,
     pub uri: Option<String>,
     pub target: IntegrationTarget,
+    /// Does it call the stack's function? Judged when the stack is assessed. Left out of the JSON
+    /// (schema 1): there the method's health and notes say what is wrong with its integration.
+    #[serde(skip)]
+    pub health: Health,
 }
 
 /// Where an integration leads.
@@ -346,6 +350,7 @@ impl Integration {
             http_method,
             uri,
             target: IntegrationTarget::NotLambda,
+            health: Health::Ok,
         }
     }
 

@@ -253,6 +253,7 @@ mod tests {
                 http_method: Some("POST".into()),
                 uri: Some(uri.into()),
                 target: IntegrationTarget::ThisFunction,
+                health: Health::Ok,
             }),
             health: Health::Ok,
             notes: vec![],
@@ -779,6 +780,7 @@ mod tests {
             http_method: None,
             uri: None,
             target: IntegrationTarget::NotLambda,
+            health: Health::Ok,
         });
         assert_eq!(
             compare(&[resource("/m", vec![m])], &deployed),
