@@ -39,6 +39,8 @@ pub struct Function {
     pub policy_revision: String,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<String, super::lambda_config::Alias>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -321,6 +323,7 @@ async fn route(svc: &Services, req: &Req) -> Result<Response> {
             invoke(svc, req, name).await?
         }
         (["2017-03-31", "tags", arn], _) => tags(svc, req, arn)?,
+        _ if let Some(r) = super::lambda_config::route(svc, req) => r?,
         _ => {
             return Err(LambdaError::new(
                 StatusCode::NOT_FOUND,
@@ -497,6 +500,7 @@ fn create_function(svc: &Services, req: &Req) -> Result<Response> {
             policy: Vec::new(),
             policy_revision: new_revision(),
             tags: input.tags,
+            aliases: BTreeMap::new(),
         };
         let shown = if input.publish {
             let mut v = f.latest.clone();

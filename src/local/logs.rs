@@ -32,6 +32,8 @@ pub struct LogGroup {
     /// Numbers streams in creation order; part of every event id, so ids stay unique and stable.
     pub next_stream_no: u64,
     pub streams: BTreeMap<String, LogStream>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -109,6 +111,7 @@ impl LogGroup {
             retention_in_days: None,
             next_stream_no: 0,
             streams: BTreeMap::new(),
+            tags: BTreeMap::new(),
         }
     }
 
@@ -282,6 +285,12 @@ pub async fn handle(svc: &Services, req: &Req) -> Response {
         "PutLogEvents" => parse(req).and_then(|i| put_log_events(logs, i)),
         "FilterLogEvents" => parse(req).and_then(|i| filter_log_events(logs, i)),
         "GetLogEvents" => parse(req).and_then(|i| get_log_events(logs, i)),
+        "ListTagsForResource"
+        | "TagResource"
+        | "UntagResource"
+        | "ListTagsLogGroup"
+        | "TagLogGroup"
+        | "UntagLogGroup" => parse(req).and_then(|i| group_tags(logs, &op, i)),
         other => Err(AwsJsonError::unknown_operation(other)),
     };
     match result {
@@ -316,7 +325,75 @@ struct GroupIn {
     log_group_name: String,
 }
 
-fn create_log_group(logs: &Logs, input: GroupIn) -> Result<Value> {
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateGroupIn {
+    log_group_name: String,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+}
+
+/// The tag calls, new (by `resourceArn`) and legacy (by `logGroupName`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TagsIn {
+    resource_arn: Option<String>,
+    log_group_name: Option<String>,
+    /// A map to tag with; UntagLogGroup (legacy) sends its key list here too.
+    #[serde(default)]
+    tags: Value,
+    #[serde(default)]
+    tag_keys: Vec<String>,
+}
+
+fn group_tags(logs: &Logs, op: &str, input: TagsIn) -> Result<Value> {
+    let name = match (&input.resource_arn, &input.log_group_name) {
+        (Some(arn), _) => arn
+            .split_once(":log-group:")
+            .map(|(_, n)| n.trim_end_matches(":*").to_owned())
+            .ok_or_else(|| AwsJsonError::invalid(format!("Invalid resource arn: {arn}")))?,
+        (None, Some(n)) => n.clone(),
+        (None, None) => {
+            return Err(AwsJsonError::invalid(
+                "1 validation error detected: Value null at 'resourceArn' failed to satisfy constraint: Member must not be null",
+            ));
+        }
+    };
+    let read = |s: &LogsState| -> Result<Value> {
+        let g = s.groups.get(&name).ok_or_else(missing_group)?;
+        Ok(json!({ "tags": g.tags }))
+    };
+    match op {
+        "ListTagsForResource" | "ListTagsLogGroup" => logs.with_state(read),
+        _ => logs.mutate(|s| {
+            let g = s.groups.get_mut(&name).ok_or_else(missing_group)?;
+            match (op, input.tags) {
+                ("TagResource" | "TagLogGroup", Value::Object(m)) => {
+                    for (k, v) in m {
+                        let v = v
+                            .as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| v.to_string());
+                        g.tags.insert(k, v);
+                    }
+                }
+                ("TagResource" | "TagLogGroup", _) => {
+                    return Err(AwsJsonError::invalid("tags must be a map of strings"));
+                }
+                (_, keys) => {
+                    let listed = keys.as_array().cloned().unwrap_or_default();
+                    let listed = listed.iter().filter_map(Value::as_str).map(str::to_owned);
+                    for k in input.tag_keys.into_iter().chain(listed) {
+                        g.tags.remove(&k);
+                    }
+                }
+            }
+            Ok(json!({}))
+        }),
+    }
+}
+
+fn create_log_group(logs: &Logs, input: CreateGroupIn) -> Result<Value> {
     check_group_name(&input.log_group_name)?;
     logs.mutate(|s| {
         if s.groups.contains_key(&input.log_group_name) {
@@ -324,10 +401,9 @@ fn create_log_group(logs: &Logs, input: GroupIn) -> Result<Value> {
                 "The specified log group already exists",
             ));
         }
-        s.groups.insert(
-            input.log_group_name.clone(),
-            LogGroup::new(&input.log_group_name, now_ms()),
-        );
+        let mut group = LogGroup::new(&input.log_group_name, now_ms());
+        group.tags = input.tags;
+        s.groups.insert(input.log_group_name.clone(), group);
         Ok(json!({}))
     })
 }

@@ -10,10 +10,14 @@ pub mod code;
 pub mod error;
 pub mod exec;
 pub mod execute_api;
+pub mod iam;
 pub mod lambda;
+pub mod lambda_config;
 pub mod live_tail;
 pub mod logs;
+pub mod query;
 pub mod state;
+pub mod sts;
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
@@ -476,6 +480,8 @@ enum Route {
     ApiGateway,
     Lambda,
     Logs,
+    Iam,
+    Sts,
     /// `/_lambdeck/code/<sha256 hex>.zip`: the package download GetFunction's Code.Location points at.
     Code,
     Unknown,
@@ -521,6 +527,8 @@ fn route(method: &Method, path: &str, headers: &HeaderMap) -> Route {
             "apigateway" => return Route::ApiGateway,
             "lambda" => return Route::Lambda,
             "logs" => return Route::Logs,
+            "iam" => return Route::Iam,
+            "sts" => return Route::Sts,
             _ => {}
         }
     }
@@ -535,9 +543,18 @@ fn route(method: &Method, path: &str, headers: &HeaderMap) -> Route {
         Route::Code
     } else if path.starts_with("/restapis") || path.starts_with("/tags/") {
         Route::ApiGateway
-    } else if ["/2015-03-31/", "/2017-03-31/", "/2016-08-19/"]
-        .iter()
-        .any(|p| path.starts_with(p))
+    } else if [
+        "/2015-03-31/",
+        "/2017-03-31/",
+        "/2016-08-19/",
+        "/2019-09-25/",
+        "/2019-09-30/",
+        "/2020-06-30/",
+        "/2021-07-20/",
+        "/2024-08-31/",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
     {
         Route::Lambda
     } else {
@@ -613,6 +630,8 @@ async fn dispatch(State(svc): State<Arc<Services>>, request: axum::extract::Requ
         Route::ApiGateway => apigateway::handle(&svc, &req).await,
         Route::Lambda => lambda::handle(&svc, &req).await,
         Route::Logs => logs::handle(&svc, &req).await,
+        Route::Iam => iam::handle(&svc, &req).await,
+        Route::Sts => sts::handle(&svc, &req).await,
         Route::Code => lambda::download(&svc, &req),
         Route::Unknown => RestJsonError::new(
             http::StatusCode::NOT_FOUND,

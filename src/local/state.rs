@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::{Deserialize, Serialize};
 
 use super::apigateway::ApiGatewayState;
+use super::iam::model::IamState;
 use super::lambda::LambdaState;
 use super::logs::{Logs, LogsState};
 
@@ -55,6 +56,7 @@ pub struct Store {
     pub region: String,
     pub apis: Mutex<ApiGatewayState>,
     pub lambda: Mutex<LambdaState>,
+    pub iam: Mutex<IamState>,
     pub logs: Arc<Logs>,
     persist: Option<Persistence>,
 }
@@ -70,12 +72,15 @@ struct ControlFileOut<'a> {
     format: u32,
     apigateway: &'a serde_json::Value,
     lambda: &'a serde_json::Value,
+    iam: &'a serde_json::Value,
 }
 
 #[derive(Deserialize)]
 struct ControlFileIn {
     apigateway: ApiGatewayState,
     lambda: LambdaState,
+    #[serde(default)]
+    iam: IamState,
 }
 
 #[derive(Serialize)]
@@ -96,6 +101,7 @@ impl Store {
             region: region.to_owned(),
             apis: Mutex::new(ApiGatewayState::default()),
             lambda: Mutex::new(LambdaState::default()),
+            iam: Mutex::new(IamState::default()),
             logs: Arc::new(Logs::new(LogsState::default())),
             persist: None,
         }
@@ -109,15 +115,17 @@ impl Store {
         remove_torn_writes(dir);
         remove_torn_writes(&dir.join(CODE_DIR));
         let store_path = dir.join(STORE_FILE);
-        let (apis, mut lambda) = match fs::read(&store_path) {
+        let (apis, mut lambda, iam) = match fs::read(&store_path) {
             Ok(bytes) => {
                 check_format(&store_path, &bytes)?;
                 let file: ControlFileIn = parse(&store_path, &bytes)?;
-                (file.apigateway, file.lambda)
+                (file.apigateway, file.lambda, file.iam)
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                (ApiGatewayState::default(), LambdaState::default())
-            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => (
+                ApiGatewayState::default(),
+                LambdaState::default(),
+                IamState::default(),
+            ),
             Err(e) => return Err(io_err(&store_path)(e)),
         };
         lambda.load_code(|sha_hex| {
@@ -151,6 +159,7 @@ impl Store {
             region: region.to_owned(),
             apis: Mutex::new(apis),
             lambda: Mutex::new(lambda),
+            iam: Mutex::new(iam),
             logs: Arc::new(Logs::new(logs)),
             persist: Some(Persistence {
                 dir: dir.to_path_buf(),
@@ -175,9 +184,10 @@ impl Store {
         // service lock held, so traffic is never blocked on the disk.
         let apis = serde_json::to_value(&*lock(&self.apis));
         let lambda = serde_json::to_value(&*lock(&self.lambda));
-        let (apis, lambda) = match (apis, lambda) {
-            (Ok(a), Ok(l)) => (a, l),
-            (Err(e), _) | (_, Err(e)) => {
+        let iam = serde_json::to_value(&*lock(&self.iam));
+        let (apis, lambda, iam) = match (apis, lambda, iam) {
+            (Ok(a), Ok(l), Ok(i)) => (a, l, i),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                 return Err(io_err(&p.dir)(io::Error::other(e)));
             }
         };
@@ -185,6 +195,7 @@ impl Store {
             format: FORMAT,
             apigateway: &apis,
             lambda: &lambda,
+            iam: &iam,
         })
         .map_err(|e| io_err(&p.dir)(io::Error::other(e)))?;
         let path = p.dir.join(STORE_FILE);
