@@ -39,16 +39,13 @@ pub async fn load_stack(clients: &Clients, spec: &StackSpec) -> Result<Stack, Aw
 
 async fn load(clients: &Clients, spec: &StackSpec) -> Result<Stack, AwsError> {
     let names = names(spec);
-    // Ok(None): IAM cannot be asked (the local stack has none), so the role is whatever the function
-    // names; Ok(Some(None)): IAM says the role does not exist.
+    // Ok(None): IAM cannot be asked (an endpoint that serves none), so the role is whatever the
+    // function names; Ok(Some(None)): IAM says the role does not exist. The embedded local stack
+    // serves IAM, so it is asked like AWS.
     let role_future = async {
-        if clients.local {
-            Ok(None)
-        } else {
-            match iam::get_role(&clients.iam, &names.role).await {
-                Err(e) if iam::is_no_iam(&e) => Ok(None),
-                other => other.map(Some),
-            }
+        match iam::get_role(&clients.iam, &names.role).await {
+            Err(e) if iam::is_no_iam(&e) => Ok(None),
+            other => other.map(Some),
         }
     };
     let (function, log_group, policy, role, api) = tokio::join!(
@@ -83,11 +80,7 @@ async fn load(clients: &Clients, spec: &StackSpec) -> Result<Stack, AwsError> {
                 trusts_lambda: None,
                 managed: false,
                 health: Health::Ok,
-                notes: vec![if clients.local {
-                    "not checked: the local stack has no IAM".into()
-                } else {
-                    "not checked: this endpoint does not serve IAM".into()
-                }],
+                notes: vec!["not checked: this endpoint does not serve IAM".into()],
             }),
             None => Found::Missing,
         },

@@ -449,9 +449,10 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
             .as_str()
             .is_some_and(|s| s.len() == 44)
     );
-    // This endpoint serves no IAM: the role is the function's, not checked, and not an error.
+    // The local stack serves IAM: the role `up` created is read back and checked.
     assert_eq!(stack["role"]["status"], "present");
-    assert_eq!(stack["role"]["verified"], false);
+    assert_eq!(stack["role"]["verified"], true);
+    assert_eq!(stack["role"]["trusts_lambda"], true);
     assert_eq!(stack["permission"]["allows_api"], true);
     let api = &stack["api"];
     assert_eq!(api["status"], "present");
@@ -603,7 +604,9 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
     let text = stdout(&out);
     assert!(text.starts_with("up: nothing to do"), "{text}");
     assert!(
-        text.contains("skipped role tf-test-lambda-role (this endpoint does not serve IAM)"),
+        text.lines().any(
+            |l| l.trim_start().starts_with("exists") && l.ends_with("role tf-test-lambda-role")
+        ),
         "{text}"
     );
     // down asks first, and without a terminal refuses in one line.

@@ -99,7 +99,9 @@ async fn up_twice_serves_hello_world_in_sync_and_down_removes_it() {
     let stack = local.up().await;
     assert_eq!(stack.drift, Drift::InSync, "{:?}", stack.drift);
     let role = stack.role.as_ref().unwrap();
-    assert!(!role.verified, "the local stack has no IAM");
+    // The local stack serves IAM: `up` created the role and discovery read it back.
+    assert!(role.verified && role.managed, "{role:?}");
+    assert_eq!(role.trusts_lambda, Some(true));
     assert_eq!(
         role.arn,
         "arn:aws:iam::000000000000:role/tf-test-lambda-role"
