@@ -9,14 +9,14 @@ pub mod wire;
 use axum::response::Response;
 
 use super::Services;
-use super::query::{QueryError, QueryReq};
-use super::state::lock;
+use super::common::lock;
+use super::common::query::{QueryError, QueryReq};
 
 /// The namespace of every IAM answer.
 pub const XMLNS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 
 /// Serves one IAM request.
-pub async fn handle(svc: &Services, req: &super::Req) -> Response {
+pub async fn handle(svc: &Services, req: &super::common::Req) -> Response {
     let q = QueryReq::parse(req);
     let (result, changed) = {
         let mut state = lock(&svc.store.iam);

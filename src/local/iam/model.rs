@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::local::state::ACCOUNT_ID;
+use crate::wire::LOCAL_ACCOUNT_ID as ACCOUNT_ID;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct IamState {

@@ -9,8 +9,8 @@ use super::model::{
     IamState, ManagedPolicy, PolicyVersion, Role, is_aws_managed, merge_tags, policy_arn,
 };
 use super::wire::*;
-use crate::local::query::{QueryError, QueryReq, timestamp};
-use crate::local::state::ACCOUNT_ID;
+use crate::local::common::query::{QueryError, QueryReq, timestamp};
+use crate::wire::LOCAL_ACCOUNT_ID as ACCOUNT_ID;
 
 type Result<T, E = QueryError> = std::result::Result<T, E>;
 
@@ -361,7 +361,7 @@ pub fn get_role_policy(state: &IamState, q: &QueryReq) -> Result<Response> {
         Some(&RolePolicyResult {
             role_name: role_name.to_owned(),
             policy_name: name.to_owned(),
-            policy_document: crate::local::query::url_encode(doc),
+            policy_document: crate::local::common::query::url_encode(doc),
         }),
     ))
 }

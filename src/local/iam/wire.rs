@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::model::{ManagedPolicy, PolicyVersion, Role, Tag};
-use crate::local::query::{Members, url_encode};
+use crate::local::common::query::{Members, url_encode};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]

@@ -6,8 +6,8 @@ pub mod wire;
 use axum::response::Response;
 
 use super::Services;
-use super::query::{QueryError, QueryReq};
-use super::state::ACCOUNT_ID;
+use super::common::query::{QueryError, QueryReq};
+use crate::wire::LOCAL_ACCOUNT_ID as ACCOUNT_ID;
 
 /// The namespace of every STS answer.
 pub const XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
@@ -18,7 +18,7 @@ pub fn caller_arn() -> String {
 }
 
 /// Serves one STS request.
-pub async fn handle(_svc: &Services, req: &super::Req) -> Response {
+pub async fn handle(_svc: &Services, req: &super::common::Req) -> Response {
     let q = QueryReq::parse(req);
     match q.action.as_str() {
         "GetCallerIdentity" => q.respond(

@@ -8,10 +8,11 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::error::LambdaError;
-use super::lambda::{Function, LambdaState, function_arn, parse_function_name, resolve};
-use super::state::lock;
-use super::{Req, Services};
+use super::model::{Function, LambdaState, function_arn, parse_function_name, resolve};
+use crate::local::Services;
+use crate::local::common::LambdaError;
+use crate::local::common::Req;
+use crate::local::common::lock;
 
 type Result<T, E = LambdaError> = std::result::Result<T, E>;
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::Req;
+use crate::wire::REQUEST_ID_HEADER;
 
 /// One Query-protocol request: its action and every parameter, decoded, in order.
 #[derive(Debug, Clone)]
@@ -124,7 +125,7 @@ fn xml(status: StatusCode, body: String, request_id: &str) -> Response {
         HeaderValue::from_static("text/xml"),
     );
     if let Ok(v) = HeaderValue::from_str(request_id) {
-        headers.insert(super::REQUEST_ID_HEADER, v);
+        headers.insert(REQUEST_ID_HEADER, v);
     }
     response
 }
