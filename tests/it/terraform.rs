@@ -13,7 +13,7 @@ use std::process::{Command, Output, Stdio};
 use lambdeck::aws::{Clients, Target};
 use lambdeck::local::{LocalConfig, LocalServer};
 
-use crate::support::{hello_world_zip, skip, zip_of};
+use lambdeck_test_support::{hello_world_zip, skip, zip_of};
 
 /// The seed's Node handler, as the tutorial writes it.
 const TUTORIAL_HANDLER: &str = include_str!("../fixtures/terraform/tutorial/index.js");

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use lambdeck::local::exec::{Executor, FunctionCode, Invocation, LogSink, Outcome};
 use serde_json::{Value, json};
 
-use crate::support::{skip, zip_of};
+use lambdeck_test_support::{skip, zip_of};
 
 struct NoLogs;
 
