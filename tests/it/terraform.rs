@@ -4,7 +4,8 @@
 //! behind; and the tutorial's stale-deployment scenario, with lambdeck redeploying a Terraform stage.
 //!
 //! Needs `terraform`, the provider (a filesystem mirror: `LAMBDECK_TF_PROVIDER_MIRROR`, the folder
-//! holding `registry.terraform.io`, or one of Terraform's implied local mirror folders) and `node`.
+//! holding `registry.terraform.io`; else one of Terraform's implied local mirror folders or a folder
+//! under /opt holding one) and `node`.
 //! Without them the tests skip, saying why; under `LAMBDECK_REQUIRE_TOOLS=1` they fail.
 
 use std::path::{Path, PathBuf};
@@ -51,6 +52,12 @@ fn provider_mirror() -> Option<PathBuf> {
     }
     candidates.push("/usr/local/share/terraform/plugins".into());
     candidates.push("/usr/share/terraform/plugins".into());
+    // Add-on software's usual home: a mirror installed as /opt/<something>/registry.terraform.io.
+    if let Ok(entries) = std::fs::read_dir("/opt") {
+        let mut found: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        found.sort();
+        candidates.extend(found);
+    }
     candidates.into_iter().find(|d| has_aws(d))
 }
 
