@@ -192,18 +192,47 @@ async fn assert_empty(c: &Clients) {
     assert!(groups.log_groups().is_empty(), "{:?}", groups.log_groups());
 }
 
-fn lambdeck(dir: &Path, endpoint: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lambdeck"))
-        .args(args)
-        .args(["--endpoint-url", endpoint])
-        .current_dir(dir)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .stdin(Stdio::null())
-        .output()
+impl Terraform {
+    /// The lambdeck binary in `dir`, against the local stack, with this terraform on its PATH first.
+    fn lambdeck(&self, dir: &Path, endpoint: &str, args: &[&str]) -> Output {
+        let mut path = vec![self.bin.parent().map(Path::to_path_buf).unwrap_or_default()];
+        path.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+            .args(args)
+            .args(["--endpoint-url", endpoint])
+            .current_dir(dir)
+            .env("PATH", std::env::join_paths(path).unwrap())
+            .env("TF_CLI_CONFIG_FILE", self.config.path().join("cli.tfrc"))
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ENDPOINT_URL")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+}
+
+/// The deployment the stage is on in Terraform's state, and the stage's address.
+async fn terraform_stage_deployment(tf: &Terraform, dir: &Path) -> (String, String) {
+    let show = tf.ok(dir, &["show", "-json"]).await;
+    let doc: serde_json::Value = serde_json::from_str(&show).unwrap();
+    let stage = doc["values"]["root_module"]["resources"]
+        .as_array()
         .unwrap()
+        .iter()
+        .find(|r| r["type"] == "aws_api_gateway_stage")
+        .unwrap()
+        .clone();
+    (
+        stage["values"]["deployment_id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        stage["address"].as_str().unwrap().to_owned(),
+    )
 }
 
 /// A route the tutorial's reader adds later, with no `triggers` on the deployment, as in the tutorial.
@@ -307,20 +336,38 @@ async fn the_tutorials_terraform_applies_plans_clean_serves_goes_stale_and_destr
     tf.ok(&dir, &["apply", "-auto-approve", "-input=false"])
         .await;
     assert_eq!(get(&format!("{stage}/goodbye")).await.0, 403);
-    let project = tempfile::tempdir().unwrap();
-    std::fs::write(project.path().join("lambdeck.toml"), TUTORIAL_LAMBDECK_TOML).unwrap();
-    let status = lambdeck(project.path(), &endpoint, &["status"]);
+    // lambdeck.toml beside the Terraform files: lambdeck finds Terraform's folder next to it.
+    std::fs::write(dir.join("lambdeck.toml"), TUTORIAL_LAMBDECK_TOML).unwrap();
+    let status = tf.lambdeck(&dir, &endpoint, &["status"]);
     let text = String::from_utf8_lossy(&status.stdout);
     assert_eq!(status.status.code(), Some(3), "STALE: {text}");
     assert!(text.contains("+GET /goodbye"), "{text}");
     // lambdeck deploys it onto the same stage.
-    let deploy = lambdeck(project.path(), &endpoint, &["deploy", "--yes"]);
+    let deploy = tf.lambdeck(&dir, &endpoint, &["deploy", "--yes"]);
+    let warning = String::from_utf8_lossy(&deploy.stderr);
     assert!(
         deploy.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&deploy.stdout),
-        String::from_utf8_lossy(&deploy.stderr)
+        "{}\n{warning}",
+        String::from_utf8_lossy(&deploy.stdout)
     );
+    // ... with the warning that Terraform will move the stage back, and the fix ready to paste.
+    let (stage_deployment, _) = terraform_stage_deployment(&tf, &dir).await;
+    assert!(
+        warning.contains(&format!(
+            "stage tf-test is managed by Terraform (aws_api_gateway_stage.hello_world in {}): the next `terraform apply` points it back at deployment {stage_deployment}",
+            dir.display()
+        )),
+        "{warning}"
+    );
+    for line in [
+        "add to aws_api_gateway_deployment.hello_world:",
+        "aws_api_gateway_resource.goodbye.id,",
+        "aws_api_gateway_integration.goodbye.uri,",
+        "aws_api_gateway_method.hello_world.id,",
+        "create_before_destroy = true",
+    ] {
+        assert!(warning.contains(line), "{line} in:\n{warning}");
+    }
     assert_eq!(
         get(&format!("{stage}/goodbye")).await,
         (200, "\"Hello from Lambda!\"".to_owned())
