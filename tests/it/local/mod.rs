@@ -10,6 +10,7 @@ mod logs;
 mod persistence;
 mod runtimes;
 mod stage_errors;
+mod store_crash;
 mod wire_errors;
 
 use std::path::Path;
