@@ -8,9 +8,12 @@ use aws_sdk_apigateway::types::{IntegrationType, Op, PatchOperation};
 use aws_smithy_types::DateTime;
 
 use super::AwsError;
+use super::api_definition::ExportBlind;
+use crate::stack::definition::MethodDefinition;
 use crate::stack::drift::{ApiSummary, MethodSummary};
 use crate::stack::model::{
-    Deployment, Health, Integration, IntegrationTarget, Method, Resource, RestApiInfo, Stage,
+    Deployment, Health, Integration, IntegrationTarget, Method, Resource, RestApiInfo, RouteKey,
+    Stage,
 };
 
 /// The tag lambdeck puts on everything `up` creates; `down` removes only what carries it.
@@ -46,6 +49,7 @@ pub async fn find_rest_apis(client: &Client, name: &str) -> Result<Vec<RestApiIn
                 description: api.description().map(ToOwned::to_owned),
                 created: secs(api.created_date()),
                 root_resource_id: api.root_resource_id().map(ToOwned::to_owned),
+                settings: super::api_definition::api_settings(&api),
                 managed: api.tags().is_some_and(is_managed),
                 resources: vec![],
                 deployments: vec![],
@@ -92,6 +96,25 @@ pub async fn get_resources(
     api_id: &str,
     function_name: &str,
 ) -> Result<Vec<Resource>, AwsError> {
+    Ok(get_working_resources(client, api_id, function_name)
+        .await?
+        .resources)
+}
+
+/// The working API read once (GetResources embed=methods): the tree's resources and the comparable
+/// method definitions of the stale diff.
+#[derive(Debug, Clone)]
+pub struct WorkingResources {
+    pub resources: Vec<Resource>,
+    pub methods: BTreeMap<RouteKey, MethodDefinition>,
+    pub blind: ExportBlind,
+}
+
+pub async fn get_working_resources(
+    client: &Client,
+    api_id: &str,
+    function_name: &str,
+) -> Result<WorkingResources, AwsError> {
     let items = client
         .get_resources()
         .rest_api_id(api_id)
@@ -103,6 +126,7 @@ pub async fn get_resources(
         .try_collect()
         .await
         .map_err(|e| AwsError::from_sdk("GetResources", format!("rest api {api_id}"), e))?;
+    let (methods, blind) = super::api_definition::method_definitions(&items);
     let mut resources: Vec<Resource> = items
         .into_iter()
         .map(|r| {
@@ -142,7 +166,11 @@ pub async fn get_resources(
         })
         .collect();
     resources.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(resources)
+    Ok(WorkingResources {
+        resources,
+        methods,
+        blind,
+    })
 }
 
 /// The deployment history, newest first (the stages using each are filled in by the caller).
@@ -287,7 +315,8 @@ pub async fn get_api_summary(
     Ok(summary)
 }
 
-/// The stage's deployed API as an OpenAPI 3.0 document with API Gateway's integration extensions.
+/// The stage's deployed API as an OpenAPI 3.0 document with every API Gateway extension: integrations,
+/// authorizers, and the API-level ones (policy, binary media types, validators, gateway responses, ...).
 pub async fn get_export(
     client: &Client,
     api_id: &str,
@@ -299,7 +328,7 @@ pub async fn get_export(
         .rest_api_id(api_id)
         .stage_name(stage)
         .export_type("oas30")
-        .parameters("extensions", "integrations")
+        .parameters("extensions", "integrations,authorizers,apigateway")
         .accepts("application/json")
         .send()
         .await

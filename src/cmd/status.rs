@@ -255,6 +255,9 @@ pub fn render_text(stack: &Stack) -> String {
     for c in stack.drift.changes() {
         let _ = writeln!(out, "  {c}");
     }
+    for n in stack.not_comparable() {
+        let _ = writeln!(out, "  ? not comparable: {n}");
+    }
     if stack.drift.is_stale() {
         let _ = writeln!(out, "run `lambdeck deploy` to make these changes live");
     }

@@ -2,11 +2,19 @@
 //! judged node by node. Missing pieces are part of the answer; only a failure that would make every
 //! answer wrong (no credentials, endpoint down) fails the whole load.
 
+use std::collections::BTreeMap;
+
+use super::definition::{
+    ApiDefinition, ApiSettings, AuthorizerDefinition, GatewayResponseDefinition, MethodDefinition,
+    ValidatorDefinition,
+};
+use super::diff::WorkingApi;
 use super::drift::{self, ApiSummary};
 use super::model::{
     Drift, Found, FunctionInfo, Health, IntegrationTarget, LogGroupInfo, PermissionInfo,
-    RestApiInfo, RoleInfo, Stack, StackNames,
+    RestApiInfo, RoleInfo, RouteKey, Stack, StackNames,
 };
+use crate::aws::api_definition::{self, ExportBlind};
 use crate::aws::{AwsError, Clients, ErrorKind, apigateway, iam, lambda, log_groups};
 use crate::config::StackSpec;
 
@@ -185,8 +193,9 @@ async fn read_api(
         };
         Ok::<_, AwsError>((stages, deployment, summary))
     };
-    let (resources, deployments, stages, export) = tokio::join!(
-        apigateway::get_resources(gw, &id, &names.function),
+    let (working, elements, deployments, stages, export) = tokio::join!(
+        apigateway::get_working_resources(gw, &id, &names.function),
+        read_elements(gw, &id),
         apigateway::get_deployments(gw, &id),
         stage_and_summary,
         apigateway::get_export(gw, &id, stage_name),
@@ -195,11 +204,11 @@ async fn read_api(
         Ok(s) => s,
         Err(e) => return Ok(unknown(e.to_string())),
     };
-    let resources = match resources {
+    let working = match working {
         Ok(r) => r,
         Err(e) => return Ok(unknown(e.to_string())),
     };
-    api.resources = resources;
+    api.resources = working.resources;
     api.deployments = deployments.unwrap_or_else(|e| {
         api.notes.push(e.to_string());
         vec![]
@@ -225,9 +234,16 @@ async fn read_api(
         (Some(dep), Some(Ok(summary))) => {
             let summary: ApiSummary = summary;
             let export = export.map_err(|e| e.to_string());
-            let deployed =
+            let (mut deployed, definition) =
                 drift::deployed_api(&dep, &summary, export.as_ref().map_err(Clone::clone));
-            let d = drift::compare(&api.resources, &deployed);
+            let working = working_api(
+                api.settings.clone(),
+                working.methods,
+                working.blind,
+                elements,
+            );
+            let (d, not_comparable) = drift::compare(&working, &summary, &definition);
+            deployed.not_comparable = not_comparable;
             api.deployed = Some(deployed);
             d
         }
@@ -237,6 +253,123 @@ async fn read_api(
         api: Found::Present(api),
         drift,
     })
+}
+
+/// The API-level elements of the working API, each read on its own: one that cannot be read (an
+/// endpoint that does not serve it, access denied) is left out of the diff and said so.
+struct Elements {
+    authorizers: Result<Vec<(String, String, AuthorizerDefinition)>, AwsError>,
+    models: Result<Vec<(String, String)>, AwsError>,
+    validators: Result<Vec<(String, String, ValidatorDefinition)>, AwsError>,
+    gateway_responses: Result<BTreeMap<String, GatewayResponseDefinition>, AwsError>,
+    documentation_parts: Result<usize, AwsError>,
+}
+
+async fn read_elements(gw: &aws_sdk_apigateway::Client, id: &str) -> Elements {
+    let (authorizers, models, validators, gateway_responses, documentation_parts) = tokio::join!(
+        api_definition::get_authorizers(gw, id),
+        api_definition::get_models(gw, id),
+        api_definition::get_request_validators(gw, id),
+        api_definition::get_gateway_responses(gw, id),
+        api_definition::count_documentation_parts(gw, id),
+    );
+    Elements {
+        authorizers,
+        models,
+        validators,
+        gateway_responses,
+        documentation_parts,
+    }
+}
+
+/// The working side of the diff: methods name their authorizer and validator, as the export does.
+fn working_api(
+    settings: ApiSettings,
+    methods: BTreeMap<RouteKey, MethodDefinition>,
+    blind: ExportBlind,
+    elements: Elements,
+) -> WorkingApi {
+    let mut w = WorkingApi::default();
+    let mut unread = |kind: &'static str, e: &AwsError| {
+        w.unread.insert(kind, e.to_string());
+    };
+    let mut authorizer_names = BTreeMap::new();
+    let mut authorizers = BTreeMap::new();
+    match elements.authorizers {
+        Ok(list) => {
+            for (id, name, def) in list {
+                authorizer_names.insert(id, name.clone());
+                authorizers.insert(name, def);
+            }
+        }
+        Err(e) => unread("authorizers", &e),
+    }
+    let mut validator_names = BTreeMap::new();
+    let mut validators = BTreeMap::new();
+    match elements.validators {
+        Ok(list) => {
+            for (id, name, def) in list {
+                validator_names.insert(id, name.clone());
+                validators.insert(name, def);
+            }
+        }
+        Err(e) => unread("request validators", &e),
+    }
+    let models = match elements.models {
+        Ok(list) => list.into_iter().collect(),
+        Err(e) => {
+            unread("models", &e);
+            BTreeMap::new()
+        }
+    };
+    let gateway_responses = match elements.gateway_responses {
+        Ok(g) => g,
+        Err(e) => {
+            unread("gateway responses", &e);
+            BTreeMap::new()
+        }
+    };
+    let routes = methods
+        .into_iter()
+        .map(|(k, mut m)| {
+            // An id with no authorizer or validator behind it stays visible as the id.
+            m.authorizer = m
+                .authorizer
+                .map(|id| authorizer_names.get(&id).cloned().unwrap_or(id));
+            m.request_validator = m
+                .request_validator
+                .map(|id| validator_names.get(&id).cloned().unwrap_or(id));
+            (k, m)
+        })
+        .collect();
+    match elements.documentation_parts {
+        Ok(0) => {}
+        Ok(n) => w.export_blind.push(format!(
+            "{n} documentation part(s): a stage's export carries the documentation version published to it, not its deployment"
+        )),
+        Err(e) => unread("documentation parts", &e),
+    }
+    if blind.required_response_headers > 0 {
+        w.export_blind.push(format!(
+            "{} method response header(s) marked required: the export lists headers, not whether they are required",
+            blind.required_response_headers
+        ));
+    }
+    if blind.vpc_link_routes > 0 {
+        w.export_blind.push(format!(
+            "{} route(s) through a VPC link: the export names the link, not where it leads",
+            blind.vpc_link_routes
+        ));
+    }
+    w.definition = ApiDefinition {
+        settings,
+        routes,
+        authorizers,
+        models,
+        request_validators: validators,
+        gateway_responses,
+    };
+    w
 }
 
 /// `*` matches any run of characters, `?` exactly one (IAM's ArnLike).

@@ -1,7 +1,10 @@
 //! The stack engine: discovery, drift, deploy and rollback, provisioning.
 
+pub mod definition;
 pub mod deploy;
+pub mod diff;
 pub mod drift;
+pub mod export;
 pub mod load;
 pub mod model;
 pub mod provision;

@@ -1,7 +1,7 @@
 //! The resource tree from the engine's `Stack`: one row per piece, its health, a short badge, and the
 //! details the details pane lists. Pure, so it is tested on fixtures.
 
-use crate::stack::{ChangeKind, Drift, Found, Health, IntegrationTarget, RouteChange, Stack};
+use crate::stack::{Change, ChangeKind, Drift, Found, Health, IntegrationTarget, Stack};
 
 use super::view::TreeNode;
 
@@ -66,27 +66,18 @@ pub fn drift_badge(drift: &Drift) -> String {
     }
 }
 
-/// How a change reads in the diff: a sign, and the change in words.
-pub fn change_line(c: &RouteChange) -> (char, String) {
-    let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "none".into());
-    match &c.kind {
-        ChangeKind::Added => ('+', format!("{}  (route added, not served)", c.route)),
-        ChangeKind::Removed => ('-', format!("{}  (route removed, still served)", c.route)),
-        ChangeKind::Authorization { from, to } => {
-            ('~', format!("{}  authorization {from} → {to}", c.route))
+/// How a change reads in the diff: a sign, and the change in words (the line after its sign).
+pub fn change_line(c: &Change) -> (char, String) {
+    let line = c.to_string();
+    let words = line.get(2..).unwrap_or_default().to_owned();
+    let words = match &c.kind {
+        ChangeKind::Added if c.route().is_some() => format!("{words}  (route added, not served)"),
+        ChangeKind::Removed if c.route().is_some() => {
+            format!("{words}  (route removed, still served)")
         }
-        ChangeKind::ApiKeyRequired { from, to } => {
-            ('~', format!("{}  api key required {from} → {to}", c.route))
-        }
-        ChangeKind::IntegrationType { from, to } => (
-            '~',
-            format!("{}  integration type {} → {}", c.route, opt(from), opt(to)),
-        ),
-        ChangeKind::IntegrationUri { from, to } => (
-            '~',
-            format!("{}  integration uri {} → {}", c.route, opt(from), opt(to)),
-        ),
-    }
+        _ => words,
+    };
+    (c.mark(), words)
 }
 
 /// The tree, in display order: the function and what hangs off it, then the API with its resources,

@@ -9,7 +9,7 @@ use lambdeck::config::StackSpec;
 use lambdeck::local::{LocalConfig, LocalServer};
 use lambdeck::stack::deploy::{deploy_stage, prune, prune_candidates, roll_back};
 use lambdeck::stack::provision::{self, StepAction};
-use lambdeck::stack::{ChangeKind, Drift, RouteChange, RouteKey, Stack, StackError, load_stack};
+use lambdeck::stack::{Change, Drift, Element, RouteKey, Stack, StackError, load_stack};
 
 use crate::support;
 
@@ -86,11 +86,21 @@ impl Local {
     }
 }
 
-fn change(method: &str, path: &str, kind: ChangeKind) -> RouteChange {
-    RouteChange {
-        route: RouteKey::new(method, path),
-        kind,
-    }
+fn added(method: &str, path: &str) -> Change {
+    Change::added(Element::Route(RouteKey::new(method, path)))
+}
+
+fn gone(method: &str, path: &str) -> Change {
+    Change::removed(Element::Route(RouteKey::new(method, path)))
+}
+
+fn modified(method: &str, path: &str, field: &str, from: Option<&str>, to: Option<&str>) -> Change {
+    Change::modified(
+        Element::Route(RouteKey::new(method, path)),
+        field,
+        from.map(ToOwned::to_owned),
+        to.map(ToOwned::to_owned),
+    )
 }
 
 #[tokio::test]
@@ -171,10 +181,7 @@ async fn drift_added_and_removed_routes_then_deploy_makes_them_live() {
     let stack = local.up().await;
     local.add_route(&stack, "new").await;
     let stale = local.load().await;
-    assert_eq!(
-        stale.drift.changes(),
-        [change("GET", "/new", ChangeKind::Added)]
-    );
+    assert_eq!(stale.drift.changes(), [added("GET", "/new")]);
     // Not live until deployed: the stage answers as API Gateway does for an unknown route.
     assert_eq!(local.get(&stale, "/new").await.0, 403);
 
@@ -222,10 +229,7 @@ async fn drift_added_and_removed_routes_then_deploy_makes_them_live() {
         .await
         .unwrap();
     let removed = local.load().await;
-    assert_eq!(
-        removed.drift.changes(),
-        [change("GET", "/new", ChangeKind::Removed)]
-    );
+    assert_eq!(removed.drift.changes(), [gone("GET", "/new")]);
     assert_eq!(
         local.get(&removed, "/new").await.0,
         200,
@@ -271,21 +275,19 @@ async fn drift_changed_integration_uri_and_authorization() {
     assert_eq!(
         stale.drift.changes(),
         [
-            change(
+            modified(
                 "GET",
                 "/hello_world",
-                ChangeKind::Authorization {
-                    from: "NONE".into(),
-                    to: "AWS_IAM".into()
-                }
+                "authorizationType",
+                Some("NONE"),
+                Some("AWS_IAM")
             ),
-            change(
+            modified(
                 "GET",
                 "/hello_world",
-                ChangeKind::IntegrationUri {
-                    from: old_uri,
-                    to: Some(other.clone())
-                }
+                "integration.uri",
+                old_uri.as_deref(),
+                Some(&other)
             ),
         ]
     );
@@ -303,7 +305,7 @@ async fn drift_changed_integration_uri_and_authorization() {
         .unwrap();
     assert_eq!(
         outcome.deployment.description.as_deref(),
-        Some("lambdeck: ~GET /hello_world authorization, ~GET /hello_world integration")
+        Some("lambdeck: ~GET /hello_world authorizationType, ~GET /hello_world integration")
     );
     assert_eq!(outcome.drift, Drift::InSync);
 
@@ -334,30 +336,28 @@ async fn drift_changed_integration_uri_and_authorization() {
     assert_eq!(
         stale.drift.changes(),
         [
-            change(
+            modified(
                 "GET",
                 "/hello_world",
-                ChangeKind::ApiKeyRequired {
-                    from: false,
-                    to: true
-                }
+                "apiKeyRequired",
+                Some("false"),
+                Some("true")
             ),
-            change(
+            modified(
                 "GET",
                 "/hello_world",
-                ChangeKind::IntegrationType {
-                    from: Some("AWS_PROXY".into()),
-                    to: Some("MOCK".into())
-                }
+                "integration.httpMethod",
+                Some("POST"),
+                None
             ),
-            change(
+            modified(
                 "GET",
                 "/hello_world",
-                ChangeKind::IntegrationUri {
-                    from: Some(other),
-                    to: None
-                }
+                "integration.type",
+                Some("AWS_PROXY"),
+                Some("MOCK")
             ),
+            modified("GET", "/hello_world", "integration.uri", Some(&other), None),
         ]
     );
     let outcome = deploy_stage(&local.clients, &local.spec, &stale)
@@ -365,7 +365,7 @@ async fn drift_changed_integration_uri_and_authorization() {
         .unwrap();
     assert_eq!(
         outcome.deployment.description.as_deref(),
-        Some("lambdeck: ~GET /hello_world api key, ~GET /hello_world integration")
+        Some("lambdeck: ~GET /hello_world apiKeyRequired, ~GET /hello_world integration")
     );
     assert_eq!(outcome.drift, Drift::InSync);
 }
@@ -392,10 +392,7 @@ async fn rollback_leaves_the_stage_stale_and_prune_keeps_what_a_stage_uses() {
         .unwrap();
     assert_eq!(back.deployment.id, first);
     assert_eq!(back.stage.deployment_id.as_deref(), Some(first.as_str()));
-    assert_eq!(
-        back.drift.changes(),
-        [change("GET", "/new", ChangeKind::Added)]
-    );
+    assert_eq!(back.drift.changes(), [added("GET", "/new")]);
     let old = local.load().await;
     assert!(old.drift.is_stale());
     assert_eq!(local.get(&old, "/new").await.0, 403);
