@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use crate::model::Stack;
 use crate::tail::{Activity, LogEvent};
 
 /// The header the local stack puts the Lambda request id in (AWS does not expose it).
@@ -46,6 +47,31 @@ impl PingTarget {
             url: format!("{}{}", stage_url.trim_end_matches('/'), path),
         }
     }
+}
+
+/// Why a stack offers nothing to ping; each front end words it for its own remedy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unpingable {
+    /// The configured stage does not exist.
+    NoStage,
+    /// The stage serves no route with one URL to call (none at all, or only templated paths).
+    NoRoute,
+}
+
+/// What a ping calls on a stack: every route the stage serves, on the stage's URL. A templated path
+/// (`/items/{id}`) has no one URL to call and is left out.
+pub fn stage_targets(stack: &Stack) -> Result<Vec<PingTarget>, Unpingable> {
+    let url = stack.invoke_url().ok_or(Unpingable::NoStage)?;
+    let targets: Vec<PingTarget> = stack
+        .deployed_routes()
+        .iter()
+        .filter(|r| !r.path.contains('{'))
+        .map(|r| PingTarget::on_stage(url, &r.method, &r.path))
+        .collect();
+    if targets.is_empty() {
+        return Err(Unpingable::NoRoute);
+    }
+    Ok(targets)
 }
 
 /// What to probe, and how often.

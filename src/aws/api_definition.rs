@@ -10,14 +10,14 @@ use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::types;
 
 use super::AwsError;
-use crate::stack::definition::{
+use crate::model::RouteKey;
+use crate::model::definition::{
     ApiSettings, AuthorizerDefinition, DEFAULT_AUTHORIZER_TTL, DEFAULT_TIMEOUT_MS,
     GatewayResponseDefinition, IntegrationDefinition, IntegrationResponseDefinition,
     MethodDefinition, MethodResponseDefinition, ValidatorDefinition, non_empty,
     normalise_identity_source, normalise_policy, normalise_request_parameter, normalise_schema,
     sorted, upper_opt, upper_or,
 };
-use crate::stack::model::RouteKey;
 
 fn map<V: Clone>(m: Option<&std::collections::HashMap<String, V>>) -> BTreeMap<String, V> {
     m.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())

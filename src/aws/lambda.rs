@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::apigateway::MANAGED_TAG;
 use super::{AwsError, ErrorKind};
-use crate::stack::model::{FunctionInfo, Health, PolicyStatement};
+use crate::model::{FunctionInfo, Health, PolicyStatement};
 
 /// The function's configuration and tags (GetFunction); None when it does not exist.
 pub async fn get_function(client: &Client, name: &str) -> Result<Option<FunctionInfo>, AwsError> {

@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::definition::{ApiDefinition, Fields};
-use super::model::{Change, Element, sort_changes};
+use crate::model::definition::{ApiDefinition, Fields};
+use crate::model::{Change, Element, sort_changes};
 
 /// The working side as read from the control plane, with what could not be read or compared.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -192,11 +192,11 @@ pub fn compare_definitions(working: &WorkingApi, deployed: &ApiDefinition) -> Co
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stack::definition::{
+    use crate::model::definition::{
         AuthorizerDefinition, GatewayResponseDefinition, IntegrationDefinition, MethodDefinition,
         normalise_schema,
     };
-    use crate::stack::model::{ChangeKind, RouteKey};
+    use crate::model::{ChangeKind, RouteKey};
     use serde_json::json;
 
     fn route() -> RouteKey {

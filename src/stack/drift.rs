@@ -6,20 +6,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::definition::{ApiDefinition, MethodDefinition};
 use super::diff::{Comparison, WorkingApi, compare_definitions};
 use super::export::parse_export;
-use super::model::{DeployedApi, DeployedRoute, Drift, RouteKey};
-
-/// One method as a deployment's apiSummary describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MethodSummary {
-    pub authorization_type: String,
-    pub api_key_required: bool,
-}
-
-/// A deployment's apiSummary: path -> verb (upper case) -> summary.
-pub type ApiSummary = BTreeMap<String, BTreeMap<String, MethodSummary>>;
+use crate::model::definition::{ApiDefinition, MethodDefinition};
+use crate::model::{ApiSummary, DeployedApi, DeployedRoute, Drift, RouteKey};
 
 /// What a stage serves: the routes of the deployment's apiSummary, each with the integration the export
 /// declares for it, and the export read as a whole (or why it could not be).
@@ -144,6 +134,7 @@ pub fn compare(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::MethodSummary;
 
     const FN_ARN: &str =
         "arn:aws:lambda:ap-northeast-1:123456789012:function:tf-test-rust-hello-world";

@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::definition::{
+use crate::model::RouteKey;
+use crate::model::definition::{
     ApiDefinition, ApiSettings, AuthorizerDefinition, DEFAULT_AUTHORIZER_TTL, DEFAULT_TIMEOUT_MS,
     GatewayResponseDefinition, IntegrationDefinition, IntegrationResponseDefinition,
     MethodDefinition, MethodResponseDefinition, ValidatorDefinition, model_ref_name, non_empty,
     normalise_identity_source, normalise_policy, normalise_request_parameter, normalise_schema,
     sorted, upper_opt, upper_or,
 };
-use super::model::RouteKey;
 
 const VERBS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
 

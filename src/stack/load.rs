@@ -4,19 +4,19 @@
 
 use std::collections::BTreeMap;
 
-use super::definition::{
-    ApiDefinition, ApiSettings, AuthorizerDefinition, GatewayResponseDefinition, MethodDefinition,
-    ValidatorDefinition,
-};
 use super::diff::WorkingApi;
-use super::drift::{self, ApiSummary};
-use super::model::{
-    Drift, Found, FunctionInfo, Health, IntegrationTarget, LogGroupInfo, PermissionInfo,
-    RestApiInfo, RoleInfo, RouteKey, Stack, StackNames,
-};
+use super::drift;
 use crate::aws::api_definition::{self, ExportBlind};
 use crate::aws::{AwsError, Clients, ErrorKind, apigateway, iam, lambda, log_groups};
 use crate::config::StackSpec;
+use crate::model::definition::{
+    ApiDefinition, ApiSettings, AuthorizerDefinition, GatewayResponseDefinition, MethodDefinition,
+    ValidatorDefinition,
+};
+use crate::model::{
+    ApiSummary, Drift, Found, FunctionInfo, Health, IntegrationTarget, LogGroupInfo,
+    PermissionInfo, RestApiInfo, RoleInfo, RouteKey, Stack, StackNames,
+};
 
 /// The account id the local stack (and moto) use.
 pub const LOCAL_ACCOUNT: &str = "000000000000";
@@ -194,7 +194,7 @@ async fn read_api(
         Ok::<_, AwsError>((stages, deployment, summary))
     };
     let (working, elements, deployments, stages, export) = tokio::join!(
-        apigateway::get_working_resources(gw, &id, &names.function),
+        apigateway::get_working_resources(gw, &id),
         read_elements(gw, &id),
         apigateway::get_deployments(gw, &id),
         stage_and_summary,
@@ -549,6 +549,33 @@ fn assess_log_group(l: &mut LogGroupInfo) {
     }
 }
 
+/// Resolves a Lambda proxy integration URI to the function it calls, compared by function name.
+pub fn integration_target(uri: Option<&str>, function_name: &str) -> IntegrationTarget {
+    let Some(uri) = uri else {
+        return IntegrationTarget::NotLambda;
+    };
+    // arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations
+    let Some(rest) = uri
+        .split_once(":lambda:path/2015-03-31/functions/")
+        .map(|(_, rest)| rest)
+    else {
+        return IntegrationTarget::NotLambda;
+    };
+    let function_arn = rest.strip_suffix("/invocations").unwrap_or(rest);
+    // arn:aws:lambda:{region}:{account}:function:{name}[:{qualifier}], or a bare name.
+    let name = function_arn
+        .split_once(":function:")
+        .map_or(function_arn, |(_, n)| n);
+    let name = name.split(':').next().unwrap_or(name);
+    if name == function_name {
+        IntegrationTarget::ThisFunction
+    } else {
+        IntegrationTarget::OtherFunction {
+            function_arn: function_arn.to_owned(),
+        }
+    }
+}
+
 fn assess_api(api: &mut RestApiInfo, spec: &StackSpec, stage_name: &str) {
     let mut worst = if api.notes.is_empty() {
         Health::Ok
@@ -557,6 +584,9 @@ fn assess_api(api: &mut RestApiInfo, spec: &StackSpec, stage_name: &str) {
     };
     for resource in &mut api.resources {
         for m in &mut resource.methods {
+            if let Some(i) = m.integration.as_mut() {
+                i.target = integration_target(i.uri.as_deref(), &spec.function.name);
+            }
             match &m.integration {
                 None => {
                     m.health = Health::Warning;
@@ -622,6 +652,7 @@ fn assess_api(api: &mut RestApiInfo, spec: &StackSpec, stage_name: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::apigateway::lambda_invoke_uri;
 
     #[test]
     fn arn_like_matches_like_iam() {
@@ -641,5 +672,32 @@ mod tests {
             &arn
         ));
         assert!(arn_like("arn:aws:execute-api:us-east-1:?:abc/*", &arn));
+    }
+
+    #[test]
+    fn integration_uris_resolve_to_their_function() {
+        let uri = lambda_invoke_uri(
+            "ap-northeast-1",
+            "arn:aws:lambda:ap-northeast-1:123456789012:function:tf-test-rust-hello-world",
+        );
+        assert_eq!(
+            integration_target(Some(&uri), "tf-test-rust-hello-world"),
+            IntegrationTarget::ThisFunction
+        );
+        assert!(matches!(
+            integration_target(Some(&uri), "other"),
+            IntegrationTarget::OtherFunction { function_arn } if function_arn.ends_with(":function:tf-test-rust-hello-world")
+        ));
+        let qualified =
+            lambda_invoke_uri("us-east-1", "arn:aws:lambda:us-east-1:1:function:f:live");
+        assert_eq!(
+            integration_target(Some(&qualified), "f"),
+            IntegrationTarget::ThisFunction
+        );
+        assert_eq!(
+            integration_target(Some("https://example.com/x"), "f"),
+            IntegrationTarget::NotLambda
+        );
+        assert_eq!(integration_target(None, "f"), IntegrationTarget::NotLambda);
     }
 }

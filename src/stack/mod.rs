@@ -1,16 +1,15 @@
 //! The stack engine: discovery, drift, deploy and rollback, provisioning.
 
-pub mod definition;
 pub mod deploy;
 pub mod diff;
 pub mod drift;
 pub mod export;
 pub mod load;
-pub mod model;
 pub mod provision;
 
 pub use load::load_stack;
-pub use model::*;
+// The engine speaks in the domain's types; callers may name them through it.
+pub use crate::model::*;
 
 use crate::aws::AwsError;
 

@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use super::StackError;
 use super::load::{LOCAL_ACCOUNT, load_stack};
-use super::model::{Drift, Found, Stack};
 use crate::aws::{AwsError, Clients, ErrorKind, apigateway, iam, lambda, log_groups};
 use crate::config::StackSpec;
+use crate::model::{Drift, Found, Stack};
 
 /// The statement id of the permission `up` adds for an API.
 pub fn permission_sid(api_id: &str) -> String {

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::model::RouteKey;
+use super::RouteKey;
 
 /// API Gateway's default integration timeout, which the export leaves out.
 pub const DEFAULT_TIMEOUT_MS: i64 = 29_000;
