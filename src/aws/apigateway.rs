@@ -101,13 +101,15 @@ pub async fn get_working_resources(
                 .flatten()
                 .map(|(verb, m)| {
                     let integration = m.method_integration().map(|i| {
-                        Integration::unresolved(
+                        let mut out = Integration::unresolved(
                             i.r#type()
                                 .map(|t| t.as_str().to_owned())
                                 .unwrap_or_default(),
                             i.http_method().map(ToOwned::to_owned),
                             i.uri().map(ToOwned::to_owned),
-                        )
+                        );
+                        out.credentials = i.credentials().map(ToOwned::to_owned);
+                        out
                     });
                     Method {
                         http_method: m.http_method().unwrap_or(verb).to_ascii_uppercase(),

@@ -234,16 +234,33 @@ pub struct PermissionInfo {
     pub notes: Vec<String>,
 }
 
-/// One statement of a Lambda resource policy, reduced to what matters for API Gateway.
+/// One statement of a Lambda resource policy, reduced to what matters for API Gateway. Lists are read
+/// whole: a statement may name several principals, actions or source ARNs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PolicyStatement {
     pub sid: Option<String>,
     pub effect: String,
-    /// Service principals, e.g. "apigateway.amazonaws.com".
-    pub principal: Option<String>,
-    pub action: Option<String>,
-    /// The `AWS:SourceArn` condition, e.g. `arn:aws:execute-api:{region}:{account}:{apiId}/*/*`.
-    pub source_arn: Option<String>,
+    /// Service principals (e.g. "apigateway.amazonaws.com") or "*".
+    pub principals: Vec<String>,
+    pub actions: Vec<String>,
+    /// The `AWS:SourceArn` condition's values, e.g. `arn:aws:execute-api:{region}:{account}:{apiId}/*/*`;
+    /// empty when the statement has no such condition (any source).
+    pub source_arns: Vec<String>,
+}
+
+impl PolicyStatement {
+    /// Lets API Gateway invoke the function (principal and action), whatever the source.
+    pub fn lets_api_gateway_invoke(&self) -> bool {
+        self.effect == "Allow"
+            && self
+                .principals
+                .iter()
+                .any(|p| matches!(p.as_str(), "apigateway.amazonaws.com" | "*"))
+            && self
+                .actions
+                .iter()
+                .any(|a| matches!(a.as_str(), "lambda:InvokeFunction" | "lambda:*" | "*"))
+    }
 }
 
 /// The REST API: its working resources, its deployment history and its stages.
@@ -335,6 +352,10 @@ pub struct Integration {
     /// The method API Gateway calls the backend with (POST for Lambda).
     pub http_method: Option<String>,
     pub uri: Option<String>,
+    /// The role API Gateway assumes to call the backend; with one, Lambda's resource policy is not
+    /// consulted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<String>,
     pub target: IntegrationTarget,
 }
 
@@ -358,6 +379,7 @@ impl Integration {
             kind,
             http_method,
             uri,
+            credentials: None,
             target: IntegrationTarget::NotLambda,
         }
     }

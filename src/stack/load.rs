@@ -15,7 +15,7 @@ use crate::model::definition::{
 };
 use crate::model::{
     ApiSummary, Drift, Found, FunctionInfo, Health, IntegrationTarget, LogGroupInfo,
-    PermissionInfo, RestApiInfo, RoleInfo, RouteKey, Stack, StackNames,
+    PermissionInfo, PolicyStatement, RestApiInfo, RoleInfo, RouteKey, Stack, StackNames,
 };
 
 /// The account id the local stack (and moto) use.
@@ -411,6 +411,37 @@ pub fn execute_arn(
     )
 }
 
+/// The routes ("GET /a") no Allow statement lets API Gateway invoke the function for: each route needs
+/// some statement whose SourceArn covers its execution ARN (any of the statement's source ARNs; a
+/// statement without one covers every source). With no route to check, `GET /` of the stage stands
+/// for the API, so a statement for it must still exist.
+pub fn uncovered_routes(
+    statements: &[PolicyStatement],
+    routes: &[(String, String)],
+    arn: impl Fn(&str, &str) -> String,
+) -> Vec<String> {
+    let usable: Vec<&PolicyStatement> = statements
+        .iter()
+        .filter(|s| s.lets_api_gateway_invoke())
+        .collect();
+    let stand_in = [("GET".to_owned(), "/".to_owned())];
+    let routes = if routes.is_empty() {
+        &stand_in[..]
+    } else {
+        routes
+    };
+    routes
+        .iter()
+        .filter(|(verb, path)| {
+            let target = arn(verb, path);
+            !usable.iter().any(|s| {
+                s.source_arns.is_empty() || s.source_arns.iter().any(|p| arn_like(p, &target))
+            })
+        })
+        .map(|(verb, path)| format!("{verb} {path}"))
+        .collect()
+}
+
 /// Judges every node against lambdeck.toml: health and notes, the permission's reach.
 pub fn assess(stack: &mut Stack, spec: &StackSpec) {
     let account = stack
@@ -432,46 +463,51 @@ pub fn assess(stack: &mut Stack, spec: &StackSpec) {
             .push("its trust policy does not let lambda.amazonaws.com assume it".into());
     }
     let api_id = stack.api.as_ref().map(|a| a.id.clone());
+    // The routes that need a statement: those whose integration calls this function without a role
+    // of their own (with `credentials`, API Gateway assumes the role and the resource policy is not
+    // consulted).
     let routes: Vec<(String, String)> = stack
         .api
         .as_ref()
-        .map(|a| a.routes().map(|(k, _)| (k.method, k.path)).collect())
+        .map(|a| {
+            a.routes()
+                .filter(|(_, m)| {
+                    m.integration.as_ref().is_some_and(|i| {
+                        i.credentials.is_none()
+                            && integration_target(i.uri.as_deref(), &spec.function.name)
+                                == IntegrationTarget::ThisFunction
+                    })
+                })
+                .map(|(k, _)| (k.method, k.path))
+                .collect()
+        })
         .unwrap_or_default();
     if let Some(p) = stack.permission.as_mut() {
         match &api_id {
             Some(api_id) => {
-                let arns: Vec<String> = routes
-                    .iter()
-                    .map(|(verb, path)| {
-                        execute_arn(
-                            &stack.region,
-                            &account,
-                            api_id,
-                            &stack.names.stage,
-                            verb,
-                            path,
-                        )
-                    })
-                    .collect();
-                p.allows_api = p.statements.iter().any(|s| {
-                    s.effect == "Allow"
-                        && matches!(
-                            s.principal.as_deref(),
-                            Some("apigateway.amazonaws.com" | "*")
-                        )
-                        && matches!(
-                            s.action.as_deref(),
-                            Some("lambda:InvokeFunction" | "lambda:*" | "*")
-                        )
-                        && s.source_arn.as_deref().is_none_or(|pattern| {
-                            !arns.is_empty() && arns.iter().all(|arn| arn_like(pattern, arn))
-                        })
+                let uncovered = uncovered_routes(&p.statements, &routes, |verb, path| {
+                    execute_arn(
+                        &stack.region,
+                        &account,
+                        api_id,
+                        &stack.names.stage,
+                        verb,
+                        path,
+                    )
                 });
+                p.allows_api = uncovered.is_empty();
                 if !p.allows_api {
                     p.health = Health::Missing;
-                    p.notes.push(format!(
-                        "no statement lets apigateway.amazonaws.com invoke the function from API {api_id}; calls fail with 500"
-                    ));
+                    p.notes.push(if uncovered.len() == routes.len() || routes.is_empty() {
+                        format!(
+                            "no statement lets apigateway.amazonaws.com invoke the function from API {api_id}; calls fail with 500"
+                        )
+                    } else {
+                        format!(
+                            "no statement lets apigateway.amazonaws.com invoke the function for {}; those calls fail with 500",
+                            uncovered.join(", ")
+                        )
+                    });
                 }
             }
             None => {
@@ -672,6 +708,57 @@ mod tests {
             &arn
         ));
         assert!(arn_like("arn:aws:execute-api:us-east-1:?:abc/*", &arn));
+    }
+
+    fn statement(actions: &[&str], arns: &[&str]) -> PolicyStatement {
+        PolicyStatement {
+            sid: None,
+            effect: "Allow".into(),
+            principals: vec!["apigateway.amazonaws.com".into()],
+            actions: actions.iter().map(|s| (*s).to_owned()).collect(),
+            source_arns: arns.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn every_route_needs_a_statement_covering_it() {
+        let arn = |verb: &str, path: &str| execute_arn("us-east-1", "1", "abc", "prod", verb, path);
+        let routes = vec![
+            ("GET".to_owned(), "/a".to_owned()),
+            ("POST".to_owned(), "/b".to_owned()),
+            ("ANY".to_owned(), "/{proxy+}".to_owned()),
+        ];
+        // One permission per route, the Terraform pattern.
+        let per_route = vec![
+            statement(
+                &["lambda:InvokeFunction"],
+                &["arn:aws:execute-api:us-east-1:1:abc/*/GET/a"],
+            ),
+            statement(
+                &["lambda:InvokeFunction"],
+                &["arn:aws:execute-api:us-east-1:1:abc/*/POST/b"],
+            ),
+            statement(
+                &["lambda:InvokeFunction"],
+                &["arn:aws:execute-api:us-east-1:1:abc/*/*/*"],
+            ),
+        ];
+        assert!(uncovered_routes(&per_route, &routes, arn).is_empty());
+        // One statement with a list of actions and several source ARNs, read whole.
+        let listed = vec![statement(
+            &["lambda:GetFunction", "lambda:InvokeFunction"],
+            &[
+                "arn:aws:execute-api:us-east-1:1:abc/*/GET/a",
+                "arn:aws:execute-api:us-east-1:1:abc/*/POST/b",
+            ],
+        )];
+        assert_eq!(uncovered_routes(&listed, &routes, arn), ["ANY /{proxy+}"]);
+        // A statement for another action covers nothing.
+        let wrong = vec![statement(&["lambda:GetFunction"], &[])];
+        assert_eq!(uncovered_routes(&wrong, &routes, arn).len(), 3);
+        // No routes: a statement for the API is still needed.
+        assert!(uncovered_routes(&per_route[2..], &[], arn).is_empty());
+        assert_eq!(uncovered_routes(&[], &[], arn), ["GET /"]);
     }
 
     #[test]

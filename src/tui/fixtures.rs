@@ -27,6 +27,7 @@ pub fn stack(drift: Drift) -> Stack {
             uri: Some(format!(
                 "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{fn_arn}/invocations"
             )),
+            credentials: None,
             target: IntegrationTarget::ThisFunction,
         }),
         health: Health::Ok,

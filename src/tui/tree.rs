@@ -66,6 +66,15 @@ pub fn drift_badge(drift: &Drift) -> String {
     }
 }
 
+/// A statement's list for display: joined, or `none` when empty.
+fn list_or(items: &[String], none: &str) -> String {
+    if items.is_empty() {
+        none.to_owned()
+    } else {
+        items.join(",")
+    }
+}
+
 /// How a change reads in the diff: a sign, and the change in words (the line after its sign).
 pub fn change_line(c: &Change) -> (char, String) {
     let line = c.to_string();
@@ -169,8 +178,8 @@ pub fn nodes(stack: &Stack) -> Vec<TreeNode> {
                 format!(
                     "{} {} {}",
                     s.sid.as_deref().unwrap_or("-"),
-                    s.principal.as_deref().unwrap_or("-"),
-                    s.source_arn.as_deref().unwrap_or("any source")
+                    list_or(&s.principals, "-"),
+                    list_or(&s.source_arns, "any source")
                 ),
             ));
         }

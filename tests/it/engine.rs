@@ -102,7 +102,7 @@ fn against_moto_a_missing_stack_is_reported_not_hidden() {
     );
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["schema"], 1);
+    assert_eq!(json["schema"], 2);
     assert_eq!(json["exit_code"], 1);
     assert_eq!(json["health"], "missing");
     assert_eq!(json["stack"]["api"]["status"], "missing");
@@ -294,7 +294,7 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
     assert_eq!(keys(&json), ["exit_code", "health", "schema", "stack"]);
     assert_eq!(
         (json["schema"].as_u64(), json["exit_code"].as_u64()),
-        (Some(1), Some(0))
+        (Some(2), Some(0))
     );
     let stack = &json["stack"];
     assert_eq!(
@@ -371,7 +371,7 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
     );
     assert_eq!(
         keys(&stack["permission"]["statements"][0]),
-        ["action", "effect", "principal", "sid", "source_arn"]
+        ["actions", "effect", "principals", "sid", "source_arns"]
     );
     assert_eq!(
         keys(&stack["api"]),
@@ -387,6 +387,7 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
             "notes",
             "resources",
             "root_resource_id",
+            "settings",
             "stages",
             "status"
         ]
@@ -430,7 +431,12 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
     );
     assert_eq!(
         keys(&stack["api"]["deployed"]),
-        ["deployment_id", "integrations_unread", "routes"]
+        [
+            "deployment_id",
+            "integrations_unread",
+            "not_comparable",
+            "routes"
+        ]
     );
     assert_eq!(
         keys(&stack["api"]["deployed"]["routes"][0]),
@@ -513,7 +519,7 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
     assert_eq!(
         json["stack"]["drift"],
         serde_json::json!({"state": "stale", "changes": [
-            {"route": {"method": "GET", "path": "/new"}, "change": "added"}]})
+            {"element": {"route": {"method": "GET", "path": "/new"}}, "change": "added"}]})
     );
 
     // deploy without --yes and without a terminal: shows the drift, refuses (exit 2), deploys nothing.

@@ -501,3 +501,58 @@ async fn a_missing_stage_and_a_missing_api_are_answers_not_errors() {
     );
     assert_eq!(outcome.drift, Drift::InSync);
 }
+
+/// The first case: a changed integration timeout is one field-level line; a deployment makes it
+/// live; a rollback to the earlier deployment makes the stage stale again with the same line.
+#[tokio::test]
+async fn an_integration_timeout_is_stale_until_deployed_and_again_after_a_rollback() {
+    let local = start().await;
+    let stack = local.up().await;
+    let api = stack.api.as_ref().unwrap();
+    let rid = api.resource("/hello_world").unwrap().id.clone();
+    let uri = apigateway::lambda_invoke_uri("us-east-1", &stack.function.as_ref().unwrap().arn);
+    local
+        .clients
+        .apigateway
+        .put_integration()
+        .rest_api_id(&api.id)
+        .resource_id(&rid)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::AwsProxy)
+        .integration_http_method("POST")
+        .uri(&uri)
+        .timeout_in_millis(5000)
+        .send()
+        .await
+        .unwrap();
+    let stale = local.load().await;
+    let lines: Vec<String> = stale
+        .drift
+        .changes()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        lines,
+        ["~ GET /hello_world integration.timeoutInMillis 29000 → 5000"]
+    );
+    let outcome = deploy_stage(&local.clients, &local.spec, &stale)
+        .await
+        .unwrap();
+    assert_eq!(outcome.drift, Drift::InSync);
+    let deployed = local.load().await;
+    roll_back(&local.clients, &local.spec, &deployed, None)
+        .await
+        .unwrap();
+    let back = local.load().await;
+    assert_eq!(
+        back.drift.changes(),
+        [modified(
+            "GET",
+            "/hello_world",
+            "integration.timeoutInMillis",
+            Some("29000"),
+            Some("5000")
+        )]
+    );
+}
