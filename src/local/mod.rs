@@ -10,6 +10,7 @@ pub mod code;
 pub mod error;
 pub mod exec;
 pub mod execute_api;
+pub mod fault;
 pub mod lambda;
 pub mod live_tail;
 pub mod logs;
@@ -45,7 +46,7 @@ pub const LOCK_FILE: &str = "server.lock";
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
 /// How to run a local stack.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LocalConfig {
     /// Where to listen; port 0 picks a free port.
     pub addr: SocketAddr,
@@ -53,6 +54,8 @@ pub struct LocalConfig {
     pub state_dir: Option<PathBuf>,
     /// The region in ARNs and URLs.
     pub region: String,
+    /// Fault injection: `None` (the default) disables it; a plan (possibly empty) enables it.
+    pub faults: Option<fault::FaultPlan>,
 }
 
 impl Default for LocalConfig {
@@ -61,6 +64,7 @@ impl Default for LocalConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             state_dir: None,
             region: crate::aws::LOCAL_REGION.to_owned(),
+            faults: None,
         }
     }
 }
@@ -89,6 +93,7 @@ pub struct Services {
     pub store: Arc<Store>,
     pub executor: Arc<Executor>,
     pub region: String,
+    pub faults: Arc<fault::Faults>,
 }
 
 /// A running local stack.
@@ -144,12 +149,14 @@ impl LocalServer {
             store: store.clone(),
             executor: executor.clone(),
             region: config.region.clone(),
+            faults: Arc::new(fault::Faults::new(config.faults.clone())),
         });
         let (stop, stopped) = watch::channel(false);
         let app = axum::Router::new()
             .fallback(dispatch)
             .with_state(services.clone());
         let mut graceful = stopped.clone();
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = graceful.wait_for(|s| *s).await;
         });
@@ -194,6 +201,11 @@ impl LocalServer {
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The fault injection of this server (inert unless `LocalConfig::faults` enabled it).
+    pub fn faults(&self) -> &fault::Faults {
+        &self.services.faults
     }
 
     /// The base URL for SDK clients (`endpoint_url`).
@@ -574,6 +586,10 @@ fn signed_region(headers: &HeaderMap) -> Option<String> {
 }
 
 async fn dispatch(State(svc): State<Arc<Services>>, request: axum::extract::Request) -> Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
     let route = route(&parts.method, &path, &parts.headers);
@@ -593,10 +609,11 @@ async fn dispatch(State(svc): State<Arc<Services>>, request: axum::extract::Requ
             store: svc.store.clone(),
             executor: svc.executor.clone(),
             region,
+            faults: svc.faults.clone(),
         }),
         _ => svc,
     };
-    let req = Req {
+    let mut req = Req {
         method: parts.method,
         segments: path
             .split('/')
@@ -608,6 +625,28 @@ async fn dispatch(State(svc): State<Arc<Services>>, request: axum::extract::Requ
         headers: parts.headers,
         body,
     };
+    if req.raw_path == fault::CONTROL_PATH {
+        return with_request_id(fault::control(&svc, peer, &req));
+    }
+    let op = fault::operation(&req).filter(|_| {
+        svc.faults.enabled() && matches!(route, Route::ApiGateway | Route::Lambda | Route::Logs)
+    });
+    let function = op.as_deref().and_then(|op| fault::function_of(op, &req));
+    if let Some(op) = &op {
+        match svc.faults.before(op, &req) {
+            fault::Verdict::Pass => {}
+            fault::Verdict::Respond(r) => return with_request_id(r),
+            fault::Verdict::Drop => return fault::dropped(),
+        }
+        if op == "PutLogEvents" {
+            let held = svc.faults.hold_back_logs(&mut req);
+            let nothing_now = !held.is_empty() && req.body.is_empty();
+            fault::ingest_later(&svc, held);
+            if nothing_now {
+                return with_request_id(axum::Json(serde_json::json!({})).into_response());
+            }
+        }
+    }
     let response = match route {
         Route::ExecuteApi { api_id, rest } => execute_api::handle(&svc, &api_id, &rest, req).await,
         Route::ApiGateway => apigateway::handle(&svc, &req).await,
@@ -623,6 +662,13 @@ async fn dispatch(State(svc): State<Arc<Services>>, request: axum::extract::Requ
             ),
         )
         .into_response(),
+    };
+    let response = match &op {
+        Some(op) => match svc.faults.after(op, function.as_deref(), response).await {
+            Ok(r) => r,
+            Err(fault::Dropped) => return fault::dropped(),
+        },
+        None => response,
     };
     with_request_id(response)
 }

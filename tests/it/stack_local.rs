@@ -24,6 +24,7 @@ async fn start() -> Local {
         addr: "127.0.0.1:0".parse().unwrap(),
         state_dir: None,
         region: "us-east-1".into(),
+        ..LocalConfig::default()
     })
     .await
     .unwrap();
