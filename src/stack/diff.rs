@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::definition::{ApiDefinition, Fields};
+use crate::model::definition::{ApiDefinition, Fields, normalise_schema};
 use crate::model::{Change, Element, sort_changes};
 
 /// The working side as read from the control plane, with what could not be read or compared.
@@ -57,12 +57,18 @@ fn diff_named<T>(
 ) {
     let mut unshown = Vec::new();
     let names: BTreeSet<&String> = deployed.keys().chain(working.keys()).collect();
+    let defaults = aws_default_models();
     for name in names {
         let e = element(name);
         match (deployed.get(name), working.get(name)) {
             (Some(d), Some(w)) => diff_fields(&e, &fields(d), &fields(w), out),
             (Some(_), None) => out.push(Change::removed(e)),
-            (None, Some(_)) => match referenced {
+            (None, Some(w)) => match referenced {
+                // CreateRestApi's own Empty and Error models, unused and untouched, are not worth a line.
+                Some(used)
+                    if kind == "models"
+                        && !used.contains(name.as_str())
+                        && defaults.get(name.as_str()) == Some(&fields(w)) => {}
                 Some(used) if !used.contains(name.as_str()) => unshown.push(name.as_str()),
                 _ => out.push(Change::added(e)),
             },
@@ -75,6 +81,24 @@ fn diff_named<T>(
             unshown.join(", ")
         ));
     }
+}
+
+/// The models CreateRestApi adds to every API, as the diff's fields of a model.
+fn aws_default_models() -> BTreeMap<&'static str, Fields> {
+    let empty = serde_json::json!({"$schema": "http://json-schema.org/draft-04/schema#",
+        "title": "Empty Schema", "type": "object"});
+    let error = serde_json::json!({"$schema": "http://json-schema.org/draft-04/schema#",
+        "title": "Error Schema", "type": "object",
+        "properties": {"message": {"type": "string"}}});
+    [("Empty", empty), ("Error", error)]
+        .into_iter()
+        .map(|(name, schema)| {
+            (
+                name,
+                Fields::from([("schema".to_owned(), normalise_schema(&schema))]),
+            )
+        })
+        .collect()
 }
 
 fn union(a: BTreeSet<&str>, b: BTreeSet<&str>) -> BTreeSet<String> {
@@ -194,7 +218,6 @@ mod tests {
     use super::*;
     use crate::model::definition::{
         AuthorizerDefinition, GatewayResponseDefinition, IntegrationDefinition, MethodDefinition,
-        normalise_schema,
     };
     use crate::model::{ChangeKind, RouteKey};
     use serde_json::json;
@@ -292,6 +315,14 @@ mod tests {
         let mut w = tutorial();
         w.models
             .insert("Error".into(), normalise_schema(&json!({"type": "object"})));
+        // CreateRestApi's untouched Empty model is not worth a line.
+        w.models.insert(
+            "Empty".into(),
+            normalise_schema(
+                &json!({"$schema": "http://json-schema.org/draft-04/schema#",
+                "title": "Empty Schema", "type": "object"}),
+            ),
+        );
         w.authorizers
             .insert("spare".into(), AuthorizerDefinition::default());
         let c = compare_definitions(&working(w.clone()), &tutorial());
