@@ -2,7 +2,8 @@
 //!
 //! Dependencies point one way: `model` <- `aws` <- `stack` (with `build`, `tail`, `ping`) <- `session`
 //! <- {`cmd`, `tui`}. The two front ends are views over one engine, reached through one session. `local`
-//! is the embedded AWS stack both can run against.
+//! is the embedded AWS stack both can run against; `wire` is the contract (stage URL form, headers)
+//! that the clients and `local` share.
 
 pub mod aws;
 pub mod build;
@@ -16,3 +17,4 @@ pub mod session;
 pub mod stack;
 pub mod tail;
 pub mod tui;
+pub mod wire;

@@ -11,11 +11,7 @@ use tokio::time::Instant;
 
 use crate::model::Stack;
 use crate::tail::{Activity, LogEvent};
-
-/// The header the local stack puts the Lambda request id in (AWS does not expose it).
-pub const LAMBDA_REQUEST_ID_HEADER: &str = "x-lambdeck-lambda-request-id";
-/// API Gateway's request id, on every response.
-pub const APIGW_REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+use crate::wire::{LAMBDA_REQUEST_ID_HEADER, REQUEST_ID_HEADER};
 
 /// One URL to call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -259,7 +255,7 @@ pub async fn probe(client: &reqwest::Client, target: &PingTarget, seq: u64, roun
             .and_then(|v| v.to_str().ok())
             .map(ToOwned::to_owned)
     };
-    p.apigw_request_id = header(APIGW_REQUEST_ID_HEADER);
+    p.apigw_request_id = header(REQUEST_ID_HEADER);
     p.lambda_request_id = header(LAMBDA_REQUEST_ID_HEADER);
     match response.bytes().await {
         Ok(body) => {

@@ -172,11 +172,8 @@ pub async fn get_deployments(client: &Client, api_id: &str) -> Result<Vec<Deploy
 /// The URL a stage is served at: AWS's, or with a custom endpoint the path-style local form.
 pub fn stage_url(region: &str, endpoint_url: Option<&str>, api_id: &str, stage: &str) -> String {
     match endpoint_url {
-        Some(endpoint) => format!(
-            "{}/restapis/{api_id}/{stage}/_user_request_",
-            endpoint.trim_end_matches('/')
-        ),
-        None => format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}"),
+        Some(endpoint) => crate::wire::local_stage_url(endpoint, api_id, stage),
+        None => crate::wire::aws_stage_url(region, api_id, stage),
     }
 }
 

@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::error::{AwsJsonError, LambdaError, RestJsonError};
-use super::{Req, Services};
+use super::common::{AwsJsonError, LambdaError, Req, RestJsonError};
+use super::logs::Logs;
 
 /// The control endpoint's path.
 pub const CONTROL_PATH: &str = "/_lambdeck/faults";
@@ -116,6 +116,8 @@ struct FaultState {
     create_failures_left: u32,
     /// Functions held, and until when; `true` while being created.
     held: HashMap<String, (Instant, bool)>,
+    /// Faults injected per operation since the plan was set.
+    injected: HashMap<String, u64>,
 }
 
 /// What the fault layer decided for a call.
@@ -155,6 +157,7 @@ impl Faults {
         st.create_failures_left = plan.create_function_failures;
         st.calls.clear();
         st.held.clear();
+        st.injected.clear();
         st.set_at = Some(Instant::now());
         st.plan = plan;
     }
@@ -163,8 +166,21 @@ impl Faults {
         self.lock().plan.clone()
     }
 
+    /// How many faults were injected into `op`'s calls since the plan was set.
+    pub fn injected(&self, op: &str) -> u64 {
+        self.lock().injected.get(op).copied().unwrap_or(0)
+    }
+
     /// Decides, before a call is served, whether it fails.
     pub fn before(&self, op: &str, req: &Req) -> Verdict {
+        let verdict = self.decide(op, req);
+        if !matches!(verdict, Verdict::Pass) {
+            *self.lock().injected.entry(op.to_owned()).or_default() += 1;
+        }
+        verdict
+    }
+
+    fn decide(&self, op: &str, req: &Req) -> Verdict {
         if !self.enabled {
             return Verdict::Pass;
         }
@@ -265,12 +281,15 @@ impl Faults {
                     .insert(name.to_owned(), (Instant::now() + hold, creating));
             }
         }
-        if st
-            .plan
-            .drop_connections
-            .iter()
-            .any(|d| d.operation == op && d.after && hits(d.share, n))
+        // Only a call that took effect has an answer worth losing.
+        if ok
+            && st
+                .plan
+                .drop_connections
+                .iter()
+                .any(|d| d.operation == op && d.after && hits(d.share, n))
         {
+            *st.injected.entry(op.to_owned()).or_default() += 1;
             return Err(Dropped);
         }
         let held = matches!(op, "GetFunction" | "GetFunctionConfiguration")
@@ -565,8 +584,8 @@ pub fn operation(req: &Req) -> Option<String> {
 
 /// Serves the control endpoint: `PUT` sets the plan, `GET` reads it, `DELETE` clears it. Loopback
 /// peers only.
-pub fn control(svc: &Services, peer: Option<SocketAddr>, req: &Req) -> Response {
-    if !svc.faults.enabled() {
+pub fn control(faults: &Faults, peer: Option<SocketAddr>, req: &Req) -> Response {
+    if !faults.enabled() {
         return RestJsonError::not_found(
             "fault injection is off: start the local stack with --faults to enable it",
         )
@@ -581,14 +600,14 @@ pub fn control(svc: &Services, peer: Option<SocketAddr>, req: &Req) -> Response 
         .into_response();
     }
     match req.method {
-        Method::GET => axum::Json(svc.faults.plan()).into_response(),
+        Method::GET => axum::Json(faults.plan()).into_response(),
         Method::DELETE => {
-            svc.faults.set(FaultPlan::default());
+            faults.set(FaultPlan::default());
             StatusCode::NO_CONTENT.into_response()
         }
         Method::PUT | Method::POST => match req.json::<FaultPlan>() {
             Ok(plan) => {
-                svc.faults.set(plan.clone());
+                faults.set(plan.clone());
                 axum::Json(plan).into_response()
             }
             Err(e) => RestJsonError::bad_request(format!("fault plan: {e}")).into_response(),
@@ -598,9 +617,9 @@ pub fn control(svc: &Services, peer: Option<SocketAddr>, req: &Req) -> Response 
 }
 
 /// Stores held-back log events once their delay has passed.
-pub fn ingest_later(svc: &Arc<Services>, held: HeldEvents) {
+pub fn ingest_later(logs: &Arc<Logs>, held: HeldEvents) {
     for (delay, group, stream, events) in held {
-        let logs = svc.store.logs.clone();
+        let logs = logs.clone();
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
             if let Err(e) = logs.append(&group, &stream, events, true) {

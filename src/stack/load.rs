@@ -17,9 +17,7 @@ use crate::model::{
     ApiSummary, Drift, Found, FunctionInfo, Health, IntegrationTarget, LogGroupInfo,
     PermissionInfo, PolicyStatement, RestApiInfo, RoleInfo, RouteKey, Stack, StackNames,
 };
-
-/// The account id the local stack (and moto) use.
-pub const LOCAL_ACCOUNT: &str = "000000000000";
+use crate::wire::LOCAL_ACCOUNT_ID;
 
 /// The names every piece should have, from lambdeck.toml.
 pub fn names(spec: &StackSpec) -> StackNames {
@@ -448,7 +446,7 @@ pub fn assess(stack: &mut Stack, spec: &StackSpec) {
         .function
         .as_ref()
         .and_then(|f| iam::account_of(&f.arn).map(ToOwned::to_owned))
-        .unwrap_or_else(|| LOCAL_ACCOUNT.to_owned());
+        .unwrap_or_else(|| LOCAL_ACCOUNT_ID.to_owned());
     if let Some(f) = stack.function.as_mut() {
         assess_function(f, spec);
     }
