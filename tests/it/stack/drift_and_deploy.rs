@@ -534,8 +534,10 @@ async fn an_integration_timeout_is_stale_until_deployed_and_again_after_a_rollba
         .await
         .unwrap();
     assert_eq!(outcome.drift, Drift::InSync);
+    // Back to the deployment `up` made (by id: two deployments made within one second tie on date).
+    let first = stack.stage().and_then(|s| s.deployment_id.clone()).unwrap();
     let deployed = local.load().await;
-    roll_back(&local.clients, &local.spec, &deployed, None)
+    roll_back(&local.clients, &local.spec, &deployed, Some(&first))
         .await
         .unwrap();
     let back = local.load().await;
