@@ -97,6 +97,11 @@ pub struct LocalArgs {
     /// machine, or give the plan here, e.g. '{"throttle":[{"operation":"CreateDeployment","share":0.5}]}'
     #[arg(long, value_name = "PLAN", num_args = 0..=1, default_missing_value = "")]
     pub faults: Option<String>,
+
+    /// The most CloudWatch Logs events the stack keeps over all log groups; the oldest go first
+    /// (0: no cap). A log group's own retention (PutRetentionPolicy) applies too
+    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    pub max_log_events: u64,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -16,6 +16,7 @@ pub async fn run(args: &LocalArgs) -> CmdResult {
         addr: SocketAddr::from(([127, 0, 0, 1], args.port)),
         state_dir: args.state_dir.clone(),
         faults,
+        max_log_events: Some(args.max_log_events).filter(|n| *n > 0),
         ..LocalConfig::default()
     };
     let server = LocalServer::start(config).await.map_err(Failure::error)?;

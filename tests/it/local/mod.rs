@@ -9,6 +9,7 @@ mod invoke;
 mod logs;
 mod persistence;
 mod stage_errors;
+mod store_crash;
 mod wire_errors;
 
 use std::path::Path;
