@@ -65,7 +65,8 @@ fn print_outcome(o: &StageOutcome, json: bool) -> Result<(), Failure> {
 }
 
 /// Deploys the working API to the stage. In sync means there is nothing to make live: deploy says so and
-/// creates nothing (exit 0); a stale or unknown drift is shown, then deployed after a y/N (or --yes).
+/// creates nothing (exit 0) unless --force; a stale or unknown drift is shown, then deployed after a
+/// y/N (or --yes).
 pub async fn deploy(session: &Session, args: &DeployArgs) -> CmdResult {
     let conn = session.connect().await?;
     let clients = &conn.clients;
@@ -76,7 +77,7 @@ pub async fn deploy(session: &Session, args: &DeployArgs) -> CmdResult {
             stack.names.api
         )));
     };
-    if stack.drift == Drift::InSync {
+    if stack.drift == Drift::InSync && !args.force {
         if args.json {
             say!(
                 "{}",
