@@ -11,6 +11,7 @@ mod persistence;
 mod stage_errors;
 mod store_crash;
 mod wire_errors;
+mod wire_fidelity;
 
 use std::path::Path;
 
