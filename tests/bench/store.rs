@@ -49,7 +49,12 @@ fn usage() -> (f64, u64, u64) {
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
     // After the command name: state is field 3, utime 14 and stime 15 (1-based, in clock ticks).
-    let ticks = |i: usize| fields.get(i - 3).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i - 3)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     let cpu = (ticks(14) + ticks(15)) / 100.0;
     let io = std::fs::read_to_string("/proc/self/io").unwrap_or_default();
     let field = |name: &str| {
@@ -112,9 +117,7 @@ fn main() {
             batch.push((ts, line(k)));
             if k % 200_000 == 199_999 {
                 store.logs.put(GROUP, &stream, std::mem::take(&mut batch));
-                store
-                    .flush_logs()
-                    .unwrap_or_else(|e| panic!("flush: {e}"));
+                store.flush_logs().unwrap_or_else(|e| panic!("flush: {e}"));
             }
         }
         store.logs.put(GROUP, &stream, batch);
@@ -131,7 +134,10 @@ fn main() {
     let store = Store::open_with(dir.path(), "us-east-1", no_cap)
         .unwrap_or_else(|e| panic!("the store reopens: {e}"));
     let restart = t.elapsed();
-    println!("restart (Store::open): {:.1} ms", restart.as_secs_f64() * 1e3);
+    println!(
+        "restart (Store::open): {:.1} ms",
+        restart.as_secs_f64() * 1e3
+    );
 
     // A trickle of 100 events/s for 30 s: 25 invocations' four lines a second, committed once a second.
     let seconds = 30;
