@@ -12,6 +12,7 @@ mod runtimes;
 mod stage_errors;
 mod store_crash;
 mod wire_errors;
+mod wire_fidelity;
 
 use std::path::Path;
 
