@@ -6,7 +6,7 @@ use rand::Rng;
 
 use super::XMLNS;
 use super::model::{
-    IamState, ManagedPolicy, PolicyVersion, Role, is_aws_managed, merge_tags, policy_arn,
+    IamState, ManagedPolicy, PolicyVersion, Role, Tag, is_aws_managed, merge_tags, policy_arn,
 };
 use super::wire::*;
 use crate::local::common::query::{QueryError, QueryReq, timestamp};
@@ -296,23 +296,22 @@ pub fn delete_role_permissions_boundary(state: &mut IamState, q: &QueryReq) -> R
     Ok(done(q))
 }
 
-pub fn tag_role(state: &mut IamState, q: &QueryReq) -> Result<Response> {
-    let tags = q.tags("Tags");
-    merge_tags(&mut role_mut(state, q.required("RoleName")?)?.tags, tags);
-    Ok(done(q))
+/// TagRole and TagPolicy: the request's `Tags` merged into a resource's tags.
+fn tag(tags: &mut Vec<Tag>, q: &QueryReq) -> Response {
+    merge_tags(tags, q.tags("Tags"));
+    done(q)
 }
 
-pub fn untag_role(state: &mut IamState, q: &QueryReq) -> Result<Response> {
+/// UntagRole and UntagPolicy: the request's `TagKeys` removed from a resource's tags.
+fn untag(tags: &mut Vec<Tag>, q: &QueryReq) -> Response {
     let keys = q.members("TagKeys");
-    role_mut(state, q.required("RoleName")?)?
-        .tags
-        .retain(|t| !keys.contains(&t.key));
-    Ok(done(q))
+    tags.retain(|t| !keys.contains(&t.key));
+    done(q)
 }
 
-pub fn list_role_tags(state: &IamState, q: &QueryReq) -> Result<Response> {
-    let r = role(state, q.required("RoleName")?)?;
-    let (tags, is_truncated, marker) = page(r.tags.clone(), q)?;
+/// ListRoleTags and ListPolicyTags: one page of a resource's tags.
+fn list_tags(tags: &[Tag], q: &QueryReq) -> Result<Response> {
+    let (tags, is_truncated, marker) = page(tags.to_vec(), q)?;
     Ok(q.respond(
         XMLNS,
         Some(&ListTagsResult {
@@ -321,6 +320,21 @@ pub fn list_role_tags(state: &IamState, q: &QueryReq) -> Result<Response> {
             marker,
         }),
     ))
+}
+
+pub fn tag_role(state: &mut IamState, q: &QueryReq) -> Result<Response> {
+    Ok(tag(&mut role_mut(state, q.required("RoleName")?)?.tags, q))
+}
+
+pub fn untag_role(state: &mut IamState, q: &QueryReq) -> Result<Response> {
+    Ok(untag(
+        &mut role_mut(state, q.required("RoleName")?)?.tags,
+        q,
+    ))
+}
+
+pub fn list_role_tags(state: &IamState, q: &QueryReq) -> Result<Response> {
+    list_tags(&role(state, q.required("RoleName")?)?.tags, q)
 }
 
 pub fn list_instance_profiles_for_role(state: &IamState, q: &QueryReq) -> Result<Response> {
@@ -674,30 +688,21 @@ pub fn set_default_policy_version(state: &mut IamState, q: &QueryReq) -> Result<
 }
 
 pub fn tag_policy(state: &mut IamState, q: &QueryReq) -> Result<Response> {
-    let tags = q.tags("Tags");
-    merge_tags(&mut policy_mut(state, q.required("PolicyArn")?)?.tags, tags);
-    Ok(done(q))
+    Ok(tag(
+        &mut policy_mut(state, q.required("PolicyArn")?)?.tags,
+        q,
+    ))
 }
 
 pub fn untag_policy(state: &mut IamState, q: &QueryReq) -> Result<Response> {
-    let keys = q.members("TagKeys");
-    policy_mut(state, q.required("PolicyArn")?)?
-        .tags
-        .retain(|t| !keys.contains(&t.key));
-    Ok(done(q))
+    Ok(untag(
+        &mut policy_mut(state, q.required("PolicyArn")?)?.tags,
+        q,
+    ))
 }
 
 pub fn list_policy_tags(state: &IamState, q: &QueryReq) -> Result<Response> {
-    let p = policy(state, q.required("PolicyArn")?)?;
-    let (tags, is_truncated, marker) = page(p.tags.clone(), q)?;
-    Ok(q.respond(
-        XMLNS,
-        Some(&ListTagsResult {
-            tags: tags_out(&tags),
-            is_truncated,
-            marker,
-        }),
-    ))
+    list_tags(&policy(state, q.required("PolicyArn")?)?.tags, q)
 }
 
 // ---- the caller
