@@ -1,4 +1,4 @@
-//! The embedded local AWS stack: API Gateway REST, Lambda and CloudWatch Logs on one loopback port,
+//! The embedded local AWS stack: API Gateway REST, Lambda, CloudWatch Logs, IAM and STS on one loopback port,
 //! laid out per service as moto and LocalStack lay out theirs.
 //!
 //! Layout. Each control plane is a folder (`apigateway/`, `lambda/`, `logs/`) holding its routes
