@@ -14,11 +14,11 @@ use serde::Serialize;
 
 use super::{CmdResult, Session, Status};
 use crate::cli::JsonArgs;
-use crate::stack::tree::{self, Piece};
+use crate::stack::tree::{self, DiffLine, Piece};
 use crate::stack::{Drift, Found, Health, IntegrationTarget, Stack, load_stack};
 
 /// Version of the `--json` shapes; bumped only on an incompatible change.
-pub const JSON_SCHEMA: u32 = 1;
+pub const JSON_SCHEMA: u32 = 2;
 
 /// What `status --json` prints: the stack, its overall health and the exit status it implies.
 #[derive(Debug, Serialize)]
@@ -59,6 +59,15 @@ pub async fn run(session: &Session, args: &JsonArgs) -> CmdResult {
         let _ = std::io::stdout().write_all(render_text(&stack).as_bytes());
     }
     Ok(status)
+}
+
+/// A statement's list for display: joined, or `none` when empty.
+fn list_or(items: &[String], none: &str) -> String {
+    if items.is_empty() {
+        none.to_owned()
+    } else {
+        items.join(",")
+    }
 }
 
 fn mark(h: Health) -> &'static str {
@@ -106,6 +115,8 @@ pub fn render_text(stack: &Stack) -> String {
     // The engine's tree, one line per node (integrations ride on their method's line, a stage's
     // deployment on the stage's; the history shows its five newest).
     let mut listed = 0;
+    // The configured stage's diff, printed under the drift summary after the tree.
+    let mut diff = Vec::new();
     for node in tree::nodes(stack) {
         let mark = node.health.map_or("  ", mark);
         match node.piece {
@@ -160,9 +171,9 @@ pub fn render_text(stack: &Stack) -> String {
                         out,
                         "   {} {} {} {}",
                         s.sid.as_deref().unwrap_or("-"),
-                        s.principal.as_deref().unwrap_or("-"),
-                        s.action.as_deref().unwrap_or("-"),
-                        s.source_arn.as_deref().unwrap_or("(any source)")
+                        list_or(&s.principals, "-"),
+                        list_or(&s.actions, "-"),
+                        list_or(&s.source_arns, "(any source)")
                     );
                 }
                 notes(&mut out, "   ", &p.notes);
@@ -206,7 +217,14 @@ pub fn render_text(stack: &Stack) -> String {
                 );
                 notes(&mut out, "        ", &m.notes);
             }
-            Piece::Stage { stage: s, .. } => {
+            Piece::Stage {
+                stage: s,
+                configured,
+                diff: lines,
+            } => {
+                if configured {
+                    diff = lines;
+                }
                 let _ = writeln!(
                     out,
                     "   {mark} stage {} -> deployment {}  {}",
@@ -244,8 +262,11 @@ pub fn render_text(stack: &Stack) -> String {
         let _ = writeln!(out, "     ... {} older", listed - 5);
     }
     let _ = writeln!(out, "drift: {}", stack.drift.summary());
-    for c in stack.drift.changes() {
-        let _ = writeln!(out, "  {c}");
+    for line in diff {
+        let _ = match line {
+            DiffLine::Change(c) => writeln!(out, "  {c}"),
+            DiffLine::NotComparable(n) => writeln!(out, "  ? not comparable: {n}"),
+        };
     }
     if stack.drift.is_stale() {
         let _ = writeln!(out, "run `lambdeck deploy` to make these changes live");

@@ -1,7 +1,9 @@
 //! The stack engine: discovery and assessment, drift, deploy and rollback, provisioning, the tree.
 
 pub mod deploy;
+pub mod diff;
 pub mod drift;
+pub mod export;
 pub mod load;
 pub mod provision;
 pub mod tree;

@@ -3,7 +3,7 @@
 //! nodes its own way, but neither decides what the tree is.
 
 use crate::model::{
-    Deployment, Drift, Found, FunctionInfo, Health, Integration, LogGroupInfo, Method,
+    Change, Deployment, Drift, Found, FunctionInfo, Health, Integration, LogGroupInfo, Method,
     PermissionInfo, Resource, RestApiInfo, RoleInfo, Stack, Stage,
 };
 
@@ -31,10 +31,12 @@ pub enum Piece<'a> {
     Method(&'a Method),
     /// A method's integration; None when the method has none.
     Integration(Option<&'a Integration>),
-    /// A stage; `configured` is the one lambdeck.toml names, whose drift the stack carries.
+    /// A stage; `configured` is the one lambdeck.toml names, whose drift the stack carries. Its `diff`
+    /// is that drift line by line (empty on any other stage).
     Stage {
         stage: &'a Stage,
         configured: bool,
+        diff: Vec<DiffLine<'a>>,
     },
     /// The deployment a stage serves.
     StageDeployment(&'a Deployment),
@@ -44,6 +46,40 @@ pub enum Piece<'a> {
     Deployments(&'a [Deployment]),
     /// One deployment of the history, newest first.
     Deployment(&'a Deployment),
+}
+
+/// One line of the configured stage's diff: a field-level change between the working API and the
+/// deployment the stage serves, or something the diff could not compare (never silently in sync).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffLine<'a> {
+    Change(&'a Change),
+    NotComparable(&'a str),
+}
+
+impl DiffLine<'_> {
+    /// The line's sign: `+`, `-`, `~` for a change, `?` for what could not be compared.
+    pub fn mark(&self) -> char {
+        match self {
+            Self::Change(c) => c.mark(),
+            Self::NotComparable(_) => '?',
+        }
+    }
+}
+
+/// The configured stage's diff: its drift's changes, then what could not be compared.
+pub fn diff_lines(stack: &Stack) -> Vec<DiffLine<'_>> {
+    stack
+        .drift
+        .changes()
+        .iter()
+        .map(DiffLine::Change)
+        .chain(
+            stack
+                .not_comparable()
+                .iter()
+                .map(|n| DiffLine::NotComparable(n.as_str())),
+        )
+        .collect()
 }
 
 fn node<'a>(
@@ -138,6 +174,11 @@ pub fn nodes(stack: &Stack) -> Vec<Node<'_>> {
             Piece::Stage {
                 stage: s,
                 configured,
+                diff: if configured {
+                    diff_lines(stack)
+                } else {
+                    Vec::new()
+                },
             },
         ));
         if let Some(d) = s.deployment_id.as_ref().and_then(|id| api.deployment(id)) {

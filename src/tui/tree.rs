@@ -2,8 +2,8 @@
 //! badge and the details the details pane lists. The engine decides the nodes and their health; this
 //! only words them. Pure, so it is tested on fixtures.
 
-use crate::stack::tree::{self as projection, Node, Piece};
-use crate::stack::{ChangeKind, Drift, Found, IntegrationTarget, RouteChange, Stack};
+use crate::stack::tree::{self as projection, DiffLine, Node, Piece};
+use crate::stack::{Change, ChangeKind, Drift, Found, IntegrationTarget, Stack};
 
 use super::view::TreeNode;
 
@@ -54,26 +54,34 @@ pub fn drift_badge(drift: &Drift) -> String {
     }
 }
 
-/// How a change reads in the diff: a sign, and the change in words.
-pub fn change_line(c: &RouteChange) -> (char, String) {
-    let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "none".into());
-    match &c.kind {
-        ChangeKind::Added => ('+', format!("{}  (route added, not served)", c.route)),
-        ChangeKind::Removed => ('-', format!("{}  (route removed, still served)", c.route)),
-        ChangeKind::Authorization { from, to } => {
-            ('~', format!("{}  authorization {from} → {to}", c.route))
+/// A statement's list for display: joined, or `none` when empty.
+fn list_or(items: &[String], none: &str) -> String {
+    if items.is_empty() {
+        none.to_owned()
+    } else {
+        items.join(",")
+    }
+}
+
+/// How a change reads in the diff: a sign, and the change in words (the line after its sign).
+pub fn change_line(c: &Change) -> (char, String) {
+    let line = c.to_string();
+    let words = line.get(2..).unwrap_or_default().to_owned();
+    let words = match &c.kind {
+        ChangeKind::Added if c.route().is_some() => format!("{words}  (route added, not served)"),
+        ChangeKind::Removed if c.route().is_some() => {
+            format!("{words}  (route removed, still served)")
         }
-        ChangeKind::ApiKeyRequired { from, to } => {
-            ('~', format!("{}  api key required {from} → {to}", c.route))
-        }
-        ChangeKind::IntegrationType { from, to } => (
-            '~',
-            format!("{}  integration type {} → {}", c.route, opt(from), opt(to)),
-        ),
-        ChangeKind::IntegrationUri { from, to } => (
-            '~',
-            format!("{}  integration uri {} → {}", c.route, opt(from), opt(to)),
-        ),
+        _ => words,
+    };
+    (c.mark(), words)
+}
+
+/// How a line of the stage's diff reads: a change as `change_line` words it, or what was not compared.
+pub fn diff_line(line: &DiffLine<'_>) -> (char, String) {
+    match line {
+        DiffLine::Change(c) => change_line(c),
+        DiffLine::NotComparable(what) => ('?', format!("not comparable: {what}")),
     }
 }
 
@@ -95,6 +103,7 @@ fn shape(n: &Node<'_>, stack: &Stack) -> TreeNode {
         health: n.health,
         details: Vec::new(),
         is_stage: false,
+        diff: Vec::new(),
     };
     match &n.piece {
         Piece::Function(f) => {
@@ -177,8 +186,8 @@ fn shape(n: &Node<'_>, stack: &Stack) -> TreeNode {
                         format!(
                             "{} {} {}",
                             s.sid.as_deref().unwrap_or("-"),
-                            s.principal.as_deref().unwrap_or("-"),
-                            s.source_arn.as_deref().unwrap_or("any source")
+                            list_or(&s.principals, "-"),
+                            list_or(&s.source_arns, "any source")
                         ),
                     ));
                 }
@@ -231,12 +240,14 @@ fn shape(n: &Node<'_>, stack: &Stack) -> TreeNode {
         Piece::Stage {
             stage: s,
             configured,
+            diff,
         } => {
             t.label = format!("stage {}", s.name);
             t.is_stage = *configured;
             if *configured {
                 t.badge = drift_badge(&stack.drift);
             }
+            t.diff = diff.iter().map(diff_line).collect();
             let dep = s.deployment_id.as_deref().unwrap_or("-");
             let created = stack
                 .api
@@ -364,6 +375,32 @@ mod tests {
         assert_eq!(i.health, Some(Health::Warning));
         assert_eq!(i.badge, "points elsewhere");
         assert!(i.label.contains("function:other"));
+    }
+
+    #[test]
+    fn the_configured_stage_carries_its_field_level_diff_then_what_is_not_comparable() {
+        let mut stack = fixtures::stack(fixtures::stale_drift());
+        if let Some(api) = stack.api.as_mut() {
+            if let Some(d) = api.deployed.as_mut() {
+                d.not_comparable = vec!["authorizers: access denied".into()];
+            }
+            let mut other = api.stages[0].clone();
+            other.name = "prod".into();
+            api.stages.push(other);
+        }
+        let nodes = nodes(&stack);
+        assert_eq!(
+            find(&nodes, "api/stage/tf-test").diff,
+            [
+                ('+', "GET /goodbye  (route added, not served)".to_owned()),
+                (
+                    '~',
+                    "GET /hello_world authorizationType NONE → AWS_IAM".to_owned()
+                ),
+                ('?', "not comparable: authorizers: access denied".to_owned()),
+            ]
+        );
+        assert!(find(&nodes, "api/stage/prod").diff.is_empty());
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub struct TreeNode {
     pub details: Vec<(String, String)>,
     /// True for the configured stage: the details pane shows its drift diff.
     pub is_stage: bool,
+    /// The configured stage's diff, worded: a sign (`+ - ~ ?`) and the line after it.
+    pub diff: Vec<(char, String)>,
 }
 
 /// One log event as the log pane keeps it.

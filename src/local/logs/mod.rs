@@ -40,6 +40,12 @@ pub async fn handle(svc: &Services, req: &Req) -> Response {
         "PutLogEvents" => parse(req).and_then(|i| put_log_events(logs, i)),
         "FilterLogEvents" => parse(req).and_then(|i| filter_log_events(logs, i)),
         "GetLogEvents" => parse(req).and_then(|i| get_log_events(logs, i)),
+        "ListTagsForResource"
+        | "TagResource"
+        | "UntagResource"
+        | "ListTagsLogGroup"
+        | "TagLogGroup"
+        | "UntagLogGroup" => parse(req).and_then(|i| group_tags(logs, &op, i)),
         other => Err(AwsJsonError::unknown_operation(other)),
     };
     match result {

@@ -1,13 +1,15 @@
 //! CloudWatch Logs' operations: log groups and streams, retention, PutLogEvents, FilterLogEvents
 //! with filter patterns and pagination, GetLogEvents.
 
+use std::collections::BTreeMap;
+
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::filter::FilterPattern;
-use super::model::{LogGroup, LogStream, Logs, event_id, missing_group, missing_stream};
+use super::model::{LogGroup, LogStream, Logs, LogsState, event_id, missing_group, missing_stream};
 use crate::local::common::{AwsJsonError, Req, now_ms};
 use crate::wire::LOCAL_ACCOUNT_ID;
 
@@ -64,9 +66,79 @@ pub(super) struct GroupIn {
     log_group_name: String,
 }
 
-pub(super) fn create_log_group(logs: &Logs, input: GroupIn) -> Result<Value> {
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CreateGroupIn {
+    log_group_name: String,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+}
+
+/// The tag calls, new (by `resourceArn`) and legacy (by `logGroupName`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct TagsIn {
+    resource_arn: Option<String>,
+    log_group_name: Option<String>,
+    /// A map to tag with; UntagLogGroup (legacy) sends its key list here too.
+    #[serde(default)]
+    tags: Value,
+    #[serde(default)]
+    tag_keys: Vec<String>,
+}
+
+pub(super) fn group_tags(logs: &Logs, op: &str, input: TagsIn) -> Result<Value> {
+    let name = match (&input.resource_arn, &input.log_group_name) {
+        (Some(arn), _) => arn
+            .split_once(":log-group:")
+            .map(|(_, n)| n.trim_end_matches(":*").to_owned())
+            .ok_or_else(|| AwsJsonError::invalid(format!("Invalid resource arn: {arn}")))?,
+        (None, Some(n)) => n.clone(),
+        (None, None) => {
+            return Err(AwsJsonError::invalid(
+                "1 validation error detected: Value null at 'resourceArn' failed to satisfy constraint: Member must not be null",
+            ));
+        }
+    };
+    let read = |s: &LogsState| -> Result<Value> {
+        let g = s.groups.get(&name).ok_or_else(missing_group)?;
+        Ok(json!({ "tags": g.tags }))
+    };
+    match op {
+        "ListTagsForResource" | "ListTagsLogGroup" => logs.with_state(read),
+        _ => {
+            logs.update_tags(&name, |tags| {
+                match (op, input.tags) {
+                    ("TagResource" | "TagLogGroup", Value::Object(m)) => {
+                        for (k, v) in m {
+                            let v = v
+                                .as_str()
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| v.to_string());
+                            tags.insert(k, v);
+                        }
+                    }
+                    ("TagResource" | "TagLogGroup", _) => {
+                        return Err(AwsJsonError::invalid("tags must be a map of strings"));
+                    }
+                    (_, keys) => {
+                        let listed = keys.as_array().cloned().unwrap_or_default();
+                        let listed = listed.iter().filter_map(Value::as_str).map(str::to_owned);
+                        for k in input.tag_keys.into_iter().chain(listed) {
+                            tags.remove(&k);
+                        }
+                    }
+                }
+                Ok(())
+            })?;
+            Ok(json!({}))
+        }
+    }
+}
+
+pub(super) fn create_log_group(logs: &Logs, input: CreateGroupIn) -> Result<Value> {
     check_group_name(&input.log_group_name)?;
-    logs.create_group(&input.log_group_name)?;
+    logs.create_group_tagged(&input.log_group_name, input.tags)?;
     Ok(json!({}))
 }
 
