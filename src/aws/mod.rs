@@ -15,6 +15,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_lambda::config::Credentials;
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 pub use error::{AwsError, ErrorKind};
 
@@ -55,6 +57,7 @@ impl Clients {
     /// by the SDK's standard retry mode; a dead endpoint fails fast on the connect timeout.
     pub async fn new(target: &Target) -> Result<Self, AwsError> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http_client())
             .retry_config(
                 RetryConfig::standard()
                     .with_max_attempts(4)
@@ -120,6 +123,16 @@ impl Clients {
             local: target.local,
         })
     }
+}
+
+/// The HTTP client for every SDK client: hyper with rustls on ring, the build's one crypto provider,
+/// trusting the system's root certificates. lambdeck builds the SDK without its default HTTPS client
+/// (which would compile a second provider, aws-lc-rs), so an `SdkConfig` made without this client
+/// cannot send a request.
+pub fn http_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// A region name is a DNS label (`us-east-1`); anything else would fail every call the same way.

@@ -62,6 +62,7 @@ async fn whole_path(zip: Vec<u8>) -> Option<f64> {
         .await
         .unwrap_or_else(|e| panic!("local stack: {e}"));
     let config = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(lambdeck::aws::http_client())
         .region(Region::new("us-east-1"))
         .endpoint_url(server.endpoint_url())
         .credentials_provider(Credentials::new("test", "test", None, None, "bench"))

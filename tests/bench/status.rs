@@ -53,6 +53,7 @@ impl Intercept for CallCounter {
 /// The same clients `Clients::new` builds for the local stack, each with the counting interceptor.
 async fn counted_clients(endpoint: &str, counter: &CallCounter) -> Clients {
     let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(lambdeck::aws::http_client())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(aws_sdk_lambda::config::Credentials::new(

@@ -36,6 +36,7 @@ async fn clients_for(
     aws_sdk_cloudwatchlogs::Client,
 ) {
     let config = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(lambdeck::aws::http_client())
         .region(Region::new("us-east-1"))
         .endpoint_url(url)
         .credentials_provider(Credentials::new("test", "test", None, None, "test"))
@@ -1308,6 +1309,7 @@ async fn a_lock_held_by_no_live_server_is_waited_for_not_refused() {
 async fn a_client_signing_for_another_region_sees_its_region_in_arns() {
     let server = LocalServer::start(LocalConfig::default()).await.unwrap();
     let config = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(lambdeck::aws::http_client())
         .region(Region::new("ap-northeast-1"))
         .endpoint_url(server.endpoint_url())
         .credentials_provider(Credentials::new("test", "test", None, None, "test"))
