@@ -92,6 +92,11 @@ pub struct LocalArgs {
     /// Keep the stack in this directory so it survives a restart (default: in memory only)
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
+
+    /// Enable fault injection (off by default): PUT a JSON plan to /_lambdeck/faults from this
+    /// machine, or give the plan here, e.g. '{"throttle":[{"operation":"CreateDeployment","share":0.5}]}'
+    #[arg(long, value_name = "PLAN", num_args = 0..=1, default_missing_value = "")]
+    pub faults: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -57,7 +57,7 @@ impl Default for FunctionSpec {
 impl FunctionSpec {
     /// The log group Lambda writes to.
     pub fn log_group(&self) -> String {
-        format!("/aws/lambda/{}", self.name)
+        crate::wire::lambda_log_group(&self.name)
     }
 }
 

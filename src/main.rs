@@ -4,9 +4,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use lambdeck::aws::Target;
 use lambdeck::cli::{Cli, Command};
-use lambdeck::cmd::{self, CmdResult, Ctx, Failure, Status};
+use lambdeck::cmd::{self, CmdResult};
 use lambdeck::config::StackSpec;
+use lambdeck::session::{Failure, Session, Status};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -37,29 +39,35 @@ async fn run(cli: Cli) -> CmdResult {
         return cmd::local::run(args).await;
     }
     let spec = StackSpec::load(&cli.global.config).map_err(Failure::usage)?;
-    let ctx = Ctx {
-        global: cli.global,
+    let global = cli.global;
+    let session = Session::new(
         spec,
-    };
+        Target {
+            profile: global.profile,
+            region: global.region,
+            endpoint_url: global.endpoint_url,
+            local: global.local,
+        },
+    );
     match &cli.command {
-        None => run_dashboard(&ctx).await,
+        None => run_dashboard(&session).await,
         Some(Command::Local(_)) => Ok(Status::Ok),
-        Some(Command::Status(a)) => cmd::status::run(&ctx, a).await,
-        Some(Command::Deploy(a)) => cmd::deploy::deploy(&ctx, a).await,
-        Some(Command::Rollback(a)) => cmd::deploy::rollback(&ctx, a).await,
-        Some(Command::Prune(a)) => cmd::deploy::prune(&ctx, a).await,
-        Some(Command::Up(a)) => cmd::up::up(&ctx, a).await,
-        Some(Command::Down(a)) => cmd::up::down(&ctx, a).await,
-        Some(Command::Build(a)) => cmd::build::build(&ctx, a).await,
-        Some(Command::Upload(a)) => cmd::build::upload(&ctx, a).await,
-        Some(Command::Logs(a)) => cmd::logs::run(&ctx, a).await,
-        Some(Command::Ping(a)) => cmd::ping::run(&ctx, a).await,
+        Some(Command::Status(a)) => cmd::status::run(&session, a).await,
+        Some(Command::Deploy(a)) => cmd::deploy::deploy(&session, a).await,
+        Some(Command::Rollback(a)) => cmd::deploy::rollback(&session, a).await,
+        Some(Command::Prune(a)) => cmd::deploy::prune(&session, a).await,
+        Some(Command::Up(a)) => cmd::up::up(&session, a).await,
+        Some(Command::Down(a)) => cmd::up::down(&session, a).await,
+        Some(Command::Build(a)) => cmd::build::build(&session, a).await,
+        Some(Command::Upload(a)) => cmd::build::upload(&session, a).await,
+        Some(Command::Logs(a)) => cmd::logs::run(&session, a).await,
+        Some(Command::Ping(a)) => cmd::ping::run(&session, a).await,
     }
 }
 
 /// Opens the dashboard. `ratatui::init` installs a panic hook that restores the terminal; every other
 /// exit path (quit, error, SIGTERM) returns here and restores it too.
-async fn run_dashboard(ctx: &Ctx) -> CmdResult {
+async fn run_dashboard(session: &Session) -> CmdResult {
     use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
@@ -84,7 +92,7 @@ async fn run_dashboard(ctx: &Ctx) -> CmdResult {
     }));
     // Mouse capture is best effort: without it the wheel simply does nothing.
     let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
-    let result = lambdeck::tui::run(&mut terminal, ctx).await;
+    let result = lambdeck::tui::run(&mut terminal, session).await;
     let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result.map(|()| Status::Ok)

@@ -9,12 +9,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use crate::model::Stack;
 use crate::tail::{Activity, LogEvent};
-
-/// The header the local stack puts the Lambda request id in (AWS does not expose it).
-pub const LAMBDA_REQUEST_ID_HEADER: &str = "x-lambdeck-lambda-request-id";
-/// API Gateway's request id, on every response.
-pub const APIGW_REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+use crate::wire::{LAMBDA_REQUEST_ID_HEADER, REQUEST_ID_HEADER};
 
 /// One URL to call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -46,6 +43,31 @@ impl PingTarget {
             url: format!("{}{}", stage_url.trim_end_matches('/'), path),
         }
     }
+}
+
+/// Why a stack offers nothing to ping; each front end words it for its own remedy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unpingable {
+    /// The configured stage does not exist.
+    NoStage,
+    /// The stage serves no route with one URL to call (none at all, or only templated paths).
+    NoRoute,
+}
+
+/// What a ping calls on a stack: every route the stage serves, on the stage's URL. A templated path
+/// (`/items/{id}`) has no one URL to call and is left out.
+pub fn stage_targets(stack: &Stack) -> Result<Vec<PingTarget>, Unpingable> {
+    let url = stack.invoke_url().ok_or(Unpingable::NoStage)?;
+    let targets: Vec<PingTarget> = stack
+        .deployed_routes()
+        .iter()
+        .filter(|r| !r.path.contains('{'))
+        .map(|r| PingTarget::on_stage(url, &r.method, &r.path))
+        .collect();
+    if targets.is_empty() {
+        return Err(Unpingable::NoRoute);
+    }
+    Ok(targets)
 }
 
 /// What to probe, and how often.
@@ -233,7 +255,7 @@ pub async fn probe(client: &reqwest::Client, target: &PingTarget, seq: u64, roun
             .and_then(|v| v.to_str().ok())
             .map(ToOwned::to_owned)
     };
-    p.apigw_request_id = header(APIGW_REQUEST_ID_HEADER);
+    p.apigw_request_id = header(REQUEST_ID_HEADER);
     p.lambda_request_id = header(LAMBDA_REQUEST_ID_HEADER);
     match response.bytes().await {
         Ok(body) => {

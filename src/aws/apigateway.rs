@@ -1,5 +1,5 @@
 //! API Gateway REST (v1) calls: discovery of the API, its resources, deployments and stages; the stage
-//! actions; provisioning. Returns domain types from `stack::model`.
+//! actions; provisioning. SDK types in, domain types (`model`) out; judging them is the engine's work.
 
 use std::collections::BTreeMap;
 
@@ -8,9 +8,9 @@ use aws_sdk_apigateway::types::{IntegrationType, Op, PatchOperation};
 use aws_smithy_types::DateTime;
 
 use super::AwsError;
-use crate::stack::drift::{ApiSummary, MethodSummary};
-use crate::stack::model::{
-    Deployment, Health, Integration, IntegrationTarget, Method, Resource, RestApiInfo, Stage,
+use crate::model::{
+    ApiSummary, Deployment, Health, Integration, Method, MethodSummary, Resource, RestApiInfo,
+    Stage,
 };
 
 /// The tag lambdeck puts on everything `up` creates; `down` removes only what carries it.
@@ -58,40 +58,9 @@ pub async fn find_rest_apis(client: &Client, name: &str) -> Result<Vec<RestApiIn
         .collect())
 }
 
-/// Resolves a Lambda proxy integration URI to the function it calls, compared by function name.
-pub fn integration_target(uri: Option<&str>, function_name: &str) -> IntegrationTarget {
-    let Some(uri) = uri else {
-        return IntegrationTarget::NotLambda;
-    };
-    // arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations
-    let Some(rest) = uri
-        .split_once(":lambda:path/2015-03-31/functions/")
-        .map(|(_, rest)| rest)
-    else {
-        return IntegrationTarget::NotLambda;
-    };
-    let function_arn = rest.strip_suffix("/invocations").unwrap_or(rest);
-    // arn:aws:lambda:{region}:{account}:function:{name}[:{qualifier}], or a bare name.
-    let name = function_arn
-        .split_once(":function:")
-        .map_or(function_arn, |(_, n)| n);
-    let name = name.split(':').next().unwrap_or(name);
-    if name == function_name {
-        IntegrationTarget::ThisFunction
-    } else {
-        IntegrationTarget::OtherFunction {
-            function_arn: function_arn.to_owned(),
-        }
-    }
-}
-
 /// The working API: every resource with its methods and integrations (GetResources embed=methods),
-/// sorted by path, methods by verb.
-pub async fn get_resources(
-    client: &Client,
-    api_id: &str,
-    function_name: &str,
-) -> Result<Vec<Resource>, AwsError> {
+/// sorted by path, methods by verb. Integrations come unresolved: where they lead is the engine's call.
+pub async fn get_resources(client: &Client, api_id: &str) -> Result<Vec<Resource>, AwsError> {
     let items = client
         .get_resources()
         .rest_api_id(api_id)
@@ -111,14 +80,14 @@ pub async fn get_resources(
                 .into_iter()
                 .flatten()
                 .map(|(verb, m)| {
-                    let integration = m.method_integration().map(|i| Integration {
-                        kind: i
-                            .r#type()
-                            .map(|t| t.as_str().to_owned())
-                            .unwrap_or_default(),
-                        http_method: i.http_method().map(ToOwned::to_owned),
-                        uri: i.uri().map(ToOwned::to_owned),
-                        target: integration_target(i.uri(), function_name),
+                    let integration = m.method_integration().map(|i| {
+                        Integration::unresolved(
+                            i.r#type()
+                                .map(|t| t.as_str().to_owned())
+                                .unwrap_or_default(),
+                            i.http_method().map(ToOwned::to_owned),
+                            i.uri().map(ToOwned::to_owned),
+                        )
                     });
                     Method {
                         http_method: m.http_method().unwrap_or(verb).to_ascii_uppercase(),
@@ -177,11 +146,8 @@ pub async fn get_deployments(client: &Client, api_id: &str) -> Result<Vec<Deploy
 /// The URL a stage is served at: AWS's, or with a custom endpoint the path-style local form.
 pub fn stage_url(region: &str, endpoint_url: Option<&str>, api_id: &str, stage: &str) -> String {
     match endpoint_url {
-        Some(endpoint) => format!(
-            "{}/restapis/{api_id}/{stage}/_user_request_",
-            endpoint.trim_end_matches('/')
-        ),
-        None => format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}"),
+        Some(endpoint) => crate::wire::local_stage_url(endpoint, api_id, stage),
+        None => crate::wire::aws_stage_url(region, api_id, stage),
     }
 }
 
@@ -403,7 +369,7 @@ pub async fn create_rest_api(
     let root = match out.root_resource_id() {
         Some(root) => root.to_owned(),
         // Older implementations omit rootResourceId: the root is the resource at "/".
-        None => get_resources(client, &id, "")
+        None => get_resources(client, &id)
             .await?
             .into_iter()
             .find(|r| r.path == "/")
@@ -518,33 +484,6 @@ pub async fn put_proxy_integration(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn integration_uris_resolve_to_their_function() {
-        let uri = lambda_invoke_uri(
-            "ap-northeast-1",
-            "arn:aws:lambda:ap-northeast-1:123456789012:function:tf-test-rust-hello-world",
-        );
-        assert_eq!(
-            integration_target(Some(&uri), "tf-test-rust-hello-world"),
-            IntegrationTarget::ThisFunction
-        );
-        assert!(matches!(
-            integration_target(Some(&uri), "other"),
-            IntegrationTarget::OtherFunction { function_arn } if function_arn.ends_with(":function:tf-test-rust-hello-world")
-        ));
-        let qualified =
-            lambda_invoke_uri("us-east-1", "arn:aws:lambda:us-east-1:1:function:f:live");
-        assert_eq!(
-            integration_target(Some(&qualified), "f"),
-            IntegrationTarget::ThisFunction
-        );
-        assert_eq!(
-            integration_target(Some("https://example.com/x"), "f"),
-            IntegrationTarget::NotLambda
-        );
-        assert_eq!(integration_target(None, "f"), IntegrationTarget::NotLambda);
-    }
 
     #[test]
     fn stage_urls_follow_aws_or_the_local_path_style() {

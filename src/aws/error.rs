@@ -27,6 +27,8 @@ pub enum ErrorKind {
     Malformed,
     /// Any other service-side failure.
     Service,
+    /// The target cannot be configured as given (no region, a bad endpoint URL): nothing was sent.
+    Configuration,
 }
 
 impl ErrorKind {
@@ -41,6 +43,7 @@ impl ErrorKind {
             Self::Conflict => "conflict",
             Self::Malformed => "malformed response",
             Self::Service => "service error",
+            Self::Configuration => "cannot be configured",
         }
     }
 
@@ -176,20 +179,15 @@ impl AwsError {
         )
     }
 
-    /// The target cannot be configured as given (region, endpoint URL): a usage error.
+    /// The target cannot be configured as given (region, endpoint URL): a usage error, not an AWS failure.
     pub fn configuration(message: impl Into<String>) -> Self {
         Self {
-            kind: ErrorKind::Validation,
+            kind: ErrorKind::Configuration,
             operation: "configure",
             resource: String::new(),
             code: None,
             message: message.into(),
         }
-    }
-
-    /// The target could not be configured (no region): a usage error, not an AWS failure.
-    pub fn is_configuration(&self) -> bool {
-        self.operation == "configure"
     }
 
     pub fn is_not_found(&self) -> bool {

@@ -6,7 +6,7 @@ use aws_sdk_iam::types::Tag;
 
 use super::AwsError;
 use super::apigateway::MANAGED_TAG;
-use crate::stack::model::{Health, RoleInfo};
+use crate::model::{Health, RoleInfo};
 
 /// The name of the inline policy `up` attaches to the role.
 pub const LOGGING_POLICY: &str = "lambdeck-logging";

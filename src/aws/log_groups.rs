@@ -6,7 +6,7 @@ use aws_sdk_cloudwatchlogs::types::OrderBy;
 
 use super::AwsError;
 use super::apigateway::MANAGED_TAG;
-use crate::stack::model::{Health, LogGroupInfo, LogStreamInfo};
+use crate::model::{Health, LogGroupInfo, LogStreamInfo};
 
 /// How many of the newest streams discovery lists.
 const LATEST_STREAMS: i32 = 5;

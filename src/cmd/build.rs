@@ -4,30 +4,21 @@
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::{CmdResult, Ctx, Failure, Status};
+use super::{CmdResult, Failure, Session, Status};
 use crate::build::{
     self, BuildEvent, BuildOptions, BuildTarget, CancellationToken, Level, Package, UploadError,
     UploadReport,
 };
 use crate::cli::{JsonArgs, UploadArgs};
 
-/// The build target the flags select: the local stack runs a native build, anything else is Lambda.
-fn target(ctx: &Ctx) -> BuildTarget {
-    if ctx.global.local {
-        BuildTarget::Local
-    } else {
-        BuildTarget::Aws
-    }
-}
-
-pub async fn build(ctx: &Ctx, args: &JsonArgs) -> CmdResult {
-    let options = BuildOptions::new(target(ctx));
-    let package = run_build(ctx, &options, false).await?;
-    let runnable = runnable(ctx, &package);
+pub async fn build(session: &Session, args: &JsonArgs) -> CmdResult {
+    let options = BuildOptions::new(session.build_target());
+    let package = run_build(session, &options, false).await?;
+    let runnable = runnable(session, &package);
     if args.json {
         println!(
             "{}",
-            package_json(ctx, &options, &package, runnable.as_ref())
+            package_json(session, &options, &package, runnable.as_ref())
         );
     } else {
         println!(
@@ -40,13 +31,14 @@ pub async fn build(ctx: &Ctx, args: &JsonArgs) -> CmdResult {
     Ok(Status::Ok)
 }
 
-pub async fn upload(ctx: &Ctx, args: &UploadArgs) -> CmdResult {
-    let options = BuildOptions::new(target(ctx));
-    let (clients, _guard) = ctx.connect().await?;
-    let function = &ctx.spec.function.name;
+pub async fn upload(session: &Session, args: &UploadArgs) -> CmdResult {
+    let options = BuildOptions::new(session.build_target());
+    let conn = session.connect().await?;
+    let clients = &conn.clients;
+    let function = &session.spec.function.name;
     let explain = |e: UploadError| match &e {
         UploadError::Aws(aws) if aws.is_not_found() => {
-            let up = if ctx.global.local {
+            let up = if session.is_local() {
                 "lambdeck --local up"
             } else {
                 "lambdeck up"
@@ -57,11 +49,11 @@ pub async fn upload(ctx: &Ctx, args: &UploadArgs) -> CmdResult {
     };
     // Ask for the function before building: a wrong endpoint, missing credentials or a function that
     // does not exist should fail in a second, not after a long build.
-    crate::aws::lambda_code::deployed_code(&clients, function)
+    crate::aws::lambda_code::deployed_code(clients, function)
         .await
         .map_err(|e| explain(e.into()))?;
-    let package = run_build(ctx, &options, true).await?;
-    let report = build::upload_code(&clients, function, &package, args.publish)
+    let package = run_build(session, &options, true).await?;
+    let report = build::upload_code(clients, function, &package, args.publish)
         .await
         .map_err(explain)?;
     if args.json {
@@ -100,7 +92,11 @@ pub async fn upload(ctx: &Ctx, args: &UploadArgs) -> CmdResult {
 }
 
 /// Builds (or, for upload, reuses an up-to-date package), printing events on stderr as they arrive.
-async fn run_build(ctx: &Ctx, options: &BuildOptions, reuse: bool) -> Result<Package, Failure> {
+async fn run_build(
+    session: &Session,
+    options: &BuildOptions,
+    reuse: bool,
+) -> Result<Package, Failure> {
     let (tx, rx) = mpsc::channel(64);
     let printer = tokio::spawn(print_events(rx));
     let cancel = CancellationToken::new();
@@ -114,9 +110,9 @@ async fn run_build(ctx: &Ctx, options: &BuildOptions, reuse: bool) -> Result<Pac
         })
     };
     let result = if reuse {
-        build::ensure_package(&ctx.spec, options, tx, cancel).await
+        build::ensure_package(&session.spec, options, tx, cancel).await
     } else {
-        build::build_with(&ctx.spec, options, tx, cancel).await
+        build::build_with(&session.spec, options, tx, cancel).await
     };
     on_interrupt.abort();
     let _ = printer.await;
@@ -152,22 +148,22 @@ async fn print_events(mut rx: mpsc::Receiver<BuildEvent>) {
 }
 
 /// Whether provided.al2023 can run the package, when it is meant for Lambda.
-fn runnable(ctx: &Ctx, package: &Package) -> Option<Result<(), String>> {
+fn runnable(session: &Session, package: &Package) -> Option<Result<(), String>> {
     (package.target == BuildTarget::Aws).then(|| {
         package
-            .check_runnable(ctx.spec.function.architecture)
+            .check_runnable(session.spec.function.architecture)
             .map_err(|e| e.to_string())
     })
 }
 
 fn package_json(
-    ctx: &Ctx,
+    session: &Session,
     options: &BuildOptions,
     package: &Package,
     runnable: Option<&Result<(), String>>,
 ) -> serde_json::Value {
     json!({
-        "function": ctx.spec.function.name,
+        "function": session.spec.function.name,
         "target": options.target,
         "profile": options.profile,
         "toolchain": package.toolchain,

@@ -11,16 +11,10 @@ macro_rules! say {
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use super::{CmdResult, Ctx, Failure, Status};
+use super::{CmdResult, Failure, Session, Status};
 use crate::cli::{DeployArgs, PruneArgs, RollbackArgs};
 use crate::stack::deploy::{self, StageOutcome};
-use crate::stack::{Drift, StackError, load_stack};
-
-impl From<StackError> for Failure {
-    fn from(e: StackError) -> Self {
-        Self::error(e)
-    }
-}
+use crate::stack::{Drift, load_stack};
 
 /// Asks a y/N question on stderr; anything but y/yes is no. Without a terminal there is nobody to ask,
 /// so the caller must pass --yes (a usage error, exit 2). `action` names what needs the yes.
@@ -72,9 +66,10 @@ fn print_outcome(o: &StageOutcome, json: bool) -> Result<(), Failure> {
 
 /// Deploys the working API to the stage. In sync means there is nothing to make live: deploy says so and
 /// creates nothing (exit 0); a stale or unknown drift is shown, then deployed after a y/N (or --yes).
-pub async fn deploy(ctx: &Ctx, args: &DeployArgs) -> CmdResult {
-    let (clients, _guard) = ctx.connect().await?;
-    let stack = load_stack(&clients, &ctx.spec).await?;
+pub async fn deploy(session: &Session, args: &DeployArgs) -> CmdResult {
+    let conn = session.connect().await?;
+    let clients = &conn.clients;
+    let stack = load_stack(clients, &session.spec).await?;
     let Some(api) = stack.api.as_ref() else {
         return Err(Failure::error(format!(
             "REST API {} not found; run `lambdeck up` to create it",
@@ -111,25 +106,32 @@ pub async fn deploy(ctx: &Ctx, args: &DeployArgs) -> CmdResult {
         eprintln!("nothing deployed");
         return Ok(Status::Ok);
     }
-    let outcome = deploy::deploy_stage(&clients, &ctx.spec, &stack).await?;
+    let outcome = deploy::deploy_stage(clients, &session.spec, &stack).await?;
     print_outcome(&outcome, args.json)?;
     Ok(Status::Ok)
 }
 
 /// Points the stage at an earlier deployment: the one named, or the one before the current.
-pub async fn rollback(ctx: &Ctx, args: &RollbackArgs) -> CmdResult {
-    let (clients, _guard) = ctx.connect().await?;
-    let stack = load_stack(&clients, &ctx.spec).await?;
-    let outcome =
-        deploy::roll_back(&clients, &ctx.spec, &stack, args.deployment_id.as_deref()).await?;
+pub async fn rollback(session: &Session, args: &RollbackArgs) -> CmdResult {
+    let conn = session.connect().await?;
+    let clients = &conn.clients;
+    let stack = load_stack(clients, &session.spec).await?;
+    let outcome = deploy::roll_back(
+        clients,
+        &session.spec,
+        &stack,
+        args.deployment_id.as_deref(),
+    )
+    .await?;
     print_outcome(&outcome, args.json)?;
     Ok(Status::Ok)
 }
 
 /// Deletes all but the `--keep` newest deployments, never one a stage uses, after a y/N (or --yes).
-pub async fn prune(ctx: &Ctx, args: &PruneArgs) -> CmdResult {
-    let (clients, _guard) = ctx.connect().await?;
-    let stack = load_stack(&clients, &ctx.spec).await?;
+pub async fn prune(session: &Session, args: &PruneArgs) -> CmdResult {
+    let conn = session.connect().await?;
+    let clients = &conn.clients;
+    let stack = load_stack(clients, &session.spec).await?;
     let Some(api) = stack.api.as_ref() else {
         return Err(Failure::error(format!(
             "REST API {} not found; nothing to prune",
@@ -158,7 +160,7 @@ pub async fn prune(ctx: &Ctx, args: &PruneArgs) -> CmdResult {
         eprintln!("nothing deleted");
         return Ok(Status::Ok);
     }
-    let outcome = deploy::prune(&clients, api, &doomed).await?;
+    let outcome = deploy::prune(clients, api, &doomed).await?;
     say!(
         "deleted {} deployment(s); {} remain (re-read)",
         outcome.deleted.len(),

@@ -4,12 +4,18 @@ use std::net::SocketAddr;
 
 use super::{CmdResult, Failure, Status};
 use crate::cli::LocalArgs;
+use crate::local::fault::parse_plan;
 use crate::local::{LocalConfig, LocalServer};
 
 pub async fn run(args: &LocalArgs) -> CmdResult {
+    let faults = match &args.faults {
+        Some(text) => Some(parse_plan(text).map_err(Failure::usage)?),
+        None => None,
+    };
     let config = LocalConfig {
         addr: SocketAddr::from(([127, 0, 0, 1], args.port)),
         state_dir: args.state_dir.clone(),
+        faults,
         ..LocalConfig::default()
     };
     let server = LocalServer::start(config).await.map_err(Failure::error)?;
@@ -35,6 +41,12 @@ pub async fn run(args: &LocalArgs) -> CmdResult {
     println!(
         "            (lambdeck --local finds this server by itself when --state-dir is the project's .lambdeck/local)"
     );
+    if args.faults.is_some() {
+        println!(
+            "  fault injection on: PUT a plan to {url}{} (GET reads it, DELETE clears it)",
+            crate::local::fault::CONTROL_PATH
+        );
+    }
     println!("Ctrl-C stops it.");
     wait_for_stop().await;
     println!("stopping: ending function environments and saving state");

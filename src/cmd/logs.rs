@@ -5,10 +5,10 @@ use std::io::Write as _;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use super::{CmdResult, Ctx, Failure, Status};
+use super::{CmdResult, Failure, Session, Status};
 use crate::aws::{AwsError, ErrorKind};
 use crate::cli::LogsArgs;
-use crate::tail::{self, CloudWatch, LogEvent, PollTiming, TailConfig, TailMode, TailMsg};
+use crate::tail::{self, CloudWatch, LogEvent, TailConfig, TailMode, TailMsg};
 
 /// One `--json` line per event.
 #[derive(Debug, Serialize)]
@@ -19,19 +19,15 @@ pub struct JsonEvent<'a> {
     pub event: &'a LogEvent,
 }
 
-pub async fn run(ctx: &Ctx, args: &LogsArgs) -> CmdResult {
+pub async fn run(session: &Session, args: &LogsArgs) -> CmdResult {
     let since = tail::parse_since(&args.since).map_err(Failure::usage)?;
-    let (clients, _guard) = ctx.connect().await?;
-    // A custom endpoint is a local stack (ours, LocalStack, moto): no shared quota to protect.
-    let timing = if clients.local || clients.endpoint_url.is_some() {
-        PollTiming::local()
-    } else {
-        PollTiming::aws()
-    };
+    let conn = session.connect().await?;
+    let clients = &conn.clients;
+    let timing = conn.poll_timing();
     let now = chrono::Utc::now().timestamp_millis();
     let since_ms = i64::try_from(since.as_millis()).unwrap_or(i64::MAX);
     let config = TailConfig {
-        group: ctx.spec.function.log_group(),
+        group: session.spec.function.log_group(),
         pattern: args.filter.clone(),
         // Further back than 1970 is as far back as there is.
         start_time: now.saturating_sub(since_ms).max(0),
@@ -41,7 +37,13 @@ pub async fn run(ctx: &Ctx, args: &LogsArgs) -> CmdResult {
         resume: None,
     };
     let (tx, mut rx) = mpsc::channel(64);
-    let tail = tail::spawn_tail(CloudWatch { clients }, config, tx);
+    let tail = tail::spawn_tail(
+        CloudWatch {
+            clients: clients.clone(),
+        },
+        config,
+        tx,
+    );
     let mut out = std::io::stdout().lock();
     let result = loop {
         let msg = tokio::select! {

@@ -7,13 +7,14 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use super::{CmdResult, Ctx, Failure, Status};
+use super::{CmdResult, Failure, Session, Status};
 use crate::cli::PingArgs;
 use crate::ping::{
-    LatencySeries, LatencyStats, PingConfig, PingMsg, PingTarget, Probe, ProbeLinker, spawn_pinger,
+    LatencySeries, LatencyStats, PingConfig, PingMsg, Probe, ProbeLinker, Unpingable, spawn_pinger,
+    stage_targets,
 };
 use crate::stack::load_stack;
-use crate::tail::{self, CloudWatch, PollTiming, TailConfig, TailMsg};
+use crate::tail::{self, CloudWatch, TailConfig, TailMsg};
 
 /// How long to wait, after the last probe, for the log lines that link probes to Lambda requests.
 const LINK_GRACE: Duration = Duration::from_secs(15);
@@ -35,59 +36,59 @@ pub enum JsonLine<'a> {
     },
 }
 
-pub async fn run(ctx: &Ctx, args: &PingArgs) -> CmdResult {
+pub async fn run(session: &Session, args: &PingArgs) -> CmdResult {
     if args.count == 0 {
         return Err(Failure::usage("--count must be at least 1"));
     }
-    let (clients, _guard) = ctx.connect().await?;
-    let stack = load_stack(&clients, &ctx.spec).await?;
-    let stage_url = stack.invoke_url().ok_or_else(|| {
-        Failure::error(format!(
+    let conn = session.connect().await?;
+    let clients = &conn.clients;
+    let stack = load_stack(clients, &session.spec).await?;
+    let only = args
+        .route
+        .as_ref()
+        .map(|r| format!("/{}", r.trim_start_matches('/')));
+    let mut targets = stage_targets(&stack).map_err(|why| match (why, &only) {
+        (Unpingable::NoRoute, Some(only)) => Failure::usage(format!(
+            "route {only} is not deployed on stage {} (deployed: none)",
+            session.spec.api.stage
+        )),
+        (Unpingable::NoStage, _) => Failure::error(format!(
             "stage {} of API {} does not exist; run `lambdeck up` or `lambdeck deploy` first",
-            ctx.spec.api.stage, ctx.spec.api.name
-        ))
+            session.spec.api.stage, session.spec.api.name
+        )),
+        (Unpingable::NoRoute, None) => Failure::error(format!(
+            "stage {} serves no route that can be called; deploy first (`lambdeck deploy`)",
+            session.spec.api.stage
+        )),
     })?;
-    let mut targets: Vec<PingTarget> = stack
-        .deployed_routes()
-        .iter()
-        // A templated path (`/items/{id}`) has no one URL to call.
-        .filter(|r| !r.path.contains('{'))
-        .map(|r| PingTarget::on_stage(stage_url, &r.method, &r.path))
-        .collect();
-    if let Some(only) = &args.route {
-        let only = format!("/{}", only.trim_start_matches('/'));
+    if let Some(only) = only {
         let deployed: Vec<String> = targets.iter().map(|t| t.route.clone()).collect();
         targets.retain(|t| t.route == only);
         if targets.is_empty() {
-            let there = if deployed.is_empty() {
-                "none".to_owned()
-            } else {
-                deployed.join(", ")
-            };
             return Err(Failure::usage(format!(
-                "route {only} is not deployed on stage {} (deployed: {there})",
-                ctx.spec.api.stage
+                "route {only} is not deployed on stage {} (deployed: {})",
+                session.spec.api.stage,
+                deployed.join(", ")
             )));
         }
     }
-    if targets.is_empty() {
-        return Err(Failure::error(format!(
-            "stage {} serves no route that can be called; deploy first (`lambdeck deploy`)",
-            ctx.spec.api.stage
-        )));
-    }
-    let local = clients.local || clients.endpoint_url.is_some();
     // On AWS the response does not name the Lambda request: follow the logs to find it.
     let (log_tx, mut log_rx) = mpsc::channel(64);
-    let tail = (!local).then(|| {
+    let tail = (!conn.is_local_endpoint()).then(|| {
         let config = TailConfig {
-            timing: PollTiming::aws(),
+            timing: conn.poll_timing(),
             ..TailConfig::new(
-                ctx.spec.function.log_group(),
+                session.spec.function.log_group(),
                 chrono::Utc::now().timestamp_millis(),
             )
         };
-        tail::spawn_tail(CloudWatch { clients }, config, log_tx)
+        tail::spawn_tail(
+            CloudWatch {
+                clients: clients.clone(),
+            },
+            config,
+            log_tx,
+        )
     });
     let (tx, mut rx) = mpsc::channel(16);
     let pinger = spawn_pinger(

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{CmdResult, Ctx, Status};
+use super::{CmdResult, Session, Status};
 use crate::cli::JsonArgs;
 use crate::stack::{Drift, Found, Health, IntegrationTarget, Stack, load_stack};
 
@@ -38,9 +38,10 @@ pub fn exit_status(stack: &Stack) -> Status {
     }
 }
 
-pub async fn run(ctx: &Ctx, args: &JsonArgs) -> CmdResult {
-    let (clients, _guard) = ctx.connect().await?;
-    let stack = load_stack(&clients, &ctx.spec).await?;
+pub async fn run(session: &Session, args: &JsonArgs) -> CmdResult {
+    let conn = session.connect().await?;
+    let clients = &conn.clients;
+    let stack = load_stack(clients, &session.spec).await?;
     let status = exit_status(&stack);
     if args.json {
         let report = StatusReport {

@@ -11,8 +11,8 @@ macro_rules! say {
 use tokio::sync::mpsc;
 
 use super::deploy::confirm;
-use super::{CmdResult, Ctx, Failure, Status};
-use crate::build::{self, BuildEvent, BuildOptions, BuildTarget, CancellationToken};
+use super::{CmdResult, Failure, Session, Status};
+use crate::build::{self, BuildEvent, BuildOptions, CancellationToken};
 use crate::cli::{DownArgs, JsonArgs};
 use crate::stack::load_stack;
 use crate::stack::provision::{self, ProvisionReport, Step, StepAction};
@@ -59,12 +59,7 @@ fn print_lines(steps: &[Step], word: fn(StepAction) -> &'static str) {
 
 /// The function's package from the build module (reused when up to date), for the target the flags
 /// select: a native build for the local stack, a Lambda build otherwise.
-async fn package(ctx: &Ctx) -> Result<build::Package, Failure> {
-    let target = if ctx.global.local {
-        BuildTarget::Local
-    } else {
-        BuildTarget::Aws
-    };
+async fn package(session: &Session) -> Result<build::Package, Failure> {
     let (tx, mut rx) = mpsc::channel::<BuildEvent>(64);
     let printer = tokio::spawn(async move {
         while let Some(event) = rx.recv().await {
@@ -79,8 +74,8 @@ async fn package(ctx: &Ctx) -> Result<build::Package, Failure> {
         }
     });
     let result = build::ensure_package(
-        &ctx.spec,
-        &BuildOptions::new(target),
+        &session.spec,
+        &BuildOptions::new(session.build_target()),
         tx,
         CancellationToken::new(),
     )
@@ -89,24 +84,25 @@ async fn package(ctx: &Ctx) -> Result<build::Package, Failure> {
     result.map_err(Failure::error)
 }
 
-pub async fn up(ctx: &Ctx, args: &JsonArgs) -> CmdResult {
-    let (clients, _guard) = ctx.connect().await?;
-    let stack = load_stack(&clients, &ctx.spec).await?;
+pub async fn up(session: &Session, args: &JsonArgs) -> CmdResult {
+    let conn = session.connect().await?;
+    let clients = &conn.clients;
+    let stack = load_stack(clients, &session.spec).await?;
     // Build only when the function has to be created: a second `up` must not rebuild anything.
     let zip = if provision::needs_package(&stack) {
-        let package = package(ctx).await?;
+        let package = package(session).await?;
         if !clients.local {
             // The same refusal as `upload`: provided.al2023 cannot run another CPU's or a newer glibc's
             // binary, and CreateFunction would accept it anyway.
             package
-                .check_runnable(ctx.spec.function.architecture)
+                .check_runnable(session.spec.function.architecture)
                 .map_err(|e| Failure::error(build::UploadError::NotRunnable(e)))?;
         }
         Some(package.zip.to_vec())
     } else {
         None
     };
-    let report = provision::up(&clients, &ctx.spec, &stack, zip).await?;
+    let report = provision::up(clients, &session.spec, &stack, zip).await?;
     print_report("up", &report, args.json)?;
     Ok(Status::Ok)
 }
@@ -134,9 +130,10 @@ fn print_report(what: &str, report: &ProvisionReport, json: bool) -> Result<(), 
     Ok(())
 }
 
-pub async fn down(ctx: &Ctx, args: &DownArgs) -> CmdResult {
-    let (clients, _guard) = ctx.connect().await?;
-    let stack = load_stack(&clients, &ctx.spec).await?;
+pub async fn down(session: &Session, args: &DownArgs) -> CmdResult {
+    let conn = session.connect().await?;
+    let clients = &conn.clients;
+    let stack = load_stack(clients, &session.spec).await?;
     let plan = provision::down_plan(&stack);
     if !plan.iter().any(|s| s.action == StepAction::Deleted) {
         say!("down: nothing lambdeck created is there");
@@ -149,7 +146,7 @@ pub async fn down(ctx: &Ctx, args: &DownArgs) -> CmdResult {
         eprintln!("nothing removed");
         return Ok(Status::Ok);
     }
-    let report = provision::down(&clients, &ctx.spec, &stack).await?;
+    let report = provision::down(clients, &session.spec, &stack).await?;
     print_report("down", &report, false)?;
     Ok(Status::Ok)
 }

@@ -3,10 +3,10 @@
 
 use serde::Serialize;
 
-use super::model::{Deployment, Drift, RestApiInfo, RouteChange, Stack, Stage, describe_changes};
 use super::{StackError, load_stack};
 use crate::aws::{Clients, apigateway};
 use crate::config::StackSpec;
+use crate::model::{Deployment, Drift, RestApiInfo, RouteChange, Stack, Stage, describe_changes};
 
 /// The longest description lambdeck writes on a deployment; the change list is cut with "..." after it.
 const MAX_DESCRIPTION: usize = 1000;
@@ -253,7 +253,7 @@ pub async fn prune(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stack::model::{ChangeKind, Health, RouteKey};
+    use crate::model::{ChangeKind, Health, RouteKey};
 
     fn dep(id: &str, created: i64, stages: &[&str]) -> Deployment {
         Deployment {

@@ -5,19 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::model::{
-    ChangeKind, DeployedApi, DeployedRoute, Drift, Resource, RouteChange, RouteKey,
+use crate::model::{
+    ApiSummary, ChangeKind, DeployedApi, DeployedRoute, Drift, Resource, RouteChange, RouteKey,
 };
-
-/// One method as a deployment's apiSummary describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MethodSummary {
-    pub authorization_type: String,
-    pub api_key_required: bool,
-}
-
-/// A deployment's apiSummary: path -> verb (upper case) -> summary.
-pub type ApiSummary = BTreeMap<String, BTreeMap<String, MethodSummary>>;
 
 /// Route -> (integration type upper case, uri), as an export declares them.
 pub type ExportIntegrations = BTreeMap<RouteKey, (Option<String>, Option<String>)>;
@@ -189,7 +179,7 @@ pub fn compare(working: &[Resource], deployed: &DeployedApi) -> Drift {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stack::model::{Health, Integration, IntegrationTarget, Method};
+    use crate::model::{Health, Integration, IntegrationTarget, Method, MethodSummary};
 
     const FN_ARN: &str =
         "arn:aws:lambda:ap-northeast-1:123456789012:function:tf-test-rust-hello-world";
@@ -364,7 +354,7 @@ mod tests {
             }]
         );
         assert_eq!(
-            crate::stack::model::describe_changes(drift.changes()),
+            crate::model::describe_changes(drift.changes()),
             "~GET /hello_world integration"
         );
     }

@@ -2,16 +2,14 @@
 //! judged node by node. Missing pieces are part of the answer; only a failure that would make every
 //! answer wrong (no credentials, endpoint down) fails the whole load.
 
-use super::drift::{self, ApiSummary};
-use super::model::{
-    Drift, Found, FunctionInfo, Health, IntegrationTarget, LogGroupInfo, PermissionInfo,
-    RestApiInfo, RoleInfo, Stack, StackNames,
-};
+use super::drift;
 use crate::aws::{AwsError, Clients, ErrorKind, apigateway, iam, lambda, log_groups};
 use crate::config::StackSpec;
-
-/// The account id the local stack (and moto) use.
-pub const LOCAL_ACCOUNT: &str = "000000000000";
+use crate::model::{
+    ApiSummary, Drift, Found, FunctionInfo, Health, IntegrationTarget, LogGroupInfo,
+    PermissionInfo, RestApiInfo, RoleInfo, Stack, StackNames,
+};
+use crate::wire::LOCAL_ACCOUNT_ID;
 
 /// The names every piece should have, from lambdeck.toml.
 pub fn names(spec: &StackSpec) -> StackNames {
@@ -186,7 +184,7 @@ async fn read_api(
         Ok::<_, AwsError>((stages, deployment, summary))
     };
     let (resources, deployments, stages, export) = tokio::join!(
-        apigateway::get_resources(gw, &id, &names.function),
+        apigateway::get_resources(gw, &id),
         apigateway::get_deployments(gw, &id),
         stage_and_summary,
         apigateway::get_export(gw, &id, stage_name),
@@ -284,7 +282,7 @@ pub fn assess(stack: &mut Stack, spec: &StackSpec) {
         .function
         .as_ref()
         .and_then(|f| iam::account_of(&f.arn).map(ToOwned::to_owned))
-        .unwrap_or_else(|| LOCAL_ACCOUNT.to_owned());
+        .unwrap_or_else(|| LOCAL_ACCOUNT_ID.to_owned());
     if let Some(f) = stack.function.as_mut() {
         assess_function(f, spec);
     }
@@ -416,6 +414,33 @@ fn assess_log_group(l: &mut LogGroupInfo) {
     }
 }
 
+/// Resolves a Lambda proxy integration URI to the function it calls, compared by function name.
+pub fn integration_target(uri: Option<&str>, function_name: &str) -> IntegrationTarget {
+    let Some(uri) = uri else {
+        return IntegrationTarget::NotLambda;
+    };
+    // arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations
+    let Some(rest) = uri
+        .split_once(":lambda:path/2015-03-31/functions/")
+        .map(|(_, rest)| rest)
+    else {
+        return IntegrationTarget::NotLambda;
+    };
+    let function_arn = rest.strip_suffix("/invocations").unwrap_or(rest);
+    // arn:aws:lambda:{region}:{account}:function:{name}[:{qualifier}], or a bare name.
+    let name = function_arn
+        .split_once(":function:")
+        .map_or(function_arn, |(_, n)| n);
+    let name = name.split(':').next().unwrap_or(name);
+    if name == function_name {
+        IntegrationTarget::ThisFunction
+    } else {
+        IntegrationTarget::OtherFunction {
+            function_arn: function_arn.to_owned(),
+        }
+    }
+}
+
 fn assess_api(api: &mut RestApiInfo, spec: &StackSpec, stage_name: &str) {
     let mut worst = if api.notes.is_empty() {
         Health::Ok
@@ -424,6 +449,9 @@ fn assess_api(api: &mut RestApiInfo, spec: &StackSpec, stage_name: &str) {
     };
     for resource in &mut api.resources {
         for m in &mut resource.methods {
+            if let Some(i) = m.integration.as_mut() {
+                i.target = integration_target(i.uri.as_deref(), &spec.function.name);
+            }
             match &m.integration {
                 None => {
                     m.health = Health::Warning;
@@ -489,6 +517,7 @@ fn assess_api(api: &mut RestApiInfo, spec: &StackSpec, stage_name: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::apigateway::lambda_invoke_uri;
 
     #[test]
     fn arn_like_matches_like_iam() {
@@ -508,5 +537,32 @@ mod tests {
             &arn
         ));
         assert!(arn_like("arn:aws:execute-api:us-east-1:?:abc/*", &arn));
+    }
+
+    #[test]
+    fn integration_uris_resolve_to_their_function() {
+        let uri = lambda_invoke_uri(
+            "ap-northeast-1",
+            "arn:aws:lambda:ap-northeast-1:123456789012:function:tf-test-rust-hello-world",
+        );
+        assert_eq!(
+            integration_target(Some(&uri), "tf-test-rust-hello-world"),
+            IntegrationTarget::ThisFunction
+        );
+        assert!(matches!(
+            integration_target(Some(&uri), "other"),
+            IntegrationTarget::OtherFunction { function_arn } if function_arn.ends_with(":function:tf-test-rust-hello-world")
+        ));
+        let qualified =
+            lambda_invoke_uri("us-east-1", "arn:aws:lambda:us-east-1:1:function:f:live");
+        assert_eq!(
+            integration_target(Some(&qualified), "f"),
+            IntegrationTarget::ThisFunction
+        );
+        assert_eq!(
+            integration_target(Some("https://example.com/x"), "f"),
+            IntegrationTarget::NotLambda
+        );
+        assert_eq!(integration_target(None, "f"), IntegrationTarget::NotLambda);
     }
 }

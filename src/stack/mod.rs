@@ -3,11 +3,11 @@
 pub mod deploy;
 pub mod drift;
 pub mod load;
-pub mod model;
 pub mod provision;
 
 pub use load::load_stack;
-pub use model::*;
+// The engine speaks in the domain's types; callers may name them through it.
+pub use crate::model::*;
 
 use crate::aws::AwsError;
 

@@ -7,10 +7,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::StackError;
-use super::load::{LOCAL_ACCOUNT, load_stack};
-use super::model::{Drift, Found, Stack};
+use super::load::load_stack;
 use crate::aws::{AwsError, Clients, ErrorKind, apigateway, iam, lambda, log_groups};
 use crate::config::StackSpec;
+use crate::model::{Drift, Found, Stack};
+use crate::wire::LOCAL_ACCOUNT_ID;
 
 /// The statement id of the permission `up` adds for an API.
 pub fn permission_sid(api_id: &str) -> String {
@@ -117,7 +118,7 @@ async fn reconcile(
             .role
             .as_ref()
             .map(|r| r.arn.clone())
-            .unwrap_or_else(|| format!("arn:aws:iam::{LOCAL_ACCOUNT}:role/{}", names.role));
+            .unwrap_or_else(|| format!("arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/{}", names.role));
         steps.push(
             "role",
             &names.role,
@@ -161,7 +162,7 @@ async fn reconcile(
                             StepAction::Skipped,
                             Some("this endpoint does not serve IAM".into()),
                         );
-                        format!("arn:aws:iam::{LOCAL_ACCOUNT}:role/{}", names.role)
+                        format!("arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/{}", names.role)
                     }
                     Err(e) => return Err(e.into()),
                 }
@@ -219,7 +220,7 @@ async fn reconcile(
         }
     };
     let account = iam::account_of(&function_arn)
-        .unwrap_or(LOCAL_ACCOUNT)
+        .unwrap_or(LOCAL_ACCOUNT_ID)
         .to_owned();
 
     // 4. The REST API.
@@ -420,8 +421,13 @@ fn reason_of<T>(f: &Found<T>) -> Option<String> {
     }
 }
 
-/// Creates the function. A role IAM has just created is not assumable by Lambda for a few seconds and
-/// no waiter covers that propagation, so this one rejection is retried a bounded number of times.
+/// How long a new role may take to become assumable by Lambda. IAM is eventually consistent: seconds
+/// usually, sometimes over a minute (the Terraform provider waits up to 15).
+const ROLE_PROPAGATION_MAX_WAIT: Duration = Duration::from_secs(120);
+
+/// Creates the function. A role IAM has just created is not assumable by Lambda for a while and no
+/// waiter covers that propagation, so this one rejection is retried with a growing wait (1 s doubling
+/// to 15 s) for up to two minutes.
 async fn create_function(
     clients: &Clients,
     spec: &StackSpec,
@@ -430,7 +436,8 @@ async fn create_function(
 ) -> Result<(), AwsError> {
     let f = &spec.function;
     let log_group = f.log_group();
-    let mut attempt = 0;
+    let started = tokio::time::Instant::now();
+    let mut wait = Duration::from_secs(1);
     loop {
         let result = lambda::create_function(
             &clients.lambda,
@@ -449,12 +456,12 @@ async fn create_function(
         .await;
         match result {
             Err(e)
-                if attempt < 10
-                    && e.kind == ErrorKind::Validation
-                    && e.message.contains("cannot be assumed") =>
+                if e.kind == ErrorKind::Validation
+                    && e.message.contains("cannot be assumed")
+                    && started.elapsed() + wait <= ROLE_PROPAGATION_MAX_WAIT =>
             {
-                attempt += 1;
-                tokio::time::sleep(Duration::from_secs(2)).await;
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(15));
             }
             other => return other,
         }

@@ -7,8 +7,14 @@
 //! found by the next regular scan, which starts at `resume`). After an error or throttling the scan is
 //! retried from the last delivered timestamp (at or after `resume`), and a restarted tail continues from
 //! its cursor; dedupe by event id absorbs every overlap. `resume` trails the newest delivered timestamp by a lookback
-//! that absorbs ingestion delay, and only ids at or after it are kept: memory is bounded by the event
-//! rate times the lookback.
+//! that absorbs ingestion delay.
+//!
+//! FilterLogEvents selects by the event's own timestamp, and CloudWatch Logs may store an event long
+//! after that timestamp (a stream whose writer is slow, a Lambda environment flushing late). So the
+//! lookback widens to the ingestion lag actually observed (`ingestionTime − timestamp`, with a cap), and
+//! a periodic reconciliation scan reads the whole capped window again: an event stored up to the cap
+//! late is delivered (at most one reconciliation period after it was stored), never lost. Ids are kept
+//! for that whole window, so memory is bounded by the event rate times the cap.
 
 pub mod buffer;
 pub mod parse;
@@ -127,8 +133,14 @@ pub struct PollTiming {
     pub hot_for: Duration,
     /// The least time between two calls, pages of one scan included.
     pub min_call_gap: Duration,
-    /// How far behind the newest event a scan restarts, for events that reach the service late.
+    /// How far behind the newest event a scan restarts, for events that reach the service late; the
+    /// least lookback, widened to the ingestion lag observed.
     pub lookback: Duration,
+    /// The widest lookback, and the window the reconciliation scan reads again: the latest an event
+    /// may be stored and still be delivered.
+    pub max_lookback: Duration,
+    /// How often, while following, a reconciliation scan reads the last `max_lookback` again.
+    pub reconcile_every: Duration,
     /// The first wait after the service throttled a call (doubling while it keeps doing so).
     pub throttle_backoff: Duration,
     /// The longest wait after repeated failures.
@@ -138,7 +150,9 @@ pub struct PollTiming {
 impl PollTiming {
     /// On AWS FilterLogEvents allows 5 requests per second per account and region, shared with every
     /// other tool: lambdeck stays at or under 2 a second while active and 1 every 5 s when idle.
-    /// Lambda's logs can reach CloudWatch seconds after they were stamped, hence the long lookback.
+    /// Lambda's logs can reach CloudWatch seconds after they were stamped, hence the long lookback;
+    /// some arrive minutes late, hence the reconciliation of the last 5 minutes every 20 s (one more
+    /// call, or a few pages for a busy function, every 20 s).
     pub fn aws() -> Self {
         Self {
             fast: Duration::from_millis(500),
@@ -146,6 +160,8 @@ impl PollTiming {
             hot_for: Duration::from_secs(30),
             min_call_gap: Duration::from_millis(500),
             lookback: Duration::from_secs(10),
+            max_lookback: Duration::from_secs(300),
+            reconcile_every: Duration::from_secs(20),
             throttle_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(30),
         }
@@ -159,6 +175,8 @@ impl PollTiming {
             hot_for: Duration::from_secs(10),
             min_call_gap: Duration::from_millis(10),
             lookback: Duration::from_secs(2),
+            max_lookback: Duration::from_secs(120),
+            reconcile_every: Duration::from_secs(5),
             throttle_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(5),
         }
@@ -293,6 +311,7 @@ pub fn spawn_tail<S: LogSource>(
         cursor,
         last_call: None,
         last_activity: Instant::now(),
+        last_reconcile: Instant::now(),
         interval: Duration::ZERO,
         backoff: Duration::ZERO,
         trouble: None,
@@ -312,7 +331,12 @@ pub struct TailCursor {
     resume: i64,
     /// The newest timestamp delivered.
     high: i64,
-    /// Ids delivered at or after `resume`, with their timestamps.
+    /// The largest ingestion lag seen recently (ms), and the timestamp of the event that showed it.
+    lag: (i64, i64),
+    /// Ids stamped before this are forgotten.
+    kept_from: i64,
+    /// Ids delivered that a scan may still read again (at or after `resume`, or inside the
+    /// reconciliation window), with their timestamps.
     ids: HashMap<String, i64>,
     /// Events delivered from a scan that Live Tail may still push (no id to match on there).
     polled_unmatched: HashMap<ContentKey, u32>,
@@ -356,6 +380,7 @@ impl TailCursor {
         Self {
             resume: start_time,
             high: start_time,
+            kept_from: start_time,
             ..Self::default()
         }
     }
@@ -365,7 +390,13 @@ impl TailCursor {
         self.resume
     }
 
-    /// How many event ids are remembered (bounded by the event rate times the lookback).
+    /// The ingestion lag (ms) the lookback is widened to: the largest seen within the last 10 minutes of
+    /// event time.
+    pub fn observed_lag(&self) -> i64 {
+        self.lag.0
+    }
+
+    /// How many event ids are remembered (bounded by the event rate times the widest lookback).
     pub fn remembered(&self) -> usize {
         self.ids.len() + self.polled_unmatched.len() + self.live_unmatched.len()
     }
@@ -398,17 +429,47 @@ impl TailCursor {
         }
     }
 
-    /// Moves `resume` up behind the newest event, and forgets what can no longer be read again.
-    fn advance(&mut self, now_ms: i64, lookback_ms: i64) {
-        let target = self.high.min(now_ms).saturating_sub(lookback_ms);
-        if target <= self.resume {
-            return;
+    /// Remembers the ingestion lag an event shows; a peak is forgotten once 10 minutes of event time
+    /// passed without one as large.
+    fn observe_lag(&mut self, e: &RawEvent) {
+        const LAG_MEMORY_MS: i64 = 600_000;
+        let lag = e.ingestion_time.saturating_sub(e.timestamp).max(0);
+        if lag >= self.lag.0 || e.timestamp.saturating_sub(self.lag.1) > LAG_MEMORY_MS {
+            self.lag = (lag, e.timestamp);
         }
-        self.resume = target;
-        let resume = self.resume;
-        self.ids.retain(|_, ts| *ts >= resume);
-        self.polled_unmatched.retain(|k, _| k.timestamp >= resume);
-        self.live_unmatched.retain(|k, _| k.timestamp >= resume);
+    }
+
+    /// The lookback now: the least one, widened to the observed lag (plus the least one as margin),
+    /// capped.
+    fn lookback_ms(&self, timing: &PollTiming) -> i64 {
+        let least = duration_ms(timing.lookback);
+        let cap = duration_ms(timing.max_lookback).max(least);
+        self.lag.0.saturating_add(least).clamp(least, cap)
+    }
+
+    /// Where a reconciliation scan starts: the widest lookback behind the newest event.
+    fn reconcile_from(&self, timing: &PollTiming) -> i64 {
+        let cap = duration_ms(timing.max_lookback.max(timing.lookback));
+        self.high.saturating_sub(cap).min(self.resume)
+    }
+
+    /// Moves `resume` up behind the newest event, and forgets what no scan reads again.
+    fn advance(&mut self, now_ms: i64, timing: &PollTiming) {
+        let target = self
+            .high
+            .min(now_ms)
+            .saturating_sub(self.lookback_ms(timing));
+        if target > self.resume {
+            self.resume = target;
+        }
+        let keep_from = self.reconcile_from(timing);
+        if keep_from > self.kept_from {
+            self.kept_from = keep_from;
+            self.ids.retain(|_, ts| *ts >= keep_from);
+            self.polled_unmatched
+                .retain(|k, _| k.timestamp >= keep_from);
+            self.live_unmatched.retain(|k, _| k.timestamp >= keep_from);
+        }
     }
 
     /// Classifies the event and gives it its request id.
@@ -486,6 +547,8 @@ struct Engine<S: LogSource> {
     cursor: TailCursor,
     last_call: Option<Instant>,
     last_activity: Instant,
+    /// When the last reconciliation scan (or the backlog scan, which reads as far back) ran.
+    last_reconcile: Instant,
     /// The current polling interval (grows while idle).
     interval: Duration,
     /// The current wait after failures (zero while calls succeed).
@@ -509,7 +572,8 @@ impl<S: LogSource> Engine<S> {
     async fn follow(&mut self) -> Result<(), Stopped> {
         // The backlog (from the start time, or from where an earlier tail stopped), then the present.
         let end_time = (!self.config.follow).then(now_ms);
-        self.scan_until_done(end_time).await?;
+        self.scan_until_done(self.cursor.resume, end_time).await?;
+        self.last_reconcile = Instant::now();
         self.send(TailMsg::CaughtUp).await?;
         if !self.config.follow {
             return Ok(());
@@ -538,7 +602,14 @@ impl<S: LogSource> Engine<S> {
                 }
                 Wake::Elapsed => {}
             }
-            self.scan_until_done(None).await?;
+            let from = if self.last_reconcile.elapsed() >= self.timing.reconcile_every {
+                // Events stored late, behind `resume`, are found here (dedupe drops the rest).
+                self.last_reconcile = Instant::now();
+                self.cursor.reconcile_from(&self.timing)
+            } else {
+                self.cursor.resume
+            };
+            self.scan_until_done(from, None).await?;
         }
     }
 
@@ -565,7 +636,7 @@ impl<S: LogSource> Engine<S> {
                 announced = true;
             }
             // The session only pushes what arrives after it started: close the gap since the last scan.
-            self.scan_until_done(None).await?;
+            self.scan_until_done(self.cursor.resume, None).await?;
             let mut delivered = false;
             let ended = loop {
                 let next = until_stopped(&mut self.stop, feed.next_batch()).await?;
@@ -575,7 +646,7 @@ impl<S: LogSource> Engine<S> {
                         self.deliver(batch.events, Via::Live).await?;
                         if batch.sampled {
                             // The session skipped events: a scan finds them (dedupe drops the rest).
-                            self.scan_until_done(None).await?;
+                            self.scan_until_done(self.cursor.resume, None).await?;
                         }
                     }
                     // The session timed out (3 h on AWS) or the server closed it: open another.
@@ -605,9 +676,10 @@ impl<S: LogSource> Engine<S> {
         }
     }
 
-    /// Scans from `resume` until nextToken is absent, retrying after failures until a scan completes.
-    async fn scan_until_done(&mut self, end_time: Option<i64>) -> Result<(), Stopped> {
-        let mut start = self.cursor.resume;
+    /// Scans from `from` (`resume`, or further back to reconcile) until nextToken is absent, retrying
+    /// after failures until a scan completes.
+    async fn scan_until_done(&mut self, from: i64, end_time: Option<i64>) -> Result<(), Stopped> {
+        let mut start = from;
         loop {
             match self.scan(start, end_time).await {
                 Ok(()) => {
@@ -652,12 +724,12 @@ impl<S: LogSource> Engine<S> {
         }
     }
 
-    /// One scan: every page from `start` (never before `resume`) until nextToken is absent.
+    /// One scan: every page from `start` until nextToken is absent.
     async fn scan(&mut self, start: i64, end_time: Option<i64>) -> Result<(), Failure> {
         // A token continues the query it came from, so the start time is fixed for the whole scan.
         let mut query = FilterQuery {
             group: self.config.group.clone(),
-            start_time: start.max(self.cursor.resume),
+            start_time: start,
             end_time,
             pattern: self.config.pattern.clone(),
             next_token: None,
@@ -682,6 +754,7 @@ impl<S: LogSource> Engine<S> {
         });
         let mut out = Vec::new();
         for e in events {
+            self.cursor.observe_lag(&e);
             if self.cursor.admit(&e, via) {
                 self.cursor.high = self.cursor.high.max(e.timestamp);
                 out.push(self.cursor.annotate(e));
@@ -692,8 +765,7 @@ impl<S: LogSource> Engine<S> {
             self.interval = self.timing.fast;
             self.send(TailMsg::Events(out)).await?;
         }
-        self.cursor
-            .advance(now_ms(), duration_ms(self.timing.lookback));
+        self.cursor.advance(now_ms(), &self.timing);
         Ok(())
     }
 

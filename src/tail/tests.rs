@@ -89,6 +89,25 @@ impl FakeLogs {
         batch.into_iter().filter_map(|e| e.event_id).collect()
     }
 
+    /// Appends lines that CloudWatch Logs stores only now, at `ingested`, whatever their timestamps.
+    fn write_late(&self, stream: &str, lines: &[(i64, &str)], ingested: i64) -> Vec<String> {
+        let mut st = self.state.lock().unwrap();
+        let mut ids = Vec::new();
+        for (ts, msg) in lines {
+            st.next_id += 1;
+            let id = format!("{:056}", st.next_id);
+            st.events.push(RawEvent {
+                event_id: Some(id.clone()),
+                stream: stream.into(),
+                timestamp: *ts,
+                ingestion_time: ingested,
+                message: (*msg).into(),
+            });
+            ids.push(id);
+        }
+        ids
+    }
+
     fn end_live_sessions(&self) {
         let mut st = self.state.lock().unwrap();
         for tx in st.live_senders.drain(..) {
@@ -239,6 +258,8 @@ fn quick() -> PollTiming {
         hot_for: Duration::from_millis(20),
         min_call_gap: Duration::ZERO,
         lookback: Duration::from_millis(5),
+        max_lookback: Duration::from_millis(5),
+        reconcile_every: Duration::from_millis(2),
         throttle_backoff: Duration::from_millis(2),
         max_backoff: Duration::from_millis(8),
     }
@@ -641,6 +662,40 @@ async fn denied_live_tail_falls_back_to_polling() {
     seen.until(&mut rx, |s| s.events.len() == 1).await;
     tail.stop().await;
     assert_eq!(seen.ids(), expected);
+}
+
+#[tokio::test]
+async fn an_event_stored_a_minute_late_while_another_stream_advances_is_delivered_once() {
+    let logs = FakeLogs::new(10);
+    let timing = PollTiming {
+        max_lookback: Duration::from_secs(120),
+        ..quick()
+    };
+    let (tx, mut rx) = mpsc::channel(64);
+    let tail = spawn_tail(logs.clone(), config(timing), tx);
+    let mut seen = Seen::default();
+    let mut expected = Vec::new();
+    // Stream b moves a minute and more ahead: `resume` follows it, 5 ms behind.
+    for t in (0..=60_000i64).step_by(1_000) {
+        expected.extend(logs.write("b", &[(100_000 + t, "b")]));
+    }
+    let n = expected.len();
+    seen.until(&mut rx, |s| s.events.len() == n).await;
+    // Stream a's event, stamped 60 s before b's newest, is stored only now.
+    expected.extend(logs.write_late("a", &[(100_000, "late a")], 160_000));
+    let n = expected.len();
+    seen.until(&mut rx, |s| s.events.len() == n).await;
+    // The lag seen widens the lookback: the next late event of a is found by the regular scan too, and
+    // nothing read again by the reconciliation scans is delivered twice.
+    expected.extend(logs.write("b", &[(161_000, "b")]));
+    expected.extend(logs.write_late("a", &[(101_500, "later a")], 161_500));
+    let n = expected.len();
+    seen.until(&mut rx, |s| s.events.len() >= n).await;
+    seen.pump_calls(&mut rx, &logs, 5).await;
+    let cursor = tail.stop().await;
+    seen.drain(&mut rx);
+    assert_exactly_once(&seen, &expected);
+    assert_eq!(cursor.observed_lag(), 60_000);
 }
 
 #[tokio::test]

@@ -16,9 +16,7 @@ use super::app::{App, Effect, Level};
 use super::command::command_for;
 use super::msg::Msg;
 use super::ui;
-use crate::aws::Clients;
-use crate::cmd::{Ctx, Failure};
-use crate::local::LocalGuard;
+use crate::session::{Connection, Failure, Session};
 
 /// The shortest time between two frames: bursts of log lines are coalesced into one draw.
 const FRAME: Duration = Duration::from_millis(16);
@@ -27,20 +25,24 @@ const TICK: Duration = Duration::from_millis(100);
 
 /// Runs the dashboard until the user quits or SIGTERM/SIGHUP arrives. The caller owns the terminal's
 /// setup and restoration.
-pub async fn run(terminal: &mut DefaultTerminal, ctx: &Ctx) -> Result<(), Failure> {
+pub async fn run(terminal: &mut DefaultTerminal, session: &Session) -> Result<(), Failure> {
     let io = |e: std::io::Error| Failure::error(format!("terminal: {e}"));
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let target = if ctx.global.local {
+    let target = if session.is_local() {
         "local".to_owned()
     } else {
-        ctx.target().region.unwrap_or_else(|| "aws".to_owned())
+        session
+            .target
+            .region
+            .clone()
+            .unwrap_or_else(|| "aws".to_owned())
     };
     let mut app = App::new(
-        format!("{} · {target}", ctx.spec.function.name),
+        format!("{} · {target}", session.spec.function.name),
         Instant::now(),
     );
-    let mut workers = Workers::new(ctx.clone(), tx);
-    let first = app.start(ctx.global.local);
+    let mut workers = Workers::new(session.clone(), tx);
+    let first = app.start(session.is_local());
     workers.run(first);
 
     let mut events = EventStream::new();
@@ -126,23 +128,13 @@ pub fn event_msg(ev: &Event, app: &App, screen: Rect) -> Option<Msg> {
 }
 
 /// The connection every worker shares: made once, on first use, off the UI task (starting the local
-/// stack can take a moment). The guard keeps an in-process local stack alive until the dashboard exits.
-pub struct Conn {
-    pub clients: Clients,
-    guard: Option<LocalGuard>,
-}
-
-type SharedConn = Arc<OnceCell<Conn>>;
+/// stack can take a moment). It keeps an in-process local stack alive until the dashboard exits.
+type SharedConn = Arc<OnceCell<Connection>>;
 type TailActivity = Arc<std::sync::OnceLock<crate::tail::Activity>>;
 
-async fn connect(ctx: &Ctx, cell: &SharedConn) -> Result<Clients, String> {
-    let conn = cell
-        .get_or_try_init(|| async {
-            let (clients, guard) = ctx.connect().await.map_err(|f| f.message)?;
-            Ok::<_, String>(Conn { clients, guard })
-        })
-        .await?;
-    Ok(conn.clients.clone())
+async fn connect<'a>(session: &Session, cell: &'a SharedConn) -> Result<&'a Connection, String> {
+    cell.get_or_try_init(|| async { session.connect().await.map_err(|f| f.message) })
+        .await
 }
 
 /// Runs a worker's body, turning a panic into an error line: a bug in one action ends that action with
@@ -164,7 +156,7 @@ pub async fn caught<T>(work: impl std::future::Future<Output = T>) -> Result<T, 
 
 /// Every task the dashboard started, kept so that all of them stop on exit.
 struct Workers {
-    ctx: Ctx,
+    session: Session,
     tx: mpsc::UnboundedSender<Msg>,
     conn: SharedConn,
     tasks: Vec<JoinHandle<()>>,
@@ -178,9 +170,9 @@ struct Workers {
 }
 
 impl Workers {
-    fn new(ctx: Ctx, tx: mpsc::UnboundedSender<Msg>) -> Self {
+    fn new(session: Session, tx: mpsc::UnboundedSender<Msg>) -> Self {
         Self {
-            ctx,
+            session,
             tx,
             conn: Arc::new(OnceCell::new()),
             tasks: Vec::new(),
@@ -194,28 +186,29 @@ impl Workers {
     fn run(&mut self, effects: Vec<Effect>) {
         self.tasks.retain(|t| !t.is_finished());
         for effect in effects {
-            let (ctx, tx, conn) = (self.ctx.clone(), self.tx.clone(), self.conn.clone());
+            let (session, tx, conn) = (self.session.clone(), self.tx.clone(), self.conn.clone());
             let cancel = self.cancel.clone();
             match effect {
                 Effect::LoadStack { generation } => self.tasks.push(tokio::spawn(async move {
-                    let result = caught(work::load(&ctx, &conn)).await.and_then(|r| r);
+                    let result = caught(work::load(&session, &conn)).await.and_then(|r| r);
                     let _ = tx.send(Msg::StackLoaded { generation, result });
                 })),
                 Effect::Bootstrap { generation } => self.tasks.push(tokio::spawn(async move {
-                    let result = caught(work::bootstrap(&ctx, &conn, generation, &tx, cancel))
+                    let result = caught(work::bootstrap(&session, &conn, generation, &tx, cancel))
                         .await
                         .and_then(|r| r);
                     let _ = tx.send(Msg::ActionDone { generation, result });
                 })),
                 Effect::Build { generation } => self.tasks.push(tokio::spawn(async move {
-                    let result =
-                        caught(work::build_and_upload(&ctx, &conn, generation, &tx, cancel))
-                            .await
-                            .and_then(|r| r);
+                    let result = caught(work::build_and_upload(
+                        &session, &conn, generation, &tx, cancel,
+                    ))
+                    .await
+                    .and_then(|r| r);
                     let _ = tx.send(Msg::ActionDone { generation, result });
                 })),
                 Effect::Deploy { generation, stack } => self.tasks.push(tokio::spawn(async move {
-                    let result = caught(work::deploy(&ctx, &conn, &stack))
+                    let result = caught(work::deploy(&session, &conn, &stack))
                         .await
                         .and_then(|r| r);
                     let _ = tx.send(Msg::ActionDone { generation, result });
@@ -225,7 +218,7 @@ impl Workers {
                     stack,
                     deployment_id,
                 } => self.tasks.push(tokio::spawn(async move {
-                    let result = caught(work::rollback(&ctx, &conn, &stack, &deployment_id))
+                    let result = caught(work::rollback(&session, &conn, &stack, &deployment_id))
                         .await
                         .and_then(|r| r);
                     let _ = tx.send(Msg::ActionDone { generation, result });
@@ -253,7 +246,8 @@ impl Workers {
                     if self.tail.is_none() {
                         let activity = self.tail_activity.clone();
                         self.tail = Some(tokio::spawn(async move {
-                            if let Err(e) = caught(work::tail(&ctx, &conn, activity, &tx)).await {
+                            if let Err(e) = caught(work::tail(&session, &conn, activity, &tx)).await
+                            {
                                 let _ = tx.send(Msg::WorkerNotice {
                                     level: Level::Error,
                                     text: format!("logs stopped: {e}"),
@@ -280,10 +274,8 @@ impl Workers {
         }
         let _ = tokio::time::timeout(Duration::from_secs(2), futures::future::join_all(all)).await;
         // Every task is gone, so this is the last reference: stop an in-process local stack cleanly.
-        if let Some(conn) = Arc::into_inner(self.conn).and_then(OnceCell::into_inner)
-            && let Some(guard) = conn.guard
-        {
-            let _ = tokio::time::timeout(Duration::from_secs(2), guard.shutdown()).await;
+        if let Some(conn) = Arc::into_inner(self.conn).and_then(OnceCell::into_inner) {
+            let _ = tokio::time::timeout(Duration::from_secs(2), conn.shutdown()).await;
         }
     }
 }
@@ -295,15 +287,13 @@ mod work {
 
     use super::{SharedConn, TailActivity, connect};
     use crate::aws::Clients;
-    use crate::build::{
-        self, BuildEvent, BuildOptions, BuildTarget, CancellationToken, Package, UploadReport,
-    };
-    use crate::cmd::Ctx;
+    use crate::build::{self, BuildEvent, BuildOptions, CancellationToken, Package, UploadReport};
     use crate::ping::{PingConfig, PingMsg, PingTarget, spawn_pinger};
+    use crate::session::Session;
     use crate::stack::deploy::{deploy_stage, roll_back};
     use crate::stack::provision::{self, StepAction};
     use crate::stack::{Stack, load_stack};
-    use crate::tail::{self, CloudWatch, PollTiming, TailConfig, TailMode, TailMsg};
+    use crate::tail::{self, CloudWatch, TailConfig, TailMode, TailMsg};
     use crate::tui::app::Level;
     use crate::tui::msg::Msg;
     use crate::tui::view::{LogLine, ProbeRow};
@@ -321,9 +311,9 @@ mod work {
         });
     }
 
-    pub async fn load(ctx: &Ctx, conn: &SharedConn) -> Result<Box<Stack>, String> {
-        let clients = connect(ctx, conn).await?;
-        load_stack(&clients, &ctx.spec)
+    pub async fn load(session: &Session, conn: &SharedConn) -> Result<Box<Stack>, String> {
+        let clients = &connect(session, conn).await?.clients;
+        load_stack(clients, &session.spec)
             .await
             .map(Box::new)
             .map_err(|e| e.to_string())
@@ -332,18 +322,13 @@ mod work {
     /// Builds (or, with `reuse`, takes the up-to-date package), turning the build's events into the
     /// gauge. The token stops cargo when the dashboard exits mid-build.
     async fn package(
-        ctx: &Ctx,
+        session: &Session,
         generation: u64,
         tx: &Tx,
         reuse: bool,
         cancel: CancellationToken,
     ) -> Result<Package, String> {
-        let target = if ctx.global.local {
-            BuildTarget::Local
-        } else {
-            BuildTarget::Aws
-        };
-        let options = BuildOptions::new(target);
+        let options = BuildOptions::new(session.build_target());
         let (events_tx, mut events) = mpsc::channel::<BuildEvent>(256);
         let forward = {
             let tx = tx.clone();
@@ -380,9 +365,9 @@ mod work {
         };
         let build = async {
             if reuse {
-                build::ensure_package(&ctx.spec, &options, events_tx, cancel).await
+                build::ensure_package(&session.spec, &options, events_tx, cancel).await
             } else {
-                build::build_with(&ctx.spec, &options, events_tx, cancel).await
+                build::build_with(&session.spec, &options, events_tx, cancel).await
             }
         };
         let (result, first_error) = tokio::join!(build, forward);
@@ -395,13 +380,13 @@ mod work {
 
     async fn upload(
         clients: &Clients,
-        ctx: &Ctx,
+        session: &Session,
         package: &Package,
         generation: u64,
         tx: &Tx,
     ) -> Result<String, String> {
         step(tx, generation, "uploading");
-        let function = &ctx.spec.function.name;
+        let function = &session.spec.function.name;
         let report = build::upload_code(clients, function, package, false)
             .await
             .map_err(|e| e.to_string())?;
@@ -416,37 +401,37 @@ mod work {
     }
 
     pub async fn build_and_upload(
-        ctx: &Ctx,
+        session: &Session,
         conn: &SharedConn,
         generation: u64,
         tx: &Tx,
         cancel: CancellationToken,
     ) -> Result<String, String> {
-        let clients = connect(ctx, conn).await?;
-        let package = package(ctx, generation, tx, false, cancel).await?;
-        upload(&clients, ctx, &package, generation, tx).await
+        let clients = &connect(session, conn).await?.clients;
+        let package = package(session, generation, tx, false, cancel).await?;
+        upload(clients, session, &package, generation, tx).await
     }
 
     /// With --local: start the stack, create what is missing (building the function first when it has to
     /// be created), upload the current build, and deploy when the stage is stale.
     pub async fn bootstrap(
-        ctx: &Ctx,
+        session: &Session,
         conn: &SharedConn,
         generation: u64,
         tx: &Tx,
         cancel: CancellationToken,
     ) -> Result<String, String> {
         step(tx, generation, "starting the local stack");
-        let clients = connect(ctx, conn).await?;
+        let clients = &connect(session, conn).await?.clients;
         step(tx, generation, "reading the stack");
-        let stack = load_stack(&clients, &ctx.spec)
+        let stack = load_stack(clients, &session.spec)
             .await
             .map_err(|e| e.to_string())?;
-        let package = package(ctx, generation, tx, true, cancel).await?;
+        let package = package(session, generation, tx, true, cancel).await?;
         let mut done = Vec::new();
         step(tx, generation, "creating what is missing");
         let zip = provision::needs_package(&stack).then(|| package.zip.to_vec());
-        let report = provision::up(&clients, &ctx.spec, &stack, zip)
+        let report = provision::up(clients, &session.spec, &stack, zip)
             .await
             .map_err(|e| e.to_string())?;
         let created = report
@@ -457,17 +442,17 @@ mod work {
         if created > 0 {
             done.push(format!("created {created} resources"));
         }
-        let uploaded = upload(&clients, ctx, &package, generation, tx).await?;
+        let uploaded = upload(clients, session, &package, generation, tx).await?;
         if uploaded.starts_with("uploaded") {
             done.push("uploaded the function".into());
         }
         step(tx, generation, "checking the stage");
-        let stack = load_stack(&clients, &ctx.spec)
+        let stack = load_stack(clients, &session.spec)
             .await
             .map_err(|e| e.to_string())?;
         if stack.drift.is_stale() {
             step(tx, generation, "deploying the stage");
-            let outcome = deploy_stage(&clients, &ctx.spec, &stack)
+            let outcome = deploy_stage(clients, &session.spec, &stack)
                 .await
                 .map_err(|e| e.to_string())?;
             done.push(format!("deployed {}", outcome.deployment.id));
@@ -479,9 +464,13 @@ mod work {
         })
     }
 
-    pub async fn deploy(ctx: &Ctx, conn: &SharedConn, stack: &Stack) -> Result<String, String> {
-        let clients = connect(ctx, conn).await?;
-        let o = deploy_stage(&clients, &ctx.spec, stack)
+    pub async fn deploy(
+        session: &Session,
+        conn: &SharedConn,
+        stack: &Stack,
+    ) -> Result<String, String> {
+        let clients = &connect(session, conn).await?.clients;
+        let o = deploy_stage(clients, &session.spec, stack)
             .await
             .map_err(|e| e.to_string())?;
         Ok(format!(
@@ -494,13 +483,13 @@ mod work {
     }
 
     pub async fn rollback(
-        ctx: &Ctx,
+        session: &Session,
         conn: &SharedConn,
         stack: &Stack,
         id: &str,
     ) -> Result<String, String> {
-        let clients = connect(ctx, conn).await?;
-        let o = roll_back(&clients, &ctx.spec, stack, Some(id))
+        let clients = &connect(session, conn).await?.clients;
+        let o = roll_back(clients, &session.spec, stack, Some(id))
             .await
             .map_err(|e| e.to_string())?;
         Ok(format!(
@@ -536,8 +525,8 @@ mod work {
     /// Follows the function's log group from a few minutes back, until aborted. The local stack pushes
     /// events through Live Tail; on AWS the tail polls FilterLogEvents, because a Live Tail session is
     /// billed by the minute and a dashboard stays open for hours.
-    pub async fn tail(ctx: &Ctx, conn: &SharedConn, activity: TailActivity, tx: &Tx) {
-        let clients = match connect(ctx, conn).await {
+    pub async fn tail(session: &Session, conn: &SharedConn, activity: TailActivity, tx: &Tx) {
+        let conn = match connect(session, conn).await {
             Ok(c) => c,
             Err(e) => {
                 let _ = tx.send(Msg::WorkerNotice {
@@ -547,18 +536,14 @@ mod work {
                 return;
             }
         };
-        let local = clients.local || clients.endpoint_url.is_some();
         let start = chrono::Utc::now().timestamp_millis() - BACKLOG.as_millis() as i64;
         let config = TailConfig {
-            live_tail: local,
-            timing: if local {
-                PollTiming::local()
-            } else {
-                PollTiming::aws()
-            },
-            ..TailConfig::new(ctx.spec.function.log_group(), start)
+            live_tail: conn.is_local_endpoint(),
+            timing: conn.poll_timing(),
+            ..TailConfig::new(session.spec.function.log_group(), start)
         };
         let (events_tx, mut events) = mpsc::channel(64);
+        let clients = conn.clients.clone();
         let handle = tail::spawn_tail(CloudWatch { clients }, config, events_tx);
         let _ = activity.set(handle.activity());
         while let Some(m) = events.recv().await {

@@ -237,7 +237,7 @@ async fn source_change_to_stage(repo: &Path) {
         .unwrap_or_else(|e| fail(&e.to_string()));
     let clients = Clients::new(&Target {
         profile: None,
-        region: Some(lambdeck::aws::LOCAL_REGION.into()),
+        region: Some(lambdeck::wire::LOCAL_REGION.into()),
         endpoint_url: Some(server.endpoint_url()),
         local: true,
     })
@@ -266,7 +266,7 @@ async fn source_change_to_stage(repo: &Path) {
             .unwrap_or_else(|| fail("no API after up"));
         let url = format!(
             "{}/hello_world",
-            lambdeck::local::stage_url(&server.endpoint_url(), &api_id, &spec.api.stage.0)
+            lambdeck::wire::local_stage_url(&server.endpoint_url(), &api_id, &spec.api.stage.0)
         );
         let mut samples = Vec::new();
         for round in 1..=3 {

@@ -18,7 +18,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
 use bytes::Bytes;
 use lambdeck::local::exec::{self, Executor, LogSink, Outcome};
-use lambdeck::local::{self, LocalConfig, LocalServer};
+use lambdeck::local::{LocalConfig, LocalServer};
 
 const WARM_REQUESTS: usize = 4000;
 const COLD_STARTS: usize = 20;
@@ -144,7 +144,7 @@ async fn whole_path(zip: Vec<u8>) -> Option<f64> {
 
     let url = format!(
         "{}/hello_world",
-        local::stage_url(&server.endpoint_url(), &api_id, "tf-test")
+        lambdeck::wire::local_stage_url(&server.endpoint_url(), &api_id, "tf-test")
     );
     let http = reqwest::Client::builder()
         .tcp_nodelay(true)

@@ -848,7 +848,7 @@ async fn local_stack_with_old_build(
         .unwrap();
     let clients = Clients::new(&Target {
         profile: None,
-        region: Some(lambdeck::aws::LOCAL_REGION.into()),
+        region: Some(lambdeck::wire::LOCAL_REGION.into()),
         endpoint_url: Some(server.endpoint_url()),
         local: true,
     })
@@ -862,7 +862,7 @@ async fn local_stack_with_old_build(
     let api_id = stack.api.as_ref().expect("up created the API").id.clone();
     let url = format!(
         "{}/hello_world",
-        lambdeck::local::stage_url(&server.endpoint_url(), &api_id, &spec.api.stage.0)
+        lambdeck::wire::local_stage_url(&server.endpoint_url(), &api_id, &spec.api.stage.0)
     );
     (server, clients, url)
 }
@@ -1004,7 +1004,7 @@ async fn the_real_tool_builds_a_package_lambda_can_run(path: std::ffi::OsString,
                 "--endpoint-url",
                 &endpoint,
                 "--region",
-                lambdeck::aws::LOCAL_REGION,
+                lambdeck::wire::LOCAL_REGION,
                 "upload",
                 "--json",
             ],

@@ -194,6 +194,7 @@ impl LocalStack {
             addr: "127.0.0.1:0".parse().unwrap(),
             state_dir: None,
             region: "us-east-1".into(),
+            ..lambdeck::local::LocalConfig::default()
         })
         .await
         .unwrap();

@@ -70,7 +70,7 @@ impl Stack {
     fn stage_url(&self, api: &str, path: &str) -> String {
         format!(
             "{}{path}",
-            local::stage_url(&self.server.endpoint_url(), api, STAGE)
+            lambdeck::wire::local_stage_url(&self.server.endpoint_url(), api, STAGE)
         )
     }
 

@@ -5,6 +5,7 @@
 mod build;
 mod engine;
 mod exec;
+mod faults;
 mod local_stack;
 mod moto;
 mod stack_local;

@@ -24,6 +24,7 @@ async fn start() -> Local {
         addr: "127.0.0.1:0".parse().unwrap(),
         state_dir: None,
         region: "us-east-1".into(),
+        ..LocalConfig::default()
     })
     .await
     .unwrap();
@@ -107,7 +108,7 @@ async fn up_twice_serves_hello_world_in_sync_and_down_removes_it() {
     assert!(stack.permission.as_ref().unwrap().allows_api);
     assert_eq!(
         stack.invoke_url().unwrap(),
-        lambdeck::local::stage_url(
+        lambdeck::wire::local_stage_url(
             &local.server.endpoint_url(),
             &stack.api.as_ref().unwrap().id,
             "tf-test"

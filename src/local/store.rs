@@ -8,17 +8,15 @@
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
-use super::apigateway::ApiGatewayState;
-use super::lambda::LambdaState;
-use super::logs::{Logs, LogsState};
-
-/// The account id every ARN of the local stack carries.
-pub const ACCOUNT_ID: &str = "000000000000";
+use super::apigateway::model::ApiGatewayState;
+use super::common::lock;
+use super::lambda::model::LambdaState;
+use super::logs::model::{Logs, LogsState};
 
 const STORE_FILE: &str = "store.json";
 const LOGS_FILE: &str = "logs.json";
@@ -42,12 +40,6 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
         path: path.to_path_buf(),
         source,
     }
-}
-
-/// Locks a mutex, taking the data even if a panicking thread poisoned it: the state is still the last
-/// consistent one because handlers mutate only after validating.
-pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// All services' state.
@@ -314,52 +306,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
-}
-
-/// A flag set by writers and cleared by the saver.
-#[derive(Debug, Default)]
-pub struct Dirty(AtomicBool);
-
-impl Dirty {
-    pub fn set(&self) {
-        self.0.store(true, Ordering::Release);
-    }
-
-    pub fn take(&self) -> bool {
-        self.0.swap(false, Ordering::AcqRel)
-    }
-}
-
-/// Serde for `Arc<T>` fields (serde's `rc` feature is not enabled): the value itself is stored.
-pub mod arc_serde {
-    use std::sync::Arc;
-
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer, T: Serialize>(v: &Arc<T>, s: S) -> Result<S::Ok, S::Error> {
-        v.as_ref().serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-        d: D,
-    ) -> Result<Arc<T>, D::Error> {
-        T::deserialize(d).map(Arc::new)
-    }
-}
-
-/// Random lowercase alphanumerics, the shape of API Gateway ids.
-pub fn random_id(len: usize) -> String {
-    use rand::Rng;
-    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::thread_rng();
-    (0..len)
-        .map(|_| char::from(CHARS[rng.gen_range(0..CHARS.len())]))
-        .collect()
-}
-
-/// Milliseconds since the epoch.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 #[cfg(test)]

@@ -20,9 +20,11 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio::time::Instant;
 
-use super::error::AwsJsonError;
-use super::logs::{FilterPattern, Ingested};
-use super::{Req, Services};
+use super::filter::FilterPattern;
+use super::model::Ingested;
+use crate::local::Services;
+use crate::local::common::{AwsJsonError, Req};
+use crate::wire::REQUEST_ID_HEADER;
 
 /// An idle session still gets an update this often.
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
@@ -148,7 +150,7 @@ fn open(svc: &Services, req: &Req) -> Result<Response, AwsJsonError> {
         HttpHeaderValue::from_static("application/vnd.amazon.eventstream"),
     );
     if let Ok(v) = HttpHeaderValue::from_str(&request_id) {
-        headers.insert("x-amzn-RequestId", v);
+        headers.insert(REQUEST_ID_HEADER, v);
     }
     Ok(response)
 }

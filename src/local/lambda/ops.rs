@@ -1,5 +1,5 @@
-//! Lambda control plane (rest-json, `/2015-03-31`): functions, code updates with the State and
-//! LastUpdateStatus the SDK waiters expect, versions, resource policies, tags, and Invoke.
+//! Lambda's control-plane operations: functions, code and configuration updates with the State and
+//! LastUpdateStatus the SDK waiters expect, versions, permissions, tags and package downloads.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -8,331 +8,36 @@ use axum::http::{HeaderValue, Method as Verb, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use bytes::Bytes;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::code::{self, CodeError};
-use super::error::LambdaError;
-use super::exec::{FunctionCode, Invocation, Outcome};
-use super::state::{ACCOUNT_ID, StoreError, lock};
-use super::{Req, Services};
+use super::model::{
+    Function, FunctionConfig, function_arn, last_modified, new_revision, not_found,
+    parse_function_name, resolve,
+};
+use super::wire::{Phase, render, render_config};
+use crate::local::Services;
+use crate::local::common::{LambdaError, Req, lock};
+use crate::local::exec::code::{self, CodeError};
 
-type Result<T, E = LambdaError> = std::result::Result<T, E>;
+pub type Result<T, E = LambdaError> = std::result::Result<T, E>;
 
-/// Every function.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct LambdaState {
-    pub functions: BTreeMap<String, Function>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Function {
-    /// `$LATEST`.
-    pub latest: FunctionConfig,
-    /// Published versions, by number.
-    #[serde(default)]
-    pub versions: BTreeMap<u64, FunctionConfig>,
-    #[serde(default)]
-    pub policy: Vec<Value>,
-    #[serde(default)]
-    pub policy_revision: String,
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FunctionConfig {
-    pub name: String,
-    pub version: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub runtime: Option<String>,
-    pub role: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub handler: Option<String>,
-    #[serde(default)]
-    pub description: String,
-    pub timeout: u32,
-    pub memory_size: u32,
-    pub last_modified: String,
-    /// base64 SHA-256 of the zip (CodeSha256).
-    pub code_sha256: String,
-    pub code_size: u64,
-    #[serde(default)]
-    pub environment: BTreeMap<String, String>,
-    pub revision_id: String,
-    pub architectures: Vec<String>,
-    /// The package, loaded from the state directory's `code/<hex>.zip`.
-    #[serde(skip)]
-    pub zip: Arc<Vec<u8>>,
-}
-
-impl FunctionConfig {
-    /// The SHA-256 in hex, the package's file name in the state directory.
-    pub fn code_hex(&self) -> String {
-        B64.decode(&self.code_sha256)
-            .map(|b| b.iter().map(|x| format!("{x:02x}")).collect())
-            .unwrap_or_default()
-    }
-}
-
-impl LambdaState {
-    /// Loads every package a freshly deserialized state refers to.
-    pub fn load_code(
-        &mut self,
-        mut read: impl FnMut(&str) -> Result<Vec<u8>, StoreError>,
-    ) -> Result<(), StoreError> {
-        let mut cache: BTreeMap<String, Arc<Vec<u8>>> = BTreeMap::new();
-        for f in self.functions.values_mut() {
-            for cfg in std::iter::once(&mut f.latest).chain(f.versions.values_mut()) {
-                let hex = cfg.code_hex();
-                let zip = match cache.get(&hex) {
-                    Some(z) => z.clone(),
-                    None => {
-                        let z = Arc::new(read(&hex)?);
-                        cache.insert(hex, z.clone());
-                        z
-                    }
-                };
-                cfg.zip = zip;
-            }
-        }
-        Ok(())
-    }
-}
-
-pub fn function_arn(region: &str, name: &str) -> String {
-    format!("arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}")
-}
-
-fn last_modified() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
-        .to_string()
-}
-
-fn new_revision() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-/// A function named by name, partial ARN or ARN, with an optional `:qualifier`.
-pub fn parse_function_name(raw: &str) -> (String, Option<String>) {
-    let rest = match raw.find("function:") {
-        Some(i) => &raw[i + "function:".len()..],
-        None => raw,
-    };
-    match rest.split_once(':') {
-        Some((n, q)) => (n.to_owned(), Some(q.to_owned()).filter(|q| q != "$LATEST")),
-        None => (rest.to_owned(), None),
-    }
-}
-
-fn not_found(region: &str, name: &str, qualifier: Option<&str>) -> LambdaError {
-    let arn = function_arn(region, name);
-    LambdaError::not_found(match qualifier {
-        Some(q) => format!("Function not found: {arn}:{q}"),
-        None => format!("Function not found: {arn}"),
-    })
-}
-
-/// The configuration a call addresses: `$LATEST` or a published version.
-pub fn resolve<'a>(
-    state: &'a LambdaState,
-    region: &str,
-    name: &str,
-    qualifier: Option<&str>,
-) -> Result<(&'a Function, &'a FunctionConfig)> {
-    let f = state
-        .functions
-        .get(name)
-        .ok_or_else(|| not_found(region, name, qualifier))?;
-    let cfg = match qualifier {
-        None | Some("$LATEST") => &f.latest,
-        Some(q) => q
-            .parse::<u64>()
-            .ok()
-            .and_then(|n| f.versions.get(&n))
-            .ok_or_else(|| not_found(region, name, qualifier))?,
-    };
-    Ok((f, cfg))
-}
-
-/// What the execution engine needs to run a configuration.
-pub fn function_code(cfg: &FunctionConfig, region: &str) -> FunctionCode {
-    let arn = function_arn(region, &cfg.name);
-    FunctionCode {
-        name: cfg.name.clone(),
-        arn: if cfg.version == "$LATEST" {
-            arn
-        } else {
-            format!("{arn}:{}", cfg.version)
-        },
-        revision: cfg.revision_id.clone(),
-        zip: cfg.zip.clone(),
-        handler: cfg.handler.clone().unwrap_or_default(),
-        memory_mb: cfg.memory_size,
-        timeout_secs: cfg.timeout,
-        environment: cfg.environment.clone(),
-        region: region.to_owned(),
-    }
-}
-
-/// `Pending`/`InProgress` in the answer to a create or update; every later read sees the settled state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Creating,
-    Updating,
-    Settled,
-}
-
-pub fn render_config(cfg: &FunctionConfig, region: &str) -> Value {
-    render(cfg, region, Phase::Settled)
-}
-
-fn render(cfg: &FunctionConfig, region: &str, phase: Phase) -> Value {
-    let arn = function_arn(region, &cfg.name);
-    let mut m = Map::new();
-    m.insert("FunctionName".into(), json!(cfg.name));
-    m.insert(
-        "FunctionArn".into(),
-        json!(if cfg.version == "$LATEST" {
-            arn
-        } else {
-            format!("{arn}:{}", cfg.version)
-        }),
-    );
-    if let Some(r) = &cfg.runtime {
-        m.insert("Runtime".into(), json!(r));
-    }
-    m.insert("Role".into(), json!(cfg.role));
-    if let Some(h) = &cfg.handler {
-        m.insert("Handler".into(), json!(h));
-    }
-    m.insert("CodeSize".into(), json!(cfg.code_size));
-    m.insert("Description".into(), json!(cfg.description));
-    m.insert("Timeout".into(), json!(cfg.timeout));
-    m.insert("MemorySize".into(), json!(cfg.memory_size));
-    m.insert("LastModified".into(), json!(cfg.last_modified));
-    m.insert("CodeSha256".into(), json!(cfg.code_sha256));
-    m.insert("Version".into(), json!(cfg.version));
-    if !cfg.environment.is_empty() {
-        m.insert(
-            "Environment".into(),
-            json!({ "Variables": cfg.environment }),
-        );
-    }
-    m.insert("TracingConfig".into(), json!({"Mode": "PassThrough"}));
-    m.insert("RevisionId".into(), json!(cfg.revision_id));
-    match phase {
-        Phase::Creating => {
-            m.insert("State".into(), json!("Pending"));
-            m.insert(
-                "StateReason".into(),
-                json!("The function is being created."),
-            );
-            m.insert("StateReasonCode".into(), json!("Creating"));
-            m.insert("LastUpdateStatus".into(), json!("InProgress"));
-            m.insert(
-                "LastUpdateStatusReason".into(),
-                json!("The function is being created."),
-            );
-            m.insert("LastUpdateStatusReasonCode".into(), json!("Creating"));
-        }
-        Phase::Updating => {
-            m.insert("State".into(), json!("Active"));
-            m.insert("LastUpdateStatus".into(), json!("InProgress"));
-            m.insert(
-                "LastUpdateStatusReason".into(),
-                json!("The function is being updated."),
-            );
-            m.insert("LastUpdateStatusReasonCode".into(), json!("InProgress"));
-        }
-        Phase::Settled => {
-            m.insert("State".into(), json!("Active"));
-            m.insert("LastUpdateStatus".into(), json!("Successful"));
-        }
-    }
-    m.insert("PackageType".into(), json!("Zip"));
-    m.insert("Architectures".into(), json!(cfg.architectures));
-    m.insert("EphemeralStorage".into(), json!({"Size": 512}));
-    m.insert(
-        "SnapStart".into(),
-        json!({"ApplyOn": "None", "OptimizationStatus": "Off"}),
-    );
-    m.insert(
-        "LoggingConfig".into(),
-        json!({"LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", cfg.name)}),
-    );
-    Value::Object(m)
-}
-
-fn ok(status: StatusCode, body: Value) -> Response {
+pub(super) fn ok(status: StatusCode, body: Value) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-fn empty(status: StatusCode) -> Response {
+pub(super) fn empty(status: StatusCode) -> Response {
     status.into_response()
 }
 
-fn body<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T> {
+pub(super) fn body<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T> {
     req.json().map_err(LambdaError::invalid)
 }
 
-fn save(svc: &Services) -> Result<()> {
+pub(super) fn save(svc: &Services) -> Result<()> {
     svc.store
         .save_control()
         .map_err(|e| LambdaError::service(e.to_string()))
-}
-
-/// Serves one Lambda request.
-pub async fn handle(svc: &Services, req: &Req) -> Response {
-    match route(svc, req).await {
-        Ok(r) => r,
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn route(svc: &Services, req: &Req) -> Result<Response> {
-    let seg: Vec<&str> = req.segments.iter().map(String::as_str).collect();
-    let r = match (seg.as_slice(), &req.method) {
-        (["2015-03-31", "functions"], &Verb::POST) => create_function(svc, req)?,
-        (["2015-03-31", "functions"], &Verb::GET) => list_functions(svc, req),
-        (["2015-03-31", "functions", name], &Verb::GET) => get_function(svc, req, name, true)?,
-        (["2015-03-31", "functions", name, "configuration"], &Verb::GET) => {
-            get_function(svc, req, name, false)?
-        }
-        (["2015-03-31", "functions", name], &Verb::DELETE) => delete_function(svc, req, name)?,
-        (["2015-03-31", "functions", name, "code"], &Verb::PUT) => update_code(svc, req, name)?,
-        (["2015-03-31", "functions", name, "configuration"], &Verb::PUT) => {
-            update_configuration(svc, req, name)?
-        }
-        (["2015-03-31", "functions", name, "versions"], &Verb::POST) => {
-            publish_version(svc, req, name)?
-        }
-        (["2015-03-31", "functions", name, "versions"], &Verb::GET) => list_versions(svc, name)?,
-        (["2015-03-31", "functions", name, "policy"], &Verb::POST) => {
-            add_permission(svc, req, name)?
-        }
-        (["2015-03-31", "functions", name, "policy"], &Verb::GET) => get_policy(svc, name)?,
-        (["2015-03-31", "functions", name, "policy", sid], &Verb::DELETE) => {
-            remove_permission(svc, name, sid)?
-        }
-        (["2015-03-31", "functions", name, "invocations"], &Verb::POST) => {
-            invoke(svc, req, name).await?
-        }
-        (["2017-03-31", "tags", arn], _) => tags(svc, req, arn)?,
-        _ => {
-            return Err(LambdaError::new(
-                StatusCode::NOT_FOUND,
-                "UnknownOperationException",
-                format!(
-                    "lambdeck's local Lambda does not support {} {}",
-                    req.method, req.raw_path
-                ),
-            ));
-        }
-    };
-    Ok(r)
 }
 
 #[derive(Deserialize)]
@@ -415,7 +120,7 @@ fn package(svc: &Services, code: Option<&CodeIn>) -> Result<Package> {
     Ok(pkg)
 }
 
-fn check_limits(timeout: u32, memory: u32) -> Result<()> {
+pub(super) fn check_limits(timeout: u32, memory: u32) -> Result<()> {
     if !(1..=900).contains(&timeout) {
         return Err(LambdaError::invalid(format!(
             "1 validation error detected: Value '{timeout}' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900"
@@ -429,7 +134,7 @@ fn check_limits(timeout: u32, memory: u32) -> Result<()> {
     Ok(())
 }
 
-fn check_name(name: &str) -> Result<()> {
+pub(super) fn check_name(name: &str) -> Result<()> {
     let valid = !name.is_empty()
         && name.len() <= 64
         && name
@@ -444,7 +149,7 @@ fn check_name(name: &str) -> Result<()> {
     }
 }
 
-fn create_function(svc: &Services, req: &Req) -> Result<Response> {
+pub(super) fn create_function(svc: &Services, req: &Req) -> Result<Response> {
     let input: CreateFunctionIn = body(req)?;
     let name = input.function_name.clone().unwrap_or_default();
     check_name(&name)?;
@@ -513,13 +218,13 @@ fn create_function(svc: &Services, req: &Req) -> Result<Response> {
     Ok(ok(StatusCode::CREATED, value))
 }
 
-fn qualifier<'a>(req: &'a Req, from_name: Option<&'a str>) -> Option<&'a str> {
+pub(super) fn qualifier<'a>(req: &'a Req, from_name: Option<&'a str>) -> Option<&'a str> {
     req.query_one("Qualifier")
         .or(from_name)
         .filter(|q| *q != "$LATEST")
 }
 
-fn get_function(svc: &Services, req: &Req, raw: &str, full: bool) -> Result<Response> {
+pub(super) fn get_function(svc: &Services, req: &Req, raw: &str, full: bool) -> Result<Response> {
     let (name, q) = parse_function_name(raw);
     let state = lock(&svc.store.lambda);
     let (f, cfg) = resolve(&state, &svc.region, &name, qualifier(req, q.as_deref()))?;
@@ -541,7 +246,7 @@ fn get_function(svc: &Services, req: &Req, raw: &str, full: bool) -> Result<Resp
     Ok(ok(StatusCode::OK, out))
 }
 
-fn list_functions(svc: &Services, req: &Req) -> Response {
+pub(super) fn list_functions(svc: &Services, req: &Req) -> Response {
     let limit = req
         .query_one("MaxItems")
         .and_then(|m| m.parse::<usize>().ok())
@@ -564,7 +269,7 @@ fn list_functions(svc: &Services, req: &Req) -> Response {
     ok(StatusCode::OK, out)
 }
 
-fn delete_function(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
+pub(super) fn delete_function(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
     let (name, q) = parse_function_name(raw);
     {
         let mut state = lock(&svc.store.lambda);
@@ -598,7 +303,7 @@ struct UpdateCodeIn {
     revision_id: Option<String>,
 }
 
-fn check_revision(f: &Function, expected: Option<&str>) -> Result<()> {
+pub(super) fn check_revision(f: &Function, expected: Option<&str>) -> Result<()> {
     match expected {
         Some(r) if r != f.latest.revision_id => Err(LambdaError::new(
             StatusCode::PRECONDITION_FAILED,
@@ -609,7 +314,7 @@ fn check_revision(f: &Function, expected: Option<&str>) -> Result<()> {
     }
 }
 
-fn update_code(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
+pub(super) fn update_code(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
     let input: UpdateCodeIn = body(req)?;
     let (name, _) = parse_function_name(raw);
     {
@@ -666,7 +371,7 @@ struct UpdateConfigIn {
     revision_id: Option<String>,
 }
 
-fn update_configuration(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
+pub(super) fn update_configuration(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
     let input: UpdateConfigIn = body(req)?;
     let (name, _) = parse_function_name(raw);
     let value = {
@@ -706,7 +411,7 @@ fn update_configuration(svc: &Services, req: &Req, raw: &str) -> Result<Response
 
 /// Publishes `$LATEST` as a new version, unless the newest version already has the same code and
 /// configuration (Lambda then returns that version).
-fn publish(f: &mut Function) -> FunctionConfig {
+pub(super) fn publish(f: &mut Function) -> FunctionConfig {
     if let Some((_, last)) = f.versions.iter().next_back()
         && last.code_sha256 == f.latest.code_sha256
         && last.timeout == f.latest.timeout
@@ -725,7 +430,7 @@ fn publish(f: &mut Function) -> FunctionConfig {
     v
 }
 
-fn publish_version(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
+pub(super) fn publish_version(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
     #[derive(Deserialize)]
     #[serde(rename_all = "PascalCase")]
     struct In {
@@ -764,7 +469,7 @@ fn publish_version(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
     Ok(ok(StatusCode::CREATED, value))
 }
 
-fn list_versions(svc: &Services, raw: &str) -> Result<Response> {
+pub(super) fn list_versions(svc: &Services, raw: &str) -> Result<Response> {
     let (name, _) = parse_function_name(raw);
     let state = lock(&svc.store.lambda);
     let (f, _) = resolve(&state, &svc.region, &name, None)?;
@@ -787,7 +492,7 @@ struct AddPermissionIn {
     revision_id: Option<String>,
 }
 
-fn add_permission(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
+pub(super) fn add_permission(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
     let input: AddPermissionIn = body(req)?;
     let (name, q) = parse_function_name(raw);
     let sid = input.statement_id.unwrap_or_default();
@@ -858,7 +563,7 @@ fn add_permission(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
     ))
 }
 
-fn get_policy(svc: &Services, raw: &str) -> Result<Response> {
+pub(super) fn get_policy(svc: &Services, raw: &str) -> Result<Response> {
     let (name, _) = parse_function_name(raw);
     let state = lock(&svc.store.lambda);
     let (f, _) = resolve(&state, &svc.region, &name, None)?;
@@ -874,7 +579,7 @@ fn get_policy(svc: &Services, raw: &str) -> Result<Response> {
     ))
 }
 
-fn remove_permission(svc: &Services, raw: &str, sid: &str) -> Result<Response> {
+pub(super) fn remove_permission(svc: &Services, raw: &str, sid: &str) -> Result<Response> {
     let (name, _) = parse_function_name(raw);
     {
         let mut state = lock(&svc.store.lambda);
@@ -900,177 +605,6 @@ fn remove_permission(svc: &Services, raw: &str, sid: &str) -> Result<Response> {
     }
     save(svc)?;
     Ok(empty(StatusCode::NO_CONTENT))
-}
-
-/// Glob matching as IAM's ArnLike does it: `*` any run of characters, `?` one character.
-pub fn arn_like(pattern: &str, value: &str) -> bool {
-    let (p, v): (Vec<char>, Vec<char>) = (pattern.chars().collect(), value.chars().collect());
-    let (mut pi, mut vi) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while vi < v.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == v[vi]) {
-            pi += 1;
-            vi += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, vi));
-            pi += 1;
-        } else if let Some((sp, sv)) = star {
-            pi = sp + 1;
-            vi = sv + 1;
-            star = Some((sp, sv + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
-fn one_or_many(v: &Value) -> Vec<&str> {
-    match v {
-        Value::String(s) => vec![s.as_str()],
-        Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Whether a resource policy lets a service principal invoke the function from `source_arn`.
-pub fn policy_allows(policy: &[Value], service: &str, source_arn: &str) -> bool {
-    policy.iter().any(|s| {
-        let allow = s["Effect"] == "Allow";
-        let action = one_or_many(&s["Action"])
-            .iter()
-            .any(|a| matches!(*a, "lambda:InvokeFunction" | "lambda:*" | "*"));
-        let principal = s["Principal"] == "*"
-            || one_or_many(&s["Principal"]["Service"]).contains(&service)
-            || s["Principal"]["AWS"] == "*";
-        let cond = &s["Condition"];
-        let arn_ok = ["ArnLike", "ArnEquals", "StringLike", "StringEquals"]
-            .iter()
-            .all(|op| {
-                let c = &cond[*op]["AWS:SourceArn"];
-                if c.is_null() {
-                    return true;
-                }
-                one_or_many(c).iter().any(|p| {
-                    if op.ends_with("Like") {
-                        arn_like(p, source_arn)
-                    } else {
-                        *p == source_arn
-                    }
-                })
-            });
-        let account_ok = one_or_many(&cond["StringEquals"]["AWS:SourceAccount"])
-            .iter()
-            .all(|a| *a == ACCOUNT_ID);
-        allow && action && principal && arn_ok && account_ok
-    })
-}
-
-/// The payload Lambda returns for a failed invocation, and whether it is an error at all.
-pub fn outcome_payload(inv: &Invocation, timeout_secs: u32) -> (Bytes, bool) {
-    match &inv.outcome {
-        Outcome::Response(b) => (b.clone(), false),
-        Outcome::FunctionError(b) => (b.clone(), true),
-        Outcome::Timeout => (
-            Bytes::from(
-                json!({
-                    "errorType": "Sandbox.Timedout",
-                    "errorMessage": format!(
-                        "RequestId: {} Error: Task timed out after {timeout_secs}.00 seconds",
-                        inv.request_id
-                    ),
-                })
-                .to_string(),
-            ),
-            true,
-        ),
-        Outcome::Crashed(reason) => (
-            Bytes::from(
-                json!({
-                    "errorType": "Runtime.ExitError",
-                    "errorMessage": format!("RequestId: {} Error: {reason}", inv.request_id),
-                })
-                .to_string(),
-            ),
-            true,
-        ),
-    }
-}
-
-async fn invoke(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
-    let (name, q) = parse_function_name(raw);
-    let (function, executed_version) = {
-        let state = lock(&svc.store.lambda);
-        let (_, cfg) = resolve(&state, &svc.region, &name, qualifier(req, q.as_deref()))?;
-        (function_code(cfg, &svc.region), cfg.version.clone())
-    };
-    let payload = if req.body.is_empty() {
-        Bytes::from_static(b"{}")
-    } else {
-        req.body.clone()
-    };
-    if serde_json::from_slice::<serde::de::IgnoredAny>(&payload).is_err() {
-        return Err(LambdaError::new(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequestContentException",
-            "Could not parse request body into json: Unexpected character",
-        ));
-    }
-    let version_header = HeaderValue::from_str(&executed_version)
-        .unwrap_or_else(|_| HeaderValue::from_static("$LATEST"));
-    match req
-        .header("x-amz-invocation-type")
-        .unwrap_or("RequestResponse")
-    {
-        "DryRun" => {
-            let mut r = empty(StatusCode::NO_CONTENT);
-            r.headers_mut()
-                .insert("X-Amz-Executed-Version", version_header);
-            return Ok(r);
-        }
-        "Event" => {
-            let executor = svc.executor.clone();
-            tokio::spawn(async move {
-                executor.invoke(&function, payload).await;
-            });
-            let mut r = empty(StatusCode::ACCEPTED);
-            r.headers_mut()
-                .insert("X-Amz-Executed-Version", version_header);
-            return Ok(r);
-        }
-        "RequestResponse" => {}
-        other => {
-            return Err(LambdaError::invalid(format!(
-                "1 validation error detected: Value '{other}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]"
-            )));
-        }
-    }
-    let inv = svc.executor.invoke(&function, payload).await;
-    let (payload, is_error) = outcome_payload(&inv, function.timeout_secs);
-    let mut r = (StatusCode::OK, payload).into_response();
-    let h = r.headers_mut();
-    h.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    h.insert("X-Amz-Executed-Version", version_header);
-    if let Ok(v) = HeaderValue::from_str(&inv.request_id) {
-        h.insert(super::REQUEST_ID_HEADER, v);
-    }
-    if is_error {
-        h.insert(
-            "X-Amz-Function-Error",
-            HeaderValue::from_static("Unhandled"),
-        );
-    }
-    if req.header("x-amz-log-type") == Some("Tail") {
-        let tail = inv.log_tail.as_bytes();
-        let tail = &tail[tail.len().saturating_sub(4096)..];
-        if let Ok(v) = HeaderValue::from_str(&B64.encode(tail)) {
-            h.insert("X-Amz-Log-Result", v);
-        }
-    }
-    Ok(r)
 }
 
 /// Serves a package by its SHA-256 (hex): where GetFunction's `Code.Location` points.
@@ -1111,7 +645,7 @@ struct TagsIn {
     tags: BTreeMap<String, String>,
 }
 
-fn tags(svc: &Services, req: &Req, arn: &str) -> Result<Response> {
+pub(super) fn tags(svc: &Services, req: &Req, arn: &str) -> Result<Response> {
     let (name, _) = parse_function_name(arn);
     match req.method {
         Verb::GET => {
@@ -1145,70 +679,5 @@ fn tags(svc: &Services, req: &Req, arn: &str) -> Result<Response> {
             Ok(empty(StatusCode::NO_CONTENT))
         }
         _ => Err(LambdaError::invalid("unsupported tags operation")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn function_names_arns_and_qualifiers() {
-        assert_eq!(parse_function_name("f"), ("f".into(), None));
-        assert_eq!(parse_function_name("f:3"), ("f".into(), Some("3".into())));
-        assert_eq!(
-            parse_function_name("arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST"),
-            ("f".into(), None)
-        );
-        assert_eq!(
-            parse_function_name("000000000000:function:f:2"),
-            ("f".into(), Some("2".into()))
-        );
-    }
-
-    #[test]
-    fn arn_like_globs() {
-        assert!(arn_like(
-            "arn:aws:execute-api:us-east-1:0:abc/*/*",
-            "arn:aws:execute-api:us-east-1:0:abc/tf-test/GET/hello_world"
-        ));
-        assert!(arn_like(
-            "arn:*:abc/*/GET/hello_world",
-            "arn:x:abc/s/GET/hello_world"
-        ));
-        assert!(!arn_like(
-            "arn:aws:execute-api:us-east-1:0:abc/*/POST/*",
-            "arn:aws:execute-api:us-east-1:0:abc/s/GET/x"
-        ));
-        assert!(arn_like("a?c", "abc"));
-        assert!(!arn_like("a?c", "ac"));
-    }
-
-    #[test]
-    fn policy_checks_principal_action_and_source_arn() {
-        let statement = json!({
-            "Sid": "apigw", "Effect": "Allow",
-            "Principal": {"Service": "apigateway.amazonaws.com"},
-            "Action": "lambda:InvokeFunction",
-            "Resource": "arn:aws:lambda:us-east-1:000000000000:function:f",
-            "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:execute-api:us-east-1:000000000000:abc/*/*"}}
-        });
-        let policy = vec![statement.clone()];
-        let src = "arn:aws:execute-api:us-east-1:000000000000:abc/tf-test/GET/hello_world";
-        assert!(policy_allows(&policy, "apigateway.amazonaws.com", src));
-        assert!(!policy_allows(
-            &policy,
-            "apigateway.amazonaws.com",
-            "arn:aws:execute-api:us-east-1:000000000000:other/tf-test/GET/x"
-        ));
-        assert!(!policy_allows(&policy, "s3.amazonaws.com", src));
-        assert!(!policy_allows(&[], "apigateway.amazonaws.com", src));
-        let mut other_action = statement;
-        other_action["Action"] = json!("lambda:GetFunction");
-        assert!(!policy_allows(
-            &[other_action],
-            "apigateway.amazonaws.com",
-            src
-        ));
     }
 }

@@ -1,236 +1,24 @@
-//! CloudWatch Logs (awsJson1.1): log groups and streams, PutLogEvents, FilterLogEvents with filter
-//! patterns and pagination, GetLogEvents; and the sink the execution engine writes function logs to.
-
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+//! CloudWatch Logs' operations: log groups and streams, retention, PutLogEvents, FilterLogEvents
+//! with filter patterns and pagination, GetLogEvents.
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::broadcast;
 
-use super::error::AwsJsonError;
-use super::exec::LogSink;
-use super::state::{ACCOUNT_ID, Dirty, lock, now_ms};
-use super::{Req, Services};
+use super::filter::FilterPattern;
+use super::model::{LogEvent, LogGroup, LogStream, Logs, event_id, missing_group, missing_stream};
+use crate::local::common::{AwsJsonError, Req, now_ms};
+use crate::wire::LOCAL_ACCOUNT_ID;
 
-type Result<T, E = AwsJsonError> = std::result::Result<T, E>;
+pub type Result<T, E = AwsJsonError> = std::result::Result<T, E>;
 
-/// Every log group.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct LogsState {
-    pub groups: BTreeMap<String, LogGroup>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LogGroup {
-    pub name: String,
-    pub creation_time: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retention_in_days: Option<u32>,
-    /// Numbers streams in creation order; part of every event id, so ids stay unique and stable.
-    pub next_stream_no: u64,
-    pub streams: BTreeMap<String, LogStream>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LogStream {
-    pub name: String,
-    pub no: u64,
-    pub creation_time: i64,
-    pub next_seq: u64,
-    /// Sorted by timestamp (stable for equal timestamps).
-    pub events: Vec<LogEvent>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_ingestion_time: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogEvent {
-    #[serde(rename = "t")]
-    pub timestamp: i64,
-    #[serde(rename = "i")]
-    pub ingestion_time: i64,
-    #[serde(rename = "s")]
-    pub seq: u64,
-    #[serde(rename = "m")]
-    pub message: String,
-}
-
-/// A new event, as broadcast to live subscribers (Live Tail).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ingested {
-    pub group: String,
-    pub stream: String,
-    pub timestamp: i64,
-    pub ingestion_time: i64,
-    pub message: String,
-}
-
-/// The 56-digit event id: timestamp, stream number, sequence in the stream. Sorting ids sorts events
-/// by time, and an id never changes once given.
-pub fn event_id(timestamp: i64, stream_no: u64, seq: u64) -> String {
-    format!("{:020}{:016}{:020}", timestamp.max(0), stream_no, seq)
-}
-
-impl LogStream {
-    fn new(name: &str, no: u64, now: i64) -> Self {
-        Self {
-            name: name.to_owned(),
-            no,
-            creation_time: now,
-            next_seq: 0,
-            events: Vec::new(),
-            last_ingestion_time: None,
-        }
-    }
-
-    fn append(&mut self, timestamp: i64, ingestion_time: i64, message: String) {
-        let event = LogEvent {
-            timestamp,
-            ingestion_time,
-            seq: self.next_seq,
-            message,
-        };
-        self.next_seq += 1;
-        self.last_ingestion_time = Some(ingestion_time);
-        // Usually the newest event: a push. A late one is inserted in time order.
-        let at = self.events.partition_point(|e| e.timestamp <= timestamp);
-        self.events.insert(at, event);
-    }
-}
-
-impl LogGroup {
-    fn new(name: &str, now: i64) -> Self {
-        Self {
-            name: name.to_owned(),
-            creation_time: now,
-            retention_in_days: None,
-            next_stream_no: 0,
-            streams: BTreeMap::new(),
-        }
-    }
-
-    fn stream_mut(&mut self, name: &str, now: i64) -> &mut LogStream {
-        let next = &mut self.next_stream_no;
-        self.streams.entry(name.to_owned()).or_insert_with(|| {
-            let no = *next;
-            *next += 1;
-            LogStream::new(name, no, now)
-        })
-    }
-}
-
-/// The CloudWatch Logs store: its state, a dirty flag for the saver, and a feed of new events.
-pub struct Logs {
-    state: Mutex<LogsState>,
-    dirty: Dirty,
-    feed: broadcast::Sender<Ingested>,
-}
-
-impl Logs {
-    pub fn new(state: LogsState) -> Self {
-        Self {
-            state: Mutex::new(state),
-            dirty: Dirty::default(),
-            feed: broadcast::channel(4096).0,
-        }
-    }
-
-    /// Reads the state under its lock.
-    pub fn with_state<T>(&self, f: impl FnOnce(&LogsState) -> T) -> T {
-        f(&lock(&self.state))
-    }
-
-    /// Whether anything changed since the last call.
-    pub fn take_dirty(&self) -> bool {
-        self.dirty.take()
-    }
-
-    /// Marks the state as changed (a failed save is retried).
-    pub fn mark_dirty(&self) {
-        self.dirty.set();
-    }
-
-    /// Every event ingested from now on (Live Tail subscribes here).
-    pub fn subscribe(&self) -> broadcast::Receiver<Ingested> {
-        self.feed.subscribe()
-    }
-
-    fn mutate<T>(&self, f: impl FnOnce(&mut LogsState) -> Result<T>) -> Result<T> {
-        let out = f(&mut lock(&self.state))?;
-        self.dirty.set();
-        Ok(out)
-    }
-
-    /// Appends events to a stream; with `create`, missing group and stream are created.
-    pub fn append(
-        &self,
-        group: &str,
-        stream: &str,
-        events: Vec<(i64, String)>,
-        create: bool,
-    ) -> Result<()> {
-        let now = now_ms();
-        let fed: Vec<Ingested> = self.mutate(|state| {
-            if !state.groups.contains_key(group) {
-                if !create {
-                    return Err(missing_group());
-                }
-                state
-                    .groups
-                    .insert(group.to_owned(), LogGroup::new(group, now));
-            }
-            let g = state.groups.get_mut(group).ok_or_else(missing_group)?;
-            if !create && !g.streams.contains_key(stream) {
-                return Err(missing_stream());
-            }
-            let s = g.stream_mut(stream, now);
-            let mut fed = Vec::with_capacity(events.len());
-            for (timestamp, message) in events {
-                if self.feed.receiver_count() > 0 {
-                    fed.push(Ingested {
-                        group: group.to_owned(),
-                        stream: stream.to_owned(),
-                        timestamp,
-                        ingestion_time: now,
-                        message: message.clone(),
-                    });
-                }
-                s.append(timestamp, now, message);
-            }
-            Ok(fed)
-        })?;
-        for event in fed {
-            let _ = self.feed.send(event);
-        }
-        Ok(())
-    }
-}
-
-impl LogSink for Logs {
-    fn put(&self, group: &str, stream: &str, events: Vec<(i64, String)>) {
-        if let Err(e) = self.append(group, stream, events, true) {
-            tracing::warn!("local stack: cannot store function logs: {e}");
-        }
-    }
-}
-
-fn missing_group() -> AwsJsonError {
-    AwsJsonError::not_found("The specified log group does not exist.")
-}
-
-fn missing_stream() -> AwsJsonError {
-    AwsJsonError::not_found("The specified log stream does not exist.")
-}
-
-fn group_arn(region: &str, name: &str) -> String {
-    format!("arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{name}")
+pub(super) fn group_arn(region: &str, name: &str) -> String {
+    format!("arn:aws:logs:{region}:{LOCAL_ACCOUNT_ID}:log-group:{name}")
 }
 
 /// A group named directly, or by ARN (with or without the trailing `:*`).
-fn group_name(name: Option<&str>, identifier: Option<&str>) -> Result<String> {
+pub(super) fn group_name(name: Option<&str>, identifier: Option<&str>) -> Result<String> {
     let raw = name.or(identifier).ok_or_else(|| {
         AwsJsonError::invalid("Either logGroupName or logGroupIdentifier must be specified")
     })?;
@@ -241,7 +29,7 @@ fn group_name(name: Option<&str>, identifier: Option<&str>) -> Result<String> {
     })
 }
 
-fn ok(body: Value) -> Response {
+pub(super) fn ok(body: Value) -> Response {
     let mut r = (StatusCode::OK, axum::Json(body)).into_response();
     r.headers_mut().insert(
         http::header::CONTENT_TYPE,
@@ -250,52 +38,12 @@ fn ok(body: Value) -> Response {
     r
 }
 
-/// Serves one CloudWatch Logs request (`X-Amz-Target: Logs_20140328.<Op>`).
-pub async fn handle(svc: &Services, req: &Req) -> Response {
-    let op = req
-        .header("x-amz-target")
-        .and_then(|t| t.strip_prefix("Logs_20140328."))
-        .unwrap_or("")
-        .to_owned();
-    if op == "StartLiveTail" {
-        // Live Tail answers an event stream (application/vnd.amazon.eventstream), not one JSON body:
-        // it is served by its own module.
-        return super::live_tail::start_live_tail(svc, req);
-    }
-    let logs = &svc.store.logs;
-    let result = match op.as_str() {
-        "CreateLogGroup" => parse(req).and_then(|i| create_log_group(logs, i)),
-        "DeleteLogGroup" => parse(req).and_then(|i| delete_log_group(logs, i)),
-        "PutRetentionPolicy" => parse(req).and_then(|i| put_retention(logs, i)),
-        "DeleteRetentionPolicy" => parse(req).and_then(|i: GroupIn| {
-            logs.mutate(|s| {
-                s.groups
-                    .get_mut(&i.log_group_name)
-                    .ok_or_else(missing_group)?
-                    .retention_in_days = None;
-                Ok(json!({}))
-            })
-        }),
-        "DescribeLogGroups" => parse(req).map(|i| describe_log_groups(logs, i, &svc.region)),
-        "CreateLogStream" => parse(req).and_then(|i| create_log_stream(logs, i)),
-        "DescribeLogStreams" => parse(req).and_then(|i| describe_log_streams(logs, i, &svc.region)),
-        "PutLogEvents" => parse(req).and_then(|i| put_log_events(logs, i)),
-        "FilterLogEvents" => parse(req).and_then(|i| filter_log_events(logs, i)),
-        "GetLogEvents" => parse(req).and_then(|i| get_log_events(logs, i)),
-        other => Err(AwsJsonError::unknown_operation(other)),
-    };
-    match result {
-        Ok(v) => ok(v),
-        Err(e) => e.into_response(),
-    }
-}
-
-fn parse<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T> {
+pub(super) fn parse<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T> {
     req.json()
         .map_err(|m| AwsJsonError::new("SerializationException", m))
 }
 
-fn check_group_name(name: &str) -> Result<()> {
+pub(super) fn check_group_name(name: &str) -> Result<()> {
     let valid = !name.is_empty()
         && name.len() <= 512
         && name
@@ -312,11 +60,11 @@ fn check_group_name(name: &str) -> Result<()> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct GroupIn {
+pub(super) struct GroupIn {
     log_group_name: String,
 }
 
-fn create_log_group(logs: &Logs, input: GroupIn) -> Result<Value> {
+pub(super) fn create_log_group(logs: &Logs, input: GroupIn) -> Result<Value> {
     check_group_name(&input.log_group_name)?;
     logs.mutate(|s| {
         if s.groups.contains_key(&input.log_group_name) {
@@ -332,7 +80,7 @@ fn create_log_group(logs: &Logs, input: GroupIn) -> Result<Value> {
     })
 }
 
-fn delete_log_group(logs: &Logs, input: GroupIn) -> Result<Value> {
+pub(super) fn delete_log_group(logs: &Logs, input: GroupIn) -> Result<Value> {
     logs.mutate(|s| {
         s.groups
             .remove(&input.log_group_name)
@@ -341,9 +89,19 @@ fn delete_log_group(logs: &Logs, input: GroupIn) -> Result<Value> {
     })
 }
 
+pub(super) fn delete_retention(logs: &Logs, input: GroupIn) -> Result<Value> {
+    logs.mutate(|s| {
+        s.groups
+            .get_mut(&input.log_group_name)
+            .ok_or_else(missing_group)?
+            .retention_in_days = None;
+        Ok(json!({}))
+    })
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RetentionIn {
+pub(super) struct RetentionIn {
     log_group_name: String,
     retention_in_days: u32,
 }
@@ -353,7 +111,7 @@ const RETENTION_DAYS: [u32; 22] = [
     3288, 3653,
 ];
 
-fn put_retention(logs: &Logs, input: RetentionIn) -> Result<Value> {
+pub(super) fn put_retention(logs: &Logs, input: RetentionIn) -> Result<Value> {
     if !RETENTION_DAYS.contains(&input.retention_in_days) {
         return Err(AwsJsonError::invalid(format!(
             "1 validation error detected: Value '{}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: {RETENTION_DAYS:?}",
@@ -371,14 +129,14 @@ fn put_retention(logs: &Logs, input: RetentionIn) -> Result<Value> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct DescribeGroupsIn {
+pub(super) struct DescribeGroupsIn {
     log_group_name_prefix: Option<String>,
     log_group_name_pattern: Option<String>,
     limit: Option<usize>,
     next_token: Option<String>,
 }
 
-fn describe_log_groups(logs: &Logs, input: DescribeGroupsIn, region: &str) -> Value {
+pub(super) fn describe_log_groups(logs: &Logs, input: DescribeGroupsIn, region: &str) -> Value {
     let limit = input.limit.unwrap_or(50).clamp(1, 50);
     logs.with_state(|s| {
         let mut groups = s
@@ -437,12 +195,12 @@ fn describe_log_groups(logs: &Logs, input: DescribeGroupsIn, region: &str) -> Va
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct StreamIn {
+pub(super) struct StreamIn {
     log_group_name: String,
     log_stream_name: String,
 }
 
-fn create_log_stream(logs: &Logs, input: StreamIn) -> Result<Value> {
+pub(super) fn create_log_stream(logs: &Logs, input: StreamIn) -> Result<Value> {
     if input.log_stream_name.is_empty() || input.log_stream_name.contains([':', '*']) {
         return Err(AwsJsonError::invalid(
             "The log stream name must not be empty and must not contain ':' or '*'",
@@ -465,7 +223,7 @@ fn create_log_stream(logs: &Logs, input: StreamIn) -> Result<Value> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct DescribeStreamsIn {
+pub(super) struct DescribeStreamsIn {
     log_group_name: Option<String>,
     log_group_identifier: Option<String>,
     log_stream_name_prefix: Option<String>,
@@ -476,7 +234,11 @@ struct DescribeStreamsIn {
     next_token: Option<String>,
 }
 
-fn describe_log_streams(logs: &Logs, input: DescribeStreamsIn, region: &str) -> Result<Value> {
+pub(super) fn describe_log_streams(
+    logs: &Logs,
+    input: DescribeStreamsIn,
+    region: &str,
+) -> Result<Value> {
     let name = group_name(
         input.log_group_name.as_deref(),
         input.log_group_identifier.as_deref(),
@@ -552,19 +314,19 @@ fn describe_log_streams(logs: &Logs, input: DescribeStreamsIn, region: &str) -> 
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PutEventsIn {
+pub(super) struct PutEventsIn {
     log_group_name: String,
     log_stream_name: String,
     log_events: Vec<InputEvent>,
 }
 
 #[derive(Deserialize)]
-struct InputEvent {
+pub(super) struct InputEvent {
     timestamp: i64,
     message: String,
 }
 
-fn put_log_events(logs: &Logs, input: PutEventsIn) -> Result<Value> {
+pub(super) fn put_log_events(logs: &Logs, input: PutEventsIn) -> Result<Value> {
     if input.log_events.is_empty() || input.log_events.len() > 10_000 {
         return Err(AwsJsonError::invalid(
             "1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length between 1 and 10000",
@@ -597,86 +359,9 @@ fn put_log_events(logs: &Logs, input: PutEventsIn) -> Result<Value> {
     })
 }
 
-/// A CloudWatch Logs filter pattern over unstructured text: terms that must all appear, `"quoted
-/// phrases"`, `?term` (at least one of them must appear) and `-term` (must not appear). Matching is
-/// case-sensitive substring matching.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FilterPattern {
-    all: Vec<String>,
-    any: Vec<String>,
-    none: Vec<String>,
-}
-
-impl FilterPattern {
-    pub fn parse(pattern: &str) -> Result<Self, String> {
-        let trimmed = pattern.trim();
-        if trimmed.starts_with('{') || trimmed.starts_with('[') {
-            return Err(
-                "JSON and space-delimited filter patterns are not supported by lambdeck's local stack"
-                    .into(),
-            );
-        }
-        let mut out = Self::default();
-        let mut chars = trimmed.chars().peekable();
-        loop {
-            while chars.next_if(|c| c.is_whitespace()).is_some() {}
-            let Some(&first) = chars.peek() else { break };
-            let kind = match first {
-                '?' | '-' => {
-                    chars.next();
-                    first
-                }
-                _ => ' ',
-            };
-            let mut term = String::new();
-            if chars.next_if_eq(&'"').is_some() {
-                let mut closed = false;
-                while let Some(c) = chars.next() {
-                    match c {
-                        '\\' => {
-                            if let Some(n) = chars.next() {
-                                term.push(n);
-                            }
-                        }
-                        '"' => {
-                            closed = true;
-                            break;
-                        }
-                        c => term.push(c),
-                    }
-                }
-                if !closed {
-                    return Err(format!(
-                        "Invalid filter pattern: unclosed quote in {pattern}"
-                    ));
-                }
-            } else {
-                while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
-                    term.push(c);
-                }
-            }
-            if term.is_empty() {
-                continue;
-            }
-            match kind {
-                '?' => out.any.push(term),
-                '-' => out.none.push(term),
-                _ => out.all.push(term),
-            }
-        }
-        Ok(out)
-    }
-
-    pub fn matches(&self, message: &str) -> bool {
-        self.all.iter().all(|t| message.contains(t.as_str()))
-            && (self.any.is_empty() || self.any.iter().any(|t| message.contains(t.as_str())))
-            && !self.none.iter().any(|t| message.contains(t.as_str()))
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct FilterIn {
+pub(super) struct FilterIn {
     log_group_name: Option<String>,
     log_group_identifier: Option<String>,
     log_stream_names: Option<Vec<String>>,
@@ -688,7 +373,7 @@ struct FilterIn {
     next_token: Option<String>,
 }
 
-fn filter_log_events(logs: &Logs, input: FilterIn) -> Result<Value> {
+pub(super) fn filter_log_events(logs: &Logs, input: FilterIn) -> Result<Value> {
     let name = group_name(
         input.log_group_name.as_deref(),
         input.log_group_identifier.as_deref(),
@@ -755,7 +440,7 @@ fn filter_log_events(logs: &Logs, input: FilterIn) -> Result<Value> {
     })
 }
 
-fn parse_filter_token(token: &str) -> Result<(i64, u64, u64)> {
+pub(super) fn parse_filter_token(token: &str) -> Result<(i64, u64, u64)> {
     let bad = || AwsJsonError::invalid("The specified nextToken is invalid.");
     if token.len() != 56 || !token.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
@@ -768,7 +453,7 @@ fn parse_filter_token(token: &str) -> Result<(i64, u64, u64)> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct GetEventsIn {
+pub(super) struct GetEventsIn {
     log_group_name: Option<String>,
     log_group_identifier: Option<String>,
     log_stream_name: String,
@@ -780,7 +465,7 @@ struct GetEventsIn {
     start_from_head: bool,
 }
 
-fn get_log_events(logs: &Logs, input: GetEventsIn) -> Result<Value> {
+pub(super) fn get_log_events(logs: &Logs, input: GetEventsIn) -> Result<Value> {
     let name = group_name(
         input.log_group_name.as_deref(),
         input.log_group_identifier.as_deref(),
@@ -834,7 +519,9 @@ fn get_log_events(logs: &Logs, input: GetEventsIn) -> Result<Value> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::model::LogsState;
     use super::*;
+    use crate::local::exec::LogSink;
 
     fn logs_with(events: &[(&str, i64, &str)]) -> Logs {
         let logs = Logs::new(LogsState::default());
@@ -847,29 +534,6 @@ mod tests {
     fn filter(logs: &Logs, input: Value) -> Value {
         let input: FilterIn = serde_json::from_value(input).unwrap();
         filter_log_events(logs, input).unwrap()
-    }
-
-    #[test]
-    fn filter_patterns() {
-        let p = FilterPattern::parse("ERROR ?timeout ?refused -retry").unwrap();
-        assert!(p.matches("ERROR connection refused"));
-        assert!(p.matches("ERROR timeout"));
-        assert!(!p.matches("ERROR other"));
-        assert!(!p.matches("ERROR timeout, retry"));
-        assert!(!p.matches("timeout"));
-        let p = FilterPattern::parse("\"RequestId: abc\" REPORT").unwrap();
-        assert!(p.matches("REPORT RequestId: abc\tDuration: 1 ms"));
-        assert!(!p.matches("REPORT RequestId: abd"));
-        let p = FilterPattern::parse("?START ?REPORT").unwrap();
-        assert!(p.matches("START RequestId: x"));
-        assert!(!p.matches("END RequestId: x"));
-        assert!(FilterPattern::parse("").unwrap().matches("anything"));
-        assert!(FilterPattern::parse("-\"a b\"").unwrap().matches("a c b"));
-        assert!(!FilterPattern::parse("-\"a b\"").unwrap().matches("xa by"));
-        assert!(FilterPattern::parse("\"open").is_err());
-        assert!(FilterPattern::parse("{ $.level = \"error\" }").is_err());
-        // Case matters, as on CloudWatch.
-        assert!(!FilterPattern::parse("error").unwrap().matches("ERROR"));
     }
 
     #[test]

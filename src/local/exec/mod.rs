@@ -11,6 +11,8 @@
 //! that wait in a first-come queue for one to become free (they are not refused with
 //! TooManyRequestsException: a caller that gives up simply leaves the queue).
 
+pub mod code;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, Read};
@@ -36,7 +38,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use super::code;
+use crate::wire::lambda_log_group;
 
 /// Everything needed to run one version of a function.
 #[derive(Debug, Clone)]
@@ -299,7 +301,7 @@ impl Inner {
     async fn start_env(&self, function: &FunctionCode) -> Result<Arc<Env>, StartFailure> {
         let id = self.next_env.fetch_add(1, Ordering::Relaxed);
         let stream = stream_name();
-        let group = log_group(&function.name);
+        let group = lambda_log_group(&function.name);
         let log = Arc::new(EnvLog::new(
             self.sink.clone(),
             group.clone(),
@@ -506,10 +508,6 @@ fn reserved_env(
 
 fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
-}
-
-fn log_group(function: &str) -> String {
-    format!("/aws/lambda/{function}")
 }
 
 /// `YYYY/MM/DD/[$LATEST]<32 hex>`, the UTC date of the environment's start.

@@ -1,6 +1,7 @@
-//! The stack's domain types: what discovery returns, what drift compares, what the TUI and the headless
-//! commands show. No SDK type appears here; everything serialises to the stable `--json` shapes.
+//! The domain types: what discovery returns, what drift compares, what the TUI and the headless commands
+//! show. Imports nothing of lambdeck's and no SDK type; everything serialises to the stable `--json` shapes.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -337,6 +338,17 @@ pub enum IntegrationTarget {
 }
 
 impl Integration {
+    /// An integration as the control plane reports it, before the engine resolves where it leads
+    /// (`target` starts as `NotLambda`; `stack` judges the URI against the configured function).
+    pub fn unresolved(kind: String, http_method: Option<String>, uri: Option<String>) -> Self {
+        Self {
+            kind,
+            http_method,
+            uri,
+            target: IntegrationTarget::NotLambda,
+        }
+    }
+
     /// True when the integration calls something other than the stack's function.
     pub fn points_elsewhere(&self) -> bool {
         !matches!(self.target, IntegrationTarget::ThisFunction)
@@ -413,6 +425,16 @@ pub struct DeployedApi {
     /// compare, integrations do not.
     pub integrations_unread: Option<String>,
 }
+
+/// One method as a deployment's apiSummary describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodSummary {
+    pub authorization_type: String,
+    pub api_key_required: bool,
+}
+
+/// A deployment's apiSummary: path -> verb (upper case) -> summary.
+pub type ApiSummary = BTreeMap<String, BTreeMap<String, MethodSummary>>;
 
 /// Does the stage serve what the working API describes?
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,0 +1,226 @@
+//! API Gateway's state model: REST APIs with their working copy of resources, methods and
+//! integrations, deployments as frozen snapshots, and stages. Serialized as is into the store.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::local::common::arc_serde;
+
+/// Every REST API of the local stack.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ApiGatewayState {
+    pub apis: BTreeMap<String, RestApi>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RestApi {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Epoch seconds.
+    pub created_date: i64,
+    pub root_resource_id: String,
+    pub api_key_source: String,
+    pub endpoint_types: Vec<String>,
+    #[serde(default)]
+    pub binary_media_types: Vec<String>,
+    #[serde(default)]
+    pub disable_execute_api_endpoint: bool,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// The working copy: what the next deployment will freeze.
+    pub resources: BTreeMap<String, Resource>,
+    pub deployments: BTreeMap<String, Deployment>,
+    pub stages: BTreeMap<String, Stage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_part: Option<String>,
+    pub path: String,
+    /// Keyed by verb (GET, POST, ..., ANY).
+    pub methods: BTreeMap<String, Method>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Method {
+    pub http_method: String,
+    pub authorization_type: String,
+    pub api_key_required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_name: Option<String>,
+    #[serde(default)]
+    pub request_parameters: BTreeMap<String, bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration: Option<Integration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Integration {
+    /// AWS_PROXY, AWS, HTTP, HTTP_PROXY, MOCK.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    pub passthrough_behavior: String,
+    pub timeout_in_millis: u64,
+    pub cache_namespace: String,
+    #[serde(default)]
+    pub cache_key_parameters: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_handling: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<String>,
+    #[serde(default)]
+    pub request_parameters: BTreeMap<String, String>,
+    #[serde(default)]
+    pub request_templates: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deployment {
+    pub id: String,
+    /// Epoch seconds.
+    pub created_date: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The frozen deep copy of the resources, methods and integrations at deployment time. Shared by
+    /// reference so stage traffic takes it without copying.
+    #[serde(with = "arc_serde")]
+    pub snapshot: Arc<Snapshot>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stage {
+    pub stage_name: String,
+    pub deployment_id: String,
+    pub created_date: i64,
+    pub last_updated_date: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tracing_enabled: bool,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A deployed API: the resources (with their methods and integrations) as they were, sorted by path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub resources: Vec<Resource>,
+}
+
+impl Snapshot {
+    /// Freezes a working copy.
+    pub fn of(resources: &BTreeMap<String, Resource>) -> Self {
+        let mut resources: Vec<Resource> = resources.values().cloned().collect();
+        resources.sort_by(|a, b| a.path.cmp(&b.path));
+        Self { resources }
+    }
+}
+
+/// Builders of small APIs for tests of the services that read API Gateway's model.
+#[cfg(test)]
+pub mod fixtures {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use super::*;
+
+    pub fn method(verb: &str, uri: &str) -> Method {
+        Method {
+            http_method: verb.into(),
+            authorization_type: "NONE".into(),
+            api_key_required: false,
+            authorizer_id: None,
+            operation_name: None,
+            request_parameters: BTreeMap::new(),
+            integration: Some(Integration {
+                kind: "AWS_PROXY".into(),
+                http_method: Some("POST".into()),
+                uri: Some(uri.into()),
+                passthrough_behavior: "WHEN_NO_MATCH".into(),
+                timeout_in_millis: 29000,
+                cache_namespace: "r".into(),
+                cache_key_parameters: vec![],
+                content_handling: None,
+                credentials: None,
+                request_parameters: BTreeMap::new(),
+                request_templates: BTreeMap::new(),
+            }),
+        }
+    }
+
+    pub fn resource(id: &str, path: &str, verbs: &[&str]) -> Resource {
+        Resource {
+            id: id.into(),
+            parent_id: (path != "/").then(|| "root".into()),
+            path_part: path.rsplit('/').next().filter(|p| !p.is_empty()).map(Into::into),
+            path: path.into(),
+            methods: verbs.iter().map(|v| ((*v).to_owned(), method(v, "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:f/invocations"))).collect(),
+        }
+    }
+
+    pub fn working() -> BTreeMap<String, Resource> {
+        [
+            resource("root", "/", &[]),
+            resource("hw", "/hello_world", &["GET"]),
+        ]
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect()
+    }
+
+    pub fn api_with(
+        resources: BTreeMap<String, Resource>,
+        snapshot: Snapshot,
+    ) -> (RestApi, Stage, Deployment) {
+        let d = Deployment {
+            id: "dep1".into(),
+            created_date: 1_795_514_400,
+            description: None,
+            snapshot: Arc::new(snapshot),
+        };
+        let s = Stage {
+            stage_name: "tf-test".into(),
+            deployment_id: "dep1".into(),
+            created_date: 0,
+            last_updated_date: 0,
+            description: None,
+            variables: BTreeMap::new(),
+            tracing_enabled: false,
+            tags: BTreeMap::new(),
+        };
+        let api = RestApi {
+            id: "abc123defg".into(),
+            name: "tf-test-api".into(),
+            description: Some("REST API for lambda rust test".into()),
+            version: None,
+            created_date: 0,
+            root_resource_id: "root".into(),
+            api_key_source: "HEADER".into(),
+            endpoint_types: vec!["EDGE".into()],
+            binary_media_types: vec![],
+            disable_execute_api_endpoint: false,
+            tags: BTreeMap::new(),
+            resources,
+            deployments: BTreeMap::new(),
+            stages: BTreeMap::new(),
+        };
+        (api, s, d)
+    }
+}

@@ -1,0 +1,879 @@
+//! API Gateway's operations: each validates, then changes the model under its lock and saves the
+//! store before answering.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, Method as Verb, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::model::{
+    ApiGatewayState, Deployment, Integration, Method, Resource, RestApi, Snapshot, Stage,
+};
+use super::wire::{
+    render_api, render_deployment, render_integration, render_method, render_resource, render_stage,
+};
+use crate::local::Services;
+use crate::local::common::{Req, RestJsonError, lock, now_ms, random_id};
+use crate::wire::LOCAL_ACCOUNT_ID;
+
+pub type Result<T, E = RestJsonError> = std::result::Result<T, E>;
+
+pub(super) fn ok(status: StatusCode, body: Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+pub(super) fn no_content(status: StatusCode) -> Response {
+    let mut r = status.into_response();
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+pub(super) fn unsupported(req: &Req) -> RestJsonError {
+    RestJsonError::new(
+        StatusCode::NOT_FOUND,
+        "UnknownOperationException",
+        format!(
+            "lambdeck's local API Gateway does not support {} {}",
+            req.method, req.raw_path
+        ),
+    )
+}
+
+pub(super) fn embeds(req: &Req, what: &str) -> bool {
+    req.query_all("embed")
+        .iter()
+        .flat_map(|v| v.split(','))
+        .any(|v| v.trim() == what)
+}
+
+pub(super) fn missing_api(id: &str) -> RestJsonError {
+    RestJsonError::not_found(format!(
+        "Invalid API identifier specified {LOCAL_ACCOUNT_ID}:{id}"
+    ))
+}
+
+pub(super) fn api<'a>(state: &'a ApiGatewayState, id: &str) -> Result<&'a RestApi> {
+    state.apis.get(id).ok_or_else(|| missing_api(id))
+}
+
+pub(super) fn api_mut<'a>(state: &'a mut ApiGatewayState, id: &str) -> Result<&'a mut RestApi> {
+    state.apis.get_mut(id).ok_or_else(|| missing_api(id))
+}
+
+pub(super) fn resource<'a>(api: &'a RestApi, id: &str) -> Result<&'a Resource> {
+    api.resources
+        .get(id)
+        .ok_or_else(|| RestJsonError::not_found("Invalid Resource identifier specified"))
+}
+
+pub(super) fn deployment<'a>(api: &'a RestApi, id: &str) -> Result<&'a Deployment> {
+    api.deployments
+        .get(id)
+        .ok_or_else(|| RestJsonError::not_found("Invalid Deployment identifier specified"))
+}
+
+pub(super) fn stage<'a>(api: &'a RestApi, name: &str) -> Result<&'a Stage> {
+    api.stages
+        .get(name)
+        .ok_or_else(|| RestJsonError::not_found("Invalid stage identifier specified"))
+}
+
+/// Runs a read-only closure on one API under the lock.
+pub(super) fn read(
+    svc: &Services,
+    id: &str,
+    f: impl FnOnce(&RestApi) -> Result<Response>,
+) -> Result<Response> {
+    let state = lock(&svc.store.apis);
+    f(api(&state, id)?)
+}
+
+/// Runs a mutation under the lock, then saves the store (outside the lock) before answering.
+pub(super) fn write<T>(
+    svc: &Services,
+    id: &str,
+    f: impl FnOnce(&mut ApiGatewayState, &Services) -> Result<T>,
+) -> Result<T> {
+    let out = {
+        let mut state = lock(&svc.store.apis);
+        if !id.is_empty() {
+            api(&state, id)?;
+        }
+        f(&mut state, svc)?
+    };
+    save(svc)?;
+    Ok(out)
+}
+
+pub(super) fn save(svc: &Services) -> Result<()> {
+    svc.store
+        .save_control()
+        .map_err(|e| RestJsonError::internal(e.to_string()))
+}
+
+pub(super) fn body<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T> {
+    req.json().map_err(RestJsonError::bad_request)
+}
+
+/// One page of a list: `{"item": [...], "position"?}`. The position is the offset of the next item.
+pub(super) fn page(items: Vec<Value>, req: &Req) -> Value {
+    let limit = req
+        .query_one("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .filter(|l| *l > 0)
+        .unwrap_or(25)
+        .min(500);
+    let start = req
+        .query_one("position")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(0);
+    let end = (start + limit).min(items.len());
+    let slice: Vec<Value> = items
+        .get(start..end)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
+    let mut out = json!({ "item": slice });
+    if end < items.len() {
+        out["position"] = Value::String(end.to_string());
+    }
+    out
+}
+
+pub(super) fn now_s() -> i64 {
+    now_ms() / 1000
+}
+
+/// An id unused among `existing`.
+pub(super) fn fresh_id<V>(existing: &BTreeMap<String, V>) -> String {
+    loop {
+        let id = random_id(10);
+        if !existing.contains_key(&id) {
+            return id;
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateRestApiIn {
+    name: Option<String>,
+    description: Option<String>,
+    version: Option<String>,
+    #[serde(default)]
+    binary_media_types: Vec<String>,
+    api_key_source: Option<String>,
+    endpoint_configuration: Option<EndpointConfigurationIn>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+    #[serde(default)]
+    disable_execute_api_endpoint: bool,
+}
+
+#[derive(Deserialize)]
+struct EndpointConfigurationIn {
+    #[serde(default)]
+    types: Vec<String>,
+}
+
+pub(super) fn create_rest_api(svc: &Services, req: &Req) -> Result<Response> {
+    let input: CreateRestApiIn = body(req)?;
+    let name = input
+        .name
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| RestJsonError::bad_request("Invalid REST API name specified"))?;
+    let value = write(svc, "", |state, _| {
+        let id = fresh_id(&state.apis);
+        let root_id = random_id(10);
+        let root = Resource {
+            id: root_id.clone(),
+            parent_id: None,
+            path_part: None,
+            path: "/".into(),
+            methods: BTreeMap::new(),
+        };
+        let types = input
+            .endpoint_configuration
+            .map(|e| e.types)
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| vec!["EDGE".into()]);
+        let api = RestApi {
+            id: id.clone(),
+            name,
+            description: input.description,
+            version: input.version,
+            created_date: now_s(),
+            root_resource_id: root_id.clone(),
+            api_key_source: input.api_key_source.unwrap_or_else(|| "HEADER".into()),
+            endpoint_types: types,
+            binary_media_types: input.binary_media_types,
+            disable_execute_api_endpoint: input.disable_execute_api_endpoint,
+            tags: input.tags,
+            resources: BTreeMap::from([(root_id, root)]),
+            deployments: BTreeMap::new(),
+            stages: BTreeMap::new(),
+        };
+        let value = render_api(&api);
+        state.apis.insert(id, api);
+        Ok(value)
+    })?;
+    Ok(ok(StatusCode::CREATED, value))
+}
+
+pub(super) fn get_rest_apis(svc: &Services, req: &Req) -> Response {
+    let state = lock(&svc.store.apis);
+    let mut apis: Vec<&RestApi> = state.apis.values().collect();
+    apis.sort_by(|a, b| (a.created_date, &a.id).cmp(&(b.created_date, &b.id)));
+    let items = apis.into_iter().map(render_api).collect();
+    ok(StatusCode::OK, page(items, req))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PatchIn {
+    #[serde(default)]
+    patch_operations: Vec<PatchOp>,
+}
+
+#[derive(Deserialize)]
+struct PatchOp {
+    op: String,
+    path: String,
+    value: Option<String>,
+}
+
+fn bad_patch(op: &PatchOp) -> RestJsonError {
+    RestJsonError::bad_request(format!(
+        "Invalid patch path '{}' specified for op '{}'",
+        op.path, op.op
+    ))
+}
+
+pub(super) fn update_rest_api(svc: &Services, req: &Req, id: &str) -> Result<Response> {
+    let input: PatchIn = body(req)?;
+    let value = write(svc, id, |state, _| {
+        let mut api = api(state, id)?.clone();
+        for op in &input.patch_operations {
+            match (op.op.as_str(), op.path.as_str()) {
+                ("replace", "/name") => {
+                    api.name = op.value.clone().filter(|n| !n.is_empty()).ok_or_else(|| {
+                        RestJsonError::bad_request("Invalid REST API name specified")
+                    })?;
+                }
+                ("replace", "/description") => api.description = op.value.clone(),
+                _ => return Err(bad_patch(op)),
+            }
+        }
+        let value = render_api(&api);
+        state.apis.insert(id.to_owned(), api);
+        Ok(value)
+    })?;
+    Ok(ok(StatusCode::OK, value))
+}
+
+pub(super) fn get_resources(svc: &Services, req: &Req, id: &str) -> Result<Response> {
+    read(svc, id, |api| {
+        let mut resources: Vec<&Resource> = api.resources.values().collect();
+        resources.sort_by(|a, b| a.path.cmp(&b.path));
+        let embed = embeds(req, "methods");
+        let items = resources
+            .into_iter()
+            .map(|r| render_resource(r, embed))
+            .collect();
+        Ok(ok(StatusCode::OK, page(items, req)))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateResourceIn {
+    path_part: Option<String>,
+}
+
+pub(super) fn create_resource(
+    svc: &Services,
+    req: &Req,
+    id: &str,
+    parent_id: &str,
+) -> Result<Response> {
+    let input: CreateResourceIn = body(req)?;
+    let part = input.path_part.unwrap_or_default();
+    if part.is_empty() || part.contains('/') {
+        return Err(RestJsonError::bad_request(format!(
+            "Resource's path part only allow a-zA-Z0-9._- and curly braces at the beginning and the end and an optional plus sign before the closing brace. Invalid path part: '{part}'"
+        )));
+    }
+    let is_variable = part.starts_with('{') && part.ends_with('}');
+    let value = write(svc, id, |state, _| {
+        let api = api_mut(state, id)?;
+        let parent = resource(api, parent_id)?.clone();
+        if parent
+            .path_part
+            .as_deref()
+            .is_some_and(|p| p.ends_with("+}"))
+        {
+            return Err(RestJsonError::bad_request(
+                "Cannot create a child of a resource with a greedy path variable",
+            ));
+        }
+        for sibling in api
+            .resources
+            .values()
+            .filter(|r| r.parent_id.as_deref() == Some(parent_id))
+        {
+            let sibling_part = sibling.path_part.as_deref().unwrap_or("");
+            if sibling_part == part {
+                return Err(RestJsonError::conflict(format!(
+                    "Another resource with the same parent already has this name: {part}"
+                )));
+            }
+            if is_variable && sibling_part.starts_with('{') {
+                return Err(RestJsonError::bad_request(format!(
+                    "A sibling ({sibling_part}) of this resource already has a variable path part -- only one is allowed"
+                )));
+            }
+        }
+        let rid = fresh_id(&api.resources);
+        let path = if parent.path == "/" {
+            format!("/{part}")
+        } else {
+            format!("{}/{part}", parent.path)
+        };
+        let r = Resource {
+            id: rid.clone(),
+            parent_id: Some(parent_id.to_owned()),
+            path_part: Some(part.clone()),
+            path,
+            methods: BTreeMap::new(),
+        };
+        let value = render_resource(&r, false);
+        api.resources.insert(rid, r);
+        Ok(value)
+    })?;
+    Ok(ok(StatusCode::CREATED, value))
+}
+
+pub(super) fn delete_resource(svc: &Services, id: &str, rid: &str) -> Result<Response> {
+    write(svc, id, |state, _| {
+        let api = api_mut(state, id)?;
+        resource(api, rid)?;
+        if rid == api.root_resource_id {
+            return Err(RestJsonError::bad_request("Cannot delete root resource"));
+        }
+        // The whole subtree goes.
+        let mut doomed = vec![rid.to_owned()];
+        let mut i = 0;
+        while i < doomed.len() {
+            let current = doomed[i].clone();
+            doomed.extend(
+                api.resources
+                    .values()
+                    .filter(|r| r.parent_id.as_deref() == Some(current.as_str()))
+                    .map(|r| r.id.clone()),
+            );
+            i += 1;
+        }
+        for d in doomed {
+            api.resources.remove(&d);
+        }
+        Ok(())
+    })?;
+    Ok(no_content(StatusCode::ACCEPTED))
+}
+
+pub(super) const VERBS: [&str; 8] = [
+    "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY",
+];
+
+pub(super) fn check_verb(verb: &str) -> Result<()> {
+    if VERBS.contains(&verb) {
+        Ok(())
+    } else {
+        Err(RestJsonError::bad_request(format!(
+            "Invalid HttpMethod specified. Valid options are {}",
+            VERBS.join(",")
+        )))
+    }
+}
+
+pub(super) fn missing_method() -> RestJsonError {
+    RestJsonError::not_found("Invalid Method identifier specified")
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PutMethodIn {
+    authorization_type: Option<String>,
+    authorizer_id: Option<String>,
+    #[serde(default)]
+    api_key_required: bool,
+    operation_name: Option<String>,
+    #[serde(default)]
+    request_parameters: BTreeMap<String, bool>,
+}
+
+pub(super) fn method_call(
+    svc: &Services,
+    req: &Req,
+    id: &str,
+    rid: &str,
+    verb: &str,
+) -> Result<Response> {
+    check_verb(verb)?;
+    match req.method {
+        Verb::GET => read(svc, id, |api| {
+            let m = resource(api, rid)?
+                .methods
+                .get(verb)
+                .ok_or_else(missing_method)?;
+            Ok(ok(StatusCode::OK, render_method(m, true)))
+        }),
+        Verb::PUT => {
+            let input: PutMethodIn = body(req)?;
+            let auth = input.authorization_type.unwrap_or_default();
+            if !["NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"].contains(&auth.as_str()) {
+                return Err(RestJsonError::bad_request(format!(
+                    "Invalid authorization type specified: '{auth}'"
+                )));
+            }
+            let value = write(svc, id, |state, _| {
+                let api = api_mut(state, id)?;
+                resource(api, rid)?;
+                let r = api.resources.get_mut(rid).ok_or_else(|| {
+                    RestJsonError::not_found("Invalid Resource identifier specified")
+                })?;
+                if r.methods.contains_key(verb) {
+                    return Err(RestJsonError::conflict(
+                        "Method already exists for this resource",
+                    ));
+                }
+                let m = Method {
+                    http_method: verb.to_owned(),
+                    authorization_type: auth,
+                    api_key_required: input.api_key_required,
+                    authorizer_id: input.authorizer_id,
+                    operation_name: input.operation_name,
+                    request_parameters: input.request_parameters,
+                    integration: None,
+                };
+                let value = render_method(&m, false);
+                r.methods.insert(verb.to_owned(), m);
+                Ok(value)
+            })?;
+            Ok(ok(StatusCode::CREATED, value))
+        }
+        Verb::DELETE => {
+            write(svc, id, |state, _| {
+                let api = api_mut(state, id)?;
+                resource(api, rid)?;
+                api.resources
+                    .get_mut(rid)
+                    .and_then(|r| r.methods.remove(verb))
+                    .ok_or_else(missing_method)?;
+                Ok(())
+            })?;
+            Ok(no_content(StatusCode::NO_CONTENT))
+        }
+        Verb::PATCH => {
+            let input: PatchIn = body(req)?;
+            let value = write(svc, id, |state, _| {
+                let api = api_mut(state, id)?;
+                resource(api, rid)?;
+                let m = api
+                    .resources
+                    .get_mut(rid)
+                    .and_then(|r| r.methods.get_mut(verb))
+                    .ok_or_else(missing_method)?;
+                let mut updated = m.clone();
+                for op in &input.patch_operations {
+                    match (op.op.as_str(), op.path.as_str()) {
+                        ("replace", "/authorizationType") => {
+                            updated.authorization_type = op.value.clone().unwrap_or_default();
+                        }
+                        ("replace", "/apiKeyRequired") => {
+                            updated.api_key_required = op.value.as_deref() == Some("true");
+                        }
+                        ("replace", "/authorizerId") => updated.authorizer_id = op.value.clone(),
+                        ("replace", "/operationName") => updated.operation_name = op.value.clone(),
+                        _ => return Err(bad_patch(op)),
+                    }
+                }
+                *m = updated;
+                Ok(render_method(m, true))
+            })?;
+            Ok(ok(StatusCode::OK, value))
+        }
+        _ => Err(unsupported(req)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PutIntegrationIn {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    /// The model's `integrationHttpMethod`, sent on the wire as `httpMethod`.
+    http_method: Option<String>,
+    uri: Option<String>,
+    passthrough_behavior: Option<String>,
+    timeout_in_millis: Option<u64>,
+    cache_namespace: Option<String>,
+    #[serde(default)]
+    cache_key_parameters: Vec<String>,
+    content_handling: Option<String>,
+    credentials: Option<String>,
+    #[serde(default)]
+    request_parameters: BTreeMap<String, String>,
+    #[serde(default)]
+    request_templates: BTreeMap<String, String>,
+}
+
+fn check_integration(input: &PutIntegrationIn) -> Result<()> {
+    let kind = input.kind.as_deref().unwrap_or("");
+    if !["AWS_PROXY", "AWS", "HTTP", "HTTP_PROXY", "MOCK"].contains(&kind) {
+        return Err(RestJsonError::bad_request(
+            "Enumeration value for Integration type must be one of AWS, AWS_PROXY, HTTP, HTTP_PROXY, MOCK",
+        ));
+    }
+    if kind != "MOCK" {
+        let method = input.http_method.as_deref().unwrap_or("");
+        if method.is_empty() {
+            return Err(RestJsonError::bad_request(
+                "Enumeration value for HttpMethod must be non-empty",
+            ));
+        }
+        check_verb(method)?;
+        let uri = input.uri.as_deref().unwrap_or("");
+        if uri.is_empty() {
+            return Err(RestJsonError::bad_request(
+                "Invalid integration URI specified",
+            ));
+        }
+        if kind.starts_with("AWS") && !uri.starts_with("arn:aws:apigateway:") {
+            return Err(RestJsonError::bad_request(
+                "AWS ARN for integration must contain path or action",
+            ));
+        }
+    }
+    if let Some(t) = input.timeout_in_millis
+        && !(50..=29000).contains(&t)
+    {
+        return Err(RestJsonError::bad_request(
+            "Timeout should be between 50 ms and 29000 ms",
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn integration_call(
+    svc: &Services,
+    req: &Req,
+    id: &str,
+    rid: &str,
+    verb: &str,
+) -> Result<Response> {
+    check_verb(verb)?;
+    let missing = || RestJsonError::not_found("Invalid Integration identifier specified");
+    match req.method {
+        Verb::GET => read(svc, id, |api| {
+            let m = resource(api, rid)?
+                .methods
+                .get(verb)
+                .ok_or_else(missing_method)?;
+            let i = m.integration.as_ref().ok_or_else(missing)?;
+            Ok(ok(StatusCode::OK, render_integration(i)))
+        }),
+        Verb::PUT => {
+            let input: PutIntegrationIn = body(req)?;
+            check_integration(&input)?;
+            let value = write(svc, id, |state, _| {
+                let api = api_mut(state, id)?;
+                resource(api, rid)?;
+                let m = api
+                    .resources
+                    .get_mut(rid)
+                    .and_then(|r| r.methods.get_mut(verb))
+                    .ok_or_else(missing_method)?;
+                let i = Integration {
+                    kind: input.kind.unwrap_or_default(),
+                    http_method: input.http_method,
+                    uri: input.uri,
+                    passthrough_behavior: input
+                        .passthrough_behavior
+                        .unwrap_or_else(|| "WHEN_NO_MATCH".into()),
+                    timeout_in_millis: input.timeout_in_millis.unwrap_or(29000),
+                    cache_namespace: input.cache_namespace.unwrap_or_else(|| rid.to_owned()),
+                    cache_key_parameters: input.cache_key_parameters,
+                    content_handling: input.content_handling,
+                    credentials: input.credentials,
+                    request_parameters: input.request_parameters,
+                    request_templates: input.request_templates,
+                };
+                let value = render_integration(&i);
+                m.integration = Some(i);
+                Ok(value)
+            })?;
+            Ok(ok(StatusCode::CREATED, value))
+        }
+        Verb::DELETE => {
+            write(svc, id, |state, _| {
+                let api = api_mut(state, id)?;
+                resource(api, rid)?;
+                let m = api
+                    .resources
+                    .get_mut(rid)
+                    .and_then(|r| r.methods.get_mut(verb))
+                    .ok_or_else(missing_method)?;
+                m.integration.take().ok_or_else(missing)?;
+                Ok(())
+            })?;
+            Ok(no_content(StatusCode::NO_CONTENT))
+        }
+        _ => Err(unsupported(req)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateDeploymentIn {
+    stage_name: Option<String>,
+    stage_description: Option<String>,
+    description: Option<String>,
+    variables: Option<BTreeMap<String, String>>,
+}
+
+pub(super) fn check_stage_name(name: &str) -> Result<()> {
+    if !name.is_empty()
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        Ok(())
+    } else {
+        Err(RestJsonError::bad_request(
+            "Stage name only allows a-zA-Z0-9_ and -",
+        ))
+    }
+}
+
+pub(super) fn create_deployment(svc: &Services, req: &Req, id: &str) -> Result<Response> {
+    let input: CreateDeploymentIn = body(req)?;
+    let stage_name = input.stage_name.filter(|s| !s.is_empty());
+    if let Some(s) = &stage_name {
+        check_stage_name(s)?;
+    }
+    let value = write(svc, id, |state, _| {
+        let api = api_mut(state, id)?;
+        let methods: Vec<&Method> = api
+            .resources
+            .values()
+            .flat_map(|r| r.methods.values())
+            .collect();
+        if methods.is_empty() {
+            return Err(RestJsonError::bad_request(
+                "The REST API doesn't contain any methods",
+            ));
+        }
+        if methods.iter().any(|m| m.integration.is_none()) {
+            return Err(RestJsonError::bad_request(
+                "No integration defined for method",
+            ));
+        }
+        let now = now_s();
+        let d = Deployment {
+            id: fresh_id(&api.deployments),
+            created_date: now,
+            description: input.description,
+            snapshot: Arc::new(Snapshot::of(&api.resources)),
+        };
+        if let Some(name) = stage_name {
+            match api.stages.get_mut(&name) {
+                // Redeploying onto a stage re-points it and keeps its other settings.
+                Some(s) => {
+                    s.deployment_id = d.id.clone();
+                    s.last_updated_date = now;
+                    if let Some(v) = input.variables {
+                        s.variables = v;
+                    }
+                    if input.stage_description.is_some() {
+                        s.description = input.stage_description;
+                    }
+                }
+                None => {
+                    api.stages.insert(
+                        name.clone(),
+                        Stage {
+                            stage_name: name,
+                            deployment_id: d.id.clone(),
+                            created_date: now,
+                            last_updated_date: now,
+                            description: input.stage_description,
+                            variables: input.variables.unwrap_or_default(),
+                            tracing_enabled: false,
+                            tags: BTreeMap::new(),
+                        },
+                    );
+                }
+            }
+        }
+        let value = render_deployment(&d, false);
+        api.deployments.insert(d.id.clone(), d);
+        Ok(value)
+    })?;
+    Ok(ok(StatusCode::CREATED, value))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateStageIn {
+    stage_name: Option<String>,
+    deployment_id: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    variables: BTreeMap<String, String>,
+    #[serde(default)]
+    tracing_enabled: bool,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+}
+
+pub(super) fn create_stage(svc: &Services, req: &Req, id: &str) -> Result<Response> {
+    let input: CreateStageIn = body(req)?;
+    let name = input.stage_name.unwrap_or_default();
+    check_stage_name(&name)?;
+    let value = write(svc, id, |state, _| {
+        let api = api_mut(state, id)?;
+        let did = input.deployment_id.unwrap_or_default();
+        if !api.deployments.contains_key(&did) {
+            return Err(RestJsonError::bad_request("Deployment id does not exist"));
+        }
+        if api.stages.contains_key(&name) {
+            return Err(RestJsonError::conflict("Stage already exists"));
+        }
+        let now = now_s();
+        let s = Stage {
+            stage_name: name.clone(),
+            deployment_id: did,
+            created_date: now,
+            last_updated_date: now,
+            description: input.description,
+            variables: input.variables,
+            tracing_enabled: input.tracing_enabled,
+            tags: input.tags,
+        };
+        let value = render_stage(&s, "", id);
+        api.stages.insert(name, s);
+        Ok(value)
+    })?;
+    Ok(ok(StatusCode::CREATED, value))
+}
+
+pub(super) fn update_stage(svc: &Services, req: &Req, id: &str, name: &str) -> Result<Response> {
+    let input: PatchIn = body(req)?;
+    let value = write(svc, id, |state, _| {
+        let api = api_mut(state, id)?;
+        let mut s = stage(api, name)?.clone();
+        for op in &input.patch_operations {
+            let path = op.path.as_str();
+            match (op.op.as_str(), path) {
+                ("replace", "/deploymentId") => {
+                    let did = op.value.clone().unwrap_or_default();
+                    if !api.deployments.contains_key(&did) {
+                        return Err(RestJsonError::bad_request("Deployment id does not exist"));
+                    }
+                    s.deployment_id = did;
+                }
+                ("replace", "/description") => s.description = op.value.clone(),
+                ("replace", "/tracingEnabled") => {
+                    s.tracing_enabled = op.value.as_deref() == Some("true");
+                }
+                ("replace" | "add", p) if p.starts_with("/variables/") => {
+                    let key = p.trim_start_matches("/variables/").to_owned();
+                    s.variables
+                        .insert(key, op.value.clone().unwrap_or_default());
+                }
+                ("remove", p) if p.starts_with("/variables/") => {
+                    s.variables.remove(p.trim_start_matches("/variables/"));
+                }
+                _ => return Err(bad_patch(op)),
+            }
+        }
+        s.last_updated_date = now_s();
+        let value = render_stage(&s, "", id);
+        api.stages.insert(name.to_owned(), s);
+        Ok(value)
+    })?;
+    Ok(ok(StatusCode::OK, value))
+}
+
+#[derive(Deserialize)]
+struct TagsIn {
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+}
+
+/// Tags on REST APIs and stages, addressed by ARN `arn:aws:apigateway:{region}::/restapis/{id}[/stages/{name}]`.
+pub(super) fn tags_call(svc: &Services, req: &Req, arn: &str) -> Result<Response> {
+    let path = arn.split("::").nth(1).unwrap_or("");
+    let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let (id, stage_name) = match parts.as_slice() {
+        ["restapis", id] => (*id, None),
+        ["restapis", id, "stages", s] => (*id, Some(*s)),
+        _ => {
+            return Err(RestJsonError::not_found(format!(
+                "Invalid resource ARN specified: {arn}"
+            )));
+        }
+    };
+    let with_tags = |state: &mut ApiGatewayState,
+                     f: &mut dyn FnMut(&mut BTreeMap<String, String>)|
+     -> Result<()> {
+        let api = api_mut(state, id)?;
+        match stage_name {
+            None => f(&mut api.tags),
+            Some(s) => f(&mut api
+                .stages
+                .get_mut(s)
+                .ok_or_else(|| RestJsonError::not_found("Invalid stage identifier specified"))?
+                .tags),
+        }
+        Ok(())
+    };
+    match req.method {
+        Verb::GET => {
+            let mut state = lock(&svc.store.apis);
+            let mut out = BTreeMap::new();
+            with_tags(&mut state, &mut |t| out = t.clone())?;
+            Ok(ok(StatusCode::OK, json!({ "tags": out })))
+        }
+        Verb::PUT => {
+            let input: TagsIn = body(req)?;
+            write(svc, id, |state, _| {
+                with_tags(state, &mut |t| t.extend(input.tags.clone()))
+            })?;
+            Ok(no_content(StatusCode::NO_CONTENT))
+        }
+        Verb::DELETE => {
+            let keys: Vec<String> = req
+                .query_all("tagKeys")
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect();
+            write(svc, id, |state, _| {
+                with_tags(state, &mut |t| {
+                    for k in &keys {
+                        t.remove(k);
+                    }
+                })
+            })?;
+            Ok(no_content(StatusCode::NO_CONTENT))
+        }
+        _ => Err(unsupported(req)),
+    }
+}

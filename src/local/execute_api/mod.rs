@@ -1,0 +1,225 @@
+//! execute-api, API Gateway's data plane: a stage URL resolved against the stage's deployed snapshot
+//! only, a Lambda proxy (v1) event, the Lambda permission check, and API Gateway's validation of the
+//! function's answer.
+
+pub mod event;
+pub mod path;
+pub mod response;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::Services;
+use super::apigateway::model::{Integration, Snapshot};
+use super::common::{ERROR_TYPE_HEADER, Req, lock, percent_decode};
+use super::exec::Outcome;
+use super::lambda::{function_code, parse_function_name, policy_allows, resolve};
+use crate::wire::{LAMBDA_REQUEST_ID_HEADER, LOCAL_ACCOUNT_ID, REQUEST_ID_HEADER};
+use event::{EventInput, proxy_event};
+use path::match_path;
+use response::parse_proxy_response;
+
+fn message(status: StatusCode, error_type: &'static str, text: &str) -> Response {
+    let mut r = (status, axum::Json(json!({ "message": text }))).into_response();
+    r.headers_mut()
+        .insert(ERROR_TYPE_HEADER, HeaderValue::from_static(error_type));
+    r
+}
+
+/// 403 for any route or method the stage's deployment does not have.
+fn missing_token() -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        "MissingAuthenticationTokenException",
+        "Missing Authentication Token",
+    )
+}
+
+/// 500 and 502 share this body, space after the colon included, as API Gateway sends it.
+fn internal(status: StatusCode) -> Response {
+    let mut r = (status, r#"{"message": "Internal server error"}"#).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        ERROR_TYPE_HEADER,
+        HeaderValue::from_static("InternalServerErrorException"),
+    );
+    r
+}
+
+/// What a stage request resolved to, taken out of the store so no lock is held while it runs.
+struct Target {
+    snapshot: Arc<Snapshot>,
+    deployment_id: String,
+    variables: BTreeMap<String, String>,
+}
+
+/// Serves a stage URL: `rest` is `/{stage}/{path...}` as sent.
+pub async fn handle(svc: &Services, api_id: &str, rest: &str, req: Req) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut response = serve(svc, api_id, rest, &req, &request_id).await;
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    response
+}
+
+async fn serve(svc: &Services, api_id: &str, rest: &str, req: &Req, request_id: &str) -> Response {
+    let rest = rest.trim_start_matches('/');
+    let (stage, raw_path) = rest.split_once('/').unwrap_or((rest, ""));
+    let stage = percent_decode(stage);
+    let raw_path = format!("/{raw_path}");
+    let target = {
+        let state = lock(&svc.store.apis);
+        let Some(api) = state.apis.get(api_id) else {
+            return message(StatusCode::NOT_FOUND, "NotFoundException", "Not Found");
+        };
+        let Some(s) = api.stages.get(&stage) else {
+            return message(StatusCode::FORBIDDEN, "ForbiddenException", "Forbidden");
+        };
+        let Some(d) = api.deployments.get(&s.deployment_id) else {
+            return message(StatusCode::FORBIDDEN, "ForbiddenException", "Forbidden");
+        };
+        Target {
+            snapshot: d.snapshot.clone(),
+            deployment_id: d.id.clone(),
+            variables: s.variables.clone(),
+        }
+    };
+    let Some(route) = match_path(&target.snapshot, &raw_path) else {
+        return missing_token();
+    };
+    let verb = req.method.as_str();
+    let Some(method) = route
+        .resource
+        .methods
+        .get(verb)
+        .or_else(|| route.resource.methods.get("ANY"))
+    else {
+        return missing_token();
+    };
+    let Some(integration) = &method.integration else {
+        return internal(StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    if integration.kind != "AWS_PROXY" {
+        // Only Lambda proxy integrations run locally; anything else fails as a misconfigured one would.
+        return internal(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    let Some(function_ref) = lambda_target(integration, &target.variables) else {
+        return internal(StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    // The API's region is the one its integration URI names (a client may use any region locally).
+    let region = integration
+        .uri
+        .as_deref()
+        .and_then(|u| u.strip_prefix("arn:aws:apigateway:"))
+        .and_then(|u| u.split(':').next())
+        .filter(|r| !r.is_empty())
+        .unwrap_or(&svc.region);
+    let source_arn = format!(
+        "arn:aws:execute-api:{region}:{LOCAL_ACCOUNT_ID}:{api_id}/{stage}/{verb}{}",
+        route.resource.path
+    );
+    let (name, qualifier) = parse_function_name(&function_ref);
+    let function = {
+        let state = lock(&svc.store.lambda);
+        let Ok((f, cfg)) = resolve(&state, &svc.region, &name, qualifier.as_deref()) else {
+            return internal(StatusCode::INTERNAL_SERVER_ERROR);
+        };
+        if !policy_allows(&f.policy, "apigateway.amazonaws.com", &source_arn) {
+            return internal(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        function_code(cfg, region)
+    };
+    let event = proxy_event(&EventInput {
+        req,
+        api_id,
+        stage: &stage,
+        raw_path: &raw_path,
+        resource_path: &route.resource.path,
+        resource_id: &route.resource.id,
+        path_parameters: &route.path_parameters,
+        variables: &target.variables,
+        deployment_id: &target.deployment_id,
+        request_id,
+    });
+    let payload = bytes::Bytes::from(event.to_string());
+    let limit = Duration::from_millis(integration.timeout_in_millis);
+    let Ok(invocation) = tokio::time::timeout(limit, svc.executor.invoke(&function, payload)).await
+    else {
+        return message(
+            StatusCode::GATEWAY_TIMEOUT,
+            "InternalServerErrorException",
+            "Endpoint request timed out",
+        );
+    };
+    let mut response = match &invocation.outcome {
+        Outcome::Response(body) => match parse_proxy_response(body) {
+            Some(p) => p.into_response(),
+            None => internal(StatusCode::BAD_GATEWAY),
+        },
+        Outcome::FunctionError(_) | Outcome::Timeout | Outcome::Crashed(_) => {
+            internal(StatusCode::BAD_GATEWAY)
+        }
+    };
+    if let Ok(v) = HeaderValue::from_str(&invocation.request_id) {
+        response.headers_mut().insert(LAMBDA_REQUEST_ID_HEADER, v);
+    }
+    response
+}
+
+/// The function an AWS_PROXY integration URI names, with `${stageVariables.x}` substituted:
+/// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations`.
+pub fn lambda_target(
+    integration: &Integration,
+    variables: &BTreeMap<String, String>,
+) -> Option<String> {
+    let uri = integration.uri.as_deref()?;
+    let (_, rest) = uri.split_once(":lambda:path/2015-03-31/functions/")?;
+    let arn = rest.strip_suffix("/invocations")?;
+    let mut out = arn.to_owned();
+    for (k, v) in variables {
+        out = out.replace(&format!("${{stageVariables.{k}}}"), v);
+    }
+    (!out.contains("${")).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn integration_uri_names_the_function_with_stage_variables() {
+        let mut i = Integration {
+            kind: "AWS_PROXY".into(),
+            http_method: Some("POST".into()),
+            uri: Some("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:${stageVariables.fn}/invocations".into()),
+            passthrough_behavior: "WHEN_NO_MATCH".into(),
+            timeout_in_millis: 29000,
+            cache_namespace: "x".into(),
+            cache_key_parameters: vec![],
+            content_handling: None,
+            credentials: None,
+            request_parameters: BTreeMap::new(),
+            request_templates: BTreeMap::new(),
+        };
+        let vars = BTreeMap::from([("fn".to_owned(), "hello".to_owned())]);
+        assert_eq!(
+            lambda_target(&i, &vars).as_deref(),
+            Some("arn:aws:lambda:us-east-1:000000000000:function:hello")
+        );
+        assert_eq!(lambda_target(&i, &BTreeMap::new()), None);
+        i.uri = Some("https://example.com".into());
+        assert_eq!(lambda_target(&i, &vars), None);
+    }
+}

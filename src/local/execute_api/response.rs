@@ -1,0 +1,195 @@
+//! API Gateway's validation of a Lambda proxy answer, and its rendering as the stage response.
+
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::Value;
+
+/// A function's answer that passed API Gateway's validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl IntoResponse for ProxyResponse {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
+        let mut r = (status, self.body).into_response();
+        let h = r.headers_mut();
+        h.remove(http::header::CONTENT_TYPE);
+        let mut typed = false;
+        for (k, v) in self.headers {
+            let (Ok(name), Ok(value)) = (
+                HeaderName::try_from(k.as_str()),
+                HeaderValue::try_from(v.as_str()),
+            ) else {
+                continue;
+            };
+            typed |= name == http::header::CONTENT_TYPE;
+            h.append(name, value);
+        }
+        if !typed {
+            h.insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+        }
+        r
+    }
+}
+
+fn header_value(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Validates a Lambda proxy response as API Gateway does; `None` means 502. Allowed keys are
+/// statusCode, headers, multiValueHeaders, body and isBase64Encoded; anything else, a non-object, `{}`
+/// or a non-numeric statusCode is malformed.
+pub fn parse_proxy_response(payload: &[u8]) -> Option<ProxyResponse> {
+    let value: Value = serde_json::from_slice(payload).ok()?;
+    let obj = value.as_object()?;
+    if obj.is_empty() {
+        return None;
+    }
+    const ALLOWED: [&str; 5] = [
+        "statusCode",
+        "headers",
+        "multiValueHeaders",
+        "body",
+        "isBase64Encoded",
+    ];
+    if obj.keys().any(|k| !ALLOWED.contains(&k.as_str())) {
+        return None;
+    }
+    let status = match obj.get("statusCode") {
+        None | Some(Value::Null) => 200,
+        Some(Value::Number(n)) => u16::try_from(n.as_u64()?).ok()?,
+        Some(Value::String(s)) => s.trim().parse::<u16>().ok()?,
+        Some(_) => return None,
+    };
+    if !(100..=599).contains(&status) {
+        return None;
+    }
+    let solo: Vec<(String, String)> = match obj.get("headers") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(m)) => m
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| Some((k.clone(), header_value(v)?)))
+            .collect::<Option<_>>()?,
+        Some(_) => return None,
+    };
+    let multi: Vec<(String, Vec<String>)> = match obj.get("multiValueHeaders") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| {
+                let values = v
+                    .as_array()?
+                    .iter()
+                    .map(header_value)
+                    .collect::<Option<Vec<_>>>()?;
+                Some((k.clone(), values))
+            })
+            .collect::<Option<_>>()?,
+        Some(_) => return None,
+    };
+    let mut headers = Vec::new();
+    for (k, values) in &multi {
+        match solo.iter().find(|(s, _)| s.eq_ignore_ascii_case(k)) {
+            // Both set: the multi values first, then the single one, in one header.
+            Some((_, v)) => {
+                let mut all = values.clone();
+                all.push(v.clone());
+                headers.push((k.clone(), all.join(", ")));
+            }
+            None => headers.extend(values.iter().map(|v| (k.clone(), v.clone()))),
+        }
+    }
+    for (k, v) in &solo {
+        if !multi.iter().any(|(m, _)| m.eq_ignore_ascii_case(k)) {
+            headers.push((k.clone(), v.clone()));
+        }
+    }
+    let base64 = match obj.get("isBase64Encoded") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return None,
+    };
+    let body = match obj.get("body") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(s)) if base64 => B64.decode(s).ok()?,
+        Some(Value::String(s)) => s.clone().into_bytes(),
+        Some(_) => return None,
+    };
+    Some(ProxyResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn parse(v: Value) -> Option<ProxyResponse> {
+        parse_proxy_response(v.to_string().as_bytes())
+    }
+
+    #[test]
+    fn the_tutorial_answer_passes() {
+        let p = parse(json!({"isBase64Encoded": false, "statusCode": 200, "headers": {}, "body": "\"Hello from Lambda!\""})).unwrap();
+        assert_eq!(p.status, 200);
+        assert_eq!(p.body, b"\"Hello from Lambda!\"");
+    }
+
+    #[test]
+    fn malformed_answers_are_rejected() {
+        assert!(parse(json!({})).is_none());
+        assert!(parse(json!("just a string")).is_none());
+        assert!(parse(json!({"statusCode": 200, "extra": 1})).is_none());
+        assert!(parse(json!({"statusCode": "abc"})).is_none());
+        assert!(parse(json!({"multiValueHeaders": {"a": "not-an-array"}})).is_none());
+        assert!(parse_proxy_response(b"not json").is_none());
+    }
+
+    #[test]
+    fn lenient_shapes_are_accepted_as_api_gateway_does() {
+        assert_eq!(parse(json!({"statusCode": "201"})).unwrap().status, 201);
+        let only_headers = parse(json!({"headers": {"x-a": "1"}})).unwrap();
+        assert_eq!(only_headers.status, 200);
+        assert!(only_headers.body.is_empty());
+        let p = parse(json!({"statusCode": 200, "headers": {"x-flag": true}})).unwrap();
+        assert_eq!(p.headers, vec![("x-flag".to_owned(), "true".to_owned())]);
+        let p = parse(json!({"headers": {"x-v": "value-solo"}, "multiValueHeaders": {"x-v": ["value-multi"]}})).unwrap();
+        assert_eq!(
+            p.headers,
+            vec![("x-v".to_owned(), "value-multi, value-solo".to_owned())]
+        );
+        let p = parse(json!({"body": "aGk=", "isBase64Encoded": true})).unwrap();
+        assert_eq!(p.body, b"hi");
+    }
+
+    #[test]
+    fn default_content_type_is_json() {
+        let r = parse(json!({"statusCode": 200, "body": "{}"}))
+            .unwrap()
+            .into_response();
+        assert_eq!(r.headers()[http::header::CONTENT_TYPE], "application/json");
+        let r = parse(json!({"statusCode": 200, "headers": {"Content-Type": "text/plain"}}))
+            .unwrap()
+            .into_response();
+        assert_eq!(r.headers()[http::header::CONTENT_TYPE], "text/plain");
+    }
+}

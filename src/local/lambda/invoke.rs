@@ -1,0 +1,142 @@
+//! Invoke: a call runs the function in the execution engine; its outcome becomes Lambda's answer.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use bytes::Bytes;
+use serde_json::json;
+
+use super::model::{FunctionConfig, function_arn, parse_function_name, resolve};
+use super::ops::{Result, empty, qualifier};
+use crate::local::Services;
+use crate::local::common::{LambdaError, Req, lock};
+use crate::local::exec::{FunctionCode, Invocation, Outcome};
+use crate::wire::REQUEST_ID_HEADER;
+
+/// What the execution engine needs to run a configuration.
+pub fn function_code(cfg: &FunctionConfig, region: &str) -> FunctionCode {
+    let arn = function_arn(region, &cfg.name);
+    FunctionCode {
+        name: cfg.name.clone(),
+        arn: if cfg.version == "$LATEST" {
+            arn
+        } else {
+            format!("{arn}:{}", cfg.version)
+        },
+        revision: cfg.revision_id.clone(),
+        zip: cfg.zip.clone(),
+        handler: cfg.handler.clone().unwrap_or_default(),
+        memory_mb: cfg.memory_size,
+        timeout_secs: cfg.timeout,
+        environment: cfg.environment.clone(),
+        region: region.to_owned(),
+    }
+}
+
+/// The payload Lambda returns for a failed invocation, and whether it is an error at all.
+pub fn outcome_payload(inv: &Invocation, timeout_secs: u32) -> (Bytes, bool) {
+    match &inv.outcome {
+        Outcome::Response(b) => (b.clone(), false),
+        Outcome::FunctionError(b) => (b.clone(), true),
+        Outcome::Timeout => (
+            Bytes::from(
+                json!({
+                    "errorType": "Sandbox.Timedout",
+                    "errorMessage": format!(
+                        "RequestId: {} Error: Task timed out after {timeout_secs}.00 seconds",
+                        inv.request_id
+                    ),
+                })
+                .to_string(),
+            ),
+            true,
+        ),
+        Outcome::Crashed(reason) => (
+            Bytes::from(
+                json!({
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": format!("RequestId: {} Error: {reason}", inv.request_id),
+                })
+                .to_string(),
+            ),
+            true,
+        ),
+    }
+}
+
+pub(super) async fn invoke(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
+    let (name, q) = parse_function_name(raw);
+    let (function, executed_version) = {
+        let state = lock(&svc.store.lambda);
+        let (_, cfg) = resolve(&state, &svc.region, &name, qualifier(req, q.as_deref()))?;
+        (function_code(cfg, &svc.region), cfg.version.clone())
+    };
+    let payload = if req.body.is_empty() {
+        Bytes::from_static(b"{}")
+    } else {
+        req.body.clone()
+    };
+    if serde_json::from_slice::<serde::de::IgnoredAny>(&payload).is_err() {
+        return Err(LambdaError::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestContentException",
+            "Could not parse request body into json: Unexpected character",
+        ));
+    }
+    let version_header = HeaderValue::from_str(&executed_version)
+        .unwrap_or_else(|_| HeaderValue::from_static("$LATEST"));
+    match req
+        .header("x-amz-invocation-type")
+        .unwrap_or("RequestResponse")
+    {
+        "DryRun" => {
+            let mut r = empty(StatusCode::NO_CONTENT);
+            r.headers_mut()
+                .insert("X-Amz-Executed-Version", version_header);
+            return Ok(r);
+        }
+        "Event" => {
+            let executor = svc.executor.clone();
+            tokio::spawn(async move {
+                executor.invoke(&function, payload).await;
+            });
+            let mut r = empty(StatusCode::ACCEPTED);
+            r.headers_mut()
+                .insert("X-Amz-Executed-Version", version_header);
+            return Ok(r);
+        }
+        "RequestResponse" => {}
+        other => {
+            return Err(LambdaError::invalid(format!(
+                "1 validation error detected: Value '{other}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]"
+            )));
+        }
+    }
+    let inv = svc.executor.invoke(&function, payload).await;
+    let (payload, is_error) = outcome_payload(&inv, function.timeout_secs);
+    let mut r = (StatusCode::OK, payload).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert("X-Amz-Executed-Version", version_header);
+    if let Ok(v) = HeaderValue::from_str(&inv.request_id) {
+        h.insert(REQUEST_ID_HEADER, v);
+    }
+    if is_error {
+        h.insert(
+            "X-Amz-Function-Error",
+            HeaderValue::from_static("Unhandled"),
+        );
+    }
+    if req.header("x-amz-log-type") == Some("Tail") {
+        let tail = inv.log_tail.as_bytes();
+        let tail = &tail[tail.len().saturating_sub(4096)..];
+        if let Ok(v) = HeaderValue::from_str(&B64.encode(tail)) {
+            h.insert("X-Amz-Log-Result", v);
+        }
+    }
+    Ok(r)
+}

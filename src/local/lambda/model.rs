@@ -1,0 +1,172 @@
+//! Lambda's state model: functions with `$LATEST` and published versions, their packages, resource
+//! policies and tags; and how a call's function name and qualifier resolve. Serialized into the store.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::local::common::LambdaError;
+use crate::local::store::StoreError;
+use crate::wire::LOCAL_ACCOUNT_ID;
+
+type Result<T, E = LambdaError> = std::result::Result<T, E>;
+
+/// Every function.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LambdaState {
+    pub functions: BTreeMap<String, Function>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Function {
+    /// `$LATEST`.
+    pub latest: FunctionConfig,
+    /// Published versions, by number.
+    #[serde(default)]
+    pub versions: BTreeMap<u64, FunctionConfig>,
+    #[serde(default)]
+    pub policy: Vec<Value>,
+    #[serde(default)]
+    pub policy_revision: String,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FunctionConfig {
+    pub name: String,
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    pub role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handler: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    pub timeout: u32,
+    pub memory_size: u32,
+    pub last_modified: String,
+    /// base64 SHA-256 of the zip (CodeSha256).
+    pub code_sha256: String,
+    pub code_size: u64,
+    #[serde(default)]
+    pub environment: BTreeMap<String, String>,
+    pub revision_id: String,
+    pub architectures: Vec<String>,
+    /// The package, loaded from the state directory's `code/<hex>.zip`.
+    #[serde(skip)]
+    pub zip: Arc<Vec<u8>>,
+}
+
+impl FunctionConfig {
+    /// The SHA-256 in hex, the package's file name in the state directory.
+    pub fn code_hex(&self) -> String {
+        B64.decode(&self.code_sha256)
+            .map(|b| b.iter().map(|x| format!("{x:02x}")).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl LambdaState {
+    /// Loads every package a freshly deserialized state refers to.
+    pub fn load_code(
+        &mut self,
+        mut read: impl FnMut(&str) -> Result<Vec<u8>, StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut cache: BTreeMap<String, Arc<Vec<u8>>> = BTreeMap::new();
+        for f in self.functions.values_mut() {
+            for cfg in std::iter::once(&mut f.latest).chain(f.versions.values_mut()) {
+                let hex = cfg.code_hex();
+                let zip = match cache.get(&hex) {
+                    Some(z) => z.clone(),
+                    None => {
+                        let z = Arc::new(read(&hex)?);
+                        cache.insert(hex, z.clone());
+                        z
+                    }
+                };
+                cfg.zip = zip;
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn function_arn(region: &str, name: &str) -> String {
+    format!("arn:aws:lambda:{region}:{LOCAL_ACCOUNT_ID}:function:{name}")
+}
+
+pub(crate) fn last_modified() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
+        .to_string()
+}
+
+pub(crate) fn new_revision() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A function named by name, partial ARN or ARN, with an optional `:qualifier`.
+pub fn parse_function_name(raw: &str) -> (String, Option<String>) {
+    let rest = match raw.find("function:") {
+        Some(i) => &raw[i + "function:".len()..],
+        None => raw,
+    };
+    match rest.split_once(':') {
+        Some((n, q)) => (n.to_owned(), Some(q.to_owned()).filter(|q| q != "$LATEST")),
+        None => (rest.to_owned(), None),
+    }
+}
+
+pub(crate) fn not_found(region: &str, name: &str, qualifier: Option<&str>) -> LambdaError {
+    let arn = function_arn(region, name);
+    LambdaError::not_found(match qualifier {
+        Some(q) => format!("Function not found: {arn}:{q}"),
+        None => format!("Function not found: {arn}"),
+    })
+}
+
+/// The configuration a call addresses: `$LATEST` or a published version.
+pub fn resolve<'a>(
+    state: &'a LambdaState,
+    region: &str,
+    name: &str,
+    qualifier: Option<&str>,
+) -> Result<(&'a Function, &'a FunctionConfig)> {
+    let f = state
+        .functions
+        .get(name)
+        .ok_or_else(|| not_found(region, name, qualifier))?;
+    let cfg = match qualifier {
+        None | Some("$LATEST") => &f.latest,
+        Some(q) => q
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| f.versions.get(&n))
+            .ok_or_else(|| not_found(region, name, qualifier))?,
+    };
+    Ok((f, cfg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_names_arns_and_qualifiers() {
+        assert_eq!(parse_function_name("f"), ("f".into(), None));
+        assert_eq!(parse_function_name("f:3"), ("f".into(), Some("3".into())));
+        assert_eq!(
+            parse_function_name("arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST"),
+            ("f".into(), None)
+        );
+        assert_eq!(
+            parse_function_name("000000000000:function:f:2"),
+            ("f".into(), Some("2".into()))
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! The session both front ends run in: the resolved configuration, the connection (AWS or the local
+//! stack), the build target and the polling cadence, and the one-line failure they both report.
+
+use std::fmt;
+
+use crate::aws::{AwsError, Clients, ErrorKind, Target};
+use crate::build::BuildTarget;
+use crate::config::StackSpec;
+use crate::local::LocalGuard;
+use crate::stack::StackError;
+use crate::tail::PollTiming;
+
+/// Exit statuses shared by every command (and the dashboard, which exits with Ok or a failure's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Success; for `status`, the stage serves the working API.
+    Ok = 0,
+    /// A failure (AWS, build, network).
+    Error = 1,
+    /// A usage or configuration error.
+    Usage = 2,
+    /// `status` only: the stage serves a stale deployment.
+    Stale = 3,
+}
+
+impl From<Status> for std::process::ExitCode {
+    fn from(s: Status) -> std::process::ExitCode {
+        std::process::ExitCode::from(s as u8)
+    }
+}
+
+/// A failure either front end reports: the status to exit with and one line that explains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub status: Status,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn error(message: impl fmt::Display) -> Self {
+        Self {
+            status: Status::Error,
+            message: message.to_string(),
+        }
+    }
+
+    pub fn usage(message: impl fmt::Display) -> Self {
+        Self {
+            status: Status::Usage,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<AwsError> for Failure {
+    /// A target that cannot be configured (no region, a bad endpoint URL) is a usage error (exit 2);
+    /// every other AWS failure is an error (exit 1).
+    fn from(e: AwsError) -> Self {
+        if e.kind == ErrorKind::Configuration {
+            Self::usage(e.message)
+        } else {
+            Self::error(e)
+        }
+    }
+}
+
+impl From<StackError> for Failure {
+    fn from(e: StackError) -> Self {
+        Self::error(e)
+    }
+}
+
+/// The resolved configuration: the stack lambdeck.toml describes and where the AWS calls go.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub spec: StackSpec,
+    /// The region is the flag's, else lambdeck.toml's; the profile and environment fill in the rest.
+    pub target: Target,
+}
+
+impl Session {
+    /// Resolves the flags' target against lambdeck.toml: a region on the command line wins over the file.
+    pub fn new(spec: StackSpec, mut target: Target) -> Self {
+        if target.region.is_none() {
+            target.region.clone_from(&spec.region);
+        }
+        Self { spec, target }
+    }
+
+    /// True with --local: the embedded local stack, started (or found) on connect.
+    pub fn is_local(&self) -> bool {
+        self.target.local
+    }
+
+    /// Where the function is built for: a native build for the local stack, a Lambda build otherwise.
+    pub fn build_target(&self) -> BuildTarget {
+        if self.is_local() {
+            BuildTarget::Local
+        } else {
+            BuildTarget::Aws
+        }
+    }
+
+    /// Builds the clients; with --local, first starts (or finds) the project's local stack. The
+    /// connection's guard keeps an in-process local stack alive until the connection is dropped or shut
+    /// down.
+    pub async fn connect(&self) -> Result<Connection, Failure> {
+        let mut target = self.target.clone();
+        let guard = if target.local {
+            let guard = crate::local::ensure_running(&self.spec.root)
+                .await
+                .map_err(Failure::error)?;
+            target.endpoint_url = Some(guard.endpoint_url());
+            Some(guard)
+        } else {
+            None
+        };
+        let clients = Clients::new(&target).await?;
+        Ok(Connection { clients, guard })
+    }
+}
+
+/// The clients, and the local stack they talk to when this process serves it.
+#[derive(Debug)]
+pub struct Connection {
+    pub clients: Clients,
+    guard: Option<LocalGuard>,
+}
+
+impl Connection {
+    /// A custom endpoint is a local stack (lambdeck's, LocalStack, moto): no shared quota to protect,
+    /// Live Tail is free, and responses may name the Lambda request.
+    pub fn is_local_endpoint(&self) -> bool {
+        self.clients.local || self.clients.endpoint_url.is_some()
+    }
+
+    /// How often to poll the logs: briskly on a local endpoint, within AWS's shared quota otherwise.
+    pub fn poll_timing(&self) -> PollTiming {
+        if self.is_local_endpoint() {
+            PollTiming::local()
+        } else {
+            PollTiming::aws()
+        }
+    }
+
+    /// Stops an in-process local stack cleanly (dropping the connection stops it too, less gently).
+    pub async fn shutdown(self) {
+        if let Some(guard) = self.guard {
+            guard.shutdown().await;
+        }
+    }
+}
