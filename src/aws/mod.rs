@@ -216,3 +216,42 @@ impl aws_sdk_cloudwatchlogs::config::Intercept for NoHostPrefix {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    /// Without the SDK's default HTTPS client, this is what makes `https://` endpoints (AWS's own)
+    /// work: the clients must open a TLS session on ring, not panic for want of a crypto provider nor
+    /// fail for want of an HTTP client.
+    #[tokio::test]
+    async fn the_clients_speak_tls_to_an_https_endpoint() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let clients = Clients::new(&Target {
+            profile: None,
+            region: Some(LOCAL_REGION.into()),
+            endpoint_url: Some(format!("https://127.0.0.1:{port}")),
+            local: true,
+        })
+        .await
+        .expect("clients");
+        let call = tokio::spawn(async move {
+            clients
+                .lambda
+                .get_function()
+                .function_name("f")
+                .send()
+                .await
+        });
+        let (mut socket, _) = listener.accept().await.expect("a connection");
+        let mut record = [0u8; 6];
+        socket.read_exact(&mut record).await.expect("bytes");
+        // A TLS record of type handshake (22), version 3.x, whose first message is a ClientHello (1).
+        assert_eq!((record[0], record[1], record[5]), (22, 3, 1), "{record:?}");
+        call.abort();
+    }
+}

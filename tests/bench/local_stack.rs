@@ -44,7 +44,7 @@ fn main() {
 async fn run() {
     let zip = hello_world_zip();
     println!(
-        "hello-world package: {} bytes zipped (profile lambda)",
+        "hello-world package: {} bytes zipped (profile release-lambda)",
         zip.len()
     );
     let load_before = load_average();
@@ -431,7 +431,7 @@ fn proxy_event() -> Bytes {
     )
 }
 
-/// The hello-world function built as it is deployed (`--profile lambda`) and zipped as `bootstrap`.
+/// The hello-world function built as it is deployed (`--profile release-lambda`) and zipped as `bootstrap`.
 fn hello_world_zip() -> Vec<u8> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -440,7 +440,7 @@ fn hello_world_zip() -> Vec<u8> {
             "build",
             "--quiet",
             "--profile",
-            "lambda",
+            lambdeck::build::LAMBDA_PROFILE,
             "-p",
             "hello-world",
             "--bin",
@@ -453,8 +453,12 @@ fn hello_world_zip() -> Vec<u8> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
-    let binary = std::fs::read(target.join("lambda").join("bootstrap"))
-        .unwrap_or_else(|e| panic!("bootstrap: {e}"));
+    let binary = std::fs::read(
+        target
+            .join(lambdeck::build::LAMBDA_PROFILE)
+            .join("bootstrap"),
+    )
+    .unwrap_or_else(|e| panic!("bootstrap: {e}"));
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)

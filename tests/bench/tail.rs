@@ -268,7 +268,7 @@ async fn throughput(clients: &Clients, live: bool) {
     );
 }
 
-/// The hello-world function built as it is deployed (`--profile lambda`) and zipped as `bootstrap`.
+/// The hello-world function built as it is deployed (`--profile release-lambda`) and zipped as `bootstrap`.
 fn hello_world_zip() -> Vec<u8> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -277,7 +277,7 @@ fn hello_world_zip() -> Vec<u8> {
             "build",
             "--quiet",
             "--profile",
-            "lambda",
+            lambdeck::build::LAMBDA_PROFILE,
             "-p",
             "hello-world",
             "--bin",
@@ -290,7 +290,12 @@ fn hello_world_zip() -> Vec<u8> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
-    let binary = std::fs::read(target.join("lambda").join("bootstrap")).unwrap();
+    let binary = std::fs::read(
+        target
+            .join(lambdeck::build::LAMBDA_PROFILE)
+            .join("bootstrap"),
+    )
+    .unwrap();
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
