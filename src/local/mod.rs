@@ -1,4 +1,4 @@
-//! The embedded local AWS stack: API Gateway REST, Lambda and CloudWatch Logs on one loopback port,
+//! The embedded local AWS stack: API Gateway REST, Lambda, CloudWatch Logs, IAM and STS on one loopback port,
 //! laid out per service as moto and LocalStack lay out theirs.
 //!
 //! Layout. Each control plane is a folder (`apigateway/`, `lambda/`, `logs/`) holding its routes
@@ -23,11 +23,13 @@ pub mod common;
 pub mod exec;
 pub mod execute_api;
 pub mod fault;
+pub mod iam;
 pub mod lambda;
 pub mod logs;
 pub mod router;
 pub mod server;
 pub mod store;
+pub mod sts;
 
 use std::sync::Arc;
 

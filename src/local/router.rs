@@ -25,6 +25,8 @@ enum Route {
     ApiGateway,
     Lambda,
     Logs,
+    Iam,
+    Sts,
     /// `/_lambdeck/code/<sha256 hex>.zip`: the package download GetFunction's Code.Location points at.
     Code,
     Unknown,
@@ -70,6 +72,8 @@ fn route(method: &Method, path: &str, headers: &HeaderMap) -> Route {
             "apigateway" => return Route::ApiGateway,
             "lambda" => return Route::Lambda,
             "logs" => return Route::Logs,
+            "iam" => return Route::Iam,
+            "sts" => return Route::Sts,
             _ => {}
         }
     }
@@ -84,9 +88,18 @@ fn route(method: &Method, path: &str, headers: &HeaderMap) -> Route {
         Route::Code
     } else if path.starts_with("/restapis") || path.starts_with("/tags/") {
         Route::ApiGateway
-    } else if ["/2015-03-31/", "/2017-03-31/", "/2016-08-19/"]
-        .iter()
-        .any(|p| path.starts_with(p))
+    } else if [
+        "/2015-03-31/",
+        "/2017-03-31/",
+        "/2016-08-19/",
+        "/2019-09-25/",
+        "/2019-09-30/",
+        "/2020-06-30/",
+        "/2021-07-20/",
+        "/2024-08-31/",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
     {
         Route::Lambda
     } else {
@@ -192,12 +205,14 @@ pub async fn dispatch(
         Route::ApiGateway => apigateway::handle(&svc, &req).await,
         Route::Lambda => lambda::handle(&svc, &req).await,
         Route::Logs => logs::handle(&svc, &req).await,
+        Route::Iam => super::iam::handle(&svc, &req).await,
+        Route::Sts => super::sts::handle(&svc, &req).await,
         Route::Code => lambda::download(&svc, &req),
         Route::Unknown => RestJsonError::new(
             http::StatusCode::NOT_FOUND,
             "UnknownOperationException",
             format!(
-                "lambdeck's local stack serves API Gateway, Lambda and CloudWatch Logs; nothing answers {} {}",
+                "lambdeck's local stack serves API Gateway, Lambda, CloudWatch Logs, IAM and STS; nothing answers {} {}",
                 req.method, req.raw_path
             ),
         )

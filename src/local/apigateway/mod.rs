@@ -68,6 +68,19 @@ fn route(svc: &Services, req: &Req) -> Result<Response> {
             ],
             _,
         ) => integration_call(svc, req, id, rid, verb)?,
+        // Not modelled yet, and none can be created here: the lists are truthfully empty, so the
+        // stale diff compares them instead of reporting them unreadable.
+        (
+            [
+                "restapis",
+                id,
+                "authorizers" | "models" | "requestvalidators" | "gatewayresponses",
+            ],
+            &Verb::GET,
+        )
+        | (["restapis", id, "documentation", "parts"], &Verb::GET) => {
+            read(svc, id, |_| Ok(ok(StatusCode::OK, page(vec![], req))))?
+        }
         (["restapis", id, "deployments"], &Verb::POST) => create_deployment(svc, req, id)?,
         (["restapis", id, "deployments"], &Verb::GET) => read(svc, id, |api| {
             let items = api

@@ -1,6 +1,7 @@
 //! Lambda control plane (rest-json, `/2015-03-31`): the route table of functions, code updates,
 //! versions, resource policies, tags, and Invoke.
 
+pub mod config;
 mod invoke;
 pub mod model;
 mod ops;
@@ -57,6 +58,7 @@ async fn route(svc: &Services, req: &Req) -> Result<Response> {
             invoke(svc, req, name).await?
         }
         (["2017-03-31", "tags", arn], _) => tags(svc, req, arn)?,
+        _ if let Some(r) = config::route(svc, req) => r?,
         _ => {
             return Err(LambdaError::new(
                 StatusCode::NOT_FOUND,

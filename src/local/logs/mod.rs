@@ -35,10 +35,17 @@ pub async fn handle(svc: &Services, req: &Req) -> Response {
         "DeleteRetentionPolicy" => parse(req).and_then(|i| delete_retention(logs, i)),
         "DescribeLogGroups" => parse(req).map(|i| describe_log_groups(logs, i, &svc.region)),
         "CreateLogStream" => parse(req).and_then(|i| create_log_stream(logs, i)),
+        "DeleteLogStream" => parse(req).and_then(|i| delete_log_stream(logs, i)),
         "DescribeLogStreams" => parse(req).and_then(|i| describe_log_streams(logs, i, &svc.region)),
         "PutLogEvents" => parse(req).and_then(|i| put_log_events(logs, i)),
         "FilterLogEvents" => parse(req).and_then(|i| filter_log_events(logs, i)),
         "GetLogEvents" => parse(req).and_then(|i| get_log_events(logs, i)),
+        "ListTagsForResource"
+        | "TagResource"
+        | "UntagResource"
+        | "ListTagsLogGroup"
+        | "TagLogGroup"
+        | "UntagLogGroup" => parse(req).and_then(|i| group_tags(logs, &op, i)),
         other => Err(AwsJsonError::unknown_operation(other)),
     };
     match result {
