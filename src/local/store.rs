@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 
 use super::apigateway::model::ApiGatewayState;
-use super::common::lock;
+use super::common::{Saver, lock};
 use super::lambda::model::LambdaState;
 use super::logs::model::{Logs, LogsState};
 
@@ -221,6 +221,16 @@ impl Store {
             self.logs.mark_dirty();
         }
         result
+    }
+}
+
+impl Saver for Store {
+    fn save_control(&self) -> Result<(), String> {
+        Store::save_control(self).map_err(|e| e.to_string())
+    }
+
+    fn save_code(&self, sha_hex: &str, zip: &[u8]) -> Result<(), String> {
+        Store::save_code(self, sha_hex, zip).map_err(|e| e.to_string())
     }
 }
 
