@@ -142,27 +142,57 @@ pub struct NewFunction<'a> {
 }
 
 /// Creates the function from a zip, tagged as lambdeck's, and waits until it is Active.
+///
+/// When the call is retried after a connection dropped with the answer in flight (by the SDK, or by a
+/// caller), Lambda answers the retry "Function already exist": if the function there is lambdeck's
+/// and runs exactly this zip, it is the one the first attempt created, and that is success.
 pub async fn create_function(client: &Client, f: NewFunction<'_>) -> Result<(), AwsError> {
     let resource = format!("function {}", f.name);
-    client
-        .create_function()
-        .function_name(f.name)
-        .role(f.role_arn)
-        .runtime(Runtime::from(f.runtime))
-        .handler(f.handler)
-        .architectures(Architecture::from(f.architecture))
-        .memory_size(f.memory_mb)
-        .timeout(f.timeout_s)
-        .code(FunctionCode::builder().zip_file(Blob::new(f.zip)).build())
-        .logging_config(
-            aws_sdk_lambda::types::LoggingConfig::builder()
-                .log_group(f.log_group)
-                .build(),
-        )
-        .tags(MANAGED_TAG.0, MANAGED_TAG.1)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("CreateFunction", resource.clone(), e))?;
+    let zip_sha256 = code_sha256(&f.zip);
+    let zip_len = f.zip.len();
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let created = client
+            .create_function()
+            .function_name(f.name)
+            .role(f.role_arn)
+            .runtime(Runtime::from(f.runtime))
+            .handler(f.handler)
+            .architectures(Architecture::from(f.architecture))
+            .memory_size(f.memory_mb)
+            .timeout(f.timeout_s)
+            .code(
+                FunctionCode::builder()
+                    .zip_file(Blob::new(f.zip.clone()))
+                    .build(),
+            )
+            .logging_config(
+                aws_sdk_lambda::types::LoggingConfig::builder()
+                    .log_group(f.log_group)
+                    .build(),
+            )
+            .tags(MANAGED_TAG.0, MANAGED_TAG.1)
+            .customize()
+            .config_override(super::lambda_code::upload_config(zip_len))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("CreateFunction", resource.clone(), e));
+        match created {
+            Ok(_) => break,
+            // The SDK gave up on a lost connection: whether the function was created, the next try
+            // tells.
+            Err(e) if e.kind == ErrorKind::Unreachable && tries < 2 => {}
+            Err(e) => {
+                let already = e.code.as_deref() == Some("ResourceConflictException")
+                    && e.message.contains("already exist");
+                if already && is_our_creation(client, f.name, &zip_sha256).await {
+                    break;
+                }
+                return Err(e);
+            }
+        }
+    }
     use aws_sdk_lambda::client::Waiters;
     client
         .wait_until_function_active_v2()
@@ -171,6 +201,21 @@ pub async fn create_function(client: &Client, f: NewFunction<'_>) -> Result<(), 
         .await
         .map_err(|e| waiter_error("GetFunction", &resource, e))?;
     Ok(())
+}
+
+/// Lambda's CodeSha256 of a zip: base64 of its SHA-256.
+fn code_sha256(zip: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(zip))
+}
+
+/// True when the function exists, carries lambdeck's tag and runs the zip with this CodeSha256.
+async fn is_our_creation(client: &Client, name: &str, code_sha256: &str) -> bool {
+    match get_function(client, name).await {
+        Ok(Some(info)) => info.managed && info.code_sha256.as_deref() == Some(code_sha256),
+        _ => false,
+    }
 }
 
 fn waiter_error<O, E>(

@@ -87,20 +87,96 @@ pub async fn deployed_code(
         .ok_or_else(|| missing_configuration("GetFunction", function_name))
 }
 
-/// UpdateFunctionCode with the zip in the request (the direct-upload path, up to 50 MB).
+/// How long one attempt to send a package may take: 30 s, plus what the request (the zip, base64 in
+/// JSON, so 4/3 of its size) takes at 1 Mbit/s, a slow uplink. A 40 MB zip gets about 7.5 minutes,
+/// where a flat 30 s cut it off.
+pub fn upload_timeout(zip_len: usize) -> Duration {
+    const SLOW_UPLINK_BYTES_PER_SEC: u64 = 125_000;
+    let wire = u64::try_from(zip_len).unwrap_or(u64::MAX).saturating_mul(4) / 3;
+    Duration::from_secs(30 + wire / SLOW_UPLINK_BYTES_PER_SEC)
+}
+
+/// The attempt timeout of a call that sends a package of `zip_len` bytes.
+pub fn upload_config(zip_len: usize) -> aws_sdk_lambda::config::Builder {
+    aws_sdk_lambda::config::Builder::default().timeout_config(
+        aws_smithy_types::timeout::TimeoutConfig::builder()
+            .operation_attempt_timeout(upload_timeout(zip_len))
+            .build(),
+    )
+}
+
+/// How often a call Lambda refuses with ResourceConflictException (an update in progress) is tried
+/// again, each time after the update settled.
+const CONFLICT_RETRIES: u32 = 5;
+
+fn is_conflict(e: &AwsError) -> bool {
+    e.code.as_deref() == Some("ResourceConflictException")
+}
+
+/// Waits until the function accepts an update: created (not Pending) and its last update settled (not
+/// InProgress), with the SDK's waiters.
+pub async fn wait_settled(clients: &Clients, function_name: &str) -> Result<(), AwsError> {
+    let result = clients
+        .lambda
+        .wait_until_function_active_v2()
+        .function_name(function_name)
+        .wait(SETTLE_MAX_WAIT)
+        .await;
+    match result {
+        // Failed or Inactive is for the update that follows to report, not this wait.
+        Ok(_) | Err(WaiterError::FailureState(_)) => {}
+        Err(WaiterError::OperationFailed(failed)) => {
+            return Err(AwsError::from_sdk(
+                "GetFunction",
+                resource(function_name),
+                failed.into_error(),
+            ));
+        }
+        Err(other) => {
+            return Err(AwsError {
+                kind: ErrorKind::Service,
+                operation: "GetFunction",
+                resource: resource(function_name),
+                code: None,
+                message: format!("the function did not leave Pending: {other}"),
+            });
+        }
+    }
+    wait_updated(clients, function_name, SETTLE_MAX_WAIT)
+        .await
+        .map(|_| ())
+}
+
+/// The longest wait for a function to settle before an update.
+const SETTLE_MAX_WAIT: Duration = Duration::from_secs(300);
+
+/// UpdateFunctionCode with the zip in the request (the direct-upload path, up to 50 MB). Refused while
+/// another update is in progress (someone else's deploy, Terraform): waits for it and tries again.
 pub async fn update_code(
     clients: &Clients,
     function_name: &str,
     zip: bytes::Bytes,
 ) -> Result<DeployedCode, AwsError> {
-    let output = clients
-        .lambda
-        .update_function_code()
-        .function_name(function_name)
-        .zip_file(Blob::new(zip))
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("UpdateFunctionCode", resource(function_name), e))?;
+    let mut conflicts = 0;
+    let output = loop {
+        let result = clients
+            .lambda
+            .update_function_code()
+            .function_name(function_name)
+            .zip_file(Blob::new(zip.clone()))
+            .customize()
+            .config_override(upload_config(zip.len()))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("UpdateFunctionCode", resource(function_name), e));
+        match result {
+            Err(e) if is_conflict(&e) && conflicts < CONFLICT_RETRIES => {
+                conflicts += 1;
+                wait_settled(clients, function_name).await?;
+            }
+            other => break other?,
+        }
+    };
     let config = FunctionConfiguration::builder()
         .set_code_sha256(output.code_sha256().map(ToOwned::to_owned))
         .code_size(output.code_size())
@@ -192,14 +268,24 @@ pub async fn publish_version(
     function_name: &str,
     code_sha256: &str,
 ) -> Result<String, AwsError> {
-    let output = clients
-        .lambda
-        .publish_version()
-        .function_name(function_name)
-        .code_sha256(code_sha256)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("PublishVersion", resource(function_name), e))?;
+    let mut conflicts = 0;
+    let output = loop {
+        let result = clients
+            .lambda
+            .publish_version()
+            .function_name(function_name)
+            .code_sha256(code_sha256)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("PublishVersion", resource(function_name), e));
+        match result {
+            Err(e) if is_conflict(&e) && conflicts < CONFLICT_RETRIES => {
+                conflicts += 1;
+                wait_settled(clients, function_name).await?;
+            }
+            other => break other?,
+        }
+    };
     output
         .version()
         .map(ToOwned::to_owned)

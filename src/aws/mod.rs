@@ -8,10 +8,10 @@ pub mod lambda;
 pub mod lambda_code;
 pub mod log_groups;
 pub mod logs;
+pub mod retry;
 
 use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_lambda::config::Credentials;
@@ -51,14 +51,11 @@ pub struct Clients {
 impl Clients {
     /// Builds the clients: the standard credential chain (environment, profiles, SSO, IMDS) unless the
     /// target is the local stack. Throttling and transient failures are retried with exponential backoff
-    /// by the SDK's standard retry mode; a dead endpoint fails fast on the connect timeout.
+    /// by the SDK's standard retry mode, API Gateway's for longer ([`retry`]); a dead endpoint fails
+    /// fast on the connect timeout.
     pub async fn new(target: &Target) -> Result<Self, AwsError> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(4)
-                    .with_initial_backoff(Duration::from_millis(200)),
-            )
+            .retry_config(retry::default_policy())
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(3))
@@ -110,10 +107,18 @@ impl Clients {
             sdk
         };
         Ok(Self {
-            apigateway: aws_sdk_apigateway::Client::new(&sdk),
-            lambda: aws_sdk_lambda::Client::new(&sdk),
+            apigateway: apigateway_client(&sdk),
+            lambda: aws_sdk_lambda::Client::from_conf(
+                aws_sdk_lambda::config::Builder::from(&sdk)
+                    .retry_classifier(retry::ServiceHints)
+                    .build(),
+            ),
             logs: logs_client(&sdk),
-            iam: aws_sdk_iam::Client::new(&sdk),
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(&sdk)
+                    .retry_classifier(retry::ServiceHints)
+                    .build(),
+            ),
             endpoint_url: sdk.endpoint_url().map(ToOwned::to_owned),
             region,
             local: target.local,
@@ -153,12 +158,23 @@ fn check_endpoint_url(url: &str) -> Result<(), AwsError> {
     }
 }
 
+/// The API Gateway client, with the retry policy its quotas call for.
+fn apigateway_client(sdk: &aws_types::SdkConfig) -> aws_sdk_apigateway::Client {
+    aws_sdk_apigateway::Client::from_conf(
+        aws_sdk_apigateway::config::Builder::from(sdk)
+            .retry_config(retry::apigateway_policy())
+            .retry_classifier(retry::ServiceHints)
+            .build(),
+    )
+}
+
 /// The CloudWatch Logs client. With a custom endpoint it drops the host prefix the SDK puts in front of
 /// StartLiveTail (`stream-` in this SDK, `streaming-` in the service model's older revisions): against
 /// `http://127.0.0.1:4566` the prefixed host `stream-127.0.0.1` does not resolve, and LocalStack or moto
 /// serve every operation on the one endpoint anyway. AWS's own endpoints keep the prefix.
 fn logs_client(sdk: &aws_types::SdkConfig) -> aws_sdk_cloudwatchlogs::Client {
-    let mut config = aws_sdk_cloudwatchlogs::config::Builder::from(sdk);
+    let mut config =
+        aws_sdk_cloudwatchlogs::config::Builder::from(sdk).retry_classifier(retry::ServiceHints);
     if sdk.endpoint_url().is_some() {
         config = config.interceptor(NoHostPrefix);
     }

@@ -99,10 +99,12 @@ pub async fn upload_code(
             .check_runnable(deployed.architecture)
             .map_err(UploadError::NotRunnable)?;
     }
-    if deployed.last_update_status.as_deref() == Some("InProgress") {
-        // Lambda refuses UpdateFunctionCode (ResourceConflictException) while an earlier create or
-        // update is still being applied: wait for it to settle first. Whether it ended Successful or
-        // Failed, the new code replaces it.
+    // Lambda refuses UpdateFunctionCode (ResourceConflictException) while the function is being
+    // created or an earlier update is still being applied: wait for it to settle first. Whether it
+    // ended Successful or Failed, the new code replaces it.
+    if deployed.state.as_deref() == Some("Pending") {
+        lambda_code::wait_settled(clients, function_name).await?;
+    } else if deployed.last_update_status.as_deref() == Some("InProgress") {
         lambda_code::wait_updated(clients, function_name, UPDATE_MAX_WAIT).await?;
     }
     lambda_code::update_code(clients, function_name, package.zip.clone()).await?;

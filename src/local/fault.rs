@@ -116,6 +116,8 @@ struct FaultState {
     create_failures_left: u32,
     /// Functions held, and until when; `true` while being created.
     held: HashMap<String, (Instant, bool)>,
+    /// Faults injected per operation since the plan was set.
+    injected: HashMap<String, u64>,
 }
 
 /// What the fault layer decided for a call.
@@ -155,6 +157,7 @@ impl Faults {
         st.create_failures_left = plan.create_function_failures;
         st.calls.clear();
         st.held.clear();
+        st.injected.clear();
         st.set_at = Some(Instant::now());
         st.plan = plan;
     }
@@ -163,8 +166,21 @@ impl Faults {
         self.lock().plan.clone()
     }
 
+    /// How many faults were injected into `op`'s calls since the plan was set.
+    pub fn injected(&self, op: &str) -> u64 {
+        self.lock().injected.get(op).copied().unwrap_or(0)
+    }
+
     /// Decides, before a call is served, whether it fails.
     pub fn before(&self, op: &str, req: &Req) -> Verdict {
+        let verdict = self.decide(op, req);
+        if !matches!(verdict, Verdict::Pass) {
+            *self.lock().injected.entry(op.to_owned()).or_default() += 1;
+        }
+        verdict
+    }
+
+    fn decide(&self, op: &str, req: &Req) -> Verdict {
         if !self.enabled {
             return Verdict::Pass;
         }
@@ -265,12 +281,15 @@ impl Faults {
                     .insert(name.to_owned(), (Instant::now() + hold, creating));
             }
         }
-        if st
-            .plan
-            .drop_connections
-            .iter()
-            .any(|d| d.operation == op && d.after && hits(d.share, n))
+        // Only a call that took effect has an answer worth losing.
+        if ok
+            && st
+                .plan
+                .drop_connections
+                .iter()
+                .any(|d| d.operation == op && d.after && hits(d.share, n))
         {
+            *st.injected.entry(op.to_owned()).or_default() += 1;
             return Err(Dropped);
         }
         let held = matches!(op, "GetFunction" | "GetFunctionConfiguration")

@@ -421,8 +421,13 @@ fn reason_of<T>(f: &Found<T>) -> Option<String> {
     }
 }
 
-/// Creates the function. A role IAM has just created is not assumable by Lambda for a few seconds and
-/// no waiter covers that propagation, so this one rejection is retried a bounded number of times.
+/// How long a new role may take to become assumable by Lambda. IAM is eventually consistent: seconds
+/// usually, sometimes over a minute (the Terraform provider waits up to 15).
+const ROLE_PROPAGATION_MAX_WAIT: Duration = Duration::from_secs(120);
+
+/// Creates the function. A role IAM has just created is not assumable by Lambda for a while and no
+/// waiter covers that propagation, so this one rejection is retried with a growing wait (1 s doubling
+/// to 15 s) for up to two minutes.
 async fn create_function(
     clients: &Clients,
     spec: &StackSpec,
@@ -431,7 +436,8 @@ async fn create_function(
 ) -> Result<(), AwsError> {
     let f = &spec.function;
     let log_group = f.log_group();
-    let mut attempt = 0;
+    let started = tokio::time::Instant::now();
+    let mut wait = Duration::from_secs(1);
     loop {
         let result = lambda::create_function(
             &clients.lambda,
@@ -450,12 +456,12 @@ async fn create_function(
         .await;
         match result {
             Err(e)
-                if attempt < 10
-                    && e.kind == ErrorKind::Validation
-                    && e.message.contains("cannot be assumed") =>
+                if e.kind == ErrorKind::Validation
+                    && e.message.contains("cannot be assumed")
+                    && started.elapsed() + wait <= ROLE_PROPAGATION_MAX_WAIT =>
             {
-                attempt += 1;
-                tokio::time::sleep(Duration::from_secs(2)).await;
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(15));
             }
             other => return other,
         }

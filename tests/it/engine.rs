@@ -752,12 +752,13 @@ async fn throttling_and_transient_failures_are_retried_with_backoff() {
         .unwrap();
     assert_eq!(fake.requests(), 2);
 
-    // Throttled every time: four attempts in all, then one classified line.
+    // Throttled every time: API Gateway's quotas get eight attempts in all (waits doubling from a
+    // second), then one classified line.
     let fake = FakeEndpoint::start(|_| THROTTLED).await;
     let err = lambdeck::aws::apigateway::find_rest_apis(&fake.clients().await.apigateway, api)
         .await
         .unwrap_err();
-    assert_eq!(fake.requests(), 4);
+    assert_eq!(fake.requests(), 8);
     assert_eq!(err.kind, lambdeck::aws::ErrorKind::Throttled);
     assert_eq!(
         err.to_string(),

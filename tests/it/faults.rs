@@ -5,12 +5,19 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use lambdeck::aws::lambda_code;
 use lambdeck::aws::logs::put_events;
 use lambdeck::aws::{Clients, Target};
-use lambdeck::local::fault::{DelayIngestion, FaultPlan};
+use lambdeck::config::StackSpec;
+use lambdeck::local::fault::{DelayIngestion, DropConnections, FaultPlan, Throttle};
 use lambdeck::local::{LocalConfig, LocalServer};
+use lambdeck::model::Drift;
+use lambdeck::stack::deploy::deploy_stage;
+use lambdeck::stack::{load_stack, provision};
 use lambdeck::tail::{CloudWatch, PollTiming, TailConfig, TailMsg, spawn_tail};
 use tokio::sync::mpsc;
+
+use crate::support;
 
 async fn clients(endpoint: &str) -> Clients {
     Clients::new(&Target {
@@ -172,6 +179,114 @@ async fn the_tail_delivers_late_ingested_events_exactly_once() {
     assert!(
         lags.iter().all(|l| *l >= 2_000),
         "the slow stream's events were stored late: {lags:?}"
+    );
+    server.shutdown().await;
+}
+
+fn spec() -> StackSpec {
+    StackSpec::parse("", "lambdeck.toml").unwrap()
+}
+
+/// `up` from nothing with the real hello-world package.
+async fn up(c: &Clients) {
+    let spec = spec();
+    let before = load_stack(c, &spec).await.unwrap();
+    provision::up(c, &spec, &before, Some(support::hello_world_zip()))
+        .await
+        .unwrap();
+}
+
+fn throttle(operation: &str, share: f64) -> Throttle {
+    Throttle {
+        operation: operation.into(),
+        share,
+        retry_after_seconds: 1,
+    }
+}
+
+#[tokio::test]
+async fn deploy_and_status_succeed_with_half_of_api_gateways_limited_calls_throttled() {
+    let server = with_faults(FaultPlan::default()).await;
+    let c = clients(&server.endpoint_url()).await;
+    up(&c).await;
+    server.faults().set(FaultPlan {
+        throttle: vec![
+            throttle("CreateDeployment", 0.5),
+            throttle("GetResources", 0.5),
+        ],
+        ..FaultPlan::default()
+    });
+    let spec = spec();
+    // `status`, twice, so that at least one GetResources meets the throttle.
+    for _ in 0..2 {
+        let stack = load_stack(&c, &spec).await.unwrap();
+        assert_eq!(stack.drift, Drift::InSync, "drift is known, not unknown");
+    }
+    for _ in 0..2 {
+        let stack = load_stack(&c, &spec).await.unwrap();
+        deploy_stage(&c, &spec, &stack).await.unwrap();
+    }
+    assert!(server.faults().injected("GetResources") >= 1);
+    assert!(server.faults().injected("CreateDeployment") >= 1);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn up_succeeds_while_the_new_role_is_not_yet_assumable() {
+    let server = with_faults(FaultPlan {
+        create_function_failures: 3,
+        ..FaultPlan::default()
+    })
+    .await;
+    let c = clients(&server.endpoint_url()).await;
+    up(&c).await;
+    assert_eq!(server.faults().injected("CreateFunction"), 3);
+    let stack = load_stack(&c, &spec()).await.unwrap();
+    assert_eq!(stack.drift, Drift::InSync);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_create_function_whose_answer_was_lost_is_recognised_as_done() {
+    let server = with_faults(FaultPlan {
+        drop_connections: vec![DropConnections {
+            operation: "CreateFunction".into(),
+            share: 1.0,
+            after: true,
+        }],
+        ..FaultPlan::default()
+    })
+    .await;
+    let c = clients(&server.endpoint_url()).await;
+    up(&c).await;
+    assert_eq!(server.faults().injected("CreateFunction"), 1);
+    let stack = load_stack(&c, &spec()).await.unwrap();
+    assert_eq!(stack.drift, Drift::InSync);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_update_waits_while_the_function_is_still_in_progress() {
+    let server = with_faults(FaultPlan {
+        hold_in_progress_seconds: 2,
+        ..FaultPlan::default()
+    })
+    .await;
+    let c = clients(&server.endpoint_url()).await;
+    up(&c).await;
+    let name = spec().function.name.clone();
+    // Right after the create, and again right after the first update: both wait and land.
+    for script in ["#!/bin/sh\necho one\n", "#!/bin/sh\necho two\n"] {
+        let zip = support::script_zip(script);
+        lambda_code::update_code(&c, &name, zip.into())
+            .await
+            .unwrap();
+    }
+    assert!(server.faults().injected("UpdateFunctionCode") >= 1);
+    let code = lambda_code::deployed_code(&c, &name).await.unwrap();
+    assert_eq!(
+        code.code_sha256,
+        lambdeck::build::package::code_sha256(&support::script_zip("#!/bin/sh\necho two\n"))
     );
     server.shutdown().await;
 }
