@@ -1,4 +1,5 @@
-//! API Gateway's wire shapes (rest-json): the answers the model is rendered into, serde-derived.
+//! API Gateway's wire shapes (rest-json), serde-derived: the requests its operations read and the
+//! answers the model is rendered into.
 
 use std::collections::BTreeMap;
 

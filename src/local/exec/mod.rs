@@ -24,7 +24,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
@@ -41,6 +41,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
+use super::common::lock;
 use crate::wire::{END_PREFIX, REPORT_PREFIX, lambda_log_group};
 use log::*;
 use runtime_api::*;
@@ -141,12 +142,6 @@ struct Pool {
 struct Idle {
     env: Arc<Env>,
     since: Instant,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic elsewhere never leaves these structures half-updated in a way that matters more than
-    // refusing all further work would.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn epoch_ms() -> i64 {

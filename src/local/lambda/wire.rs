@@ -1,5 +1,5 @@
-//! Lambda's wire shapes (rest-json): a function configuration and the envelopes around it, as the
-//! answers render them, serde-derived.
+//! Lambda's wire shapes (rest-json), serde-derived: the requests its operations read, and a function
+//! configuration and the envelopes around it as the answers render them.
 
 use std::collections::BTreeMap;
 
