@@ -1,4 +1,5 @@
-//! Whole-screen snapshots on a TestBackend (timestamps masked), and widget tests on buffers.
+//! Whole-screen snapshots on a TestBackend (clock times masked by insta filters), and widget tests on
+//! buffers.
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -15,12 +16,28 @@ use super::ui;
 use super::view::Pane;
 use crate::stack::Drift as DriftState;
 
-/// The screen as text, one line per row, with clock times masked so snapshots do not depend on them.
+/// The screen as text, one line per row.
 fn screen(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| ui::draw(f, app)).unwrap();
-    let buf = terminal.backend().buffer().clone();
-    redact(&text(&buf))
+    text(terminal.backend().buffer())
+}
+
+/// insta settings that mask HH:MM:SS(.mmm) clock times, so snapshots do not depend on when a line was
+/// logged or the test ran.
+fn clock_filters() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"\d{2}:\d{2}:\d{2}\.\d{3}", "HH:MM:SS.mmm");
+    settings.add_filter(r"\d{2}:\d{2}:\d{2}", "HH:MM:SS");
+    settings
+}
+
+/// Snapshots the whole screen, clock times masked; the snapshot is named after the test.
+macro_rules! assert_screen {
+    ($app:expr, $width:expr, $height:expr) => {{
+        let _clock = clock_filters().bind_to_scope();
+        insta::assert_snapshot!(screen($app, $width, $height));
+    }};
 }
 
 fn text(buf: &Buffer) -> String {
@@ -30,36 +47,6 @@ fn text(buf: &Buffer) -> String {
             out.push_str(buf[(x, y)].symbol());
         }
         out.push('\n');
-    }
-    out
-}
-
-/// Masks HH:MM:SS (and .mmm) clock times.
-fn redact(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    let is_d = |i: usize| chars.get(i).is_some_and(char::is_ascii_digit);
-    while i < chars.len() {
-        let clock = is_d(i)
-            && is_d(i + 1)
-            && chars.get(i + 2) == Some(&':')
-            && is_d(i + 3)
-            && is_d(i + 4)
-            && chars.get(i + 5) == Some(&':')
-            && is_d(i + 6)
-            && is_d(i + 7);
-        if clock {
-            out.push_str("HH:MM:SS");
-            i += 8;
-            if chars.get(i) == Some(&'.') && is_d(i + 1) && is_d(i + 2) && is_d(i + 3) {
-                out.push_str(".mmm");
-                i += 4;
-            }
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
     }
     out
 }
@@ -98,14 +85,14 @@ fn snapshot_loading() {
     let mut app = fresh();
     app.start(false);
     later(&mut app, 1200);
-    insta::assert_snapshot!(screen(&app, 100, 30));
+    assert_screen!(&app, 100, 30);
 }
 
 #[test]
 fn snapshot_in_sync() {
     let mut app = fresh();
     load(&mut app, DriftState::InSync);
-    insta::assert_snapshot!(screen(&app, 100, 30));
+    assert_screen!(&app, 100, 30);
 }
 
 #[test]
@@ -116,7 +103,7 @@ fn snapshot_stale_with_its_diff() {
     for _ in 0..8 {
         app.update(Msg::Command(Command::Down));
     }
-    insta::assert_snapshot!(screen(&app, 100, 30));
+    assert_screen!(&app, 100, 30);
 }
 
 #[test]
@@ -124,7 +111,7 @@ fn snapshot_confirm_redeploy() {
     let mut app = fresh();
     load(&mut app, fixtures::stale_drift());
     app.update(Msg::Command(Command::Deploy));
-    insta::assert_snapshot!(screen(&app, 100, 30));
+    assert_screen!(&app, 100, 30);
 }
 
 #[test]
@@ -141,7 +128,7 @@ fn snapshot_build_in_progress() {
         step: "compiling lambda_runtime".into(),
         progress: Some((57, 112)),
     });
-    insta::assert_snapshot!(screen(&app, 100, 30));
+    assert_screen!(&app, 100, 30);
 }
 
 #[test]
@@ -156,7 +143,7 @@ fn snapshot_build_error() {
         generation,
         result: Err("error[E0425]: cannot find value `x` in this scope (src/lib.rs:12:5)".into()),
     });
-    insta::assert_snapshot!(screen(&app, 100, 30));
+    assert_screen!(&app, 100, 30);
 }
 
 #[test]
@@ -169,7 +156,7 @@ fn snapshot_pinging_with_the_chart() {
     app.update(Msg::Command(Command::NextPane));
     app.update(Msg::Command(Command::Down));
     app.update(Msg::Command(Command::Down));
-    insta::assert_snapshot!(screen(&app, 120, 40));
+    assert_screen!(&app, 120, 40);
 }
 
 #[test]
@@ -182,7 +169,7 @@ fn snapshot_logs_filtered() {
         app.update(Msg::Command(Command::Type(c)));
     }
     app.update(Msg::Command(Command::Accept));
-    insta::assert_snapshot!(screen(&app, 100, 30));
+    assert_screen!(&app, 100, 30);
 }
 
 #[test]
@@ -190,7 +177,7 @@ fn snapshot_help() {
     let mut app = fresh();
     load(&mut app, DriftState::InSync);
     app.update(Msg::Command(Command::Help));
-    insta::assert_snapshot!(screen(&app, 100, 30));
+    assert_screen!(&app, 100, 30);
 }
 
 #[test]
@@ -198,7 +185,7 @@ fn snapshot_smallest_supported_terminal() {
     let mut app = fresh();
     load(&mut app, fixtures::stale_drift());
     with_traffic(&mut app);
-    insta::assert_snapshot!(screen(&app, 80, 24));
+    assert_screen!(&app, 80, 24);
 }
 
 #[test]
@@ -300,9 +287,12 @@ fn a_probe_shows_the_report_of_the_invocation_it_caused() {
 }
 
 #[test]
-fn the_redaction_masks_clock_times_only() {
-    assert_eq!(redact("at 12:34:56.789 ok"), "at HH:MM:SS.mmm ok");
-    assert_eq!(redact("12:34 1:2:3"), "12:34 1:2:3");
+fn the_filters_mask_clock_times_only() {
+    let _clock = clock_filters().bind_to_scope();
+    insta::assert_snapshot!(
+        "at 12:34:56.789 ok, 23:59:59; 12:34 1:2:3",
+        @"at HH:MM:SS.mmm ok, HH:MM:SS; 12:34 1:2:3"
+    );
 }
 
 #[test]

@@ -5,10 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use lambdeck::aws::{Clients, Target};
+use lambdeck::aws::Clients;
 use lambdeck::build::{self, BuildEvent, BuildOptions, BuildTarget, CancellationToken, Package};
 use lambdeck::config::StackSpec;
 use lambdeck::local::{LocalConfig, LocalServer};
+use lambdeck_test_support::{load_average, local_clients};
 use tokio::sync::mpsc;
 
 fn main() {
@@ -51,11 +52,9 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 }
 
 /// The 1-minute load average, to judge whether the machine was quiet while measuring.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| l.split_whitespace().next().map(ToOwned::to_owned))
-        .unwrap_or_else(|| "unknown".into())
+/// The 1-minute load average, or "unknown".
+fn load() -> String {
+    load_average().map_or_else(|| "unknown".into(), |l| l.to_string())
 }
 
 async fn run() {
@@ -64,7 +63,7 @@ async fn run() {
         "cargo bench --bench build, {} UTC, {} cores, 1-minute load average {} at start",
         chrono::Utc::now().format("%Y-%m-%d %H:%M"),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        load_average()
+        load()
     );
 
     // 1. The release bootstrap, as `lambdeck build --local` makes it (lambda profile, native).
@@ -107,7 +106,7 @@ async fn run() {
 
     // 3. A one-line source change until the local stack's stage URL serves it.
     source_change_to_stage(&PathBuf::from(env!("CARGO_MANIFEST_DIR"))).await;
-    println!("1-minute load average {} at the end", load_average());
+    println!("1-minute load average {} at the end", load());
 }
 
 /// A copy of the function crate in its own workspace (package renamed so its package never replaces
@@ -235,14 +234,7 @@ async fn source_change_to_stage(repo: &Path) {
     let server = LocalServer::start(LocalConfig::default())
         .await
         .unwrap_or_else(|e| fail(&e.to_string()));
-    let clients = Clients::new(&Target {
-        profile: None,
-        region: Some(lambdeck::wire::LOCAL_REGION.into()),
-        endpoint_url: Some(server.endpoint_url()),
-        local: true,
-    })
-    .await
-    .unwrap_or_else(|e| fail(&e.to_string()));
+    let clients = local_clients(&server.endpoint_url()).await;
     for profile in ["dev", build::LAMBDA_PROFILE] {
         let options = BuildOptions::with_profile(BuildTarget::Local, profile);
         // The starting point: the stack up with a first build of the sandbox.

@@ -5,20 +5,14 @@
 //! Run with `cargo bench --bench local_stack`. Not a test: it prints figures (and stops on a wrong answer).
 
 use std::collections::BTreeMap;
-use std::io::{Cursor, Write};
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_apigateway::types::IntegrationType;
-use aws_sdk_lambda::config::Credentials;
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
+use aws_sdk_lambda::types::Environment;
 use bytes::Bytes;
 use lambdeck::local::exec::{self, Executor, LogSink, Outcome};
 use lambdeck::local::{LocalConfig, LocalServer};
+use lambdeck_test_support::{Tutorial, hello_world_lambda_zip, load_average, sdk_config};
 
 const WARM_REQUESTS: usize = 4000;
 const COLD_STARTS: usize = 20;
@@ -42,7 +36,7 @@ fn main() {
 }
 
 async fn run() {
-    let zip = hello_world_zip();
+    let zip = hello_world_lambda_zip();
     println!(
         "hello-world package: {} bytes zipped (profile lambda)",
         zip.len()
@@ -53,7 +47,7 @@ async fn run() {
     print_table(load_before, warm_p50);
 }
 
-const FUNCTION: &str = "tf-test-rust-hello-world";
+const FUNCTION: &str = Tutorial::FUNCTION;
 
 /// The tutorial's stack created through the SDK on an in-process local stack, then stage-URL requests.
 /// Returns the warm p50 at concurrency 1, in ms.
@@ -61,89 +55,14 @@ async fn whole_path(zip: Vec<u8>) -> Option<f64> {
     let server = LocalServer::start(LocalConfig::default())
         .await
         .unwrap_or_else(|e| panic!("local stack: {e}"));
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(server.endpoint_url())
-        .credentials_provider(Credentials::new("test", "test", None, None, "bench"))
-        .load()
-        .await;
-    let apigw = aws_sdk_apigateway::Client::new(&config);
-    let lambda = aws_sdk_lambda::Client::new(&config);
-
-    let function_arn = lambda
-        .create_function()
-        .function_name(FUNCTION)
-        .runtime(Runtime::Providedal2023)
-        .handler("bootstrap")
-        .role("arn:aws:iam::000000000000:role/tf-test-lambda-role")
-        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateFunction: {e:?}"))
-        .function_arn()
-        .unwrap_or_default()
-        .to_owned();
-    let api = apigw
-        .create_rest_api()
-        .name("tf-test-to-lambda-rust-api")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateRestApi: {e:?}"));
-    let api_id = api.id().unwrap_or_default().to_owned();
-    let resource = apigw
-        .create_resource()
-        .rest_api_id(&api_id)
-        .parent_id(api.root_resource_id().unwrap_or_default())
-        .path_part("hello_world")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateResource: {e:?}"));
-    let rid = resource.id().unwrap_or_default().to_owned();
-    apigw
-        .put_method()
-        .rest_api_id(&api_id)
-        .resource_id(&rid)
-        .http_method("GET")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("PutMethod: {e:?}"));
-    apigw
-        .put_integration()
-        .rest_api_id(&api_id)
-        .resource_id(&rid)
-        .http_method("GET")
-        .r#type(IntegrationType::AwsProxy)
-        .integration_http_method("POST")
-        .uri(format!(
-            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
-        ))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("PutIntegration: {e:?}"));
-    lambda
-        .add_permission()
-        .function_name(FUNCTION)
-        .statement_id("AllowAPIGatewayInvoke")
-        .action("lambda:InvokeFunction")
-        .principal("apigateway.amazonaws.com")
-        .source_arn(format!(
-            "arn:aws:execute-api:us-east-1:000000000000:{api_id}/*/*"
-        ))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("AddPermission: {e:?}"));
-    apigw
-        .create_deployment()
-        .rest_api_id(&api_id)
-        .stage_name("tf-test")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateDeployment: {e:?}"));
+    let config = sdk_config(&server.endpoint_url(), "us-east-1").await;
+    let tutorial = Tutorial::new(&config);
+    let api_id = tutorial.create(zip).await;
+    let lambda = &tutorial.lambda;
 
     let url = format!(
         "{}/hello_world",
-        lambdeck::wire::local_stage_url(&server.endpoint_url(), &api_id, "tf-test")
+        lambdeck::wire::local_stage_url(&server.endpoint_url(), &api_id, Tutorial::STAGE)
     );
     let http = reqwest::Client::builder()
         .tcp_nodelay(true)
@@ -364,16 +283,6 @@ fn report(what: &str, samples: &mut [Duration], wall: Option<Duration>) -> f64 {
     p50
 }
 
-/// The 1-minute load average, to say whether the machine was quiet enough for the figures to count.
-fn load_average() -> Option<f64> {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
 fn print_table(load_before: Option<f64>, warm_p50: Option<f64>) {
     let load_after = load_average();
     let load = |l: Option<f64>| l.map_or("unknown".to_owned(), |l| format!("{l:.2}"));
@@ -428,40 +337,4 @@ fn proxy_event() -> Bytes {
         })
         .to_string(),
     )
-}
-
-/// The hello-world function built as it is deployed (`--profile lambda`) and zipped as `bootstrap`.
-fn hello_world_zip() -> Vec<u8> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "--profile",
-            "lambda",
-            "-p",
-            "hello-world",
-            "--bin",
-            "bootstrap",
-        ])
-        .current_dir(&root)
-        .status()
-        .unwrap_or_else(|e| panic!("cargo: {e}"));
-    assert!(status.success(), "cargo build -p hello-world failed");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let binary = std::fs::read(target.join("lambda").join("bootstrap"))
-        .unwrap_or_else(|e| panic!("bootstrap: {e}"));
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .unix_permissions(0o755);
-    w.start_file("bootstrap", opts)
-        .unwrap_or_else(|e| panic!("zip: {e}"));
-    w.write_all(&binary).unwrap_or_else(|e| panic!("zip: {e}"));
-    w.finish()
-        .unwrap_or_else(|e| panic!("zip: {e}"))
-        .into_inner()
 }

@@ -4,13 +4,11 @@
 //! prints figures, it asserts nothing.
 
 use std::fmt::Display;
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use aws_config::{BehaviorVersion, Region};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
@@ -20,6 +18,7 @@ use lambdeck::aws::{Clients, apigateway};
 use lambdeck::config::StackSpec;
 use lambdeck::local::{LocalConfig, LocalServer};
 use lambdeck::stack::{Drift, load_stack, provision};
+use lambdeck_test_support::{hello_world_zip, sdk_config};
 
 const RUNS: usize = 50;
 const BINARY_RUNS: usize = 20;
@@ -52,14 +51,7 @@ impl Intercept for CallCounter {
 
 /// The same clients `Clients::new` builds for the local stack, each with the counting interceptor.
 async fn counted_clients(endpoint: &str, counter: &CallCounter) -> Clients {
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-            "bench", "bench", None, None, "bench",
-        ))
-        .load()
-        .await;
+    let sdk = sdk_config(endpoint, "us-east-1").await;
     Clients {
         apigateway: aws_sdk_apigateway::Client::from_conf(
             aws_sdk_apigateway::config::Builder::from(&sdk)
@@ -85,34 +77,6 @@ async fn counted_clients(endpoint: &str, counter: &CallCounter) -> Clients {
         endpoint_url: Some(endpoint.to_owned()),
         local: true,
     }
-}
-
-fn hello_world_zip() -> Vec<u8> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = ok(
-        Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "hello-world",
-                "--bin",
-                "bootstrap",
-            ])
-            .current_dir(&root)
-            .status(),
-        "cargo",
-    );
-    assert!(status.success(), "cargo build -p hello-world failed");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let binary = ok(
-        std::fs::read(target.join("debug").join("bootstrap")),
-        "bootstrap",
-    );
-    ok(lambdeck::build::package_zip(&binary), "zip")
 }
 
 fn main() {

@@ -10,17 +10,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
-use std::io::{Cursor, Write as _};
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
+use lambdeck::aws::Clients;
 use lambdeck::aws::logs::put_events;
-use lambdeck::aws::{Clients, Target};
 use lambdeck::config::StackSpec;
 use lambdeck::local::{LocalConfig, LocalServer};
 use lambdeck::ping::percentile;
 use lambdeck::tail::{CloudWatch, PollTiming, TailConfig, TailMode, TailMsg, spawn_tail};
+use lambdeck_test_support::{hello_world_lambda_zip, local_clients};
 use rand::Rng;
 use tokio::sync::mpsc;
 
@@ -42,13 +40,7 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let server = LocalServer::start(LocalConfig::default()).await.unwrap();
-        let clients = Clients::new(&Target {
-            endpoint_url: Some(server.endpoint_url()),
-            local: true,
-            ..Target::default()
-        })
-        .await
-        .unwrap();
+        let clients = local_clients(&server.endpoint_url()).await;
         latency(&clients).await;
         for live in [false, true] {
             throughput(&clients, live).await;
@@ -70,7 +62,7 @@ fn fixed(every: Duration) -> PollTiming {
 async fn latency(clients: &Clients) {
     let spec = StackSpec::parse("", "lambdeck.toml").unwrap();
     let stack = lambdeck::stack::load_stack(clients, &spec).await.unwrap();
-    lambdeck::stack::provision::up(clients, &spec, &stack, Some(hello_world_zip()))
+    lambdeck::stack::provision::up(clients, &spec, &stack, Some(hello_world_lambda_zip()))
         .await
         .unwrap();
     let stack = lambdeck::stack::load_stack(clients, &spec).await.unwrap();
@@ -266,36 +258,4 @@ async fn throughput(clients: &Clients, live: bool) {
         behind * 1000.0,
         total - unique,
     );
-}
-
-/// The hello-world function built as it is deployed (`--profile lambda`) and zipped as `bootstrap`.
-fn hello_world_zip() -> Vec<u8> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "--profile",
-            "lambda",
-            "-p",
-            "hello-world",
-            "--bin",
-            "bootstrap",
-        ])
-        .current_dir(&root)
-        .status()
-        .unwrap();
-    assert!(status.success(), "cargo build -p hello-world failed");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let binary = std::fs::read(target.join("lambda").join("bootstrap")).unwrap();
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .unix_permissions(0o755);
-    w.start_file("bootstrap", opts).unwrap();
-    w.write_all(&binary).unwrap();
-    w.finish().unwrap().into_inner()
 }

@@ -13,6 +13,8 @@ use lambdeck::tui::{App, ui};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+use lambdeck_test_support::{Tmux, project};
+
 const LINES: usize = 100_000;
 
 fn rss_kb(pid: &str) -> u64 {
@@ -138,46 +140,24 @@ fn in_process() {
     report("frame, 120x40, filtered", &frame_times(&app, 120, 40, 2000));
 }
 
-fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux").args(args).output().expect("tmux runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Starts the dashboard in tmux and returns the time until the tree is fully drawn, and its pid.
-fn start_until_tree(name: &str, dir: &Path) -> (Duration, String) {
+/// Starts the dashboard in tmux and returns the session with the time until the tree is fully drawn.
+fn start_until_tree(name: &str, dir: &Path) -> (Tmux, Duration) {
     let bin = env!("CARGO_BIN_EXE_lambdeck");
-    let _ = tmux(&["kill-session", "-t", name]);
     let start = Instant::now();
-    let status = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            name,
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "-c",
-        ])
-        .arg(dir)
-        .arg(format!("LAMBDECK_BUILD_PROFILE=dev exec {bin} --local"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let tmux = Tmux::start(
+        name,
+        dir,
+        &format!("LAMBDECK_BUILD_PROFILE=dev exec {bin} --local"),
+    );
     loop {
-        let screen = tmux(&["capture-pane", "-p", "-t", name]);
+        let screen = tmux.screen();
         // Fully drawn: the function, the API's route and the stage with its drift.
         if screen.contains("λ tf-test-rust-hello-world")
             && screen.contains("/hello_world")
             && screen.contains("stage tf-test")
             && (screen.contains("in sync") || screen.contains("STALE"))
         {
-            let elapsed = start.elapsed();
-            let pid = tmux(&["display", "-p", "-t", name, "#{pane_pid}"])
-                .trim()
-                .to_owned();
-            return (elapsed, pid);
+            return (tmux, start.elapsed());
         }
         assert!(
             start.elapsed() < Duration::from_secs(900),
@@ -185,6 +165,25 @@ fn start_until_tree(name: &str, dir: &Path) -> (Duration, String) {
         );
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// Waits for the dashboard's first setup (provisioning, upload, deploy) to finish.
+fn until_ready(tmux: &Tmux) {
+    let t = Instant::now();
+    while !tmux.screen().contains("local stack ready") {
+        assert!(
+            t.elapsed() < Duration::from_secs(900),
+            "setup never finished"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Quits the dashboard with q, then ends the session.
+fn quit(tmux: Tmux, grace: Duration) {
+    tmux.keys("q");
+    std::thread::sleep(grace);
+    drop(tmux);
 }
 
 fn cpu_ticks(pid: &str) -> u64 {
@@ -196,32 +195,17 @@ fn cpu_ticks(pid: &str) -> u64 {
 }
 
 fn real_binary() {
-    if Command::new("tmux").arg("-V").output().is_err() {
+    if !Tmux::available() {
         println!("skipping the real-binary figures: tmux is not installed");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let function = Path::new(env!("CARGO_MANIFEST_DIR")).join("function");
-    std::fs::write(
-        dir.path().join("lambdeck.toml"),
-        format!("[function]\ncrate = {:?}\n", function.display().to_string()),
-    )
-    .unwrap();
+    let dir = project();
     let name = format!("lambdeck-bench-{}", std::process::id());
 
-    let (cold, _) = start_until_tree(&name, dir.path());
-    // Let the first run finish its setup (provisioning, upload, deploy) before quitting it.
-    let t = Instant::now();
-    while !tmux(&["capture-pane", "-p", "-t", &name]).contains("local stack ready") {
-        assert!(
-            t.elapsed() < Duration::from_secs(900),
-            "setup never finished"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = tmux(&["send-keys", "-t", &name, "q"]);
-    std::thread::sleep(Duration::from_secs(2));
-    let _ = tmux(&["kill-session", "-t", &name]);
+    let (tmux, cold) = start_until_tree(&name, dir.path());
+    // Let the first run finish its setup before quitting it.
+    until_ready(&tmux);
+    quit(tmux, Duration::from_secs(2));
     println!(
         "start to a fully drawn tree, first run (empty local stack): {:.0} ms",
         cold.as_secs_f64() * 1e3
@@ -229,11 +213,9 @@ fn real_binary() {
 
     let mut warm = Vec::new();
     for _ in 0..5 {
-        let (t, _) = start_until_tree(&name, dir.path());
+        let (tmux, t) = start_until_tree(&name, dir.path());
         warm.push(t);
-        let _ = tmux(&["send-keys", "-t", &name, "q"]);
-        std::thread::sleep(Duration::from_secs(1));
-        let _ = tmux(&["kill-session", "-t", &name]);
+        quit(tmux, Duration::from_secs(1));
     }
     warm.sort();
     println!(
@@ -244,17 +226,11 @@ fn real_binary() {
     );
 
     // Idle: the stack shown, setup done, pinging stopped; only the log tail's slow idle poll remains.
-    let (_, pid) = start_until_tree(&name, dir.path());
-    let t = Instant::now();
-    while !tmux(&["capture-pane", "-p", "-t", &name]).contains("local stack ready") {
-        assert!(
-            t.elapsed() < Duration::from_secs(900),
-            "setup never finished"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (tmux, _) = start_until_tree(&name, dir.path());
+    let pid = tmux.pid();
+    until_ready(&tmux);
     std::thread::sleep(Duration::from_secs(1));
-    let _ = tmux(&["send-keys", "-t", &name, "p"]);
+    tmux.keys("p");
     std::thread::sleep(Duration::from_secs(3));
     let hz: f64 = String::from_utf8_lossy(
         &Command::new("getconf")
@@ -279,9 +255,7 @@ fn real_binary() {
         "RSS of the real dashboard, idle: {:.1} MB",
         rss_kb(&pid) as f64 / 1024.0
     );
-    let _ = tmux(&["send-keys", "-t", &name, "q"]);
-    std::thread::sleep(Duration::from_secs(1));
-    let _ = tmux(&["kill-session", "-t", &name]);
+    quit(tmux, Duration::from_secs(1));
 }
 
 fn main() {

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use lambdeck::aws::Clients;
 use lambdeck::aws::lambda_code;
 use lambdeck::aws::logs::put_events;
-use lambdeck::aws::{Clients, Target};
 use lambdeck::config::StackSpec;
 use lambdeck::local::fault::{DelayIngestion, DropConnections, FaultPlan, Throttle};
 use lambdeck::local::{LocalConfig, LocalServer};
@@ -20,13 +20,7 @@ use tokio::sync::mpsc;
 use crate::support;
 
 async fn clients(endpoint: &str) -> Clients {
-    Clients::new(&Target {
-        endpoint_url: Some(endpoint.to_owned()),
-        local: true,
-        ..Target::default()
-    })
-    .await
-    .unwrap()
+    crate::support::local_clients(endpoint).await
 }
 
 async fn with_faults(plan: FaultPlan) -> LocalServer {

@@ -1,14 +1,14 @@
 //! Integration tests: the real aws-sdk-rust clients against the embedded local stack, and conformance
-//! against moto. One test binary, one module per area.
+//! against moto. One test binary, one module per topic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod build;
-mod engine;
-mod exec;
+mod cli;
+mod dashboard;
 mod faults;
-mod local_stack;
-mod moto;
-mod stack_local;
-mod support;
+mod local;
+mod stack;
 mod tail;
-mod tui_e2e;
+
+/// The helpers shared with the benchmarks (`tests/support`).
+use lambdeck_test_support as support;

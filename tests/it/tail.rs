@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use lambdeck::aws::Clients;
 use lambdeck::aws::logs::put_events;
-use lambdeck::aws::{Clients, Target};
 use lambdeck::local::{LocalConfig, LocalServer};
 use lambdeck::tail::{CloudWatch, LogEvent, PollTiming, TailConfig, TailMode, TailMsg, spawn_tail};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -17,13 +17,7 @@ use tokio::sync::{mpsc, watch};
 const GROUP: &str = "/aws/lambda/tail-test";
 
 async fn clients(endpoint: &str) -> Clients {
-    Clients::new(&Target {
-        endpoint_url: Some(endpoint.to_owned()),
-        local: true,
-        ..Target::default()
-    })
-    .await
-    .unwrap()
+    crate::support::local_clients(endpoint).await
 }
 
 fn now_ms() -> i64 {

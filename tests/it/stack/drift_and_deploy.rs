@@ -4,7 +4,7 @@
 //! rollback), deploy, rollback, prune and `down`.
 
 use aws_sdk_apigateway::types::{Op, PatchOperation};
-use lambdeck::aws::{Clients, Target, apigateway};
+use lambdeck::aws::{Clients, apigateway};
 use lambdeck::config::StackSpec;
 use lambdeck::local::{LocalConfig, LocalServer};
 use lambdeck::stack::deploy::{deploy_stage, prune, prune_candidates, roll_back};
@@ -28,14 +28,7 @@ async fn start() -> Local {
     })
     .await
     .unwrap();
-    let clients = Clients::new(&Target {
-        profile: None,
-        region: Some("us-east-1".into()),
-        endpoint_url: Some(server.endpoint_url()),
-        local: true,
-    })
-    .await
-    .unwrap();
+    let clients = support::local_clients(&server.endpoint_url()).await;
     Local {
         server,
         clients,

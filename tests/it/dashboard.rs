@@ -1,92 +1,9 @@
 //! The dashboard end to end: the real binary in tmux against its own local stack. It sets the stack up,
 //! pings and tails it, shows a route added through the SDK as stale, and makes it live with d then y.
 
-use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use lambdeck::aws::Clients;
 
-use lambdeck::aws::{Clients, Target};
-
-use crate::support;
-
-/// A tmux session running one command; killed when dropped, so a failing test leaves nothing behind.
-struct Tmux {
-    name: String,
-}
-
-impl Tmux {
-    fn available() -> bool {
-        Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }
-
-    fn start(name: &str, dir: &Path, command: &str) -> Self {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", name])
-            .output();
-        let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                name,
-                "-x",
-                "120",
-                "-y",
-                "40",
-                "-c",
-            ])
-            .arg(dir)
-            .arg(command)
-            .status()
-            .expect("tmux runs");
-        assert!(status.success(), "tmux new-session failed");
-        Self { name: name.into() }
-    }
-
-    fn keys(&self, keys: &str) {
-        let status = Command::new("tmux")
-            .args(["send-keys", "-t", &self.name, keys])
-            .status()
-            .expect("tmux runs");
-        assert!(status.success());
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen satisfies `ok`; fails with the screen when it never does. The limit is
-    /// generous (a cold build of the function on a busy machine); it bounds a hang, it times nothing.
-    async fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(600);
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the dashboard never showed {what}; the screen:\n{screen}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .output();
-    }
-}
+use crate::support::{self, Tmux};
 
 /// Adds GET /goodbye to the working API (not deployed): what a Terraform change without a redeploy does.
 async fn add_route(clients: &Clients) {
@@ -94,7 +11,7 @@ async fn add_route(clients: &Clients) {
     let api = apis
         .items()
         .iter()
-        .find(|a| a.name() == Some("tf-test-to-lambda-rust-api"))
+        .find(|a| a.name() == Some(support::Tutorial::API))
         .expect("the dashboard created the API");
     let api_id = api.id().unwrap();
     let resources = clients
@@ -168,13 +85,7 @@ async fn the_dashboard_sets_up_and_redeploys_a_stale_stage() {
         return;
     }
     // A project of its own: its local stack keeps its state in this directory, on its own port.
-    let dir = tempfile::tempdir().unwrap();
-    let function = Path::new(env!("CARGO_MANIFEST_DIR")).join("function");
-    std::fs::write(
-        dir.path().join("lambdeck.toml"),
-        format!("[function]\ncrate = {:?}\n", function.display().to_string()),
-    )
-    .unwrap();
+    let dir = support::project();
     let bin = env!("CARGO_BIN_EXE_lambdeck");
     // The dev profile keeps the function's build short; the pane stays open after exit to show how it ended.
     let command = format!(
@@ -209,13 +120,7 @@ async fn the_dashboard_sets_up_and_redeploys_a_stale_stage() {
 
     // The same local stack, reached as another client would reach it.
     let guard = lambdeck::local::ensure_running(dir.path()).await.unwrap();
-    let clients = Clients::new(&Target {
-        endpoint_url: Some(guard.endpoint_url()),
-        local: true,
-        ..Target::default()
-    })
-    .await
-    .unwrap();
+    let clients = support::local_clients(&guard.endpoint_url()).await;
     add_route(&clients).await;
 
     tmux.keys("R");

@@ -1,0 +1,194 @@
+//! Invoke through the Lambda API: the payload, the version, the log tail and the invocation types.
+
+use std::time::Duration;
+
+use aws_sdk_lambda::client::Waiters;
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{InvocationType, LogType};
+
+use super::{FUNCTION, Stack};
+use crate::support::hello_world_zip;
+
+#[tokio::test]
+async fn invoke_answers_with_payload_version_and_log_tail() {
+    let s = Stack::start(None).await;
+    s.create_function(FUNCTION, hello_world_zip()).await;
+    let event = serde_json::json!({
+        "resource": "/x", "path": "/x", "httpMethod": "GET",
+        "requestContext": {"requestId": "r-1", "httpMethod": "GET", "resourcePath": "/x", "stage": "s"}
+    });
+    let out = s
+        .lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .payload(Blob::new(event.to_string()))
+        .log_type(LogType::Tail)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status_code(), 200);
+    assert_eq!(out.function_error(), None);
+    assert_eq!(out.executed_version(), Some("$LATEST"));
+    let payload: serde_json::Value =
+        serde_json::from_slice(out.payload().unwrap().as_ref()).unwrap();
+    assert_eq!(payload["body"], "\"Hello from Lambda!\"");
+    use base64::Engine;
+    let tail = base64::engine::general_purpose::STANDARD
+        .decode(out.log_result().unwrap())
+        .unwrap();
+    let tail = String::from_utf8(tail).unwrap();
+    assert!(tail.contains("START RequestId: "), "{tail}");
+    assert!(tail.contains("REPORT RequestId: "), "{tail}");
+
+    // DryRun checks and answers 204 without running; Event answers 202 and runs in the background.
+    let dry = s
+        .lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .invocation_type(InvocationType::DryRun)
+        .payload(Blob::new(event.to_string()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dry.status_code(), 204);
+    let queued = serde_json::json!({
+        "resource": "/queued", "path": "/queued", "httpMethod": "GET",
+        "requestContext": {"requestId": "evt-1", "httpMethod": "GET", "resourcePath": "/queued", "stage": "s"}
+    });
+    let async_out = s
+        .lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .invocation_type(InvocationType::Event)
+        .payload(Blob::new(queued.to_string()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(async_out.status_code(), 202);
+    // The handler's own line shows it ran; poll the logs for it (bounded, never a timed assertion).
+    let mut ran = false;
+    for _ in 0..300 {
+        if s.log_messages("\"apigw-request-id=evt-1\"").await
+            == ["GET /queued apigw-request-id=evt-1"]
+        {
+            ran = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ran, "the Event invocation never ran");
+    let err = s
+        .lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .invocation_type(InvocationType::from("Sometimes"))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(err.is_invalid_parameter_value_exception(), "{err:?}");
+
+    // Not a proxy event: the function fails, which Lambda reports as an Unhandled function error.
+    let out = s
+        .lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .payload(Blob::new("[1, 2]"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status_code(), 200);
+    assert_eq!(out.function_error(), Some("Unhandled"));
+
+    // GetFunction's Code.Location serves the package as uploaded.
+    let f = s
+        .lambda
+        .get_function()
+        .function_name(FUNCTION)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(f.code().unwrap().repository_type(), Some("S3"));
+    let location = f.code().unwrap().location().unwrap();
+    let downloaded = s
+        .http
+        .get(location)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(downloaded.as_ref(), hello_world_zip().as_slice());
+
+    // An update answers InProgress; the SDK's FunctionUpdatedV2 waiter then sees Successful. CodeSha256
+    // is base64(SHA-256(zip)), CodeSize its length.
+    let zip = hello_world_zip();
+    let updated = s
+        .lambda
+        .update_function_code()
+        .function_name(FUNCTION)
+        .zip_file(Blob::new(zip.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        updated.last_update_status(),
+        Some(&aws_sdk_lambda::types::LastUpdateStatus::InProgress)
+    );
+    use sha2::Digest;
+    let sha = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&zip));
+    assert_eq!(updated.code_sha256(), Some(sha.as_str()));
+    assert_eq!(updated.code_size(), zip.len() as i64);
+    s.lambda
+        .wait_until_function_updated_v2()
+        .function_name(FUNCTION)
+        .wait(Duration::from_secs(60))
+        .await
+        .expect("the update settles");
+
+    // Tags on the function.
+    let arn = updated.function_arn().unwrap();
+    s.lambda
+        .tag_resource()
+        .resource(arn)
+        .tags("app", "lambdeck")
+        .tags("x", "1")
+        .send()
+        .await
+        .unwrap();
+    s.lambda
+        .untag_resource()
+        .resource(arn)
+        .tag_keys("x")
+        .send()
+        .await
+        .unwrap();
+    let tags = s.lambda.list_tags().resource(arn).send().await.unwrap();
+    assert_eq!(
+        tags.tags().unwrap().iter().collect::<Vec<_>>(),
+        [(&"app".to_owned(), &"lambdeck".to_owned())]
+    );
+
+    // Publish a version, then invoke it by qualifier.
+    let v = s
+        .lambda
+        .publish_version()
+        .function_name(FUNCTION)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v.version(), Some("1"));
+    let out = s
+        .lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .qualifier("1")
+        .payload(Blob::new(event.to_string()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.executed_version(), Some("1"));
+    assert_eq!(out.function_error(), None);
+    s.server.shutdown().await;
+}
