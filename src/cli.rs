@@ -97,6 +97,11 @@ pub struct LocalArgs {
     /// machine, or give the plan here, e.g. '{"throttle":[{"operation":"CreateDeployment","share":0.5}]}'
     #[arg(long, value_name = "PLAN", num_args = 0..=1, default_missing_value = "")]
     pub faults: Option<String>,
+
+    /// The most CloudWatch Logs events the stack keeps over all log groups; the oldest go first
+    /// (0: no cap). A log group's own retention (PutRetentionPolicy) applies too
+    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    pub max_log_events: u64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -104,6 +109,11 @@ pub struct DeployArgs {
     /// Deploy without asking for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
+
+    /// Deploy even when the stage already serves the working API (e.g. to refresh what the diff
+    /// cannot compare)
+    #[arg(long)]
+    pub force: bool,
 
     /// Print machine-readable JSON instead of text
     #[arg(long)]

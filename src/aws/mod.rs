@@ -1,6 +1,7 @@
 //! The AWS boundary: one `SdkConfig` from flags, environment and profile, and the service clients built
 //! from it. SDK types never leave this module; callers get domain types and `AwsError`.
 
+pub mod api_definition;
 pub mod apigateway;
 pub mod error;
 pub mod iam;

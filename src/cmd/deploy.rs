@@ -65,7 +65,8 @@ fn print_outcome(o: &StageOutcome, json: bool) -> Result<(), Failure> {
 }
 
 /// Deploys the working API to the stage. In sync means there is nothing to make live: deploy says so and
-/// creates nothing (exit 0); a stale or unknown drift is shown, then deployed after a y/N (or --yes).
+/// creates nothing (exit 0) unless --force; a stale or unknown drift is shown, then deployed after a
+/// y/N (or --yes).
 pub async fn deploy(session: &Session, args: &DeployArgs) -> CmdResult {
     let conn = session.connect().await?;
     let clients = &conn.clients;
@@ -76,7 +77,7 @@ pub async fn deploy(session: &Session, args: &DeployArgs) -> CmdResult {
             stack.names.api
         )));
     };
-    if stack.drift == Drift::InSync {
+    if stack.drift == Drift::InSync && !args.force {
         if args.json {
             say!(
                 "{}",
@@ -108,6 +109,7 @@ pub async fn deploy(session: &Session, args: &DeployArgs) -> CmdResult {
     }
     let outcome = deploy::deploy_stage(clients, &session.spec, &stack).await?;
     print_outcome(&outcome, args.json)?;
+    warn_if_terraform_owns(session, &outcome);
     Ok(Status::Ok)
 }
 
@@ -124,7 +126,20 @@ pub async fn rollback(session: &Session, args: &RollbackArgs) -> CmdResult {
     )
     .await?;
     print_outcome(&outcome, args.json)?;
+    warn_if_terraform_owns(session, &outcome);
     Ok(Status::Ok)
+}
+
+/// A stage Terraform manages goes back to Terraform's deployment at the next apply: say so on stderr
+/// (stdout stays the outcome, JSON included), with the fix for the configuration.
+fn warn_if_terraform_owns(session: &Session, outcome: &StageOutcome) {
+    if let Some(w) = crate::terraform::after_stage_change(
+        &session.spec.root,
+        &outcome.api_id,
+        &outcome.stage.name,
+    ) {
+        eprintln!("{w}");
+    }
 }
 
 /// Deletes all but the `--keep` newest deployments, never one a stage uses, after a y/N (or --yes).

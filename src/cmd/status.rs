@@ -17,7 +17,7 @@ use crate::cli::JsonArgs;
 use crate::stack::{Drift, Found, Health, IntegrationTarget, Stack, load_stack};
 
 /// Version of the `--json` shapes; bumped only on an incompatible change.
-pub const JSON_SCHEMA: u32 = 1;
+pub const JSON_SCHEMA: u32 = 2;
 
 /// What `status --json` prints: the stack, its overall health and the exit status it implies.
 #[derive(Debug, Serialize)]
@@ -58,6 +58,15 @@ pub async fn run(session: &Session, args: &JsonArgs) -> CmdResult {
         let _ = std::io::stdout().write_all(render_text(&stack).as_bytes());
     }
     Ok(status)
+}
+
+/// A statement's list for display: joined, or `none` when empty.
+fn list_or(items: &[String], none: &str) -> String {
+    if items.is_empty() {
+        none.to_owned()
+    } else {
+        items.join(",")
+    }
 }
 
 fn mark(h: Health) -> &'static str {
@@ -163,9 +172,9 @@ pub fn render_text(stack: &Stack) -> String {
                     out,
                     "   {} {} {} {}",
                     s.sid.as_deref().unwrap_or("-"),
-                    s.principal.as_deref().unwrap_or("-"),
-                    s.action.as_deref().unwrap_or("-"),
-                    s.source_arn.as_deref().unwrap_or("(any source)")
+                    list_or(&s.principals, "-"),
+                    list_or(&s.actions, "-"),
+                    list_or(&s.source_arns, "(any source)")
                 );
             }
             notes(&mut out, "   ", &p.notes);
@@ -255,6 +264,9 @@ pub fn render_text(stack: &Stack) -> String {
     let _ = writeln!(out, "drift: {}", stack.drift.summary());
     for c in stack.drift.changes() {
         let _ = writeln!(out, "  {c}");
+    }
+    for n in stack.not_comparable() {
+        let _ = writeln!(out, "  ? not comparable: {n}");
     }
     if stack.drift.is_stale() {
         let _ = writeln!(out, "run `lambdeck deploy` to make these changes live");

@@ -1,7 +1,7 @@
-//! The embedded local AWS stack: API Gateway REST, Lambda and CloudWatch Logs on one loopback port,
+//! The embedded local AWS stack: API Gateway REST, Lambda, CloudWatch Logs, IAM and STS on one loopback port,
 //! laid out per service as moto and LocalStack lay out theirs.
 //!
-//! Layout. Each control plane is a folder (`apigateway/`, `lambda/`, `logs/`): `mod.rs` holds its
+//! Layout. Each control plane is a folder (`apigateway/`, `lambda/`, `logs/`, `iam/`, `sts/`): `mod.rs` holds its
 //! `ROUTE` (how the router recognises it), its `Ctx` (the part of the stack its handlers get) and its
 //! route table; `model.rs` its state; `ops.rs` its operations; `wire.rs` its serde-derived requests
 //! and answers (and `apigateway/export.rs` the OpenAPI/Swagger export). The data plane stands apart:
@@ -19,16 +19,16 @@
 //! 1. execute-api, a stage URL: by the Host header (`{id}.execute-api.{domain}`) or by the path
 //!    `/restapis/{id}/{stage}/_user_request_/...`;
 //! 2. the control plane whose signing name is the service in the SigV4 credential scope of
-//!    `Authorization` (`apigateway`, `lambda`, `logs`);
+//!    `Authorization` (`apigateway`, `lambda`, `logs`, `iam`, `sts`);
 //! 3. the control plane whose `X-Amz-Target` prefix the request carries (`Logs_20140328.`);
 //! 4. the first control plane, in `router::CONTROL_PLANES` order, with a matching path prefix
 //!    (`/restapis` and `/tags/` for API Gateway; `/_lambdeck/code/` package downloads and
-//!    `/2015-03-31/` for Lambda);
+//!    `/2015-03-31/` and Lambda's other dated prefixes for Lambda);
 //! 5. otherwise `UnknownOperationException`, naming the services served.
 //!
 //! Signatures are not verified.
 //!
-//! Adding a service (IAM, STS, ...): a folder with `ROUTE`, `Ctx` and `handle`, its state in the
+//! Adding a service: a folder with `ROUTE`, `Ctx` and `handle`, its state in the
 //! store, and one line in `router::CONTROL_PLANES`.
 
 pub mod apigateway;
@@ -36,11 +36,13 @@ pub mod common;
 pub mod exec;
 pub mod execute_api;
 pub mod fault;
+pub mod iam;
 pub mod lambda;
 pub mod logs;
 pub mod router;
 pub mod server;
 pub mod store;
+pub mod sts;
 
 use std::sync::Arc;
 

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
 use super::common::{LambdaError, Req, RestJsonError, ServiceRoute, parse_query, percent_decode};
-use super::{Services, apigateway, execute_api, fault, lambda, logs};
+use super::{Services, apigateway, execute_api, fault, iam, lambda, logs, sts};
 use crate::wire::{EXECUTE_API_HOST_INFIX, REQUEST_ID_HEADER, USER_REQUEST_MARKER};
 
 /// The largest request body accepted: Lambda's direct-upload limit, base64-encoded, plus JSON framing.
@@ -38,7 +38,7 @@ type Handler = for<'a> fn(
     &'a Req,
 ) -> Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
 
-/// Every control plane, in the order path prefixes are tried. Adding a service (IAM, STS, ...) is its
+/// Every control plane, in the order path prefixes are tried. Adding a service is its
 /// folder, with a `ROUTE`, a `Ctx` and a `handle`, and one line here.
 const CONTROL_PLANES: &[(ServiceRoute, Handler)] = &[
     (apigateway::ROUTE, |s, region, r| {
@@ -50,6 +50,8 @@ const CONTROL_PLANES: &[(ServiceRoute, Handler)] = &[
     (logs::ROUTE, |s, region, r| {
         Box::pin(logs::handle(s.logs(region), r))
     }),
+    (iam::ROUTE, |s, _, r| Box::pin(iam::handle(s.iam(), r))),
+    (sts::ROUTE, |_, _, r| Box::pin(sts::handle(r))),
 ];
 
 /// The contexts each service's handlers get: its own part of the store, never the whole stack.
@@ -75,6 +77,13 @@ impl Services {
         logs::Ctx {
             logs: &self.store.logs,
             region,
+        }
+    }
+
+    fn iam(&self) -> iam::Ctx<'_> {
+        iam::Ctx {
+            state: &self.store.iam,
+            saver: &*self.store,
         }
     }
 
@@ -305,6 +314,23 @@ mod tests {
         );
         assert_eq!(
             route("/2015-03-31/functions", &HeaderMap::new()),
+            Route::Plane("lambda")
+        );
+        let auth = auth.replace("/lambda/", "/iam/");
+        assert_eq!(
+            route("/", &headers(&[("authorization", &auth)])),
+            Route::Plane("iam")
+        );
+        let auth = auth.replace("/iam/", "/sts/");
+        assert_eq!(
+            route("/", &headers(&[("authorization", &auth)])),
+            Route::Plane("sts")
+        );
+        assert_eq!(
+            route(
+                "/2021-07-20/functions/f/runtime-management-config",
+                &HeaderMap::new()
+            ),
             Route::Plane("lambda")
         );
         assert_eq!(route("/x", &HeaderMap::new()), Route::Unknown);

@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::exec::Executor;
+use super::logs::model::{DEFAULT_MAX_EVENTS, LogRetention};
 use super::router::dispatch;
 use super::store::{Store, StoreError};
 use super::{Services, fault};
@@ -34,6 +35,8 @@ pub struct LocalConfig {
     pub region: String,
     /// Fault injection: `None` (the default) disables it; a plan (possibly empty) enables it.
     pub faults: Option<fault::FaultPlan>,
+    /// The most log events kept over all log groups (the oldest go first); `None`: no cap.
+    pub max_log_events: Option<u64>,
 }
 
 impl Default for LocalConfig {
@@ -43,6 +46,7 @@ impl Default for LocalConfig {
             state_dir: None,
             region: LOCAL_REGION.to_owned(),
             faults: None,
+            max_log_events: Some(DEFAULT_MAX_EVENTS),
         }
     }
 }
@@ -88,10 +92,13 @@ impl LocalServer {
         let (store, lock) = match &config.state_dir {
             Some(dir) => {
                 let lock = wait_for_lock(dir).await?;
-                let store = Store::open(dir, &config.region)?;
+                let retention = LogRetention {
+                    max_events: config.max_log_events,
+                };
+                let store = Store::open_with(dir, &config.region, retention)?;
                 (store, Some(lock))
             }
-            None => (Store::in_memory(&config.region), None),
+            None => (Store::in_memory(&config.region)?, None),
         };
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await

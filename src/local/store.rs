@@ -1,28 +1,48 @@
-//! The local stack's store: every service's state in memory, persisted atomically to a state directory.
+//! The local stack's store: every service's state, kept in one SQLite database in a state directory.
 //!
-//! Layout of a state directory: `store.json` (API Gateway and Lambda control planes), `logs.json`
-//! (CloudWatch Logs), `code/<sha256 hex>.zip` (function packages, kept out of the JSON), `server.lock`
-//! (owned by the running server, see `local::ensure_running`). Every file is written to a temporary
-//! name, fsynced and renamed, so a crash mid-write leaves the previous version intact.
+//! Layout of a state directory: `lambdeck.db` (with SQLite's `-wal` and `-shm` files while a server
+//! runs), `code/<sha256 hex>.zip` (function packages, kept out of the database), `server.lock` (owned
+//! by the running server, see `local::ensure_running`).
+//!
+//! The database runs in WAL mode: a transaction is on disk (in the write-ahead log) when its commit
+//! returns, so killing the process at any moment loses only what was not committed, and never tears
+//! the database. What is committed when:
+//! - API Gateway and Lambda (the control planes, small): the whole state of both, in one transaction,
+//!   before a mutating request is answered ([`Store::save_control`]).
+//! - CloudWatch Logs: groups and streams as they are created or deleted, and `PutLogEvents` events,
+//!   before the request is answered; the function-log sink's events together, at most a second later
+//!   (like CloudWatch's own ingestion delay), or before the next read (see `logs::model`).
+//!
+//! State directories of earlier versions (`store.json`, `logs.json`) are imported on first open, in
+//! one transaction, and then renamed to `*.json.migrated`.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use serde::{Deserialize, Serialize};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
 
 use super::apigateway::model::ApiGatewayState;
-use super::common::{Saver, lock};
+use super::common::{Saver, lock, now_ms};
+use super::iam::model::IamState;
 use super::lambda::model::LambdaState;
-use super::logs::model::{Logs, LogsState};
+use super::logs::model::{LogRetention, Logs};
 
+pub mod logdb;
+
+const DB_FILE: &str = "lambdeck.db";
 const STORE_FILE: &str = "store.json";
 const LOGS_FILE: &str = "logs.json";
 const CODE_DIR: &str = "code";
-/// Bumped when the file layout changes incompatibly; an unknown format is reported, not guessed at.
-const FORMAT: u32 = 1;
+/// The JSON files' format, which the migration reads.
+const JSON_FORMAT: u32 = 1;
+/// The database's schema version (`PRAGMA user_version`); a database of a newer version is refused.
+const DB_FORMAT: i64 = 1;
+/// How often retention is applied.
+const EXPIRE_EVERY_MS: i64 = 60_000;
 
 /// Why a store cannot be opened or saved.
 #[derive(Debug, thiserror::Error)]
@@ -33,10 +53,22 @@ pub enum StoreError {
     Corrupt { path: PathBuf, reason: String },
     #[error("cannot use the local stack's state directory {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
+    #[error("the local stack's database {path} failed: {source}")]
+    Db {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn db_err(path: &Path) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Db {
         path: path.to_path_buf(),
         source,
     }
@@ -47,75 +79,116 @@ pub struct Store {
     pub region: String,
     pub apis: Mutex<ApiGatewayState>,
     pub lambda: Mutex<LambdaState>,
+    pub iam: Mutex<IamState>,
     pub logs: Arc<Logs>,
-    persist: Option<Persistence>,
+    control: Mutex<Connection>,
+    db_path: PathBuf,
+    dir: Option<PathBuf>,
+    last_expiry: AtomicI64,
 }
 
-struct Persistence {
-    dir: PathBuf,
-    /// Serializes whole-file writes so a later snapshot never gets overwritten by an earlier one.
-    write: Mutex<()>,
+/// Opens a connection the way the store uses it: WAL, and a commit is durable against a crash of the
+/// process (`synchronous=NORMAL` syncs the log at checkpoints, which is what a power loss needs, not a
+/// SIGKILL).
+fn connect(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
 }
 
-#[derive(Serialize)]
-struct ControlFileOut<'a> {
-    format: u32,
-    apigateway: &'a serde_json::Value,
-    lambda: &'a serde_json::Value,
-}
-
-#[derive(Deserialize)]
-struct ControlFileIn {
-    apigateway: ApiGatewayState,
-    lambda: LambdaState,
-}
-
-#[derive(Serialize)]
-struct LogsFileOut<'a> {
-    format: u32,
-    logs: &'a LogsState,
-}
-
-#[derive(Deserialize)]
-struct LogsFile {
-    logs: LogsState,
-}
+const CONTROL_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS control (service TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+";
 
 impl Store {
     /// An empty store that lives in memory only.
-    pub fn in_memory(region: &str) -> Self {
-        Self {
+    pub fn in_memory(region: &str) -> Result<Self, StoreError> {
+        let path = PathBuf::from(":memory:");
+        let control = Connection::open_in_memory().map_err(db_err(&path))?;
+        control
+            .execute_batch(CONTROL_SCHEMA)
+            .map_err(db_err(&path))?;
+        Ok(Self {
             region: region.to_owned(),
             apis: Mutex::new(ApiGatewayState::default()),
             lambda: Mutex::new(LambdaState::default()),
-            logs: Arc::new(Logs::new(LogsState::default())),
-            persist: None,
-        }
+            iam: Mutex::new(IamState::default()),
+            logs: Arc::new(Logs::in_memory().map_err(db_err(&path))?),
+            control: Mutex::new(control),
+            db_path: path,
+            dir: None,
+            last_expiry: AtomicI64::new(now_ms()),
+        })
     }
 
-    /// Opens (or creates) the store in `dir`. A file that does not parse is an error, never discarded.
+    /// Opens (or creates) the store in `dir` with the default log retention.
+    pub fn open(dir: &Path, region: &str) -> Result<Self, StoreError> {
+        Self::open_with(dir, region, LogRetention::default())
+    }
+
+    /// Opens (or creates) the store in `dir`. State that does not parse is an error, never discarded.
     /// The caller owns the directory (holds its lock): temporary files left by a writer that crashed
     /// mid-write are removed, their half-written content never read.
-    pub fn open(dir: &Path, region: &str) -> Result<Self, StoreError> {
+    pub fn open_with(
+        dir: &Path,
+        region: &str,
+        retention: LogRetention,
+    ) -> Result<Self, StoreError> {
         fs::create_dir_all(dir.join(CODE_DIR)).map_err(io_err(dir))?;
         remove_torn_writes(dir);
         remove_torn_writes(&dir.join(CODE_DIR));
-        let store_path = dir.join(STORE_FILE);
-        let (apis, mut lambda) = match fs::read(&store_path) {
-            Ok(bytes) => {
-                check_format(&store_path, &bytes)?;
-                let file: ControlFileIn = parse(&store_path, &bytes)?;
-                (file.apigateway, file.lambda)
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                (ApiGatewayState::default(), LambdaState::default())
-            }
-            Err(e) => return Err(io_err(&store_path)(e)),
+        let db_path = dir.join(DB_FILE);
+        let mut control = connect(&db_path).map_err(db_err(&db_path))?;
+        let version: i64 = control
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(db_err(&db_path))?;
+        if version > DB_FORMAT {
+            return Err(StoreError::Corrupt {
+                path: db_path,
+                reason: format!(
+                    "format {version} is not the supported format {DB_FORMAT}: it was written by a newer lambdeck"
+                ),
+            });
+        }
+        control
+            .execute_batch(CONTROL_SCHEMA)
+            .map_err(db_err(&db_path))?;
+        control
+            .pragma_update(None, "user_version", DB_FORMAT)
+            .map_err(db_err(&db_path))?;
+        let mut logdb = logdb::LogDb::new(connect(&db_path).map_err(db_err(&db_path))?)
+            .map_err(db_err(&db_path))?;
+        migrate_json(dir, &db_path, &mut control, &mut logdb)?;
+
+        let read = |service: &str| -> Result<Option<String>, StoreError> {
+            control
+                .query_row(
+                    "SELECT state FROM control WHERE service = ?1",
+                    [service],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db_err(&db_path))
+        };
+        let apis: ApiGatewayState = match read("apigateway")? {
+            Some(json) => parse(&db_path, json.as_bytes())?,
+            None => ApiGatewayState::default(),
+        };
+        let mut lambda: LambdaState = match read("lambda")? {
+            Some(json) => parse(&db_path, json.as_bytes())?,
+            None => LambdaState::default(),
+        };
+        let iam: IamState = match read("iam")? {
+            Some(json) => parse(&db_path, json.as_bytes())?,
+            None => IamState::default(),
         };
         lambda.load_code(|sha_hex| {
             let path = dir.join(CODE_DIR).join(format!("{sha_hex}.zip"));
             let zip = fs::read(&path).map_err(|e| StoreError::Corrupt {
-                path: store_path.clone(),
+                path: db_path.clone(),
                 reason: format!("the package {} cannot be read: {e}", path.display()),
             })?;
             // A package that changed on disk would run other code than its CodeSha256 claims.
@@ -129,98 +202,245 @@ impl Store {
             }
             Ok(zip)
         })?;
-        let logs_path = dir.join(LOGS_FILE);
-        let logs = match fs::read(&logs_path) {
-            Ok(bytes) => {
-                check_format(&logs_path, &bytes)?;
-                let file: LogsFile = parse(&logs_path, &bytes)?;
-                file.logs
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => LogsState::default(),
-            Err(e) => return Err(io_err(&logs_path)(e)),
-        };
+        let logs = Logs::open(logdb, retention).map_err(db_err(&db_path))?;
         Ok(Self {
             region: region.to_owned(),
             apis: Mutex::new(apis),
             lambda: Mutex::new(lambda),
-            logs: Arc::new(Logs::new(logs)),
-            persist: Some(Persistence {
-                dir: dir.to_path_buf(),
-                write: Mutex::new(()),
-            }),
+            iam: Mutex::new(iam),
+            logs: Arc::new(logs),
+            control: Mutex::new(control),
+            db_path,
+            dir: Some(dir.to_path_buf()),
+            last_expiry: AtomicI64::new(0),
         })
     }
 
     /// The state directory, when the store is persisted.
     pub fn dir(&self) -> Option<&Path> {
-        self.persist.as_ref().map(|p| p.dir.as_path())
+        self.dir.as_deref()
     }
 
-    /// Saves the control planes (API Gateway, Lambda) after a change. Called by mutating handlers before
-    /// they answer, so an acknowledged change survives a restart.
+    /// Saves the control planes (API Gateway, Lambda, IAM) after a change, in one transaction. Called by
+    /// mutating handlers before they answer, so an acknowledged change survives a crash.
     pub fn save_control(&self) -> Result<(), StoreError> {
-        let Some(p) = &self.persist else {
-            return Ok(());
-        };
-        let _write = lock(&p.write);
-        // Each service is serialized under its own lock only, briefly; the file is written with no
-        // service lock held, so traffic is never blocked on the disk.
-        let apis = serde_json::to_value(&*lock(&self.apis));
-        let lambda = serde_json::to_value(&*lock(&self.lambda));
-        let (apis, lambda) = match (apis, lambda) {
-            (Ok(a), Ok(l)) => (a, l),
-            (Err(e), _) | (_, Err(e)) => {
-                return Err(io_err(&p.dir)(io::Error::other(e)));
+        let mut conn = lock(&self.control);
+        // Each service is serialized under its own lock only, briefly; the database is written with
+        // no service lock held, so traffic is never blocked on the disk.
+        let apis = serde_json::to_string(&*lock(&self.apis));
+        let lambda = serde_json::to_string(&*lock(&self.lambda));
+        let iam = serde_json::to_string(&*lock(&self.iam));
+        let (apis, lambda, iam) = match (apis, lambda, iam) {
+            (Ok(a), Ok(l), Ok(i)) => (a, l, i),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                return Err(io_err(&self.db_path)(io::Error::other(e)));
             }
         };
-        let bytes = serde_json::to_vec(&ControlFileOut {
-            format: FORMAT,
-            apigateway: &apis,
-            lambda: &lambda,
-        })
-        .map_err(|e| io_err(&p.dir)(io::Error::other(e)))?;
-        let path = p.dir.join(STORE_FILE);
-        write_atomic(&path, &bytes).map_err(io_err(&path))
+        write_control(&mut conn, &apis, &lambda, &iam).map_err(db_err(&self.db_path))
     }
 
     /// Saves a function package under its SHA-256 (hex), before the store that refers to it.
     pub fn save_code(&self, sha_hex: &str, zip: &[u8]) -> Result<(), StoreError> {
-        let Some(p) = &self.persist else {
+        let Some(dir) = &self.dir else {
             return Ok(());
         };
-        let path = p.dir.join(CODE_DIR).join(format!("{sha_hex}.zip"));
+        let path = dir.join(CODE_DIR).join(format!("{sha_hex}.zip"));
         if path.exists() {
             return Ok(());
         }
         write_atomic(&path, zip).map_err(io_err(&path))
     }
 
-    /// Saves the logs when they changed since the last save. Called periodically and at shutdown:
-    /// log traffic never waits for the disk.
+    /// Commits the function-log sink's pending events and, once a minute, applies log retention.
+    /// Called every second and at shutdown: function logs never wait for the disk.
     pub fn flush_logs(&self) -> Result<(), StoreError> {
-        let Some(p) = &self.persist else {
-            return Ok(());
-        };
-        if !self.logs.take_dirty() {
-            return Ok(());
+        let now = now_ms();
+        let due = now - self.last_expiry.load(Ordering::Relaxed) >= EXPIRE_EVERY_MS;
+        if due {
+            self.last_expiry.store(now, Ordering::Relaxed);
         }
-        let _write = lock(&p.write);
-        let path = p.dir.join(LOGS_FILE);
-        let bytes = self
-            .logs
-            .with_state(|logs| {
-                serde_json::to_vec(&LogsFileOut {
-                    format: FORMAT,
-                    logs,
+        self.logs.flush(due).map_err(db_err(&self.db_path))
+    }
+}
+
+fn write_control(
+    conn: &mut Connection,
+    apis: &str,
+    lambda: &str,
+    iam: &str,
+) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    tx.execute(
+        "INSERT OR REPLACE INTO control (service, state) VALUES ('apigateway', ?1), ('lambda', ?2), \
+         ('iam', ?3)",
+        params![apis, lambda, iam],
+    )?;
+    tx.commit()
+}
+
+/// The JSON files of earlier versions.
+#[derive(Deserialize)]
+struct ControlFileIn {
+    apigateway: serde_json::Value,
+    lambda: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct LogsFileIn {
+    logs: LegacyLogs,
+}
+
+#[derive(Deserialize)]
+struct LegacyLogs {
+    groups: std::collections::BTreeMap<String, LegacyGroup>,
+}
+
+#[derive(Deserialize)]
+struct LegacyGroup {
+    name: String,
+    creation_time: i64,
+    #[serde(default)]
+    retention_in_days: Option<u32>,
+    next_stream_no: u64,
+    streams: std::collections::BTreeMap<String, LegacyStream>,
+}
+
+#[derive(Deserialize)]
+struct LegacyStream {
+    name: String,
+    no: u64,
+    creation_time: i64,
+    next_seq: u64,
+    events: Vec<LegacyEvent>,
+    #[serde(default)]
+    last_ingestion_time: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct LegacyEvent {
+    t: i64,
+    i: i64,
+    s: u64,
+    m: String,
+}
+
+/// Imports `store.json` and `logs.json` (the layout before the database) once, then renames them to
+/// `*.migrated`. The logs are imported first (replacing whatever a crashed earlier import left), then
+/// the control planes with the mark that the import is done, so a crash mid-way imports again.
+fn migrate_json(
+    dir: &Path,
+    db_path: &Path,
+    control: &mut Connection,
+    logdb: &mut logdb::LogDb,
+) -> Result<(), StoreError> {
+    let store_path = dir.join(STORE_FILE);
+    let logs_path = dir.join(LOGS_FILE);
+    if !store_path.exists() && !logs_path.exists() {
+        return Ok(());
+    }
+    let done: Option<String> = control
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'migrated_from_json'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db_err(db_path))?;
+    if done.is_none() {
+        if let Some(bytes) = read_if_exists(&logs_path)? {
+            check_format(&logs_path, &bytes)?;
+            let file: LogsFileIn = parse(&logs_path, &bytes)?;
+            let groups = file
+                .logs
+                .groups
+                .into_values()
+                .map(|g| {
+                    let row = logdb::GroupRow {
+                        name: g.name.clone(),
+                        creation_time: g.creation_time,
+                        retention_in_days: g.retention_in_days,
+                        next_stream_no: g.next_stream_no,
+                        tags: Default::default(),
+                    };
+                    let mut streams: Vec<_> = g
+                        .streams
+                        .into_values()
+                        .map(|s| {
+                            let row = logdb::StreamRow {
+                                sid: 0,
+                                group: g.name.clone(),
+                                name: s.name,
+                                no: s.no,
+                                creation_time: s.creation_time,
+                                next_seq: s.next_seq,
+                                last_ingestion_time: s.last_ingestion_time,
+                                first_ts: s.events.iter().map(|e| e.t).min(),
+                                last_ts: s.events.iter().map(|e| e.t).max(),
+                                stored_bytes: s.events.iter().map(|e| e.m.len() as u64).sum(),
+                            };
+                            let events = s
+                                .events
+                                .into_iter()
+                                .map(|e| logdb::NewEvent {
+                                    sid: 0,
+                                    timestamp: e.t,
+                                    seq: e.s,
+                                    ingestion_time: e.i,
+                                    message: e.m,
+                                })
+                                .collect();
+                            (row, events)
+                        })
+                        .collect();
+                    streams.sort_by_key(|(s, _)| s.no);
+                    (row, streams)
                 })
-            })
-            .map_err(|e| io_err(&path)(io::Error::other(e)));
-        let result = bytes.and_then(|b| write_atomic(&path, &b).map_err(io_err(&path)));
-        if result.is_err() {
-            // Unsaved changes stay unsaved: the next flush tries again.
-            self.logs.mark_dirty();
+                .collect();
+            logdb.import(groups).map_err(db_err(db_path))?;
         }
-        result
+        let (apis, lambda) = match read_if_exists(&store_path)? {
+            Some(bytes) => {
+                check_format(&store_path, &bytes)?;
+                let file: ControlFileIn = parse(&store_path, &bytes)?;
+                // Checked now, so a file that does not fit the model is refused before it is imported.
+                parse::<ApiGatewayState>(&store_path, file.apigateway.to_string().as_bytes())?;
+                parse::<LambdaState>(&store_path, file.lambda.to_string().as_bytes())?;
+                (file.apigateway.to_string(), file.lambda.to_string())
+            }
+            None => (
+                serde_json::json!(ApiGatewayState::default()).to_string(),
+                serde_json::json!(LambdaState::default()).to_string(),
+            ),
+        };
+        let tx = control.transaction().map_err(db_err(db_path))?;
+        tx.execute(
+            "INSERT OR REPLACE INTO control (service, state) VALUES ('apigateway', ?1), ('lambda', ?2)",
+            params![apis, lambda],
+        )
+        .and_then(|_| {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('migrated_from_json', ?1)",
+                [now_ms().to_string()],
+            )
+        })
+        .map_err(db_err(db_path))?;
+        tx.commit().map_err(db_err(db_path))?;
+    }
+    for path in [store_path, logs_path] {
+        if path.exists() {
+            let mut to = path.clone().into_os_string();
+            to.push(".migrated");
+            fs::rename(&path, &to).map_err(io_err(&path))?;
+        }
+    }
+    Ok(())
+}
+
+fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
+    match fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_err(path)(e)),
     }
 }
 
@@ -255,12 +475,12 @@ fn check_format(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         format: u32,
     }
     let format = parse::<Header>(path, bytes)?.format;
-    if format == FORMAT {
+    if format == JSON_FORMAT {
         Ok(())
     } else {
         Err(StoreError::Corrupt {
             path: path.to_path_buf(),
-            reason: format!("format {format} is not the supported format {FORMAT}"),
+            reason: format!("format {format} is not the supported format {JSON_FORMAT}"),
         })
     }
 }
@@ -373,32 +593,32 @@ mod tests {
         );
     }
 
+    fn kept_api() -> crate::local::apigateway::model::RestApi {
+        serde_json::from_value(serde_json::json!({
+            "id": "kept", "name": "kept", "created_date": 1, "root_resource_id": "root",
+            "api_key_source": "HEADER", "endpoint_types": ["EDGE"],
+            "resources": {}, "deployments": {}, "stages": {}
+        }))
+        .unwrap_or_else(|e| panic!("an API from JSON: {e}"))
+    }
+
+    fn messages(store: &Store, group: &str) -> Vec<String> {
+        store.logs.read_all(group)
+    }
+
     #[test]
     fn a_write_torn_by_a_crash_leaves_the_previous_store() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), "us-east-1").unwrap();
-        lock(&store.apis).apis.insert(
-            "kept".into(),
-            serde_json::from_value(serde_json::json!({
-                "id": "kept", "name": "kept", "created_date": 1, "root_resource_id": "root",
-                "api_key_source": "HEADER", "endpoint_types": ["EDGE"],
-                "resources": {}, "deployments": {}, "stages": {}
-            }))
-            .unwrap_or_else(|e| panic!("an API from JSON: {e}")),
-        );
+        lock(&store.apis).apis.insert("kept".into(), kept_api());
         store.save_control().unwrap();
         drop(store);
-        // A writer that crashed before its rename leaves a half-written temporary file, never a torn
-        // store.json.
-        let full = fs::read(dir.path().join(STORE_FILE)).unwrap();
-        let torn = dir.path().join(format!(".{STORE_FILE}.4242.0.tmp"));
-        fs::write(&torn, &full[..full.len() / 2]).unwrap();
+        // A package writer that crashed before its rename leaves a half-written temporary file.
         let torn_code = dir.path().join(CODE_DIR).join(".abc.zip.4242.1.tmp");
         fs::write(&torn_code, b"PK").unwrap();
 
         let again = Store::open(dir.path(), "us-east-1").unwrap();
         assert!(lock(&again.apis).apis.contains_key("kept"));
-        assert!(!torn.exists());
         assert!(!torn_code.exists());
     }
 
@@ -407,7 +627,117 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), "us-east-1").unwrap();
         store.save_control().unwrap();
+        // An answered PutLogEvents is committed at once; the sink's events with the next flush.
+        store.logs.create_group("g").unwrap();
+        store.logs.create_stream("g", "s").unwrap();
+        store
+            .logs
+            .append("g", "s", vec![(1, "put".into())], false)
+            .unwrap();
+        crate::local::exec::LogSink::put(&*store.logs, "g", "sink", vec![(2, "sunk".into())]);
+        store.flush_logs().unwrap();
+        drop(store);
         let again = Store::open(dir.path(), "us-east-1").unwrap();
         assert!(lock(&again.apis).apis.is_empty());
+        assert_eq!(messages(&again, "g"), ["put", "sunk"]);
+        again.logs.with_state(|s| {
+            let st = &s.groups["g"].streams["s"];
+            assert_eq!(
+                (st.next_seq, st.first_timestamp, st.stored_bytes),
+                (1, Some(1), 3)
+            );
+            assert_eq!(s.groups["g"].streams["sink"].no, 1);
+        });
+    }
+
+    #[test]
+    fn a_database_of_a_newer_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.pragma_update(None, "user_version", 7).unwrap();
+        drop(conn);
+        let Err(err) = Store::open(dir.path(), "us-east-1") else {
+            panic!("a newer database must not open");
+        };
+        assert!(
+            err.to_string()
+                .contains("format 7 is not the supported format 1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn json_state_directories_are_migrated_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut apis = ApiGatewayState::default();
+        apis.apis.insert("kept".into(), kept_api());
+        let lambda = serde_json::to_value(LambdaState::default()).unwrap();
+        fs::write(
+            dir.path().join(STORE_FILE),
+            serde_json::json!({"format": 1, "apigateway": apis, "lambda": lambda}).to_string(),
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join(LOGS_FILE),
+            serde_json::json!({"format": 1, "logs": {"groups": {"g": {
+                "name": "g", "creation_time": 5, "retention_in_days": 7, "next_stream_no": 2,
+                "streams": {
+                    "a": {"name": "a", "no": 0, "creation_time": 5, "next_seq": 2, "last_ingestion_time": 9,
+                          "events": [{"t": 10, "i": 11, "s": 0, "m": "one"}, {"t": 30, "i": 31, "s": 1, "m": "three"}]},
+                    "b": {"name": "b", "no": 1, "creation_time": 6, "next_seq": 1,
+                          "events": [{"t": 20, "i": 21, "s": 0, "m": "two"}]}
+                }}}}})
+            .to_string(),
+        )
+        .unwrap();
+        let store = Store::open(dir.path(), "us-east-1").unwrap();
+        assert!(lock(&store.apis).apis.contains_key("kept"));
+        assert_eq!(messages(&store, "g"), ["one", "two", "three"]);
+        store.logs.with_state(|s| {
+            assert_eq!(s.groups["g"].retention_in_days, Some(7));
+            assert_eq!(s.groups["g"].next_stream_no, 2);
+            assert_eq!(s.groups["g"].streams["a"].last_timestamp, Some(30));
+        });
+        drop(store);
+        assert!(!dir.path().join(LOGS_FILE).exists());
+        assert!(dir.path().join("logs.json.migrated").exists());
+        let again = Store::open(dir.path(), "us-east-1").unwrap();
+        assert_eq!(messages(&again, "g"), ["one", "two", "three"]);
+    }
+
+    #[test]
+    fn retention_and_the_cap_delete_the_oldest_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let retention = LogRetention {
+            max_events: Some(4),
+        };
+        let store = Store::open_with(dir.path(), "us-east-1", retention).unwrap();
+        let now = now_ms();
+        let day = 86_400_000;
+        let sink = |g: &str, ts: i64, m: &str| {
+            crate::local::exec::LogSink::put(&*store.logs, g, "s", vec![(ts, m.to_owned())]);
+        };
+        store.logs.create_group("kept-a-day").unwrap();
+        store.logs.set_retention("kept-a-day", Some(1)).unwrap();
+        sink("kept-a-day", now - 2 * day, "expired");
+        sink("kept-a-day", now, "fresh");
+        sink("capped", now, "c1");
+        sink("capped", now, "c2");
+        sink("capped", now, "c3");
+        store.flush_logs().unwrap();
+        // The group's retention removed the event older than a day.
+        assert_eq!(messages(&store, "kept-a-day"), ["fresh"]);
+        assert_eq!(messages(&store, "capped"), ["c1", "c2", "c3"]);
+        // Over the cap of four, the oldest by arrival go, whatever their group.
+        sink("capped", now, "c4");
+        sink("capped", now, "c5");
+        store.logs.flush(true).unwrap();
+        assert_eq!(messages(&store, "kept-a-day"), Vec::<String>::new());
+        assert_eq!(messages(&store, "capped"), ["c2", "c3", "c4", "c5"]);
+        store.logs.with_state(|s| {
+            let st = &s.groups["kept-a-day"].streams["s"];
+            assert_eq!((st.first_timestamp, st.stored_bytes), (None, 0));
+            assert_eq!(s.groups["capped"].streams["s"].stored_bytes, 8);
+        });
     }
 }

@@ -6,15 +6,15 @@ use serde::Serialize;
 use super::{StackError, load_stack};
 use crate::aws::{Clients, apigateway};
 use crate::config::StackSpec;
-use crate::model::{Deployment, Drift, RestApiInfo, RouteChange, Stack, Stage, describe_changes};
+use crate::model::{Change, Deployment, Drift, RestApiInfo, Stack, Stage, describe_changes};
 
 /// The longest description lambdeck writes on a deployment; the change list is cut with "..." after it.
 const MAX_DESCRIPTION: usize = 1000;
 
 /// What a deployment's description records: "lambdeck: +GET /new, ~GET /hello_world integration".
-pub fn deployment_description(changes: &[RouteChange]) -> String {
+pub fn deployment_description(changes: &[Change]) -> String {
     let list = if changes.is_empty() {
-        "redeploy, no route changes".to_owned()
+        "redeploy, no changes".to_owned()
     } else {
         describe_changes(changes)
     };
@@ -48,7 +48,7 @@ pub struct StageOutcome {
     /// The deployment it points at now (created by deploy, chosen by rollback).
     pub deployment: Deployment,
     /// What the action made live (deploy) or took back (rollback), from the drift before it.
-    pub changes: Vec<RouteChange>,
+    pub changes: Vec<Change>,
     /// The drift after the action.
     pub drift: Drift,
 }
@@ -253,7 +253,7 @@ pub async fn prune(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ChangeKind, Health, RouteKey};
+    use crate::model::{Element, Health, RouteKey};
 
     fn dep(id: &str, created: i64, stages: &[&str]) -> Deployment {
         Deployment {
@@ -271,6 +271,7 @@ mod tests {
             description: None,
             created: None,
             root_resource_id: None,
+            settings: Default::default(),
             resources: vec![],
             deployments,
             stages: vec![Stage {
@@ -336,17 +337,13 @@ mod tests {
     #[test]
     fn descriptions_record_the_changes() {
         let changes = vec![
-            RouteChange {
-                route: RouteKey::new("GET", "/new"),
-                kind: ChangeKind::Added,
-            },
-            RouteChange {
-                route: RouteKey::new("GET", "/hello_world"),
-                kind: ChangeKind::IntegrationUri {
-                    from: None,
-                    to: Some("x".into()),
-                },
-            },
+            Change::added(Element::Route(RouteKey::new("GET", "/new"))),
+            Change::modified(
+                Element::Route(RouteKey::new("GET", "/hello_world")),
+                "integration.uri",
+                None,
+                Some("x".into()),
+            ),
         ];
         assert_eq!(
             deployment_description(&changes),
@@ -354,13 +351,10 @@ mod tests {
         );
         assert_eq!(
             deployment_description(&[]),
-            "lambdeck: redeploy, no route changes"
+            "lambdeck: redeploy, no changes"
         );
-        let many: Vec<RouteChange> = (0..200)
-            .map(|i| RouteChange {
-                route: RouteKey::new("GET", format!("/route{i}")),
-                kind: ChangeKind::Added,
-            })
+        let many: Vec<Change> = (0..200)
+            .map(|i| Change::added(Element::Route(RouteKey::new("GET", format!("/route{i}")))))
             .collect();
         let long = deployment_description(&many);
         assert!(long.len() <= MAX_DESCRIPTION && long.ends_with("..."));

@@ -1,7 +1,9 @@
 //! The stack engine: discovery, drift, deploy and rollback, provisioning.
 
 pub mod deploy;
+pub mod diff;
 pub mod drift;
+pub mod export;
 pub mod load;
 pub mod provision;
 

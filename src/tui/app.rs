@@ -894,6 +894,14 @@ impl App {
         self.stack.as_ref().map(|s| &s.drift)
     }
 
+    /// What the stage's diff could not compare.
+    pub fn not_comparable(&self) -> &[String] {
+        self.stack
+            .as_ref()
+            .map(|s| s.not_comparable())
+            .unwrap_or_default()
+    }
+
     /// The configured stage's URL, when the stage exists.
     pub fn invoke_url(&self) -> Option<String> {
         self.stack.as_ref()?.invoke_url().map(str::to_owned)

@@ -6,9 +6,9 @@ use super::app::App;
 use super::tree;
 use super::view::{LogLine, ProbeRow};
 use crate::stack::{
-    ChangeKind, DeployedApi, DeployedRoute, Deployment, Drift, Found, FunctionInfo, Health,
+    Change, DeployedApi, DeployedRoute, Deployment, Drift, Element, Found, FunctionInfo, Health,
     Integration, IntegrationTarget, LogGroupInfo, Method, PermissionInfo, Resource, RestApiInfo,
-    RoleInfo, RouteChange, RouteKey, Stack, StackNames, Stage,
+    RoleInfo, RouteKey, Stack, StackNames, Stage,
 };
 
 const URL: &str = "http://127.0.0.1:4566/restapis/abc123/tf-test/_user_request_";
@@ -27,6 +27,7 @@ pub fn stack(drift: Drift) -> Stack {
             uri: Some(format!(
                 "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{fn_arn}/invocations"
             )),
+            credentials: None,
             target: IntegrationTarget::ThisFunction,
         }),
         health: Health::Ok,
@@ -94,6 +95,7 @@ pub fn stack(drift: Drift) -> Stack {
             description: Some("REST API for lambda rust test".into()),
             created: Some(1_795_000_000),
             root_resource_id: Some("r0".into()),
+            settings: Default::default(),
             resources: vec![Resource {
                 id: "r1".into(),
                 parent_id: Some("r0".into()),
@@ -135,6 +137,7 @@ pub fn stack(drift: Drift) -> Stack {
                     integration_uri: None,
                 }],
                 integrations_unread: None,
+                not_comparable: vec![],
             }),
             managed: true,
             health: Health::Ok,
@@ -147,17 +150,13 @@ pub fn stack(drift: Drift) -> Stack {
 pub fn stale_drift() -> Drift {
     Drift::Stale {
         changes: vec![
-            RouteChange {
-                route: RouteKey::new("GET", "/goodbye"),
-                kind: ChangeKind::Added,
-            },
-            RouteChange {
-                route: RouteKey::new("GET", "/hello_world"),
-                kind: ChangeKind::Authorization {
-                    from: "NONE".into(),
-                    to: "AWS_IAM".into(),
-                },
-            },
+            Change::added(Element::Route(RouteKey::new("GET", "/goodbye"))),
+            Change::modified(
+                Element::Route(RouteKey::new("GET", "/hello_world")),
+                "authorizationType",
+                Some("NONE".into()),
+                Some("AWS_IAM".into()),
+            ),
         ],
     }
 }

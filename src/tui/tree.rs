@@ -1,7 +1,7 @@
 //! The resource tree from the engine's `Stack`: one row per piece, its health, a short badge, and the
 //! details the details pane lists. Pure, so it is tested on fixtures.
 
-use crate::stack::{ChangeKind, Drift, Found, Health, IntegrationTarget, RouteChange, Stack};
+use crate::stack::{Change, ChangeKind, Drift, Found, Health, IntegrationTarget, Stack};
 
 use super::view::TreeNode;
 
@@ -66,27 +66,27 @@ pub fn drift_badge(drift: &Drift) -> String {
     }
 }
 
-/// How a change reads in the diff: a sign, and the change in words.
-pub fn change_line(c: &RouteChange) -> (char, String) {
-    let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "none".into());
-    match &c.kind {
-        ChangeKind::Added => ('+', format!("{}  (route added, not served)", c.route)),
-        ChangeKind::Removed => ('-', format!("{}  (route removed, still served)", c.route)),
-        ChangeKind::Authorization { from, to } => {
-            ('~', format!("{}  authorization {from} → {to}", c.route))
-        }
-        ChangeKind::ApiKeyRequired { from, to } => {
-            ('~', format!("{}  api key required {from} → {to}", c.route))
-        }
-        ChangeKind::IntegrationType { from, to } => (
-            '~',
-            format!("{}  integration type {} → {}", c.route, opt(from), opt(to)),
-        ),
-        ChangeKind::IntegrationUri { from, to } => (
-            '~',
-            format!("{}  integration uri {} → {}", c.route, opt(from), opt(to)),
-        ),
+/// A statement's list for display: joined, or `none` when empty.
+fn list_or(items: &[String], none: &str) -> String {
+    if items.is_empty() {
+        none.to_owned()
+    } else {
+        items.join(",")
     }
+}
+
+/// How a change reads in the diff: a sign, and the change in words (the line after its sign).
+pub fn change_line(c: &Change) -> (char, String) {
+    let line = c.to_string();
+    let words = line.get(2..).unwrap_or_default().to_owned();
+    let words = match &c.kind {
+        ChangeKind::Added if c.route().is_some() => format!("{words}  (route added, not served)"),
+        ChangeKind::Removed if c.route().is_some() => {
+            format!("{words}  (route removed, still served)")
+        }
+        _ => words,
+    };
+    (c.mark(), words)
 }
 
 /// The tree, in display order: the function and what hangs off it, then the API with its resources,
@@ -178,8 +178,8 @@ pub fn nodes(stack: &Stack) -> Vec<TreeNode> {
                 format!(
                     "{} {} {}",
                     s.sid.as_deref().unwrap_or("-"),
-                    s.principal.as_deref().unwrap_or("-"),
-                    s.source_arn.as_deref().unwrap_or("any source")
+                    list_or(&s.principals, "-"),
+                    list_or(&s.source_arns, "any source")
                 ),
             ));
         }

@@ -85,6 +85,22 @@ fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             ],
             _,
         ) => integration_call(cx, req, id, rid, verb)?,
+        // Not modelled yet, and none can be created here: the lists are truthfully empty, so the
+        // stale diff compares them instead of reporting them unreadable.
+        (
+            [
+                "restapis",
+                id,
+                "authorizers" | "models" | "requestvalidators" | "gatewayresponses",
+            ],
+            &Verb::GET,
+        )
+        | (["restapis", id, "documentation", "parts"], &Verb::GET) => read(cx, id, |_| {
+            Ok(ok(
+                StatusCode::OK,
+                page(Vec::<serde_json::Value>::new(), req),
+            ))
+        })?,
         (["restapis", id, "deployments"], &Verb::POST) => create_deployment(cx, req, id)?,
         (["restapis", id, "deployments"], &Verb::GET) => read(cx, id, |api| {
             let items = api

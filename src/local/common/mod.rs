@@ -2,6 +2,7 @@
 //! errors, locking, ids and time. Imports no service, so services never import each other through it.
 
 pub mod error;
+pub mod query;
 pub mod request;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -14,6 +14,7 @@
 pub mod code;
 mod log;
 mod runtime_api;
+pub mod runtimes;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -50,6 +51,8 @@ use runtime_api::*;
 #[derive(Debug, Clone)]
 pub struct FunctionCode {
     pub name: String,
+    /// The runtime string: `nodejs*` and `python*` run an interpreter, anything else `bootstrap`.
+    pub runtime: Option<String>,
     pub arn: String,
     /// Changes whenever the code or configuration changes; environments of an older revision are retired.
     pub revision: String,
@@ -376,8 +379,16 @@ impl Inner {
         });
         let server = tokio::spawn(serve_runtime_api(listener, rt.clone()));
 
-        let mut cmd = Command::new(task_root.join("bootstrap"));
-        cmd.env_clear()
+        let launch = match runtimes::launch(function.runtime.as_deref(), &task_root, &runtime_dir) {
+            Ok(l) => l,
+            Err(reason) => {
+                server.abort();
+                return Err(fail(reason, "Runtime.InvalidEntrypoint"));
+            }
+        };
+        let mut cmd = Command::new(&launch.program);
+        cmd.args(&launch.args)
+            .env_clear()
             .envs(&function.environment)
             .envs(reserved_env(
                 function,
@@ -756,10 +767,12 @@ impl Env {
 }
 
 /// The error type Lambda reports alongside a crash reason.
-fn error_type(reason: &str) -> &'static str {
+pub fn error_type(reason: &str) -> &'static str {
     if reason.starts_with("Runtime exited") {
         "Runtime.ExitError"
-    } else if reason.starts_with("Couldn't find valid bootstrap") || reason.starts_with("fork/exec")
+    } else if reason.starts_with("Couldn't find valid bootstrap")
+        || reason.starts_with("Couldn't start the runtime")
+        || reason.starts_with("fork/exec")
     {
         "Runtime.InvalidEntrypoint"
     } else if reason.starts_with("Init timed out") {
@@ -863,6 +876,7 @@ mod tests {
         let executor = Executor::new(Arc::new(Nothing));
         let f = FunctionCode {
             name: "f".into(),
+            runtime: None,
             arn: "arn".into(),
             revision: "r".into(),
             zip: Arc::new(Vec::new()),

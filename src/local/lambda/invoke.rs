@@ -19,6 +19,7 @@ pub fn function_code(cfg: &FunctionConfig, region: &str) -> FunctionCode {
     let arn = function_arn(region, &cfg.name);
     FunctionCode {
         name: cfg.name.clone(),
+        runtime: cfg.runtime.clone(),
         arn: if cfg.version == "$LATEST" {
             arn
         } else {
@@ -56,7 +57,7 @@ pub fn outcome_payload(inv: &Invocation, timeout_secs: u32) -> (Bytes, bool) {
         Outcome::Crashed(reason) => (
             error_document(InvocationError {
                 error_message: format!("RequestId: {} Error: {reason}", inv.request_id),
-                error_type: "Runtime.ExitError",
+                error_type: crate::local::exec::error_type(reason),
             }),
             true,
         ),

@@ -1,6 +1,7 @@
 //! Lambda control plane (rest-json, `/2015-03-31`): the route table of functions, code updates,
 //! versions, resource policies, tags, and Invoke.
 
+pub mod config;
 mod invoke;
 pub mod model;
 mod ops;
@@ -30,7 +31,17 @@ pub const ROUTE: ServiceRoute = ServiceRoute {
     name: "Lambda",
     signing_name: "lambda",
     target_prefix: None,
-    path_prefixes: &[CODE_PATH, "/2015-03-31/", "/2017-03-31/", "/2016-08-19/"],
+    path_prefixes: &[
+        CODE_PATH,
+        "/2015-03-31/",
+        "/2017-03-31/",
+        "/2016-08-19/",
+        "/2019-09-25/",
+        "/2019-09-30/",
+        "/2020-06-30/",
+        "/2021-07-20/",
+        "/2024-08-31/",
+    ],
 };
 
 /// What Lambda's handlers work with: its state, the saver, the execution engine, and the region of
@@ -83,6 +94,7 @@ async fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             invoke(cx, req, name).await?
         }
         (["2017-03-31", "tags", arn], _) => tags(cx, req, arn)?,
+        _ if let Some(r) = config::route(cx, req) => r?,
         _ => {
             return Err(LambdaError::new(
                 StatusCode::NOT_FOUND,

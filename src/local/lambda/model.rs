@@ -33,6 +33,8 @@ pub struct Function {
     pub policy_revision: String,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<String, super::config::Alias>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -170,6 +170,7 @@ pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             policy: Vec::new(),
             policy_revision: new_revision(),
             tags: input.tags,
+            aliases: BTreeMap::new(),
         };
         let shown = if input.publish {
             let mut v = f.latest.clone();

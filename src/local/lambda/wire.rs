@@ -310,3 +310,57 @@ pub(super) fn render(cfg: &FunctionConfig, region: &str, phase: Phase) -> Functi
         },
     }
 }
+
+/// GetFunctionCodeSigningConfig's answer: no code signing config.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CodeSigningConfig {
+    pub function_name: String,
+    pub code_signing_config_arn: String,
+}
+
+/// GetFunctionConcurrency's answer for a function with no reserved concurrency: nothing.
+#[derive(Debug, Serialize)]
+pub struct Concurrency {}
+
+/// GetFunctionRecursionConfig's answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RecursionConfig {
+    pub recursive_loop: &'static str,
+}
+
+/// GetRuntimeManagementConfig's answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuntimeManagementConfig {
+    pub update_runtime_on: &'static str,
+    pub function_arn: String,
+}
+
+/// CreateAlias and UpdateAlias's request.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AliasIn {
+    pub name: Option<String>,
+    pub function_version: Option<String>,
+    pub description: Option<String>,
+}
+
+/// An alias as Lambda answers it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AliasConfiguration {
+    pub alias_arn: String,
+    pub name: String,
+    pub function_version: String,
+    pub description: String,
+    pub revision_id: String,
+}
+
+/// ListAliases's answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Aliases {
+    pub aliases: Vec<AliasConfiguration>,
+}

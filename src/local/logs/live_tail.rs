@@ -1,5 +1,7 @@
-//! StartLiveTail on the local stack: an `application/vnd.amazon.eventstream` response that starts with
-//! a `sessionStart` frame and then carries `sessionUpdate` frames with the group's new events.
+//! StartLiveTail on the local stack: an `application/vnd.amazon.eventstream` response that starts, as
+//! AWS's does, with an `initial-response` event (the operation's non-stream output members, none here:
+//! `{}`; botocore refuses a stream without it, the SDK for Rust consumes it), then a `sessionStart`
+//! frame, then `sessionUpdate` frames with the group's new events.
 //!
 //! AWS sends an update once a second. Here an update goes out as soon as events arrive (whatever is
 //! ready is batched, up to 500 per update as on AWS) and an empty one every second otherwise, so a tail
@@ -23,7 +25,8 @@ use super::Ctx;
 use super::filter::FilterPattern;
 use super::model::Ingested;
 use super::wire::{
-    ExceptionBody, LiveTailEvent, SessionMetadata, SessionStart, SessionUpdate, StartLiveTailIn,
+    Empty, ExceptionBody, LiveTailEvent, SessionMetadata, SessionStart, SessionUpdate,
+    StartLiveTailIn,
 };
 use crate::local::common::{AwsJsonError, Req};
 use crate::wire::REQUEST_ID_HEADER;
@@ -119,6 +122,7 @@ fn open(cx: Ctx<'_>, req: &Req) -> Result<Response, AwsJsonError> {
             stream_prefixes: input.log_stream_name_prefixes,
             pattern,
         },
+        initial: true,
         start: Some(start),
         ends_at: Instant::now() + SESSION_TIMEOUT,
         done: false,
@@ -151,6 +155,8 @@ fn group_name(identifier: &str) -> String {
 struct Session {
     feed: broadcast::Receiver<Ingested>,
     selection: Selection,
+    /// Whether the `initial-response` event is still to be sent.
+    initial: bool,
     /// The sessionStart payload, until it is sent.
     start: Option<SessionStart>,
     ends_at: Instant,
@@ -161,6 +167,9 @@ impl Session {
     async fn next_frame(&mut self) -> Option<Bytes> {
         if self.done {
             return None;
+        }
+        if std::mem::take(&mut self.initial) {
+            return Some(event_frame("initial-response", &Empty {}));
         }
         if let Some(start) = self.start.take() {
             return Some(event_frame("sessionStart", &start));

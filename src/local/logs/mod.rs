@@ -56,12 +56,19 @@ pub async fn handle(cx: Ctx<'_>, req: &Req) -> Response {
             .map(|i| describe_log_groups(logs, i, cx.region))
             .map(ok),
         "CreateLogStream" => parse(req).and_then(|i| create_log_stream(logs, i)).map(ok),
+        "DeleteLogStream" => parse(req).and_then(|i| delete_log_stream(logs, i)).map(ok),
         "DescribeLogStreams" => parse(req)
             .and_then(|i| describe_log_streams(logs, i, cx.region))
             .map(ok),
         "PutLogEvents" => parse(req).and_then(|i| put_log_events(logs, i)).map(ok),
         "FilterLogEvents" => parse(req).and_then(|i| filter_log_events(logs, i)).map(ok),
         "GetLogEvents" => parse(req).and_then(|i| get_log_events(logs, i)).map(ok),
+        "ListTagsForResource"
+        | "TagResource"
+        | "UntagResource"
+        | "ListTagsLogGroup"
+        | "TagLogGroup"
+        | "UntagLogGroup" => parse(req).and_then(|i| group_tags(logs, &op, i)).map(ok),
         other => Err(AwsJsonError::unknown_operation(other)),
     };
     result.unwrap_or_else(IntoResponse::into_response)

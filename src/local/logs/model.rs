@@ -1,56 +1,48 @@
-//! CloudWatch Logs' state model: groups, streams and their events with stable ids, and the `Logs`
-//! store that the API, Live Tail and the execution engine (as its log sink) share.
+//! CloudWatch Logs' state model: groups and streams (in memory, written through to the store), their
+//! events (in the store's database only), stable event ids, and the `Logs` store that the API, Live
+//! Tail and the execution engine (as its log sink) share.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
-use serde::{Deserialize, Serialize};
+use rusqlite::Connection;
 use tokio::sync::broadcast;
 
-use crate::local::common::{AwsJsonError, Dirty, lock, now_ms};
+use crate::local::common::{AwsJsonError, lock, now_ms};
 use crate::local::exec::LogSink;
+use crate::local::store::logdb::{GroupRow, LogDb, NewEvent, StreamRow};
 
 type Result<T, E = AwsJsonError> = std::result::Result<T, E>;
 
-/// Every log group.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// Every log group, without their events (those stay in the store's database).
+#[derive(Debug, Clone, Default)]
 pub struct LogsState {
     pub groups: BTreeMap<String, LogGroup>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct LogGroup {
     pub name: String,
     pub creation_time: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_in_days: Option<u32>,
     /// Numbers streams in creation order; part of every event id, so ids stay unique and stable.
     pub next_stream_no: u64,
     pub streams: BTreeMap<String, LogStream>,
+    pub tags: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct LogStream {
     pub name: String,
     pub no: u64,
+    /// The stream's key in the database.
+    pub sid: i64,
     pub creation_time: i64,
     pub next_seq: u64,
-    /// Sorted by timestamp (stable for equal timestamps).
-    pub events: Vec<LogEvent>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_ingestion_time: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogEvent {
-    #[serde(rename = "t")]
-    pub timestamp: i64,
-    #[serde(rename = "i")]
-    pub ingestion_time: i64,
-    #[serde(rename = "s")]
-    pub seq: u64,
-    #[serde(rename = "m")]
-    pub message: String,
+    pub first_timestamp: Option<i64>,
+    pub last_timestamp: Option<i64>,
+    pub stored_bytes: u64,
 }
 
 /// A new event, as broadcast to live subscribers (Live Tail).
@@ -69,83 +61,167 @@ pub fn event_id(timestamp: i64, stream_no: u64, seq: u64) -> String {
     format!("{:020}{:016}{:020}", timestamp.max(0), stream_no, seq)
 }
 
-impl LogStream {
-    pub(super) fn new(name: &str, no: u64, now: i64) -> Self {
-        Self {
-            name: name.to_owned(),
-            no,
-            creation_time: now,
-            next_seq: 0,
-            events: Vec::new(),
-            last_ingestion_time: None,
-        }
-    }
-
-    pub(super) fn append(&mut self, timestamp: i64, ingestion_time: i64, message: String) {
-        let event = LogEvent {
-            timestamp,
-            ingestion_time,
-            seq: self.next_seq,
-            message,
-        };
-        self.next_seq += 1;
-        self.last_ingestion_time = Some(ingestion_time);
-        // Usually the newest event: a push. A late one is inserted in time order.
-        let at = self.events.partition_point(|e| e.timestamp <= timestamp);
-        self.events.insert(at, event);
-    }
-}
-
 impl LogGroup {
-    pub(super) fn new(name: &str, now: i64) -> Self {
-        Self {
-            name: name.to_owned(),
-            creation_time: now,
-            retention_in_days: None,
-            next_stream_no: 0,
-            streams: BTreeMap::new(),
+    fn row(&self) -> GroupRow {
+        GroupRow {
+            name: self.name.clone(),
+            creation_time: self.creation_time,
+            retention_in_days: self.retention_in_days,
+            next_stream_no: self.next_stream_no,
+            tags: self.tags.clone(),
         }
-    }
-
-    pub(super) fn stream_mut(&mut self, name: &str, now: i64) -> &mut LogStream {
-        let next = &mut self.next_stream_no;
-        self.streams.entry(name.to_owned()).or_insert_with(|| {
-            let no = *next;
-            *next += 1;
-            LogStream::new(name, no, now)
-        })
     }
 }
 
-/// The CloudWatch Logs store: its state, a dirty flag for the saver, and a feed of new events.
+impl LogStream {
+    fn row(&self, group: &str) -> StreamRow {
+        StreamRow {
+            sid: self.sid,
+            group: group.to_owned(),
+            name: self.name.clone(),
+            no: self.no,
+            creation_time: self.creation_time,
+            next_seq: self.next_seq,
+            last_ingestion_time: self.last_ingestion_time,
+            first_ts: self.first_timestamp,
+            last_ts: self.last_timestamp,
+            stored_bytes: self.stored_bytes,
+        }
+    }
+}
+
+/// How much the store keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogRetention {
+    /// The most events kept over all groups; the oldest (by arrival) go first. `None`: no cap.
+    pub max_events: Option<u64>,
+}
+
+impl Default for LogRetention {
+    fn default() -> Self {
+        Self {
+            max_events: Some(DEFAULT_MAX_EVENTS),
+        }
+    }
+}
+
+/// The default cap: about six days of the dashboard pinging (350,000 events a day).
+pub const DEFAULT_MAX_EVENTS: u64 = 2_000_000;
+
+struct Inner {
+    state: LogsState,
+    db: LogDb,
+    /// Events of the function-log sink not yet committed: they are committed together, at most a
+    /// second later (or before the next read), so a trickle of log lines costs one transaction a second.
+    pending: Vec<NewEvent>,
+    /// The streams `pending` goes to, by (group, stream).
+    touched: BTreeSet<(String, String)>,
+}
+
+/// The CloudWatch Logs store: groups and streams in memory, events in the store's database, and a
+/// feed of new events.
 pub struct Logs {
-    state: Mutex<LogsState>,
-    dirty: Dirty,
+    inner: Mutex<Inner>,
     feed: broadcast::Sender<Ingested>,
+    retention: LogRetention,
+}
+
+fn db_error(e: rusqlite::Error) -> AwsJsonError {
+    tracing::warn!("local stack: the logs store failed: {e}");
+    AwsJsonError::internal(format!("The local stack's store failed: {e}"))
 }
 
 impl Logs {
-    pub fn new(state: LogsState) -> Self {
-        Self {
-            state: Mutex::new(state),
-            dirty: Dirty::default(),
-            feed: broadcast::channel(4096).0,
+    /// The logs of `db` (groups and streams are read now; events stay in the database).
+    pub fn open(db: LogDb, retention: LogRetention) -> Result<Self, rusqlite::Error> {
+        let (groups, streams) = db.load()?;
+        let mut state = LogsState::default();
+        for g in groups {
+            state.groups.insert(
+                g.name.clone(),
+                LogGroup {
+                    name: g.name,
+                    creation_time: g.creation_time,
+                    retention_in_days: g.retention_in_days,
+                    next_stream_no: g.next_stream_no,
+                    streams: BTreeMap::new(),
+                    tags: g.tags,
+                },
+            );
         }
+        for s in streams {
+            if let Some(g) = state.groups.get_mut(&s.group) {
+                g.streams.insert(
+                    s.name.clone(),
+                    LogStream {
+                        name: s.name,
+                        no: s.no,
+                        sid: s.sid,
+                        creation_time: s.creation_time,
+                        next_seq: s.next_seq,
+                        last_ingestion_time: s.last_ingestion_time,
+                        first_timestamp: s.first_ts,
+                        last_timestamp: s.last_ts,
+                        stored_bytes: s.stored_bytes,
+                    },
+                );
+            }
+        }
+        Ok(Self {
+            inner: Mutex::new(Inner {
+                state,
+                db,
+                pending: Vec::new(),
+                touched: BTreeSet::new(),
+            }),
+            feed: broadcast::channel(4096).0,
+            retention,
+        })
     }
 
-    /// Reads the state under its lock.
+    /// Empty logs in memory only.
+    pub fn in_memory() -> Result<Self, rusqlite::Error> {
+        Self::open(
+            LogDb::new(Connection::open_in_memory()?)?,
+            LogRetention::default(),
+        )
+    }
+
+    /// Reads the state (groups and streams, events committed) under its lock.
     pub fn with_state<T>(&self, f: impl FnOnce(&LogsState) -> T) -> T {
-        f(&lock(&self.state))
+        let mut inner = lock(&self.inner);
+        if let Err(e) = commit_pending(&mut inner) {
+            tracing::warn!("local stack: cannot store logs: {e}");
+        }
+        f(&inner.state)
     }
 
-    /// Whether anything changed since the last call.
-    pub fn take_dirty(&self) -> bool {
-        self.dirty.take()
+    /// Reads the state and the events, after committing pending events (a read sees every event
+    /// stored before it).
+    pub(super) fn read<T>(&self, f: impl FnOnce(&LogsState, &LogDb) -> Result<T>) -> Result<T> {
+        let mut inner = lock(&self.inner);
+        commit_pending(&mut inner).map_err(db_error)?;
+        f(&inner.state, &inner.db)
     }
 
-    /// Marks the state as changed (a failed save is retried).
-    pub fn mark_dirty(&self) {
-        self.dirty.set();
+    /// Every message of a group, in time order (for tests).
+    #[cfg(test)]
+    pub fn read_all(&self, group: &str) -> Vec<String> {
+        self.read(|s, db| {
+            let sids: Vec<i64> = s
+                .groups
+                .get(group)
+                .map(|g| g.streams.values().map(|st| st.sid).collect())
+                .unwrap_or_default();
+            let mut out = Vec::new();
+            db.scan(&sids, i64::MIN, i64::MAX, (i64::MIN, i64::MIN, 0), |e| {
+                out.push(e.message);
+                true
+            })
+            .map_err(db_error)?;
+            Ok(out)
+        })
+        .unwrap_or_default()
     }
 
     /// Every event ingested from now on (Live Tail subscribes here).
@@ -153,13 +229,108 @@ impl Logs {
         self.feed.subscribe()
     }
 
-    pub(super) fn mutate<T>(&self, f: impl FnOnce(&mut LogsState) -> Result<T>) -> Result<T> {
-        let out = f(&mut lock(&self.state))?;
-        self.dirty.set();
-        Ok(out)
+    /// Creates a group.
+    #[cfg(test)]
+    pub(crate) fn create_group(&self, name: &str) -> Result<()> {
+        self.create_group_tagged(name, BTreeMap::new())
     }
 
-    /// Appends events to a stream; with `create`, missing group and stream are created.
+    /// Creates a group with tags.
+    pub(crate) fn create_group_tagged(
+        &self,
+        name: &str,
+        tags: BTreeMap<String, String>,
+    ) -> Result<()> {
+        let mut inner = lock(&self.inner);
+        if inner.state.groups.contains_key(name) {
+            return Err(AwsJsonError::already_exists(
+                "The specified log group already exists",
+            ));
+        }
+        let g = LogGroup {
+            name: name.to_owned(),
+            creation_time: now_ms(),
+            retention_in_days: None,
+            next_stream_no: 0,
+            streams: BTreeMap::new(),
+            tags,
+        };
+        inner.db.put_group(&g.row()).map_err(db_error)?;
+        inner.state.groups.insert(name.to_owned(), g);
+        Ok(())
+    }
+
+    /// Deletes a group with its streams and events.
+    pub(crate) fn delete_group(&self, name: &str) -> Result<()> {
+        let mut inner = lock(&self.inner);
+        if !inner.state.groups.contains_key(name) {
+            return Err(missing_group());
+        }
+        commit_pending(&mut inner).map_err(db_error)?;
+        inner.db.delete_group(name).map_err(db_error)?;
+        inner.state.groups.remove(name);
+        Ok(())
+    }
+
+    /// Deletes a stream with its events.
+    pub(crate) fn delete_stream(&self, group: &str, stream: &str) -> Result<()> {
+        let mut inner = lock(&self.inner);
+        commit_pending(&mut inner).map_err(db_error)?;
+        let g = inner.state.groups.get(group).ok_or_else(missing_group)?;
+        let sid = g.streams.get(stream).ok_or_else(missing_stream)?.sid;
+        inner.db.delete_stream(sid).map_err(db_error)?;
+        if let Some(g) = inner.state.groups.get_mut(group) {
+            g.streams.remove(stream);
+        }
+        Ok(())
+    }
+
+    /// Changes a group's tags and writes them through.
+    pub(crate) fn update_tags(
+        &self,
+        name: &str,
+        f: impl FnOnce(&mut BTreeMap<String, String>) -> Result<()>,
+    ) -> Result<()> {
+        let mut inner = lock(&self.inner);
+        let inner = &mut *inner;
+        let g = inner.state.groups.get_mut(name).ok_or_else(missing_group)?;
+        let mut tags = g.tags.clone();
+        f(&mut tags)?;
+        let mut row = g.row();
+        row.tags = tags.clone();
+        inner.db.put_group(&row).map_err(db_error)?;
+        g.tags = tags;
+        Ok(())
+    }
+
+    /// Sets or clears a group's retention.
+    pub(crate) fn set_retention(&self, name: &str, days: Option<u32>) -> Result<()> {
+        let mut inner = lock(&self.inner);
+        let inner = &mut *inner;
+        let g = inner.state.groups.get_mut(name).ok_or_else(missing_group)?;
+        let mut row = g.row();
+        row.retention_in_days = days;
+        inner.db.put_group(&row).map_err(db_error)?;
+        g.retention_in_days = days;
+        Ok(())
+    }
+
+    /// Creates a stream.
+    pub(crate) fn create_stream(&self, group: &str, stream: &str) -> Result<()> {
+        let mut inner = lock(&self.inner);
+        let g = inner.state.groups.get(group).ok_or_else(missing_group)?;
+        if g.streams.contains_key(stream) {
+            return Err(AwsJsonError::already_exists(
+                "The specified log stream already exists",
+            ));
+        }
+        ensure_stream(&mut inner, group, stream, false).map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Appends events to a stream; with `create`, missing group and stream are created. With
+    /// `durable`, the events are committed before this returns (an answered PutLogEvents survives a
+    /// crash); otherwise with the next commit, at most a second later.
     pub fn append(
         &self,
         group: &str,
@@ -167,24 +338,38 @@ impl Logs {
         events: Vec<(i64, String)>,
         create: bool,
     ) -> Result<()> {
+        self.append_with(group, stream, events, create, !create)
+    }
+
+    fn append_with(
+        &self,
+        group: &str,
+        stream: &str,
+        events: Vec<(i64, String)>,
+        create: bool,
+        durable: bool,
+    ) -> Result<()> {
         let now = now_ms();
-        let fed: Vec<Ingested> = self.mutate(|state| {
-            if !state.groups.contains_key(group) {
-                if !create {
-                    return Err(missing_group());
+        let mut fed = Vec::new();
+        {
+            let mut inner = lock(&self.inner);
+            if !create {
+                let g = inner.state.groups.get(group).ok_or_else(missing_group)?;
+                if !g.streams.contains_key(stream) {
+                    return Err(missing_stream());
                 }
-                state
-                    .groups
-                    .insert(group.to_owned(), LogGroup::new(group, now));
             }
-            let g = state.groups.get_mut(group).ok_or_else(missing_group)?;
-            if !create && !g.streams.contains_key(stream) {
-                return Err(missing_stream());
-            }
-            let s = g.stream_mut(stream, now);
-            let mut fed = Vec::with_capacity(events.len());
+            ensure_stream(&mut inner, group, stream, true).map_err(db_error)?;
+            let inner = &mut *inner;
+            let s = inner
+                .state
+                .groups
+                .get_mut(group)
+                .and_then(|g| g.streams.get_mut(stream))
+                .ok_or_else(missing_stream)?;
+            let live = self.feed.receiver_count() > 0;
             for (timestamp, message) in events {
-                if self.feed.receiver_count() > 0 {
+                if live {
                     fed.push(Ingested {
                         group: group.to_owned(),
                         stream: stream.to_owned(),
@@ -193,20 +378,166 @@ impl Logs {
                         message: message.clone(),
                     });
                 }
-                s.append(timestamp, now, message);
+                s.first_timestamp = Some(s.first_timestamp.map_or(timestamp, |f| f.min(timestamp)));
+                s.last_timestamp = Some(s.last_timestamp.map_or(timestamp, |l| l.max(timestamp)));
+                s.last_ingestion_time = Some(now);
+                s.stored_bytes += message.len() as u64;
+                inner.pending.push(NewEvent {
+                    sid: s.sid,
+                    timestamp,
+                    seq: s.next_seq,
+                    ingestion_time: now,
+                    message,
+                });
+                s.next_seq += 1;
             }
-            Ok(fed)
-        })?;
+            inner.touched.insert((group.to_owned(), stream.to_owned()));
+            if durable {
+                commit_pending(inner).map_err(db_error)?;
+            }
+        }
         for event in fed {
             let _ = self.feed.send(event);
         }
         Ok(())
     }
+
+    /// Commits pending events, then applies retention: each group's `retentionInDays`, then the cap.
+    pub fn flush(&self, expire: bool) -> Result<(), rusqlite::Error> {
+        let mut inner = lock(&self.inner);
+        commit_pending(&mut inner)?;
+        if !expire {
+            return Ok(());
+        }
+        let now = now_ms();
+        let inner = &mut *inner;
+        for g in inner.state.groups.values_mut() {
+            let Some(days) = g.retention_in_days else {
+                continue;
+            };
+            let before = now - i64::from(days) * 86_400_000;
+            for s in g.streams.values_mut() {
+                if s.first_timestamp.is_some_and(|f| f < before) {
+                    let (first, bytes) = inner.db.expire(s.sid, before)?;
+                    forget(s, first, bytes);
+                }
+            }
+        }
+        if let Some(keep) = self.retention.max_events {
+            let lost = inner.db.cap(keep)?;
+            if !lost.is_empty() {
+                let by_sid: BTreeMap<i64, (Option<i64>, u64)> =
+                    lost.into_iter().map(|(sid, f, b)| (sid, (f, b))).collect();
+                for s in inner
+                    .state
+                    .groups
+                    .values_mut()
+                    .flat_map(|g| g.streams.values_mut())
+                {
+                    if let Some((first, bytes)) = by_sid.get(&s.sid) {
+                        forget(s, *first, *bytes);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Records in memory what an expiry did to a stream.
+fn forget(s: &mut LogStream, first: Option<i64>, bytes: u64) {
+    s.first_timestamp = first;
+    if first.is_none() {
+        s.last_timestamp = None;
+    }
+    s.stored_bytes = s.stored_bytes.saturating_sub(bytes);
+}
+
+/// Creates the group (when `create_group`) and the stream when missing.
+fn ensure_stream(
+    inner: &mut Inner,
+    group: &str,
+    stream: &str,
+    create_group: bool,
+) -> Result<(), rusqlite::Error> {
+    let now = now_ms();
+    if !inner.state.groups.contains_key(group) {
+        if !create_group {
+            return Ok(());
+        }
+        inner.state.groups.insert(
+            group.to_owned(),
+            LogGroup {
+                name: group.to_owned(),
+                creation_time: now,
+                retention_in_days: None,
+                next_stream_no: 0,
+                streams: BTreeMap::new(),
+                tags: BTreeMap::new(),
+            },
+        );
+    }
+    let Some(g) = inner.state.groups.get_mut(group) else {
+        return Ok(());
+    };
+    if g.streams.contains_key(stream) {
+        return Ok(());
+    }
+    let mut s = LogStream {
+        name: stream.to_owned(),
+        no: g.next_stream_no,
+        sid: 0,
+        creation_time: now,
+        next_seq: 0,
+        last_ingestion_time: None,
+        first_timestamp: None,
+        last_timestamp: None,
+        stored_bytes: 0,
+    };
+    let mut row = g.row();
+    row.next_stream_no += 1;
+    match inner.db.insert_stream(&row, &s.row(group)) {
+        Ok(sid) => {
+            s.sid = sid;
+            g.next_stream_no += 1;
+            g.streams.insert(stream.to_owned(), s);
+            Ok(())
+        }
+        Err(e) => {
+            if g.streams.is_empty() && g.next_stream_no == 0 && create_group {
+                inner.state.groups.remove(group);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Commits the pending events with their streams' counters.
+fn commit_pending(inner: &mut Inner) -> Result<(), rusqlite::Error> {
+    if inner.pending.is_empty() {
+        return Ok(());
+    }
+    let streams: Vec<StreamRow> = inner
+        .touched
+        .iter()
+        .filter_map(|(g, s)| {
+            inner
+                .state
+                .groups
+                .get(g)
+                .and_then(|grp| grp.streams.get(s))
+                .map(|st| st.row(g))
+        })
+        .collect();
+    inner.db.commit(&inner.pending, &streams)?;
+    inner.pending.clear();
+    inner.touched.clear();
+    Ok(())
 }
 
 impl LogSink for Logs {
     fn put(&self, group: &str, stream: &str, events: Vec<(i64, String)>) {
-        if let Err(e) = self.append(group, stream, events, true) {
+        if let Err(e) = self.append_with(group, stream, events, true, false) {
             tracing::warn!("local stack: cannot store function logs: {e}");
         }
     }

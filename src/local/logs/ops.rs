@@ -4,13 +4,15 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde_json::Value;
 
 use super::filter::FilterPattern;
-use super::model::{LogEvent, LogGroup, LogStream, Logs, event_id, missing_group, missing_stream};
+use super::model::{LogGroup, LogStream, Logs, LogsState, event_id, missing_group, missing_stream};
 use super::wire::{
-    DescribeGroupsIn, DescribeLogGroupsOut, DescribeLogStreamsOut, DescribeStreamsIn, Empty,
-    FilterIn, FilterLogEventsOut, FilteredEvent, GetEventsIn, GetLogEventsOut, GroupIn,
-    LogGroupOut, LogStreamOut, OutputEvent, PutEventsIn, PutLogEventsOut, RetentionIn, StreamIn,
+    CreateGroupIn, DescribeGroupsIn, DescribeLogGroupsOut, DescribeLogStreamsOut,
+    DescribeStreamsIn, Empty, FilterIn, FilterLogEventsOut, FilteredEvent, GetEventsIn,
+    GetLogEventsOut, GroupIn, LogGroupOut, LogStreamOut, OutputEvent, PutEventsIn, PutLogEventsOut,
+    RetentionIn, StreamIn, TagsIn, TagsOut,
 };
 use crate::local::common::{AwsJsonError, Req, now_ms};
 use crate::wire::LOCAL_ACCOUNT_ID;
@@ -62,39 +64,71 @@ pub(super) fn check_group_name(name: &str) -> Result<()> {
     }
 }
 
-pub(super) fn create_log_group(logs: &Logs, input: GroupIn) -> Result<Empty> {
-    check_group_name(&input.log_group_name)?;
-    logs.mutate(|s| {
-        if s.groups.contains_key(&input.log_group_name) {
-            return Err(AwsJsonError::already_exists(
-                "The specified log group already exists",
+pub(super) fn group_tags(logs: &Logs, op: &str, input: TagsIn) -> Result<TagsOut> {
+    let name = match (&input.resource_arn, &input.log_group_name) {
+        (Some(arn), _) => arn
+            .split_once(":log-group:")
+            .map(|(_, n)| n.trim_end_matches(":*").to_owned())
+            .ok_or_else(|| AwsJsonError::invalid(format!("Invalid resource arn: {arn}")))?,
+        (None, Some(n)) => n.clone(),
+        (None, None) => {
+            return Err(AwsJsonError::invalid(
+                "1 validation error detected: Value null at 'resourceArn' failed to satisfy constraint: Member must not be null",
             ));
         }
-        s.groups.insert(
-            input.log_group_name.clone(),
-            LogGroup::new(&input.log_group_name, now_ms()),
-        );
-        Ok(Empty {})
-    })
+    };
+    let read = |s: &LogsState| -> Result<TagsOut> {
+        let g = s.groups.get(&name).ok_or_else(missing_group)?;
+        Ok(TagsOut {
+            tags: Some(g.tags.clone()),
+        })
+    };
+    match op {
+        "ListTagsForResource" | "ListTagsLogGroup" => logs.with_state(read),
+        _ => {
+            logs.update_tags(&name, |tags| {
+                match (op, input.tags) {
+                    ("TagResource" | "TagLogGroup", Value::Object(m)) => {
+                        for (k, v) in m {
+                            let v = v
+                                .as_str()
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| v.to_string());
+                            tags.insert(k, v);
+                        }
+                    }
+                    ("TagResource" | "TagLogGroup", _) => {
+                        return Err(AwsJsonError::invalid("tags must be a map of strings"));
+                    }
+                    (_, keys) => {
+                        let listed = keys.as_array().cloned().unwrap_or_default();
+                        let listed = listed.iter().filter_map(Value::as_str).map(str::to_owned);
+                        for k in input.tag_keys.into_iter().chain(listed) {
+                            tags.remove(&k);
+                        }
+                    }
+                }
+                Ok(())
+            })?;
+            Ok(TagsOut { tags: None })
+        }
+    }
+}
+
+pub(super) fn create_log_group(logs: &Logs, input: CreateGroupIn) -> Result<Empty> {
+    check_group_name(&input.log_group_name)?;
+    logs.create_group_tagged(&input.log_group_name, input.tags)?;
+    Ok(Empty {})
 }
 
 pub(super) fn delete_log_group(logs: &Logs, input: GroupIn) -> Result<Empty> {
-    logs.mutate(|s| {
-        s.groups
-            .remove(&input.log_group_name)
-            .ok_or_else(missing_group)?;
-        Ok(Empty {})
-    })
+    logs.delete_group(&input.log_group_name)?;
+    Ok(Empty {})
 }
 
 pub(super) fn delete_retention(logs: &Logs, input: GroupIn) -> Result<Empty> {
-    logs.mutate(|s| {
-        s.groups
-            .get_mut(&input.log_group_name)
-            .ok_or_else(missing_group)?
-            .retention_in_days = None;
-        Ok(Empty {})
-    })
+    logs.set_retention(&input.log_group_name, None)?;
+    Ok(Empty {})
 }
 
 const RETENTION_DAYS: [u32; 22] = [
@@ -109,13 +143,8 @@ pub(super) fn put_retention(logs: &Logs, input: RetentionIn) -> Result<Empty> {
             input.retention_in_days
         )));
     }
-    logs.mutate(|s| {
-        s.groups
-            .get_mut(&input.log_group_name)
-            .ok_or_else(missing_group)?
-            .retention_in_days = Some(input.retention_in_days);
-        Ok(Empty {})
-    })
+    logs.set_retention(&input.log_group_name, Some(input.retention_in_days))?;
+    Ok(Empty {})
 }
 
 pub(super) fn describe_log_groups(
@@ -150,19 +179,13 @@ pub(super) fn describe_log_groups(
             .iter()
             .map(|g| {
                 let arn = group_arn(region, &g.name);
-                let stored: usize = g
-                    .streams
-                    .values()
-                    .flat_map(|s| s.events.iter())
-                    .map(|e| e.message.len())
-                    .sum();
                 LogGroupOut {
                     log_group_name: g.name.clone(),
                     creation_time: g.creation_time,
                     retention_in_days: g.retention_in_days,
                     metric_filter_count: 0,
                     arn: format!("{arn}:*"),
-                    stored_bytes: stored,
+                    stored_bytes: g.streams.values().map(|s| s.stored_bytes).sum(),
                     log_group_class: "STANDARD",
                     log_group_arn: arn,
                 }
@@ -181,19 +204,13 @@ pub(super) fn create_log_stream(logs: &Logs, input: StreamIn) -> Result<Empty> {
             "The log stream name must not be empty and must not contain ':' or '*'",
         ));
     }
-    logs.mutate(|s| {
-        let g = s
-            .groups
-            .get_mut(&input.log_group_name)
-            .ok_or_else(missing_group)?;
-        if g.streams.contains_key(&input.log_stream_name) {
-            return Err(AwsJsonError::already_exists(
-                "The specified log stream already exists",
-            ));
-        }
-        g.stream_mut(&input.log_stream_name, now_ms());
-        Ok(Empty {})
-    })
+    logs.create_stream(&input.log_group_name, &input.log_stream_name)?;
+    Ok(Empty {})
+}
+
+pub(super) fn delete_log_stream(logs: &Logs, input: StreamIn) -> Result<Empty> {
+    logs.delete_stream(&input.log_group_name, &input.log_stream_name)?;
+    Ok(Empty {})
 }
 
 pub(super) fn describe_log_streams(
@@ -238,7 +255,7 @@ pub(super) fn describe_log_streams(
             })
             .collect();
         if by_time {
-            streams.sort_by_key(|st| (st.events.last().map(|e| e.timestamp), st.no));
+            streams.sort_by_key(|st| (st.last_timestamp, st.no));
         }
         if input.descending {
             streams.reverse();
@@ -249,12 +266,12 @@ pub(super) fn describe_log_streams(
             .unwrap_or_default()
             .iter()
             .map(|st| {
-                let events = st.events.first().zip(st.events.last());
+                let span = st.first_timestamp.zip(st.last_timestamp);
                 LogStreamOut {
                     log_stream_name: st.name.clone(),
                     creation_time: st.creation_time,
-                    first_event_timestamp: events.map(|(first, _)| first.timestamp),
-                    last_event_timestamp: events.map(|(_, last)| last.timestamp),
+                    first_event_timestamp: span.map(|(first, _)| first),
+                    last_event_timestamp: span.map(|(_, last)| last),
                     last_ingestion_time: st.last_ingestion_time,
                     upload_sequence_token: st
                         .last_ingestion_time
@@ -320,53 +337,73 @@ pub(super) fn filter_log_events(logs: &Logs, input: FilterIn) -> Result<FilterLo
         Some(t) => Some(parse_filter_token(t)?),
         None => None,
     };
-    logs.with_state(|s| {
+    logs.read(|s, db| {
         let g = s.groups.get(&name).ok_or_else(missing_group)?;
-        // Candidates: (timestamp, stream no, seq) is the event id's order.
-        let mut found: Vec<((i64, u64, u64), &LogStream, &LogEvent)> = Vec::new();
-        for st in g.streams.values() {
-            let selected = match (&input.log_stream_names, &input.log_stream_name_prefix) {
-                (Some(names), _) => names.contains(&st.name),
-                (_, Some(p)) => st.name.starts_with(p.as_str()),
-                _ => true,
-            };
-            if !selected {
-                continue;
-            }
-            let from = input
-                .start_time
-                .map_or(0, |t| st.events.partition_point(|e| e.timestamp < t));
-            for e in &st.events[from..] {
-                if input.end_time.is_some_and(|t| e.timestamp > t) {
-                    break;
-                }
-                let key = (e.timestamp.max(0), st.no, e.seq);
-                if after.is_some_and(|a| key <= a) || !pattern.matches(&e.message) {
-                    continue;
-                }
-                found.push((key, st, e));
-            }
-        }
-        found.sort_by_key(|(k, _, _)| *k);
-        let more = found.len() > limit;
-        found.truncate(limit);
-        let events = found
-            .iter()
-            .map(|((ts, no, seq), st, e)| FilteredEvent {
-                log_stream_name: st.name.clone(),
-                timestamp: e.timestamp,
-                message: e.message.clone(),
-                ingestion_time: e.ingestion_time,
-                event_id: event_id(*ts, *no, *seq),
-            })
+        let selected: Vec<&LogStream> = g
+            .streams
+            .values()
+            .filter(
+                |st| match (&input.log_stream_names, &input.log_stream_name_prefix) {
+                    (Some(names), _) => names.contains(&st.name),
+                    (_, Some(p)) => st.name.starts_with(p.as_str()),
+                    _ => true,
+                },
+            )
             .collect();
+        let by_sid: std::collections::HashMap<i64, &LogStream> =
+            selected.iter().map(|st| (st.sid, *st)).collect();
+        let sids: Vec<i64> = selected.iter().map(|st| st.sid).collect();
+        // The token names (timestamp, stream no, seq); the database orders by (timestamp, stream id,
+        // seq), the same order within a group (both number streams in creation order).
+        let after = match after {
+            Some((ts, no, seq)) => {
+                let sid = g
+                    .streams
+                    .values()
+                    .filter(|st| st.no <= no)
+                    .map(|st| st.sid)
+                    .max()
+                    .unwrap_or(i64::MIN);
+                (ts, sid, seq)
+            }
+            None => (i64::MIN, i64::MIN, 0),
+        };
+        let mut found: Vec<FilteredEvent> = Vec::new();
+        let mut last = None;
+        let mut more = false;
+        db.scan(
+            &sids,
+            input.start_time.unwrap_or(i64::MIN),
+            input.end_time.unwrap_or(i64::MAX),
+            after,
+            |e| {
+                if !pattern.matches(&e.message) {
+                    return true;
+                }
+                if found.len() == limit {
+                    more = true;
+                    return false;
+                }
+                let Some(st) = by_sid.get(&e.sid) else {
+                    return true;
+                };
+                let id = event_id(e.timestamp, st.no, e.seq);
+                last = Some(id.clone());
+                found.push(FilteredEvent {
+                    log_stream_name: st.name.clone(),
+                    timestamp: e.timestamp,
+                    message: e.message.clone(),
+                    ingestion_time: e.ingestion_time,
+                    event_id: id,
+                });
+                true
+            },
+        )
+        .map_err(|e| AwsJsonError::internal(format!("The local stack's store failed: {e}")))?;
         Ok(FilterLogEventsOut {
-            events,
+            events: found,
             searched_log_streams: Vec::new(),
-            next_token: found
-                .last()
-                .filter(|_| more)
-                .map(|((ts, no, seq), _, _)| event_id(*ts, *no, *seq)),
+            next_token: last.filter(|_| more),
         })
     })
 }
@@ -388,23 +425,19 @@ pub(super) fn get_log_events(logs: &Logs, input: GetEventsIn) -> Result<GetLogEv
         input.log_group_identifier.as_deref(),
     )?;
     let limit = input.limit.unwrap_or(10_000).clamp(1, 10_000);
-    logs.with_state(|s| {
+    let store_failed =
+        |e: rusqlite::Error| AwsJsonError::internal(format!("The local stack's store failed: {e}"));
+    logs.read(|s, db| {
         let g = s.groups.get(&name).ok_or_else(missing_group)?;
         let st = g
             .streams
             .get(&input.log_stream_name)
             .ok_or_else(missing_stream)?;
         // The window of the stream within [startTime, endTime).
-        let lo = input
-            .start_time
-            .map_or(0, |t| st.events.partition_point(|e| e.timestamp < t));
-        let hi = input
-            .end_time
-            .map_or(st.events.len(), |t| {
-                st.events.partition_point(|e| e.timestamp < t)
-            })
-            .max(lo);
-        let window = &st.events[lo..hi];
+        let from = input.start_time.unwrap_or(i64::MIN);
+        let to = input.end_time.unwrap_or(i64::MAX);
+        let len = usize::try_from(db.count_stream(st.sid, from, to).map_err(store_failed)?)
+            .unwrap_or(usize::MAX);
         let (start, end) = match input.next_token.as_deref() {
             Some(t) => {
                 let (dir, n) = t
@@ -412,21 +445,24 @@ pub(super) fn get_log_events(logs: &Logs, input: GetEventsIn) -> Result<GetLogEv
                     .and_then(|(d, n)| Some((d, n.parse::<usize>().ok()?)))
                     .filter(|(d, _)| *d == "f" || *d == "b")
                     .ok_or_else(|| AwsJsonError::invalid("The specified nextToken is invalid."))?;
-                let n = n.min(window.len());
+                let n = n.min(len);
                 if dir == "f" {
-                    (n, (n + limit).min(window.len()))
+                    (n, (n + limit).min(len))
                 } else {
                     (n.saturating_sub(limit), n)
                 }
             }
-            None if input.start_from_head => (0, limit.min(window.len())),
-            None => (window.len().saturating_sub(limit), window.len()),
+            None if input.start_from_head => (0, limit.min(len)),
+            None => (len.saturating_sub(limit), len),
         };
-        let events = window[start..end]
-            .iter()
+        let rows = db
+            .stream_events(st.sid, from, to, start as u64, (end - start) as u64)
+            .map_err(store_failed)?;
+        let events = rows
+            .into_iter()
             .map(|e| OutputEvent {
                 timestamp: e.timestamp,
-                message: e.message.clone(),
+                message: e.message,
                 ingestion_time: e.ingestion_time,
             })
             .collect();
@@ -440,14 +476,13 @@ pub(super) fn get_log_events(logs: &Logs, input: GetEventsIn) -> Result<GetLogEv
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{Value, json};
+    use serde_json::json;
 
-    use super::super::model::LogsState;
     use super::*;
     use crate::local::exec::LogSink;
 
     fn logs_with(events: &[(&str, i64, &str)]) -> Logs {
-        let logs = Logs::new(LogsState::default());
+        let logs = Logs::in_memory().unwrap();
         for (stream, ts, msg) in events {
             logs.put("/aws/lambda/f", stream, vec![(*ts, (*msg).to_owned())]);
         }
@@ -562,13 +597,12 @@ mod tests {
 
     #[test]
     fn put_into_a_missing_stream_is_an_error_but_the_sink_creates_it() {
-        let logs = Logs::new(LogsState::default());
+        let logs = Logs::in_memory().unwrap();
         let err = logs
             .append("g", "s", vec![(1, "x".into())], false)
             .unwrap_err();
         assert_eq!(err.code, "ResourceNotFoundException");
         logs.put("g", "s", vec![(1, "x".into())]);
-        assert!(logs.take_dirty());
-        logs.with_state(|s| assert_eq!(s.groups["g"].streams["s"].events.len(), 1));
+        logs.with_state(|s| assert_eq!(s.groups["g"].streams["s"].next_seq, 1));
     }
 }

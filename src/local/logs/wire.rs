@@ -1,6 +1,9 @@
 //! CloudWatch Logs' wire shapes (awsJson1.1): the requests and the answers, serde-derived.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 // Requests.
 
@@ -8,6 +11,27 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase")]
 pub struct GroupIn {
     pub log_group_name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateGroupIn {
+    pub log_group_name: String,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The tag calls, new (by `resourceArn`) and legacy (by `logGroupName`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TagsIn {
+    pub resource_arn: Option<String>,
+    pub log_group_name: Option<String>,
+    /// A map to tag with; UntagLogGroup (legacy) sends its key list here too, so it is read loosely.
+    #[serde(default)]
+    pub tags: Value,
+    #[serde(default)]
+    pub tag_keys: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -123,9 +147,16 @@ pub struct LogGroupOut {
     pub retention_in_days: Option<u32>,
     pub metric_filter_count: u32,
     pub arn: String,
-    pub stored_bytes: usize,
+    pub stored_bytes: u64,
     pub log_group_class: &'static str,
     pub log_group_arn: String,
+}
+
+/// ListTagsForResource / ListTagsLogGroup's answer; the tagging calls answer `{}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TagsOut {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -173,6 +173,12 @@ impl Widget for DetailsPane<'_> {
         lines.push(header);
         if node.is_stage {
             lines.extend(drift_lines(app.drift()));
+            for n in app.not_comparable() {
+                lines.push(Line::styled(
+                    format!(" ? not comparable: {n}"),
+                    theme::warning(),
+                ));
+            }
         }
         let width = node.details.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
         for (k, v) in &node.details {
