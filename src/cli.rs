@@ -110,6 +110,11 @@ pub struct DeployArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
 
+    /// Deploy even when the stage already serves the working API (e.g. to refresh what the diff
+    /// cannot compare)
+    #[arg(long)]
+    pub force: bool,
+
     /// Print machine-readable JSON instead of text
     #[arg(long)]
     pub json: bool,

@@ -17,5 +17,6 @@ pub mod ping;
 pub mod session;
 pub mod stack;
 pub mod tail;
+pub mod terraform;
 pub mod tui;
 pub mod wire;

@@ -8,9 +8,11 @@ use aws_sdk_apigateway::types::{IntegrationType, Op, PatchOperation};
 use aws_smithy_types::DateTime;
 
 use super::AwsError;
+use super::api_definition::ExportBlind;
+use crate::model::definition::MethodDefinition;
 use crate::model::{
     ApiSummary, Deployment, Health, Integration, Method, MethodSummary, Resource, RestApiInfo,
-    Stage,
+    RouteKey, Stage,
 };
 
 /// The tag lambdeck puts on everything `up` creates; `down` removes only what carries it.
@@ -46,6 +48,7 @@ pub async fn find_rest_apis(client: &Client, name: &str) -> Result<Vec<RestApiIn
                 description: api.description().map(ToOwned::to_owned),
                 created: secs(api.created_date()),
                 root_resource_id: api.root_resource_id().map(ToOwned::to_owned),
+                settings: super::api_definition::api_settings(&api),
                 managed: api.tags().is_some_and(is_managed),
                 resources: vec![],
                 deployments: vec![],
@@ -61,6 +64,22 @@ pub async fn find_rest_apis(client: &Client, name: &str) -> Result<Vec<RestApiIn
 /// The working API: every resource with its methods and integrations (GetResources embed=methods),
 /// sorted by path, methods by verb. Integrations come unresolved: where they lead is the engine's call.
 pub async fn get_resources(client: &Client, api_id: &str) -> Result<Vec<Resource>, AwsError> {
+    Ok(get_working_resources(client, api_id).await?.resources)
+}
+
+/// The working API read once (GetResources embed=methods): the tree's resources and the comparable
+/// method definitions of the stale diff.
+#[derive(Debug, Clone)]
+pub struct WorkingResources {
+    pub resources: Vec<Resource>,
+    pub methods: BTreeMap<RouteKey, MethodDefinition>,
+    pub blind: ExportBlind,
+}
+
+pub async fn get_working_resources(
+    client: &Client,
+    api_id: &str,
+) -> Result<WorkingResources, AwsError> {
     let items = client
         .get_resources()
         .rest_api_id(api_id)
@@ -72,6 +91,7 @@ pub async fn get_resources(client: &Client, api_id: &str) -> Result<Vec<Resource
         .try_collect()
         .await
         .map_err(|e| AwsError::from_sdk("GetResources", format!("rest api {api_id}"), e))?;
+    let (methods, blind) = super::api_definition::method_definitions(&items);
     let mut resources: Vec<Resource> = items
         .into_iter()
         .map(|r| {
@@ -81,13 +101,15 @@ pub async fn get_resources(client: &Client, api_id: &str) -> Result<Vec<Resource
                 .flatten()
                 .map(|(verb, m)| {
                     let integration = m.method_integration().map(|i| {
-                        Integration::unresolved(
+                        let mut out = Integration::unresolved(
                             i.r#type()
                                 .map(|t| t.as_str().to_owned())
                                 .unwrap_or_default(),
                             i.http_method().map(ToOwned::to_owned),
                             i.uri().map(ToOwned::to_owned),
-                        )
+                        );
+                        out.credentials = i.credentials().map(ToOwned::to_owned);
+                        out
                     });
                     Method {
                         http_method: m.http_method().unwrap_or(verb).to_ascii_uppercase(),
@@ -111,7 +133,11 @@ pub async fn get_resources(client: &Client, api_id: &str) -> Result<Vec<Resource
         })
         .collect();
     resources.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(resources)
+    Ok(WorkingResources {
+        resources,
+        methods,
+        blind,
+    })
 }
 
 /// The deployment history, newest first (the stages using each are filled in by the caller).
@@ -258,7 +284,8 @@ pub async fn get_api_summary(
     Ok(summary)
 }
 
-/// The stage's deployed API as an OpenAPI 3.0 document with API Gateway's integration extensions.
+/// The stage's deployed API as an OpenAPI 3.0 document with every API Gateway extension: integrations,
+/// authorizers, and the API-level ones (policy, binary media types, validators, gateway responses, ...).
 pub async fn get_export(
     client: &Client,
     api_id: &str,
@@ -270,7 +297,7 @@ pub async fn get_export(
         .rest_api_id(api_id)
         .stage_name(stage)
         .export_type("oas30")
-        .parameters("extensions", "integrations")
+        .parameters("extensions", "integrations,authorizers,apigateway")
         .accepts("application/json")
         .send()
         .await

@@ -77,11 +77,15 @@ pub async fn get_policy(
     }
 }
 
-fn first_string(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) => Some(s.clone()),
-        Value::Array(a) => a.iter().find_map(|x| x.as_str().map(ToOwned::to_owned)),
-        _ => None,
+/// A policy value that may be one string or a list of them, read whole.
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(ToOwned::to_owned))
+            .collect(),
+        _ => vec![],
     }
 }
 
@@ -98,20 +102,30 @@ pub fn parse_policy(document: &str) -> Vec<PolicyStatement> {
     statements
         .iter()
         .map(|s| {
-            let principal = match s.get("Principal") {
-                Some(Value::String(p)) => Some(p.clone()),
-                Some(Value::Object(o)) => first_string(o.get("Service").or_else(|| o.get("AWS"))),
-                _ => None,
+            let principals = match s.get("Principal") {
+                Some(Value::String(p)) => vec![p.clone()],
+                Some(Value::Object(o)) => {
+                    let mut all = strings(o.get("Service"));
+                    all.extend(strings(o.get("AWS")));
+                    all
+                }
+                _ => vec![],
             };
-            let source_arn = s.get("Condition").and_then(Value::as_object).and_then(|c| {
-                c.values().find_map(|ops| {
-                    ops.as_object().and_then(|o| {
-                        o.iter()
-                            .find(|(k, _)| k.eq_ignore_ascii_case("AWS:SourceArn"))
-                            .and_then(|(_, v)| first_string(Some(v)))
-                    })
+            // Every condition operator (ArnLike, ArnEquals, StringLike, ...) naming AWS:SourceArn.
+            let source_arns = s
+                .get("Condition")
+                .and_then(Value::as_object)
+                .map(|c| {
+                    c.values()
+                        .filter_map(Value::as_object)
+                        .flat_map(|o| {
+                            o.iter()
+                                .filter(|(k, _)| k.eq_ignore_ascii_case("AWS:SourceArn"))
+                                .flat_map(|(_, v)| strings(Some(v)))
+                        })
+                        .collect()
                 })
-            });
+                .unwrap_or_default();
             PolicyStatement {
                 sid: s.get("Sid").and_then(Value::as_str).map(ToOwned::to_owned),
                 effect: s
@@ -119,9 +133,9 @@ pub fn parse_policy(document: &str) -> Vec<PolicyStatement> {
                     .and_then(Value::as_str)
                     .unwrap_or("Allow")
                     .to_owned(),
-                principal,
-                action: first_string(s.get("Action")),
-                source_arn,
+                principals,
+                actions: strings(s.get("Action")),
+                source_arns,
             }
         })
         .collect()
@@ -295,14 +309,25 @@ mod tests {
             {"Sid":"x","Effect":"Allow","Principal":"*","Action":["lambda:InvokeFunction"]}]}"#;
         let s = parse_policy(doc);
         assert_eq!(s.len(), 2);
-        assert_eq!(s[0].principal.as_deref(), Some("apigateway.amazonaws.com"));
-        assert_eq!(s[0].action.as_deref(), Some("lambda:InvokeFunction"));
+        assert_eq!(s[0].principals, ["apigateway.amazonaws.com"]);
+        assert_eq!(s[0].actions, ["lambda:InvokeFunction"]);
         assert_eq!(
-            s[0].source_arn.as_deref(),
-            Some("arn:aws:execute-api:us-east-1:000000000000:abc/*/*")
+            s[0].source_arns,
+            ["arn:aws:execute-api:us-east-1:000000000000:abc/*/*"]
         );
-        assert_eq!(s[1].principal.as_deref(), Some("*"));
-        assert_eq!(s[1].source_arn, None);
+        assert_eq!(s[1].principals, ["*"]);
+        assert!(s[1].source_arns.is_empty());
         assert!(parse_policy("not json").is_empty());
+    }
+
+    #[test]
+    fn lists_of_actions_and_source_arns_are_read_whole() {
+        let doc = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":["events.amazonaws.com","apigateway.amazonaws.com"]},
+            "Action":["lambda:GetFunction","lambda:InvokeFunction"],
+            "Condition":{"ArnLike":{"AWS:SourceArn":["arn:aws:execute-api:us-east-1:1:abc/*/GET/a","arn:aws:execute-api:us-east-1:1:abc/*/POST/b"]}}}]}"#;
+        let s = parse_policy(doc);
+        assert_eq!(s[0].actions.len(), 2);
+        assert_eq!(s[0].source_arns.len(), 2);
+        assert!(s[0].lets_api_gateway_invoke());
     }
 }

@@ -13,7 +13,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use super::{CmdResult, Failure, Session, Status};
 use crate::cli::{DeployArgs, PruneArgs, RollbackArgs};
-use crate::stack::deploy::{self, StageOutcome};
+use crate::stack::deploy::{self, StageAction, StageOutcome};
 use crate::stack::{Drift, load_stack};
 
 /// Asks a y/N question on stderr; anything but y/yes is no. Without a terminal there is nobody to ask,
@@ -54,10 +54,9 @@ fn print_outcome(o: &StageOutcome, json: bool) -> Result<(), Failure> {
         say!("{text}");
         return Ok(());
     }
-    let verb = if o.action == "deploy" {
-        "deployed"
-    } else {
-        "rolled back to"
+    let verb = match o.action {
+        StageAction::Deploy => "deployed",
+        StageAction::Rollback => "rolled back to",
     };
     say!(
         "{verb} {} on stage {} (was {}); confirmed by re-reading the stage",
@@ -74,7 +73,8 @@ fn print_outcome(o: &StageOutcome, json: bool) -> Result<(), Failure> {
 }
 
 /// Deploys the working API to the stage. In sync means there is nothing to make live: deploy says so and
-/// creates nothing (exit 0); a stale or unknown drift is shown, then deployed after a y/N (or --yes).
+/// creates nothing (exit 0) unless --force; a stale or unknown drift is shown, then deployed after a
+/// y/N (or --yes).
 pub async fn deploy(session: &Session, args: &DeployArgs) -> CmdResult {
     let conn = session.connect().await?;
     let clients = &conn.clients;
@@ -85,7 +85,7 @@ pub async fn deploy(session: &Session, args: &DeployArgs) -> CmdResult {
             stack.names.api
         )));
     };
-    if stack.drift == Drift::InSync {
+    if stack.drift == Drift::InSync && !args.force {
         if args.json {
             say!(
                 "{}",
@@ -117,6 +117,7 @@ pub async fn deploy(session: &Session, args: &DeployArgs) -> CmdResult {
     }
     let outcome = deploy::deploy_stage(clients, &session.spec, &stack).await?;
     print_outcome(&outcome, args.json)?;
+    warn_if_terraform_owns(session, &outcome);
     Ok(Status::Ok)
 }
 
@@ -161,7 +162,20 @@ pub async fn rollback(session: &Session, args: &RollbackArgs) -> CmdResult {
     }
     let outcome = deploy::roll_back(clients, &session.spec, &stack, Some(&target.id)).await?;
     print_outcome(&outcome, args.json)?;
+    warn_if_terraform_owns(session, &outcome);
     Ok(Status::Ok)
+}
+
+/// A stage Terraform manages goes back to Terraform's deployment at the next apply: say so on stderr
+/// (stdout stays the outcome, JSON included), with the fix for the configuration.
+fn warn_if_terraform_owns(session: &Session, outcome: &StageOutcome) {
+    if let Some(w) = crate::terraform::after_stage_change(
+        &session.spec.root,
+        &outcome.api_id,
+        &outcome.stage.name,
+    ) {
+        eprintln!("{w}");
+    }
 }
 
 /// Deletes all but the `--keep` newest deployments, never one a stage uses, after a y/N (or --yes).

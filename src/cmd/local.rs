@@ -26,7 +26,7 @@ pub async fn run(args: &LocalArgs) -> CmdResult {
         None => "state in memory (use --state-dir DIR to keep it)".to_owned(),
     };
     println!("lambdeck local stack listening on {url} ({state})");
-    println!("  serves API Gateway REST (v1), Lambda and CloudWatch Logs; stage URLs:");
+    println!("  serves API Gateway REST (v1), Lambda, CloudWatch Logs, IAM and STS; stage URLs:");
     println!("    {url}/restapis/<api-id>/<stage>/_user_request_/<path>");
     println!(
         "    http://<api-id>.execute-api.localhost:{}/<stage>/<path>",

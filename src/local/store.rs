@@ -26,7 +26,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 
 use super::apigateway::model::ApiGatewayState;
-use super::common::{lock, now_ms};
+use super::common::{Saver, lock, now_ms};
+use super::iam::model::IamState;
 use super::lambda::model::LambdaState;
 use super::logs::model::{LogRetention, Logs};
 
@@ -78,6 +79,7 @@ pub struct Store {
     pub region: String,
     pub apis: Mutex<ApiGatewayState>,
     pub lambda: Mutex<LambdaState>,
+    pub iam: Mutex<IamState>,
     pub logs: Arc<Logs>,
     control: Mutex<Connection>,
     db_path: PathBuf,
@@ -113,6 +115,7 @@ impl Store {
             region: region.to_owned(),
             apis: Mutex::new(ApiGatewayState::default()),
             lambda: Mutex::new(LambdaState::default()),
+            iam: Mutex::new(IamState::default()),
             logs: Arc::new(Logs::in_memory().map_err(db_err(&path))?),
             control: Mutex::new(control),
             db_path: path,
@@ -178,6 +181,10 @@ impl Store {
             Some(json) => parse(&db_path, json.as_bytes())?,
             None => LambdaState::default(),
         };
+        let iam: IamState = match read("iam")? {
+            Some(json) => parse(&db_path, json.as_bytes())?,
+            None => IamState::default(),
+        };
         lambda.load_code(|sha_hex| {
             let path = dir.join(CODE_DIR).join(format!("{sha_hex}.zip"));
             let zip = fs::read(&path).map_err(|e| StoreError::Corrupt {
@@ -200,6 +207,7 @@ impl Store {
             region: region.to_owned(),
             apis: Mutex::new(apis),
             lambda: Mutex::new(lambda),
+            iam: Mutex::new(iam),
             logs: Arc::new(logs),
             control: Mutex::new(control),
             db_path,
@@ -213,7 +221,7 @@ impl Store {
         self.dir.as_deref()
     }
 
-    /// Saves the control planes (API Gateway, Lambda) after a change, in one transaction. Called by
+    /// Saves the control planes (API Gateway, Lambda, IAM) after a change, in one transaction. Called by
     /// mutating handlers before they answer, so an acknowledged change survives a crash.
     pub fn save_control(&self) -> Result<(), StoreError> {
         let mut conn = lock(&self.control);
@@ -221,13 +229,14 @@ impl Store {
         // no service lock held, so traffic is never blocked on the disk.
         let apis = serde_json::to_string(&*lock(&self.apis));
         let lambda = serde_json::to_string(&*lock(&self.lambda));
-        let (apis, lambda) = match (apis, lambda) {
-            (Ok(a), Ok(l)) => (a, l),
-            (Err(e), _) | (_, Err(e)) => {
+        let iam = serde_json::to_string(&*lock(&self.iam));
+        let (apis, lambda, iam) = match (apis, lambda, iam) {
+            (Ok(a), Ok(l), Ok(i)) => (a, l, i),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                 return Err(io_err(&self.db_path)(io::Error::other(e)));
             }
         };
-        write_control(&mut conn, &apis, &lambda).map_err(db_err(&self.db_path))
+        write_control(&mut conn, &apis, &lambda, &iam).map_err(db_err(&self.db_path))
     }
 
     /// Saves a function package under its SHA-256 (hex), before the store that refers to it.
@@ -254,11 +263,17 @@ impl Store {
     }
 }
 
-fn write_control(conn: &mut Connection, apis: &str, lambda: &str) -> rusqlite::Result<()> {
+fn write_control(
+    conn: &mut Connection,
+    apis: &str,
+    lambda: &str,
+    iam: &str,
+) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     tx.execute(
-        "INSERT OR REPLACE INTO control (service, state) VALUES ('apigateway', ?1), ('lambda', ?2)",
-        params![apis, lambda],
+        "INSERT OR REPLACE INTO control (service, state) VALUES ('apigateway', ?1), ('lambda', ?2), \
+         ('iam', ?3)",
+        params![apis, lambda, iam],
     )?;
     tx.commit()
 }
@@ -345,6 +360,7 @@ fn migrate_json(
                         creation_time: g.creation_time,
                         retention_in_days: g.retention_in_days,
                         next_stream_no: g.next_stream_no,
+                        tags: Default::default(),
                     };
                     let mut streams: Vec<_> = g
                         .streams
@@ -425,6 +441,16 @@ fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io_err(path)(e)),
+    }
+}
+
+impl Saver for Store {
+    fn save_control(&self) -> Result<(), String> {
+        Store::save_control(self).map_err(|e| e.to_string())
+    }
+
+    fn save_code(&self, sha_hex: &str, zip: &[u8]) -> Result<(), String> {
+        Store::save_code(self, sha_hex, zip).map_err(|e| e.to_string())
     }
 }
 

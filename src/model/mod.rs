@@ -1,6 +1,8 @@
 //! The domain types: what discovery returns, what drift compares, what the TUI and the headless commands
 //! show. Imports nothing of lambdeck's and no SDK type; everything serialises to the stable `--json` shapes.
 
+pub mod definition;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -120,6 +122,15 @@ impl Stack {
             .unwrap_or_default()
     }
 
+    /// What the stale diff could not compare (it is never silently "in sync"), one line each.
+    pub fn not_comparable(&self) -> &[String] {
+        self.api
+            .as_ref()
+            .and_then(|api| api.deployed.as_ref())
+            .map(|d| d.not_comparable.as_slice())
+            .unwrap_or_default()
+    }
+
     /// The routes of the working API (what the next deployment would serve).
     pub fn working_routes(&self) -> Vec<RouteKey> {
         self.api
@@ -223,16 +234,33 @@ pub struct PermissionInfo {
     pub notes: Vec<String>,
 }
 
-/// One statement of a Lambda resource policy, reduced to what matters for API Gateway.
+/// One statement of a Lambda resource policy, reduced to what matters for API Gateway. Lists are read
+/// whole: a statement may name several principals, actions or source ARNs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PolicyStatement {
     pub sid: Option<String>,
     pub effect: String,
-    /// Service principals, e.g. "apigateway.amazonaws.com".
-    pub principal: Option<String>,
-    pub action: Option<String>,
-    /// The `AWS:SourceArn` condition, e.g. `arn:aws:execute-api:{region}:{account}:{apiId}/*/*`.
-    pub source_arn: Option<String>,
+    /// Service principals (e.g. "apigateway.amazonaws.com") or "*".
+    pub principals: Vec<String>,
+    pub actions: Vec<String>,
+    /// The `AWS:SourceArn` condition's values, e.g. `arn:aws:execute-api:{region}:{account}:{apiId}/*/*`;
+    /// empty when the statement has no such condition (any source).
+    pub source_arns: Vec<String>,
+}
+
+impl PolicyStatement {
+    /// Lets API Gateway invoke the function (principal and action), whatever the source.
+    pub fn lets_api_gateway_invoke(&self) -> bool {
+        self.effect == "Allow"
+            && self
+                .principals
+                .iter()
+                .any(|p| matches!(p.as_str(), "apigateway.amazonaws.com" | "*"))
+            && self
+                .actions
+                .iter()
+                .any(|a| matches!(a.as_str(), "lambda:InvokeFunction" | "lambda:*" | "*"))
+    }
 }
 
 /// The REST API: its working resources, its deployment history and its stages.
@@ -244,6 +272,8 @@ pub struct RestApiInfo {
     /// Epoch seconds.
     pub created: Option<i64>,
     pub root_resource_id: Option<String>,
+    /// The API's own settings a deployment freezes (policy, binary media types, ...), as working now.
+    pub settings: definition::ApiSettings,
     /// The working copy (GetResources embed=methods), sorted by path.
     pub resources: Vec<Resource>,
     /// Newest first.
@@ -322,7 +352,15 @@ pub struct Integration {
     /// The method API Gateway calls the backend with (POST for Lambda).
     pub http_method: Option<String>,
     pub uri: Option<String>,
+    /// The role API Gateway assumes to call the backend; with one, Lambda's resource policy is not
+    /// consulted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<String>,
     pub target: IntegrationTarget,
+    /// Does it call the stack's function? Judged when the stack is assessed. Left out of the JSON
+    /// (schema 1): there the method's health and notes say what is wrong with its integration.
+    #[serde(skip)]
+    pub health: Health,
 }
 
 /// Where an integration leads.
@@ -345,7 +383,9 @@ impl Integration {
             kind,
             http_method,
             uri,
+            credentials: None,
             target: IntegrationTarget::NotLambda,
+            health: Health::Ok,
         }
     }
 
@@ -427,6 +467,9 @@ pub struct DeployedApi {
     /// Why the deployed integrations (GetExport) could not be read; routes and authorization still
     /// compare, integrations do not.
     pub integrations_unread: Option<String>,
+    /// What the comparison could not see, one line each (e.g. documentation parts, which the export
+    /// does not carry). Never silently "in sync": these are shown with the drift.
+    pub not_comparable: Vec<String>,
 }
 
 /// One method as a deployment's apiSummary describes it.
@@ -446,7 +489,7 @@ pub enum Drift {
     /// Every route, authorization and integration is live.
     InSync,
     /// The working API has changes the stage does not serve; a deployment would make them live.
-    Stale { changes: Vec<RouteChange> },
+    Stale { changes: Vec<Change> },
     /// Drift could not be computed (no API, no stage, a read failed): the reason.
     Unknown { reason: String },
 }
@@ -456,7 +499,7 @@ impl Drift {
         matches!(self, Self::Stale { .. })
     }
 
-    pub fn changes(&self) -> &[RouteChange] {
+    pub fn changes(&self) -> &[Change] {
         match self {
             Self::Stale { changes } => changes,
             _ => &[],
@@ -478,15 +521,120 @@ impl Drift {
     }
 }
 
+/// What a change is about: the REST API itself, one route, or an API-level element by name.
+/// JSON: `"rest_api"`, `{"route":{"method":"GET","path":"/a"}}`, `{"gateway_response":"DEFAULT_4XX"}`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Element {
+    RestApi,
+    Route(RouteKey),
+    Authorizer(String),
+    Model(String),
+    RequestValidator(String),
+    GatewayResponse(String),
+}
+
+impl Element {
+    /// The order changes are listed in: the API first, then routes by path and verb, then the
+    /// API-level elements.
+    fn order(&self) -> (u8, &str, &str) {
+        match self {
+            Self::RestApi => (0, "", ""),
+            Self::Route(r) => (1, &r.path, &r.method),
+            Self::Authorizer(n) => (2, n, ""),
+            Self::Model(n) => (3, n, ""),
+            Self::RequestValidator(n) => (4, n, ""),
+            Self::GatewayResponse(n) => (5, n, ""),
+        }
+    }
+}
+
+impl fmt::Display for Element {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::RestApi => write!(f, "rest api"),
+            Self::Route(r) => write!(f, "{r}"),
+            Self::Authorizer(n) => write!(f, "authorizer {n}"),
+            Self::Model(n) => write!(f, "model {n}"),
+            Self::RequestValidator(n) => write!(f, "request validator {n}"),
+            Self::GatewayResponse(n) => write!(f, "gateway response {n}"),
+        }
+    }
+}
+
 /// One difference between the working API and what the stage serves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RouteChange {
-    pub route: RouteKey,
+pub struct Change {
+    pub element: Element,
     #[serde(flatten)]
     pub kind: ChangeKind,
 }
 
-/// What changed on a route. JSON: `{"change":"added"}`, `{"change":"integration_uri","from":..,"to":..}`.
+impl Change {
+    pub fn added(element: Element) -> Self {
+        Self {
+            element,
+            kind: ChangeKind::Added,
+        }
+    }
+
+    pub fn removed(element: Element) -> Self {
+        Self {
+            element,
+            kind: ChangeKind::Removed,
+        }
+    }
+
+    pub fn modified(
+        element: Element,
+        field: impl Into<String>,
+        from: Option<String>,
+        to: Option<String>,
+    ) -> Self {
+        Self {
+            element,
+            kind: ChangeKind::Modified {
+                field: field.into(),
+                from,
+                to,
+            },
+        }
+    }
+
+    /// The route it is about, when it is about a route.
+    pub fn route(&self) -> Option<&RouteKey> {
+        match &self.element {
+            Element::Route(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The mark a diff line starts with: `+` added, `-` removed, `~` modified.
+    pub fn mark(&self) -> char {
+        match self.kind {
+            ChangeKind::Added => '+',
+            ChangeKind::Removed => '-',
+            ChangeKind::Modified { .. } => '~',
+        }
+    }
+}
+
+/// Sorts changes into the order they are shown: by element (API, routes by path and verb, then the
+/// API-level elements), fields in name order within one.
+pub fn sort_changes(changes: &mut [Change]) {
+    changes.sort_by(|a, b| {
+        let field = |c: &Change| match &c.kind {
+            ChangeKind::Modified { field, .. } => field.clone(),
+            _ => String::new(),
+        };
+        a.element
+            .order()
+            .cmp(&b.element.order())
+            .then_with(|| field(a).cmp(&field(b)))
+    });
+}
+
+/// What changed. JSON: `{"change":"added"}`, `{"change":"modified","field":..,"from":..,"to":..}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum ChangeKind {
@@ -494,74 +642,53 @@ pub enum ChangeKind {
     Added,
     /// Served, no longer in the working API.
     Removed,
-    Authorization {
-        from: String,
-        to: String,
-    },
-    ApiKeyRequired {
-        from: bool,
-        to: bool,
-    },
-    IntegrationType {
-        from: Option<String>,
-        to: Option<String>,
-    },
-    IntegrationUri {
+    /// One field differs; None where one side does not set it.
+    Modified {
+        field: String,
         from: Option<String>,
         to: Option<String>,
     },
 }
 
-impl ChangeKind {
-    /// The short word a deployment description uses after `~`.
-    fn word(&self) -> &'static str {
-        match self {
-            Self::Added | Self::Removed => "",
-            Self::Authorization { .. } => "authorization",
-            Self::ApiKeyRequired { .. } => "api key",
-            Self::IntegrationType { .. } | Self::IntegrationUri { .. } => "integration",
-        }
-    }
+/// Values longer than this (policies, templates, schemas) are named, not printed, in a diff line.
+const SHOWN_VALUE_MAX: usize = 60;
+
+fn shown(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| "(none)".into())
 }
 
-impl fmt::Display for RouteChange {
+impl fmt::Display for Change {
+    /// `+ GET /new`, `~ GET /hello_world integration.timeoutInMillis 29000 → 5000`, `~ rest api policy`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            ChangeKind::Added => write!(f, "+{}", self.route),
-            ChangeKind::Removed => write!(f, "-{}", self.route),
-            ChangeKind::Authorization { from, to } => {
-                write!(f, "~{} authorization {from} -> {to}", self.route)
+            ChangeKind::Added | ChangeKind::Removed => {
+                write!(f, "{} {}", self.mark(), self.element)
             }
-            ChangeKind::ApiKeyRequired { from, to } => {
-                write!(f, "~{} api key required {from} -> {to}", self.route)
+            ChangeKind::Modified { field, from, to } => {
+                write!(f, "~ {} {field}", self.element)?;
+                let (a, b) = (shown(from), shown(to));
+                let printable = |s: &str| s.chars().count() <= SHOWN_VALUE_MAX && !s.contains('\n');
+                if printable(&a) && printable(&b) {
+                    write!(f, " {a} → {b}")?;
+                }
+                Ok(())
             }
-            ChangeKind::IntegrationType { from, to } => write!(
-                f,
-                "~{} integration type {} -> {}",
-                self.route,
-                from.as_deref().unwrap_or("none"),
-                to.as_deref().unwrap_or("none")
-            ),
-            ChangeKind::IntegrationUri { from, to } => write!(
-                f,
-                "~{} integration uri {} -> {}",
-                self.route,
-                from.as_deref().unwrap_or("none"),
-                to.as_deref().unwrap_or("none")
-            ),
         }
     }
 }
 
 /// The compact list a deployment description records: "+GET /new, -GET /old, ~GET /hello_world integration".
-/// Several changes of one kind on one route are named once.
-pub fn describe_changes(changes: &[RouteChange]) -> String {
+/// Several changes to one part of one element are named once.
+pub fn describe_changes(changes: &[Change]) -> String {
     let mut parts: Vec<String> = Vec::new();
     for c in changes {
         let part = match &c.kind {
-            ChangeKind::Added => format!("+{}", c.route),
-            ChangeKind::Removed => format!("-{}", c.route),
-            other => format!("~{} {}", c.route, other.word()),
+            ChangeKind::Added => format!("+{}", c.element),
+            ChangeKind::Removed => format!("-{}", c.element),
+            ChangeKind::Modified { field, .. } => {
+                let head = field.split(['.', '[']).next().unwrap_or(field);
+                format!("~{} {head}", c.element)
+            }
         };
         if !parts.contains(&part) {
             parts.push(part);
@@ -576,34 +703,68 @@ mod tests {
 
     #[test]
     fn change_descriptions_are_compact_and_deduplicated() {
+        let route = || Element::Route(RouteKey::new("GET", "/hello_world"));
         let changes = vec![
-            RouteChange {
-                route: RouteKey::new("GET", "/new"),
-                kind: ChangeKind::Added,
-            },
-            RouteChange {
-                route: RouteKey::new("GET", "/hello_world"),
-                kind: ChangeKind::IntegrationType {
-                    from: Some("AWS_PROXY".into()),
-                    to: Some("MOCK".into()),
-                },
-            },
-            RouteChange {
-                route: RouteKey::new("GET", "/hello_world"),
-                kind: ChangeKind::IntegrationUri {
-                    from: Some("a".into()),
-                    to: None,
-                },
-            },
+            Change::added(Element::Route(RouteKey::new("GET", "/new"))),
+            Change::modified(
+                route(),
+                "integration.type",
+                Some("AWS_PROXY".into()),
+                Some("MOCK".into()),
+            ),
+            Change::modified(route(), "integration.uri", Some("a".into()), None),
+            Change::modified(Element::RestApi, "policy", None, Some("{}".into())),
         ];
         assert_eq!(
             describe_changes(&changes),
-            "+GET /new, ~GET /hello_world integration"
+            "+GET /new, ~GET /hello_world integration, ~rest api policy"
         );
         let drift = Drift::Stale { changes };
         assert_eq!(
             drift.summary(),
-            "stale: 3 changes (+GET /new, ~GET /hello_world integration)"
+            "stale: 4 changes (+GET /new, ~GET /hello_world integration, ~rest api policy)"
+        );
+    }
+
+    #[test]
+    fn change_lines_show_short_values_and_name_long_ones() {
+        let timeout = Change::modified(
+            Element::Route(RouteKey::new("GET", "/hello_world")),
+            "integration.timeoutInMillis",
+            Some("29000".into()),
+            Some("5000".into()),
+        );
+        assert_eq!(
+            timeout.to_string(),
+            "~ GET /hello_world integration.timeoutInMillis 29000 → 5000"
+        );
+        let policy = Change::modified(
+            Element::RestApi,
+            "policy",
+            None,
+            Some("{\"Statement\":[".repeat(10)),
+        );
+        assert_eq!(policy.to_string(), "~ rest api policy");
+        assert_eq!(
+            Change::added(Element::GatewayResponse("DEFAULT_4XX".into())).to_string(),
+            "+ gateway response DEFAULT_4XX"
+        );
+        let mut changes = vec![
+            Change::added(Element::GatewayResponse("DEFAULT_4XX".into())),
+            Change::removed(Element::Route(RouteKey::new("GET", "/b"))),
+            Change::added(Element::Route(RouteKey::new("DELETE", "/a"))),
+            policy,
+        ];
+        sort_changes(&mut changes);
+        let order: Vec<String> = changes.iter().map(|c| c.element.to_string()).collect();
+        assert_eq!(
+            order,
+            [
+                "rest api",
+                "DELETE /a",
+                "GET /b",
+                "gateway response DEFAULT_4XX"
+            ]
         );
     }
 
@@ -614,16 +775,15 @@ mod tests {
             serde_json::to_value(&found).unwrap(),
             serde_json::json!({"status":"missing"})
         );
-        let change = RouteChange {
-            route: RouteKey::new("GET", "/a"),
-            kind: ChangeKind::ApiKeyRequired {
-                from: false,
-                to: true,
-            },
-        };
+        let change = Change::modified(
+            Element::Route(RouteKey::new("GET", "/a")),
+            "apiKeyRequired",
+            Some("false".into()),
+            Some("true".into()),
+        );
         assert_eq!(
             serde_json::to_value(&change).unwrap(),
-            serde_json::json!({"route":{"method":"GET","path":"/a"},"change":"api_key_required","from":false,"to":true})
+            serde_json::json!({"element":{"route":{"method":"GET","path":"/a"}},"change":"modified","field":"apiKeyRequired","from":"false","to":"true"})
         );
         assert_eq!(
             serde_json::to_value(Drift::InSync).unwrap(),

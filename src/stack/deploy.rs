@@ -7,8 +7,8 @@ use super::{StackError, load_stack};
 use crate::aws::{Clients, apigateway};
 use crate::config::StackSpec;
 use crate::model::{
-    ChangeKind, Deployment, Drift, RestApiInfo, RouteChange, RouteKey, Stack, Stage,
-    describe_changes,
+    ApiSummary, Change, DeployedRoute, Deployment, Drift, Element, RestApiInfo, RouteKey, Stack,
+    Stage, describe_changes, sort_changes,
 };
 
 /// The longest description lambdeck writes on a deployment; the change list is cut with "..." after it.
@@ -17,9 +17,9 @@ const MAX_DESCRIPTION: usize = 1000;
 /// What a deployment's description records: the stage it was made for and its changes,
 /// "lambdeck(tf-test): +GET /new, ~GET /hello_world integration". The stage is what keeps a
 /// rollback on its own stage's history; the prefix is what tells lambdeck's deployments from others.
-pub fn deployment_description(stage: &str, changes: &[RouteChange]) -> String {
+pub fn deployment_description(stage: &str, changes: &[Change]) -> String {
     let list = if changes.is_empty() {
-        "redeploy, no route changes".to_owned()
+        "redeploy, no changes".to_owned()
     } else {
         describe_changes(changes)
     };
@@ -59,11 +59,18 @@ fn cut(text: &mut String) {
     }
 }
 
+/// Which action changed the stage. JSON: "deploy" or "rollback".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageAction {
+    Deploy,
+    Rollback,
+}
+
 /// The result of an action on the stage, as re-read after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StageOutcome {
-    /// "deploy" or "rollback".
-    pub action: &'static str,
+    pub action: StageAction,
     pub api_id: String,
     /// The stage as re-read after the action.
     pub stage: Stage,
@@ -72,9 +79,12 @@ pub struct StageOutcome {
     /// The deployment it points at now (created by deploy, chosen by rollback).
     pub deployment: Deployment,
     /// What the action made live (deploy) or took back (rollback), from the drift before it.
-    pub changes: Vec<RouteChange>,
+    pub changes: Vec<Change>,
     /// The drift after the action.
     pub drift: Drift,
+    /// The whole stack as re-read after the action, so a caller shows it without reading it again.
+    #[serde(skip)]
+    pub stack: Box<Stack>,
 }
 
 fn api_of(stack: &Stack) -> Result<&RestApiInfo, StackError> {
@@ -110,13 +120,14 @@ pub async fn deploy_stage(
     let stage = confirm_stage(clients, &api.id, stage_name, &deployment.id).await?;
     let after = load_stack(clients, spec).await?;
     Ok(StageOutcome {
-        action: "deploy",
+        action: StageAction::Deploy,
         api_id: api.id.clone(),
         stage,
         previous_deployment_id: previous,
         deployment,
         changes,
-        drift: after.drift,
+        drift: after.drift.clone(),
+        stack: Box::new(after),
     })
 }
 
@@ -202,63 +213,70 @@ pub async fn rollback_changes(
     clients: &Clients,
     stack: &Stack,
     target: &Deployment,
-) -> Result<Vec<RouteChange>, StackError> {
-    use std::collections::BTreeMap;
+) -> Result<Vec<Change>, StackError> {
     let api = api_of(stack)?;
     let summary = apigateway::get_api_summary(&clients.apigateway, &api.id, &target.id).await?;
-    let now: BTreeMap<RouteKey, (String, bool)> = api
+    let now = api
         .deployed
+        .as_ref()
+        .map_or(&[][..], |d| d.routes.as_slice());
+    Ok(serving_changes(now, &summary))
+}
+
+/// The routes a stage serves now against another deployment's apiSummary, field by field, in the
+/// diff's order: what the stage would serve after switching to that deployment. The apiSummary holds
+/// only each route's authorization and API key, so those are the fields compared.
+pub fn serving_changes(now: &[DeployedRoute], then: &ApiSummary) -> Vec<Change> {
+    use std::collections::BTreeMap;
+    let now: BTreeMap<RouteKey, (&str, bool)> = now
         .iter()
-        .flat_map(|d| &d.routes)
         .map(|r| {
             (
                 r.key.clone(),
-                (r.authorization_type.clone(), r.api_key_required),
+                (r.authorization_type.as_str(), r.api_key_required),
             )
         })
         .collect();
-    let then: BTreeMap<RouteKey, (String, bool)> = summary
+    let then: BTreeMap<RouteKey, (&str, bool)> = then
         .iter()
         .flat_map(|(path, verbs)| {
             verbs.iter().map(move |(verb, m)| {
                 (
                     RouteKey::new(verb.clone(), path.clone()),
-                    (m.authorization_type.clone(), m.api_key_required),
+                    (m.authorization_type.as_str(), m.api_key_required),
                 )
             })
         })
         .collect();
     let mut changes = Vec::new();
     for (key, (auth, key_required)) in &then {
-        match now.get(key) {
-            None => changes.push(RouteChange {
-                route: key.clone(),
-                kind: ChangeKind::Added,
-            }),
-            Some((a, _)) if a != auth => changes.push(RouteChange {
-                route: key.clone(),
-                kind: ChangeKind::Authorization {
-                    from: a.clone(),
-                    to: auth.clone(),
-                },
-            }),
-            Some((_, k)) if k != key_required => changes.push(RouteChange {
-                route: key.clone(),
-                kind: ChangeKind::ApiKeyRequired {
-                    from: *k,
-                    to: *key_required,
-                },
-            }),
-            Some(_) => {}
+        let route = || Element::Route(key.clone());
+        let Some((a, k)) = now.get(key) else {
+            changes.push(Change::added(route()));
+            continue;
+        };
+        if a != auth {
+            changes.push(Change::modified(
+                route(),
+                "authorizationType",
+                Some((*a).to_owned()),
+                Some((*auth).to_owned()),
+            ));
+        }
+        if k != key_required {
+            changes.push(Change::modified(
+                route(),
+                "apiKeyRequired",
+                Some(k.to_string()),
+                Some(key_required.to_string()),
+            ));
         }
     }
     for key in now.keys().filter(|k| !then.contains_key(*k)) {
-        changes.push(RouteChange {
-            route: key.clone(),
-            kind: ChangeKind::Removed,
-        });
+        changes.push(Change::removed(Element::Route(key.clone())));
     }
-    Ok(changes)
+    sort_changes(&mut changes);
+    changes
 }
 
 /// Points the stage at an earlier deployment (UpdateStage /deploymentId), then confirms it.
@@ -284,13 +302,14 @@ pub async fn roll_back(
     let mut deployment = target;
     deployment.stages = vec![stage_name.clone()];
     Ok(StageOutcome {
-        action: "rollback",
+        action: StageAction::Rollback,
         api_id: api.id.clone(),
         stage,
         previous_deployment_id: previous,
         deployment,
         changes: after.drift.changes().to_vec(),
-        drift: after.drift,
+        drift: after.drift.clone(),
+        stack: Box::new(after),
     })
 }
 
@@ -368,6 +387,7 @@ mod tests {
             description: None,
             created: None,
             root_resource_id: None,
+            settings: Default::default(),
             resources: vec![],
             deployments,
             stages: vec![Stage {
@@ -448,9 +468,64 @@ mod tests {
     }
 
     #[test]
+    fn a_rollback_shows_what_the_stage_would_serve_field_by_field() {
+        use crate::model::MethodSummary;
+        let route = |verb: &str, path: &str, auth: &str, key| DeployedRoute {
+            key: RouteKey::new(verb, path),
+            authorization_type: auth.into(),
+            api_key_required: key,
+            integration_type: Some("AWS_PROXY".into()),
+            integration_uri: None,
+        };
+        let now = [
+            route("GET", "/hello_world", "NONE", false),
+            route("POST", "/items", "NONE", false),
+        ];
+        let summary = |auth: &str, key| MethodSummary {
+            authorization_type: auth.into(),
+            api_key_required: key,
+        };
+        let then: ApiSummary = [
+            (
+                "/hello_world".to_owned(),
+                [("GET".to_owned(), summary("AWS_IAM", true))].into(),
+            ),
+            (
+                "/old".to_owned(),
+                [("GET".to_owned(), summary("NONE", false))].into(),
+            ),
+        ]
+        .into();
+        let lines: Vec<String> = serving_changes(&now, &then)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "~ GET /hello_world apiKeyRequired false → true",
+                "~ GET /hello_world authorizationType NONE → AWS_IAM",
+                "- POST /items",
+                "+ GET /old",
+            ]
+        );
+        assert!(
+            serving_changes(
+                &now[..1],
+                &[(
+                    "/hello_world".to_owned(),
+                    [("GET".to_owned(), summary("NONE", false))].into()
+                )]
+                .into()
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
     fn descriptions_record_the_stage_and_tell_lambdecks_deployments() {
         let d = deployment_description("tf-test", &[]);
-        assert_eq!(d, "lambdeck(tf-test): redeploy, no route changes");
+        assert_eq!(d, "lambdeck(tf-test): redeploy, no changes");
         assert_eq!(recorded_stage(Some(&d)), Some("tf-test"));
         assert!(made_by_lambdeck(Some(&d)));
         assert!(made_by_lambdeck(Some("lambdeck: +GET /new")));
@@ -506,27 +581,24 @@ mod tests {
     #[test]
     fn descriptions_record_the_changes() {
         let changes = vec![
-            RouteChange {
-                route: RouteKey::new("GET", "/new"),
-                kind: ChangeKind::Added,
-            },
-            RouteChange {
-                route: RouteKey::new("GET", "/hello_world"),
-                kind: ChangeKind::IntegrationUri {
-                    from: None,
-                    to: Some("x".into()),
-                },
-            },
+            Change::added(Element::Route(RouteKey::new("GET", "/new"))),
+            Change::modified(
+                Element::Route(RouteKey::new("GET", "/hello_world")),
+                "integration.uri",
+                None,
+                Some("x".into()),
+            ),
         ];
         assert_eq!(
             deployment_description("tf-test", &changes),
             "lambdeck(tf-test): +GET /new, ~GET /hello_world integration"
         );
-        let many: Vec<RouteChange> = (0..200)
-            .map(|i| RouteChange {
-                route: RouteKey::new("GET", format!("/route{i}")),
-                kind: ChangeKind::Added,
-            })
+        assert_eq!(
+            deployment_description("tf-test", &[]),
+            "lambdeck(tf-test): redeploy, no changes"
+        );
+        let many: Vec<Change> = (0..200)
+            .map(|i| Change::added(Element::Route(RouteKey::new("GET", format!("/route{i}")))))
             .collect();
         let long = deployment_description("tf-test", &many);
         assert!(long.len() <= MAX_DESCRIPTION && long.ends_with("..."));

@@ -2,14 +2,22 @@
 //! judged node by node. Missing pieces are part of the answer; only a failure that would make every
 //! answer wrong (no credentials, endpoint down) fails the whole load.
 
+use std::collections::BTreeMap;
+
+use super::diff::WorkingApi;
 use super::drift;
+use crate::aws::api_definition::{self, ExportBlind};
 use crate::aws::{AwsError, Clients, ErrorKind, apigateway, iam, lambda, log_groups};
 use crate::config::StackSpec;
+use crate::model::definition::{
+    ApiDefinition, ApiSettings, AuthorizerDefinition, GatewayResponseDefinition, MethodDefinition,
+    ValidatorDefinition,
+};
 use crate::model::{
     ApiSummary, Drift, Found, FunctionInfo, Health, IntegrationTarget, LogGroupInfo,
-    PermissionInfo, RestApiInfo, RoleInfo, Stack, StackNames,
+    PermissionInfo, PolicyStatement, RestApiInfo, RoleInfo, RouteKey, Stack, StackNames,
 };
-use crate::wire::LOCAL_ACCOUNT_ID;
+use crate::wire::{LOCAL_ACCOUNT_ID, arn_like};
 
 /// The names every piece should have, from lambdeck.toml.
 pub fn names(spec: &StackSpec) -> StackNames {
@@ -37,16 +45,13 @@ pub async fn load_stack(clients: &Clients, spec: &StackSpec) -> Result<Stack, Aw
 
 async fn load(clients: &Clients, spec: &StackSpec) -> Result<Stack, AwsError> {
     let names = names(spec);
-    // Ok(None): IAM cannot be asked (the local stack has none), so the role is whatever the function
-    // names; Ok(Some(None)): IAM says the role does not exist.
+    // Ok(None): IAM cannot be asked (an endpoint that serves none), so the role is whatever the
+    // function names; Ok(Some(None)): IAM says the role does not exist. The embedded local stack
+    // serves IAM, so it is asked like AWS.
     let role_future = async {
-        if clients.local {
-            Ok(None)
-        } else {
-            match iam::get_role(&clients.iam, &names.role).await {
-                Err(e) if iam::is_no_iam(&e) => Ok(None),
-                other => other.map(Some),
-            }
+        match iam::get_role(&clients.iam, &names.role).await {
+            Err(e) if iam::is_no_iam(&e) => Ok(None),
+            other => other.map(Some),
         }
     };
     let (function, log_group, policy, role, api) = tokio::join!(
@@ -54,7 +59,7 @@ async fn load(clients: &Clients, spec: &StackSpec) -> Result<Stack, AwsError> {
         log_groups::get_log_group(&clients.logs, &names.log_group),
         lambda::get_policy(&clients.lambda, &names.function),
         role_future,
-        read_api(clients, spec, &names),
+        read_api(clients, &names),
     );
     for err in [
         function.as_ref().err(),
@@ -81,11 +86,7 @@ async fn load(clients: &Clients, spec: &StackSpec) -> Result<Stack, AwsError> {
                 trusts_lambda: None,
                 managed: false,
                 health: Health::Ok,
-                notes: vec![if clients.local {
-                    "not checked: the local stack has no IAM".into()
-                } else {
-                    "not checked: this endpoint does not serve IAM".into()
-                }],
+                notes: vec!["not checked: this endpoint does not serve IAM".into()],
             }),
             None => Found::Missing,
         },
@@ -130,11 +131,7 @@ fn found<T>(r: Result<Option<T>, AwsError>) -> Found<T> {
     }
 }
 
-async fn read_api(
-    clients: &Clients,
-    spec: &StackSpec,
-    names: &StackNames,
-) -> Result<ApiRead, AwsError> {
+async fn read_api(clients: &Clients, names: &StackNames) -> Result<ApiRead, AwsError> {
     let unknown = |reason: String| ApiRead {
         api: Found::Unknown {
             reason: reason.clone(),
@@ -183,8 +180,9 @@ async fn read_api(
         };
         Ok::<_, AwsError>((stages, deployment, summary))
     };
-    let (resources, deployments, stages, export) = tokio::join!(
-        apigateway::get_resources(gw, &id),
+    let (working, elements, deployments, stages, export) = tokio::join!(
+        apigateway::get_working_resources(gw, &id),
+        read_elements(gw, &id),
         apigateway::get_deployments(gw, &id),
         stage_and_summary,
         apigateway::get_export(gw, &id, stage_name),
@@ -193,11 +191,11 @@ async fn read_api(
         Ok(s) => s,
         Err(e) => return Ok(unknown(e.to_string())),
     };
-    let resources = match resources {
+    let working = match working {
         Ok(r) => r,
         Err(e) => return Ok(unknown(e.to_string())),
     };
-    api.resources = resources;
+    api.resources = working.resources;
     api.deployments = deployments.unwrap_or_else(|e| {
         api.notes.push(e.to_string());
         vec![]
@@ -223,41 +221,141 @@ async fn read_api(
         (Some(dep), Some(Ok(summary))) => {
             let summary: ApiSummary = summary;
             let export = export.map_err(|e| e.to_string());
-            let deployed =
+            let (mut deployed, definition) =
                 drift::deployed_api(&dep, &summary, export.as_ref().map_err(Clone::clone));
-            let d = drift::compare(&api.resources, &deployed);
+            let working = working_api(
+                api.settings.clone(),
+                working.methods,
+                working.blind,
+                elements,
+            );
+            let (d, not_comparable) = drift::compare(&working, &summary, &definition);
+            deployed.not_comparable = not_comparable;
             api.deployed = Some(deployed);
             d
         }
     };
-    let _ = spec;
     Ok(ApiRead {
         api: Found::Present(api),
         drift,
     })
 }
 
-/// `*` matches any run of characters, `?` exactly one (IAM's ArnLike).
-pub fn arn_like(pattern: &str, arn: &str) -> bool {
-    let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), arn.chars().collect());
-    let (mut pi, mut si, mut star, mut mark) = (0, 0, None, 0);
-    while si < s.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == s[si]) {
-            pi += 1;
-            si += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = si;
-            pi += 1;
-        } else if let Some(st) = star {
-            pi = st + 1;
-            mark += 1;
-            si = mark;
-        } else {
-            return false;
-        }
+/// The API-level elements of the working API, each read on its own: one that cannot be read (an
+/// endpoint that does not serve it, access denied) is left out of the diff and said so.
+struct Elements {
+    authorizers: Result<Vec<(String, String, AuthorizerDefinition)>, AwsError>,
+    models: Result<Vec<(String, String)>, AwsError>,
+    validators: Result<Vec<(String, String, ValidatorDefinition)>, AwsError>,
+    gateway_responses: Result<BTreeMap<String, GatewayResponseDefinition>, AwsError>,
+    documentation_parts: Result<usize, AwsError>,
+}
+
+async fn read_elements(gw: &aws_sdk_apigateway::Client, id: &str) -> Elements {
+    let (authorizers, models, validators, gateway_responses, documentation_parts) = tokio::join!(
+        api_definition::get_authorizers(gw, id),
+        api_definition::get_models(gw, id),
+        api_definition::get_request_validators(gw, id),
+        api_definition::get_gateway_responses(gw, id),
+        api_definition::count_documentation_parts(gw, id),
+    );
+    Elements {
+        authorizers,
+        models,
+        validators,
+        gateway_responses,
+        documentation_parts,
     }
-    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// The working side of the diff: methods name their authorizer and validator, as the export does.
+fn working_api(
+    settings: ApiSettings,
+    methods: BTreeMap<RouteKey, MethodDefinition>,
+    blind: ExportBlind,
+    elements: Elements,
+) -> WorkingApi {
+    let mut w = WorkingApi::default();
+    let mut unread = |kind: &'static str, e: &AwsError| {
+        w.unread.insert(kind, e.to_string());
+    };
+    let mut authorizer_names = BTreeMap::new();
+    let mut authorizers = BTreeMap::new();
+    match elements.authorizers {
+        Ok(list) => {
+            for (id, name, def) in list {
+                authorizer_names.insert(id, name.clone());
+                authorizers.insert(name, def);
+            }
+        }
+        Err(e) => unread("authorizers", &e),
+    }
+    let mut validator_names = BTreeMap::new();
+    let mut validators = BTreeMap::new();
+    match elements.validators {
+        Ok(list) => {
+            for (id, name, def) in list {
+                validator_names.insert(id, name.clone());
+                validators.insert(name, def);
+            }
+        }
+        Err(e) => unread("request validators", &e),
+    }
+    let models = match elements.models {
+        Ok(list) => list.into_iter().collect(),
+        Err(e) => {
+            unread("models", &e);
+            BTreeMap::new()
+        }
+    };
+    let gateway_responses = match elements.gateway_responses {
+        Ok(g) => g,
+        Err(e) => {
+            unread("gateway responses", &e);
+            BTreeMap::new()
+        }
+    };
+    let routes = methods
+        .into_iter()
+        .map(|(k, mut m)| {
+            // An id with no authorizer or validator behind it stays visible as the id.
+            m.authorizer = m
+                .authorizer
+                .map(|id| authorizer_names.get(&id).cloned().unwrap_or(id));
+            m.request_validator = m
+                .request_validator
+                .map(|id| validator_names.get(&id).cloned().unwrap_or(id));
+            (k, m)
+        })
+        .collect();
+    match elements.documentation_parts {
+        Ok(0) => {}
+        Ok(n) => w.export_blind.push(format!(
+            "{n} documentation part(s): a stage's export carries the documentation version published to it, not its deployment"
+        )),
+        Err(e) => unread("documentation parts", &e),
+    }
+    if blind.required_response_headers > 0 {
+        w.export_blind.push(format!(
+            "{} method response header(s) marked required: the export lists headers, not whether they are required",
+            blind.required_response_headers
+        ));
+    }
+    if blind.vpc_link_routes > 0 {
+        w.export_blind.push(format!(
+            "{} route(s) through a VPC link: the export names the link, not where it leads",
+            blind.vpc_link_routes
+        ));
+    }
+    w.definition = ApiDefinition {
+        settings,
+        routes,
+        authorizers,
+        models,
+        request_validators: validators,
+        gateway_responses,
+    };
+    w
 }
 
 /// The execution ARN API Gateway invokes a route with.
@@ -276,6 +374,37 @@ pub fn execute_arn(
         account,
         &format!("{api_id}/{stage}/{verb}/{}", path.trim_start_matches('/')),
     )
+}
+
+/// The routes ("GET /a") no Allow statement lets API Gateway invoke the function for: each route needs
+/// some statement whose SourceArn covers its execution ARN (any of the statement's source ARNs; a
+/// statement without one covers every source). With no route to check, `GET /` of the stage stands
+/// for the API, so a statement for it must still exist.
+pub fn uncovered_routes(
+    statements: &[PolicyStatement],
+    routes: &[(String, String)],
+    arn: impl Fn(&str, &str) -> String,
+) -> Vec<String> {
+    let usable: Vec<&PolicyStatement> = statements
+        .iter()
+        .filter(|s| s.lets_api_gateway_invoke())
+        .collect();
+    let stand_in = [("GET".to_owned(), "/".to_owned())];
+    let routes = if routes.is_empty() {
+        &stand_in[..]
+    } else {
+        routes
+    };
+    routes
+        .iter()
+        .filter(|(verb, path)| {
+            let target = arn(verb, path);
+            !usable.iter().any(|s| {
+                s.source_arns.is_empty() || s.source_arns.iter().any(|p| arn_like(p, &target))
+            })
+        })
+        .map(|(verb, path)| format!("{verb} {path}"))
+        .collect()
 }
 
 /// Judges every node against lambdeck.toml: health and notes, the permission's reach.
@@ -299,46 +428,51 @@ pub fn assess(stack: &mut Stack, spec: &StackSpec) {
             .push("its trust policy does not let lambda.amazonaws.com assume it".into());
     }
     let api_id = stack.api.as_ref().map(|a| a.id.clone());
+    // The routes that need a statement: those whose integration calls this function without a role
+    // of their own (with `credentials`, API Gateway assumes the role and the resource policy is not
+    // consulted).
     let routes: Vec<(String, String)> = stack
         .api
         .as_ref()
-        .map(|a| a.routes().map(|(k, _)| (k.method, k.path)).collect())
+        .map(|a| {
+            a.routes()
+                .filter(|(_, m)| {
+                    m.integration.as_ref().is_some_and(|i| {
+                        i.credentials.is_none()
+                            && integration_target(i.uri.as_deref(), &spec.function.name)
+                                == IntegrationTarget::ThisFunction
+                    })
+                })
+                .map(|(k, _)| (k.method, k.path))
+                .collect()
+        })
         .unwrap_or_default();
     if let Some(p) = stack.permission.as_mut() {
         match &api_id {
             Some(api_id) => {
-                let arns: Vec<String> = routes
-                    .iter()
-                    .map(|(verb, path)| {
-                        execute_arn(
-                            &stack.region,
-                            &account,
-                            api_id,
-                            &stack.names.stage,
-                            verb,
-                            path,
-                        )
-                    })
-                    .collect();
-                p.allows_api = p.statements.iter().any(|s| {
-                    s.effect == "Allow"
-                        && matches!(
-                            s.principal.as_deref(),
-                            Some("apigateway.amazonaws.com" | "*")
-                        )
-                        && matches!(
-                            s.action.as_deref(),
-                            Some("lambda:InvokeFunction" | "lambda:*" | "*")
-                        )
-                        && s.source_arn.as_deref().is_none_or(|pattern| {
-                            !arns.is_empty() && arns.iter().all(|arn| arn_like(pattern, arn))
-                        })
+                let uncovered = uncovered_routes(&p.statements, &routes, |verb, path| {
+                    execute_arn(
+                        &stack.region,
+                        &account,
+                        api_id,
+                        &stack.names.stage,
+                        verb,
+                        path,
+                    )
                 });
+                p.allows_api = uncovered.is_empty();
                 if !p.allows_api {
                     p.health = Health::Missing;
-                    p.notes.push(format!(
-                        "no statement lets apigateway.amazonaws.com invoke the function from API {api_id}; calls fail with 500"
-                    ));
+                    p.notes.push(if uncovered.len() == routes.len() || routes.is_empty() {
+                        format!(
+                            "no statement lets apigateway.amazonaws.com invoke the function from API {api_id}; calls fail with 500"
+                        )
+                    } else {
+                        format!(
+                            "no statement lets apigateway.amazonaws.com invoke the function for {}; those calls fail with 500",
+                            uncovered.join(", ")
+                        )
+                    });
                 }
             }
             None => {
@@ -453,7 +587,15 @@ fn assess_api(api: &mut RestApiInfo, spec: &StackSpec, stage_name: &str) {
         for m in &mut resource.methods {
             if let Some(i) = m.integration.as_mut() {
                 i.target = integration_target(i.uri.as_deref(), &spec.function.name);
+                // The integration node: does it call the stack's function?
+                i.health = if i.points_elsewhere() {
+                    Health::Warning
+                } else {
+                    Health::Ok
+                };
             }
+            // The method: can it work as lambdeck.toml means it to? A MOCK or HTTP integration can
+            // (an OPTIONS route for CORS); a proxy to another function or to no Lambda at all cannot.
             match &m.integration {
                 None => {
                     m.health = Health::Warning;
@@ -539,6 +681,57 @@ mod tests {
             &arn
         ));
         assert!(arn_like("arn:aws:execute-api:us-east-1:?:abc/*", &arn));
+    }
+
+    fn statement(actions: &[&str], arns: &[&str]) -> PolicyStatement {
+        PolicyStatement {
+            sid: None,
+            effect: "Allow".into(),
+            principals: vec!["apigateway.amazonaws.com".into()],
+            actions: actions.iter().map(|s| (*s).to_owned()).collect(),
+            source_arns: arns.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn every_route_needs_a_statement_covering_it() {
+        let arn = |verb: &str, path: &str| execute_arn("us-east-1", "1", "abc", "prod", verb, path);
+        let routes = vec![
+            ("GET".to_owned(), "/a".to_owned()),
+            ("POST".to_owned(), "/b".to_owned()),
+            ("ANY".to_owned(), "/{proxy+}".to_owned()),
+        ];
+        // One permission per route, the Terraform pattern.
+        let per_route = vec![
+            statement(
+                &["lambda:InvokeFunction"],
+                &["arn:aws:execute-api:us-east-1:1:abc/*/GET/a"],
+            ),
+            statement(
+                &["lambda:InvokeFunction"],
+                &["arn:aws:execute-api:us-east-1:1:abc/*/POST/b"],
+            ),
+            statement(
+                &["lambda:InvokeFunction"],
+                &["arn:aws:execute-api:us-east-1:1:abc/*/*/*"],
+            ),
+        ];
+        assert!(uncovered_routes(&per_route, &routes, arn).is_empty());
+        // One statement with a list of actions and several source ARNs, read whole.
+        let listed = vec![statement(
+            &["lambda:GetFunction", "lambda:InvokeFunction"],
+            &[
+                "arn:aws:execute-api:us-east-1:1:abc/*/GET/a",
+                "arn:aws:execute-api:us-east-1:1:abc/*/POST/b",
+            ],
+        )];
+        assert_eq!(uncovered_routes(&listed, &routes, arn), ["ANY /{proxy+}"]);
+        // A statement for another action covers nothing.
+        let wrong = vec![statement(&["lambda:GetFunction"], &[])];
+        assert_eq!(uncovered_routes(&wrong, &routes, arn).len(), 3);
+        // No routes: a statement for the API is still needed.
+        assert!(uncovered_routes(&per_route[2..], &[], arn).is_empty());
+        assert_eq!(uncovered_routes(&[], &[], arn), ["GET /"]);
     }
 
     #[test]

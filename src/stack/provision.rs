@@ -13,8 +13,8 @@ use crate::config::StackSpec;
 use crate::model::{Drift, Found, Stack};
 use crate::wire::LOCAL_ACCOUNT_ID;
 
-/// The role ARN a stack without IAM (the local stack) is given: IAM is global, so no region, but in
-/// the region's partition.
+/// The role ARN given where the endpoint serves no IAM: IAM is global, so no region, but in the
+/// region's partition.
 fn local_role_arn(region: &str, role: &str) -> String {
     format!(
         "arn:{}:iam::{LOCAL_ACCOUNT_ID}:role/{role}",
@@ -121,67 +121,53 @@ async fn reconcile(
     refuse_unknown("log group", reason_of(&stack.log_group).as_ref())?;
     refuse_unknown("REST API", reason_of(&stack.api).as_ref())?;
 
-    // 1. The execution role (IAM); the local stack has none, so only an ARN is needed there.
-    let role_arn = if clients.local {
-        let arn = stack
-            .role
-            .as_ref()
-            .map(|r| r.arn.clone())
-            .unwrap_or_else(|| local_role_arn(&clients.region, &names.role));
-        steps.push(
-            "role",
-            &names.role,
-            StepAction::Skipped,
-            Some("the local stack has no IAM".into()),
-        );
-        arn
-    } else {
-        match &stack.role {
-            Found::Present(r) if !r.verified => {
-                steps.push(
-                    "role",
-                    &r.name,
-                    StepAction::Skipped,
-                    Some("this endpoint does not serve IAM".into()),
-                );
-                r.arn.clone()
-            }
-            Found::Present(r) => {
-                steps.push("role", &r.name, StepAction::Exists, None);
-                r.arn.clone()
-            }
-            Found::Missing => {
-                match iam::create_role(&clients.iam, &names.role, &clients.region, &names.log_group)
-                    .await
-                {
-                    Ok(arn) => {
-                        steps.push(
-                            "role",
-                            &names.role,
-                            StepAction::Created,
-                            Some(format!("with inline policy {}", iam::LOGGING_POLICY)),
-                        );
-                        arn
-                    }
-                    // lambdeck's local stack behind --endpoint-url: like --local, no role is needed.
-                    Err(e) if iam::is_no_iam(&e) => {
-                        steps.push(
-                            "role",
-                            &names.role,
-                            StepAction::Skipped,
-                            Some("this endpoint does not serve IAM".into()),
-                        );
-                        local_role_arn(&clients.region, &names.role)
-                    }
-                    Err(e) => return Err(e.into()),
+    // 1. The execution role (IAM: AWS and the embedded local stack serve it; an endpoint that serves
+    //    none only needs an ARN).
+    let role_arn = match &stack.role {
+        Found::Present(r) if !r.verified => {
+            steps.push(
+                "role",
+                &r.name,
+                StepAction::Skipped,
+                Some("this endpoint does not serve IAM".into()),
+            );
+            r.arn.clone()
+        }
+        Found::Present(r) => {
+            steps.push("role", &r.name, StepAction::Exists, None);
+            r.arn.clone()
+        }
+        Found::Missing => {
+            match iam::create_role(&clients.iam, &names.role, &clients.region, &names.log_group)
+                .await
+            {
+                Ok(arn) => {
+                    steps.push(
+                        "role",
+                        &names.role,
+                        StepAction::Created,
+                        Some(format!("with inline policy {}", iam::LOGGING_POLICY)),
+                    );
+                    arn
                 }
+                // An endpoint that serves no IAM (LocalStack without it, a stand-in): no role is needed.
+                Err(e) if iam::is_no_iam(&e) => {
+                    steps.push(
+                        "role",
+                        &names.role,
+                        StepAction::Skipped,
+                        Some("this endpoint does not serve IAM".into()),
+                    );
+                    local_role_arn(&clients.region, &names.role)
+                }
+                Err(e) => return Err(e.into()),
             }
-            Found::Unknown { reason } => {
-                return Err(StackError::Refused(format!(
-                    "cannot tell whether role {} exists, so `up` will not create it: {reason}",
-                    names.role
-                )));
-            }
+        }
+        Found::Unknown { reason } => {
+            return Err(StackError::Refused(format!(
+                "cannot tell whether role {} exists, so `up` will not create it: {reason}",
+                names.role
+            )));
         }
     };
 

@@ -38,7 +38,7 @@ fn main() {
 async fn run() {
     let zip = hello_world_lambda_zip();
     println!(
-        "hello-world package: {} bytes zipped (profile lambda)",
+        "hello-world package: {} bytes zipped (profile release-lambda)",
         zip.len()
     );
     let load_before = load_average();
@@ -155,6 +155,7 @@ async fn executor_only(zip: Vec<u8>) {
     let executor = Arc::new(Executor::new(sink));
     let mut f = exec::FunctionCode {
         name: "tf-test-rust-hello-world".into(),
+        runtime: None,
         arn: "arn:aws:lambda:us-east-1:000000000000:function:tf-test-rust-hello-world".into(),
         revision: "r0".into(),
         zip: Arc::new(zip),

@@ -102,7 +102,7 @@ fn against_moto_a_missing_stack_is_reported_not_hidden() {
     );
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["schema"], 1);
+    assert_eq!(json["schema"], 2);
     assert_eq!(json["exit_code"], 1);
     assert_eq!(json["health"], "missing");
     assert_eq!(json["stack"]["api"]["status"], "missing");
@@ -250,11 +250,11 @@ fn one_error_line(o: &Output) -> String {
     err
 }
 
-/// `status --json` on the tutorial's stack, whole: schema 1 cannot change without this snapshot
+/// `status --json` on the tutorial's stack, whole: schema 2 cannot change without this snapshot
 /// changing (`cargo insta review` shows how). What differs from run to run is filtered: ids, times,
 /// the local stack's port, and the function's digest and size, which follow the compiler.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn status_json_schema_1_on_the_tutorial_stack() {
+async fn status_json_schema_2_on_the_tutorial_stack() {
     let local = LocalStack::up().await;
     let dir = project();
     let out = local.run(dir.path(), &["status", "--json"]).await;
@@ -316,10 +316,10 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
     let out = local.run(dir.path(), &["status", "--json"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let json = json_of(&out);
-    // The whole shape is pinned by the snapshot in status_json_schema_1_on_the_tutorial_stack.
+    // The whole shape is pinned by the snapshot in status_json_schema_2_on_the_tutorial_stack.
     assert_eq!(
         (json["schema"].as_u64(), json["exit_code"].as_u64()),
-        (Some(1), Some(0))
+        (Some(2), Some(0))
     );
     let stack = &json["stack"];
     assert_eq!(stack["drift"], serde_json::json!({"state": "in_sync"}));
@@ -330,9 +330,10 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
             .as_str()
             .is_some_and(|s| s.len() == 44)
     );
-    // This endpoint serves no IAM: the role is the function's, not checked, and not an error.
+    // The local stack serves IAM: the role `up` created is read back and checked.
     assert_eq!(stack["role"]["status"], "present");
-    assert_eq!(stack["role"]["verified"], false);
+    assert_eq!(stack["role"]["verified"], true);
+    assert_eq!(stack["role"]["trusts_lambda"], true);
     assert_eq!(stack["permission"]["allows_api"], true);
     let api = &stack["api"];
     assert_eq!(api["status"], "present");
@@ -394,7 +395,7 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
     assert_eq!(
         json["stack"]["drift"],
         serde_json::json!({"state": "stale", "changes": [
-            {"route": {"method": "GET", "path": "/new"}, "change": "added"}]})
+            {"element": {"route": {"method": "GET", "path": "/new"}}, "change": "added"}]})
     );
 
     // deploy without --yes and without a terminal: shows the drift, refuses (exit 2), deploys nothing.
@@ -441,7 +442,7 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
     // A rollback shows what it would take back and asks first; without a terminal it needs --yes.
     let out = local.run(dir.path(), &["rollback", &first]).await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(stdout(&out).contains("-GET /new"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("- GET /new"), "{}", stdout(&out));
     one_error_line(&out);
     // With --yes it leaves the stage on an older deployment: stale again, exit 3.
     let out = local.run(dir.path(), &["rollback", &first, "--yes"]).await;
@@ -492,7 +493,9 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
     let text = stdout(&out);
     assert!(text.starts_with("up: nothing to do"), "{text}");
     assert!(
-        text.contains("skipped role tf-test-lambda-role (this endpoint does not serve IAM)"),
+        text.lines().any(
+            |l| l.trim_start().starts_with("exists") && l.ends_with("role tf-test-lambda-role")
+        ),
         "{text}"
     );
     // down asks first, and without a terminal refuses in one line.

@@ -9,6 +9,7 @@ mod faults;
 mod local;
 mod stack;
 mod tail;
+mod terraform;
 
 /// The helpers shared with the benchmarks (`tests/support`).
 use lambdeck_test_support as support;

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::local::common::LambdaError;
-use crate::local::store::StoreError;
 use crate::wire::LOCAL_ACCOUNT_ID;
 
 type Result<T, E = LambdaError> = std::result::Result<T, E>;
@@ -34,6 +33,8 @@ pub struct Function {
     pub policy_revision: String,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<String, super::config::Alias>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -73,10 +74,10 @@ impl FunctionConfig {
 
 impl LambdaState {
     /// Loads every package a freshly deserialized state refers to.
-    pub fn load_code(
+    pub fn load_code<E>(
         &mut self,
-        mut read: impl FnMut(&str) -> Result<Vec<u8>, StoreError>,
-    ) -> Result<(), StoreError> {
+        mut read: impl FnMut(&str) -> Result<Vec<u8>, E>,
+    ) -> Result<(), E> {
         let mut cache: BTreeMap<String, Arc<Vec<u8>>> = BTreeMap::new();
         for f in self.functions.values_mut() {
             for cfg in std::iter::once(&mut f.latest).chain(f.versions.values_mut()) {

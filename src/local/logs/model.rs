@@ -28,6 +28,7 @@ pub struct LogGroup {
     /// Numbers streams in creation order; part of every event id, so ids stay unique and stable.
     pub next_stream_no: u64,
     pub streams: BTreeMap<String, LogStream>,
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +68,7 @@ impl LogGroup {
             creation_time: self.creation_time,
             retention_in_days: self.retention_in_days,
             next_stream_no: self.next_stream_no,
+            tags: self.tags.clone(),
         }
     }
 }
@@ -143,6 +145,7 @@ impl Logs {
                     retention_in_days: g.retention_in_days,
                     next_stream_no: g.next_stream_no,
                     streams: BTreeMap::new(),
+                    tags: g.tags,
                 },
             );
         }
@@ -227,7 +230,17 @@ impl Logs {
     }
 
     /// Creates a group.
+    #[cfg(test)]
     pub(crate) fn create_group(&self, name: &str) -> Result<()> {
+        self.create_group_tagged(name, BTreeMap::new())
+    }
+
+    /// Creates a group with tags.
+    pub(crate) fn create_group_tagged(
+        &self,
+        name: &str,
+        tags: BTreeMap<String, String>,
+    ) -> Result<()> {
         let mut inner = lock(&self.inner);
         if inner.state.groups.contains_key(name) {
             return Err(AwsJsonError::already_exists(
@@ -240,6 +253,7 @@ impl Logs {
             retention_in_days: None,
             next_stream_no: 0,
             streams: BTreeMap::new(),
+            tags,
         };
         inner.db.put_group(&g.row()).map_err(db_error)?;
         inner.state.groups.insert(name.to_owned(), g);
@@ -268,6 +282,24 @@ impl Logs {
         if let Some(g) = inner.state.groups.get_mut(group) {
             g.streams.remove(stream);
         }
+        Ok(())
+    }
+
+    /// Changes a group's tags and writes them through.
+    pub(crate) fn update_tags(
+        &self,
+        name: &str,
+        f: impl FnOnce(&mut BTreeMap<String, String>) -> Result<()>,
+    ) -> Result<()> {
+        let mut inner = lock(&self.inner);
+        let inner = &mut *inner;
+        let g = inner.state.groups.get_mut(name).ok_or_else(missing_group)?;
+        let mut tags = g.tags.clone();
+        f(&mut tags)?;
+        let mut row = g.row();
+        row.tags = tags.clone();
+        inner.db.put_group(&row).map_err(db_error)?;
+        g.tags = tags;
         Ok(())
     }
 
@@ -441,6 +473,7 @@ fn ensure_stream(
                 retention_in_days: None,
                 next_stream_no: 0,
                 streams: BTreeMap::new(),
+                tags: BTreeMap::new(),
             },
         );
     }

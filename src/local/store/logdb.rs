@@ -6,6 +6,8 @@
 //! also keeps in memory; their counters (next sequence number, first and last timestamp, stored bytes)
 //! are written in the same transaction as the events they count.
 
+use std::collections::BTreeMap;
+
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 pub type DbResult<T> = Result<T, rusqlite::Error>;
@@ -18,7 +20,8 @@ CREATE TABLE IF NOT EXISTS log_groups (
     name TEXT PRIMARY KEY,
     creation_time INTEGER NOT NULL,
     retention_in_days INTEGER,
-    next_stream_no INTEGER NOT NULL
+    next_stream_no INTEGER NOT NULL,
+    tags TEXT NOT NULL DEFAULT '{}'
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS log_streams (
     sid INTEGER PRIMARY KEY,
@@ -50,6 +53,7 @@ pub struct GroupRow {
     pub creation_time: i64,
     pub retention_in_days: Option<u32>,
     pub next_stream_no: u64,
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +122,7 @@ impl LogDb {
     /// Every group and stream (their rows, not their events).
     pub fn load(&self) -> DbResult<(Vec<GroupRow>, Vec<StreamRow>)> {
         let mut q = self.conn.prepare(
-            "SELECT name, creation_time, retention_in_days, next_stream_no FROM log_groups",
+            "SELECT name, creation_time, retention_in_days, next_stream_no, tags FROM log_groups",
         )?;
         let groups = q
             .query_map([], |r| {
@@ -127,6 +131,7 @@ impl LogDb {
                     creation_time: r.get(1)?,
                     retention_in_days: r.get(2)?,
                     next_stream_no: u(r.get(3)?),
+                    tags: tags_from(&r.get::<_, String>(4)?),
                 })
             })?
             .collect::<DbResult<Vec<_>>>()?;
@@ -155,9 +160,15 @@ impl LogDb {
 
     pub fn put_group(&self, g: &GroupRow) -> DbResult<()> {
         self.conn.execute(
-            "INSERT OR REPLACE INTO log_groups (name, creation_time, retention_in_days, next_stream_no) \
-             VALUES (?1, ?2, ?3, ?4)",
-            params![g.name, g.creation_time, g.retention_in_days, i(g.next_stream_no)],
+            "INSERT OR REPLACE INTO log_groups (name, creation_time, retention_in_days, next_stream_no, \
+             tags) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                g.name,
+                g.creation_time,
+                g.retention_in_days,
+                i(g.next_stream_no),
+                tags_json(&g.tags)
+            ],
         )?;
         Ok(())
     }
@@ -186,13 +197,14 @@ impl LogDb {
     pub fn insert_stream(&mut self, group: &GroupRow, s: &StreamRow) -> DbResult<i64> {
         let tx = self.conn.transaction()?;
         tx.execute(
-            "INSERT OR REPLACE INTO log_groups (name, creation_time, retention_in_days, next_stream_no) \
-             VALUES (?1, ?2, ?3, ?4)",
+            "INSERT OR REPLACE INTO log_groups (name, creation_time, retention_in_days, next_stream_no, \
+             tags) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 group.name,
                 group.creation_time,
                 group.retention_in_days,
-                i(group.next_stream_no)
+                i(group.next_stream_no),
+                tags_json(&group.tags)
             ],
         )?;
         tx.execute(
@@ -417,4 +429,14 @@ impl LogDb {
         }
         tx.commit()
     }
+}
+
+/// A group's tags as stored: a JSON object of strings.
+fn tags_json(tags: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Reads stored tags; a column that does not parse reads as no tags.
+fn tags_from(json: &str) -> BTreeMap<String, String> {
+    serde_json::from_str(json).unwrap_or_default()
 }

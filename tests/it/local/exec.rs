@@ -98,6 +98,7 @@ fn setup() -> (Arc<MemorySink>, Executor) {
 fn function(name: &str, zip: Vec<u8>, timeout_secs: u32) -> FunctionCode {
     FunctionCode {
         name: name.to_owned(),
+        runtime: None,
         arn: format!("arn:aws:lambda:us-east-1:000000000000:function:{name}"),
         revision: "rev-1".to_owned(),
         zip: Arc::new(zip),

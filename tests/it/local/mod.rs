@@ -8,9 +8,11 @@ mod exec;
 mod invoke;
 mod logs;
 mod persistence;
+mod runtimes;
 mod stage_errors;
 mod store_crash;
 mod wire_errors;
+mod wire_fidelity;
 
 use std::path::Path;
 

@@ -102,8 +102,11 @@ async fn up_creates_every_piece_and_discovery_reads_them_back() {
     let permission = stack.permission.as_ref().expect("policy present");
     assert!(permission.allows_api, "{permission:?}");
     assert_eq!(
-        permission.statements[0].source_arn.as_deref(),
-        Some(format!("arn:aws:execute-api:us-east-1:123456789012:{}/*/*", api.id).as_str())
+        permission.statements[0].source_arns,
+        [format!(
+            "arn:aws:execute-api:us-east-1:123456789012:{}/*/*",
+            api.id
+        )]
     );
     let stage = stack.stage().expect("stage");
     let first = api.deployments.first().expect("a deployment");

@@ -9,7 +9,7 @@ use lambdeck::config::StackSpec;
 use lambdeck::local::{LocalConfig, LocalServer};
 use lambdeck::stack::deploy::{deploy_stage, prune, prune_candidates, roll_back};
 use lambdeck::stack::provision::{self, StepAction};
-use lambdeck::stack::{ChangeKind, Drift, RouteChange, RouteKey, Stack, StackError, load_stack};
+use lambdeck::stack::{Change, Drift, Element, RouteKey, Stack, StackError, load_stack};
 
 use crate::support;
 
@@ -80,11 +80,21 @@ impl Local {
     }
 }
 
-fn change(method: &str, path: &str, kind: ChangeKind) -> RouteChange {
-    RouteChange {
-        route: RouteKey::new(method, path),
-        kind,
-    }
+fn added(method: &str, path: &str) -> Change {
+    Change::added(Element::Route(RouteKey::new(method, path)))
+}
+
+fn gone(method: &str, path: &str) -> Change {
+    Change::removed(Element::Route(RouteKey::new(method, path)))
+}
+
+fn modified(method: &str, path: &str, field: &str, from: Option<&str>, to: Option<&str>) -> Change {
+    Change::modified(
+        Element::Route(RouteKey::new(method, path)),
+        field,
+        from.map(ToOwned::to_owned),
+        to.map(ToOwned::to_owned),
+    )
 }
 
 #[tokio::test]
@@ -93,7 +103,9 @@ async fn up_twice_serves_hello_world_in_sync_and_down_removes_it() {
     let stack = local.up().await;
     assert_eq!(stack.drift, Drift::InSync, "{:?}", stack.drift);
     let role = stack.role.as_ref().unwrap();
-    assert!(!role.verified, "the local stack has no IAM");
+    // The local stack serves IAM: `up` created the role and discovery read it back.
+    assert!(role.verified && role.managed, "{role:?}");
+    assert_eq!(role.trusts_lambda, Some(true));
     assert_eq!(
         role.arn,
         "arn:aws:iam::000000000000:role/tf-test-lambda-role"
@@ -165,10 +177,7 @@ async fn drift_added_and_removed_routes_then_deploy_makes_them_live() {
     let stack = local.up().await;
     local.add_route(&stack, "new").await;
     let stale = local.load().await;
-    assert_eq!(
-        stale.drift.changes(),
-        [change("GET", "/new", ChangeKind::Added)]
-    );
+    assert_eq!(stale.drift.changes(), [added("GET", "/new")]);
     // Not live until deployed: the stage answers as API Gateway does for an unknown route.
     assert_eq!(local.get(&stale, "/new").await.0, 403);
 
@@ -219,10 +228,7 @@ async fn drift_added_and_removed_routes_then_deploy_makes_them_live() {
         .await
         .unwrap();
     let removed = local.load().await;
-    assert_eq!(
-        removed.drift.changes(),
-        [change("GET", "/new", ChangeKind::Removed)]
-    );
+    assert_eq!(removed.drift.changes(), [gone("GET", "/new")]);
     assert_eq!(
         local.get(&removed, "/new").await.0,
         200,
@@ -268,21 +274,19 @@ async fn drift_changed_integration_uri_and_authorization() {
     assert_eq!(
         stale.drift.changes(),
         [
-            change(
+            modified(
                 "GET",
                 "/hello_world",
-                ChangeKind::Authorization {
-                    from: "NONE".into(),
-                    to: "AWS_IAM".into()
-                }
+                "authorizationType",
+                Some("NONE"),
+                Some("AWS_IAM")
             ),
-            change(
+            modified(
                 "GET",
                 "/hello_world",
-                ChangeKind::IntegrationUri {
-                    from: old_uri,
-                    to: Some(other.clone())
-                }
+                "integration.uri",
+                old_uri.as_deref(),
+                Some(&other)
             ),
         ]
     );
@@ -300,7 +304,9 @@ async fn drift_changed_integration_uri_and_authorization() {
         .unwrap();
     assert_eq!(
         outcome.deployment.description.as_deref(),
-        Some("lambdeck(tf-test): ~GET /hello_world authorization, ~GET /hello_world integration")
+        Some(
+            "lambdeck(tf-test): ~GET /hello_world authorizationType, ~GET /hello_world integration"
+        )
     );
     assert_eq!(outcome.drift, Drift::InSync);
 
@@ -331,30 +337,28 @@ async fn drift_changed_integration_uri_and_authorization() {
     assert_eq!(
         stale.drift.changes(),
         [
-            change(
+            modified(
                 "GET",
                 "/hello_world",
-                ChangeKind::ApiKeyRequired {
-                    from: false,
-                    to: true
-                }
+                "apiKeyRequired",
+                Some("false"),
+                Some("true")
             ),
-            change(
+            modified(
                 "GET",
                 "/hello_world",
-                ChangeKind::IntegrationType {
-                    from: Some("AWS_PROXY".into()),
-                    to: Some("MOCK".into())
-                }
+                "integration.httpMethod",
+                Some("POST"),
+                None
             ),
-            change(
+            modified(
                 "GET",
                 "/hello_world",
-                ChangeKind::IntegrationUri {
-                    from: Some(other),
-                    to: None
-                }
+                "integration.type",
+                Some("AWS_PROXY"),
+                Some("MOCK")
             ),
+            modified("GET", "/hello_world", "integration.uri", Some(&other), None),
         ]
     );
     let outcome = deploy_stage(&local.clients, &local.spec, &stale)
@@ -362,7 +366,7 @@ async fn drift_changed_integration_uri_and_authorization() {
         .unwrap();
     assert_eq!(
         outcome.deployment.description.as_deref(),
-        Some("lambdeck(tf-test): ~GET /hello_world api key, ~GET /hello_world integration")
+        Some("lambdeck(tf-test): ~GET /hello_world apiKeyRequired, ~GET /hello_world integration")
     );
     assert_eq!(outcome.drift, Drift::InSync);
 }
@@ -389,10 +393,7 @@ async fn rollback_leaves_the_stage_stale_and_prune_keeps_what_a_stage_uses() {
         .unwrap();
     assert_eq!(back.deployment.id, first);
     assert_eq!(back.stage.deployment_id.as_deref(), Some(first.as_str()));
-    assert_eq!(
-        back.drift.changes(),
-        [change("GET", "/new", ChangeKind::Added)]
-    );
+    assert_eq!(back.drift.changes(), [added("GET", "/new")]);
     let old = local.load().await;
     assert!(old.drift.is_stale());
     assert_eq!(local.get(&old, "/new").await.0, 403);
@@ -500,4 +501,61 @@ async fn a_missing_stage_and_a_missing_api_are_answers_not_errors() {
         Some("lambdeck(tf-test): first deployment")
     );
     assert_eq!(outcome.drift, Drift::InSync);
+}
+
+/// The first case: a changed integration timeout is one field-level line; a deployment makes it
+/// live; a rollback to the earlier deployment makes the stage stale again with the same line.
+#[tokio::test]
+async fn an_integration_timeout_is_stale_until_deployed_and_again_after_a_rollback() {
+    let local = start().await;
+    let stack = local.up().await;
+    let api = stack.api.as_ref().unwrap();
+    let rid = api.resource("/hello_world").unwrap().id.clone();
+    let uri = apigateway::lambda_invoke_uri("us-east-1", &stack.function.as_ref().unwrap().arn);
+    local
+        .clients
+        .apigateway
+        .put_integration()
+        .rest_api_id(&api.id)
+        .resource_id(&rid)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::AwsProxy)
+        .integration_http_method("POST")
+        .uri(&uri)
+        .timeout_in_millis(5000)
+        .send()
+        .await
+        .unwrap();
+    let stale = local.load().await;
+    let lines: Vec<String> = stale
+        .drift
+        .changes()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        lines,
+        ["~ GET /hello_world integration.timeoutInMillis 29000 → 5000"]
+    );
+    let outcome = deploy_stage(&local.clients, &local.spec, &stale)
+        .await
+        .unwrap();
+    assert_eq!(outcome.drift, Drift::InSync);
+    // Back to the deployment `up` made (by id: two deployments made within one second tie on date).
+    let first = stack.stage().and_then(|s| s.deployment_id.clone()).unwrap();
+    let deployed = local.load().await;
+    roll_back(&local.clients, &local.spec, &deployed, Some(&first))
+        .await
+        .unwrap();
+    let back = local.load().await;
+    assert_eq!(
+        back.drift.changes(),
+        [modified(
+            "GET",
+            "/hello_world",
+            "integration.timeoutInMillis",
+            Some("29000"),
+            Some("5000")
+        )]
+    );
 }

@@ -44,10 +44,14 @@ async fn up_in(region: &str, partition: &str) {
     let permission = stack.permission.as_ref().expect("the permission exists");
     assert!(permission.allows_api, "{permission:?}");
     assert!(
-        permission.statements.iter().all(|st| st
-            .source_arn
-            .as_deref()
-            .is_some_and(|a| a.starts_with(&format!("arn:{partition}:execute-api:{region}:")))),
+        permission
+            .statements
+            .iter()
+            .all(|st| !st.source_arns.is_empty()
+                && st
+                    .source_arns
+                    .iter()
+                    .all(|a| a.starts_with(&format!("arn:{partition}:execute-api:{region}:")))),
         "{permission:?}"
     );
     // The permission's partition matches the one the stage's calls come from: the function answers.

@@ -1,0 +1,221 @@
+//! The Lambda reads the Terraform AWS provider makes after every create and on every refresh
+//! (code signing, concurrency, recursion and runtime-management settings, event invoke configs), and
+//! aliases. None of these settings is modelled beyond its default; each answers exactly what Lambda
+//! answers for a function that never set it.
+
+use axum::http::{Method as Verb, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::Ctx;
+use super::model::{Function, LambdaState, function_arn, parse_function_name, resolve};
+use super::ops::save;
+use super::wire::{
+    AliasConfiguration, AliasIn, Aliases, CodeSigningConfig, Concurrency, RecursionConfig,
+    RuntimeManagementConfig,
+};
+use crate::local::common::LambdaError;
+use crate::local::common::Req;
+use crate::local::common::lock;
+
+type Result<T, E = LambdaError> = std::result::Result<T, E>;
+
+/// An alias: a name pointing at a version.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Alias {
+    pub name: String,
+    pub function_version: String,
+    #[serde(default)]
+    pub description: String,
+    pub revision_id: String,
+}
+
+fn ok(body: impl Serialize) -> Response {
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+fn exists(cx: &Ctx<'_>, raw: &str) -> Result<String> {
+    let (name, _) = parse_function_name(raw);
+    let state = lock(cx.state);
+    resolve(&state, cx.region, &name, None)?;
+    Ok(name)
+}
+
+/// Serves the calls this module owns; `None` when the request is none of them.
+pub fn route(cx: &Ctx<'_>, req: &Req) -> Option<Result<Response>> {
+    let seg: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+    Some(match (seg.as_slice(), &req.method) {
+        (["2020-06-30", "functions", name, "code-signing-config"], &Verb::GET) => exists(cx, name)
+            .map(|n| {
+                ok(CodeSigningConfig {
+                    function_name: n,
+                    code_signing_config_arn: String::new(),
+                })
+            }),
+        (["2019-09-30", "functions", name, "concurrency"], &Verb::GET) => {
+            exists(cx, name).map(|_| ok(Concurrency {}))
+        }
+        (["2024-08-31", "functions", name, "recursion-config"], &Verb::GET) => exists(cx, name)
+            .map(|_| {
+                ok(RecursionConfig {
+                    recursive_loop: "Terminate",
+                })
+            }),
+        (["2021-07-20", "functions", name, "runtime-management-config"], &Verb::GET) => {
+            exists(cx, name).map(|n| {
+                ok(RuntimeManagementConfig {
+                    update_runtime_on: "Auto",
+                    function_arn: function_arn(cx.region, &n),
+                })
+            })
+        }
+        (["2019-09-25", "functions", name, "event-invoke-config"], &Verb::GET) => exists(cx, name)
+            .and_then(|n| {
+                Err(LambdaError::not_found(format!(
+                    "The function {} doesn't have an EventInvokeConfig",
+                    function_arn(cx.region, &n)
+                )))
+            }),
+        (["2015-03-31", "functions", name, "aliases"], &Verb::POST) => create_alias(cx, req, name),
+        (["2015-03-31", "functions", name, "aliases"], &Verb::GET) => list_aliases(cx, name),
+        (["2015-03-31", "functions", name, "aliases", alias], &Verb::GET) => {
+            get_alias(cx, name, alias)
+        }
+        (["2015-03-31", "functions", name, "aliases", alias], &Verb::PUT) => {
+            update_alias(cx, req, name, alias)
+        }
+        (["2015-03-31", "functions", name, "aliases", alias], &Verb::DELETE) => {
+            delete_alias(cx, name, alias)
+        }
+        _ => return None,
+    })
+}
+
+fn render_alias(region: &str, function: &str, a: &Alias) -> AliasConfiguration {
+    AliasConfiguration {
+        alias_arn: format!("{}:{}", function_arn(region, function), a.name),
+        name: a.name.clone(),
+        function_version: a.function_version.clone(),
+        description: a.description.clone(),
+        revision_id: a.revision_id.clone(),
+    }
+}
+
+fn alias_not_found(region: &str, function: &str, alias: &str) -> LambdaError {
+    LambdaError::not_found(format!(
+        "Alias not found: {}:{alias}",
+        function_arn(region, function)
+    ))
+}
+
+fn check_version(cx: &Ctx<'_>, function: &str, version: &str) -> Result<()> {
+    let state = lock(cx.state);
+    resolve(&state, cx.region, function, Some(version)).map(|_| ())
+}
+
+fn create_alias(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
+    let input: AliasIn = req.json().map_err(LambdaError::invalid)?;
+    let function = exists(cx, raw)?;
+    let name = input.name.filter(|n| !n.is_empty()).ok_or_else(|| {
+        LambdaError::invalid("1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
+    })?;
+    let version = input.function_version.unwrap_or_default();
+    check_version(cx, &function, &version)?;
+    let alias = Alias {
+        name: name.clone(),
+        function_version: version,
+        description: input.description.unwrap_or_default(),
+        revision_id: uuid::Uuid::new_v4().to_string(),
+    };
+    {
+        let mut state = lock(cx.state);
+        let aliases = &mut function_mut(&mut state, cx, &function)?.aliases;
+        if aliases.contains_key(&name) {
+            return Err(LambdaError::conflict(format!(
+                "Alias already exists: {}:{name}",
+                function_arn(cx.region, &function)
+            )));
+        }
+        aliases.insert(name, alias.clone());
+    }
+    save(cx)?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(render_alias(cx.region, &function, &alias)),
+    )
+        .into_response())
+}
+
+fn get_alias(cx: &Ctx<'_>, raw: &str, name: &str) -> Result<Response> {
+    let function = exists(cx, raw)?;
+    let state = lock(cx.state);
+    let (f, _) = resolve(&state, cx.region, &function, None)?;
+    let a = f
+        .aliases
+        .get(name)
+        .ok_or_else(|| alias_not_found(cx.region, &function, name))?;
+    Ok(ok(render_alias(cx.region, &function, a)))
+}
+
+fn list_aliases(cx: &Ctx<'_>, raw: &str) -> Result<Response> {
+    let function = exists(cx, raw)?;
+    let state = lock(cx.state);
+    let (f, _) = resolve(&state, cx.region, &function, None)?;
+    let aliases = f
+        .aliases
+        .values()
+        .map(|a| render_alias(cx.region, &function, a))
+        .collect();
+    Ok(ok(Aliases { aliases }))
+}
+
+fn update_alias(cx: &Ctx<'_>, req: &Req, raw: &str, name: &str) -> Result<Response> {
+    let input: AliasIn = req.json().map_err(LambdaError::invalid)?;
+    let function = exists(cx, raw)?;
+    if let Some(v) = &input.function_version {
+        check_version(cx, &function, v)?;
+    }
+    let rendered = {
+        let mut state = lock(cx.state);
+        let a = function_mut(&mut state, cx, &function)?
+            .aliases
+            .get_mut(name)
+            .ok_or_else(|| alias_not_found(cx.region, &function, name))?;
+        if let Some(v) = input.function_version {
+            a.function_version = v;
+        }
+        if let Some(d) = input.description {
+            a.description = d;
+        }
+        a.revision_id = uuid::Uuid::new_v4().to_string();
+        render_alias(cx.region, &function, a)
+    };
+    save(cx)?;
+    Ok(ok(rendered))
+}
+
+fn delete_alias(cx: &Ctx<'_>, raw: &str, name: &str) -> Result<Response> {
+    let function = exists(cx, raw)?;
+    {
+        let mut state = lock(cx.state);
+        function_mut(&mut state, cx, &function)?
+            .aliases
+            .remove(name);
+    }
+    save(cx)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn function_mut<'a>(
+    state: &'a mut LambdaState,
+    cx: &Ctx<'_>,
+    name: &str,
+) -> Result<&'a mut Function> {
+    resolve(state, cx.region, name, None)?;
+    state.functions.get_mut(name).ok_or_else(|| {
+        LambdaError::not_found(format!(
+            "Function not found: {}",
+            function_arn(cx.region, name)
+        ))
+    })
+}
