@@ -891,7 +891,9 @@ fn root_extensions(snapshot: &Snapshot, refs: &Referenced) -> RootExtensions {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{Value, json};
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
 
     use super::super::model::Snapshot;
     use super::super::model::fixtures::{api_with, resource, working};
@@ -960,6 +962,222 @@ mod tests {
         assert_eq!(
             doc["paths"]["/hello_world"]["get"]["x-amazon-apigateway-integration"]["type"],
             "aws_proxy"
+        );
+    }
+
+    /// An API using every element: the extensions and shapes AWS's exports use.
+    fn full_api() -> (RestApi, Stage, Deployment) {
+        use super::super::model::{
+            Authorizer, GatewayResponse, IntegrationResponse, MethodResponse, Model,
+            RequestValidator,
+        };
+        let mut working = working();
+        let hw = working.get_mut("hw").unwrap();
+        let get = hw.methods.get_mut("GET").unwrap();
+        get.authorization_type = "CUSTOM".into();
+        get.authorizer_id = Some("auth1".into());
+        get.api_key_required = true;
+        get.request_validator_id = Some("val1".into());
+        get.request_models = BTreeMap::from([("application/json".into(), "Pet".into())]);
+        get.request_parameters =
+            BTreeMap::from([("method.request.querystring.page".into(), false)]);
+        get.method_responses = BTreeMap::from([(
+            "200".into(),
+            MethodResponse {
+                status_code: "200".into(),
+                response_parameters: BTreeMap::from([(
+                    "method.response.header.Access-Control-Allow-Origin".into(),
+                    false,
+                )]),
+                response_models: BTreeMap::new(),
+            },
+        )]);
+        let i = get.integration.as_mut().unwrap();
+        i.timeout_in_millis = 5000;
+        i.integration_responses = BTreeMap::from([(
+            "200".into(),
+            IntegrationResponse {
+                status_code: "200".into(),
+                selection_pattern: None,
+                response_parameters: BTreeMap::from([(
+                    "method.response.header.Access-Control-Allow-Origin".into(),
+                    "'*'".into(),
+                )]),
+                response_templates: BTreeMap::new(),
+                content_handling: None,
+            },
+        )]);
+        let (mut api, stage, mut d) = api_with(working, Snapshot::default());
+        api.policy = Some(r#"{"Version":"2012-10-17","Statement":[]}"#.into());
+        api.binary_media_types = vec!["image/png".into()];
+        api.minimum_compression_size = Some(0);
+        api.authorizers = BTreeMap::from([(
+            "auth1".into(),
+            Authorizer {
+                id: "auth1".into(),
+                name: "tokenAuth".into(),
+                kind: "TOKEN".into(),
+                provider_arns: vec![],
+                auth_type: None,
+                authorizer_uri: Some("arn:aws:apigateway:us-east-1:lambda:path/x".into()),
+                authorizer_credentials: None,
+                identity_source: Some("method.request.header.Authorization".into()),
+                identity_validation_expression: None,
+                authorizer_result_ttl_in_seconds: Some(300),
+            },
+        )]);
+        api.models = BTreeMap::from([
+            (
+                "Pet".into(),
+                Model {
+                    id: "m1".into(),
+                    name: "Pet".into(),
+                    description: None,
+                    schema: Some(r#"{"$schema":"http://json-schema.org/draft-04/schema#","type":"object","properties":{"tag":{"$ref":"https://apigateway.amazonaws.com/restapis/abc123defg/models/Tag"}}}"#.into()),
+                    content_type: "application/json".into(),
+                },
+            ),
+            (
+                "Tag".into(),
+                Model {
+                    id: "m2".into(),
+                    name: "Tag".into(),
+                    description: None,
+                    schema: Some(r#"{"type":"string"}"#.into()),
+                    content_type: "application/json".into(),
+                },
+            ),
+            (
+                "Unused".into(),
+                Model {
+                    id: "m3".into(),
+                    name: "Unused".into(),
+                    description: None,
+                    schema: Some(r#"{"type":"string"}"#.into()),
+                    content_type: "application/json".into(),
+                },
+            ),
+        ]);
+        api.request_validators = BTreeMap::from([(
+            "val1".into(),
+            RequestValidator {
+                id: "val1".into(),
+                name: "params".into(),
+                validate_request_body: false,
+                validate_request_parameters: true,
+            },
+        )]);
+        api.gateway_responses = BTreeMap::from([(
+            "DEFAULT_4XX".into(),
+            GatewayResponse {
+                response_type: "DEFAULT_4XX".into(),
+                status_code: None,
+                response_parameters: BTreeMap::from([(
+                    "gatewayresponse.header.Access-Control-Allow-Origin".into(),
+                    "'*'".into(),
+                )]),
+                response_templates: BTreeMap::new(),
+            },
+        )]);
+        d.snapshot = std::sync::Arc::new(Snapshot::freeze(&api));
+        (api, stage, d)
+    }
+
+    #[test]
+    fn oas30_export_carries_every_frozen_element() {
+        let (api, stage, d) = full_api();
+        let doc = value(export(
+            &api,
+            &stage,
+            &d,
+            ExportKind::Oas30,
+            true,
+            "us-east-1",
+        ));
+        let get = &doc["paths"]["/hello_world"]["get"];
+        assert_eq!(get["security"], json!([{"tokenAuth": []}, {"api_key": []}]));
+        assert_eq!(get["x-amazon-apigateway-request-validator"], "params");
+        assert_eq!(
+            get["parameters"],
+            json!([{"name": "page", "in": "query", "schema": {"type": "string"}}])
+        );
+        assert_eq!(
+            get["requestBody"],
+            json!({"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}, "required": true})
+        );
+        assert_eq!(
+            get["responses"]["200"],
+            json!({"description": "200 response", "headers": {"Access-Control-Allow-Origin": {"schema": {"type": "string"}}}, "content": {}})
+        );
+        let integration = &get["x-amazon-apigateway-integration"];
+        assert_eq!(integration["timeoutInMillis"], 5000);
+        assert_eq!(
+            integration["responses"],
+            json!({"default": {"statusCode": "200", "responseParameters": {"method.response.header.Access-Control-Allow-Origin": "'*'"}}})
+        );
+        // Referenced models, with the models they refer to; $schema left out, references local.
+        assert_eq!(
+            doc["components"]["schemas"],
+            json!({"Pet": {"type": "object", "properties": {"tag": {"$ref": "#/components/schemas/Tag"}}}, "Tag": {"type": "string"}})
+        );
+        assert_eq!(
+            doc["components"]["securitySchemes"],
+            json!({
+                "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"},
+                "tokenAuth": {"type": "apiKey", "name": "Authorization", "in": "header",
+                    "x-amazon-apigateway-authtype": "custom",
+                    "x-amazon-apigateway-authorizer": {"type": "token",
+                        "authorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/x",
+                        "authorizerResultTtlInSeconds": 300}}
+            })
+        );
+        assert_eq!(
+            doc["x-amazon-apigateway-request-validators"],
+            json!({"params": {"validateRequestBody": false, "validateRequestParameters": true}})
+        );
+        assert_eq!(
+            doc["x-amazon-apigateway-gateway-responses"],
+            json!({"DEFAULT_4XX": {"responseParameters": {"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"}}})
+        );
+        assert_eq!(
+            doc["x-amazon-apigateway-policy"],
+            json!({"Version": "2012-10-17", "Statement": []})
+        );
+        assert_eq!(
+            doc["x-amazon-apigateway-binary-media-types"],
+            json!(["image/png"])
+        );
+        assert_eq!(doc["x-amazon-apigateway-minimum-compression-size"], 0);
+        assert!(doc.get("x-amazon-apigateway-api-key-source").is_none());
+    }
+
+    #[test]
+    fn the_export_shows_the_deployment_not_later_changes() {
+        let (mut api, stage, d) = full_api();
+        api.policy = None;
+        api.gateway_responses.clear();
+        api.authorizers.clear();
+        let doc = value(export(
+            &api,
+            &stage,
+            &d,
+            ExportKind::Swagger,
+            true,
+            "us-east-1",
+        ));
+        assert!(doc["x-amazon-apigateway-policy"].is_object());
+        assert!(doc["x-amazon-apigateway-gateway-responses"]["DEFAULT_4XX"].is_object());
+        assert_eq!(
+            doc["securityDefinitions"]["tokenAuth"]["x-amazon-apigateway-authorizer"]["type"],
+            "token"
+        );
+        assert_eq!(
+            doc["definitions"]["Pet"]["properties"]["tag"]["$ref"],
+            "#/definitions/Tag"
+        );
+        assert_eq!(
+            doc["paths"]["/hello_world"]["get"]["parameters"][1],
+            json!({"name": "Pet", "in": "body", "required": true, "schema": {"$ref": "#/definitions/Pet"}})
         );
     }
 }
