@@ -4,6 +4,7 @@
 pub mod export;
 pub mod model;
 mod ops;
+pub mod test_invoke;
 pub mod wire;
 
 use axum::http::{Method as Verb, StatusCode};
@@ -18,6 +19,10 @@ use super::common::{Req, RestJsonError};
 
 /// Serves one API Gateway control-plane request.
 pub async fn handle(svc: &Services, req: &Req) -> Response {
+    // TestInvokeMethod runs the function, so it is the one asynchronous operation.
+    if let Some(r) = test_invoke::handle(svc, req).await {
+        return r;
+    }
     match route(svc, req) {
         Ok(r) => r,
         Err(e) => e.into_response(),

@@ -11,6 +11,7 @@ mod persistence;
 mod runtimes;
 mod stage_errors;
 mod store_crash;
+mod test_invoke;
 mod wire_errors;
 mod wire_fidelity;
 
