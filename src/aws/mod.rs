@@ -16,6 +16,8 @@ use std::time::Duration;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_lambda::config::Credentials;
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 use crate::wire::LOCAL_REGION;
 
@@ -56,6 +58,7 @@ impl Clients {
     /// fast on the connect timeout.
     pub async fn new(target: &Target) -> Result<Self, AwsError> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http_client())
             .retry_config(retry::default_policy())
             .timeout_config(
                 TimeoutConfig::builder()
@@ -125,6 +128,16 @@ impl Clients {
             local: target.local,
         })
     }
+}
+
+/// The HTTP client for every SDK client: hyper with rustls on ring, the build's one crypto provider,
+/// trusting the system's root certificates. lambdeck builds the SDK without its default HTTPS client
+/// (which would compile a second provider, aws-lc-rs), so an `SdkConfig` made without this client
+/// cannot send a request.
+pub fn http_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// A region name is a DNS label (`us-east-1`); anything else would fail every call the same way.
@@ -202,5 +215,44 @@ impl aws_sdk_cloudwatchlogs::config::Intercept for NoHostPrefix {
         cfg.interceptor_state()
             .unset::<aws_smithy_runtime_api::client::endpoint::EndpointPrefix>();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    /// Without the SDK's default HTTPS client, this is what makes `https://` endpoints (AWS's own)
+    /// work: the clients must open a TLS session on ring, not panic for want of a crypto provider nor
+    /// fail for want of an HTTP client.
+    #[tokio::test]
+    async fn the_clients_speak_tls_to_an_https_endpoint() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let clients = Clients::new(&Target {
+            profile: None,
+            region: Some(LOCAL_REGION.into()),
+            endpoint_url: Some(format!("https://127.0.0.1:{port}")),
+            local: true,
+        })
+        .await
+        .expect("clients");
+        let call = tokio::spawn(async move {
+            clients
+                .lambda
+                .get_function()
+                .function_name("f")
+                .send()
+                .await
+        });
+        let (mut socket, _) = listener.accept().await.expect("a connection");
+        let mut record = [0u8; 6];
+        socket.read_exact(&mut record).await.expect("bytes");
+        // A TLS record of type handshake (22), version 3.x, whose first message is a ClientHello (1).
+        assert_eq!((record[0], record[1], record[5]), (22, 3, 1), "{record:?}");
+        call.abort();
     }
 }

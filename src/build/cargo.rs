@@ -20,11 +20,13 @@ pub fn cargo_program() -> OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
-/// True when `cargo <subcommand> --version` runs: the subcommand (cargo-lambda, cargo-zigbuild) is
-/// installed.
+/// True when `cargo <subcommand> --help` succeeds: the subcommand (cargo-lambda, cargo-zigbuild) is
+/// installed where cargo finds it (PATH or cargo's own bin directory). `--help` rather than
+/// `--version`: cargo-zigbuild answers `cargo zigbuild --version` with a usage error (exit 2), since
+/// cargo passes the flag to its `zigbuild` subcommand, which has no such flag.
 pub async fn has_subcommand(subcommand: &str) -> bool {
     Command::new(cargo_program())
-        .args([subcommand, "--version"])
+        .args([subcommand, "--help"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -50,8 +50,11 @@ impl fmt::Display for Toolchain {
     }
 }
 
-/// The size-tuned profile in the workspace's Cargo.toml that function builds use by default.
-pub const LAMBDA_PROFILE: &str = "lambda";
+/// The size-tuned profile in the workspace's Cargo.toml that function builds use by default. Not
+/// `lambda`: cargo writes a profile's outputs to `target/<profile>/`, and `target/lambda/` is where
+/// cargo-lambda (and lambdeck's packages) put `target/lambda/<binary>/bootstrap`; a native build's
+/// `target/lambda/bootstrap` file would stop cargo-lambda creating its `bootstrap/` directory there.
+pub const LAMBDA_PROFILE: &str = "release-lambda";
 
 /// Environment variable that selects another cargo profile (e.g. `dev` in tests, where a size-tuned
 /// release build is not worth its minutes).
@@ -61,7 +64,7 @@ pub const PROFILE_ENV: &str = "LAMBDECK_BUILD_PROFILE";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildOptions {
     pub target: BuildTarget,
-    /// The cargo profile: `lambda` unless `LAMBDECK_BUILD_PROFILE` names another.
+    /// The cargo profile: `release-lambda` unless `LAMBDECK_BUILD_PROFILE` names another.
     pub profile: String,
 }
 
@@ -181,7 +184,7 @@ pub enum BuildEvent {
 /// A packaged function, ready to upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Package {
-    /// `<target>/lambda/<package>/bootstrap.zip` (for the `lambda` profile; other profiles get a
+    /// `<target>/lambda/<package>/bootstrap.zip` (for the `release-lambda` profile; other profiles get a
     /// subdirectory named after the profile so a test build never replaces the release package).
     pub zip_path: PathBuf,
     pub zip: Bytes,
@@ -271,7 +274,8 @@ impl Layout {
         }
     }
 
-    /// The zip path for `profile`: `target/lambda/hello-world/bootstrap.zip` for the lambda profile.
+    /// The zip path for `profile`: `target/lambda/hello-world/bootstrap.zip` for the release-lambda
+    /// profile.
     pub fn zip_path(&self, profile: &str) -> PathBuf {
         self.package_dir(profile).join("bootstrap.zip")
     }
@@ -406,7 +410,7 @@ fn epoch_ms(t: SystemTime) -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-/// Builds the function for `target` with the lambda profile (or `LAMBDECK_BUILD_PROFILE`), packages it,
+/// Builds the function for `target` with the release-lambda profile (or `LAMBDECK_BUILD_PROFILE`), packages it,
 /// and writes `target/lambda/<package>/bootstrap.zip`.
 pub async fn build_function(
     spec: &StackSpec,
@@ -496,7 +500,7 @@ async fn build_inner(
             [only] => Some(only),
             _ => None,
         })
-        .map(|(_, path)| path.clone())
+        .map(|(name, path)| plan.output.binary(&layout, name, path))
         .ok_or_else(|| {
             BuildError::Crate(format!(
                 "package {} has no `bootstrap` binary (add [[bin]] name = \"bootstrap\")",
@@ -573,10 +577,35 @@ async fn build_inner(
     })
 }
 
+/// Where the built binary is once the tool has finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Output {
+    /// Where cargo's JSON message says it wrote it.
+    Cargo,
+    /// cargo-lambda moves each binary cargo built (it copies, then deletes the original) to
+    /// `<target>/lambda/<binary name>/bootstrap`, its "lambda directory".
+    LambdaDir,
+}
+
+impl Output {
+    /// The binary's path, given the name and path cargo reported for it.
+    fn binary(self, layout: &Layout, name: &str, reported: &Path) -> PathBuf {
+        match self {
+            Self::Cargo => reported.to_path_buf(),
+            Self::LambdaDir => layout
+                .target_dir
+                .join("lambda")
+                .join(name)
+                .join(package::ENTRY_NAME),
+        }
+    }
+}
+
 /// The chosen tool, its command line and what the user should be told about the choice.
 struct Plan {
     toolchain: Toolchain,
     invocation: cargo::Invocation,
+    output: Output,
     /// The `--target` triple, when not a native build.
     triple: Option<&'static str>,
     warnings: Vec<String>,
@@ -638,14 +667,15 @@ fn plan_for(
         return Plan {
             toolchain: Toolchain::Cargo,
             invocation: invocation(args),
+            output: Output::Cargo,
             triple: None,
             warnings: Vec::new(),
         };
     }
     let triple = arch.target_triple();
     if installed.lambda {
-        // cargo-lambda passes cargo's own flags through (--profile, --message-format) and picks the
-        // target from --arm64 / --x86-64; it links against glibc 2.17 through zig.
+        // cargo-lambda passes cargo's own flags through (--profile, --message-format), picks the
+        // target from --arm64 / --x86-64 and links through zig (cargo-zigbuild, built in).
         let mut args = vec![
             "lambda".to_owned(),
             "build".to_owned(),
@@ -658,6 +688,7 @@ fn plan_for(
         return Plan {
             toolchain: Toolchain::CargoLambda,
             invocation: invocation(args),
+            output: Output::LambdaDir,
             triple: Some(triple),
             warnings: Vec::new(),
         };
@@ -673,6 +704,7 @@ fn plan_for(
         return Plan {
             toolchain: Toolchain::CargoZigbuild,
             invocation: invocation(args),
+            output: Output::Cargo,
             triple: Some(triple),
             warnings: Vec::new(),
         };
@@ -685,6 +717,7 @@ fn plan_for(
     Plan {
         toolchain: Toolchain::Cargo,
         invocation: invocation(args),
+        output: Output::Cargo,
         triple: (!native).then_some(triple),
         warnings: vec![format!(
             "neither cargo-lambda nor cargo-zigbuild is installed: building with plain cargo, linked against this machine's glibc; provided.al2023 has glibc {} (install cargo-lambda or cargo-zigbuild)",
@@ -859,7 +892,7 @@ mod tests {
         let layout = layout();
         let aws = BuildOptions::with_profile(BuildTarget::Aws, LAMBDA_PROFILE);
         let x86 = Some(Architecture::X86_64);
-        let common = "--message-format=json --profile lambda -p hello-world --bins";
+        let common = "--message-format=json --profile release-lambda -p hello-world --bins";
 
         let all = Installed {
             lambda: true,
@@ -872,6 +905,12 @@ mod tests {
         assert!(p.warnings.is_empty());
         let p = plan_for(&layout, &aws, Architecture::X86_64, x86, all);
         assert_eq!(args(&p), format!("lambda build --x86-64 {common}"));
+        // cargo-lambda moves the binary out of cargo's output directory into its lambda directory.
+        let reported = Path::new("target/x86_64-unknown-linux-gnu/release-lambda/bootstrap");
+        assert_eq!(
+            p.output.binary(&layout, "bootstrap", reported),
+            Path::new("target/lambda/bootstrap/bootstrap")
+        );
 
         let zig = Installed {
             lambda: false,
@@ -879,6 +918,7 @@ mod tests {
         };
         let p = plan_for(&layout, &aws, Architecture::X86_64, x86, zig);
         assert_eq!(p.toolchain, Toolchain::CargoZigbuild);
+        assert_eq!(p.output.binary(&layout, "bootstrap", reported), reported);
         assert_eq!(
             args(&p),
             format!("zigbuild --target x86_64-unknown-linux-gnu.2.34 {common}")

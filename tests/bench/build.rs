@@ -1,4 +1,4 @@
-//! Build benchmarks: the zipped size of the release `bootstrap` (lambda profile), the time to package and
+//! Build benchmarks: the zipped size of the release `bootstrap` (release-lambda profile), the time to package and
 //! hash it, and the time from a one-line source change to the local stack's stage URL serving it.
 //! Run with `cargo bench --bench build`.
 
@@ -76,7 +76,7 @@ async fn run() {
     let build_time = started.elapsed();
     let binary = std::fs::read(&package.binary_path).unwrap_or_else(|e| fail(&e.to_string()));
     println!(
-        "release bootstrap (profile lambda): binary {} bytes ({:.0} KB), zip {} bytes ({:.0} KB; target < 800 KB); build {:.1}s (incremental when already built)",
+        "release bootstrap (profile release-lambda): binary {} bytes ({:.0} KB), zip {} bytes ({:.0} KB; target < 800 KB); build {:.1}s (incremental when already built)",
         binary.len(),
         binary.len() as f64 / 1024.0,
         package.size,

@@ -38,7 +38,7 @@ fn main() {
 async fn run() {
     let zip = hello_world_lambda_zip();
     println!(
-        "hello-world package: {} bytes zipped (profile lambda)",
+        "hello-world package: {} bytes zipped (profile release-lambda)",
         zip.len()
     );
     let load_before = load_average();

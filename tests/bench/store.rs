@@ -190,6 +190,7 @@ fn main() {
             t.elapsed().as_secs_f64() * 1e3
         );
         let config = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(lambdeck::aws::http_client())
             .region(Region::new("us-east-1"))
             .endpoint_url(server.endpoint_url())
             .credentials_provider(Credentials::new("test", "test", None, None, "test"))

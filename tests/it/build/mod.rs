@@ -22,6 +22,15 @@ use tokio::sync::mpsc;
 
 use crate::support::hello_world_bootstrap;
 
+/// The builds for AWS of the repository's function, where the real cargo-lambda or cargo-zigbuild may
+/// run, go one at a time into a target directory of their own: the cross target's dependencies are
+/// compiled once for both tools, and no other test replaces the package between a build and its upload.
+static REAL_TOOLS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn real_tools_target_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("real-build-tools")
+}
+
 /// The repository's own stack description, rooted at the repository.
 fn repo_spec() -> StackSpec {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

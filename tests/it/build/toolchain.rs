@@ -1,5 +1,7 @@
-//! The build tool choice for AWS: cargo-lambda, then cargo-zigbuild (glibc 2.34), and a binary for the
-//! other architecture refused by `up` before anything is created.
+//! The build tool choice for AWS, with the real tools (PyPI `cargo-lambda`, `cargo-zigbuild` and
+//! `ziglang`, which .ci/run installs into its venv): cargo-lambda preferred, cargo-zigbuild detected when
+//! it is the only one, each building a zip that passes the provided.al2023 checks and that the local
+//! stack serves; and a binary for the other architecture refused by `up` before anything is created.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -7,59 +9,40 @@ use std::process::{Command, Stdio};
 use lambdeck::build;
 use lambdeck::config::Architecture;
 
-use super::{host_architecture, python_code_sha256};
+use super::upload::{get_body, local_stack_with_old_build};
+use super::{REAL_TOOLS, host_architecture, python_code_sha256, real_tools_target_dir, repo_spec};
 use crate::support;
 
-/// A directory with stand-ins for cargo-lambda and cargo-zigbuild: each logs its arguments, answers
-/// `--version` when `installed`, and builds natively with the same cargo flags.
-fn fake_tools(lambda: bool, zigbuild: bool) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("args.log");
-    let tool = |name: &str, installed: bool, strip: &str| {
-        // cargo runs an external subcommand as `cargo-<name> <name> <args>`.
-        let script = format!(
-            "#!/bin/sh\n\
-             [ \"$2\" = --version ] && {{ {answer}; }}\n\
-             printf '%s\\n' \"$*\" >> {log:?}\n\
-             shift\n\
-             {strip}\n\
-             exec \"${{CARGO:-cargo}}\" build \"$@\"\n",
-            answer = if installed {
-                "echo fake 1.0; exit 0"
-            } else {
-                "exit 1"
-            },
-        );
-        let path = dir.path().join(format!("cargo-{name}"));
-        std::fs::write(&path, script).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    };
-    // `cargo lambda build --x86-64 ...` -> `cargo build ...`
-    tool("lambda", lambda, "shift; shift");
-    // `cargo zigbuild --target <triple>.2.34 ...` -> `cargo build ...` (native, for the test)
-    tool("zigbuild", zigbuild, "shift; shift");
-    (dir, log)
+/// `name` on PATH, if it is there.
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
 }
 
-fn lambdeck_build_json_with_tools(tools: &Path) -> serde_json::Value {
+/// Runs the lambdeck binary on the repository's lambdeck.toml with `path` as PATH, the dev profile
+/// and the real tools' target directory.
+async fn lambdeck_with_path(path: &std::ffi::OsStr, args: &[&str]) -> std::process::Output {
     let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("lambdeck.toml");
     let cwd = tempfile::tempdir().unwrap();
-    let path = format!(
-        "{}:{}",
-        tools.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_lambdeck"))
         .arg("--config")
         .arg(&config)
-        .args(["build", "--json"])
+        .args(args)
         .current_dir(cwd.path())
         .env("PATH", path)
+        .env("CARGO_TARGET_DIR", real_tools_target_dir())
         .env(build::PROFILE_ENV, "dev")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
         .stdin(Stdio::null())
         .output()
-        .unwrap();
+        .await
+        .unwrap()
+}
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
     assert!(
         out.status.success(),
         "{}",
@@ -68,32 +51,125 @@ fn lambdeck_build_json_with_tools(tools: &Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-#[test]
-fn for_aws_cargo_lambda_is_preferred_when_installed() {
-    let (tools, log) = fake_tools(true, true);
-    let report = lambdeck_build_json_with_tools(tools.path());
-    assert_eq!(report["toolchain"], "cargo-lambda", "{report}");
-    assert_eq!(report["target"], "aws");
-    let args = std::fs::read_to_string(&log).unwrap();
-    assert_eq!(
-        args.trim(),
-        "lambda build --x86-64 --message-format=json --profile dev -p hello-world --bins"
-    );
-    // Its cargo output was parsed like cargo's own: the package is the binary it built.
+/// `lambdeck build` with `path` as PATH picks `toolchain` and builds a package provided.al2023 can
+/// run; `lambdeck upload` sends it to the local stack as to AWS (not `--local`: the provided.al2023
+/// checks apply), and the stage URL serves it.
+async fn the_real_tool_builds_a_package_lambda_can_run(path: std::ffi::OsString, toolchain: &str) {
+    let _one_at_a_time = REAL_TOOLS.lock().await;
+    let report = json_of(&lambdeck_with_path(&path, &["build", "--json"]).await);
+    assert_eq!(report["toolchain"], toolchain, "{report}");
+    assert_eq!(report["target"], "aws", "{report}");
+    assert_eq!(report["runnable_on_lambda"], true, "{report}");
+    let glibc = report["glibc"].as_str().expect("a glibc-linked binary");
+    let (major, minor) = glibc.split_once('.').unwrap();
+    let glibc: (u32, u32) = (major.parse().unwrap(), minor.parse().unwrap());
+    assert!(glibc <= (2, 34), "{report}: provided.al2023 has glibc 2.34");
     let zip = PathBuf::from(report["zip_path"].as_str().unwrap());
     assert_eq!(report["code_sha256"], python_code_sha256(&zip).as_str());
+
+    let spec = repo_spec();
+    let (server, _clients, url) = local_stack_with_old_build(&spec).await;
+    assert_eq!(get_body(&url).await, (200, "old build".to_owned()));
+    let endpoint = server.endpoint_url();
+    let upload = json_of(
+        &lambdeck_with_path(
+            &path,
+            &[
+                "--endpoint-url",
+                &endpoint,
+                "--region",
+                lambdeck::wire::LOCAL_REGION,
+                "upload",
+                "--json",
+            ],
+        )
+        .await,
+    );
+    assert_eq!(upload["result"], "updated", "{upload}");
+    assert_eq!(upload["built"], false, "the package was reused: {upload}");
+    assert_eq!(upload["new_sha"], report["code_sha256"], "{upload}");
+    assert_eq!(
+        get_body(&url).await,
+        (200, "\"Hello from Lambda!\"".to_owned())
+    );
+    server.shutdown().await;
 }
 
-#[test]
-fn for_aws_cargo_zigbuild_targets_glibc_2_34_when_cargo_lambda_is_missing() {
-    let (tools, log) = fake_tools(false, true);
-    let report = lambdeck_build_json_with_tools(tools.path());
-    assert_eq!(report["toolchain"], "cargo-zigbuild", "{report}");
-    let args = std::fs::read_to_string(&log).unwrap();
-    assert_eq!(
-        args.trim(),
-        "zigbuild --target x86_64-unknown-linux-gnu.2.34 --message-format=json --profile dev -p hello-world --bins"
-    );
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_cargo_lambda_is_preferred_and_builds_a_package_lambda_can_run() {
+    if on_path("cargo-lambda").is_none() || on_path("cargo-zigbuild").is_none() {
+        support::skip::<()>(
+            "cargo-lambda or cargo-zigbuild is not on PATH (pip install cargo-lambda cargo-zigbuild ziglang)",
+        );
+        return;
+    }
+    // Both installed: cargo-lambda is the one used.
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    the_real_tool_builds_a_package_lambda_can_run(path, "cargo-lambda").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_cargo_zigbuild_is_detected_and_builds_a_package_lambda_can_run() {
+    let Some(zigbuild) = on_path("cargo-zigbuild") else {
+        support::skip::<()>("cargo-zigbuild is not on PATH (pip install cargo-zigbuild ziglang)");
+        return;
+    };
+    // cargo-zigbuild (with the python3 beside it, which has zig as its `ziglang` module) is reached
+    // through a directory of its own, on a PATH without cargo-lambda.
+    let tools = tempfile::tempdir().unwrap();
+    let forward = |name: &str, to: &Path| {
+        let script = tools.path().join(name);
+        std::fs::write(&script, format!("#!/bin/sh\nexec {:?} \"$@\"\n", to)).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    forward("cargo-zigbuild", &zigbuild);
+    let python = zigbuild.with_file_name("python3");
+    if python.is_file() {
+        forward("python3", &python);
+    }
+    let Some(path) = path_without_cargo_lambda(tools.path()) else {
+        return;
+    };
+    the_real_tool_builds_a_package_lambda_can_run(path, "cargo-zigbuild").await;
+}
+
+/// `first`, then PATH without the directories that hold cargo-lambda; None (skipped, saying why) when
+/// cargo-lambda is in cargo's own bin directory, where cargo always finds it.
+fn path_without_cargo_lambda(first: &Path) -> Option<std::ffi::OsString> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    if cargo_home.is_some_and(|h| h.join("bin/cargo-lambda").is_file()) {
+        return support::skip(
+            "cargo-lambda is in cargo's bin directory, where cargo always finds it",
+        );
+    }
+    let path = std::env::join_paths(
+        std::iter::once(first.to_path_buf()).chain(
+            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+                .filter(|dir| !dir.join("cargo-lambda").exists()),
+        ),
+    )
+    .unwrap();
+    Some(path)
+}
+
+/// A stand-in cargo-zigbuild for the one case the real tools never produce: a binary for another CPU
+/// than the one asked for. It answers `--help` (how lambdeck detects it) and builds natively.
+fn native_zigbuild() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    // cargo runs an external subcommand as `cargo-<name> <name> <args>`; `zigbuild --target <triple>.2.34`
+    // is dropped.
+    let script = "#!/bin/sh\n\
+                  [ \"$2\" = --help ] && exit 0\n\
+                  shift; shift; shift\n\
+                  exec \"${CARGO:-cargo}\" build \"$@\"\n";
+    let path = dir.path().join("cargo-zigbuild");
+    std::fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
 }
 
 #[tokio::test]
@@ -119,7 +195,10 @@ async fn up_refuses_a_binary_for_another_architecture_before_creating_anything()
         ),
     )
     .unwrap();
-    let (tools, _log) = fake_tools(false, true);
+    let tools = native_zigbuild();
+    let Some(path) = path_without_cargo_lambda(tools.path()) else {
+        return;
+    };
     let run = |command: &str| {
         Command::new(env!("CARGO_BIN_EXE_lambdeck"))
             .arg("--config")
@@ -132,14 +211,7 @@ async fn up_refuses_a_binary_for_another_architecture_before_creating_anything()
                 command,
             ])
             .current_dir(dir.path())
-            .env(
-                "PATH",
-                format!(
-                    "{}:{}",
-                    tools.path().display(),
-                    std::env::var("PATH").unwrap_or_default()
-                ),
-            )
+            .env("PATH", &path)
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env_remove("AWS_PROFILE")

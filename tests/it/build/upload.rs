@@ -11,8 +11,8 @@ use lambdeck::config::{Architecture, StackSpec};
 use tokio::sync::mpsc;
 
 use super::{
-    crafted_glibc_2_39, crafted_wrong_architecture, dev, host_architecture, package_of,
-    python_code_sha256, repo_spec,
+    REAL_TOOLS, crafted_glibc_2_39, crafted_wrong_architecture, dev, host_architecture, package_of,
+    python_code_sha256, real_tools_target_dir, repo_spec,
 };
 use crate::support::{self, hello_world_bootstrap};
 
@@ -162,7 +162,9 @@ async fn a_package_over_50_mb_is_refused_naming_the_limit_before_any_call() {
     assert!(err.to_string().contains("50 MB"), "{err}");
 }
 
-/// Runs the lambdeck binary against moto with test credentials, in a scratch working directory.
+/// Runs the lambdeck binary against moto with test credentials, in a scratch working directory. Its
+/// builds for AWS (with the real cargo-lambda when it is installed) share the real tools' target
+/// directory; callers hold `REAL_TOOLS`.
 fn lambdeck_cli(moto: &support::Moto, cwd: &Path, args: &[&str]) -> std::process::Output {
     let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("lambdeck.toml");
     Command::new(env!("CARGO_BIN_EXE_lambdeck"))
@@ -175,6 +177,7 @@ fn lambdeck_cli(moto: &support::Moto, cwd: &Path, args: &[&str]) -> std::process
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env_remove("AWS_PROFILE")
         .env(build::PROFILE_ENV, "dev")
+        .env("CARGO_TARGET_DIR", real_tools_target_dir())
         .stdin(Stdio::null())
         .output()
         .unwrap()
@@ -185,6 +188,7 @@ async fn lambdeck_upload_json_updates_then_reports_up_to_date() {
     let Some(moto) = support::Moto::start() else {
         return;
     };
+    let _one_at_a_time = REAL_TOOLS.lock().await;
     let clients = moto.clients().await;
     let name = repo_spec().function.name;
     let cwd = tempfile::tempdir().unwrap();
@@ -283,7 +287,7 @@ done
 
 /// The local stack with the repository's stack created by `up` around the old build; returns the
 /// server, its clients and the stage URL of /hello_world.
-async fn local_stack_with_old_build(
+pub(super) async fn local_stack_with_old_build(
     spec: &StackSpec,
 ) -> (lambdeck::local::LocalServer, Clients, String) {
     let server = lambdeck::local::LocalServer::start(lambdeck::local::LocalConfig::default())
@@ -303,7 +307,7 @@ async fn local_stack_with_old_build(
     (server, clients, url)
 }
 
-async fn get_body(url: &str) -> (u16, String) {
+pub(super) async fn get_body(url: &str) -> (u16, String) {
     let response = reqwest::get(url).await.unwrap();
     (response.status().as_u16(), response.text().await.unwrap())
 }

@@ -41,6 +41,7 @@ fn start(dir: &std::path::Path) -> (Child, String) {
 
 async fn clients(url: &str) -> (aws_sdk_cloudwatchlogs::Client, aws_sdk_apigateway::Client) {
     let config = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(lambdeck::aws::http_client())
         .region(Region::new("us-east-1"))
         .endpoint_url(url)
         .credentials_provider(Credentials::new("test", "test", None, None, "test"))

@@ -35,6 +35,7 @@ async fn boto3_reads_the_live_tail_stream() {
     };
     let server = LocalServer::start(LocalConfig::default()).await.unwrap();
     let config = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(lambdeck::aws::http_client())
         .region(Region::new("us-east-1"))
         .endpoint_url(server.endpoint_url())
         .credentials_provider(Credentials::new("test", "test", None, None, "test"))

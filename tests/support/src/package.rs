@@ -48,9 +48,9 @@ pub fn hello_world_zip() -> Vec<u8> {
     built("dev").1
 }
 
-/// The hello-world function as it is deployed (the size-tuned `lambda` profile), zipped.
+/// The hello-world function as it is deployed (the size-tuned `release-lambda` profile), zipped.
 pub fn hello_world_lambda_zip() -> Vec<u8> {
-    built("lambda").1
+    built(lambdeck::build::LAMBDA_PROFILE).1
 }
 
 /// A zip of (name, unix mode, content) entries.

@@ -23,9 +23,11 @@ pub async fn local_clients(endpoint: &str) -> Clients {
     .expect("clients for a local endpoint")
 }
 
-/// An SDK configuration for `endpoint` in `region`, with static test credentials.
+/// An SDK configuration for `endpoint` in `region`, with static test credentials and lambdeck's HTTP
+/// client (the SDK is built without one of its own).
 pub async fn sdk_config(endpoint: &str, region: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(lambdeck::aws::http_client())
         .region(Region::new(region.to_owned()))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("test", "test", None, None, "test"))
