@@ -17,7 +17,7 @@ use crate::model::{
     ApiSummary, Drift, Found, FunctionInfo, Health, IntegrationTarget, LogGroupInfo,
     PermissionInfo, PolicyStatement, RestApiInfo, RoleInfo, RouteKey, Stack, StackNames,
 };
-use crate::wire::LOCAL_ACCOUNT_ID;
+use crate::wire::{LOCAL_ACCOUNT_ID, arn_like};
 
 /// The names every piece should have, from lambdeck.toml.
 pub fn names(spec: &StackSpec) -> StackNames {
@@ -361,29 +361,6 @@ fn working_api(
         gateway_responses,
     };
     w
-}
-
-/// `*` matches any run of characters, `?` exactly one (IAM's ArnLike).
-pub fn arn_like(pattern: &str, arn: &str) -> bool {
-    let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), arn.chars().collect());
-    let (mut pi, mut si, mut star, mut mark) = (0, 0, None, 0);
-    while si < s.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == s[si]) {
-            pi += 1;
-            si += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = si;
-            pi += 1;
-        } else if let Some(st) = star {
-            pi = st + 1;
-            mark += 1;
-            si = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
 }
 
 /// The execution ARN API Gateway invokes a route with.

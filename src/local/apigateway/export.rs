@@ -2,12 +2,16 @@
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
+use serde::Serialize;
+
+use super::Ctx;
 use super::model::{Deployment, RestApi, Stage};
 use super::ops::{Result, api, deployment, stage};
-use crate::local::Services;
+use super::wire::Empty;
 use crate::local::common::{Req, RestJsonError, lock};
+use crate::wire::EXECUTE_API_HOST_INFIX;
 
 /// The two export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,7 +21,7 @@ pub enum ExportKind {
 }
 
 pub(super) fn get_export(
-    svc: &Services,
+    cx: &Ctx<'_>,
     req: &Req,
     id: &str,
     name: &str,
@@ -38,11 +42,11 @@ pub(super) fn get_export(
         .flat_map(|v| v.split(','))
         .any(|e| matches!(e.trim(), "integrations" | "apigateway"));
     let (document, version) = {
-        let state = lock(&svc.store.apis);
+        let state = lock(cx.state);
         let api = api(&state, id)?;
         let s = stage(api, name)?;
         let d = deployment(api, &s.deployment_id)?;
-        let doc = export(api, s, d, kind, extensions, &svc.region);
+        let doc = export(api, s, d, kind, extensions, cx.region);
         (doc, export_version(d))
     };
     let bytes =
@@ -71,6 +75,106 @@ pub(super) fn export_version(d: &Deployment) -> String {
         .unwrap_or_default()
 }
 
+/// An exported document: OpenAPI 3.0.1 or Swagger 2.0.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Document {
+    Oas30(Oas30),
+    Swagger(Swagger),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Oas30 {
+    pub openapi: &'static str,
+    pub info: Info,
+    pub servers: Vec<Server>,
+    pub paths: Paths,
+    pub components: Empty,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Server {
+    pub url: String,
+    pub variables: BTreeMap<&'static str, ServerVariable>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerVariable {
+    pub default: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Swagger {
+    pub swagger: &'static str,
+    pub info: Info,
+    pub host: String,
+    pub base_path: String,
+    pub schemes: Vec<&'static str>,
+    pub paths: Paths,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Info {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub title: String,
+    pub version: String,
+}
+
+/// Path, then the lower-case verb (or `x-amazon-apigateway-any-method`), then the operation.
+pub type Paths = BTreeMap<String, BTreeMap<String, Operation>>;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Operation {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<Parameter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security: Option<Vec<BTreeMap<&'static str, Vec<String>>>>,
+    #[serde(
+        rename = "x-amazon-apigateway-integration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub integration: Option<IntegrationExtension>,
+}
+
+/// A path parameter: typed by a schema in OpenAPI 3, by `type` in Swagger 2.
+#[derive(Debug, Clone, Serialize)]
+pub struct Parameter {
+    pub name: String,
+    #[serde(rename = "in")]
+    pub location: &'static str,
+    pub required: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<Schema>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Schema {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+/// `x-amazon-apigateway-integration`, in the lower-case spelling exports use.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IntegrationExtension {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    pub passthrough_behavior: String,
+    /// Only when it is not the default 29000.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_in_millis: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_handling: Option<String>,
+}
+
 /// Renders the stage's deployed snapshot as OpenAPI 3.0.1 or Swagger 2.0: never the working copy.
 pub fn export(
     api: &RestApi,
@@ -79,97 +183,100 @@ pub fn export(
     kind: ExportKind,
     integrations: bool,
     region: &str,
-) -> Value {
-    let mut info = Map::new();
-    if let Some(d) = &api.description {
-        info.insert("description".into(), json!(d));
-    }
-    info.insert("title".into(), json!(api.name));
-    info.insert("version".into(), json!(export_version(deployment)));
-    let mut paths = Map::new();
+) -> Document {
+    let info = Info {
+        description: api.description.clone(),
+        title: api.name.clone(),
+        version: export_version(deployment),
+    };
+    let mut paths = Paths::new();
     for r in &deployment.snapshot.resources {
         if r.methods.is_empty() {
             continue;
         }
-        let params: Vec<Value> = r
+        let params: Vec<Parameter> = r
             .path
             .split('/')
             .filter_map(|p| p.strip_prefix('{').and_then(|p| p.strip_suffix('}')))
             .map(|name| {
-                let name = name.trim_end_matches('+');
-                match kind {
-                    ExportKind::Oas30 => json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}),
-                    ExportKind::Swagger => json!({"name": name, "in": "path", "required": true, "type": "string"}),
+                let oas30 = kind == ExportKind::Oas30;
+                Parameter {
+                    name: name.trim_end_matches('+').to_owned(),
+                    location: "path",
+                    required: true,
+                    schema: oas30.then_some(Schema { kind: "string" }),
+                    kind: (!oas30).then_some("string"),
                 }
             })
             .collect();
-        let mut item = Map::new();
-        for (verb, m) in &r.methods {
-            let mut op = Map::new();
-            if !params.is_empty() {
-                op.insert("parameters".into(), Value::Array(params.clone()));
-            }
-            if m.authorization_type == "AWS_IAM" {
-                op.insert("security".into(), json!([{"sigv4": []}]));
-            }
-            if integrations && let Some(i) = &m.integration {
-                let mut x = Map::new();
-                x.insert("type".into(), json!(i.kind.to_lowercase()));
-                if let Some(h) = &i.http_method {
-                    x.insert("httpMethod".into(), json!(h));
-                }
-                if let Some(u) = &i.uri {
-                    x.insert("uri".into(), json!(u));
-                }
-                x.insert(
-                    "passthroughBehavior".into(),
-                    json!(i.passthrough_behavior.to_lowercase()),
-                );
-                if i.timeout_in_millis != 29000 {
-                    x.insert("timeoutInMillis".into(), json!(i.timeout_in_millis));
-                }
-                if let Some(c) = &i.content_handling {
-                    x.insert("contentHandling".into(), json!(c));
-                }
-                op.insert("x-amazon-apigateway-integration".into(), Value::Object(x));
-            }
-            let key = if verb == "ANY" {
-                "x-amazon-apigateway-any-method".to_owned()
-            } else {
-                verb.to_lowercase()
-            };
-            item.insert(key, Value::Object(op));
-        }
-        paths.insert(r.path.clone(), Value::Object(item));
+        let item = r
+            .methods
+            .iter()
+            .map(|(verb, m)| {
+                let op = Operation {
+                    parameters: params.clone(),
+                    security: (m.authorization_type == "AWS_IAM")
+                        .then(|| vec![BTreeMap::from([("sigv4", Vec::new())])]),
+                    integration: m.integration.as_ref().filter(|_| integrations).map(|i| {
+                        IntegrationExtension {
+                            kind: i.kind.to_lowercase(),
+                            http_method: i.http_method.clone(),
+                            uri: i.uri.clone(),
+                            passthrough_behavior: i.passthrough_behavior.to_lowercase(),
+                            timeout_in_millis: Some(i.timeout_in_millis).filter(|t| *t != 29000),
+                            content_handling: i.content_handling.clone(),
+                        }
+                    }),
+                };
+                let key = if verb == "ANY" {
+                    "x-amazon-apigateway-any-method".to_owned()
+                } else {
+                    verb.to_lowercase()
+                };
+                (key, op)
+            })
+            .collect();
+        paths.insert(r.path.clone(), item);
     }
-    let host = format!("{}.execute-api.{region}.amazonaws.com", api.id);
+    let host = format!("{}{EXECUTE_API_HOST_INFIX}{region}.amazonaws.com", api.id);
     match kind {
-        ExportKind::Oas30 => json!({
-            "openapi": "3.0.1",
-            "info": info,
-            "servers": [{
-                "url": format!("https://{host}/{{basePath}}"),
-                "variables": {"basePath": {"default": stage.stage_name}}
+        ExportKind::Oas30 => Document::Oas30(Oas30 {
+            openapi: "3.0.1",
+            info,
+            servers: vec![Server {
+                url: format!("https://{host}/{{basePath}}"),
+                variables: BTreeMap::from([(
+                    "basePath",
+                    ServerVariable {
+                        default: stage.stage_name.clone(),
+                    },
+                )]),
             }],
-            "paths": paths,
-            "components": {}
+            paths,
+            components: Empty {},
         }),
-        ExportKind::Swagger => json!({
-            "swagger": "2.0",
-            "info": info,
-            "host": host,
-            "basePath": format!("/{}", stage.stage_name),
-            "schemes": ["https"],
-            "paths": paths
+        ExportKind::Swagger => Document::Swagger(Swagger {
+            swagger: "2.0",
+            info,
+            host,
+            base_path: format!("/{}", stage.stage_name),
+            schemes: vec!["https"],
+            paths,
         }),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
+
     use super::super::model::Snapshot;
     use super::super::model::fixtures::{api_with, resource, working};
     use super::*;
+
+    fn value(doc: Document) -> Value {
+        serde_json::to_value(doc).unwrap()
+    }
 
     #[test]
     fn oas30_export_renders_the_deployed_snapshot_with_integrations() {
@@ -177,7 +284,14 @@ mod tests {
         let snapshot = Snapshot::of(&working);
         working.insert("new".into(), resource("new", "/new_route", &["POST"]));
         let (api, stage, d) = api_with(working, snapshot);
-        let doc = export(&api, &stage, &d, ExportKind::Oas30, true, "us-east-1");
+        let doc = value(export(
+            &api,
+            &stage,
+            &d,
+            ExportKind::Oas30,
+            true,
+            "us-east-1",
+        ));
         assert_eq!(
             doc,
             json!({
@@ -192,21 +306,28 @@ mod tests {
                 "components": {}
             })
         );
-        let plain = export(&api, &stage, &d, ExportKind::Oas30, false, "us-east-1");
+        let plain = value(export(
+            &api,
+            &stage,
+            &d,
+            ExportKind::Oas30,
+            false,
+            "us-east-1",
+        ));
         assert_eq!(plain["paths"], json!({"/hello_world": {"get": {}}}));
     }
 
     #[test]
     fn swagger_export_has_host_and_base_path() {
         let (api, stage, d) = api_with(working(), Snapshot::of(&working()));
-        let doc = export(
+        let doc = value(export(
             &api,
             &stage,
             &d,
             ExportKind::Swagger,
             true,
             "ap-northeast-1",
-        );
+        ));
         assert_eq!(doc["swagger"], "2.0");
         assert_eq!(
             doc["host"],

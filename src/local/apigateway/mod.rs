@@ -9,45 +9,58 @@ pub mod wire;
 
 use axum::http::{Method as Verb, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+
+use std::sync::Mutex;
 
 use self::export::get_export;
+use self::model::ApiGatewayState;
 use self::ops::*;
-use self::wire::{render_api, render_deployment, render_resource, render_stage};
-use super::Services;
-use super::common::{Req, RestJsonError};
+use self::wire::{Page, render_api, render_deployment, render_resource, render_stage};
+use super::common::{Req, RestJsonError, Saver, ServiceRoute};
+
+/// How the router recognises API Gateway's control-plane requests.
+pub const ROUTE: ServiceRoute = ServiceRoute {
+    name: "API Gateway",
+    signing_name: "apigateway",
+    target_prefix: None,
+    path_prefixes: &["/restapis", "/tags/"],
+};
+
+/// What API Gateway's handlers work with: its state, the saver, and the region of the call.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub state: &'a Mutex<ApiGatewayState>,
+    pub saver: &'a dyn Saver,
+    pub region: &'a str,
+}
 
 /// Serves one API Gateway control-plane request.
-pub async fn handle(svc: &Services, req: &Req) -> Response {
-    // TestInvokeMethod runs the function, so it is the one asynchronous operation.
-    if let Some(r) = test_invoke::handle(svc, req).await {
-        return r;
-    }
-    match route(svc, req) {
+pub async fn handle(cx: Ctx<'_>, req: &Req) -> Response {
+    match route(&cx, req) {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
 }
 
-fn route(svc: &Services, req: &Req) -> Result<Response> {
+fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     let seg: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     let m = &req.method;
     let response = match (seg.as_slice(), m) {
-        (["restapis"], &Verb::POST) => create_rest_api(svc, req)?,
-        (["restapis"], &Verb::GET) => get_rest_apis(svc, req),
+        (["restapis"], &Verb::POST) => create_rest_api(cx, req)?,
+        (["restapis"], &Verb::GET) => get_rest_apis(cx, req),
         (["restapis", id], &Verb::GET) => {
-            read(svc, id, |api| Ok(ok(StatusCode::OK, render_api(api))))?
+            read(cx, id, |api| Ok(ok(StatusCode::OK, render_api(api))))?
         }
-        (["restapis", id], &Verb::PATCH) => update_rest_api(svc, req, id)?,
+        (["restapis", id], &Verb::PATCH) => update_rest_api(cx, req, id)?,
         (["restapis", id], &Verb::DELETE) => {
-            write(svc, id, |state, _| {
+            write(cx, id, |state| {
                 state.apis.remove(*id);
                 Ok(())
             })?;
             no_content(StatusCode::ACCEPTED)
         }
-        (["restapis", id, "resources"], &Verb::GET) => get_resources(svc, req, id)?,
-        (["restapis", id, "resources", rid], &Verb::GET) => read(svc, id, |api| {
+        (["restapis", id, "resources"], &Verb::GET) => get_resources(cx, req, id)?,
+        (["restapis", id, "resources", rid], &Verb::GET) => read(cx, id, |api| {
             let r = resource(api, rid)?;
             Ok(ok(
                 StatusCode::OK,
@@ -55,11 +68,11 @@ fn route(svc: &Services, req: &Req) -> Result<Response> {
             ))
         })?,
         (["restapis", id, "resources", parent], &Verb::POST) => {
-            create_resource(svc, req, id, parent)?
+            create_resource(cx, req, id, parent)?
         }
-        (["restapis", id, "resources", rid], &Verb::DELETE) => delete_resource(svc, id, rid)?,
+        (["restapis", id, "resources", rid], &Verb::DELETE) => delete_resource(cx, id, rid)?,
         (["restapis", id, "resources", rid, "methods", verb], _) => {
-            method_call(svc, req, id, rid, verb)?
+            method_call(cx, req, id, rid, verb)?
         }
         (
             [
@@ -72,7 +85,7 @@ fn route(svc: &Services, req: &Req) -> Result<Response> {
                 "integration",
             ],
             _,
-        ) => integration_call(svc, req, id, rid, verb)?,
+        ) => integration_call(cx, req, id, rid, verb)?,
         // Not modelled yet, and none can be created here: the lists are truthfully empty, so the
         // stale diff compares them instead of reporting them unreadable.
         (
@@ -83,11 +96,14 @@ fn route(svc: &Services, req: &Req) -> Result<Response> {
             ],
             &Verb::GET,
         )
-        | (["restapis", id, "documentation", "parts"], &Verb::GET) => {
-            read(svc, id, |_| Ok(ok(StatusCode::OK, page(vec![], req))))?
-        }
-        (["restapis", id, "deployments"], &Verb::POST) => create_deployment(svc, req, id)?,
-        (["restapis", id, "deployments"], &Verb::GET) => read(svc, id, |api| {
+        | (["restapis", id, "documentation", "parts"], &Verb::GET) => read(cx, id, |_| {
+            Ok(ok(
+                StatusCode::OK,
+                page(Vec::<serde_json::Value>::new(), req),
+            ))
+        })?,
+        (["restapis", id, "deployments"], &Verb::POST) => create_deployment(cx, req, id)?,
+        (["restapis", id, "deployments"], &Verb::GET) => read(cx, id, |api| {
             let items = api
                 .deployments
                 .values()
@@ -95,7 +111,7 @@ fn route(svc: &Services, req: &Req) -> Result<Response> {
                 .collect();
             Ok(ok(StatusCode::OK, page(items, req)))
         })?,
-        (["restapis", id, "deployments", did], &Verb::GET) => read(svc, id, |api| {
+        (["restapis", id, "deployments", did], &Verb::GET) => read(cx, id, |api| {
             let d = deployment(api, did)?;
             Ok(ok(
                 StatusCode::OK,
@@ -103,7 +119,7 @@ fn route(svc: &Services, req: &Req) -> Result<Response> {
             ))
         })?,
         (["restapis", id, "deployments", did], &Verb::DELETE) => {
-            write(svc, id, |state, _| {
+            write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 deployment(api, did)?;
                 if api.stages.values().any(|s| s.deployment_id == *did) {
@@ -116,26 +132,29 @@ fn route(svc: &Services, req: &Req) -> Result<Response> {
             })?;
             no_content(StatusCode::ACCEPTED)
         }
-        (["restapis", id, "stages"], &Verb::POST) => create_stage(svc, req, id)?,
-        (["restapis", id, "stages"], &Verb::GET) => read(svc, id, |api| {
+        (["restapis", id, "stages"], &Verb::POST) => create_stage(cx, req, id)?,
+        (["restapis", id, "stages"], &Verb::GET) => read(cx, id, |api| {
             let filter = req.query_one("deploymentId");
             let items = api
                 .stages
                 .values()
                 .filter(|s| filter.is_none_or(|d| s.deployment_id == d))
-                .map(|s| render_stage(s, &svc.region, id))
+                .map(render_stage)
                 .collect::<Vec<_>>();
-            Ok(ok(StatusCode::OK, json!({ "item": items })))
-        })?,
-        (["restapis", id, "stages", name], &Verb::GET) => read(svc, id, |api| {
             Ok(ok(
                 StatusCode::OK,
-                render_stage(stage(api, name)?, &svc.region, id),
+                Page {
+                    item: items,
+                    position: None,
+                },
             ))
         })?,
-        (["restapis", id, "stages", name], &Verb::PATCH) => update_stage(svc, req, id, name)?,
+        (["restapis", id, "stages", name], &Verb::GET) => read(cx, id, |api| {
+            Ok(ok(StatusCode::OK, render_stage(stage(api, name)?)))
+        })?,
+        (["restapis", id, "stages", name], &Verb::PATCH) => update_stage(cx, req, id, name)?,
         (["restapis", id, "stages", name], &Verb::DELETE) => {
-            write(svc, id, |state, _| {
+            write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 if api.stages.remove(*name).is_none() {
                     return Err(RestJsonError::not_found(
@@ -147,9 +166,9 @@ fn route(svc: &Services, req: &Req) -> Result<Response> {
             no_content(StatusCode::ACCEPTED)
         }
         (["restapis", id, "stages", name, "exports", kind], &Verb::GET) => {
-            get_export(svc, req, id, name, kind)?
+            get_export(cx, req, id, name, kind)?
         }
-        (["tags", arn], _) => tags_call(svc, req, arn)?,
+        (["tags", arn], _) => tags_call(cx, req, arn)?,
         _ => return Err(unsupported(req)),
     };
     Ok(response)

@@ -6,22 +6,23 @@ use std::sync::Arc;
 
 use axum::http::{HeaderValue, Method as Verb, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::Serialize;
 
+use super::Ctx;
 use super::model::{
     ApiGatewayState, Deployment, Integration, Method, Resource, RestApi, Snapshot, Stage,
 };
 use super::wire::{
-    render_api, render_deployment, render_integration, render_method, render_resource, render_stage,
+    CreateDeploymentIn, CreateResourceIn, CreateRestApiIn, CreateStageIn, Page, PatchIn, PatchOp,
+    PutIntegrationIn, PutMethodIn, Tags, TagsIn, render_api, render_deployment, render_integration,
+    render_method, render_resource, render_stage,
 };
-use crate::local::Services;
 use crate::local::common::{Req, RestJsonError, lock, now_ms, random_id};
 use crate::wire::LOCAL_ACCOUNT_ID;
 
 pub type Result<T, E = RestJsonError> = std::result::Result<T, E>;
 
-pub(super) fn ok(status: StatusCode, body: Value) -> Response {
+pub(super) fn ok(status: StatusCode, body: impl Serialize) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
@@ -86,43 +87,41 @@ pub(super) fn stage<'a>(api: &'a RestApi, name: &str) -> Result<&'a Stage> {
 
 /// Runs a read-only closure on one API under the lock.
 pub(super) fn read(
-    svc: &Services,
+    cx: &Ctx<'_>,
     id: &str,
     f: impl FnOnce(&RestApi) -> Result<Response>,
 ) -> Result<Response> {
-    let state = lock(&svc.store.apis);
+    let state = lock(cx.state);
     f(api(&state, id)?)
 }
 
 /// Runs a mutation under the lock, then saves the store (outside the lock) before answering.
 pub(super) fn write<T>(
-    svc: &Services,
+    cx: &Ctx<'_>,
     id: &str,
-    f: impl FnOnce(&mut ApiGatewayState, &Services) -> Result<T>,
+    f: impl FnOnce(&mut ApiGatewayState) -> Result<T>,
 ) -> Result<T> {
     let out = {
-        let mut state = lock(&svc.store.apis);
+        let mut state = lock(cx.state);
         if !id.is_empty() {
             api(&state, id)?;
         }
-        f(&mut state, svc)?
+        f(&mut state)?
     };
-    save(svc)?;
+    save(cx)?;
     Ok(out)
 }
 
-pub(super) fn save(svc: &Services) -> Result<()> {
-    svc.store
-        .save_control()
-        .map_err(|e| RestJsonError::internal(e.to_string()))
+pub(super) fn save(cx: &Ctx<'_>) -> Result<()> {
+    cx.saver.save_control().map_err(RestJsonError::internal)
 }
 
 pub(super) fn body<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T> {
     req.json().map_err(RestJsonError::bad_request)
 }
 
-/// One page of a list: `{"item": [...], "position"?}`. The position is the offset of the next item.
-pub(super) fn page(items: Vec<Value>, req: &Req) -> Value {
+/// One page of a list; the position is the offset of the next item.
+pub(super) fn page<T>(items: Vec<T>, req: &Req) -> Page<T> {
     let limit = req
         .query_one("limit")
         .and_then(|l| l.parse::<usize>().ok())
@@ -133,16 +132,16 @@ pub(super) fn page(items: Vec<Value>, req: &Req) -> Value {
         .query_one("position")
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(0);
-    let end = (start + limit).min(items.len());
-    let slice: Vec<Value> = items
-        .get(start..end)
-        .map(<[Value]>::to_vec)
-        .unwrap_or_default();
-    let mut out = json!({ "item": slice });
-    if end < items.len() {
-        out["position"] = Value::String(end.to_string());
+    let total = items.len();
+    let end = (start + limit).min(total);
+    Page {
+        item: items
+            .into_iter()
+            .skip(start)
+            .take(end.saturating_sub(start))
+            .collect(),
+        position: (end < total).then(|| end.to_string()),
     }
-    out
 }
 
 pub(super) fn now_s() -> i64 {
@@ -159,35 +158,13 @@ pub(super) fn fresh_id<V>(existing: &BTreeMap<String, V>) -> String {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateRestApiIn {
-    name: Option<String>,
-    description: Option<String>,
-    version: Option<String>,
-    #[serde(default)]
-    binary_media_types: Vec<String>,
-    api_key_source: Option<String>,
-    endpoint_configuration: Option<EndpointConfigurationIn>,
-    #[serde(default)]
-    tags: BTreeMap<String, String>,
-    #[serde(default)]
-    disable_execute_api_endpoint: bool,
-}
-
-#[derive(Deserialize)]
-struct EndpointConfigurationIn {
-    #[serde(default)]
-    types: Vec<String>,
-}
-
-pub(super) fn create_rest_api(svc: &Services, req: &Req) -> Result<Response> {
+pub(super) fn create_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     let input: CreateRestApiIn = body(req)?;
     let name = input
         .name
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| RestJsonError::bad_request("Invalid REST API name specified"))?;
-    let value = write(svc, "", |state, _| {
+    let value = write(cx, "", |state| {
         let id = fresh_id(&state.apis);
         let root_id = random_id(10);
         let root = Resource {
@@ -225,26 +202,12 @@ pub(super) fn create_rest_api(svc: &Services, req: &Req) -> Result<Response> {
     Ok(ok(StatusCode::CREATED, value))
 }
 
-pub(super) fn get_rest_apis(svc: &Services, req: &Req) -> Response {
-    let state = lock(&svc.store.apis);
+pub(super) fn get_rest_apis(cx: &Ctx<'_>, req: &Req) -> Response {
+    let state = lock(cx.state);
     let mut apis: Vec<&RestApi> = state.apis.values().collect();
     apis.sort_by(|a, b| (a.created_date, &a.id).cmp(&(b.created_date, &b.id)));
     let items = apis.into_iter().map(render_api).collect();
     ok(StatusCode::OK, page(items, req))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PatchIn {
-    #[serde(default)]
-    patch_operations: Vec<PatchOp>,
-}
-
-#[derive(Deserialize)]
-struct PatchOp {
-    op: String,
-    path: String,
-    value: Option<String>,
 }
 
 fn bad_patch(op: &PatchOp) -> RestJsonError {
@@ -254,9 +217,9 @@ fn bad_patch(op: &PatchOp) -> RestJsonError {
     ))
 }
 
-pub(super) fn update_rest_api(svc: &Services, req: &Req, id: &str) -> Result<Response> {
+pub(super) fn update_rest_api(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response> {
     let input: PatchIn = body(req)?;
-    let value = write(svc, id, |state, _| {
+    let value = write(cx, id, |state| {
         let mut api = api(state, id)?.clone();
         for op in &input.patch_operations {
             match (op.op.as_str(), op.path.as_str()) {
@@ -276,8 +239,8 @@ pub(super) fn update_rest_api(svc: &Services, req: &Req, id: &str) -> Result<Res
     Ok(ok(StatusCode::OK, value))
 }
 
-pub(super) fn get_resources(svc: &Services, req: &Req, id: &str) -> Result<Response> {
-    read(svc, id, |api| {
+pub(super) fn get_resources(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response> {
+    read(cx, id, |api| {
         let mut resources: Vec<&Resource> = api.resources.values().collect();
         resources.sort_by(|a, b| a.path.cmp(&b.path));
         let embed = embeds(req, "methods");
@@ -289,14 +252,8 @@ pub(super) fn get_resources(svc: &Services, req: &Req, id: &str) -> Result<Respo
     })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateResourceIn {
-    path_part: Option<String>,
-}
-
 pub(super) fn create_resource(
-    svc: &Services,
+    cx: &Ctx<'_>,
     req: &Req,
     id: &str,
     parent_id: &str,
@@ -309,7 +266,7 @@ pub(super) fn create_resource(
         )));
     }
     let is_variable = part.starts_with('{') && part.ends_with('}');
-    let value = write(svc, id, |state, _| {
+    let value = write(cx, id, |state| {
         let api = api_mut(state, id)?;
         let parent = resource(api, parent_id)?.clone();
         if parent
@@ -358,8 +315,8 @@ pub(super) fn create_resource(
     Ok(ok(StatusCode::CREATED, value))
 }
 
-pub(super) fn delete_resource(svc: &Services, id: &str, rid: &str) -> Result<Response> {
-    write(svc, id, |state, _| {
+pub(super) fn delete_resource(cx: &Ctx<'_>, id: &str, rid: &str) -> Result<Response> {
+    write(cx, id, |state| {
         let api = api_mut(state, id)?;
         resource(api, rid)?;
         if rid == api.root_resource_id {
@@ -405,20 +362,8 @@ pub(super) fn missing_method() -> RestJsonError {
     RestJsonError::not_found("Invalid Method identifier specified")
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PutMethodIn {
-    authorization_type: Option<String>,
-    authorizer_id: Option<String>,
-    #[serde(default)]
-    api_key_required: bool,
-    operation_name: Option<String>,
-    #[serde(default)]
-    request_parameters: BTreeMap<String, bool>,
-}
-
 pub(super) fn method_call(
-    svc: &Services,
+    cx: &Ctx<'_>,
     req: &Req,
     id: &str,
     rid: &str,
@@ -426,7 +371,7 @@ pub(super) fn method_call(
 ) -> Result<Response> {
     check_verb(verb)?;
     match req.method {
-        Verb::GET => read(svc, id, |api| {
+        Verb::GET => read(cx, id, |api| {
             let m = resource(api, rid)?
                 .methods
                 .get(verb)
@@ -441,7 +386,7 @@ pub(super) fn method_call(
                     "Invalid authorization type specified: '{auth}'"
                 )));
             }
-            let value = write(svc, id, |state, _| {
+            let value = write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 resource(api, rid)?;
                 let r = api.resources.get_mut(rid).ok_or_else(|| {
@@ -468,7 +413,7 @@ pub(super) fn method_call(
             Ok(ok(StatusCode::CREATED, value))
         }
         Verb::DELETE => {
-            write(svc, id, |state, _| {
+            write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 resource(api, rid)?;
                 api.resources
@@ -481,7 +426,7 @@ pub(super) fn method_call(
         }
         Verb::PATCH => {
             let input: PatchIn = body(req)?;
-            let value = write(svc, id, |state, _| {
+            let value = write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 resource(api, rid)?;
                 let m = api
@@ -510,27 +455,6 @@ pub(super) fn method_call(
         }
         _ => Err(unsupported(req)),
     }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PutIntegrationIn {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    /// The model's `integrationHttpMethod`, sent on the wire as `httpMethod`.
-    http_method: Option<String>,
-    uri: Option<String>,
-    passthrough_behavior: Option<String>,
-    timeout_in_millis: Option<u64>,
-    cache_namespace: Option<String>,
-    #[serde(default)]
-    cache_key_parameters: Vec<String>,
-    content_handling: Option<String>,
-    credentials: Option<String>,
-    #[serde(default)]
-    request_parameters: BTreeMap<String, String>,
-    #[serde(default)]
-    request_templates: BTreeMap<String, String>,
 }
 
 fn check_integration(input: &PutIntegrationIn) -> Result<()> {
@@ -571,7 +495,7 @@ fn check_integration(input: &PutIntegrationIn) -> Result<()> {
 }
 
 pub(super) fn integration_call(
-    svc: &Services,
+    cx: &Ctx<'_>,
     req: &Req,
     id: &str,
     rid: &str,
@@ -580,7 +504,7 @@ pub(super) fn integration_call(
     check_verb(verb)?;
     let missing = || RestJsonError::not_found("Invalid Integration identifier specified");
     match req.method {
-        Verb::GET => read(svc, id, |api| {
+        Verb::GET => read(cx, id, |api| {
             let m = resource(api, rid)?
                 .methods
                 .get(verb)
@@ -591,7 +515,7 @@ pub(super) fn integration_call(
         Verb::PUT => {
             let input: PutIntegrationIn = body(req)?;
             check_integration(&input)?;
-            let value = write(svc, id, |state, _| {
+            let value = write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 resource(api, rid)?;
                 let m = api
@@ -621,7 +545,7 @@ pub(super) fn integration_call(
             Ok(ok(StatusCode::CREATED, value))
         }
         Verb::DELETE => {
-            write(svc, id, |state, _| {
+            write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 resource(api, rid)?;
                 let m = api
@@ -636,15 +560,6 @@ pub(super) fn integration_call(
         }
         _ => Err(unsupported(req)),
     }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateDeploymentIn {
-    stage_name: Option<String>,
-    stage_description: Option<String>,
-    description: Option<String>,
-    variables: Option<BTreeMap<String, String>>,
 }
 
 pub(super) fn check_stage_name(name: &str) -> Result<()> {
@@ -662,13 +577,13 @@ pub(super) fn check_stage_name(name: &str) -> Result<()> {
     }
 }
 
-pub(super) fn create_deployment(svc: &Services, req: &Req, id: &str) -> Result<Response> {
+pub(super) fn create_deployment(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response> {
     let input: CreateDeploymentIn = body(req)?;
     let stage_name = input.stage_name.filter(|s| !s.is_empty());
     if let Some(s) = &stage_name {
         check_stage_name(s)?;
     }
-    let value = write(svc, id, |state, _| {
+    let value = write(cx, id, |state| {
         let api = api_mut(state, id)?;
         let methods: Vec<&Method> = api
             .resources
@@ -729,25 +644,11 @@ pub(super) fn create_deployment(svc: &Services, req: &Req, id: &str) -> Result<R
     Ok(ok(StatusCode::CREATED, value))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateStageIn {
-    stage_name: Option<String>,
-    deployment_id: Option<String>,
-    description: Option<String>,
-    #[serde(default)]
-    variables: BTreeMap<String, String>,
-    #[serde(default)]
-    tracing_enabled: bool,
-    #[serde(default)]
-    tags: BTreeMap<String, String>,
-}
-
-pub(super) fn create_stage(svc: &Services, req: &Req, id: &str) -> Result<Response> {
+pub(super) fn create_stage(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response> {
     let input: CreateStageIn = body(req)?;
     let name = input.stage_name.unwrap_or_default();
     check_stage_name(&name)?;
-    let value = write(svc, id, |state, _| {
+    let value = write(cx, id, |state| {
         let api = api_mut(state, id)?;
         let did = input.deployment_id.unwrap_or_default();
         if !api.deployments.contains_key(&did) {
@@ -767,16 +668,16 @@ pub(super) fn create_stage(svc: &Services, req: &Req, id: &str) -> Result<Respon
             tracing_enabled: input.tracing_enabled,
             tags: input.tags,
         };
-        let value = render_stage(&s, "", id);
+        let value = render_stage(&s);
         api.stages.insert(name, s);
         Ok(value)
     })?;
     Ok(ok(StatusCode::CREATED, value))
 }
 
-pub(super) fn update_stage(svc: &Services, req: &Req, id: &str, name: &str) -> Result<Response> {
+pub(super) fn update_stage(cx: &Ctx<'_>, req: &Req, id: &str, name: &str) -> Result<Response> {
     let input: PatchIn = body(req)?;
-    let value = write(svc, id, |state, _| {
+    let value = write(cx, id, |state| {
         let api = api_mut(state, id)?;
         let mut s = stage(api, name)?.clone();
         for op in &input.patch_operations {
@@ -805,21 +706,15 @@ pub(super) fn update_stage(svc: &Services, req: &Req, id: &str, name: &str) -> R
             }
         }
         s.last_updated_date = now_s();
-        let value = render_stage(&s, "", id);
+        let value = render_stage(&s);
         api.stages.insert(name.to_owned(), s);
         Ok(value)
     })?;
     Ok(ok(StatusCode::OK, value))
 }
 
-#[derive(Deserialize)]
-struct TagsIn {
-    #[serde(default)]
-    tags: BTreeMap<String, String>,
-}
-
 /// Tags on REST APIs and stages, addressed by ARN `arn:aws:apigateway:{region}::/restapis/{id}[/stages/{name}]`.
-pub(super) fn tags_call(svc: &Services, req: &Req, arn: &str) -> Result<Response> {
+pub(super) fn tags_call(cx: &Ctx<'_>, req: &Req, arn: &str) -> Result<Response> {
     let path = arn.split("::").nth(1).unwrap_or("");
     let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let (id, stage_name) = match parts.as_slice() {
@@ -847,14 +742,14 @@ pub(super) fn tags_call(svc: &Services, req: &Req, arn: &str) -> Result<Response
     };
     match req.method {
         Verb::GET => {
-            let mut state = lock(&svc.store.apis);
+            let mut state = lock(cx.state);
             let mut out = BTreeMap::new();
             with_tags(&mut state, &mut |t| out = t.clone())?;
-            Ok(ok(StatusCode::OK, json!({ "tags": out })))
+            Ok(ok(StatusCode::OK, Tags { tags: out }))
         }
         Verb::PUT => {
             let input: TagsIn = body(req)?;
-            write(svc, id, |state, _| {
+            write(cx, id, |state| {
                 with_tags(state, &mut |t| t.extend(input.tags.clone()))
             })?;
             Ok(no_content(StatusCode::NO_CONTENT))
@@ -865,7 +760,7 @@ pub(super) fn tags_call(svc: &Services, req: &Req, arn: &str) -> Result<Response
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect();
-            write(svc, id, |state, _| {
+            write(cx, id, |state| {
                 with_tags(state, &mut |t| {
                     for k in &keys {
                         t.remove(k);

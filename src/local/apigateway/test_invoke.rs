@@ -12,13 +12,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::model::{Method, Resource, Snapshot};
-use crate::local::Services;
 use crate::local::common::{Req, RestJsonError, lock};
 use crate::local::exec::Outcome;
 use crate::local::execute_api::event::EventInput;
 use crate::local::execute_api::path::match_path;
 use crate::local::execute_api::response::parse_proxy_response;
-use crate::local::execute_api::{Integrated, call_integration};
+use crate::local::execute_api::{Ctx, Integrated, call_integration};
 
 /// The stage and deployment a test invocation's event names, as API Gateway's are.
 const TEST_STAGE: &str = "test-invoke-stage";
@@ -38,7 +37,7 @@ struct TestInvokeIn {
 }
 
 /// Answers a TestInvokeMethod call; `None` when the request is not one (left to the other routes).
-pub async fn handle(svc: &Services, req: &Req) -> Option<Response> {
+pub async fn handle(cx: Ctx<'_>, req: &Req) -> Option<Response> {
     let seg: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     let ["restapis", id, "resources", rid, "methods", verb] = seg.as_slice() else {
         return None;
@@ -46,21 +45,21 @@ pub async fn handle(svc: &Services, req: &Req) -> Option<Response> {
     if req.method != Verb::POST {
         return None;
     }
-    Some(match test_invoke(svc, req, id, rid, verb).await {
+    Some(match test_invoke(cx, req, id, rid, verb).await {
         Ok(v) => (StatusCode::OK, axum::Json(v)).into_response(),
         Err(e) => e.into_response(),
     })
 }
 
 async fn test_invoke(
-    svc: &Services,
+    cx: Ctx<'_>,
     req: &Req,
     api_id: &str,
     rid: &str,
     verb: &str,
 ) -> Result<Value, RestJsonError> {
     let input: TestInvokeIn = req.json().map_err(RestJsonError::bad_request)?;
-    let (resource, method) = working_method(svc, api_id, rid, verb)?;
+    let (resource, method) = working_method(cx, api_id, rid, verb)?;
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let path_and_query = input
@@ -121,7 +120,7 @@ async fn test_invoke(
         deployment_id: TEST_DEPLOYMENT,
         request_id: &request_id,
     };
-    let answer = match call_integration(svc, &event_input, method.integration.as_ref()).await {
+    let answer = match call_integration(cx, &event_input, method.integration.as_ref()).await {
         Integrated::Misconfigured(why) => {
             log.line(format!(
                 "Execution failed due to configuration error: {why}"
@@ -142,7 +141,7 @@ async fn test_invoke(
         } => {
             let uri = format!(
                 "https://lambda.{}.amazonaws.com/2015-03-31/functions/{function_arn}/invocations",
-                svc.region
+                cx.region
             );
             log.line(format!("Endpoint request URI: {uri}"));
             log.line(format!(
@@ -205,12 +204,12 @@ async fn test_invoke(
 
 /// The method of the working API (what a redeploy would freeze), cloned out of the store.
 fn working_method(
-    svc: &Services,
+    cx: Ctx<'_>,
     api_id: &str,
     rid: &str,
     verb: &str,
 ) -> Result<(Resource, Method), RestJsonError> {
-    let state = lock(&svc.store.apis);
+    let state = lock(cx.apis);
     let api = state.apis.get(api_id).ok_or_else(|| {
         RestJsonError::not_found(format!(
             "Invalid API identifier specified {}:{api_id}",

@@ -7,17 +7,16 @@ pub mod path;
 pub mod response;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
-use super::Services;
-use super::apigateway::model::{Integration, Snapshot};
-use super::common::{ERROR_TYPE_HEADER, Req, lock, percent_decode};
-use super::exec::{Invocation, Outcome};
+use super::apigateway::model::{ApiGatewayState, Integration, Snapshot};
+use super::common::{ERROR_TYPE_HEADER, MessageBody, Req, lock, percent_decode};
+use super::exec::{Executor, Invocation, Outcome};
+use super::lambda::model::LambdaState;
 use super::lambda::{function_code, parse_function_name, policy_allows, resolve};
 use crate::wire::{LAMBDA_REQUEST_ID_HEADER, LOCAL_ACCOUNT_ID, REQUEST_ID_HEADER};
 use event::{EventInput, proxy_event};
@@ -25,7 +24,7 @@ use path::match_path;
 use response::parse_proxy_response;
 
 fn message(status: StatusCode, error_type: &'static str, text: &str) -> Response {
-    let mut r = (status, axum::Json(json!({ "message": text }))).into_response();
+    let mut r = (status, axum::Json(MessageBody { message: text })).into_response();
     r.headers_mut()
         .insert(ERROR_TYPE_HEADER, HeaderValue::from_static(error_type));
     r
@@ -62,23 +61,33 @@ struct Target {
     variables: BTreeMap<String, String>,
 }
 
+/// What stage traffic reads: the deployed APIs, the functions they integrate with, and the execution
+/// engine that runs them.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub apis: &'a Mutex<ApiGatewayState>,
+    pub lambda: &'a Mutex<LambdaState>,
+    pub executor: &'a Executor,
+    pub region: &'a str,
+}
+
 /// Serves a stage URL: `rest` is `/{stage}/{path...}` as sent.
-pub async fn handle(svc: &Services, api_id: &str, rest: &str, req: Req) -> Response {
+pub async fn handle(cx: Ctx<'_>, api_id: &str, rest: &str, req: Req) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let mut response = serve(svc, api_id, rest, &req, &request_id).await;
+    let mut response = serve(cx, api_id, rest, &req, &request_id).await;
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
     response
 }
 
-async fn serve(svc: &Services, api_id: &str, rest: &str, req: &Req, request_id: &str) -> Response {
+async fn serve(cx: Ctx<'_>, api_id: &str, rest: &str, req: &Req, request_id: &str) -> Response {
     let rest = rest.trim_start_matches('/');
     let (stage, raw_path) = rest.split_once('/').unwrap_or((rest, ""));
     let stage = percent_decode(stage);
     let raw_path = format!("/{raw_path}");
     let target = {
-        let state = lock(&svc.store.apis);
+        let state = lock(cx.apis);
         let Some(api) = state.apis.get(api_id) else {
             return message(StatusCode::NOT_FOUND, "NotFoundException", "Not Found");
         };
@@ -118,7 +127,7 @@ async fn serve(svc: &Services, api_id: &str, rest: &str, req: &Req, request_id: 
         deployment_id: &target.deployment_id,
         request_id,
     };
-    match call_integration(svc, &input, method.integration.as_ref()).await {
+    match call_integration(cx, &input, method.integration.as_ref()).await {
         Integrated::Misconfigured(_) => internal(StatusCode::INTERNAL_SERVER_ERROR),
         Integrated::TimedOut => message(
             StatusCode::GATEWAY_TIMEOUT,
@@ -165,7 +174,7 @@ pub enum Integrated {
 /// Calls a method's integration as API Gateway does for a request (only Lambda proxy integrations run
 /// locally), checking the function's resource policy against the request's execute-api ARN.
 pub async fn call_integration(
-    svc: &Services,
+    cx: Ctx<'_>,
     input: &EventInput<'_>,
     integration: Option<&Integration>,
 ) -> Integrated {
@@ -188,7 +197,7 @@ pub async fn call_integration(
         .and_then(|u| u.strip_prefix("arn:aws:apigateway:"))
         .and_then(|u| u.split(':').next())
         .filter(|r| !r.is_empty())
-        .unwrap_or(&svc.region);
+        .unwrap_or(cx.region);
     let source_arn = format!(
         "arn:aws:execute-api:{region}:{LOCAL_ACCOUNT_ID}:{}/{}/{}{}",
         input.api_id,
@@ -198,8 +207,8 @@ pub async fn call_integration(
     );
     let (name, qualifier) = parse_function_name(&function_ref);
     let function = {
-        let state = lock(&svc.store.lambda);
-        let Ok((f, cfg)) = resolve(&state, &svc.region, &name, qualifier.as_deref()) else {
+        let state = lock(cx.lambda);
+        let Ok((f, cfg)) = resolve(&state, cx.region, &name, qualifier.as_deref()) else {
             return Integrated::Misconfigured("Lambda function not found");
         };
         if !policy_allows(&f.policy, "apigateway.amazonaws.com", &source_arn) {
@@ -211,7 +220,7 @@ pub async fn call_integration(
     let payload = bytes::Bytes::from(event.to_string());
     let limit = Duration::from_millis(integration.timeout_in_millis);
     let started = std::time::Instant::now();
-    let Ok(invocation) = tokio::time::timeout(limit, svc.executor.invoke(&function, payload)).await
+    let Ok(invocation) = tokio::time::timeout(limit, cx.executor.invoke(&function, payload)).await
     else {
         return Integrated::TimedOut;
     };
