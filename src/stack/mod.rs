@@ -1,4 +1,4 @@
-//! The stack engine: discovery, drift, deploy and rollback, provisioning.
+//! The stack engine: discovery and assessment, drift, deploy and rollback, provisioning, the tree.
 
 pub mod deploy;
 pub mod diff;
@@ -7,6 +7,7 @@ pub mod export;
 pub mod invoke;
 pub mod load;
 pub mod provision;
+pub mod tree;
 
 pub use load::load_stack;
 // The engine speaks in the domain's types; callers may name them through it.
