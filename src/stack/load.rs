@@ -59,7 +59,7 @@ async fn load(clients: &Clients, spec: &StackSpec) -> Result<Stack, AwsError> {
         log_groups::get_log_group(&clients.logs, &names.log_group),
         lambda::get_policy(&clients.lambda, &names.function),
         role_future,
-        read_api(clients, spec, &names),
+        read_api(clients, &names),
     );
     for err in [
         function.as_ref().err(),
@@ -131,11 +131,7 @@ fn found<T>(r: Result<Option<T>, AwsError>) -> Found<T> {
     }
 }
 
-async fn read_api(
-    clients: &Clients,
-    spec: &StackSpec,
-    names: &StackNames,
-) -> Result<ApiRead, AwsError> {
+async fn read_api(clients: &Clients, names: &StackNames) -> Result<ApiRead, AwsError> {
     let unknown = |reason: String| ApiRead {
         api: Found::Unknown {
             reason: reason.clone(),
@@ -239,7 +235,6 @@ async fn read_api(
             d
         }
     };
-    let _ = spec;
     Ok(ApiRead {
         api: Found::Present(api),
         drift,
@@ -590,7 +585,15 @@ fn assess_api(api: &mut RestApiInfo, spec: &StackSpec, stage_name: &str) {
         for m in &mut resource.methods {
             if let Some(i) = m.integration.as_mut() {
                 i.target = integration_target(i.uri.as_deref(), &spec.function.name);
+                // The integration node: does it call the stack's function?
+                i.health = if i.points_elsewhere() {
+                    Health::Warning
+                } else {
+                    Health::Ok
+                };
             }
+            // The method: can it work as lambdeck.toml means it to? A MOCK or HTTP integration can
+            // (an OPTIONS route for CORS); a proxy to another function or to no Lambda at all cannot.
             match &m.integration {
                 None => {
                     m.health = Health::Warning;

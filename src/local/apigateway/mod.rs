@@ -8,6 +8,7 @@ pub mod model;
 mod ops;
 mod patch;
 mod responses;
+pub mod test_invoke;
 pub mod wire;
 
 use axum::http::{Method as Verb, StatusCode};

@@ -12,6 +12,7 @@ mod rest_api_elements;
 mod runtimes;
 mod stage_errors;
 mod store_crash;
+mod test_invoke;
 mod wire_errors;
 mod wire_fidelity;
 
