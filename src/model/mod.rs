@@ -2,6 +2,9 @@
 //! show. Imports nothing of lambdeck's and no SDK type; everything serialises to the stable `--json` shapes.
 
 pub mod definition;
+pub mod request;
+
+pub use request::{HttpRequest, TestInvocation, is_safe_method};
 
 use std::collections::BTreeMap;
 use std::fmt;

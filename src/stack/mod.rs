@@ -4,6 +4,7 @@ pub mod deploy;
 pub mod diff;
 pub mod drift;
 pub mod export;
+pub mod invoke;
 pub mod load;
 pub mod provision;
 pub mod tree;

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::apigateway::model::{ApiGatewayState, Integration, Snapshot};
 use super::common::{ERROR_TYPE_HEADER, MessageBody, Req, lock, percent_decode};
-use super::exec::{Executor, Outcome};
+use super::exec::{Executor, Invocation, Outcome};
 use super::lambda::model::LambdaState;
 use super::lambda::{function_code, parse_function_name, policy_allows, resolve};
 use crate::wire::{LAMBDA_REQUEST_ID_HEADER, LOCAL_ACCOUNT_ID, REQUEST_ID_HEADER};
@@ -115,43 +115,7 @@ async fn serve(cx: Ctx<'_>, api_id: &str, rest: &str, req: &Req, request_id: &st
     else {
         return missing_token();
     };
-    let Some(integration) = &method.integration else {
-        return internal(StatusCode::INTERNAL_SERVER_ERROR);
-    };
-    if integration.kind != "AWS_PROXY" {
-        // Only Lambda proxy integrations run locally; anything else fails as a misconfigured one would.
-        return internal(StatusCode::INTERNAL_SERVER_ERROR);
-    }
-    let Some(function_ref) = lambda_target(integration, &target.variables) else {
-        return internal(StatusCode::INTERNAL_SERVER_ERROR);
-    };
-    // The API's region is the one its integration URI names (a client may use any region locally).
-    // arn:{partition}:apigateway:{region}:lambda:path/...: the region the integration names.
-    let region = integration
-        .uri
-        .as_deref()
-        .and_then(|u| u.split_once(":apigateway:"))
-        .and_then(|(_, u)| u.split(':').next())
-        .filter(|r| !r.is_empty())
-        .unwrap_or(cx.region);
-    let source_arn = crate::partition::arn(
-        region,
-        "execute-api",
-        LOCAL_ACCOUNT_ID,
-        &format!("{api_id}/{stage}/{verb}{}", route.resource.path),
-    );
-    let (name, qualifier) = parse_function_name(&function_ref);
-    let function = {
-        let state = lock(cx.lambda);
-        let Ok((f, cfg)) = resolve(&state, cx.region, &name, qualifier.as_deref()) else {
-            return internal(StatusCode::INTERNAL_SERVER_ERROR);
-        };
-        if !policy_allows(&f.policy, "apigateway.amazonaws.com", &source_arn) {
-            return internal(StatusCode::INTERNAL_SERVER_ERROR);
-        }
-        function_code(cfg, region)
-    };
-    let event = proxy_event(&EventInput {
+    let input = EventInput {
         req,
         api_id,
         stage: &stage,
@@ -162,34 +126,121 @@ async fn serve(cx: Ctx<'_>, api_id: &str, rest: &str, req: &Req, request_id: &st
         variables: &target.variables,
         deployment_id: &target.deployment_id,
         request_id,
-    });
-    let payload = bytes::Bytes::from(event.to_string());
-    let limit = Duration::from_millis(integration.timeout_in_millis);
-    let Ok(invocation) = tokio::time::timeout(limit, cx.executor.invoke(&function, payload)).await
-    else {
-        return message(
+    };
+    match call_integration(cx, &input, method.integration.as_ref()).await {
+        Integrated::Misconfigured(_) => internal(StatusCode::INTERNAL_SERVER_ERROR),
+        Integrated::TimedOut => message(
             StatusCode::GATEWAY_TIMEOUT,
             "InternalServerErrorException",
             "Endpoint request timed out",
-        );
-    };
-    let mut response = match &invocation.outcome {
-        Outcome::Response(body) => match parse_proxy_response(body) {
-            Some(p) => p.into_response(),
-            None => internal(StatusCode::BAD_GATEWAY),
-        },
-        Outcome::FunctionError(_) | Outcome::Timeout | Outcome::Crashed(_) => {
-            internal(StatusCode::BAD_GATEWAY)
+        ),
+        Integrated::Invoked { invocation, .. } => {
+            let mut response = match &invocation.outcome {
+                Outcome::Response(body) => match parse_proxy_response(body) {
+                    Some(p) => p.into_response(),
+                    None => internal(StatusCode::BAD_GATEWAY),
+                },
+                Outcome::FunctionError(_) | Outcome::Timeout | Outcome::Crashed(_) => {
+                    internal(StatusCode::BAD_GATEWAY)
+                }
+            };
+            if let Ok(v) = HeaderValue::from_str(&invocation.request_id) {
+                response.headers_mut().insert(LAMBDA_REQUEST_ID_HEADER, v);
+            }
+            response
         }
-    };
-    if let Ok(v) = HeaderValue::from_str(&invocation.request_id) {
-        response.headers_mut().insert(LAMBDA_REQUEST_ID_HEADER, v);
     }
-    response
+}
+
+/// How a method's integration call ended, for the stage and for TestInvokeMethod alike.
+pub enum Integrated {
+    /// No integration, not a Lambda proxy, a function that cannot be found or a resource policy that
+    /// does not let API Gateway call it: API Gateway answers 500. The reason is for the execution log.
+    Misconfigured(&'static str),
+    /// The integration's timeout passed first: 504.
+    TimedOut,
+    /// The function ran.
+    Invoked {
+        /// The function's ARN (what the endpoint URI names).
+        function_arn: String,
+        /// The proxy event sent.
+        event: serde_json::Value,
+        invocation: Invocation,
+        /// How long the function call took.
+        latency: Duration,
+    },
+}
+
+/// Calls a method's integration as API Gateway does for a request (only Lambda proxy integrations run
+/// locally), checking the function's resource policy against the request's execute-api ARN.
+pub async fn call_integration(
+    cx: Ctx<'_>,
+    input: &EventInput<'_>,
+    integration: Option<&Integration>,
+) -> Integrated {
+    let Some(integration) = integration else {
+        return Integrated::Misconfigured("No integration defined for method");
+    };
+    if integration.kind != "AWS_PROXY" {
+        // Only Lambda proxy integrations run locally; anything else fails as a misconfigured one would.
+        return Integrated::Misconfigured(
+            "only Lambda proxy (AWS_PROXY) integrations run on the local stack",
+        );
+    }
+    let Some(function_ref) = lambda_target(integration, input.variables) else {
+        return Integrated::Misconfigured("Invalid integration URI specified");
+    };
+    // The API's region is the one its integration URI names (a client may use any region locally):
+    // arn:{partition}:apigateway:{region}:lambda:path/...
+    let region = integration
+        .uri
+        .as_deref()
+        .and_then(|u| u.split_once(":apigateway:"))
+        .and_then(|(_, u)| u.split(':').next())
+        .filter(|r| !r.is_empty())
+        .unwrap_or(cx.region);
+    // The execution ARN, in the region's partition.
+    let source_arn = crate::partition::arn(
+        region,
+        "execute-api",
+        LOCAL_ACCOUNT_ID,
+        &format!(
+            "{}/{}/{}{}",
+            input.api_id,
+            input.stage,
+            input.req.method.as_str(),
+            input.resource_path
+        ),
+    );
+    let (name, qualifier) = parse_function_name(&function_ref);
+    let function = {
+        let state = lock(cx.lambda);
+        let Ok((f, cfg)) = resolve(&state, cx.region, &name, qualifier.as_deref()) else {
+            return Integrated::Misconfigured("Lambda function not found");
+        };
+        if !policy_allows(&f.policy, "apigateway.amazonaws.com", &source_arn) {
+            return Integrated::Misconfigured("Invalid permissions on Lambda function");
+        }
+        function_code(cfg, region)
+    };
+    let event = proxy_event(input);
+    let payload = bytes::Bytes::from(event.to_string());
+    let limit = Duration::from_millis(integration.timeout_in_millis);
+    let started = std::time::Instant::now();
+    let Ok(invocation) = tokio::time::timeout(limit, cx.executor.invoke(&function, payload)).await
+    else {
+        return Integrated::TimedOut;
+    };
+    Integrated::Invoked {
+        function_arn: function.arn.clone(),
+        event,
+        invocation,
+        latency: started.elapsed(),
+    }
 }
 
 /// The function an AWS_PROXY integration URI names, with `${stageVariables.x}` substituted:
-/// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations`.
+/// `arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations`.
 pub fn lambda_target(
     integration: &Integration,
     variables: &BTreeMap<String, String>,
@@ -224,6 +275,7 @@ mod tests {
             credentials: None,
             request_parameters: BTreeMap::new(),
             request_templates: BTreeMap::new(),
+            integration_responses: BTreeMap::new(),
         };
         let vars = BTreeMap::from([("fn".to_owned(), "hello".to_owned())]);
         assert_eq!(
