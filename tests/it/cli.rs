@@ -330,7 +330,7 @@ async fn status_shows_a_gateway_response_and_a_policy_until_deployed() {
     let outcome = json_of(&out);
     assert_eq!(
         outcome["deployment"]["description"],
-        "lambdeck: ~rest api policy, +gateway response DEFAULT_4XX"
+        "lambdeck(tf-test): ~rest api policy, +gateway response DEFAULT_4XX"
     );
     let out = local.run(dir.path(), &["status"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
