@@ -74,6 +74,8 @@ pub enum Command {
     Logs(LogsArgs),
     /// Call the stage URL of each deployed route and report status and latency
     Ping(PingArgs),
+    /// Run a request through the working API's method (TestInvokeMethod), before deploying it
+    Test(TestArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -201,6 +203,40 @@ pub struct PingArgs {
     pub json: bool,
 }
 
+/// A request on the command line: `[METHOD] PATH` and its parts.
+#[derive(Debug, Clone, Args)]
+pub struct RequestSpec {
+    /// The method then the path (`POST /pets`), or the path alone (GET); the path may carry a query
+    #[arg(value_name = "[METHOD] PATH", num_args = 1..=2, required = true)]
+    pub target: Vec<String>,
+
+    /// A query parameter, `name=value` (repeatable)
+    #[arg(long, short = 'q', value_name = "NAME=VALUE")]
+    pub query: Vec<String>,
+
+    /// A header, `name: value` (repeatable)
+    #[arg(long, short = 'H', value_name = "NAME:VALUE")]
+    pub header: Vec<String>,
+
+    /// The request body
+    #[arg(long, short = 'd', conflicts_with = "body_file")]
+    pub body: Option<String>,
+
+    /// Read the request body from this file
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TestArgs {
+    #[command(flatten)]
+    pub request: RequestSpec,
+
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +258,24 @@ mod tests {
         ])
         .expect_err("conflicting flags are refused");
         assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
+
+    #[test]
+    fn test_takes_an_optional_method_then_a_path() {
+        let cli = Cli::try_parse_from([
+            "lambdeck", "test", "POST", "/pets", "--body", "{}", "-H", "x-a: 1",
+        ])
+        .expect("parses");
+        let Some(Command::Test(a)) = cli.command else {
+            panic!("not test")
+        };
+        assert_eq!(a.request.target, ["POST", "/pets"]);
+        assert_eq!(a.request.header, ["x-a: 1"]);
+        let cli = Cli::try_parse_from(["lambdeck", "test", "/hello_world"]).expect("parses");
+        assert!(
+            matches!(cli.command, Some(Command::Test(a)) if a.request.target == ["/hello_world"])
+        );
+        assert!(Cli::try_parse_from(["lambdeck", "test"]).is_err());
     }
 
     #[test]

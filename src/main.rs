@@ -65,6 +65,7 @@ async fn run(cli: Cli) -> CmdResult {
         Some(Command::Upload(a)) => cmd::build::upload(&session, a).await,
         Some(Command::Logs(a)) => cmd::logs::run(&session, a).await,
         Some(Command::Ping(a)) => cmd::ping::run(&session, a).await,
+        Some(Command::Test(a)) => cmd::test::run(&session, a).await,
     }
 }
 

@@ -35,14 +35,63 @@ pub fn aws_stage_url(region: &str, api_id: &str, stage: &str) -> String {
     format!("https://{api_id}{EXECUTE_API_HOST_INFIX}{region}.amazonaws.com/{stage}")
 }
 
+/// The platform line Lambda writes when an invocation starts: `START RequestId: <id> Version: <v>`.
+pub const START_PREFIX: &str = "START RequestId: ";
+/// The platform line Lambda writes when an invocation ends: `END RequestId: <id>`.
+pub const END_PREFIX: &str = "END RequestId: ";
+/// The platform line with an invocation's metrics: `REPORT RequestId: <id>\tDuration: ... ms\t...`.
+pub const REPORT_PREFIX: &str = "REPORT RequestId: ";
+
 /// The log group Lambda writes a function's logs to.
 pub fn lambda_log_group(function: &str) -> String {
     format!("/aws/lambda/{function}")
 }
 
+/// Glob matching as IAM's ArnLike condition does it (`*` any run of characters, `?` one character):
+/// the client judges a permission's health by the rule the local stack enforces.
+pub fn arn_like(pattern: &str, arn: &str) -> bool {
+    let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), arn.chars().collect());
+    let (mut pi, mut si, mut star, mut mark) = (0, 0, None, 0);
+    while si < s.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == s[si]) {
+            pi += 1;
+            si += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = si;
+            pi += 1;
+        } else if let Some(st) = star {
+            pi = st + 1;
+            mark += 1;
+            si = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arn_like_globs() {
+        assert!(arn_like(
+            "arn:aws:execute-api:us-east-1:0:abc/*/*",
+            "arn:aws:execute-api:us-east-1:0:abc/tf-test/GET/hello_world"
+        ));
+        assert!(arn_like(
+            "arn:*:abc/*/GET/hello_world",
+            "arn:x:abc/s/GET/hello_world"
+        ));
+        assert!(!arn_like(
+            "arn:aws:execute-api:us-east-1:0:abc/*/POST/*",
+            "arn:aws:execute-api:us-east-1:0:abc/s/GET/x"
+        ));
+        assert!(arn_like("a?c", "abc"));
+        assert!(!arn_like("a?c", "ac"));
+    }
 
     #[test]
     fn stage_urls_are_path_style_locally_and_host_style_on_aws() {

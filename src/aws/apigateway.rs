@@ -11,8 +11,8 @@ use super::AwsError;
 use super::api_definition::ExportBlind;
 use crate::model::definition::MethodDefinition;
 use crate::model::{
-    ApiSummary, Deployment, Health, Integration, Method, MethodSummary, Resource, RestApiInfo,
-    RouteKey, Stage,
+    ApiSummary, Deployment, Health, HttpRequest, Integration, Method, MethodSummary, Resource,
+    RestApiInfo, RouteKey, Stage, TestInvocation,
 };
 
 /// The tag lambdeck puts on everything `up` creates; `down` removes only what carries it.
@@ -506,6 +506,65 @@ pub async fn put_proxy_integration(
             )
         })?;
     Ok(())
+}
+
+/// Runs one request through a method of the working API (TestInvokeMethod): what a redeploy would
+/// make live, answered without deploying.
+pub async fn test_invoke_method(
+    client: &Client,
+    api_id: &str,
+    resource_id: &str,
+    route: &RouteKey,
+    request: &HttpRequest,
+) -> Result<TestInvocation, AwsError> {
+    let mut multi: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for (k, v) in &request.headers {
+        multi.entry(k.clone()).or_default().push(v.clone());
+    }
+    let single = multi
+        .iter()
+        .filter_map(|(k, vs)| Some((k.clone(), vs.last()?.clone())))
+        .collect();
+    let out = client
+        .test_invoke_method()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method(&route.method)
+        .path_with_query_string(request.path_with_query())
+        .set_body(request.body.clone())
+        .set_headers((!multi.is_empty()).then_some(single))
+        .set_multi_value_headers((!multi.is_empty()).then_some(multi))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("TestInvokeMethod", format!("{route} of {api_id}"), e))?;
+    let mut headers: Vec<(String, String)> = match out.multi_value_headers() {
+        Some(m) if !m.is_empty() => m
+            .iter()
+            .flat_map(|(k, vs)| vs.iter().map(move |v| (k.clone(), v.clone())))
+            .collect(),
+        _ => out
+            .headers()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    };
+    // The SDK's maps are unordered; sorted by name (stable, so values keep their order) they read the
+    // same every time.
+    headers.sort_by_key(|h| h.0.to_ascii_lowercase());
+    Ok(TestInvocation {
+        route: route.clone(),
+        status: u16::try_from(out.status()).unwrap_or(0),
+        headers,
+        body: out.body().unwrap_or_default().to_owned(),
+        log: out
+            .log()
+            .unwrap_or_default()
+            .lines()
+            .map(ToOwned::to_owned)
+            .collect(),
+        latency_ms: out.latency(),
+    })
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use super::{CmdResult, Failure, Session, Status};
 use crate::cli::{DeployArgs, PruneArgs, RollbackArgs};
-use crate::stack::deploy::{self, StageOutcome};
+use crate::stack::deploy::{self, StageAction, StageOutcome};
 use crate::stack::{Drift, load_stack};
 
 /// Asks a y/N question on stderr; anything but y/yes is no. Without a terminal there is nobody to ask,
@@ -45,10 +45,9 @@ fn print_outcome(o: &StageOutcome, json: bool) -> Result<(), Failure> {
         say!("{text}");
         return Ok(());
     }
-    let verb = if o.action == "deploy" {
-        "deployed"
-    } else {
-        "rolled back to"
+    let verb = match o.action {
+        StageAction::Deploy => "deployed",
+        StageAction::Rollback => "rolled back to",
     };
     say!(
         "{verb} {} on stage {} (was {}); confirmed by re-reading the stage",

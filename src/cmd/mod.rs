@@ -6,7 +6,9 @@ pub mod deploy;
 pub mod local;
 pub mod logs;
 pub mod ping;
+pub mod request;
 pub mod status;
+pub mod test;
 pub mod up;
 
 pub use crate::session::{Failure, Session, Status};

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::{CmdResult, Session, Status};
 use crate::cli::JsonArgs;
+use crate::stack::tree::{self, DiffLine, Piece};
 use crate::stack::{Drift, Found, Health, IntegrationTarget, Stack, load_stack};
 
 /// Version of the `--json` shapes; bumped only on an incompatible change.
@@ -111,137 +112,136 @@ pub fn render_text(stack: &Stack) -> String {
             .map(|e| format!(" via {e}"))
             .unwrap_or_default()
     );
-    match &stack.function {
-        Found::Present(f) => {
-            let _ = writeln!(
-                out,
-                "{} function {}  {} {} {} MB {} s  {}/{}  code {} ({} bytes)  modified {}",
-                mark(f.health),
-                f.name,
-                f.runtime.as_deref().unwrap_or("-"),
-                f.architecture.as_deref().unwrap_or("-"),
-                f.memory_mb.unwrap_or_default(),
-                f.timeout_s.unwrap_or_default(),
-                f.state.as_deref().unwrap_or("-"),
-                f.last_update_status.as_deref().unwrap_or("-"),
-                f.code_sha256.as_deref().unwrap_or("-"),
-                f.code_size,
-                f.last_modified.as_deref().unwrap_or("-"),
-            );
-            notes(&mut out, "   ", &f.notes);
-        }
-        other => missing_line(&mut out, "function", &n.function, other),
-    }
-    match &stack.log_group {
-        Found::Present(l) => {
-            let _ = writeln!(
-                out,
-                "{} log group {}  retention {}  {} recent stream(s){}",
-                mark(l.health),
-                l.name,
-                l.retention_days
-                    .map_or_else(|| "never expires".into(), |d| format!("{d} days")),
-                l.latest_streams.len(),
-                l.latest_streams
-                    .first()
-                    .map(|s| format!(", newest {}", s.name))
-                    .unwrap_or_default()
-            );
-            notes(&mut out, "   ", &l.notes);
-        }
-        other => missing_line(&mut out, "log group", &n.log_group, other),
-    }
-    match &stack.role {
-        Found::Present(r) => {
-            let _ = writeln!(out, "{} role {}  {}", mark(r.health), r.name, r.arn);
-            notes(&mut out, "   ", &r.notes);
-        }
-        other => missing_line(&mut out, "role", &n.role, other),
-    }
-    match &stack.permission {
-        Found::Present(p) => {
-            let _ = writeln!(
-                out,
-                "{} permission  {} statement(s); API Gateway {} invoke the function",
-                mark(p.health),
-                p.statements.len(),
-                if p.allows_api { "may" } else { "may NOT" }
-            );
-            for s in &p.statements {
+    // The engine's tree, one line per node (integrations ride on their method's line, a stage's
+    // deployment on the stage's; the history shows its five newest).
+    let mut listed = 0;
+    // The configured stage's diff, printed under the drift summary after the tree.
+    let mut diff = Vec::new();
+    for node in tree::nodes(stack) {
+        let mark = node.health.map_or("  ", mark);
+        match node.piece {
+            Piece::Function(Found::Present(f)) => {
                 let _ = writeln!(
                     out,
-                    "   {} {} {} {}",
-                    s.sid.as_deref().unwrap_or("-"),
-                    list_or(&s.principals, "-"),
-                    list_or(&s.actions, "-"),
-                    list_or(&s.source_arns, "(any source)")
+                    "{mark} function {}  {} {} {} MB {} s  {}/{}  code {} ({} bytes)  modified {}",
+                    f.name,
+                    f.runtime.as_deref().unwrap_or("-"),
+                    f.architecture.as_deref().unwrap_or("-"),
+                    f.memory_mb.unwrap_or_default(),
+                    f.timeout_s.unwrap_or_default(),
+                    f.state.as_deref().unwrap_or("-"),
+                    f.last_update_status.as_deref().unwrap_or("-"),
+                    f.code_sha256.as_deref().unwrap_or("-"),
+                    f.code_size,
+                    f.last_modified.as_deref().unwrap_or("-"),
                 );
+                notes(&mut out, "   ", &f.notes);
             }
-            notes(&mut out, "   ", &p.notes);
-        }
-        other => missing_line(
-            &mut out,
-            "permission for",
-            "apigateway.amazonaws.com",
-            other,
-        ),
-    }
-    match &stack.api {
-        Found::Present(api) => {
-            let _ = writeln!(
-                out,
-                "{} rest api {} ({})",
-                mark(api.health),
-                api.name,
-                api.id
-            );
-            notes(&mut out, "   ", &api.notes);
-            for r in &api.resources {
-                let _ = writeln!(out, "   {}", r.path);
-                for m in &r.methods {
-                    let integration = match &m.integration {
-                        None => "no integration".to_owned(),
-                        Some(i) => match &i.target {
-                            IntegrationTarget::ThisFunction => {
-                                format!("{} -> {}", i.kind, n.function)
-                            }
-                            IntegrationTarget::OtherFunction { function_arn } => {
-                                format!("{} -> {function_arn}", i.kind)
-                            }
-                            IntegrationTarget::NotLambda => {
-                                format!("{} {}", i.kind, i.uri.as_deref().unwrap_or(""))
-                            }
-                        },
-                    };
+            Piece::Function(other) => missing_line(&mut out, "function", &n.function, other),
+            Piece::LogGroup(Found::Present(l)) => {
+                let _ = writeln!(
+                    out,
+                    "{mark} log group {}  retention {}  {} recent stream(s){}",
+                    l.name,
+                    l.retention_days
+                        .map_or_else(|| "never expires".into(), |d| format!("{d} days")),
+                    l.latest_streams.len(),
+                    l.latest_streams
+                        .first()
+                        .map(|s| format!(", newest {}", s.name))
+                        .unwrap_or_default()
+                );
+                notes(&mut out, "   ", &l.notes);
+            }
+            Piece::LogGroup(other) => missing_line(&mut out, "log group", &n.log_group, other),
+            Piece::Role(Found::Present(r)) => {
+                let _ = writeln!(out, "{mark} role {}  {}", r.name, r.arn);
+                notes(&mut out, "   ", &r.notes);
+            }
+            Piece::Role(other) => missing_line(&mut out, "role", &n.role, other),
+            Piece::Permission(Found::Present(p)) => {
+                let _ = writeln!(
+                    out,
+                    "{mark} permission  {} statement(s); API Gateway {} invoke the function",
+                    p.statements.len(),
+                    if p.allows_api { "may" } else { "may NOT" }
+                );
+                for s in &p.statements {
                     let _ = writeln!(
                         out,
-                        "   {} {:<7} auth {}{}  {}",
-                        mark(m.health),
-                        m.http_method,
-                        m.authorization_type,
-                        if m.api_key_required { " +api key" } else { "" },
-                        integration.trim_end()
+                        "   {} {} {} {}",
+                        s.sid.as_deref().unwrap_or("-"),
+                        list_or(&s.principals, "-"),
+                        list_or(&s.actions, "-"),
+                        list_or(&s.source_arns, "(any source)")
                     );
-                    notes(&mut out, "        ", &m.notes);
                 }
+                notes(&mut out, "   ", &p.notes);
             }
-            for s in &api.stages {
+            Piece::Permission(other) => missing_line(
+                &mut out,
+                "permission for",
+                "apigateway.amazonaws.com",
+                other,
+            ),
+            Piece::Api(Found::Present(api)) => {
+                let _ = writeln!(out, "{mark} rest api {} ({})", api.name, api.id);
+                notes(&mut out, "   ", &api.notes);
+            }
+            Piece::Api(other) => missing_line(&mut out, "rest api", &n.api, other),
+            Piece::Resource(r) => {
+                let _ = writeln!(out, "   {}", r.path);
+            }
+            Piece::Method(m) => {
+                let integration = match &m.integration {
+                    None => "no integration".to_owned(),
+                    Some(i) => match &i.target {
+                        IntegrationTarget::ThisFunction => {
+                            format!("{} -> {}", i.kind, n.function)
+                        }
+                        IntegrationTarget::OtherFunction { function_arn } => {
+                            format!("{} -> {function_arn}", i.kind)
+                        }
+                        IntegrationTarget::NotLambda => {
+                            format!("{} {}", i.kind, i.uri.as_deref().unwrap_or(""))
+                        }
+                    },
+                };
                 let _ = writeln!(
                     out,
-                    "   {} stage {} -> deployment {}  {}",
-                    mark(s.health),
+                    "   {mark} {:<7} auth {}{}  {}",
+                    m.http_method,
+                    m.authorization_type,
+                    if m.api_key_required { " +api key" } else { "" },
+                    integration.trim_end()
+                );
+                notes(&mut out, "        ", &m.notes);
+            }
+            Piece::Stage {
+                stage: s,
+                configured,
+                diff: lines,
+            } => {
+                if configured {
+                    diff = lines;
+                }
+                let _ = writeln!(
+                    out,
+                    "   {mark} stage {} -> deployment {}  {}",
                     s.name,
                     s.deployment_id.as_deref().unwrap_or("-"),
                     s.invoke_url
                 );
                 notes(&mut out, "        ", &s.notes);
             }
-            let _ = writeln!(
-                out,
-                "   deployments ({}, newest first):",
-                api.deployments.len()
-            );
-            for d in api.deployments.iter().take(5) {
+            Piece::Deployments(all) => {
+                let _ = writeln!(out, "   deployments ({}, newest first):", all.len());
+            }
+            Piece::Deployment(d) => {
+                listed += 1;
+                if listed > 5 {
+                    continue;
+                }
                 let _ = writeln!(
                     out,
                     "     {}  {}  {}{}",
@@ -255,18 +255,18 @@ pub fn render_text(stack: &Stack) -> String {
                     }
                 );
             }
-            if api.deployments.len() > 5 {
-                let _ = writeln!(out, "     ... {} older", api.deployments.len() - 5);
-            }
+            Piece::Integration(_) | Piece::StageDeployment(_) | Piece::MissingStage => {}
         }
-        other => missing_line(&mut out, "rest api", &n.api, other),
+    }
+    if listed > 5 {
+        let _ = writeln!(out, "     ... {} older", listed - 5);
     }
     let _ = writeln!(out, "drift: {}", stack.drift.summary());
-    for c in stack.drift.changes() {
-        let _ = writeln!(out, "  {c}");
-    }
-    for n in stack.not_comparable() {
-        let _ = writeln!(out, "  ? not comparable: {n}");
+    for line in diff {
+        let _ = match line {
+            DiffLine::Change(c) => writeln!(out, "  {c}"),
+            DiffLine::NotComparable(n) => writeln!(out, "  ? not comparable: {n}"),
+        };
     }
     if stack.drift.is_stale() {
         let _ = writeln!(out, "run `lambdeck deploy` to make these changes live");

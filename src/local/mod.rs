@@ -1,22 +1,35 @@
 //! The embedded local AWS stack: API Gateway REST, Lambda, CloudWatch Logs, IAM and STS on one loopback port,
 //! laid out per service as moto and LocalStack lay out theirs.
 //!
-//! Layout. Each control plane is a folder (`apigateway/`, `lambda/`, `logs/`) holding its routes
-//! (`mod.rs`), state model (`model.rs`), operations and wire shapes; the data plane stands apart:
-//! `execute_api/` serves stage traffic (path matching, the proxy event, the answer's validation) and
-//! `exec/` runs functions (execution environments, their Runtime API, package checks). `common/` holds
-//! what every service shares (the request, the AWS-shaped errors, locking, ids); `store` persists every
-//! service's state; `server` starts and stops the stack; `router` sends each request to its service.
-//! The wire contract the clients share with this emulator lives in `crate::wire`.
+//! Layout. Each control plane is a folder (`apigateway/`, `lambda/`, `logs/`, `iam/`, `sts/`): `mod.rs` holds its
+//! `ROUTE` (how the router recognises it), its `Ctx` (the part of the stack its handlers get) and its
+//! route table; `model.rs` its state; `ops.rs` its operations; `wire.rs` its serde-derived requests
+//! and answers (and `apigateway/export.rs` the OpenAPI/Swagger export). The data plane stands apart:
+//! `execute_api/` serves stage traffic (path matching, the `aws_lambda_events` proxy event, the
+//! answer's validation) and `exec/` runs functions (execution environments, their Runtime API, their
+//! log streams, package checks). `common/` holds what every service shares (the request, the
+//! AWS-shaped errors, the `Saver` the store implements, locking, ids) and imports no service, and no
+//! service imports another's handlers: only `execute_api` reads the API Gateway and Lambda models.
+//! `store` persists every service's state; `server` starts and stops the stack; `router` sends each
+//! request to its service; `fault` (off by default) wraps the control planes' calls in AWS's bad days.
+//! The wire contract shared with the clients lives in `crate::wire`.
 //!
-//! Router order. One listener serves every service. A request is routed, in this order:
+//! Router order. One listener serves every service. `/_lambdeck/faults` (fault injection's control
+//! endpoint) is answered first; any other request is routed, in this order:
 //! 1. execute-api, a stage URL: by the Host header (`{id}.execute-api.{domain}`) or by the path
 //!    `/restapis/{id}/{stage}/_user_request_/...`;
-//! 2. the service named in the SigV4 credential scope of `Authorization`;
-//! 3. `X-Amz-Target` (CloudWatch Logs);
-//! 4. path prefix (`/_lambdeck/code/` package downloads, `/restapis` and `/tags/`, `/2015-03-31/`).
+//! 2. the control plane whose signing name is the service in the SigV4 credential scope of
+//!    `Authorization` (`apigateway`, `lambda`, `logs`, `iam`, `sts`);
+//! 3. the control plane whose `X-Amz-Target` prefix the request carries (`Logs_20140328.`);
+//! 4. the first control plane, in `router::CONTROL_PLANES` order, with a matching path prefix
+//!    (`/restapis` and `/tags/` for API Gateway; `/_lambdeck/code/` package downloads and
+//!    `/2015-03-31/` and Lambda's other dated prefixes for Lambda);
+//! 5. otherwise `UnknownOperationException`, naming the services served.
 //!
 //! Signatures are not verified.
+//!
+//! Adding a service: a folder with `ROUTE`, `Ctx` and `handle`, its state in the
+//! store, and one line in `router::CONTROL_PLANES`.
 
 pub mod apigateway;
 pub mod common;
@@ -40,7 +53,7 @@ pub use server::{
     LOCK_FILE, LocalConfig, LocalError, LocalGuard, LocalServer, ensure_running, project_state_dir,
 };
 
-/// What every handler gets: the store and the execution engine.
+/// The running stack's shared parts; the router hands each service only its own part (its `Ctx`).
 pub struct Services {
     pub store: Arc<Store>,
     pub executor: Arc<Executor>,

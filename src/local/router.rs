@@ -1,15 +1,18 @@
-//! The one listener's router: which service a request is for, the request read whole, and the request
-//! id every answer carries. The order is documented in `local`'s module comment.
+//! The one listener's router: which service a request is for (the table of control planes), the
+//! request read whole, and the request id every answer carries. The order is documented in `local`'s
+//! module comment.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
-use super::common::{LambdaError, Req, RestJsonError, parse_query, percent_decode};
-use super::{Services, apigateway, execute_api, fault, lambda, logs};
+use super::common::{LambdaError, Req, RestJsonError, ServiceRoute, parse_query, percent_decode};
+use super::{Services, apigateway, execute_api, fault, iam, lambda, logs, sts};
 use crate::wire::{EXECUTE_API_HOST_INFIX, REQUEST_ID_HEADER, USER_REQUEST_MARKER};
 
 /// The largest request body accepted: Lambda's direct-upload limit, base64-encoded, plus JSON framing.
@@ -22,17 +25,85 @@ enum Route {
         api_id: String,
         rest: String,
     },
-    ApiGateway,
-    Lambda,
-    Logs,
-    Iam,
-    Sts,
-    /// `/_lambdeck/code/<sha256 hex>.zip`: the package download GetFunction's Code.Location points at.
-    Code,
+    /// A control plane, by its signing name.
+    Plane(&'static str),
     Unknown,
 }
 
-fn route(method: &Method, path: &str, headers: &HeaderMap) -> Route {
+/// A control plane's entry point: builds its context from the stack's services and the region of the
+/// call, and serves the request.
+type Handler = for<'a> fn(
+    &'a Services,
+    &'a str,
+    &'a Req,
+) -> Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
+
+/// Every control plane, in the order path prefixes are tried. Adding a service is its
+/// folder, with a `ROUTE`, a `Ctx` and a `handle`, and one line here.
+const CONTROL_PLANES: &[(ServiceRoute, Handler)] = &[
+    (apigateway::ROUTE, |s, region, r| {
+        Box::pin(async move {
+            // TestInvokeMethod runs the method's integration: it needs the data plane's context.
+            match apigateway::test_invoke::handle(s.execute_api(region), r).await {
+                Some(answer) => answer,
+                None => apigateway::handle(s.apigateway(region), r).await,
+            }
+        })
+    }),
+    (lambda::ROUTE, |s, region, r| {
+        Box::pin(lambda::handle(s.lambda(region), r))
+    }),
+    (logs::ROUTE, |s, region, r| {
+        Box::pin(logs::handle(s.logs(region), r))
+    }),
+    (iam::ROUTE, |s, _, r| Box::pin(iam::handle(s.iam(), r))),
+    (sts::ROUTE, |_, _, r| Box::pin(sts::handle(r))),
+];
+
+/// The contexts each service's handlers get: its own part of the store, never the whole stack.
+impl Services {
+    fn apigateway<'a>(&'a self, region: &'a str) -> apigateway::Ctx<'a> {
+        apigateway::Ctx {
+            state: &self.store.apis,
+            saver: &*self.store,
+            region,
+        }
+    }
+
+    fn lambda<'a>(&'a self, region: &'a str) -> lambda::Ctx<'a> {
+        lambda::Ctx {
+            state: &self.store.lambda,
+            saver: &*self.store,
+            executor: &self.executor,
+            region,
+        }
+    }
+
+    fn logs<'a>(&'a self, region: &'a str) -> logs::Ctx<'a> {
+        logs::Ctx {
+            logs: &self.store.logs,
+            region,
+        }
+    }
+
+    fn iam(&self) -> iam::Ctx<'_> {
+        iam::Ctx {
+            state: &self.store.iam,
+            saver: &*self.store,
+        }
+    }
+
+    fn execute_api<'a>(&'a self, region: &'a str) -> execute_api::Ctx<'a> {
+        execute_api::Ctx {
+            apis: &self.store.apis,
+            lambda: &self.store.lambda,
+            executor: &self.executor,
+            region,
+        }
+    }
+}
+
+fn route(path: &str, headers: &HeaderMap) -> Route {
     let host = headers
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -62,48 +133,22 @@ fn route(method: &Method, path: &str, headers: &HeaderMap) -> Route {
             };
         }
     }
-    let _ = method;
-    if let Some(service) = headers
+    let planes = || CONTROL_PLANES.iter().map(|(r, _)| r);
+    let signed_for = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
-        .and_then(credential_scope_service)
-    {
-        match service {
-            "apigateway" => return Route::ApiGateway,
-            "lambda" => return Route::Lambda,
-            "logs" => return Route::Logs,
-            "iam" => return Route::Iam,
-            "sts" => return Route::Sts,
-            _ => {}
-        }
-    }
-    if headers
-        .get("x-amz-target")
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(|t| t.starts_with("Logs_20140328."))
-    {
-        return Route::Logs;
-    }
-    if path.starts_with("/_lambdeck/code/") {
-        Route::Code
-    } else if path.starts_with("/restapis") || path.starts_with("/tags/") {
-        Route::ApiGateway
-    } else if [
-        "/2015-03-31/",
-        "/2017-03-31/",
-        "/2016-08-19/",
-        "/2019-09-25/",
-        "/2019-09-30/",
-        "/2020-06-30/",
-        "/2021-07-20/",
-        "/2024-08-31/",
-    ]
-    .iter()
-    .any(|p| path.starts_with(p))
-    {
-        Route::Lambda
-    } else {
-        Route::Unknown
+        .and_then(credential_scope_service);
+    let target = headers.get("x-amz-target").and_then(|h| h.to_str().ok());
+    let plane = signed_for
+        .and_then(|service| planes().find(|r| r.signing_name == service))
+        .or_else(|| {
+            let target = target?;
+            planes().find(|r| r.target_prefix.is_some_and(|p| target.starts_with(p)))
+        })
+        .or_else(|| planes().find(|r| r.path_prefixes.iter().any(|p| path.starts_with(p))));
+    match plane {
+        Some(r) => Route::Plane(r.signing_name),
+        None => Route::Unknown,
     }
 }
 
@@ -145,7 +190,7 @@ pub async fn dispatch(
         .map(|c| c.0);
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
-    let route = route(&parts.method, &path, &parts.headers);
+    let route = route(&path, &parts.headers);
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
@@ -157,15 +202,7 @@ pub async fn dispatch(
             );
         }
     };
-    let svc = match signed_region(&parts.headers) {
-        Some(region) if region != svc.region => Arc::new(Services {
-            store: svc.store.clone(),
-            executor: svc.executor.clone(),
-            region,
-            faults: svc.faults.clone(),
-        }),
-        _ => svc,
-    };
+    let region = signed_region(&parts.headers).unwrap_or_else(|| svc.region.clone());
     let mut req = Req {
         method: parts.method,
         segments: path
@@ -181,9 +218,8 @@ pub async fn dispatch(
     if req.raw_path == fault::CONTROL_PATH {
         return with_request_id(fault::control(&svc.faults, peer, &req));
     }
-    let op = fault::operation(&req).filter(|_| {
-        svc.faults.enabled() && matches!(route, Route::ApiGateway | Route::Lambda | Route::Logs)
-    });
+    let op =
+        fault::operation(&req).filter(|_| svc.faults.enabled() && matches!(route, Route::Plane(_)));
     let function = op.as_deref().and_then(|op| fault::function_of(op, &req));
     if let Some(op) = &op {
         match svc.faults.before(op, &req) {
@@ -201,22 +237,14 @@ pub async fn dispatch(
         }
     }
     let response = match route {
-        Route::ExecuteApi { api_id, rest } => execute_api::handle(&svc, &api_id, &rest, req).await,
-        Route::ApiGateway => apigateway::handle(&svc, &req).await,
-        Route::Lambda => lambda::handle(&svc, &req).await,
-        Route::Logs => logs::handle(&svc, &req).await,
-        Route::Iam => super::iam::handle(&svc, &req).await,
-        Route::Sts => super::sts::handle(&svc, &req).await,
-        Route::Code => lambda::download(&svc, &req),
-        Route::Unknown => RestJsonError::new(
-            http::StatusCode::NOT_FOUND,
-            "UnknownOperationException",
-            format!(
-                "lambdeck's local stack serves API Gateway, Lambda, CloudWatch Logs, IAM and STS; nothing answers {} {}",
-                req.method, req.raw_path
-            ),
-        )
-        .into_response(),
+        Route::ExecuteApi { api_id, rest } => {
+            execute_api::handle(svc.execute_api(&region), &api_id, &rest, req).await
+        }
+        Route::Plane(name) => match CONTROL_PLANES.iter().find(|(r, _)| r.signing_name == name) {
+            Some((_, handle)) => handle(&svc, &region, &req).await,
+            None => unknown(&req),
+        },
+        Route::Unknown => unknown(&req),
     };
     let response = match &op {
         Some(op) => match svc.faults.after(op, function.as_deref(), response).await {
@@ -226,6 +254,24 @@ pub async fn dispatch(
         None => response,
     };
     with_request_id(response)
+}
+
+/// The answer to a request no service recognises, naming the services that are served.
+fn unknown(req: &Req) -> Response {
+    let names: Vec<&str> = CONTROL_PLANES.iter().map(|(r, _)| r.name).collect();
+    let served = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.concat(),
+    };
+    RestJsonError::new(
+        http::StatusCode::NOT_FOUND,
+        "UnknownOperationException",
+        format!(
+            "lambdeck's local stack serves {served}; nothing answers {} {}",
+            req.method, req.raw_path
+        ),
+    )
+    .into_response()
 }
 
 fn with_request_id(mut response: Response) -> Response {
@@ -253,35 +299,47 @@ mod tests {
     fn routes_by_credential_scope_target_and_path() {
         let auth = "AWS4-HMAC-SHA256 Credential=AKID/20261124/us-east-1/logs/aws4_request, SignedHeaders=host, Signature=x";
         assert_eq!(
-            route(&Method::POST, "/", &headers(&[("authorization", auth)])),
-            Route::Logs
+            route("/", &headers(&[("authorization", auth)])),
+            Route::Plane("logs")
         );
         let auth = auth.replace("/logs/", "/lambda/");
         assert_eq!(
-            route(
-                &Method::GET,
-                "/restapis",
-                &headers(&[("authorization", &auth)])
-            ),
-            Route::Lambda
+            route("/restapis", &headers(&[("authorization", &auth)])),
+            Route::Plane("lambda")
         );
         assert_eq!(
             route(
-                &Method::POST,
                 "/",
                 &headers(&[("x-amz-target", "Logs_20140328.CreateLogGroup")])
             ),
-            Route::Logs
+            Route::Plane("logs")
         );
         assert_eq!(
-            route(&Method::GET, "/restapis/abc", &HeaderMap::new()),
-            Route::ApiGateway
+            route("/restapis/abc", &HeaderMap::new()),
+            Route::Plane("apigateway")
         );
         assert_eq!(
-            route(&Method::GET, "/2015-03-31/functions", &HeaderMap::new()),
-            Route::Lambda
+            route("/2015-03-31/functions", &HeaderMap::new()),
+            Route::Plane("lambda")
         );
-        assert_eq!(route(&Method::GET, "/x", &HeaderMap::new()), Route::Unknown);
+        let auth = auth.replace("/lambda/", "/iam/");
+        assert_eq!(
+            route("/", &headers(&[("authorization", &auth)])),
+            Route::Plane("iam")
+        );
+        let auth = auth.replace("/iam/", "/sts/");
+        assert_eq!(
+            route("/", &headers(&[("authorization", &auth)])),
+            Route::Plane("sts")
+        );
+        assert_eq!(
+            route(
+                "/2021-07-20/functions/f/runtime-management-config",
+                &HeaderMap::new()
+            ),
+            Route::Plane("lambda")
+        );
+        assert_eq!(route("/x", &HeaderMap::new()), Route::Unknown);
     }
 
     #[test]
@@ -292,7 +350,6 @@ mod tests {
         };
         assert_eq!(
             route(
-                &Method::GET,
                 "/restapis/abc123defg/tf-test/_user_request_/hello_world",
                 &HeaderMap::new()
             ),
@@ -300,7 +357,6 @@ mod tests {
         );
         assert_eq!(
             route(
-                &Method::GET,
                 "/tf-test/hello_world",
                 &headers(&[("host", "abc123defg.execute-api.localhost:4566")])
             ),
@@ -308,7 +364,6 @@ mod tests {
         );
         assert_eq!(
             route(
-                &Method::GET,
                 "/tf-test/hello_world",
                 &headers(&[("host", "abc123defg.execute-api.us-east-1.amazonaws.com")])
             ),
@@ -317,7 +372,6 @@ mod tests {
         // LocalStack's own host form works too.
         assert_eq!(
             route(
-                &Method::GET,
                 "/tf-test/hello_world",
                 &headers(&[(
                     "host",
@@ -328,12 +382,8 @@ mod tests {
         );
         // The control plane under /restapis is not a stage URL.
         assert_eq!(
-            route(
-                &Method::GET,
-                "/restapis/abc123defg/stages/tf-test",
-                &HeaderMap::new()
-            ),
-            Route::ApiGateway
+            route("/restapis/abc123defg/stages/tf-test", &HeaderMap::new()),
+            Route::Plane("apigateway")
         );
     }
 }

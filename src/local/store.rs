@@ -26,7 +26,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 
 use super::apigateway::model::ApiGatewayState;
-use super::common::{lock, now_ms};
+use super::common::{Saver, lock, now_ms};
 use super::iam::model::IamState;
 use super::lambda::model::LambdaState;
 use super::logs::model::{LogRetention, Logs};
@@ -441,6 +441,16 @@ fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io_err(path)(e)),
+    }
+}
+
+impl Saver for Store {
+    fn save_control(&self) -> Result<(), String> {
+        Store::save_control(self).map_err(|e| e.to_string())
+    }
+
+    fn save_code(&self, sha_hex: &str, zip: &[u8]) -> Result<(), String> {
+        Store::save_code(self, sha_hex, zip).map_err(|e| e.to_string())
     }
 }
 

@@ -2,6 +2,9 @@
 //! show. Imports nothing of lambdeck's and no SDK type; everything serialises to the stable `--json` shapes.
 
 pub mod definition;
+pub mod request;
+
+pub use request::{HttpRequest, TestInvocation, is_safe_method};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -357,6 +360,10 @@ pub struct Integration {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<String>,
     pub target: IntegrationTarget,
+    /// Does it call the stack's function? Judged when the stack is assessed. Left out of the JSON
+    /// (schema 1): there the method's health and notes say what is wrong with its integration.
+    #[serde(skip)]
+    pub health: Health,
 }
 
 /// Where an integration leads.
@@ -381,6 +388,7 @@ impl Integration {
             uri,
             credentials: None,
             target: IntegrationTarget::NotLambda,
+            health: Health::Ok,
         }
     }
 

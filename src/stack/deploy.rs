@@ -35,11 +35,18 @@ fn cut(text: &mut String) {
     }
 }
 
+/// Which action changed the stage. JSON: "deploy" or "rollback".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageAction {
+    Deploy,
+    Rollback,
+}
+
 /// The result of an action on the stage, as re-read after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StageOutcome {
-    /// "deploy" or "rollback".
-    pub action: &'static str,
+    pub action: StageAction,
     pub api_id: String,
     /// The stage as re-read after the action.
     pub stage: Stage,
@@ -51,6 +58,9 @@ pub struct StageOutcome {
     pub changes: Vec<Change>,
     /// The drift after the action.
     pub drift: Drift,
+    /// The whole stack as re-read after the action, so a caller shows it without reading it again.
+    #[serde(skip)]
+    pub stack: Box<Stack>,
 }
 
 fn api_of(stack: &Stack) -> Result<&RestApiInfo, StackError> {
@@ -88,13 +98,14 @@ pub async fn deploy_stage(
     let stage = confirm_stage(clients, &api.id, stage_name, &deployment.id).await?;
     let after = load_stack(clients, spec).await?;
     Ok(StageOutcome {
-        action: "deploy",
+        action: StageAction::Deploy,
         api_id: api.id.clone(),
         stage,
         previous_deployment_id: previous,
         deployment,
         changes,
-        drift: after.drift,
+        drift: after.drift.clone(),
+        stack: Box::new(after),
     })
 }
 
@@ -190,13 +201,14 @@ pub async fn roll_back(
     let mut deployment = target;
     deployment.stages = vec![stage_name.clone()];
     Ok(StageOutcome {
-        action: "rollback",
+        action: StageAction::Rollback,
         api_id: api.id.clone(),
         stage,
         previous_deployment_id: previous,
         deployment,
         changes: after.drift.changes().to_vec(),
-        drift: after.drift,
+        drift: after.drift.clone(),
+        stack: Box::new(after),
     })
 }
 

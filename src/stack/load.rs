@@ -17,7 +17,7 @@ use crate::model::{
     ApiSummary, Drift, Found, FunctionInfo, Health, IntegrationTarget, LogGroupInfo,
     PermissionInfo, PolicyStatement, RestApiInfo, RoleInfo, RouteKey, Stack, StackNames,
 };
-use crate::wire::LOCAL_ACCOUNT_ID;
+use crate::wire::{LOCAL_ACCOUNT_ID, arn_like};
 
 /// The names every piece should have, from lambdeck.toml.
 pub fn names(spec: &StackSpec) -> StackNames {
@@ -59,7 +59,7 @@ async fn load(clients: &Clients, spec: &StackSpec) -> Result<Stack, AwsError> {
         log_groups::get_log_group(&clients.logs, &names.log_group),
         lambda::get_policy(&clients.lambda, &names.function),
         role_future,
-        read_api(clients, spec, &names),
+        read_api(clients, &names),
     );
     for err in [
         function.as_ref().err(),
@@ -131,11 +131,7 @@ fn found<T>(r: Result<Option<T>, AwsError>) -> Found<T> {
     }
 }
 
-async fn read_api(
-    clients: &Clients,
-    spec: &StackSpec,
-    names: &StackNames,
-) -> Result<ApiRead, AwsError> {
+async fn read_api(clients: &Clients, names: &StackNames) -> Result<ApiRead, AwsError> {
     let unknown = |reason: String| ApiRead {
         api: Found::Unknown {
             reason: reason.clone(),
@@ -239,7 +235,6 @@ async fn read_api(
             d
         }
     };
-    let _ = spec;
     Ok(ApiRead {
         api: Found::Present(api),
         drift,
@@ -361,29 +356,6 @@ fn working_api(
         gateway_responses,
     };
     w
-}
-
-/// `*` matches any run of characters, `?` exactly one (IAM's ArnLike).
-pub fn arn_like(pattern: &str, arn: &str) -> bool {
-    let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), arn.chars().collect());
-    let (mut pi, mut si, mut star, mut mark) = (0, 0, None, 0);
-    while si < s.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == s[si]) {
-            pi += 1;
-            si += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = si;
-            pi += 1;
-        } else if let Some(st) = star {
-            pi = st + 1;
-            mark += 1;
-            si = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
 }
 
 /// The execution ARN API Gateway invokes a route with.
@@ -613,7 +585,15 @@ fn assess_api(api: &mut RestApiInfo, spec: &StackSpec, stage_name: &str) {
         for m in &mut resource.methods {
             if let Some(i) = m.integration.as_mut() {
                 i.target = integration_target(i.uri.as_deref(), &spec.function.name);
+                // The integration node: does it call the stack's function?
+                i.health = if i.points_elsewhere() {
+                    Health::Warning
+                } else {
+                    Health::Ok
+                };
             }
+            // The method: can it work as lambdeck.toml means it to? A MOCK or HTTP integration can
+            // (an OPTIONS route for CORS); a proxy to another function or to no Lambda at all cannot.
             match &m.integration {
                 None => {
                     m.health = Health::Warning;

@@ -1,11 +1,13 @@
-//! The stack engine: discovery, drift, deploy and rollback, provisioning.
+//! The stack engine: discovery and assessment, drift, deploy and rollback, provisioning, the tree.
 
 pub mod deploy;
 pub mod diff;
 pub mod drift;
 pub mod export;
+pub mod invoke;
 pub mod load;
 pub mod provision;
+pub mod tree;
 
 pub use load::load_stack;
 // The engine speaks in the domain's types; callers may name them through it.

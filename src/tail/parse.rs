@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::wire::{END_PREFIX, REPORT_PREFIX, START_PREFIX};
+
 /// What a log line is.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -42,7 +44,7 @@ pub fn parse_line(message: &str) -> ParsedLine {
         kind: LineKind::Plain,
         request_id: None,
     };
-    if let Some(rest) = line.strip_prefix("START RequestId: ") {
+    if let Some(rest) = line.strip_prefix(START_PREFIX) {
         let mut parts = rest.split_whitespace();
         let Some(id) = parts.next() else {
             return plain;
@@ -56,7 +58,7 @@ pub fn parse_line(message: &str) -> ParsedLine {
             request_id: Some(id.to_owned()),
         };
     }
-    if let Some(rest) = line.strip_prefix("END RequestId: ") {
+    if let Some(rest) = line.strip_prefix(END_PREFIX) {
         return match rest.split_whitespace().next() {
             Some(id) => ParsedLine {
                 kind: LineKind::End,
@@ -65,7 +67,7 @@ pub fn parse_line(message: &str) -> ParsedLine {
             None => plain,
         };
     }
-    if let Some(rest) = line.strip_prefix("REPORT RequestId: ") {
+    if let Some(rest) = line.strip_prefix(REPORT_PREFIX) {
         return parse_report(rest).unwrap_or(plain);
     }
     plain

@@ -5,11 +5,15 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use super::command::{Command, Mode};
-use super::msg::Msg;
+use super::msg::{Msg, Outcome};
 use super::tree;
+pub use super::view::Level;
 use super::view::{LogLine, Pane, ProbeRow, TreeNode};
-use crate::ping::PingTarget;
+use crate::build::UploadReport;
+use crate::ping::{LatencySeries, PingTarget, Probe, ProbeLinker, Unpingable, stage_targets};
+use crate::stack::deploy::{StageAction, rollback_target};
 use crate::stack::{Deployment, Drift, Stack};
+use crate::tail::LogEvent;
 
 /// How many log lines the pane keeps; older ones are dropped and counted.
 pub const LOG_CAPACITY: usize = 100_000;
@@ -89,14 +93,6 @@ impl ActivityKind {
 pub struct Notice {
     pub level: Level,
     pub text: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Info,
-    Success,
-    Warning,
-    Error,
 }
 
 /// What sits on top of the panes.
@@ -235,9 +231,12 @@ pub struct App {
     pub pinging: bool,
     /// What the running pinger calls (empty when not pinging).
     pub ping_targets: Vec<PingTarget>,
-    /// API Gateway request ids of probes whose Lambda request is not known yet (on AWS it is found in
-    /// the logs, through the line the function writes for each request).
-    unlinked: HashSet<String>,
+    /// Probes whose Lambda request is not known yet (on AWS it is found in the logs, through the line
+    /// the function writes for each request): the engine's linker, as `lambdeck ping` uses it.
+    linker: ProbeLinker,
+    /// The latest probes' latencies, failures as gaps: the engine's series, as `lambdeck ping` keeps it,
+    /// so both report the same percentiles.
+    pub latency: LatencySeries,
     /// How the log tail follows ("live tail", "polling"), once it says.
     pub log_source: Option<String>,
     /// Newest last.
@@ -276,7 +275,8 @@ impl App {
             notice: None,
             pinging: false,
             ping_targets: Vec::new(),
-            unlinked: HashSet::new(),
+            linker: ProbeLinker::default(),
+            latency: LatencySeries::new(LATENCY_WINDOW),
             log_source: None,
             probes: VecDeque::new(),
             probe_selected: None,
@@ -349,12 +349,12 @@ impl App {
             }
             Msg::ActionDone { generation, result } => self.action_done(generation, result),
             Msg::Probe(p) => {
-                self.push_probe(p);
+                self.push_probe(*p);
                 vec![]
             }
-            Msg::Logs(lines) => {
-                for line in lines {
-                    self.push_log(line);
+            Msg::Logs(events) => {
+                for event in events {
+                    self.push_log(event);
                 }
                 vec![]
             }
@@ -429,16 +429,16 @@ impl App {
                     self.notice(Level::Warning, "no earlier deployment to roll back to");
                     return vec![];
                 }
-                // Default to the deployment before the current one, as `lambdeck rollback` does.
-                let current = deployments
-                    .iter()
-                    .position(|d| self.is_current(d))
+                // Default to the deployment `lambdeck rollback` would pick, else the newest.
+                let selected = self
+                    .stack
+                    .as_ref()
+                    .and_then(|s| {
+                        let api = s.api.as_ref()?;
+                        rollback_target(api, &s.names.stage, None).ok()
+                    })
+                    .and_then(|target| deployments.iter().position(|d| d.id == target.id))
                     .unwrap_or(0);
-                let selected = if current + 1 < deployments.len() {
-                    current + 1
-                } else {
-                    0
-                };
                 self.overlay = Overlay::Rollback { selected };
             }
             Command::Ping => return self.toggle_ping(),
@@ -456,7 +456,8 @@ impl App {
                 self.logs.clear();
                 self.log_back = 0;
                 self.probes.clear();
-                self.unlinked.clear();
+                self.linker = ProbeLinker::default();
+                self.latency = LatencySeries::new(LATENCY_WINDOW);
                 self.probe_selected = None;
                 self.notice(Level::Info, "cleared logs and pings");
             }
@@ -630,30 +631,21 @@ impl App {
         vec![Effect::StartPing { targets }]
     }
 
-    /// What a ping calls: every route the stage serves (a templated path has no one URL to call).
+    /// What a ping calls: the engine's targets for the stage, or why there are none.
     pub fn ping_targets_now(&self) -> Result<Vec<PingTarget>, String> {
         let Some(stack) = &self.stack else {
             return Err("the stack is not loaded yet; press R to refresh".into());
         };
-        let Some(url) = stack.invoke_url() else {
-            return Err(format!(
+        stage_targets(stack).map_err(|why| match why {
+            Unpingable::NoStage => format!(
                 "nothing to ping: stage {} does not exist (d deploys it)",
                 stack.names.stage
-            ));
-        };
-        let targets: Vec<PingTarget> = stack
-            .deployed_routes()
-            .iter()
-            .filter(|r| !r.path.contains('{'))
-            .map(|r| PingTarget::on_stage(url, &r.method, &r.path))
-            .collect();
-        if targets.is_empty() {
-            return Err(format!(
+            ),
+            Unpingable::NoRoute => format!(
                 "nothing to ping: stage {} serves no route (d deploys the working API)",
                 stack.names.stage
-            ));
-        }
-        Ok(targets)
+            ),
+        })
     }
 
     fn stack_loaded(&mut self, generation: u64, result: Result<Box<Stack>, String>) -> Vec<Effect> {
@@ -662,29 +654,7 @@ impl App {
         }
         self.loading = None;
         match result {
-            Ok(stack) => {
-                let selected_key = self.selected_node().map(|n| n.key.clone());
-                self.nodes = tree::nodes(&stack);
-                self.stack = Some(*stack);
-                self.stack_error = None;
-                let rows = self.visible_nodes();
-                self.tree_selected = selected_key
-                    .and_then(|k| rows.iter().position(|n| n.key == k))
-                    .unwrap_or(0);
-                let targets = self.ping_targets_now();
-                if self.ping_when_loaded && !self.pinging {
-                    self.ping_when_loaded = false;
-                    if let Ok(targets) = targets {
-                        return self.start_ping(targets);
-                    }
-                } else if self.pinging
-                    && let Ok(targets) = targets
-                    && targets != self.ping_targets
-                {
-                    // A deploy or rollback changed what the stage serves: ping that instead.
-                    return self.start_ping(targets);
-                }
-            }
+            Ok(stack) => return self.show_stack(*stack),
             Err(e) => {
                 self.notice(Level::Error, format!("refresh failed: {e}"));
                 self.stack_error = Some(e);
@@ -693,21 +663,46 @@ impl App {
         vec![]
     }
 
-    fn action_done(&mut self, generation: u64, result: Result<String, String>) -> Vec<Effect> {
+    /// Shows a stack the engine read (a load, or the re-read at the end of an action), keeping the
+    /// selection, and points a running pinger at what the stage serves now.
+    fn show_stack(&mut self, stack: Stack) -> Vec<Effect> {
+        let selected_key = self.selected_node().map(|n| n.key.clone());
+        self.nodes = tree::nodes(&stack);
+        self.stack = Some(stack);
+        self.stack_error = None;
+        let rows = self.visible_nodes();
+        self.tree_selected = selected_key
+            .and_then(|k| rows.iter().position(|n| n.key == k))
+            .unwrap_or(0);
+        let targets = self.ping_targets_now();
+        if self.ping_when_loaded && !self.pinging {
+            self.ping_when_loaded = false;
+            if let Ok(targets) = targets {
+                return self.start_ping(targets);
+            }
+        } else if self.pinging
+            && let Ok(targets) = targets
+            && targets != self.ping_targets
+        {
+            // A deploy or rollback changed what the stage serves: ping that instead.
+            return self.start_ping(targets);
+        }
+        vec![]
+    }
+
+    /// Shows a stack an action re-read: it is newer than any load in flight, which is dropped.
+    fn show_reread(&mut self, stack: Stack) -> Vec<Effect> {
+        self.stack_generation += 1;
+        self.loading = None;
+        self.show_stack(stack)
+    }
+
+    fn action_done(&mut self, generation: u64, result: Result<Outcome, String>) -> Vec<Effect> {
         let Some(activity) = self.activity.take_if(|a| a.generation == generation) else {
             return vec![];
         };
-        match result {
-            Ok(text) => {
-                self.notice(Level::Success, text);
-                let mut effects = vec![self.refresh()];
-                if activity.kind == ActivityKind::Bootstrap {
-                    effects.push(Effect::StartTail);
-                    // The stage URL is known once the refresh lands; pinging starts then.
-                    self.ping_when_loaded = true;
-                }
-                effects
-            }
+        let outcome = match result {
+            Ok(outcome) => outcome,
             Err(e) => {
                 self.notice(
                     Level::Error,
@@ -717,42 +712,79 @@ impl App {
                 if activity.kind == ActivityKind::Bootstrap {
                     effects.push(Effect::StartTail);
                 }
+                return effects;
+            }
+        };
+        match outcome {
+            Outcome::Stage(o) => {
+                let previous = o.previous_deployment_id.as_deref().unwrap_or("none");
+                let text = match o.action {
+                    StageAction::Deploy => format!(
+                        "deployed {} to stage {} (was {previous}); the stage is {}",
+                        o.deployment.id,
+                        o.stage.name,
+                        o.drift.summary()
+                    ),
+                    StageAction::Rollback => format!(
+                        "stage {} serves {} again (was {previous}); it is {}",
+                        o.stage.name,
+                        o.deployment.id,
+                        o.drift.summary()
+                    ),
+                };
+                self.notice(Level::Success, text);
+                self.show_reread(*o.stack)
+            }
+            Outcome::Upload { function, report } => {
+                let text = match report {
+                    UploadReport::Skipped { sha, .. } => {
+                        format!("up to date: {function} already runs {sha}")
+                    }
+                    UploadReport::Updated { new_sha, .. } => {
+                        format!("uploaded {function}: now runs {new_sha} (verified)")
+                    }
+                };
+                self.notice(Level::Success, text);
+                // The function's new code shows in the tree once it is read again.
+                vec![self.refresh()]
+            }
+            Outcome::Bootstrap { done, stack } => {
+                let text = if done.is_empty() {
+                    "local stack ready; everything was up to date".to_owned()
+                } else {
+                    format!("local stack ready: {}", done.join(", "))
+                };
+                self.notice(Level::Success, text);
+                // The stage URL is known now: pinging starts with the stack shown.
+                self.ping_when_loaded = true;
+                let mut effects = vec![Effect::StartTail];
+                effects.extend(self.show_reread(*stack));
                 effects
             }
         }
     }
 
-    fn push_probe(&mut self, p: ProbeRow) {
-        if self.probes.len() == PROBE_CAPACITY
-            && let Some(old) = self.probes.pop_front()
-            && let Some(id) = &old.apigw_request_id
-        {
-            self.unlinked.remove(id);
+    fn push_probe(&mut self, probe: Probe) {
+        self.latency.record(&probe);
+        self.linker.expect(&probe);
+        self.probes.push_back(ProbeRow::from_probe(probe));
+        if self.probes.len() > PROBE_CAPACITY {
+            self.probes.pop_front();
         }
-        if p.request_id.is_none()
-            && let Some(id) = &p.apigw_request_id
-        {
-            self.unlinked.insert(id.clone());
-        }
-        self.probes.push_back(p);
         // Keep the same probe selected as newer ones arrive.
         if let Some(s) = self.probe_selected.as_mut() {
             *s = (*s + 1).min(self.probes.len() - 1);
         }
     }
 
-    fn push_log(&mut self, line: LogLine) {
+    fn push_log(&mut self, event: LogEvent) {
         // On AWS a probe learns its Lambda request id from the line the function logs for it.
-        if let (Some(apigw), Some(id)) = (&line.apigw_request_id, &line.request_id)
-            && self.unlinked.remove(apigw)
-            && let Some(p) = self
-                .probes
-                .iter_mut()
-                .rev()
-                .find(|p| p.apigw_request_id.as_ref() == Some(apigw))
+        if let Some(link) = self.linker.link(&event)
+            && let Some(p) = self.probes.iter_mut().rev().find(|p| p.seq == link.seq)
         {
-            p.request_id = Some(id.clone());
+            p.request_id = Some(link.lambda_request_id);
         }
+        let line = LogLine::from_event(event);
         if let (Some(id), Some(report)) = (&line.request_id, &line.report) {
             if self.report_order.len() == REPORT_CAPACITY
                 && let Some(old) = self.report_order.pop_front()
@@ -894,14 +926,6 @@ impl App {
         self.stack.as_ref().map(|s| &s.drift)
     }
 
-    /// What the stage's diff could not compare.
-    pub fn not_comparable(&self) -> &[String] {
-        self.stack
-            .as_ref()
-            .map(|s| s.not_comparable())
-            .unwrap_or_default()
-    }
-
     /// The configured stage's URL, when the stage exists.
     pub fn invoke_url(&self) -> Option<String> {
         self.stack.as_ref()?.invoke_url().map(str::to_owned)
@@ -945,7 +969,23 @@ fn step(cur: usize, n: usize, c: Command) -> usize {
 mod tests {
     use super::*;
     use crate::stack::Drift as DriftState;
-    use crate::tui::fixtures::{self, invocation, probe};
+    use crate::stack::deploy::StageOutcome;
+    use crate::tui::fixtures::{self, event, invocation, probe};
+
+    /// A deploy's outcome, carrying the stack as re-read after it.
+    fn deployed(stack: Stack) -> Outcome {
+        let stage = stack.stage().cloned().unwrap();
+        Outcome::Stage(Box::new(StageOutcome {
+            action: StageAction::Deploy,
+            api_id: "abc123".into(),
+            previous_deployment_id: Some("d1".into()),
+            deployment: stack.api.as_ref().unwrap().deployments[0].clone(),
+            stage,
+            changes: vec![],
+            drift: stack.drift.clone(),
+            stack: Box::new(stack),
+        }))
+    }
 
     fn app() -> App {
         App::new("t", Instant::now())
@@ -1045,7 +1085,7 @@ mod tests {
     }
 
     #[test]
-    fn yes_deploys_and_success_refreshes() {
+    fn yes_deploys_and_shows_the_stack_the_deploy_reread() {
         let mut a = loaded_app(fixtures::stale_drift());
         cmd(&mut a, Command::Deploy);
         let effects = cmd(&mut a, Command::Accept);
@@ -1053,22 +1093,43 @@ mod tests {
             panic!("{effects:?}")
         };
         assert_eq!(a.activity.as_ref().unwrap().kind, ActivityKind::Deploy);
+        // A load started before the deploy answers after it: it is older than the re-read, so dropped.
+        let Effect::LoadStack { generation: load } = cmd(&mut a, Command::Refresh)[0] else {
+            panic!()
+        };
+        let in_sync = fixtures::stack(DriftState::InSync);
         // A reply for another action changes nothing.
         assert!(
             a.update(Msg::ActionDone {
                 generation: generation + 7,
-                result: Ok("x".into())
+                result: Ok(deployed(in_sync.clone()))
             })
             .is_empty()
         );
         assert!(a.activity.is_some());
         let effects = a.update(Msg::ActionDone {
             generation,
-            result: Ok("deployed d3 to tf-test".into()),
+            result: Ok(deployed(in_sync)),
         });
-        assert!(matches!(effects[..], [Effect::LoadStack { .. }]));
+        // No second discovery: the outcome carries the stack.
+        assert!(effects.is_empty(), "{effects:?}");
         assert!(a.activity.is_none());
-        assert_eq!(a.notice.as_ref().unwrap().level, Level::Success);
+        assert!(a.loading.is_none());
+        assert_eq!(a.drift(), Some(&DriftState::InSync));
+        let notice = a.notice.clone().unwrap();
+        assert_eq!(notice.level, Level::Success);
+        assert!(
+            notice
+                .text
+                .starts_with("deployed d2 to stage tf-test (was d1)"),
+            "{}",
+            notice.text
+        );
+        a.update(Msg::StackLoaded {
+            generation: load,
+            result: Ok(Box::new(fixtures::stack(fixtures::stale_drift()))),
+        });
+        assert_eq!(a.drift(), Some(&DriftState::InSync));
     }
 
     #[test]
@@ -1153,9 +1214,9 @@ mod tests {
     fn the_filter_applies_as_typed_and_esc_restores_it() {
         let mut a = loaded_app(DriftState::InSync);
         a.update(Msg::Logs(vec![
-            line(1, "alpha"),
-            line(2, "beta"),
-            line(3, "ALPHABET"),
+            event(1, "alpha"),
+            event(2, "beta"),
+            event(3, "ALPHABET"),
         ]));
         cmd(&mut a, Command::Filter);
         assert_eq!(a.mode(), Mode::FilterInput);
@@ -1177,13 +1238,13 @@ mod tests {
     #[test]
     fn scrolling_back_pauses_follow_and_holds_the_view() {
         let mut a = loaded_app(DriftState::InSync);
-        a.update(Msg::Logs((0..50).map(|i| line(i, "x")).collect()));
+        a.update(Msg::Logs((0..50).map(|i| event(i, "x")).collect()));
         a.focus = Pane::Logs;
         cmd(&mut a, Command::Up);
         cmd(&mut a, Command::Up);
         assert!(!a.follow);
         assert_eq!(a.log_back, 2);
-        a.update(Msg::Logs(vec![line(51, "new"), line(52, "new")]));
+        a.update(Msg::Logs(vec![event(51, "new"), event(52, "new")]));
         assert_eq!(a.log_back, 4, "the same lines stay in view");
         cmd(&mut a, Command::Follow);
         assert!(a.follow);
@@ -1229,25 +1290,26 @@ mod tests {
     }
 
     #[test]
-    fn after_the_local_setup_it_loads_tails_then_pings() {
+    fn after_the_local_setup_it_shows_the_stack_tails_then_pings() {
         let mut a = app();
         let [Effect::Bootstrap { generation }, Effect::LoadStack { .. }] = a.start(true)[..] else {
             panic!()
         };
         let effects = a.update(Msg::ActionDone {
             generation,
-            result: Ok("local stack ready".into()),
+            result: Ok(Outcome::Bootstrap {
+                done: vec!["created 6 resources".into()],
+                stack: Box::new(fixtures::stack(DriftState::InSync)),
+            }),
         });
-        let [Effect::LoadStack { generation: load }, Effect::StartTail] = effects[..] else {
-            panic!("{effects:?}")
-        };
-        let effects = a.update(Msg::StackLoaded {
-            generation: load,
-            result: Ok(Box::new(fixtures::stack(DriftState::InSync))),
-        });
+        // The setup's own re-read is shown: no second discovery before tailing and pinging.
         assert!(
-            matches!(&effects[..], [Effect::StartPing { .. }]),
+            matches!(&effects[..], [Effect::StartTail, Effect::StartPing { .. }]),
             "{effects:?}"
+        );
+        assert_eq!(
+            a.notice.as_ref().unwrap().text,
+            "local stack ready: created 6 resources"
         );
         assert!(a.pinging);
     }
@@ -1283,7 +1345,7 @@ mod tests {
         let mut a = loaded_app(DriftState::InSync);
         // AWS's response names only API Gateway's request, not Lambda's.
         let mut p = probe(0, Some(200), Some(10.0), "r-1");
-        p.request_id = None;
+        p.lambda_request_id = None;
         a.update(Msg::Probe(p));
         a.update(Msg::Probe(probe(1, Some(200), Some(10.0), "r-2")));
         a.focus = Pane::Pings;

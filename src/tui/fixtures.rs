@@ -4,12 +4,13 @@ use std::time::{Duration, Instant};
 
 use super::app::App;
 use super::tree;
-use super::view::{LogLine, ProbeRow};
+use crate::ping::Probe;
 use crate::stack::{
     Change, DeployedApi, DeployedRoute, Deployment, Drift, Element, Found, FunctionInfo, Health,
     Integration, IntegrationTarget, LogGroupInfo, Method, PermissionInfo, Resource, RestApiInfo,
     RoleInfo, RouteKey, Stack, StackNames, Stage,
 };
+use crate::tail::{LineKind, LogEvent, ReportMetrics};
 
 const URL: &str = "http://127.0.0.1:4566/restapis/abc123/tf-test/_user_request_";
 
@@ -29,6 +30,7 @@ pub fn stack(drift: Drift) -> Stack {
             )),
             credentials: None,
             target: IntegrationTarget::ThisFunction,
+            health: Health::Ok,
         }),
         health: Health::Ok,
         notes: vec![],
@@ -163,51 +165,80 @@ pub fn stale_drift() -> Drift {
 
 pub const T0: i64 = 1_795_000_000_000;
 
-pub fn probe(i: i64, status: Option<u16>, latency: Option<f64>, request_id: &str) -> ProbeRow {
-    ProbeRow {
-        timestamp: T0 + i * 1000,
+/// A probe as the pinger reports it; `i` is its sequence number and second.
+pub fn probe(i: i64, status: Option<u16>, latency: Option<f64>, request_id: &str) -> Box<Probe> {
+    Box::new(Probe {
+        seq: i as u64,
+        round: 1,
+        method: "GET".into(),
         route: "/hello_world".into(),
+        url: format!("{URL}/hello_world"),
+        sent_at: T0 + i * 1000,
         status,
         latency_ms: latency,
-        summary: if status == Some(200) {
+        bytes: 20,
+        apigw_request_id: Some(format!("apigw-{request_id}")),
+        lambda_request_id: Some(request_id.into()),
+        error: (status.is_none()).then(|| "connection refused".into()),
+        body: if status == Some(200) {
             "\"Hello from Lambda!\"".into()
         } else {
-            "connection refused".into()
+            String::new()
         },
-        request_id: Some(request_id.into()),
-        apigw_request_id: Some(format!("apigw-{request_id}")),
+    })
+}
+
+/// A plain log line at `timestamp`.
+pub fn event(timestamp: i64, message: &str) -> LogEvent {
+    LogEvent {
+        event_id: None,
+        stream: "2026/11/24/[$LATEST]abc".into(),
+        timestamp,
+        ingestion_time: timestamp,
+        message: message.into(),
+        request_id: None,
+        apigw_request_id: None,
+        kind: LineKind::Plain,
     }
 }
 
-pub fn invocation(i: i64, request_id: &str) -> Vec<LogLine> {
+/// One invocation's lines as the tail delivers them: START, the function's line, END, REPORT.
+pub fn invocation(i: i64, request_id: &str) -> Vec<LogEvent> {
     let ts = T0 + i * 1000;
-    let line = |dt: i64, message: String, report: Option<String>| LogLine {
-        timestamp: ts + dt,
+    let line = |dt: i64, message: String, kind: LineKind| LogEvent {
         request_id: Some(request_id.into()),
         apigw_request_id: message
             .contains("apigw-request-id=")
             .then(|| format!("apigw-{request_id}")),
-        message,
-        report,
+        kind,
+        ..event(ts + dt, &message)
     };
     vec![
         line(
             1,
             format!("START RequestId: {request_id} Version: $LATEST"),
-            None,
+            LineKind::Start {
+                version: Some("$LATEST".into()),
+            },
         ),
         line(
             2,
             format!("GET /hello_world apigw-request-id=apigw-{request_id}"),
-            None,
+            LineKind::Plain,
         ),
-        line(3, format!("END RequestId: {request_id}"), None),
+        line(3, format!("END RequestId: {request_id}"), LineKind::End),
         line(
             4,
             format!(
                 "REPORT RequestId: {request_id} Duration: 1.52 ms Billed Duration: 2 ms Memory Size: 128 MB Max Memory Used: 18 MB"
             ),
-            Some("1.52 ms, 18 MB".into()),
+            LineKind::Report(ReportMetrics {
+                duration_ms: 1.52,
+                billed_duration_ms: 2,
+                memory_size_mb: 128,
+                max_memory_used_mb: 18,
+                init_duration_ms: None,
+            }),
         ),
     ]
 }

@@ -1,10 +1,14 @@
 //! Messages: everything that changes the dashboard's state, from the keyboard, the mouse, the clock and the
 //! worker tasks. Worker results carry the generation of the request they answer, so late replies are dropped.
+//! Workers send the engine's own values; the app shapes them for drawing.
 
-use super::app::Level;
 use super::command::Command;
-use super::view::{LogLine, Pane, ProbeRow};
+use super::view::{Level, Pane};
+use crate::build::UploadReport;
+use crate::ping::Probe;
 use crate::stack::Stack;
+use crate::stack::deploy::StageOutcome;
+use crate::tail::LogEvent;
 
 /// One input to `App::update`.
 #[derive(Debug, Clone)]
@@ -28,17 +32,35 @@ pub enum Msg {
         step: String,
         progress: Option<(u64, u64)>,
     },
-    /// A long action ended: its success line, or its error line.
+    /// A long action ended: what it achieved, or its error line.
     ActionDone {
         generation: u64,
-        result: Result<String, String>,
+        result: Result<Outcome, String>,
     },
     /// The pinger measured one request.
-    Probe(ProbeRow),
+    Probe(Box<Probe>),
     /// The tail delivered events (in order).
-    Logs(Vec<LogLine>),
+    Logs(Vec<LogEvent>),
     /// The tail or the pinger reported something: a problem it keeps retrying through, or its end.
     WorkerNotice { level: Level, text: String },
     /// How the log tail follows now ("live tail", "polling").
     LogSource(String),
+}
+
+/// What a long action achieved, as the engine reported it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// A deploy or a rollback, confirmed; it carries the stack as re-read after it.
+    Stage(Box<StageOutcome>),
+    /// The function's code after a build and upload.
+    Upload {
+        function: String,
+        report: UploadReport,
+    },
+    /// The local stack's setup: what it did (empty when everything was up to date), and the stack as
+    /// it left it.
+    Bootstrap {
+        done: Vec<String>,
+        stack: Box<Stack>,
+    },
 }

@@ -12,22 +12,29 @@ use ratatui::layout::Rect;
 use tokio::sync::{OnceCell, mpsc};
 use tokio::task::JoinHandle;
 
-use super::app::{App, Effect, Level};
+use super::app::{App, Effect};
 use super::command::command_for;
 use super::msg::Msg;
 use super::ui;
+use super::view::Level;
 use crate::session::{Connection, Failure, Session};
 
 /// The shortest time between two frames: bursts of log lines are coalesced into one draw.
 const FRAME: Duration = Duration::from_millis(16);
 /// How often a spinner moves.
 const TICK: Duration = Duration::from_millis(100);
+/// How many worker messages may wait for the UI task. A full queue makes the workers wait (the tail and
+/// the pinger slow down) instead of growing memory without bound behind a busy screen.
+const QUEUE: usize = 1024;
+/// The most queued messages handled before the next frame is drawn, so that a flood of log lines
+/// cannot keep the screen (and the keyboard) waiting.
+const DRAIN_PER_FRAME: usize = 256;
 
 /// Runs the dashboard until the user quits or SIGTERM/SIGHUP arrives. The caller owns the terminal's
 /// setup and restoration.
 pub async fn run(terminal: &mut DefaultTerminal, session: &Session) -> Result<(), Failure> {
     let io = |e: std::io::Error| Failure::error(format!("terminal: {e}"));
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let (tx, mut rx) = mpsc::channel::<Msg>(QUEUE);
     let target = if session.is_local() {
         "local".to_owned()
     } else {
@@ -93,8 +100,10 @@ pub async fn run(terminal: &mut DefaultTerminal, session: &Session) -> Result<()
             let effects = app.update(m);
             workers.run(effects);
             dirty = true;
-            // Take whatever else is queued before drawing, so a flood of log lines costs one frame.
-            while let Ok(m) = rx.try_recv() {
+            // Take what else is queued before drawing, so a burst of log lines costs one frame; at most
+            // a frame's worth, so that a flood still lets the screen and the keys through.
+            for _ in 0..DRAIN_PER_FRAME {
+                let Ok(m) = rx.try_recv() else { break };
                 let effects = app.update(m);
                 workers.run(effects);
             }
@@ -157,7 +166,7 @@ pub async fn caught<T>(work: impl std::future::Future<Output = T>) -> Result<T, 
 /// Every task the dashboard started, kept so that all of them stop on exit.
 struct Workers {
     session: Session,
-    tx: mpsc::UnboundedSender<Msg>,
+    tx: mpsc::Sender<Msg>,
     conn: SharedConn,
     tasks: Vec<JoinHandle<()>>,
     ping: Option<JoinHandle<()>>,
@@ -170,7 +179,7 @@ struct Workers {
 }
 
 impl Workers {
-    fn new(session: Session, tx: mpsc::UnboundedSender<Msg>) -> Self {
+    fn new(session: Session, tx: mpsc::Sender<Msg>) -> Self {
         Self {
             session,
             tx,
@@ -191,13 +200,13 @@ impl Workers {
             match effect {
                 Effect::LoadStack { generation } => self.tasks.push(tokio::spawn(async move {
                     let result = caught(work::load(&session, &conn)).await.and_then(|r| r);
-                    let _ = tx.send(Msg::StackLoaded { generation, result });
+                    let _ = tx.send(Msg::StackLoaded { generation, result }).await;
                 })),
                 Effect::Bootstrap { generation } => self.tasks.push(tokio::spawn(async move {
                     let result = caught(work::bootstrap(&session, &conn, generation, &tx, cancel))
                         .await
                         .and_then(|r| r);
-                    let _ = tx.send(Msg::ActionDone { generation, result });
+                    let _ = tx.send(Msg::ActionDone { generation, result }).await;
                 })),
                 Effect::Build { generation } => self.tasks.push(tokio::spawn(async move {
                     let result = caught(work::build_and_upload(
@@ -205,13 +214,13 @@ impl Workers {
                     ))
                     .await
                     .and_then(|r| r);
-                    let _ = tx.send(Msg::ActionDone { generation, result });
+                    let _ = tx.send(Msg::ActionDone { generation, result }).await;
                 })),
                 Effect::Deploy { generation, stack } => self.tasks.push(tokio::spawn(async move {
                     let result = caught(work::deploy(&session, &conn, &stack))
                         .await
                         .and_then(|r| r);
-                    let _ = tx.send(Msg::ActionDone { generation, result });
+                    let _ = tx.send(Msg::ActionDone { generation, result }).await;
                 })),
                 Effect::Rollback {
                     generation,
@@ -221,7 +230,7 @@ impl Workers {
                     let result = caught(work::rollback(&session, &conn, &stack, &deployment_id))
                         .await
                         .and_then(|r| r);
-                    let _ = tx.send(Msg::ActionDone { generation, result });
+                    let _ = tx.send(Msg::ActionDone { generation, result }).await;
                 })),
                 Effect::StartPing { targets } => {
                     if let Some(old) = self.ping.take() {
@@ -230,10 +239,12 @@ impl Workers {
                     let activity = self.tail_activity.clone();
                     self.ping = Some(tokio::spawn(async move {
                         if let Err(e) = caught(work::ping(targets, activity, &tx)).await {
-                            let _ = tx.send(Msg::WorkerNotice {
-                                level: Level::Error,
-                                text: format!("pinging stopped: {e}"),
-                            });
+                            let _ = tx
+                                .send(Msg::WorkerNotice {
+                                    level: Level::Error,
+                                    text: format!("pinging stopped: {e}"),
+                                })
+                                .await;
                         }
                     }));
                 }
@@ -248,10 +259,12 @@ impl Workers {
                         self.tail = Some(tokio::spawn(async move {
                             if let Err(e) = caught(work::tail(&session, &conn, activity, &tx)).await
                             {
-                                let _ = tx.send(Msg::WorkerNotice {
-                                    level: Level::Error,
-                                    text: format!("logs stopped: {e}"),
-                                });
+                                let _ = tx
+                                    .send(Msg::WorkerNotice {
+                                        level: Level::Error,
+                                        text: format!("logs stopped: {e}"),
+                                    })
+                                    .await;
                             }
                         }));
                     }
@@ -294,21 +307,22 @@ mod work {
     use crate::stack::provision::{self, StepAction};
     use crate::stack::{Stack, load_stack};
     use crate::tail::{self, CloudWatch, TailConfig, TailMode, TailMsg};
-    use crate::tui::app::Level;
-    use crate::tui::msg::Msg;
-    use crate::tui::view::{LogLine, ProbeRow};
+    use crate::tui::msg::{Msg, Outcome};
+    use crate::tui::view::Level;
 
     /// How far back the log pane starts when the dashboard opens.
     const BACKLOG: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
-    type Tx = mpsc::UnboundedSender<Msg>;
+    type Tx = mpsc::Sender<Msg>;
 
-    fn step(tx: &Tx, generation: u64, text: impl Into<String>) {
-        let _ = tx.send(Msg::Progress {
-            generation,
-            step: text.into(),
-            progress: None,
-        });
+    async fn step(tx: &Tx, generation: u64, text: impl Into<String>) {
+        let _ = tx
+            .send(Msg::Progress {
+                generation,
+                step: text.into(),
+                progress: None,
+            })
+            .await;
     }
 
     pub async fn load(session: &Session, conn: &SharedConn) -> Result<Box<Stack>, String> {
@@ -354,11 +368,13 @@ mod work {
                         BuildEvent::Finished { .. } => ("packaged".into(), None),
                         _ => continue,
                     };
-                    let _ = tx.send(Msg::Progress {
-                        generation,
-                        step: text,
-                        progress,
-                    });
+                    let _ = tx
+                        .send(Msg::Progress {
+                            generation,
+                            step: text,
+                            progress,
+                        })
+                        .await;
                 }
                 first_error
             }
@@ -384,20 +400,11 @@ mod work {
         package: &Package,
         generation: u64,
         tx: &Tx,
-    ) -> Result<String, String> {
-        step(tx, generation, "uploading");
-        let function = &session.spec.function.name;
-        let report = build::upload_code(clients, function, package, false)
+    ) -> Result<UploadReport, String> {
+        step(tx, generation, "uploading").await;
+        build::upload_code(clients, &session.spec.function.name, package, false)
             .await
-            .map_err(|e| e.to_string())?;
-        Ok(match report {
-            UploadReport::Skipped { sha, .. } => {
-                format!("up to date: {function} already runs {sha}")
-            }
-            UploadReport::Updated { new_sha, .. } => {
-                format!("uploaded {function}: now runs {new_sha} (verified)")
-            }
-        })
+            .map_err(|e| e.to_string())
     }
 
     pub async fn build_and_upload(
@@ -406,10 +413,14 @@ mod work {
         generation: u64,
         tx: &Tx,
         cancel: CancellationToken,
-    ) -> Result<String, String> {
+    ) -> Result<Outcome, String> {
         let clients = &connect(session, conn).await?.clients;
         let package = package(session, generation, tx, false, cancel).await?;
-        upload(clients, session, &package, generation, tx).await
+        let report = upload(clients, session, &package, generation, tx).await?;
+        Ok(Outcome::Upload {
+            function: session.spec.function.name.clone(),
+            report,
+        })
     }
 
     /// With --local: start the stack, create what is missing (building the function first when it has to
@@ -420,16 +431,16 @@ mod work {
         generation: u64,
         tx: &Tx,
         cancel: CancellationToken,
-    ) -> Result<String, String> {
-        step(tx, generation, "starting the local stack");
+    ) -> Result<Outcome, String> {
+        step(tx, generation, "starting the local stack").await;
         let clients = &connect(session, conn).await?.clients;
-        step(tx, generation, "reading the stack");
+        step(tx, generation, "reading the stack").await;
         let stack = load_stack(clients, &session.spec)
             .await
             .map_err(|e| e.to_string())?;
         let package = package(session, generation, tx, true, cancel).await?;
         let mut done = Vec::new();
-        step(tx, generation, "creating what is missing");
+        step(tx, generation, "creating what is missing").await;
         let zip = provision::needs_package(&stack).then(|| package.zip.to_vec());
         let report = provision::up(clients, &session.spec, &stack, zip)
             .await
@@ -442,25 +453,26 @@ mod work {
         if created > 0 {
             done.push(format!("created {created} resources"));
         }
-        let uploaded = upload(clients, session, &package, generation, tx).await?;
-        if uploaded.starts_with("uploaded") {
+        if let UploadReport::Updated { .. } =
+            upload(clients, session, &package, generation, tx).await?
+        {
             done.push("uploaded the function".into());
         }
-        step(tx, generation, "checking the stage");
-        let stack = load_stack(clients, &session.spec)
+        step(tx, generation, "checking the stage").await;
+        let mut stack = load_stack(clients, &session.spec)
             .await
             .map_err(|e| e.to_string())?;
         if stack.drift.is_stale() {
-            step(tx, generation, "deploying the stage");
+            step(tx, generation, "deploying the stage").await;
             let outcome = deploy_stage(clients, &session.spec, &stack)
                 .await
                 .map_err(|e| e.to_string())?;
             done.push(format!("deployed {}", outcome.deployment.id));
+            stack = *outcome.stack;
         }
-        Ok(if done.is_empty() {
-            "local stack ready; everything was up to date".into()
-        } else {
-            format!("local stack ready: {}", done.join(", "))
+        Ok(Outcome::Bootstrap {
+            done,
+            stack: Box::new(stack),
         })
     }
 
@@ -468,18 +480,12 @@ mod work {
         session: &Session,
         conn: &SharedConn,
         stack: &Stack,
-    ) -> Result<String, String> {
+    ) -> Result<Outcome, String> {
         let clients = &connect(session, conn).await?.clients;
-        let o = deploy_stage(clients, &session.spec, stack)
+        deploy_stage(clients, &session.spec, stack)
             .await
-            .map_err(|e| e.to_string())?;
-        Ok(format!(
-            "deployed {} to stage {} (was {}); the stage is {}",
-            o.deployment.id,
-            o.stage.name,
-            o.previous_deployment_id.as_deref().unwrap_or("none"),
-            o.drift.summary()
-        ))
+            .map(|o| Outcome::Stage(Box::new(o)))
+            .map_err(|e| e.to_string())
     }
 
     pub async fn rollback(
@@ -487,18 +493,12 @@ mod work {
         conn: &SharedConn,
         stack: &Stack,
         id: &str,
-    ) -> Result<String, String> {
+    ) -> Result<Outcome, String> {
         let clients = &connect(session, conn).await?.clients;
-        let o = roll_back(clients, &session.spec, stack, Some(id))
+        roll_back(clients, &session.spec, stack, Some(id))
             .await
-            .map_err(|e| e.to_string())?;
-        Ok(format!(
-            "stage {} serves {} again (was {}); it is {}",
-            o.stage.name,
-            o.deployment.id,
-            o.previous_deployment_id.as_deref().unwrap_or("none"),
-            o.drift.summary()
-        ))
+            .map(|o| Outcome::Stage(Box::new(o)))
+            .map_err(|e| e.to_string())
     }
 
     /// Probes until aborted. Dropping the pinger's handle (when this task is aborted) stops it.
@@ -508,15 +508,17 @@ mod work {
         let _pinger = match spawn_pinger(config, probes_tx, activity.get().cloned()) {
             Ok(p) => p,
             Err(e) => {
-                let _ = tx.send(Msg::WorkerNotice {
-                    level: Level::Error,
-                    text: format!("ping: {e}"),
-                });
+                let _ = tx
+                    .send(Msg::WorkerNotice {
+                        level: Level::Error,
+                        text: format!("ping: {e}"),
+                    })
+                    .await;
                 return;
             }
         };
         while let Some(PingMsg::Probe(p)) = probes.recv().await {
-            if tx.send(Msg::Probe(ProbeRow::from_probe(*p))).is_err() {
+            if tx.send(Msg::Probe(p)).await.is_err() {
                 return;
             }
         }
@@ -529,10 +531,12 @@ mod work {
         let conn = match connect(session, conn).await {
             Ok(c) => c,
             Err(e) => {
-                let _ = tx.send(Msg::WorkerNotice {
-                    level: Level::Error,
-                    text: format!("logs: {e}"),
-                });
+                let _ = tx
+                    .send(Msg::WorkerNotice {
+                        level: Level::Error,
+                        text: format!("logs: {e}"),
+                    })
+                    .await;
                 return;
             }
         };
@@ -548,9 +552,7 @@ mod work {
         let _ = activity.set(handle.activity());
         while let Some(m) = events.recv().await {
             let msg = match m {
-                TailMsg::Events(batch) => {
-                    Msg::Logs(batch.into_iter().map(LogLine::from_event).collect())
-                }
+                TailMsg::Events(batch) => Msg::Logs(batch),
                 TailMsg::Mode { mode, reason } => Msg::LogSource(match (mode, reason) {
                     (TailMode::LiveTail, _) => "live tail".into(),
                     (TailMode::Polling, None) => "polling".into(),
@@ -573,7 +575,7 @@ mod work {
                     text: format!("logs stopped: {error}"),
                 },
             };
-            if tx.send(msg).is_err() {
+            if tx.send(msg).await.is_err() {
                 break;
             }
         }

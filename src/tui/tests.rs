@@ -247,13 +247,10 @@ fn missing_nodes_are_marked_in_red() {
 fn the_log_pane_draws_only_the_newest_lines_that_fit() {
     let mut app = fixtures::loaded(DriftState::InSync);
     for i in 0..100_000 {
-        app.update(Msg::Logs(vec![super::view::LogLine {
-            apigw_request_id: None,
-            timestamp: T0 + i,
-            request_id: None,
-            message: format!("line {i}"),
-            report: None,
-        }]));
+        app.update(Msg::Logs(vec![fixtures::event(
+            T0 + i,
+            &format!("line {i}"),
+        )]));
     }
     let buf = render(ui::LogPane { app: &app }, 60, 7);
     assert!(find(&buf, "line 99999").is_some());
@@ -378,4 +375,38 @@ fn a_selected_row_keeps_its_dim_text_readable() {
         let cell = &buf[(x + dx, y)];
         assert_ne!(cell.fg, cell.bg, "invisible text at column {}", x + dx);
     }
+}
+
+#[test]
+fn the_ping_pane_leaves_failed_probes_out_of_its_percentiles_as_lambdeck_ping_does() {
+    let mut app = fixtures::loaded(DriftState::InSync);
+    let mut series = crate::ping::LatencySeries::new(usize::MAX);
+    let probes = [
+        probe(1, Some(200), Some(10.0), "a"),
+        probe(2, Some(200), Some(20.0), "b"),
+        // A 5xx answers, and has a latency: it is a failure, not a data point.
+        probe(3, Some(502), Some(900.0), "c"),
+        probe(4, None, None, "d"),
+    ];
+    for p in probes {
+        series.record(&p);
+        app.update(Msg::Probe(p));
+    }
+    assert_eq!(ui::percentiles(&app), Some([10.0, 20.0, 20.0]));
+    let stats = series.stats();
+    assert_eq!(
+        Some([10.0, 20.0, 20.0]),
+        stats
+            .p50_ms
+            .zip(stats.p95_ms)
+            .zip(stats.p99_ms)
+            .map(|((a, b), c)| [a, b, c]),
+        "the same figures as `lambdeck ping`"
+    );
+    let buf = render(ui::PingPane { app: &app }, 110, 14);
+    assert!(find(&buf, "p99 20ms").is_some(), "{}", text(&buf));
+    assert!(
+        find(&buf, "900").is_some_and(|(_, y)| y > 0),
+        "the 5xx is still listed"
+    );
 }

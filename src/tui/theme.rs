@@ -2,8 +2,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use super::app::Level;
 use super::view::Health;
+use super::view::Level;
 
 pub const ACCENT: Color = Color::Cyan;
 

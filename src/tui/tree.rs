@@ -1,21 +1,11 @@
-//! The resource tree from the engine's `Stack`: one row per piece, its health, a short badge, and the
-//! details the details pane lists. Pure, so it is tested on fixtures.
+//! The dashboard's words for the engine's resource tree (`stack::tree`): for each node a label, a short
+//! badge and the details the details pane lists. The engine decides the nodes and their health; this
+//! only words them. Pure, so it is tested on fixtures.
 
-use crate::stack::{Change, ChangeKind, Drift, Found, Health, IntegrationTarget, Stack};
+use crate::stack::tree::{self as projection, DiffLine, Node, Piece};
+use crate::stack::{Change, ChangeKind, Drift, Found, IntegrationTarget, Stack};
 
 use super::view::TreeNode;
-
-fn node(key: impl Into<String>, depth: u16, label: impl Into<String>) -> TreeNode {
-    TreeNode {
-        key: key.into(),
-        depth,
-        label: label.into(),
-        badge: String::new(),
-        health: None,
-        details: Vec::new(),
-        is_stage: false,
-    }
-}
 
 fn kv(k: &str, v: impl Into<String>) -> (String, String) {
     (k.to_owned(), v.into())
@@ -30,17 +20,15 @@ pub fn date(secs: Option<i64>) -> String {
         )
 }
 
-/// Fills a node for a piece that discovery may not have found.
+/// Words a piece that discovery may not have found.
 fn found<T>(n: &mut TreeNode, f: &Found<T>, present: impl FnOnce(&mut TreeNode, &T)) {
     match f {
         Found::Present(t) => present(n, t),
         Found::Missing => {
-            n.health = Some(Health::Missing);
             n.badge = "missing".into();
             n.details.push(kv("status", "not found"));
         }
         Found::Unknown { reason } => {
-            n.health = Some(Health::Missing);
             n.badge = "unknown".into();
             n.details.push(kv("status", reason.clone()));
         }
@@ -89,251 +77,224 @@ pub fn change_line(c: &Change) -> (char, String) {
     (c.mark(), words)
 }
 
-/// The tree, in display order: the function and what hangs off it, then the API with its resources,
-/// methods, integrations, stages and deployment history.
-pub fn nodes(stack: &Stack) -> Vec<TreeNode> {
-    let names = &stack.names;
-    let mut out = Vec::new();
-
-    let mut f = node("fn", 0, format!("λ {}", names.function));
-    found(&mut f, &stack.function, |n, fi| {
-        n.health = Some(fi.health);
-        n.badge = fi.state.clone().unwrap_or_default();
-        n.details.push(kv("arn", fi.arn.clone()));
-        n.details.push(kv(
-            "runtime",
-            format!(
-                "{} ({})",
-                fi.runtime.as_deref().unwrap_or("-"),
-                fi.architecture.as_deref().unwrap_or("-")
-            ),
-        ));
-        n.details.push(kv(
-            "memory",
-            format!(
-                "{} MB, timeout {} s",
-                fi.memory_mb.unwrap_or_default(),
-                fi.timeout_s.unwrap_or_default()
-            ),
-        ));
-        n.details.push(kv(
-            "state",
-            format!(
-                "{} / last update {}",
-                fi.state.as_deref().unwrap_or("-"),
-                fi.last_update_status.as_deref().unwrap_or("-")
-            ),
-        ));
-        n.details.push(kv(
-            "code",
-            format!(
-                "{} ({} KB)",
-                fi.code_sha256.as_deref().unwrap_or("-"),
-                fi.code_size / 1024
-            ),
-        ));
-        n.details
-            .push(kv("modified", fi.last_modified.clone().unwrap_or_default()));
-        notes(n, &fi.notes);
-    });
-    out.push(f);
-
-    let mut lg = node("fn/logs", 1, format!("log group {}", names.log_group));
-    found(&mut lg, &stack.log_group, |n, l| {
-        n.health = Some(l.health);
-        n.details.push(kv(
-            "retention",
-            l.retention_days
-                .map_or("never expires".into(), |d| format!("{d} days")),
-        ));
-        n.details.push(kv(
-            "stored",
-            format!("{} bytes", l.stored_bytes.unwrap_or(0)),
-        ));
-        if let Some(s) = l.latest_streams.first() {
-            n.details.push(kv("latest stream", s.name.clone()));
-        }
-        notes(n, &l.notes);
-    });
-    out.push(lg);
-
-    let mut role = node("fn/role", 1, format!("role {}", names.role));
-    found(&mut role, &stack.role, |n, r| {
-        n.health = Some(r.health);
-        n.details.push(kv("arn", r.arn.clone()));
-        if let Some(t) = r.trusts_lambda {
-            n.details.push(kv("trusts lambda", t.to_string()));
-        }
-        notes(n, &r.notes);
-    });
-    out.push(role);
-
-    let mut perm = node("fn/permission", 1, "permission: API Gateway may invoke");
-    found(&mut perm, &stack.permission, |n, p| {
-        n.health = Some(p.health);
-        n.badge = if p.allows_api { "yes" } else { "NO" }.into();
-        for s in &p.statements {
-            n.details.push(kv(
-                "statement",
-                format!(
-                    "{} {} {}",
-                    s.sid.as_deref().unwrap_or("-"),
-                    list_or(&s.principals, "-"),
-                    list_or(&s.source_arns, "any source")
-                ),
-            ));
-        }
-        notes(n, &p.notes);
-    });
-    out.push(perm);
-
-    let mut api = node("api", 0, format!("REST API {}", names.api));
-    found(&mut api, &stack.api, |n, a| {
-        n.health = Some(a.health);
-        n.badge = a.id.clone();
-        n.details.push(kv("id", a.id.clone()));
-        n.details.push(kv("created", date(a.created)));
-        if let Some(d) = &a.description {
-            n.details.push(kv("description", d.clone()));
-        }
-        notes(n, &a.notes);
-    });
-    out.push(api);
-    let Some(a) = stack.api.as_ref() else {
-        return out;
-    };
-
-    for r in a
-        .resources
-        .iter()
-        .filter(|r| !r.methods.is_empty() || r.path != "/")
-    {
-        let mut rn = node(format!("api/res/{}", r.path), 1, r.path.clone());
-        let worst = r.methods.iter().map(|m| m.health).max();
-        rn.health = Some(worst.unwrap_or(Health::Ok));
-        rn.details.push(kv("resource id", r.id.clone()));
-        out.push(rn);
-        for m in &r.methods {
-            let key = format!("api/res/{}/{}", r.path, m.http_method);
-            let mut mn = node(&key, 2, m.http_method.clone());
-            mn.health = Some(m.health);
-            mn.badge = m.authorization_type.clone();
-            mn.details
-                .push(kv("authorization", m.authorization_type.clone()));
-            mn.details
-                .push(kv("api key", m.api_key_required.to_string()));
-            notes(&mut mn, &m.notes);
-            out.push(mn);
-            let mut i = node(format!("{key}/integration"), 3, "no integration");
-            match &m.integration {
-                None => {
-                    i.health = Some(Health::Missing);
-                    i.badge = "missing".into();
-                }
-                Some(int) => {
-                    let (to, health) = match &int.target {
-                        IntegrationTarget::ThisFunction => (names.function.clone(), Health::Ok),
-                        IntegrationTarget::OtherFunction { function_arn } => {
-                            (function_arn.clone(), Health::Warning)
-                        }
-                        IntegrationTarget::NotLambda => ("not Lambda".into(), Health::Warning),
-                    };
-                    i.label = format!("{} → {to}", int.kind);
-                    i.health = Some(health);
-                    if int.points_elsewhere() {
-                        i.badge = "points elsewhere".into();
-                    }
-                    i.details.push(kv("type", int.kind.clone()));
-                    i.details
-                        .push(kv("uri", int.uri.clone().unwrap_or_default()));
-                }
-            }
-            out.push(i);
-        }
+/// How a line of the stage's diff reads: a change as `change_line` words it, or what was not compared.
+pub fn diff_line(line: &DiffLine<'_>) -> (char, String) {
+    match line {
+        DiffLine::Change(c) => change_line(c),
+        DiffLine::NotComparable(what) => ('?', format!("not comparable: {what}")),
     }
-
-    for s in &a.stages {
-        let configured = s.name == names.stage;
-        let mut sn = node(
-            format!("api/stage/{}", s.name),
-            1,
-            format!("stage {}", s.name),
-        );
-        sn.is_stage = configured;
-        sn.health = Some(s.health);
-        if configured {
-            sn.badge = drift_badge(&stack.drift);
-            if !matches!(stack.drift, Drift::InSync) {
-                sn.health = Some(s.health.worst(Health::Warning));
-            }
-        }
-        let dep = s.deployment_id.as_deref().unwrap_or("-");
-        sn.details.push(kv(
-            "deployment",
-            format!(
-                "{dep} ({})",
-                date(a.deployment(dep).and_then(|d| d.created))
-            ),
-        ));
-        sn.details.push(kv("url", s.invoke_url.clone()));
-        sn.details.push(kv("updated", date(s.last_updated)));
-        notes(&mut sn, &s.notes);
-        out.push(sn);
-        if let Some(d) = s.deployment_id.as_ref().and_then(|id| a.deployment(id)) {
-            let mut dn = node(
-                format!("api/stage/{}/deployment", s.name),
-                2,
-                format!("deployment {}", d.id),
-            );
-            dn.badge = date(d.created);
-            dn.details
-                .push(kv("description", d.description.clone().unwrap_or_default()));
-            out.push(dn);
-        }
-    }
-    if configured_stage_missing(stack) {
-        let mut sn = node(
-            format!("api/stage/{}", names.stage),
-            1,
-            format!("stage {}", names.stage),
-        );
-        sn.health = Some(Health::Missing);
-        sn.badge = "missing".into();
-        sn.is_stage = true;
-        out.push(sn);
-    }
-
-    let mut hist = node(
-        "api/deployments",
-        1,
-        format!("deployments ({})", a.deployments.len()),
-    );
-    hist.details
-        .push(kv("count", a.deployments.len().to_string()));
-    out.push(hist);
-    for d in &a.deployments {
-        let mut dn = node(format!("api/deployments/{}", d.id), 2, d.id.clone());
-        dn.badge = if d.stages.is_empty() {
-            date(d.created)
-        } else {
-            format!("{} ← {}", date(d.created), d.stages.join(", "))
-        };
-        dn.details.push(kv("created", date(d.created)));
-        dn.details
-            .push(kv("description", d.description.clone().unwrap_or_default()));
-        dn.details.push(kv("stages", d.stages.join(", ")));
-        out.push(dn);
-    }
-    out
 }
 
-fn configured_stage_missing(stack: &Stack) -> bool {
-    stack.api.is_present() && stack.stage().is_none()
+/// The tree, in the engine's order, worded for drawing.
+pub fn nodes(stack: &Stack) -> Vec<TreeNode> {
+    projection::nodes(stack)
+        .iter()
+        .map(|n| shape(n, stack))
+        .collect()
+}
+
+fn shape(n: &Node<'_>, stack: &Stack) -> TreeNode {
+    let names = &stack.names;
+    let mut t = TreeNode {
+        key: n.key.clone(),
+        depth: n.depth,
+        label: String::new(),
+        badge: String::new(),
+        health: n.health,
+        details: Vec::new(),
+        is_stage: false,
+        diff: Vec::new(),
+    };
+    match &n.piece {
+        Piece::Function(f) => {
+            t.label = format!("λ {}", names.function);
+            found(&mut t, f, |n, fi| {
+                n.badge = fi.state.clone().unwrap_or_default();
+                n.details.push(kv("arn", fi.arn.clone()));
+                n.details.push(kv(
+                    "runtime",
+                    format!(
+                        "{} ({})",
+                        fi.runtime.as_deref().unwrap_or("-"),
+                        fi.architecture.as_deref().unwrap_or("-")
+                    ),
+                ));
+                n.details.push(kv(
+                    "memory",
+                    format!(
+                        "{} MB, timeout {} s",
+                        fi.memory_mb.unwrap_or_default(),
+                        fi.timeout_s.unwrap_or_default()
+                    ),
+                ));
+                n.details.push(kv(
+                    "state",
+                    format!(
+                        "{} / last update {}",
+                        fi.state.as_deref().unwrap_or("-"),
+                        fi.last_update_status.as_deref().unwrap_or("-")
+                    ),
+                ));
+                n.details.push(kv(
+                    "code",
+                    format!(
+                        "{} ({} KB)",
+                        fi.code_sha256.as_deref().unwrap_or("-"),
+                        fi.code_size / 1024
+                    ),
+                ));
+                n.details
+                    .push(kv("modified", fi.last_modified.clone().unwrap_or_default()));
+                notes(n, &fi.notes);
+            });
+        }
+        Piece::LogGroup(l) => {
+            t.label = format!("log group {}", names.log_group);
+            found(&mut t, l, |n, l| {
+                n.details.push(kv(
+                    "retention",
+                    l.retention_days
+                        .map_or("never expires".into(), |d| format!("{d} days")),
+                ));
+                n.details.push(kv(
+                    "stored",
+                    format!("{} bytes", l.stored_bytes.unwrap_or(0)),
+                ));
+                if let Some(s) = l.latest_streams.first() {
+                    n.details.push(kv("latest stream", s.name.clone()));
+                }
+                notes(n, &l.notes);
+            });
+        }
+        Piece::Role(r) => {
+            t.label = format!("role {}", names.role);
+            found(&mut t, r, |n, r| {
+                n.details.push(kv("arn", r.arn.clone()));
+                if let Some(trusts) = r.trusts_lambda {
+                    n.details.push(kv("trusts lambda", trusts.to_string()));
+                }
+                notes(n, &r.notes);
+            });
+        }
+        Piece::Permission(p) => {
+            t.label = "permission: API Gateway may invoke".into();
+            found(&mut t, p, |n, p| {
+                n.badge = if p.allows_api { "yes" } else { "NO" }.into();
+                for s in &p.statements {
+                    n.details.push(kv(
+                        "statement",
+                        format!(
+                            "{} {} {}",
+                            s.sid.as_deref().unwrap_or("-"),
+                            list_or(&s.principals, "-"),
+                            list_or(&s.source_arns, "any source")
+                        ),
+                    ));
+                }
+                notes(n, &p.notes);
+            });
+        }
+        Piece::Api(a) => {
+            t.label = format!("REST API {}", names.api);
+            found(&mut t, a, |n, a| {
+                n.badge = a.id.clone();
+                n.details.push(kv("id", a.id.clone()));
+                n.details.push(kv("created", date(a.created)));
+                if let Some(d) = &a.description {
+                    n.details.push(kv("description", d.clone()));
+                }
+                notes(n, &a.notes);
+            });
+        }
+        Piece::Resource(r) => {
+            t.label = r.path.clone();
+            t.details.push(kv("resource id", r.id.clone()));
+        }
+        Piece::Method(m) => {
+            t.label = m.http_method.clone();
+            t.badge = m.authorization_type.clone();
+            t.details
+                .push(kv("authorization", m.authorization_type.clone()));
+            t.details
+                .push(kv("api key", m.api_key_required.to_string()));
+            notes(&mut t, &m.notes);
+        }
+        Piece::Integration(None) => {
+            t.label = "no integration".into();
+            t.badge = "missing".into();
+        }
+        Piece::Integration(Some(int)) => {
+            let to = match &int.target {
+                IntegrationTarget::ThisFunction => names.function.clone(),
+                IntegrationTarget::OtherFunction { function_arn } => function_arn.clone(),
+                IntegrationTarget::NotLambda => "not Lambda".into(),
+            };
+            t.label = format!("{} → {to}", int.kind);
+            if int.points_elsewhere() {
+                t.badge = "points elsewhere".into();
+            }
+            t.details.push(kv("type", int.kind.clone()));
+            t.details
+                .push(kv("uri", int.uri.clone().unwrap_or_default()));
+        }
+        Piece::Stage {
+            stage: s,
+            configured,
+            diff,
+        } => {
+            t.label = format!("stage {}", s.name);
+            t.is_stage = *configured;
+            if *configured {
+                t.badge = drift_badge(&stack.drift);
+            }
+            t.diff = diff.iter().map(diff_line).collect();
+            let dep = s.deployment_id.as_deref().unwrap_or("-");
+            let created = stack
+                .api
+                .as_ref()
+                .and_then(|a| a.deployment(dep))
+                .and_then(|d| d.created);
+            t.details
+                .push(kv("deployment", format!("{dep} ({})", date(created))));
+            t.details.push(kv("url", s.invoke_url.clone()));
+            t.details.push(kv("updated", date(s.last_updated)));
+            notes(&mut t, &s.notes);
+        }
+        Piece::StageDeployment(d) => {
+            t.label = format!("deployment {}", d.id);
+            t.badge = date(d.created);
+            t.details
+                .push(kv("description", d.description.clone().unwrap_or_default()));
+        }
+        Piece::MissingStage => {
+            t.label = format!("stage {}", names.stage);
+            t.badge = "missing".into();
+            t.is_stage = true;
+        }
+        Piece::Deployments(all) => {
+            t.label = format!("deployments ({})", all.len());
+            t.details.push(kv("count", all.len().to_string()));
+        }
+        Piece::Deployment(d) => {
+            t.label = d.id.clone();
+            t.badge = if d.stages.is_empty() {
+                date(d.created)
+            } else {
+                format!("{} ← {}", date(d.created), d.stages.join(", "))
+            };
+            t.details.push(kv("created", date(d.created)));
+            t.details
+                .push(kv("description", d.description.clone().unwrap_or_default()));
+            t.details.push(kv("stages", d.stages.join(", ")));
+        }
+    }
+    t
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stack::Health;
     use crate::tui::fixtures;
 
     fn find<'a>(nodes: &'a [TreeNode], key: &str) -> &'a TreeNode {
@@ -402,9 +363,11 @@ mod tests {
         if let Some(api) = stack.api.as_mut() {
             let m = &mut api.resources[0].methods[0];
             if let Some(i) = m.integration.as_mut() {
+                // As the assessment judges it.
                 i.target = IntegrationTarget::OtherFunction {
                     function_arn: "arn:aws:lambda:us-east-1:1:function:other".into(),
                 };
+                i.health = Health::Warning;
             }
         }
         let nodes = nodes(&stack);
@@ -412,6 +375,32 @@ mod tests {
         assert_eq!(i.health, Some(Health::Warning));
         assert_eq!(i.badge, "points elsewhere");
         assert!(i.label.contains("function:other"));
+    }
+
+    #[test]
+    fn the_configured_stage_carries_its_field_level_diff_then_what_is_not_comparable() {
+        let mut stack = fixtures::stack(fixtures::stale_drift());
+        if let Some(api) = stack.api.as_mut() {
+            if let Some(d) = api.deployed.as_mut() {
+                d.not_comparable = vec!["authorizers: access denied".into()];
+            }
+            let mut other = api.stages[0].clone();
+            other.name = "prod".into();
+            api.stages.push(other);
+        }
+        let nodes = nodes(&stack);
+        assert_eq!(
+            find(&nodes, "api/stage/tf-test").diff,
+            [
+                ('+', "GET /goodbye  (route added, not served)".to_owned()),
+                (
+                    '~',
+                    "GET /hello_world authorizationType NONE → AWS_IAM".to_owned()
+                ),
+                ('?', "not comparable: authorizers: access denied".to_owned()),
+            ]
+        );
+        assert!(find(&nodes, "api/stage/prod").diff.is_empty());
     }
 
     #[test]

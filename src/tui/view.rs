@@ -3,6 +3,15 @@
 
 pub use crate::stack::Health;
 
+/// How a notice reads: its colour and its weight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Success,
+    Warning,
+    Error,
+}
+
 /// The panes Tab moves between (the details pane follows the tree's selection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
@@ -44,6 +53,8 @@ pub struct TreeNode {
     pub details: Vec<(String, String)>,
     /// True for the configured stage: the details pane shows its drift diff.
     pub is_stage: bool,
+    /// The configured stage's diff, worded: a sign (`+ - ~ ?`) and the line after it.
+    pub diff: Vec<(char, String)>,
 }
 
 /// One log event as the log pane keeps it.
@@ -90,6 +101,8 @@ pub fn report_text(m: &crate::tail::ReportMetrics) -> String {
 /// One ping, as the ping pane shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProbeRow {
+    /// The pinger's sequence number, which the probe linker names when a log line links it.
+    pub seq: u64,
     /// Milliseconds since the epoch.
     pub timestamp: i64,
     pub route: String,
@@ -120,6 +133,7 @@ impl ProbeRow {
             (None, None) => "no response".to_owned(),
         };
         Self {
+            seq: p.seq,
             timestamp: p.sent_at,
             route: format!("{} {}", p.method, p.route),
             status: p.status,

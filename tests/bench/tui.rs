@@ -7,8 +7,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use lambdeck::ping::Probe;
+use lambdeck::tail::LogEvent;
 use lambdeck::tui::msg::Msg;
-use lambdeck::tui::view::{LogLine, ProbeRow};
 use lambdeck::tui::{App, ui};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -26,6 +27,20 @@ fn rss_kb(pid: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// One log event as the tail delivers it, classified by the tail's own parser.
+fn event(timestamp: i64, request_id: &str, message: String) -> LogEvent {
+    LogEvent {
+        event_id: None,
+        stream: "2026/11/24/[$LATEST]abc".into(),
+        timestamp,
+        ingestion_time: timestamp,
+        kind: lambdeck::tail::parse::parse_line(&message).kind,
+        message,
+        request_id: Some(request_id.to_owned()),
+        apigw_request_id: None,
+    }
+}
+
 /// A dashboard holding `LINES` realistic log lines (START/line/END/REPORT per request) and 1,000 pings.
 fn busy_app() -> App {
     let mut app = App::new("tf-test-rust-hello-world · local", Instant::now());
@@ -34,49 +49,44 @@ fn busy_app() -> App {
     for i in 0..LINES / 4 {
         let id = format!("{:08x}-1f2e-4d3c-8b7a-{:012x}", i, i * 7);
         let ts = t0 + i as i64 * 40;
-        batch.push(LogLine {
-            timestamp: ts,
-            request_id: Some(id.clone()),
-            apigw_request_id: None,
-            message: format!("START RequestId: {id} Version: $LATEST"),
-            report: None,
-        });
-        batch.push(LogLine {
-            timestamp: ts + 1,
-            request_id: Some(id.clone()),
-            apigw_request_id: None,
-            message: format!(
+        batch.push(event(
+            ts,
+            &id,
+            format!("START RequestId: {id} Version: $LATEST"),
+        ));
+        batch.push(event(
+            ts + 1,
+            &id,
+            format!(
                 "2026-11-24T16:00:00.000Z INFO hello_world: GET /hello_world apigw-request-id={i:x}-abcd"
             ),
-            report: None,
-        });
-        batch.push(LogLine {
-            timestamp: ts + 2,
-            request_id: Some(id.clone()),
-            apigw_request_id: None,
-            message: format!("END RequestId: {id}"),
-            report: None,
-        });
-        batch.push(LogLine {
-            timestamp: ts + 3,
-            request_id: Some(id.clone()),
-            apigw_request_id: None,
-            message: format!(
+        ));
+        batch.push(event(ts + 2, &id, format!("END RequestId: {id}")));
+        batch.push(event(
+            ts + 3,
+            &id,
+            format!(
                 "REPORT RequestId: {id}\tDuration: 1.52 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 18 MB"
             ),
-            report: Some("1.52 ms, 18 MB".into()),
-        });
+        ));
         app.update(Msg::Logs(std::mem::take(&mut batch)));
         if i % 25 == 0 {
-            app.update(Msg::Probe(ProbeRow {
-                timestamp: ts,
+            app.update(Msg::Probe(Box::new(Probe {
+                seq: i as u64,
+                round: 1,
+                method: "GET".into(),
                 route: "/hello_world".into(),
+                url: "http://127.0.0.1:4566/restapis/abc123/tf-test/_user_request_/hello_world"
+                    .into(),
+                sent_at: ts,
                 status: Some(200),
                 latency_ms: Some(10.0 + (i % 17) as f64),
-                summary: "\"Hello from Lambda!\"".into(),
-                request_id: Some(id),
+                bytes: 20,
                 apigw_request_id: None,
-            }));
+                lambda_request_id: Some(id),
+                error: None,
+                body: "\"Hello from Lambda!\"".into(),
+            })));
         }
     }
     app

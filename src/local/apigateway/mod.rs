@@ -1,48 +1,75 @@
-//! API Gateway REST (v1) control plane (rest-json): the route table of REST APIs, resources, methods,
-//! integrations, deployments as frozen snapshots, stages, exports and tags.
+//! API Gateway REST (v1) control plane (rest-json): the route table of REST APIs, resources, methods
+//! and their responses, integrations and theirs, authorizers, models, request validators, gateway
+//! responses, deployments as frozen snapshots, stages, exports and tags.
 
+pub mod elements;
 pub mod export;
 pub mod model;
 mod ops;
+mod patch;
+mod responses;
+pub mod test_invoke;
 pub mod wire;
 
 use axum::http::{Method as Verb, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
+use std::sync::Mutex;
+
+use self::elements::{
+    authorizer_call, authorizers_call, gateway_response_call, gateway_responses_list, model_call,
+    models_call, validator_call, validators_call,
+};
 use self::export::get_export;
+use self::model::ApiGatewayState;
 use self::ops::*;
-use self::wire::{render_api, render_deployment, render_resource, render_stage};
-use super::Services;
-use super::common::{Req, RestJsonError};
+use self::responses::{integration_response_call, method_response_call};
+use self::wire::{Page, render_api, render_deployment, render_resource, render_stage};
+use super::common::{Req, RestJsonError, Saver, ServiceRoute};
+
+/// How the router recognises API Gateway's control-plane requests.
+pub const ROUTE: ServiceRoute = ServiceRoute {
+    name: "API Gateway",
+    signing_name: "apigateway",
+    target_prefix: None,
+    path_prefixes: &["/restapis", "/tags/"],
+};
+
+/// What API Gateway's handlers work with: its state, the saver, and the region of the call.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub state: &'a Mutex<ApiGatewayState>,
+    pub saver: &'a dyn Saver,
+    pub region: &'a str,
+}
 
 /// Serves one API Gateway control-plane request.
-pub async fn handle(svc: &Services, req: &Req) -> Response {
-    match route(svc, req) {
+pub async fn handle(cx: Ctx<'_>, req: &Req) -> Response {
+    match route(&cx, req) {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
 }
 
-fn route(svc: &Services, req: &Req) -> Result<Response> {
+fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     let seg: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     let m = &req.method;
     let response = match (seg.as_slice(), m) {
-        (["restapis"], &Verb::POST) => create_rest_api(svc, req)?,
-        (["restapis"], &Verb::GET) => get_rest_apis(svc, req),
+        (["restapis"], &Verb::POST) => create_rest_api(cx, req)?,
+        (["restapis"], &Verb::GET) => get_rest_apis(cx, req),
         (["restapis", id], &Verb::GET) => {
-            read(svc, id, |api| Ok(ok(StatusCode::OK, render_api(api))))?
+            read(cx, id, |api| Ok(ok(StatusCode::OK, render_api(api))))?
         }
-        (["restapis", id], &Verb::PATCH) => update_rest_api(svc, req, id)?,
+        (["restapis", id], &Verb::PATCH) => update_rest_api(cx, req, id)?,
         (["restapis", id], &Verb::DELETE) => {
-            write(svc, id, |state, _| {
+            write(cx, id, |state| {
                 state.apis.remove(*id);
                 Ok(())
             })?;
             no_content(StatusCode::ACCEPTED)
         }
-        (["restapis", id, "resources"], &Verb::GET) => get_resources(svc, req, id)?,
-        (["restapis", id, "resources", rid], &Verb::GET) => read(svc, id, |api| {
+        (["restapis", id, "resources"], &Verb::GET) => get_resources(cx, req, id)?,
+        (["restapis", id, "resources", rid], &Verb::GET) => read(cx, id, |api| {
             let r = resource(api, rid)?;
             Ok(ok(
                 StatusCode::OK,
@@ -50,11 +77,11 @@ fn route(svc: &Services, req: &Req) -> Result<Response> {
             ))
         })?,
         (["restapis", id, "resources", parent], &Verb::POST) => {
-            create_resource(svc, req, id, parent)?
+            create_resource(cx, req, id, parent)?
         }
-        (["restapis", id, "resources", rid], &Verb::DELETE) => delete_resource(svc, id, rid)?,
+        (["restapis", id, "resources", rid], &Verb::DELETE) => delete_resource(cx, id, rid)?,
         (["restapis", id, "resources", rid, "methods", verb], _) => {
-            method_call(svc, req, id, rid, verb)?
+            method_call(cx, req, id, rid, verb)?
         }
         (
             [
@@ -67,22 +94,54 @@ fn route(svc: &Services, req: &Req) -> Result<Response> {
                 "integration",
             ],
             _,
-        ) => integration_call(svc, req, id, rid, verb)?,
-        // Not modelled yet, and none can be created here: the lists are truthfully empty, so the
-        // stale diff compares them instead of reporting them unreadable.
+        ) => integration_call(cx, req, id, rid, verb)?,
         (
             [
                 "restapis",
                 id,
-                "authorizers" | "models" | "requestvalidators" | "gatewayresponses",
+                "resources",
+                rid,
+                "methods",
+                verb,
+                "responses",
+                status,
             ],
-            &Verb::GET,
-        )
-        | (["restapis", id, "documentation", "parts"], &Verb::GET) => {
-            read(svc, id, |_| Ok(ok(StatusCode::OK, page(vec![], req))))?
+            _,
+        ) => method_response_call(cx, req, (id, rid, verb, status))?,
+        (
+            [
+                "restapis",
+                id,
+                "resources",
+                rid,
+                "methods",
+                verb,
+                "integration",
+                "responses",
+                status,
+            ],
+            _,
+        ) => integration_response_call(cx, req, (id, rid, verb, status))?,
+        (["restapis", id, "authorizers"], _) => authorizers_call(cx, req, id)?,
+        (["restapis", id, "authorizers", aid], _) => authorizer_call(cx, req, id, aid)?,
+        (["restapis", id, "models"], _) => models_call(cx, req, id)?,
+        (["restapis", id, "models", name], _) => model_call(cx, req, id, name)?,
+        (["restapis", id, "requestvalidators"], _) => validators_call(cx, req, id)?,
+        (["restapis", id, "requestvalidators", vid], _) => validator_call(cx, req, id, vid)?,
+        (["restapis", id, "gatewayresponses"], &Verb::GET) => gateway_responses_list(cx, req, id)?,
+        (["restapis", id, "gatewayresponses", kind], _) => {
+            gateway_response_call(cx, req, id, kind)?
         }
-        (["restapis", id, "deployments"], &Verb::POST) => create_deployment(svc, req, id)?,
-        (["restapis", id, "deployments"], &Verb::GET) => read(svc, id, |api| {
+        // Documentation parts are not modelled, and none can be created here: the list is
+        // truthfully empty, so the stale diff compares it instead of reporting it unreadable.
+        (["restapis", id, "documentation", "parts"], &Verb::GET) => read(cx, id, |_| {
+            Ok(ok(
+                StatusCode::OK,
+                page(Vec::<serde_json::Value>::new(), req),
+            ))
+        })?,
+        (["restapis", id, "deployments"], &Verb::POST) => create_deployment(cx, req, id)?,
+        (["restapis", id, "deployments"], &Verb::GET) => read(cx, id, |api| {
             let items = api
                 .deployments
                 .values()
@@ -90,7 +149,7 @@ fn route(svc: &Services, req: &Req) -> Result<Response> {
                 .collect();
             Ok(ok(StatusCode::OK, page(items, req)))
         })?,
-        (["restapis", id, "deployments", did], &Verb::GET) => read(svc, id, |api| {
+        (["restapis", id, "deployments", did], &Verb::GET) => read(cx, id, |api| {
             let d = deployment(api, did)?;
             Ok(ok(
                 StatusCode::OK,
@@ -98,7 +157,7 @@ fn route(svc: &Services, req: &Req) -> Result<Response> {
             ))
         })?,
         (["restapis", id, "deployments", did], &Verb::DELETE) => {
-            write(svc, id, |state, _| {
+            write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 deployment(api, did)?;
                 if api.stages.values().any(|s| s.deployment_id == *did) {
@@ -111,26 +170,29 @@ fn route(svc: &Services, req: &Req) -> Result<Response> {
             })?;
             no_content(StatusCode::ACCEPTED)
         }
-        (["restapis", id, "stages"], &Verb::POST) => create_stage(svc, req, id)?,
-        (["restapis", id, "stages"], &Verb::GET) => read(svc, id, |api| {
+        (["restapis", id, "stages"], &Verb::POST) => create_stage(cx, req, id)?,
+        (["restapis", id, "stages"], &Verb::GET) => read(cx, id, |api| {
             let filter = req.query_one("deploymentId");
             let items = api
                 .stages
                 .values()
                 .filter(|s| filter.is_none_or(|d| s.deployment_id == d))
-                .map(|s| render_stage(s, &svc.region, id))
+                .map(render_stage)
                 .collect::<Vec<_>>();
-            Ok(ok(StatusCode::OK, json!({ "item": items })))
-        })?,
-        (["restapis", id, "stages", name], &Verb::GET) => read(svc, id, |api| {
             Ok(ok(
                 StatusCode::OK,
-                render_stage(stage(api, name)?, &svc.region, id),
+                Page {
+                    item: items,
+                    position: None,
+                },
             ))
         })?,
-        (["restapis", id, "stages", name], &Verb::PATCH) => update_stage(svc, req, id, name)?,
+        (["restapis", id, "stages", name], &Verb::GET) => read(cx, id, |api| {
+            Ok(ok(StatusCode::OK, render_stage(stage(api, name)?)))
+        })?,
+        (["restapis", id, "stages", name], &Verb::PATCH) => update_stage(cx, req, id, name)?,
         (["restapis", id, "stages", name], &Verb::DELETE) => {
-            write(svc, id, |state, _| {
+            write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 if api.stages.remove(*name).is_none() {
                     return Err(RestJsonError::not_found(
@@ -142,9 +204,9 @@ fn route(svc: &Services, req: &Req) -> Result<Response> {
             no_content(StatusCode::ACCEPTED)
         }
         (["restapis", id, "stages", name, "exports", kind], &Verb::GET) => {
-            get_export(svc, req, id, name, kind)?
+            get_export(cx, req, id, name, kind)?
         }
-        (["tags", arn], _) => tags_call(svc, req, arn)?,
+        (["tags", arn], _) => tags_call(cx, req, arn)?,
         _ => return Err(unsupported(req)),
     };
     Ok(response)

@@ -6,22 +6,24 @@ use std::sync::Arc;
 
 use axum::http::{HeaderValue, Method as Verb, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::Serialize;
 
+use super::Ctx;
 use super::model::{
-    ApiGatewayState, Deployment, Integration, Method, Resource, RestApi, Snapshot, Stage,
+    ApiGatewayState, Deployment, Integration, Method, Model, Resource, RestApi, Snapshot, Stage,
 };
+use super::patch;
 use super::wire::{
-    render_api, render_deployment, render_integration, render_method, render_resource, render_stage,
+    CreateDeploymentIn, CreateResourceIn, CreateRestApiIn, CreateStageIn, Page, PatchIn, PatchOp,
+    PutIntegrationIn, PutMethodIn, Tags, TagsIn, render_api, render_deployment, render_integration,
+    render_method, render_resource, render_stage,
 };
-use crate::local::Services;
 use crate::local::common::{Req, RestJsonError, lock, now_ms, random_id};
 use crate::wire::LOCAL_ACCOUNT_ID;
 
 pub type Result<T, E = RestJsonError> = std::result::Result<T, E>;
 
-pub(super) fn ok(status: StatusCode, body: Value) -> Response {
+pub(super) fn ok(status: StatusCode, body: impl Serialize) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
@@ -86,43 +88,41 @@ pub(super) fn stage<'a>(api: &'a RestApi, name: &str) -> Result<&'a Stage> {
 
 /// Runs a read-only closure on one API under the lock.
 pub(super) fn read(
-    svc: &Services,
+    cx: &Ctx<'_>,
     id: &str,
     f: impl FnOnce(&RestApi) -> Result<Response>,
 ) -> Result<Response> {
-    let state = lock(&svc.store.apis);
+    let state = lock(cx.state);
     f(api(&state, id)?)
 }
 
 /// Runs a mutation under the lock, then saves the store (outside the lock) before answering.
 pub(super) fn write<T>(
-    svc: &Services,
+    cx: &Ctx<'_>,
     id: &str,
-    f: impl FnOnce(&mut ApiGatewayState, &Services) -> Result<T>,
+    f: impl FnOnce(&mut ApiGatewayState) -> Result<T>,
 ) -> Result<T> {
     let out = {
-        let mut state = lock(&svc.store.apis);
+        let mut state = lock(cx.state);
         if !id.is_empty() {
             api(&state, id)?;
         }
-        f(&mut state, svc)?
+        f(&mut state)?
     };
-    save(svc)?;
+    save(cx)?;
     Ok(out)
 }
 
-pub(super) fn save(svc: &Services) -> Result<()> {
-    svc.store
-        .save_control()
-        .map_err(|e| RestJsonError::internal(e.to_string()))
+pub(super) fn save(cx: &Ctx<'_>) -> Result<()> {
+    cx.saver.save_control().map_err(RestJsonError::internal)
 }
 
 pub(super) fn body<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T> {
     req.json().map_err(RestJsonError::bad_request)
 }
 
-/// One page of a list: `{"item": [...], "position"?}`. The position is the offset of the next item.
-pub(super) fn page(items: Vec<Value>, req: &Req) -> Value {
+/// One page of a list; the position is the offset of the next item.
+pub(super) fn page<T>(items: Vec<T>, req: &Req) -> Page<T> {
     let limit = req
         .query_one("limit")
         .and_then(|l| l.parse::<usize>().ok())
@@ -133,16 +133,16 @@ pub(super) fn page(items: Vec<Value>, req: &Req) -> Value {
         .query_one("position")
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(0);
-    let end = (start + limit).min(items.len());
-    let slice: Vec<Value> = items
-        .get(start..end)
-        .map(<[Value]>::to_vec)
-        .unwrap_or_default();
-    let mut out = json!({ "item": slice });
-    if end < items.len() {
-        out["position"] = Value::String(end.to_string());
+    let total = items.len();
+    let end = (start + limit).min(total);
+    Page {
+        item: items
+            .into_iter()
+            .skip(start)
+            .take(end.saturating_sub(start))
+            .collect(),
+        position: (end < total).then(|| end.to_string()),
     }
-    out
 }
 
 pub(super) fn now_s() -> i64 {
@@ -159,35 +159,16 @@ pub(super) fn fresh_id<V>(existing: &BTreeMap<String, V>) -> String {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateRestApiIn {
-    name: Option<String>,
-    description: Option<String>,
-    version: Option<String>,
-    #[serde(default)]
-    binary_media_types: Vec<String>,
-    api_key_source: Option<String>,
-    endpoint_configuration: Option<EndpointConfigurationIn>,
-    #[serde(default)]
-    tags: BTreeMap<String, String>,
-    #[serde(default)]
-    disable_execute_api_endpoint: bool,
-}
-
-#[derive(Deserialize)]
-struct EndpointConfigurationIn {
-    #[serde(default)]
-    types: Vec<String>,
-}
-
-pub(super) fn create_rest_api(svc: &Services, req: &Req) -> Result<Response> {
+pub(super) fn create_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     let input: CreateRestApiIn = body(req)?;
+    if let Some(size) = input.minimum_compression_size {
+        check_compression_size(size)?;
+    }
     let name = input
         .name
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| RestJsonError::bad_request("Invalid REST API name specified"))?;
-    let value = write(svc, "", |state, _| {
+    let value = write(cx, "", |state| {
         let id = fresh_id(&state.apis);
         let root_id = random_id(10);
         let root = Resource {
@@ -213,8 +194,14 @@ pub(super) fn create_rest_api(svc: &Services, req: &Req) -> Result<Response> {
             endpoint_types: types,
             binary_media_types: input.binary_media_types,
             disable_execute_api_endpoint: input.disable_execute_api_endpoint,
+            policy: input.policy.filter(|p| !p.trim().is_empty()),
+            minimum_compression_size: input.minimum_compression_size,
             tags: input.tags,
             resources: BTreeMap::from([(root_id, root)]),
+            authorizers: BTreeMap::new(),
+            models: default_models(),
+            request_validators: BTreeMap::new(),
+            gateway_responses: BTreeMap::new(),
             deployments: BTreeMap::new(),
             stages: BTreeMap::new(),
         };
@@ -225,26 +212,51 @@ pub(super) fn create_rest_api(svc: &Services, req: &Req) -> Result<Response> {
     Ok(ok(StatusCode::CREATED, value))
 }
 
-pub(super) fn get_rest_apis(svc: &Services, req: &Req) -> Response {
-    let state = lock(&svc.store.apis);
+pub(super) fn get_rest_apis(cx: &Ctx<'_>, req: &Req) -> Response {
+    let state = lock(cx.state);
     let mut apis: Vec<&RestApi> = state.apis.values().collect();
     apis.sort_by(|a, b| (a.created_date, &a.id).cmp(&(b.created_date, &b.id)));
     let items = apis.into_iter().map(render_api).collect();
     ok(StatusCode::OK, page(items, req))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PatchIn {
-    #[serde(default)]
-    patch_operations: Vec<PatchOp>,
+/// The two models CreateRestApi adds to every API, as AWS writes them.
+fn default_models() -> BTreeMap<String, Model> {
+    let model = |name: &str, schema: &str| {
+        (
+            name.to_owned(),
+            Model {
+                id: random_id(6),
+                name: name.to_owned(),
+                description: Some(format!(
+                    "This is a default {} schema model",
+                    name.to_lowercase()
+                )),
+                schema: Some(schema.to_owned()),
+                content_type: "application/json".into(),
+            },
+        )
+    };
+    BTreeMap::from([
+        model(
+            "Empty",
+            "{\n  \"$schema\": \"http://json-schema.org/draft-04/schema#\",\n  \"title\" : \"Empty Schema\",\n  \"type\" : \"object\"\n}",
+        ),
+        model(
+            "Error",
+            "{\n  \"$schema\" : \"http://json-schema.org/draft-04/schema#\",\n  \"title\" : \"Error Schema\",\n  \"type\" : \"object\",\n  \"properties\" : {\n    \"message\" : { \"type\" : \"string\" }\n  }\n}",
+        ),
+    ])
 }
 
-#[derive(Deserialize)]
-struct PatchOp {
-    op: String,
-    path: String,
-    value: Option<String>,
+fn check_compression_size(size: i64) -> Result<()> {
+    if (0..=10_485_760).contains(&size) {
+        Ok(())
+    } else {
+        Err(RestJsonError::bad_request(
+            "Invalid minimum compression size, must be between 0 and 10485760",
+        ))
+    }
 }
 
 fn bad_patch(op: &PatchOp) -> RestJsonError {
@@ -254,11 +266,16 @@ fn bad_patch(op: &PatchOp) -> RestJsonError {
     ))
 }
 
-pub(super) fn update_rest_api(svc: &Services, req: &Req, id: &str) -> Result<Response> {
+pub(super) fn update_rest_api(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response> {
     let input: PatchIn = body(req)?;
-    let value = write(svc, id, |state, _| {
+    patch::check_ops(&input.patch_operations, "updateRestApiInput")?;
+    let value = write(cx, id, |state| {
         let mut api = api(state, id)?.clone();
         for op in &input.patch_operations {
+            if let Some(media_type) = patch::key(op, "/binaryMediaTypes") {
+                patch::list_member(&mut api.binary_media_types, op, media_type)?;
+                continue;
+            }
             match (op.op.as_str(), op.path.as_str()) {
                 ("replace", "/name") => {
                     api.name = op.value.clone().filter(|n| !n.is_empty()).ok_or_else(|| {
@@ -266,7 +283,39 @@ pub(super) fn update_rest_api(svc: &Services, req: &Req, id: &str) -> Result<Res
                     })?;
                 }
                 ("replace", "/description") => api.description = op.value.clone(),
-                _ => return Err(bad_patch(op)),
+                ("replace", "/policy") => api.policy = patch::optional(op),
+                ("replace", "/minimumCompressionSize") => {
+                    api.minimum_compression_size = match patch::optional(op) {
+                        None => None,
+                        Some(v) => {
+                            let size = v.parse::<i64>().map_err(|_| {
+                                RestJsonError::bad_request(
+                                    "Invalid minimum compression size, must be between 0 and 10485760",
+                                )
+                            })?;
+                            check_compression_size(size)?;
+                            Some(size)
+                        }
+                    };
+                }
+                (_, "/minimumCompressionSize") => {
+                    return Err(RestJsonError::bad_request(
+                        "Invalid patch operation specified. Must be one of: [replace]",
+                    ));
+                }
+                ("replace", "/apiKeySource") => {
+                    let source = op.value.clone().unwrap_or_default();
+                    if !["HEADER", "AUTHORIZER"].contains(&source.as_str()) {
+                        return Err(RestJsonError::bad_request(format!(
+                            "Invalid API Key source specified: {source}. Valid options are HEADER,AUTHORIZER"
+                        )));
+                    }
+                    api.api_key_source = source;
+                }
+                ("replace", "/disableExecuteApiEndpoint") => {
+                    api.disable_execute_api_endpoint = patch::boolean(op)?;
+                }
+                _ => return Err(patch::bad_path(op)),
             }
         }
         let value = render_api(&api);
@@ -276,8 +325,8 @@ pub(super) fn update_rest_api(svc: &Services, req: &Req, id: &str) -> Result<Res
     Ok(ok(StatusCode::OK, value))
 }
 
-pub(super) fn get_resources(svc: &Services, req: &Req, id: &str) -> Result<Response> {
-    read(svc, id, |api| {
+pub(super) fn get_resources(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response> {
+    read(cx, id, |api| {
         let mut resources: Vec<&Resource> = api.resources.values().collect();
         resources.sort_by(|a, b| a.path.cmp(&b.path));
         let embed = embeds(req, "methods");
@@ -289,14 +338,8 @@ pub(super) fn get_resources(svc: &Services, req: &Req, id: &str) -> Result<Respo
     })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateResourceIn {
-    path_part: Option<String>,
-}
-
 pub(super) fn create_resource(
-    svc: &Services,
+    cx: &Ctx<'_>,
     req: &Req,
     id: &str,
     parent_id: &str,
@@ -309,7 +352,7 @@ pub(super) fn create_resource(
         )));
     }
     let is_variable = part.starts_with('{') && part.ends_with('}');
-    let value = write(svc, id, |state, _| {
+    let value = write(cx, id, |state| {
         let api = api_mut(state, id)?;
         let parent = resource(api, parent_id)?.clone();
         if parent
@@ -358,8 +401,8 @@ pub(super) fn create_resource(
     Ok(ok(StatusCode::CREATED, value))
 }
 
-pub(super) fn delete_resource(svc: &Services, id: &str, rid: &str) -> Result<Response> {
-    write(svc, id, |state, _| {
+pub(super) fn delete_resource(cx: &Ctx<'_>, id: &str, rid: &str) -> Result<Response> {
+    write(cx, id, |state| {
         let api = api_mut(state, id)?;
         resource(api, rid)?;
         if rid == api.root_resource_id {
@@ -405,20 +448,8 @@ pub(super) fn missing_method() -> RestJsonError {
     RestJsonError::not_found("Invalid Method identifier specified")
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PutMethodIn {
-    authorization_type: Option<String>,
-    authorizer_id: Option<String>,
-    #[serde(default)]
-    api_key_required: bool,
-    operation_name: Option<String>,
-    #[serde(default)]
-    request_parameters: BTreeMap<String, bool>,
-}
-
 pub(super) fn method_call(
-    svc: &Services,
+    cx: &Ctx<'_>,
     req: &Req,
     id: &str,
     rid: &str,
@@ -426,7 +457,7 @@ pub(super) fn method_call(
 ) -> Result<Response> {
     check_verb(verb)?;
     match req.method {
-        Verb::GET => read(svc, id, |api| {
+        Verb::GET => read(cx, id, |api| {
             let m = resource(api, rid)?
                 .methods
                 .get(verb)
@@ -441,9 +472,16 @@ pub(super) fn method_call(
                     "Invalid authorization type specified: '{auth}'"
                 )));
             }
-            let value = write(svc, id, |state, _| {
+            let value = write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 resource(api, rid)?;
+                check_method_refs(
+                    api,
+                    &auth,
+                    input.authorizer_id.as_deref(),
+                    input.request_validator_id.as_deref(),
+                    input.request_models.values(),
+                )?;
                 let r = api.resources.get_mut(rid).ok_or_else(|| {
                     RestJsonError::not_found("Invalid Resource identifier specified")
                 })?;
@@ -459,6 +497,10 @@ pub(super) fn method_call(
                     authorizer_id: input.authorizer_id,
                     operation_name: input.operation_name,
                     request_parameters: input.request_parameters,
+                    authorization_scopes: input.authorization_scopes,
+                    request_models: input.request_models,
+                    request_validator_id: input.request_validator_id,
+                    method_responses: BTreeMap::new(),
                     integration: None,
                 };
                 let value = render_method(&m, false);
@@ -468,7 +510,7 @@ pub(super) fn method_call(
             Ok(ok(StatusCode::CREATED, value))
         }
         Verb::DELETE => {
-            write(svc, id, |state, _| {
+            write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 resource(api, rid)?;
                 api.resources
@@ -481,56 +523,40 @@ pub(super) fn method_call(
         }
         Verb::PATCH => {
             let input: PatchIn = body(req)?;
-            let value = write(svc, id, |state, _| {
+            patch::check_ops(&input.patch_operations, "updateMethodInput")?;
+            let value = write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 resource(api, rid)?;
-                let m = api
+                let mut updated = api
+                    .resources
+                    .get(rid)
+                    .and_then(|r| r.methods.get(verb))
+                    .ok_or_else(missing_method)?
+                    .clone();
+                for op in &input.patch_operations {
+                    patch_method(&mut updated, op)?;
+                }
+                check_method_refs(
+                    api,
+                    &updated.authorization_type,
+                    updated.authorizer_id.as_deref(),
+                    updated.request_validator_id.as_deref(),
+                    updated.request_models.values(),
+                )?;
+                let value = render_method(&updated, true);
+                if let Some(m) = api
                     .resources
                     .get_mut(rid)
                     .and_then(|r| r.methods.get_mut(verb))
-                    .ok_or_else(missing_method)?;
-                let mut updated = m.clone();
-                for op in &input.patch_operations {
-                    match (op.op.as_str(), op.path.as_str()) {
-                        ("replace", "/authorizationType") => {
-                            updated.authorization_type = op.value.clone().unwrap_or_default();
-                        }
-                        ("replace", "/apiKeyRequired") => {
-                            updated.api_key_required = op.value.as_deref() == Some("true");
-                        }
-                        ("replace", "/authorizerId") => updated.authorizer_id = op.value.clone(),
-                        ("replace", "/operationName") => updated.operation_name = op.value.clone(),
-                        _ => return Err(bad_patch(op)),
-                    }
+                {
+                    *m = updated;
                 }
-                *m = updated;
-                Ok(render_method(m, true))
+                Ok(value)
             })?;
             Ok(ok(StatusCode::OK, value))
         }
         _ => Err(unsupported(req)),
     }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PutIntegrationIn {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    /// The model's `integrationHttpMethod`, sent on the wire as `httpMethod`.
-    http_method: Option<String>,
-    uri: Option<String>,
-    passthrough_behavior: Option<String>,
-    timeout_in_millis: Option<u64>,
-    cache_namespace: Option<String>,
-    #[serde(default)]
-    cache_key_parameters: Vec<String>,
-    content_handling: Option<String>,
-    credentials: Option<String>,
-    #[serde(default)]
-    request_parameters: BTreeMap<String, String>,
-    #[serde(default)]
-    request_templates: BTreeMap<String, String>,
 }
 
 fn check_integration(input: &PutIntegrationIn) -> Result<()> {
@@ -571,7 +597,7 @@ fn check_integration(input: &PutIntegrationIn) -> Result<()> {
 }
 
 pub(super) fn integration_call(
-    svc: &Services,
+    cx: &Ctx<'_>,
     req: &Req,
     id: &str,
     rid: &str,
@@ -580,7 +606,7 @@ pub(super) fn integration_call(
     check_verb(verb)?;
     let missing = || RestJsonError::not_found("Invalid Integration identifier specified");
     match req.method {
-        Verb::GET => read(svc, id, |api| {
+        Verb::GET => read(cx, id, |api| {
             let m = resource(api, rid)?
                 .methods
                 .get(verb)
@@ -591,7 +617,7 @@ pub(super) fn integration_call(
         Verb::PUT => {
             let input: PutIntegrationIn = body(req)?;
             check_integration(&input)?;
-            let value = write(svc, id, |state, _| {
+            let value = write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 resource(api, rid)?;
                 let m = api
@@ -613,6 +639,12 @@ pub(super) fn integration_call(
                     credentials: input.credentials,
                     request_parameters: input.request_parameters,
                     request_templates: input.request_templates,
+                    // Integration responses stay when the integration is put again.
+                    integration_responses: m
+                        .integration
+                        .take()
+                        .map(|old| old.integration_responses)
+                        .unwrap_or_default(),
                 };
                 let value = render_integration(&i);
                 m.integration = Some(i);
@@ -621,7 +653,7 @@ pub(super) fn integration_call(
             Ok(ok(StatusCode::CREATED, value))
         }
         Verb::DELETE => {
-            write(svc, id, |state, _| {
+            write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 resource(api, rid)?;
                 let m = api
@@ -634,17 +666,160 @@ pub(super) fn integration_call(
             })?;
             Ok(no_content(StatusCode::NO_CONTENT))
         }
+        Verb::PATCH => {
+            let input: PatchIn = body(req)?;
+            patch::check_ops(&input.patch_operations, "updateIntegrationInput")?;
+            let value = write(cx, id, |state| {
+                let api = api_mut(state, id)?;
+                resource(api, rid)?;
+                let m = api
+                    .resources
+                    .get_mut(rid)
+                    .and_then(|r| r.methods.get_mut(verb))
+                    .ok_or_else(missing_method)?;
+                let mut updated = m.integration.clone().ok_or_else(missing)?;
+                for op in &input.patch_operations {
+                    patch_integration(&mut updated, op)?;
+                }
+                let value = render_integration(&updated);
+                m.integration = Some(updated);
+                Ok(value)
+            })?;
+            Ok(ok(StatusCode::OK, value))
+        }
         _ => Err(unsupported(req)),
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateDeploymentIn {
-    stage_name: Option<String>,
-    stage_description: Option<String>,
-    description: Option<String>,
-    variables: Option<BTreeMap<String, String>>,
+/// A method's references resolve: its authorizer (required for CUSTOM and COGNITO_USER_POOLS), its
+/// request validator and its request models.
+fn check_method_refs<'a>(
+    api: &RestApi,
+    authorization_type: &str,
+    authorizer_id: Option<&str>,
+    validator_id: Option<&str>,
+    models: impl Iterator<Item = &'a String>,
+) -> Result<()> {
+    let needs_authorizer = ["CUSTOM", "COGNITO_USER_POOLS"].contains(&authorization_type);
+    let authorizer_ok = authorizer_id.is_some_and(|a| api.authorizers.contains_key(a));
+    if (needs_authorizer || authorizer_id.is_some()) && !authorizer_ok {
+        return Err(RestJsonError::bad_request(
+            "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
+        ));
+    }
+    if let Some(v) = validator_id
+        && !api.request_validators.contains_key(v)
+    {
+        return Err(RestJsonError::bad_request(
+            "Invalid Request Validator identifier specified",
+        ));
+    }
+    for model in models {
+        if !api.models.contains_key(model) {
+            return Err(RestJsonError::bad_request(format!(
+                "Invalid model identifier specified: {model}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// One UpdateMethod operation.
+fn patch_method(m: &mut Method, op: &PatchOp) -> Result<()> {
+    if let Some(name) = patch::key(op, "/requestParameters") {
+        return patch::flag_member(&mut m.request_parameters, op, name, || {
+            RestJsonError::not_found("Invalid parameter name specified")
+        });
+    }
+    if let Some(content_type) = patch::key(op, "/requestModels") {
+        if content_type.contains('/') && op.path.matches('/').count() > 2 {
+            // An unescaped content type (`/requestModels/application/json`) is not a member.
+            return Err(patch::bad_path(op));
+        }
+        return patch::string_member(&mut m.request_models, op, content_type, || {
+            RestJsonError::not_found("Content-Type specified was not found")
+        });
+    }
+    if let Some(scope) = patch::key(op, "/authorizationScopes") {
+        return patch::list_member(&mut m.authorization_scopes, op, scope);
+    }
+    match (op.op.as_str(), op.path.as_str()) {
+        ("replace", "/authorizationType") => {
+            m.authorization_type = op.value.clone().unwrap_or_default();
+            if !["CUSTOM", "COGNITO_USER_POOLS"].contains(&m.authorization_type.as_str()) {
+                m.authorizer_id = None;
+            }
+        }
+        ("replace", "/apiKeyRequired") => m.api_key_required = patch::boolean(op)?,
+        ("replace", "/authorizerId") => m.authorizer_id = patch::optional(op),
+        ("replace", "/operationName") => m.operation_name = patch::optional(op),
+        ("replace", "/requestValidatorId") => m.request_validator_id = patch::optional(op),
+        _ => return Err(patch::bad_path(op)),
+    }
+    Ok(())
+}
+
+/// One UpdateIntegration operation.
+fn patch_integration(i: &mut Integration, op: &PatchOp) -> Result<()> {
+    let missing = || RestJsonError::not_found("Invalid mapping expression specified");
+    if let Some(name) = patch::key(op, "/requestParameters") {
+        return patch::string_member(&mut i.request_parameters, op, name, missing);
+    }
+    if let Some(content_type) = patch::key(op, "/requestTemplates") {
+        return patch::string_member(&mut i.request_templates, op, content_type, || {
+            RestJsonError::not_found("Content-Type specified was not found")
+        });
+    }
+    if let Some(name) = patch::key(op, "/cacheKeyParameters") {
+        return patch::list_member(&mut i.cache_key_parameters, op, name);
+    }
+    match (op.op.as_str(), op.path.as_str()) {
+        ("replace", "/timeoutInMillis") => {
+            let t = op
+                .value
+                .as_deref()
+                .and_then(|v| v.parse::<u64>().ok())
+                .filter(|t| (50..=29000).contains(t))
+                .ok_or_else(|| {
+                    RestJsonError::bad_request("Timeout should be between 50 ms and 29000 ms")
+                })?;
+            i.timeout_in_millis = t;
+        }
+        ("replace", "/contentHandling") => {
+            let v = patch::optional(op);
+            if let Some(c) = &v
+                && !["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"].contains(&c.as_str())
+            {
+                return Err(RestJsonError::bad_request(format!(
+                    "Invalid content handling specified: {c}"
+                )));
+            }
+            i.content_handling = v;
+        }
+        ("remove", "/contentHandling") => i.content_handling = None,
+        ("replace", "/passthroughBehavior") => {
+            let v = op.value.clone().unwrap_or_default();
+            if !["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"].contains(&v.as_str()) {
+                return Err(RestJsonError::bad_request(format!(
+                    "Invalid passthrough behavior specified: {v}"
+                )));
+            }
+            i.passthrough_behavior = v;
+        }
+        ("replace", "/uri") => i.uri = patch::optional(op),
+        ("replace", "/httpMethod") => {
+            let v = op.value.clone().unwrap_or_default();
+            check_verb(&v)?;
+            i.http_method = Some(v);
+        }
+        ("replace", "/credentials") => i.credentials = patch::optional(op),
+        ("remove", "/credentials") => i.credentials = None,
+        ("replace", "/cacheNamespace") => {
+            i.cache_namespace = op.value.clone().unwrap_or_default();
+        }
+        _ => return Err(patch::bad_path(op)),
+    }
+    Ok(())
 }
 
 pub(super) fn check_stage_name(name: &str) -> Result<()> {
@@ -662,13 +837,13 @@ pub(super) fn check_stage_name(name: &str) -> Result<()> {
     }
 }
 
-pub(super) fn create_deployment(svc: &Services, req: &Req, id: &str) -> Result<Response> {
+pub(super) fn create_deployment(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response> {
     let input: CreateDeploymentIn = body(req)?;
     let stage_name = input.stage_name.filter(|s| !s.is_empty());
     if let Some(s) = &stage_name {
         check_stage_name(s)?;
     }
-    let value = write(svc, id, |state, _| {
+    let value = write(cx, id, |state| {
         let api = api_mut(state, id)?;
         let methods: Vec<&Method> = api
             .resources
@@ -690,7 +865,7 @@ pub(super) fn create_deployment(svc: &Services, req: &Req, id: &str) -> Result<R
             id: fresh_id(&api.deployments),
             created_date: now,
             description: input.description,
-            snapshot: Arc::new(Snapshot::of(&api.resources)),
+            snapshot: Arc::new(Snapshot::freeze(api)),
         };
         if let Some(name) = stage_name {
             match api.stages.get_mut(&name) {
@@ -729,25 +904,11 @@ pub(super) fn create_deployment(svc: &Services, req: &Req, id: &str) -> Result<R
     Ok(ok(StatusCode::CREATED, value))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateStageIn {
-    stage_name: Option<String>,
-    deployment_id: Option<String>,
-    description: Option<String>,
-    #[serde(default)]
-    variables: BTreeMap<String, String>,
-    #[serde(default)]
-    tracing_enabled: bool,
-    #[serde(default)]
-    tags: BTreeMap<String, String>,
-}
-
-pub(super) fn create_stage(svc: &Services, req: &Req, id: &str) -> Result<Response> {
+pub(super) fn create_stage(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response> {
     let input: CreateStageIn = body(req)?;
     let name = input.stage_name.unwrap_or_default();
     check_stage_name(&name)?;
-    let value = write(svc, id, |state, _| {
+    let value = write(cx, id, |state| {
         let api = api_mut(state, id)?;
         let did = input.deployment_id.unwrap_or_default();
         if !api.deployments.contains_key(&did) {
@@ -767,16 +928,16 @@ pub(super) fn create_stage(svc: &Services, req: &Req, id: &str) -> Result<Respon
             tracing_enabled: input.tracing_enabled,
             tags: input.tags,
         };
-        let value = render_stage(&s, "", id);
+        let value = render_stage(&s);
         api.stages.insert(name, s);
         Ok(value)
     })?;
     Ok(ok(StatusCode::CREATED, value))
 }
 
-pub(super) fn update_stage(svc: &Services, req: &Req, id: &str, name: &str) -> Result<Response> {
+pub(super) fn update_stage(cx: &Ctx<'_>, req: &Req, id: &str, name: &str) -> Result<Response> {
     let input: PatchIn = body(req)?;
-    let value = write(svc, id, |state, _| {
+    let value = write(cx, id, |state| {
         let api = api_mut(state, id)?;
         let mut s = stage(api, name)?.clone();
         for op in &input.patch_operations {
@@ -805,21 +966,15 @@ pub(super) fn update_stage(svc: &Services, req: &Req, id: &str, name: &str) -> R
             }
         }
         s.last_updated_date = now_s();
-        let value = render_stage(&s, "", id);
+        let value = render_stage(&s);
         api.stages.insert(name.to_owned(), s);
         Ok(value)
     })?;
     Ok(ok(StatusCode::OK, value))
 }
 
-#[derive(Deserialize)]
-struct TagsIn {
-    #[serde(default)]
-    tags: BTreeMap<String, String>,
-}
-
 /// Tags on REST APIs and stages, addressed by ARN `arn:aws:apigateway:{region}::/restapis/{id}[/stages/{name}]`.
-pub(super) fn tags_call(svc: &Services, req: &Req, arn: &str) -> Result<Response> {
+pub(super) fn tags_call(cx: &Ctx<'_>, req: &Req, arn: &str) -> Result<Response> {
     let path = arn.split("::").nth(1).unwrap_or("");
     let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let (id, stage_name) = match parts.as_slice() {
@@ -847,14 +1002,14 @@ pub(super) fn tags_call(svc: &Services, req: &Req, arn: &str) -> Result<Response
     };
     match req.method {
         Verb::GET => {
-            let mut state = lock(&svc.store.apis);
+            let mut state = lock(cx.state);
             let mut out = BTreeMap::new();
             with_tags(&mut state, &mut |t| out = t.clone())?;
-            Ok(ok(StatusCode::OK, json!({ "tags": out })))
+            Ok(ok(StatusCode::OK, Tags { tags: out }))
         }
         Verb::PUT => {
             let input: TagsIn = body(req)?;
-            write(svc, id, |state, _| {
+            write(cx, id, |state| {
                 with_tags(state, &mut |t| t.extend(input.tags.clone()))
             })?;
             Ok(no_content(StatusCode::NO_CONTENT))
@@ -865,7 +1020,7 @@ pub(super) fn tags_call(svc: &Services, req: &Req, arn: &str) -> Result<Response
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect();
-            write(svc, id, |state, _| {
+            write(cx, id, |state| {
                 with_tags(state, &mut |t| {
                     for k in &keys {
                         t.remove(k);

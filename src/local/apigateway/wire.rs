@@ -1,160 +1,647 @@
-//! API Gateway's wire shapes: how the model is rendered in rest-json answers.
+//! API Gateway's wire shapes (rest-json), serde-derived: the requests its operations read and the
+//! answers the model is rendered into.
 
-use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
-use super::model::{Deployment, Integration, Method, Resource, RestApi, Snapshot, Stage};
+use serde::{Deserialize, Serialize};
 
-fn insert_opt(map: &mut Map<String, Value>, key: &str, value: &Option<String>) {
-    if let Some(v) = value {
-        map.insert(key.to_owned(), Value::String(v.clone()));
+use super::model::{
+    Authorizer, Deployment, GatewayResponse, Integration, IntegrationResponse, Method,
+    MethodResponse, Model, RequestValidator, Resource, RestApi, Snapshot, Stage,
+};
+
+/// `{}`: a member AWS sends as an empty object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Empty {}
+
+/// One page of a list: `{"item": [...], "position"?}`; the position is the offset of the next item.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub item: Vec<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+}
+
+/// GetTags.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tags {
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A REST API (CreateRestApi, GetRestApi, GetRestApis, UpdateRestApi).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestApiOut {
+    pub id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub created_date: i64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub binary_media_types: Vec<String>,
+    pub api_key_source: String,
+    pub endpoint_configuration: EndpointConfiguration,
+    pub disable_execute_api_endpoint: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimum_compression_size: Option<i64>,
+    pub root_resource_id: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EndpointConfiguration {
+    pub types: Vec<String>,
+}
+
+/// A resource; its methods are listed as `{}` unless embedded (`embed=methods`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceOut {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_part: Option<String>,
+    pub path: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub resource_methods: BTreeMap<String, MethodEntry>,
+}
+
+/// A method as a resource lists it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum MethodEntry {
+    Embedded(Box<MethodOut>),
+    Listed(Empty),
+}
+
+/// A method (PutMethod, GetMethod, UpdateMethod).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MethodOut {
+    pub http_method: String,
+    pub authorization_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorizer_id: Option<String>,
+    pub api_key_required: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation_name: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_parameters: BTreeMap<String, bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authorization_scopes: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_models: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_validator_id: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub method_responses: BTreeMap<String, MethodResponseOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method_integration: Option<IntegrationOut>,
+}
+
+/// A method response (PutMethodResponse, GetMethodResponse, UpdateMethodResponse).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MethodResponseOut {
+    pub status_code: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub response_parameters: BTreeMap<String, bool>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub response_models: BTreeMap<String, String>,
+}
+
+/// An integration response (PutIntegrationResponse, GetIntegrationResponse, UpdateIntegrationResponse).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IntegrationResponseOut {
+    pub status_code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection_pattern: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub response_parameters: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub response_templates: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_handling: Option<String>,
+}
+
+/// An authorizer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizerOut {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(rename = "providerARNs", skip_serializing_if = "Vec::is_empty")]
+    pub provider_arns: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorizer_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorizer_credentials: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_validation_expression: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorizer_result_ttl_in_seconds: Option<i64>,
+}
+
+/// A model.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelOut {
+    pub id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    pub content_type: String,
+}
+
+/// A request validator.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestValidatorOut {
+    pub id: String,
+    pub name: String,
+    pub validate_request_body: bool,
+    pub validate_request_parameters: bool,
+}
+
+/// A gateway response, customised or API Gateway's default.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayResponseOut {
+    pub response_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<String>,
+    pub response_parameters: BTreeMap<String, String>,
+    pub response_templates: BTreeMap<String, String>,
+    pub default_response: bool,
+}
+
+/// An integration (PutIntegration, GetIntegration).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IntegrationOut {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_parameters: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_templates: BTreeMap<String, String>,
+    pub passthrough_behavior: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_handling: Option<String>,
+    pub timeout_in_millis: u64,
+    pub cache_namespace: String,
+    pub cache_key_parameters: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub integration_responses: BTreeMap<String, IntegrationResponseOut>,
+}
+
+/// A deployment; its API summary only with `embed=apisummary`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentOut {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub created_date: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_summary: Option<ApiSummary>,
+}
+
+/// `{"/path": {"VERB": {"authorizationType", "apiKeyRequired"}}}` of a deployed snapshot.
+pub type ApiSummary = BTreeMap<String, BTreeMap<String, MethodSummary>>;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MethodSummary {
+    pub authorization_type: String,
+    pub api_key_required: bool,
+}
+
+/// A stage.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StageOut {
+    pub deployment_id: String,
+    pub stage_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub cache_cluster_enabled: bool,
+    pub cache_cluster_status: &'static str,
+    pub method_settings: Empty,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub variables: BTreeMap<String, String>,
+    pub tracing_enabled: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    pub created_date: i64,
+    pub last_updated_date: i64,
+}
+
+pub fn render_api(api: &RestApi) -> RestApiOut {
+    RestApiOut {
+        id: api.id.clone(),
+        name: api.name.clone(),
+        description: api.description.clone(),
+        version: api.version.clone(),
+        created_date: api.created_date,
+        binary_media_types: api.binary_media_types.clone(),
+        api_key_source: api.api_key_source.clone(),
+        endpoint_configuration: EndpointConfiguration {
+            types: api.endpoint_types.clone(),
+        },
+        disable_execute_api_endpoint: api.disable_execute_api_endpoint,
+        policy: api.policy.clone(),
+        minimum_compression_size: api.minimum_compression_size,
+        root_resource_id: api.root_resource_id.clone(),
+        tags: api.tags.clone(),
     }
 }
 
-pub fn render_api(api: &RestApi) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), json!(api.id));
-    m.insert("name".into(), json!(api.name));
-    insert_opt(&mut m, "description", &api.description);
-    insert_opt(&mut m, "version", &api.version);
-    m.insert("createdDate".into(), json!(api.created_date));
-    if !api.binary_media_types.is_empty() {
-        m.insert("binaryMediaTypes".into(), json!(api.binary_media_types));
-    }
-    m.insert("apiKeySource".into(), json!(api.api_key_source));
-    m.insert(
-        "endpointConfiguration".into(),
-        json!({ "types": api.endpoint_types }),
-    );
-    m.insert(
-        "disableExecuteApiEndpoint".into(),
-        json!(api.disable_execute_api_endpoint),
-    );
-    m.insert("rootResourceId".into(), json!(api.root_resource_id));
-    if !api.tags.is_empty() {
-        m.insert("tags".into(), json!(api.tags));
-    }
-    Value::Object(m)
-}
-
-pub fn render_resource(r: &Resource, embed_methods: bool) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), json!(r.id));
-    insert_opt(&mut m, "parentId", &r.parent_id);
-    insert_opt(&mut m, "pathPart", &r.path_part);
-    m.insert("path".into(), json!(r.path));
-    if !r.methods.is_empty() {
-        let methods: Map<String, Value> = r
+pub fn render_resource(r: &Resource, embed_methods: bool) -> ResourceOut {
+    ResourceOut {
+        id: r.id.clone(),
+        parent_id: r.parent_id.clone(),
+        path_part: r.path_part.clone(),
+        path: r.path.clone(),
+        resource_methods: r
             .methods
             .iter()
             .map(|(verb, method)| {
-                let v = if embed_methods {
-                    render_method(method, true)
+                let entry = if embed_methods {
+                    MethodEntry::Embedded(Box::new(render_method(method, true)))
                 } else {
-                    json!({})
+                    MethodEntry::Listed(Empty {})
                 };
-                (verb.clone(), v)
+                (verb.clone(), entry)
             })
-            .collect();
-        m.insert("resourceMethods".into(), Value::Object(methods));
+            .collect(),
     }
-    Value::Object(m)
 }
 
-pub fn render_method(method: &Method, with_integration: bool) -> Value {
-    let mut m = Map::new();
-    m.insert("httpMethod".into(), json!(method.http_method));
-    m.insert("authorizationType".into(), json!(method.authorization_type));
-    insert_opt(&mut m, "authorizerId", &method.authorizer_id);
-    m.insert("apiKeyRequired".into(), json!(method.api_key_required));
-    insert_opt(&mut m, "operationName", &method.operation_name);
-    if !method.request_parameters.is_empty() {
-        m.insert("requestParameters".into(), json!(method.request_parameters));
-    }
-    if with_integration && let Some(i) = &method.integration {
-        m.insert("methodIntegration".into(), render_integration(i));
-    }
-    Value::Object(m)
-}
-
-pub fn render_integration(i: &Integration) -> Value {
-    let mut m = Map::new();
-    m.insert("type".into(), json!(i.kind));
-    insert_opt(&mut m, "httpMethod", &i.http_method);
-    insert_opt(&mut m, "uri", &i.uri);
-    insert_opt(&mut m, "credentials", &i.credentials);
-    if !i.request_parameters.is_empty() {
-        m.insert("requestParameters".into(), json!(i.request_parameters));
-    }
-    if !i.request_templates.is_empty() {
-        m.insert("requestTemplates".into(), json!(i.request_templates));
-    }
-    m.insert("passthroughBehavior".into(), json!(i.passthrough_behavior));
-    insert_opt(&mut m, "contentHandling", &i.content_handling);
-    m.insert("timeoutInMillis".into(), json!(i.timeout_in_millis));
-    m.insert("cacheNamespace".into(), json!(i.cache_namespace));
-    m.insert("cacheKeyParameters".into(), json!(i.cache_key_parameters));
-    Value::Object(m)
-}
-
-pub fn render_deployment(d: &Deployment, embed_summary: bool) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), json!(d.id));
-    insert_opt(&mut m, "description", &d.description);
-    m.insert("createdDate".into(), json!(d.created_date));
-    if embed_summary {
-        m.insert("apiSummary".into(), api_summary(&d.snapshot));
-    }
-    Value::Object(m)
-}
-
-pub fn render_stage(s: &Stage, _region: &str, _api_id: &str) -> Value {
-    let mut m = Map::new();
-    m.insert("deploymentId".into(), json!(s.deployment_id));
-    m.insert("stageName".into(), json!(s.stage_name));
-    insert_opt(&mut m, "description", &s.description);
-    m.insert("cacheClusterEnabled".into(), json!(false));
-    m.insert("cacheClusterStatus".into(), json!("NOT_AVAILABLE"));
-    m.insert("methodSettings".into(), json!({}));
-    if !s.variables.is_empty() {
-        m.insert("variables".into(), json!(s.variables));
-    }
-    m.insert("tracingEnabled".into(), json!(s.tracing_enabled));
-    if !s.tags.is_empty() {
-        m.insert("tags".into(), json!(s.tags));
-    }
-    m.insert("createdDate".into(), json!(s.created_date));
-    m.insert("lastUpdatedDate".into(), json!(s.last_updated_date));
-    Value::Object(m)
-}
-
-/// `{"/path": {"VERB": {"authorizationType", "apiKeyRequired"}}}`, what `embed=apisummary` shows.
-pub fn api_summary(snapshot: &Snapshot) -> Value {
-    let mut summary = Map::new();
-    for r in &snapshot.resources {
-        if r.methods.is_empty() {
-            continue;
-        }
-        let methods: Map<String, Value> = r
-            .methods
+pub fn render_method(method: &Method, with_integration: bool) -> MethodOut {
+    MethodOut {
+        http_method: method.http_method.clone(),
+        authorization_type: method.authorization_type.clone(),
+        authorizer_id: method.authorizer_id.clone(),
+        api_key_required: method.api_key_required,
+        operation_name: method.operation_name.clone(),
+        request_parameters: method.request_parameters.clone(),
+        authorization_scopes: method.authorization_scopes.clone(),
+        request_models: method.request_models.clone(),
+        request_validator_id: method.request_validator_id.clone(),
+        method_responses: method
+            .method_responses
             .iter()
-            .map(|(verb, m)| {
-                (
-                    verb.clone(),
-                    json!({"authorizationType": m.authorization_type, "apiKeyRequired": m.api_key_required}),
-                )
-            })
-            .collect();
-        summary.insert(r.path.clone(), Value::Object(methods));
+            .map(|(k, r)| (k.clone(), render_method_response(r)))
+            .collect(),
+        method_integration: method
+            .integration
+            .as_ref()
+            .filter(|_| with_integration)
+            .map(render_integration),
     }
-    Value::Object(summary)
+}
+
+pub fn render_integration(i: &Integration) -> IntegrationOut {
+    IntegrationOut {
+        kind: i.kind.clone(),
+        http_method: i.http_method.clone(),
+        uri: i.uri.clone(),
+        credentials: i.credentials.clone(),
+        request_parameters: i.request_parameters.clone(),
+        request_templates: i.request_templates.clone(),
+        passthrough_behavior: i.passthrough_behavior.clone(),
+        content_handling: i.content_handling.clone(),
+        timeout_in_millis: i.timeout_in_millis,
+        cache_namespace: i.cache_namespace.clone(),
+        cache_key_parameters: i.cache_key_parameters.clone(),
+        integration_responses: i
+            .integration_responses
+            .iter()
+            .map(|(k, r)| (k.clone(), render_integration_response(r)))
+            .collect(),
+    }
+}
+
+pub fn render_method_response(r: &MethodResponse) -> MethodResponseOut {
+    MethodResponseOut {
+        status_code: r.status_code.clone(),
+        response_parameters: r.response_parameters.clone(),
+        response_models: r.response_models.clone(),
+    }
+}
+
+pub fn render_integration_response(r: &IntegrationResponse) -> IntegrationResponseOut {
+    IntegrationResponseOut {
+        status_code: r.status_code.clone(),
+        selection_pattern: r.selection_pattern.clone(),
+        response_parameters: r.response_parameters.clone(),
+        response_templates: r.response_templates.clone(),
+        content_handling: r.content_handling.clone(),
+    }
+}
+
+pub fn render_authorizer(a: &Authorizer) -> AuthorizerOut {
+    AuthorizerOut {
+        id: a.id.clone(),
+        name: a.name.clone(),
+        kind: a.kind.clone(),
+        provider_arns: a.provider_arns.clone(),
+        auth_type: a.auth_type.clone(),
+        authorizer_uri: a.authorizer_uri.clone(),
+        authorizer_credentials: a.authorizer_credentials.clone(),
+        identity_source: a.identity_source.clone(),
+        identity_validation_expression: a.identity_validation_expression.clone(),
+        authorizer_result_ttl_in_seconds: a.authorizer_result_ttl_in_seconds,
+    }
+}
+
+pub fn render_model(m: &Model) -> ModelOut {
+    ModelOut {
+        id: m.id.clone(),
+        name: m.name.clone(),
+        description: m.description.clone(),
+        schema: m.schema.clone(),
+        content_type: m.content_type.clone(),
+    }
+}
+
+pub fn render_validator(v: &RequestValidator) -> RequestValidatorOut {
+    RequestValidatorOut {
+        id: v.id.clone(),
+        name: v.name.clone(),
+        validate_request_body: v.validate_request_body,
+        validate_request_parameters: v.validate_request_parameters,
+    }
+}
+
+pub fn render_gateway_response(g: &GatewayResponse, default_response: bool) -> GatewayResponseOut {
+    GatewayResponseOut {
+        response_type: g.response_type.clone(),
+        status_code: g.status_code.clone(),
+        response_parameters: g.response_parameters.clone(),
+        response_templates: g.response_templates.clone(),
+        default_response,
+    }
+}
+
+pub fn render_deployment(d: &Deployment, embed_summary: bool) -> DeploymentOut {
+    DeploymentOut {
+        id: d.id.clone(),
+        description: d.description.clone(),
+        created_date: d.created_date,
+        api_summary: embed_summary.then(|| api_summary(&d.snapshot)),
+    }
+}
+
+pub fn render_stage(s: &Stage) -> StageOut {
+    StageOut {
+        deployment_id: s.deployment_id.clone(),
+        stage_name: s.stage_name.clone(),
+        description: s.description.clone(),
+        cache_cluster_enabled: false,
+        cache_cluster_status: "NOT_AVAILABLE",
+        method_settings: Empty {},
+        variables: s.variables.clone(),
+        tracing_enabled: s.tracing_enabled,
+        tags: s.tags.clone(),
+        created_date: s.created_date,
+        last_updated_date: s.last_updated_date,
+    }
+}
+
+/// What `embed=apisummary` shows: the deployed methods, by path and verb.
+pub fn api_summary(snapshot: &Snapshot) -> ApiSummary {
+    snapshot
+        .resources
+        .iter()
+        .filter(|r| !r.methods.is_empty())
+        .map(|r| {
+            let methods = r
+                .methods
+                .iter()
+                .map(|(verb, m)| {
+                    let summary = MethodSummary {
+                        authorization_type: m.authorization_type.clone(),
+                        api_key_required: m.api_key_required,
+                    };
+                    (verb.clone(), summary)
+                })
+                .collect();
+            (r.path.clone(), methods)
+        })
+        .collect()
+}
+
+// Requests.
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateRestApiIn {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub version: Option<String>,
+    #[serde(default)]
+    pub binary_media_types: Vec<String>,
+    pub api_key_source: Option<String>,
+    pub endpoint_configuration: Option<EndpointConfigurationIn>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub disable_execute_api_endpoint: bool,
+    pub policy: Option<String>,
+    pub minimum_compression_size: Option<i64>,
+}
+
+#[derive(Deserialize)]
+pub struct EndpointConfigurationIn {
+    #[serde(default)]
+    pub types: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatchIn {
+    #[serde(default)]
+    pub patch_operations: Vec<PatchOp>,
+}
+
+#[derive(Deserialize)]
+pub struct PatchOp {
+    pub op: String,
+    pub path: String,
+    pub value: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateResourceIn {
+    pub path_part: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutMethodIn {
+    pub authorization_type: Option<String>,
+    pub authorizer_id: Option<String>,
+    #[serde(default)]
+    pub api_key_required: bool,
+    pub operation_name: Option<String>,
+    #[serde(default)]
+    pub request_parameters: BTreeMap<String, bool>,
+    #[serde(default)]
+    pub authorization_scopes: Vec<String>,
+    #[serde(default)]
+    pub request_models: BTreeMap<String, String>,
+    pub request_validator_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutMethodResponseIn {
+    #[serde(default)]
+    pub response_parameters: BTreeMap<String, bool>,
+    #[serde(default)]
+    pub response_models: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutIntegrationResponseIn {
+    pub selection_pattern: Option<String>,
+    #[serde(default)]
+    pub response_parameters: BTreeMap<String, String>,
+    #[serde(default)]
+    pub response_templates: BTreeMap<String, String>,
+    pub content_handling: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateAuthorizerIn {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    #[serde(rename = "providerARNs", default)]
+    pub provider_arns: Vec<String>,
+    pub auth_type: Option<String>,
+    pub authorizer_uri: Option<String>,
+    pub authorizer_credentials: Option<String>,
+    pub identity_source: Option<String>,
+    pub identity_validation_expression: Option<String>,
+    pub authorizer_result_ttl_in_seconds: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateModelIn {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub schema: Option<String>,
+    pub content_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateRequestValidatorIn {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub validate_request_body: bool,
+    #[serde(default)]
+    pub validate_request_parameters: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutGatewayResponseIn {
+    pub status_code: Option<String>,
+    pub response_parameters: Option<BTreeMap<String, String>>,
+    pub response_templates: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutIntegrationIn {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// The model's `integrationHttpMethod`, sent on the wire as `httpMethod`.
+    pub http_method: Option<String>,
+    pub uri: Option<String>,
+    pub passthrough_behavior: Option<String>,
+    pub timeout_in_millis: Option<u64>,
+    pub cache_namespace: Option<String>,
+    #[serde(default)]
+    pub cache_key_parameters: Vec<String>,
+    pub content_handling: Option<String>,
+    pub credentials: Option<String>,
+    #[serde(default)]
+    pub request_parameters: BTreeMap<String, String>,
+    #[serde(default)]
+    pub request_templates: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateDeploymentIn {
+    pub stage_name: Option<String>,
+    pub stage_description: Option<String>,
+    pub description: Option<String>,
+    pub variables: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateStageIn {
+    pub stage_name: Option<String>,
+    pub deployment_id: Option<String>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tracing_enabled: bool,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+pub struct TagsIn {
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
+    use serde_json::{Value, json};
+
     use super::super::model::fixtures::{resource, working};
     use super::*;
+
+    fn value(v: impl Serialize) -> Value {
+        serde_json::to_value(v).unwrap()
+    }
 
     #[test]
     fn api_summary_lists_deployed_methods_only() {
@@ -162,11 +649,11 @@ mod tests {
         let snapshot = Snapshot::of(&working);
         working.insert("new".into(), resource("new", "/new_route", &["POST"]));
         assert_eq!(
-            api_summary(&snapshot),
+            value(api_summary(&snapshot)),
             json!({"/hello_world": {"GET": {"authorizationType": "NONE", "apiKeyRequired": false}}})
         );
         assert_eq!(
-            render_deployment(
+            value(render_deployment(
                 &Deployment {
                     id: "d".into(),
                     created_date: 5,
@@ -174,7 +661,7 @@ mod tests {
                     snapshot: Arc::new(snapshot)
                 },
                 false
-            ),
+            )),
             json!({"id": "d", "createdDate": 5})
         );
     }
@@ -183,17 +670,17 @@ mod tests {
     fn resources_render_methods_empty_unless_embedded() {
         let r = resource("hw", "/hello_world", &["GET"]);
         assert_eq!(
-            render_resource(&r, false)["resourceMethods"],
+            value(render_resource(&r, false))["resourceMethods"],
             json!({"GET": {}})
         );
-        let embedded = render_resource(&r, true);
+        let embedded = value(render_resource(&r, true));
         assert_eq!(
             embedded["resourceMethods"]["GET"]["methodIntegration"]["type"],
             "AWS_PROXY"
         );
         let root = resource("root", "/", &[]);
         assert_eq!(
-            render_resource(&root, false),
+            value(render_resource(&root, false)),
             json!({"id": "root", "path": "/"})
         );
     }

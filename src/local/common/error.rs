@@ -2,16 +2,42 @@
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
 /// The header every AWS protocol uses to name an error's type.
 pub const ERROR_TYPE_HEADER: &str = "x-amzn-ErrorType";
 
-fn json_response(status: StatusCode, code: &str, body: serde_json::Value) -> Response {
+fn json_response(status: StatusCode, code: &str, body: impl Serialize) -> Response {
     let mut response = (status, axum::Json(body)).into_response();
     if let Ok(value) = HeaderValue::from_str(code) {
         response.headers_mut().insert(ERROR_TYPE_HEADER, value);
     }
     response
+}
+
+/// `{"message": "..."}`: API Gateway's error body, and the body of its stage errors.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageBody<'a> {
+    pub message: &'a str,
+}
+
+/// `{"Type": "User", "Message" | "message": "..."}`: Lambda's error body.
+#[derive(Debug, Clone, Serialize)]
+struct LambdaBody<'a> {
+    #[serde(rename = "Type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    message_capitalized: Option<&'a str>,
+}
+
+/// `{"__type": "<Name>", "message": "..."}`: the awsJson error body.
+#[derive(Debug, Clone, Serialize)]
+struct AwsJsonBody<'a> {
+    #[serde(rename = "__type")]
+    kind: &'static str,
+    message: &'a str,
 }
 
 /// API Gateway (rest-json): `x-amzn-ErrorType: <Name>` and `{"message": "..."}`.
@@ -58,7 +84,9 @@ impl IntoResponse for RestJsonError {
         json_response(
             self.status,
             self.code,
-            serde_json::json!({ "message": self.message }),
+            MessageBody {
+                message: &self.message,
+            },
         )
     }
 }
@@ -129,12 +157,20 @@ impl LambdaError {
 
 impl IntoResponse for LambdaError {
     fn into_response(self) -> Response {
-        let key = if self.lowercase { "message" } else { "Message" };
-        json_response(
-            self.status,
-            self.code,
-            serde_json::json!({ "Type": "User", key: self.message }),
-        )
+        let body = if self.lowercase {
+            LambdaBody {
+                kind: "User",
+                message: Some(&self.message),
+                message_capitalized: None,
+            }
+        } else {
+            LambdaBody {
+                kind: "User",
+                message: None,
+                message_capitalized: Some(&self.message),
+            }
+        };
+        json_response(self.status, self.code, body)
     }
 }
 
@@ -188,7 +224,10 @@ impl IntoResponse for AwsJsonError {
         json_response(
             self.status,
             self.code,
-            serde_json::json!({ "__type": self.code, "message": self.message }),
+            AwsJsonBody {
+                kind: self.code,
+                message: &self.message,
+            },
         )
     }
 }

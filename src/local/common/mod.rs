@@ -8,8 +8,31 @@ pub mod request;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-pub use error::{AwsJsonError, ERROR_TYPE_HEADER, LambdaError, RestJsonError};
+pub use error::{AwsJsonError, ERROR_TYPE_HEADER, LambdaError, MessageBody, RestJsonError};
 pub use request::{Req, parse_query, percent_decode};
+
+/// How a control plane makes an acknowledged change durable before it answers; the store implements
+/// it, so a service never imports the store (which imports every service's model).
+pub trait Saver: Send + Sync {
+    /// Saves the control planes' state; the error is the reason, for the answer's message.
+    fn save_control(&self) -> Result<(), String>;
+    /// Saves a function package under its SHA-256 (hex), before the state that refers to it.
+    fn save_code(&self, sha_hex: &str, zip: &[u8]) -> Result<(), String>;
+}
+
+/// How the router recognises a control plane's requests, tried in this order across services: the
+/// service named in the SigV4 credential scope, then the `X-Amz-Target` prefix, then a path prefix.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceRoute {
+    /// The service's name for people (`API Gateway`).
+    pub name: &'static str,
+    /// The signing name in the credential scope (`apigateway`, `lambda`, `logs`, `sts`, `iam`, ...).
+    pub signing_name: &'static str,
+    /// The `X-Amz-Target` prefix of an awsJson service (`Logs_20140328.`).
+    pub target_prefix: Option<&'static str>,
+    /// Path prefixes that name the service when a request is not signed.
+    pub path_prefixes: &'static [&'static str],
+}
 
 /// Locks a mutex, taking the data even if a panicking thread poisoned it: the state is still the last
 /// consistent one because handlers mutate only after validating.

@@ -12,6 +12,8 @@
 //! TooManyRequestsException: a caller that gives up simply leaves the queue).
 
 pub mod code;
+mod log;
+mod runtime_api;
 pub mod runtimes;
 
 use std::collections::{BTreeMap, HashMap};
@@ -23,7 +25,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
@@ -34,12 +36,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use bytes::Bytes;
+use serde::Serialize;
 use tokio::net::unix::pipe;
 use tokio::process::{Child, Command};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use crate::wire::lambda_log_group;
+use super::common::lock;
+use crate::wire::{END_PREFIX, REPORT_PREFIX, lambda_log_group};
+use log::*;
+use runtime_api::*;
 
 /// Everything needed to run one version of a function.
 #[derive(Debug, Clone)]
@@ -139,12 +145,6 @@ struct Pool {
 struct Idle {
     env: Arc<Env>,
     since: Instant,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic elsewhere never leaves these structures half-updated in a way that matters more than
-    // refusing all further work would.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn epoch_ms() -> i64 {
@@ -749,7 +749,7 @@ impl Env {
             }
             _ => {}
         }
-        lines.push(format!("END RequestId: {request_id}"));
+        lines.push(format!("{END_PREFIX}{request_id}"));
         lines.push(report_line(
             &request_id,
             took,
@@ -794,7 +794,7 @@ fn report_line(
     let ms = took.as_secs_f64() * 1000.0;
     let billed = (ms.ceil() as u64).max(1);
     let mut line = format!(
-        "REPORT RequestId: {request_id}\tDuration: {ms:.2} ms\tBilled Duration: {billed} ms\t\
+        "{REPORT_PREFIX}{request_id}\tDuration: {ms:.2} ms\tBilled Duration: {billed} ms\t\
          Memory Size: {memory_mb} MB\tMax Memory Used: {used_mb} MB\t"
     );
     if let Some(init) = init {
@@ -843,7 +843,7 @@ impl StartFailure {
         let lines = vec![
             format!("RequestId: {request_id} Error: {}", self.reason),
             self.kind.to_owned(),
-            format!("END RequestId: {request_id}"),
+            format!("{END_PREFIX}{request_id}"),
             report_line(
                 request_id,
                 Duration::ZERO,
@@ -858,509 +858,6 @@ impl StartFailure {
             outcome: Outcome::Crashed(self.reason),
             log_tail,
         }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The Runtime API of one environment.
-
-struct Event {
-    request_id: String,
-    payload: Bytes,
-    deadline_ms: i64,
-    trace_id: String,
-}
-
-enum Reply {
-    Response(Bytes),
-    Error(Bytes),
-    Crashed(String),
-}
-
-struct Current {
-    request_id: String,
-    tx: oneshot::Sender<Reply>,
-}
-
-#[derive(Default)]
-struct Slot {
-    dead: Option<String>,
-    current: Option<Current>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Phase {
-    /// The process runs but has not asked for its first event yet.
-    Starting,
-    /// The process has called `next` at least once.
-    Ready,
-    /// The process is gone (or must go), with the reason.
-    Dead(String),
-}
-
-/// The state an environment's Runtime API handlers, its monitor and its invocations share.
-struct Runtime {
-    arn: String,
-    events: tokio::sync::Mutex<mpsc::Receiver<Event>>,
-    /// The invocation in flight, and whether the environment is dead: one lock, so an invocation is
-    /// never armed on an environment that has already died.
-    slot: Mutex<Slot>,
-    phase: watch::Sender<Phase>,
-    ready_at: Mutex<Option<Instant>>,
-    kill: Notify,
-}
-
-impl Runtime {
-    fn arm(&self, request_id: &str, tx: oneshot::Sender<Reply>) -> Result<(), String> {
-        let mut slot = lock(&self.slot);
-        if let Some(reason) = &slot.dead {
-            return Err(reason.clone());
-        }
-        slot.current = Some(Current {
-            request_id: request_id.to_owned(),
-            tx,
-        });
-        Ok(())
-    }
-
-    fn disarm(&self, request_id: &str) {
-        let mut slot = lock(&self.slot);
-        if slot
-            .current
-            .as_ref()
-            .is_some_and(|c| c.request_id == request_id)
-        {
-            slot.current = None;
-        }
-    }
-
-    /// Answers the invocation in flight if it is `request_id`.
-    fn complete(&self, request_id: &str, reply: Reply) -> bool {
-        let current = {
-            let mut slot = lock(&self.slot);
-            match &slot.current {
-                Some(c) if c.request_id == request_id => slot.current.take(),
-                _ => None,
-            }
-        };
-        match current {
-            Some(c) => {
-                let _ = c.tx.send(reply);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Marks the environment dead and fails the invocation in flight with `reason`.
-    fn fail(&self, reason: String) {
-        let current = {
-            let mut slot = lock(&self.slot);
-            if slot.dead.is_none() {
-                slot.dead = Some(reason.clone());
-            }
-            slot.current.take()
-        };
-        if let Some(c) = current {
-            let _ = c.tx.send(Reply::Crashed(reason.clone()));
-        }
-        self.phase.send_if_modified(|p| {
-            if matches!(p, Phase::Dead(_)) {
-                false
-            } else {
-                *p = Phase::Dead(reason);
-                true
-            }
-        });
-    }
-}
-
-async fn serve_runtime_api(listener: tokio::net::TcpListener, rt: Arc<Runtime>) {
-    let app = Router::new()
-        .route("/2018-06-01/runtime/invocation/next", get(next_invocation))
-        .route(
-            "/2018-06-01/runtime/invocation/{id}/response",
-            post(invocation_response),
-        )
-        .route(
-            "/2018-06-01/runtime/invocation/{id}/error",
-            post(invocation_error),
-        )
-        .route("/2018-06-01/runtime/init/error", post(init_error))
-        .layer(DefaultBodyLimit::max(MAX_RESPONSE_BYTES))
-        .with_state(rt);
-    // Small request/response exchanges on a kept-alive connection: Nagle would only add latency.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    if let Err(e) = axum::serve(listener, app).await {
-        tracing::warn!("a Runtime API listener stopped: {e}");
-    }
-}
-
-async fn next_invocation(State(rt): State<Arc<Runtime>>) -> Response {
-    if *rt.phase.borrow() == Phase::Starting {
-        *lock(&rt.ready_at) = Some(Instant::now());
-        rt.phase.send_if_modified(|p| {
-            if *p == Phase::Starting {
-                *p = Phase::Ready;
-                true
-            } else {
-                false
-            }
-        });
-    }
-    let event = {
-        let mut events = rt.events.lock().await;
-        events.recv().await
-    };
-    let Some(event) = event else {
-        return runtime_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "ContainerError",
-            "the environment is stopping",
-        );
-    };
-    let mut response = Response::new(Body::from(event.payload));
-    let headers = response.headers_mut();
-    headers.insert("content-type", HeaderValue::from_static("application/json"));
-    if let Ok(v) = HeaderValue::from_str(&event.request_id) {
-        headers.insert("lambda-runtime-aws-request-id", v);
-    }
-    headers.insert(
-        "lambda-runtime-deadline-ms",
-        HeaderValue::from(event.deadline_ms),
-    );
-    if let Ok(v) = HeaderValue::from_str(&rt.arn) {
-        headers.insert("lambda-runtime-invoked-function-arn", v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&event.trace_id) {
-        headers.insert("lambda-runtime-trace-id", v);
-    }
-    response
-}
-
-fn accepted() -> Response {
-    (
-        StatusCode::ACCEPTED,
-        [("content-type", "application/json")],
-        r#"{"status":"OK"}"#,
-    )
-        .into_response()
-}
-
-fn runtime_error(status: StatusCode, kind: &str, message: &str) -> Response {
-    let body = serde_json::json!({"errorType": kind, "errorMessage": message}).to_string();
-    (status, [("content-type", "application/json")], body).into_response()
-}
-
-fn unknown_request(id: &str) -> Response {
-    runtime_error(
-        StatusCode::BAD_REQUEST,
-        "InvalidRequestID",
-        &format!("Invalid request ID: {id}"),
-    )
-}
-
-async fn invocation_response(
-    State(rt): State<Arc<Runtime>>,
-    UrlPath(id): UrlPath<String>,
-    body: Bytes,
-) -> Response {
-    if rt.complete(&id, Reply::Response(body)) {
-        accepted()
-    } else {
-        unknown_request(&id)
-    }
-}
-
-async fn invocation_error(
-    State(rt): State<Arc<Runtime>>,
-    UrlPath(id): UrlPath<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let body = error_body(&headers, body);
-    if rt.complete(&id, Reply::Error(body)) {
-        accepted()
-    } else {
-        unknown_request(&id)
-    }
-}
-
-async fn init_error(State(rt): State<Arc<Runtime>>, headers: HeaderMap, body: Bytes) -> Response {
-    let body = error_body(&headers, body);
-    let detail = serde_json::from_slice::<serde_json::Value>(&body)
-        .ok()
-        .map(|v| {
-            let kind = v["errorType"].as_str().unwrap_or("Unknown").to_owned();
-            let message = v["errorMessage"].as_str().unwrap_or("").to_owned();
-            format!("{kind}: {message}")
-        })
-        .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-    rt.fail(format!("Init error: {detail}"));
-    rt.kill.notify_one();
-    accepted()
-}
-
-/// The error document a runtime posted, or one built from its error-type header when the body is empty.
-fn error_body(headers: &HeaderMap, body: Bytes) -> Bytes {
-    if !body.is_empty() {
-        return body;
-    }
-    let kind = headers
-        .get("lambda-runtime-function-error-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("Unhandled");
-    Bytes::from(serde_json::json!({"errorType": kind, "errorMessage": ""}).to_string())
-}
-
-/// Owns the process: reports its exit as a crash, or kills it when told to.
-async fn monitor(mut child: Child, rt: Arc<Runtime>) {
-    let reason = tokio::select! {
-        status = child.wait() => match status {
-            Ok(status) => exit_reason(status),
-            Err(e) => format!("Runtime exited with error: {e}"),
-        },
-        _ = rt.kill.notified() => {
-            let _ = child.start_kill();
-            let _ = child.wait().await;
-            "the environment was stopped".to_owned()
-        }
-    };
-    rt.fail(reason);
-}
-
-/// Lambda's wording for a runtime process that ended.
-fn exit_reason(status: ExitStatus) -> String {
-    if let Some(code) = status.code() {
-        if code == 0 {
-            "Runtime exited without providing a reason".to_owned()
-        } else {
-            format!("Runtime exited with error: exit status {code}")
-        }
-    } else if let Some(signal) = status.signal() {
-        let name = match signal {
-            6 => "aborted".to_owned(),
-            9 => "killed".to_owned(),
-            11 => "segmentation fault".to_owned(),
-            15 => "terminated".to_owned(),
-            n => format!("{n}"),
-        };
-        format!("Runtime exited with error: signal: {name}")
-    } else {
-        format!("Runtime exited with error: {status}")
-    }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The environment's log stream.
-
-/// Collects an environment's log lines (platform lines and the process's stdout/stderr) in order and
-/// writes them to its stream.
-struct EnvLog {
-    sink: Arc<dyn LogSink>,
-    group: String,
-    stream: String,
-    state: Mutex<LogState>,
-}
-
-#[derive(Default)]
-struct LogState {
-    pipes: Vec<Pipe>,
-    pending: Vec<(i64, String)>,
-    /// The current invocation's lines, for its log tail.
-    tail: String,
-}
-
-struct Pipe {
-    /// A duplicate of the watched descriptor, read directly (non-blocking) to drain it on demand.
-    raw: File,
-    partial: Vec<u8>,
-    open: bool,
-}
-
-impl EnvLog {
-    fn new(sink: Arc<dyn LogSink>, group: String, stream: String) -> Self {
-        Self {
-            sink,
-            group,
-            stream,
-            state: Mutex::new(LogState::default()),
-        }
-    }
-
-    fn attach(&self, files: Vec<File>) {
-        lock(&self.state).pipes = files
-            .into_iter()
-            .map(|raw| Pipe {
-                raw,
-                partial: Vec::new(),
-                open: true,
-            })
-            .collect();
-    }
-
-    /// Starts an invocation: its START line, and a fresh tail.
-    fn begin(&self, request_id: &str) {
-        let mut st = lock(&self.state);
-        st.tail.clear();
-        st.push(format!("START RequestId: {request_id} Version: $LATEST"));
-    }
-
-    /// Ends an invocation: everything the process wrote so far, then `lines`; returns the tail.
-    fn finish(&self, lines: Vec<String>) -> String {
-        let mut st = lock(&self.state);
-        // The process wrote its output before answering, so it is in the pipes now: read it before
-        // END so the stream is in order and the tail is complete.
-        st.drain_all();
-        for line in lines {
-            st.push(line);
-        }
-        self.flush(&mut st);
-        let tail = last_bytes(&st.tail, TAIL_BYTES).to_owned();
-        st.tail.clear();
-        tail
-    }
-
-    fn flush(&self, st: &mut LogState) {
-        if !st.pending.is_empty() {
-            let events = std::mem::take(&mut st.pending);
-            self.sink.put(&self.group, &self.stream, events);
-        }
-    }
-}
-
-impl LogState {
-    fn push(&mut self, message: String) {
-        self.tail.push_str(&message);
-        self.tail.push('\n');
-        if self.tail.len() > 4 * TAIL_BYTES {
-            let keep = last_bytes(&self.tail, TAIL_BYTES).to_owned();
-            self.tail = keep;
-        }
-        self.pending.push((epoch_ms(), message));
-    }
-
-    /// Reads whatever each pipe holds right now, without waiting.
-    fn drain_all(&mut self) {
-        for i in 0..self.pipes.len() {
-            self.drain(i);
-        }
-    }
-
-    /// Reads pipe `i` until it would block (or ends), turning complete lines into events.
-    fn drain(&mut self, i: usize) {
-        let mut buf = [0u8; 16 * 1024];
-        loop {
-            let Some(pipe) = self.pipes.get(i) else {
-                return;
-            };
-            let read = (&pipe.raw).read(&mut buf);
-            match read {
-                Ok(0) => return self.feed(i, &[], true),
-                Ok(n) => self.feed_raw(i, &buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(_) => return self.feed(i, &[], true),
-            }
-            if !self.pipes[i].open {
-                return;
-            }
-        }
-    }
-
-    fn feed_raw(&mut self, i: usize, bytes: &[u8]) {
-        self.feed(i, bytes, false);
-    }
-
-    /// Appends bytes read from pipe `i`; at its end, the unterminated rest is a line too.
-    fn feed(&mut self, i: usize, bytes: &[u8], end: bool) {
-        let mut lines = Vec::new();
-        {
-            let Some(pipe) = self.pipes.get_mut(i) else {
-                return;
-            };
-            if !pipe.open {
-                return;
-            }
-            pipe.partial.extend_from_slice(bytes);
-            while let Some(pos) = pipe.partial.iter().position(|&b| b == b'\n') {
-                let mut line: Vec<u8> = pipe.partial.drain(..=pos).collect();
-                line.pop();
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-                lines.push(String::from_utf8_lossy(&line).into_owned());
-            }
-            while pipe.partial.len() >= MAX_LINE_BYTES {
-                let chunk: Vec<u8> = pipe.partial.drain(..MAX_LINE_BYTES).collect();
-                lines.push(String::from_utf8_lossy(&chunk).into_owned());
-            }
-            if end {
-                pipe.open = false;
-                if !pipe.partial.is_empty() {
-                    lines.push(String::from_utf8_lossy(&pipe.partial).into_owned());
-                    pipe.partial.clear();
-                }
-            }
-        }
-        for line in lines {
-            self.push(line);
-        }
-    }
-}
-
-/// The last `n` bytes of `s`, starting on a character boundary.
-fn last_bytes(s: &str, n: usize) -> &str {
-    let mut start = s.len().saturating_sub(n);
-    while !s.is_char_boundary(start) {
-        start += 1;
-    }
-    &s[start..]
-}
-
-/// Streams the process's output to the log as it is written, between and during invocations.
-async fn read_output(log: Arc<EnvLog>, pipes: Vec<pipe::Receiver>) {
-    let mut open: Vec<bool> = vec![true; pipes.len()];
-    let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        if !open.iter().any(|o| *o) {
-            return;
-        }
-        let (ready, _, _) = futures::future::select_all(
-            pipes
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| open[*i])
-                .map(|(i, rx)| Box::pin(async move { (i, rx.readable().await) })),
-        )
-        .await;
-        let (i, ready) = ready;
-        if ready.is_err() {
-            open[i] = false;
-            continue;
-        }
-        let mut st = lock(&log.state);
-        st.drain(i);
-        // Reading through the watched receiver until it would block is what clears its readiness.
-        loop {
-            match pipes[i].try_read(&mut buf) {
-                Ok(0) => {
-                    st.feed(i, &[], true);
-                    break;
-                }
-                Ok(n) => st.feed_raw(i, &buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(_) => {
-                    st.feed(i, &[], true);
-                    break;
-                }
-            }
-        }
-        open[i] = st.pipes.get(i).is_some_and(|p| p.open);
-        log.flush(&mut st);
     }
 }
 

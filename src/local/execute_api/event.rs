@@ -1,11 +1,17 @@
-//! The Lambda proxy integration input (payload format 1.0) API Gateway sends a function.
+//! The Lambda proxy integration input (payload format 1.0) API Gateway sends a function, built from
+//! `aws_lambda_events`' own types (the ones a Rust function deserializes it into).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use serde_json::{Map, Value, json};
+use aws_lambda_events::apigw::{
+    ApiGatewayProxyRequest, ApiGatewayProxyRequestContext, ApiGatewayRequestIdentity,
+};
+use aws_lambda_events::query_map::QueryMap;
+use axum::http::{HeaderMap, HeaderValue};
+use serde_json::Value;
 
 use crate::local::common::{Req, percent_decode, random_id};
-use crate::wire::LOCAL_ACCOUNT_ID;
+use crate::wire::{EXECUTE_API_HOST_INFIX, LOCAL_ACCOUNT_ID};
 
 /// Everything the proxy event is made of.
 pub struct EventInput<'a> {
@@ -22,96 +28,107 @@ pub struct EventInput<'a> {
     pub request_id: &'a str,
 }
 
-fn map_or_null<V: serde::Serialize>(m: &BTreeMap<String, V>) -> Value {
-    if m.is_empty() { Value::Null } else { json!(m) }
-}
+/// The members API Gateway sends as `null`, not `{}`, when they are empty.
+const NULL_WHEN_EMPTY: [&str; 6] = [
+    "headers",
+    "multiValueHeaders",
+    "queryStringParameters",
+    "multiValueQueryStringParameters",
+    "pathParameters",
+    "stageVariables",
+];
 
 /// The Lambda proxy integration input (payload format 1.0), absent parts as null.
 pub fn proxy_event(input: &EventInput<'_>) -> Value {
     let req = input.req;
-    let mut headers = Map::new();
-    let mut multi_headers: Map<String, Value> = Map::new();
+    // API Gateway keeps the last value of a repeated header or query parameter in the single-value
+    // maps, and every value in the multi-value ones.
+    let mut headers = HeaderMap::new();
+    let mut multi_headers = HeaderMap::new();
     for name in req.headers.keys() {
-        let values: Vec<String> = req
-            .headers
-            .get_all(name)
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .collect();
-        if let Some(last) = values.last() {
-            headers.insert(name.as_str().to_owned(), json!(last));
+        for value in req.headers.get_all(name) {
+            // The event is JSON text: a header that is not UTF-8 is passed on lossily.
+            let text = String::from_utf8_lossy(value.as_bytes());
+            if let Ok(v) = HeaderValue::from_str(&text) {
+                headers.insert(name.clone(), v.clone());
+                multi_headers.append(name.clone(), v);
+            }
         }
-        multi_headers.insert(name.as_str().to_owned(), json!(values));
     }
-    let mut query: BTreeMap<String, String> = BTreeMap::new();
-    let mut multi_query: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut query: HashMap<String, String> = HashMap::new();
+    let mut multi_query: HashMap<String, Vec<String>> = HashMap::new();
     for (k, v) in &req.query {
         query.insert(k.clone(), v.clone());
         multi_query.entry(k.clone()).or_default().push(v.clone());
     }
     let host = req.header("host").unwrap_or("localhost").to_owned();
-    let domain_prefix = if host.contains(".execute-api.") {
+    let domain_prefix = if host.contains(EXECUTE_API_HOST_INFIX) {
         host.split('.').next().unwrap_or(input.api_id).to_owned()
     } else {
         input.api_id.to_owned()
     };
     let path = percent_decode(input.raw_path);
     let now = chrono::Utc::now();
-    let body = if req.body.is_empty() {
-        Value::Null
-    } else {
-        json!(String::from_utf8_lossy(&req.body))
-    };
-    let user_agent = req.header("user-agent");
-    json!({
-        "resource": input.resource_path,
-        "path": path,
-        "httpMethod": req.method.as_str(),
-        "headers": if headers.is_empty() { Value::Null } else { Value::Object(headers) },
-        "multiValueHeaders": if multi_headers.is_empty() { Value::Null } else { Value::Object(multi_headers) },
-        "queryStringParameters": map_or_null(&query),
-        "multiValueQueryStringParameters": map_or_null(&multi_query),
-        "pathParameters": map_or_null(input.path_parameters),
-        "stageVariables": map_or_null(input.variables),
-        "requestContext": {
-            "resourceId": input.resource_id,
-            "resourcePath": input.resource_path,
-            "httpMethod": req.method.as_str(),
-            "extendedRequestId": format!("{}=", random_id(15)),
-            "requestTime": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
-            "path": format!("/{}{}", input.stage, path),
-            "accountId": LOCAL_ACCOUNT_ID,
-            "protocol": "HTTP/1.1",
-            "stage": input.stage,
-            "domainPrefix": domain_prefix,
-            "requestTimeEpoch": now.timestamp_millis(),
-            "requestId": input.request_id,
-            "identity": {
-                "cognitoIdentityPoolId": null,
-                "accountId": null,
-                "cognitoIdentityId": null,
-                "caller": null,
-                "sourceIp": "127.0.0.1",
-                "principalOrgId": null,
-                "accessKey": null,
-                "cognitoAuthenticationType": null,
-                "cognitoAuthenticationProvider": null,
-                "userArn": null,
-                "userAgent": user_agent,
-                "user": null
-            },
-            "domainName": host,
-            "deploymentId": input.deployment_id,
-            "apiId": input.api_id
-        },
-        "body": body,
-        "isBase64Encoded": false
-    })
+    let mut identity = ApiGatewayRequestIdentity::default();
+    identity.source_ip = Some("127.0.0.1".to_owned());
+    identity.user_agent = req.header("user-agent").map(ToOwned::to_owned);
+    identity
+        .other
+        .insert("principalOrgId".to_owned(), Value::Null);
+    let mut context = ApiGatewayProxyRequestContext::default();
+    context.resource_id = Some(input.resource_id.to_owned());
+    context.resource_path = Some(input.resource_path.to_owned());
+    context.http_method = req.method.clone();
+    context.request_time = Some(now.format("%d/%b/%Y:%H:%M:%S +0000").to_string());
+    context.path = Some(format!("/{}{}", input.stage, path));
+    context.account_id = Some(LOCAL_ACCOUNT_ID.to_owned());
+    context.protocol = Some("HTTP/1.1".to_owned());
+    context.stage = Some(input.stage.to_owned());
+    context.domain_prefix = Some(domain_prefix);
+    context.request_time_epoch = now.timestamp_millis();
+    context.request_id = Some(input.request_id.to_owned());
+    context.identity = identity;
+    context.domain_name = Some(host);
+    context.apiid = Some(input.api_id.to_owned());
+    context.other.insert(
+        "extendedRequestId".to_owned(),
+        Value::String(format!("{}=", random_id(15))),
+    );
+    context.other.insert(
+        "deploymentId".to_owned(),
+        Value::String(input.deployment_id.to_owned()),
+    );
+    let mut event = ApiGatewayProxyRequest::default();
+    event.resource = Some(input.resource_path.to_owned());
+    event.path = Some(path);
+    event.http_method = req.method.clone();
+    event.headers = headers;
+    event.multi_value_headers = multi_headers;
+    event.query_string_parameters = QueryMap::from(query);
+    event.multi_value_query_string_parameters = QueryMap::from(multi_query);
+    event.path_parameters = input.path_parameters.clone().into_iter().collect();
+    event.stage_variables = input.variables.clone().into_iter().collect();
+    event.request_context = context;
+    event.body = (!req.body.is_empty()).then(|| String::from_utf8_lossy(&req.body).into_owned());
+    event.is_base64_encoded = false;
+    let mut value = serde_json::to_value(&event).unwrap_or(Value::Null);
+    if let Value::Object(members) = &mut value {
+        for key in NULL_WHEN_EMPTY {
+            if members
+                .get(key)
+                .is_some_and(|v| v.as_object().is_some_and(|m| m.is_empty()))
+            {
+                members.insert(key.to_owned(), Value::Null);
+            }
+        }
+    }
+    value
 }
 
 #[cfg(test)]
 mod tests {
     use axum::http::HeaderValue;
+    use serde_json::json;
 
     use super::*;
 

@@ -7,17 +7,16 @@ pub mod path;
 pub mod response;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
-use super::Services;
-use super::apigateway::model::{Integration, Snapshot};
-use super::common::{ERROR_TYPE_HEADER, Req, lock, percent_decode};
-use super::exec::Outcome;
+use super::apigateway::model::{ApiGatewayState, Integration, Snapshot};
+use super::common::{ERROR_TYPE_HEADER, MessageBody, Req, lock, percent_decode};
+use super::exec::{Executor, Invocation, Outcome};
+use super::lambda::model::LambdaState;
 use super::lambda::{function_code, parse_function_name, policy_allows, resolve};
 use crate::wire::{LAMBDA_REQUEST_ID_HEADER, LOCAL_ACCOUNT_ID, REQUEST_ID_HEADER};
 use event::{EventInput, proxy_event};
@@ -25,7 +24,7 @@ use path::match_path;
 use response::parse_proxy_response;
 
 fn message(status: StatusCode, error_type: &'static str, text: &str) -> Response {
-    let mut r = (status, axum::Json(json!({ "message": text }))).into_response();
+    let mut r = (status, axum::Json(MessageBody { message: text })).into_response();
     r.headers_mut()
         .insert(ERROR_TYPE_HEADER, HeaderValue::from_static(error_type));
     r
@@ -62,23 +61,33 @@ struct Target {
     variables: BTreeMap<String, String>,
 }
 
+/// What stage traffic reads: the deployed APIs, the functions they integrate with, and the execution
+/// engine that runs them.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub apis: &'a Mutex<ApiGatewayState>,
+    pub lambda: &'a Mutex<LambdaState>,
+    pub executor: &'a Executor,
+    pub region: &'a str,
+}
+
 /// Serves a stage URL: `rest` is `/{stage}/{path...}` as sent.
-pub async fn handle(svc: &Services, api_id: &str, rest: &str, req: Req) -> Response {
+pub async fn handle(cx: Ctx<'_>, api_id: &str, rest: &str, req: Req) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let mut response = serve(svc, api_id, rest, &req, &request_id).await;
+    let mut response = serve(cx, api_id, rest, &req, &request_id).await;
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
     response
 }
 
-async fn serve(svc: &Services, api_id: &str, rest: &str, req: &Req, request_id: &str) -> Response {
+async fn serve(cx: Ctx<'_>, api_id: &str, rest: &str, req: &Req, request_id: &str) -> Response {
     let rest = rest.trim_start_matches('/');
     let (stage, raw_path) = rest.split_once('/').unwrap_or((rest, ""));
     let stage = percent_decode(stage);
     let raw_path = format!("/{raw_path}");
     let target = {
-        let state = lock(&svc.store.apis);
+        let state = lock(cx.apis);
         let Some(api) = state.apis.get(api_id) else {
             return message(StatusCode::NOT_FOUND, "NotFoundException", "Not Found");
         };
@@ -106,40 +115,7 @@ async fn serve(svc: &Services, api_id: &str, rest: &str, req: &Req, request_id: 
     else {
         return missing_token();
     };
-    let Some(integration) = &method.integration else {
-        return internal(StatusCode::INTERNAL_SERVER_ERROR);
-    };
-    if integration.kind != "AWS_PROXY" {
-        // Only Lambda proxy integrations run locally; anything else fails as a misconfigured one would.
-        return internal(StatusCode::INTERNAL_SERVER_ERROR);
-    }
-    let Some(function_ref) = lambda_target(integration, &target.variables) else {
-        return internal(StatusCode::INTERNAL_SERVER_ERROR);
-    };
-    // The API's region is the one its integration URI names (a client may use any region locally).
-    let region = integration
-        .uri
-        .as_deref()
-        .and_then(|u| u.strip_prefix("arn:aws:apigateway:"))
-        .and_then(|u| u.split(':').next())
-        .filter(|r| !r.is_empty())
-        .unwrap_or(&svc.region);
-    let source_arn = format!(
-        "arn:aws:execute-api:{region}:{LOCAL_ACCOUNT_ID}:{api_id}/{stage}/{verb}{}",
-        route.resource.path
-    );
-    let (name, qualifier) = parse_function_name(&function_ref);
-    let function = {
-        let state = lock(&svc.store.lambda);
-        let Ok((f, cfg)) = resolve(&state, &svc.region, &name, qualifier.as_deref()) else {
-            return internal(StatusCode::INTERNAL_SERVER_ERROR);
-        };
-        if !policy_allows(&f.policy, "apigateway.amazonaws.com", &source_arn) {
-            return internal(StatusCode::INTERNAL_SERVER_ERROR);
-        }
-        function_code(cfg, region)
-    };
-    let event = proxy_event(&EventInput {
+    let input = EventInput {
         req,
         api_id,
         stage: &stage,
@@ -150,30 +126,110 @@ async fn serve(svc: &Services, api_id: &str, rest: &str, req: &Req, request_id: 
         variables: &target.variables,
         deployment_id: &target.deployment_id,
         request_id,
-    });
-    let payload = bytes::Bytes::from(event.to_string());
-    let limit = Duration::from_millis(integration.timeout_in_millis);
-    let Ok(invocation) = tokio::time::timeout(limit, svc.executor.invoke(&function, payload)).await
-    else {
-        return message(
+    };
+    match call_integration(cx, &input, method.integration.as_ref()).await {
+        Integrated::Misconfigured(_) => internal(StatusCode::INTERNAL_SERVER_ERROR),
+        Integrated::TimedOut => message(
             StatusCode::GATEWAY_TIMEOUT,
             "InternalServerErrorException",
             "Endpoint request timed out",
-        );
-    };
-    let mut response = match &invocation.outcome {
-        Outcome::Response(body) => match parse_proxy_response(body) {
-            Some(p) => p.into_response(),
-            None => internal(StatusCode::BAD_GATEWAY),
-        },
-        Outcome::FunctionError(_) | Outcome::Timeout | Outcome::Crashed(_) => {
-            internal(StatusCode::BAD_GATEWAY)
+        ),
+        Integrated::Invoked { invocation, .. } => {
+            let mut response = match &invocation.outcome {
+                Outcome::Response(body) => match parse_proxy_response(body) {
+                    Some(p) => p.into_response(),
+                    None => internal(StatusCode::BAD_GATEWAY),
+                },
+                Outcome::FunctionError(_) | Outcome::Timeout | Outcome::Crashed(_) => {
+                    internal(StatusCode::BAD_GATEWAY)
+                }
+            };
+            if let Ok(v) = HeaderValue::from_str(&invocation.request_id) {
+                response.headers_mut().insert(LAMBDA_REQUEST_ID_HEADER, v);
+            }
+            response
         }
-    };
-    if let Ok(v) = HeaderValue::from_str(&invocation.request_id) {
-        response.headers_mut().insert(LAMBDA_REQUEST_ID_HEADER, v);
     }
-    response
+}
+
+/// How a method's integration call ended, for the stage and for TestInvokeMethod alike.
+pub enum Integrated {
+    /// No integration, not a Lambda proxy, a function that cannot be found or a resource policy that
+    /// does not let API Gateway call it: API Gateway answers 500. The reason is for the execution log.
+    Misconfigured(&'static str),
+    /// The integration's timeout passed first: 504.
+    TimedOut,
+    /// The function ran.
+    Invoked {
+        /// The function's ARN (what the endpoint URI names).
+        function_arn: String,
+        /// The proxy event sent.
+        event: serde_json::Value,
+        invocation: Invocation,
+        /// How long the function call took.
+        latency: Duration,
+    },
+}
+
+/// Calls a method's integration as API Gateway does for a request (only Lambda proxy integrations run
+/// locally), checking the function's resource policy against the request's execute-api ARN.
+pub async fn call_integration(
+    cx: Ctx<'_>,
+    input: &EventInput<'_>,
+    integration: Option<&Integration>,
+) -> Integrated {
+    let Some(integration) = integration else {
+        return Integrated::Misconfigured("No integration defined for method");
+    };
+    if integration.kind != "AWS_PROXY" {
+        // Only Lambda proxy integrations run locally; anything else fails as a misconfigured one would.
+        return Integrated::Misconfigured(
+            "only Lambda proxy (AWS_PROXY) integrations run on the local stack",
+        );
+    }
+    let Some(function_ref) = lambda_target(integration, input.variables) else {
+        return Integrated::Misconfigured("Invalid integration URI specified");
+    };
+    // The API's region is the one its integration URI names (a client may use any region locally).
+    let region = integration
+        .uri
+        .as_deref()
+        .and_then(|u| u.strip_prefix("arn:aws:apigateway:"))
+        .and_then(|u| u.split(':').next())
+        .filter(|r| !r.is_empty())
+        .unwrap_or(cx.region);
+    let source_arn = format!(
+        "arn:aws:execute-api:{region}:{LOCAL_ACCOUNT_ID}:{}/{}/{}{}",
+        input.api_id,
+        input.stage,
+        input.req.method.as_str(),
+        input.resource_path
+    );
+    let (name, qualifier) = parse_function_name(&function_ref);
+    let function = {
+        let state = lock(cx.lambda);
+        let Ok((f, cfg)) = resolve(&state, cx.region, &name, qualifier.as_deref()) else {
+            return Integrated::Misconfigured("Lambda function not found");
+        };
+        if !policy_allows(&f.policy, "apigateway.amazonaws.com", &source_arn) {
+            return Integrated::Misconfigured("Invalid permissions on Lambda function");
+        }
+        function_code(cfg, region)
+    };
+    let event = proxy_event(input);
+    let payload = bytes::Bytes::from(event.to_string());
+    let limit = Duration::from_millis(integration.timeout_in_millis);
+    let started = std::time::Instant::now();
+    let Ok(invocation) = tokio::time::timeout(limit, cx.executor.invoke(&function, payload)).await
+    else {
+        return Integrated::TimedOut;
+    };
+    Integrated::Invoked {
+        function_arn: function.arn.clone(),
+        event,
+        invocation,
+        latency: started.elapsed(),
+    }
 }
 
 /// The function an AWS_PROXY integration URI names, with `${stageVariables.x}` substituted:
@@ -212,6 +268,7 @@ mod tests {
             credentials: None,
             request_parameters: BTreeMap::new(),
             request_templates: BTreeMap::new(),
+            integration_responses: BTreeMap::new(),
         };
         let vars = BTreeMap::from([("fn".to_owned(), "hello".to_owned())]);
         assert_eq!(

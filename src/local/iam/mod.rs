@@ -6,20 +6,37 @@ pub mod model;
 pub mod ops;
 pub mod wire;
 
+use std::sync::Mutex;
+
 use axum::response::Response;
 
-use super::Services;
-use super::common::lock;
+use self::model::IamState;
 use super::common::query::{QueryError, QueryReq};
+use super::common::{Saver, ServiceRoute, lock};
+
+/// How the router recognises IAM's requests: by the credential scope only (the Query protocol posts to `/`).
+pub const ROUTE: ServiceRoute = ServiceRoute {
+    name: "IAM",
+    signing_name: "iam",
+    target_prefix: None,
+    path_prefixes: &[],
+};
+
+/// What IAM's handlers work with: its state and the saver.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub state: &'a Mutex<IamState>,
+    pub saver: &'a dyn Saver,
+}
 
 /// The namespace of every IAM answer.
 pub const XMLNS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 
 /// Serves one IAM request.
-pub async fn handle(svc: &Services, req: &super::common::Req) -> Response {
+pub async fn handle(cx: Ctx<'_>, req: &super::common::Req) -> Response {
     let q = QueryReq::parse(req);
     let (result, changed) = {
-        let mut state = lock(&svc.store.iam);
+        let mut state = lock(cx.state);
         let s = &mut *state;
         let read = |r| (r, false);
         let write = |r| (r, true);
@@ -63,8 +80,8 @@ pub async fn handle(svc: &Services, req: &super::common::Req) -> Response {
     };
     match result {
         Ok(response) => {
-            if changed && let Err(e) = svc.store.save_control() {
-                return QueryError::internal(e.to_string()).respond(XMLNS, &q);
+            if changed && let Err(e) = cx.saver.save_control() {
+                return QueryError::internal(e).respond(XMLNS, &q);
             }
             response
         }

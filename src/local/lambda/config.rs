@@ -6,10 +6,14 @@
 use axum::http::{Method as Verb, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
+use super::Ctx;
 use super::model::{Function, LambdaState, function_arn, parse_function_name, resolve};
-use crate::local::Services;
+use super::ops::save;
+use super::wire::{
+    AliasConfiguration, AliasIn, Aliases, CodeSigningConfig, Concurrency, RecursionConfig,
+    RuntimeManagementConfig,
+};
 use crate::local::common::LambdaError;
 use crate::local::common::Req;
 use crate::local::common::lock;
@@ -26,68 +30,75 @@ pub struct Alias {
     pub revision_id: String,
 }
 
-fn ok(body: Value) -> Response {
+fn ok(body: impl Serialize) -> Response {
     (StatusCode::OK, axum::Json(body)).into_response()
 }
 
-fn exists(svc: &Services, raw: &str) -> Result<String> {
+fn exists(cx: &Ctx<'_>, raw: &str) -> Result<String> {
     let (name, _) = parse_function_name(raw);
-    let state = lock(&svc.store.lambda);
-    resolve(&state, &svc.region, &name, None)?;
+    let state = lock(cx.state);
+    resolve(&state, cx.region, &name, None)?;
     Ok(name)
 }
 
 /// Serves the calls this module owns; `None` when the request is none of them.
-pub fn route(svc: &Services, req: &Req) -> Option<Result<Response>> {
+pub fn route(cx: &Ctx<'_>, req: &Req) -> Option<Result<Response>> {
     let seg: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     Some(match (seg.as_slice(), &req.method) {
-        (["2020-06-30", "functions", name, "code-signing-config"], &Verb::GET) => {
-            exists(svc, name).map(|n| ok(json!({ "FunctionName": n, "CodeSigningConfigArn": "" })))
-        }
+        (["2020-06-30", "functions", name, "code-signing-config"], &Verb::GET) => exists(cx, name)
+            .map(|n| {
+                ok(CodeSigningConfig {
+                    function_name: n,
+                    code_signing_config_arn: String::new(),
+                })
+            }),
         (["2019-09-30", "functions", name, "concurrency"], &Verb::GET) => {
-            exists(svc, name).map(|_| ok(json!({})))
+            exists(cx, name).map(|_| ok(Concurrency {}))
         }
-        (["2024-08-31", "functions", name, "recursion-config"], &Verb::GET) => {
-            exists(svc, name).map(|_| ok(json!({ "RecursiveLoop": "Terminate" })))
-        }
+        (["2024-08-31", "functions", name, "recursion-config"], &Verb::GET) => exists(cx, name)
+            .map(|_| {
+                ok(RecursionConfig {
+                    recursive_loop: "Terminate",
+                })
+            }),
         (["2021-07-20", "functions", name, "runtime-management-config"], &Verb::GET) => {
-            exists(svc, name).map(|n| {
-                ok(json!({
-                    "UpdateRuntimeOn": "Auto",
-                    "FunctionArn": function_arn(&svc.region, &n),
-                }))
+            exists(cx, name).map(|n| {
+                ok(RuntimeManagementConfig {
+                    update_runtime_on: "Auto",
+                    function_arn: function_arn(cx.region, &n),
+                })
             })
         }
-        (["2019-09-25", "functions", name, "event-invoke-config"], &Verb::GET) => exists(svc, name)
+        (["2019-09-25", "functions", name, "event-invoke-config"], &Verb::GET) => exists(cx, name)
             .and_then(|n| {
                 Err(LambdaError::not_found(format!(
                     "The function {} doesn't have an EventInvokeConfig",
-                    function_arn(&svc.region, &n)
+                    function_arn(cx.region, &n)
                 )))
             }),
-        (["2015-03-31", "functions", name, "aliases"], &Verb::POST) => create_alias(svc, req, name),
-        (["2015-03-31", "functions", name, "aliases"], &Verb::GET) => list_aliases(svc, name),
+        (["2015-03-31", "functions", name, "aliases"], &Verb::POST) => create_alias(cx, req, name),
+        (["2015-03-31", "functions", name, "aliases"], &Verb::GET) => list_aliases(cx, name),
         (["2015-03-31", "functions", name, "aliases", alias], &Verb::GET) => {
-            get_alias(svc, name, alias)
+            get_alias(cx, name, alias)
         }
         (["2015-03-31", "functions", name, "aliases", alias], &Verb::PUT) => {
-            update_alias(svc, req, name, alias)
+            update_alias(cx, req, name, alias)
         }
         (["2015-03-31", "functions", name, "aliases", alias], &Verb::DELETE) => {
-            delete_alias(svc, name, alias)
+            delete_alias(cx, name, alias)
         }
         _ => return None,
     })
 }
 
-fn render_alias(region: &str, function: &str, a: &Alias) -> Value {
-    json!({
-        "AliasArn": format!("{}:{}", function_arn(region, function), a.name),
-        "Name": a.name,
-        "FunctionVersion": a.function_version,
-        "Description": a.description,
-        "RevisionId": a.revision_id,
-    })
+fn render_alias(region: &str, function: &str, a: &Alias) -> AliasConfiguration {
+    AliasConfiguration {
+        alias_arn: format!("{}:{}", function_arn(region, function), a.name),
+        name: a.name.clone(),
+        function_version: a.function_version.clone(),
+        description: a.description.clone(),
+        revision_id: a.revision_id.clone(),
+    }
 }
 
 fn alias_not_found(region: &str, function: &str, alias: &str) -> LambdaError {
@@ -97,27 +108,19 @@ fn alias_not_found(region: &str, function: &str, alias: &str) -> LambdaError {
     ))
 }
 
-fn check_version(svc: &Services, function: &str, version: &str) -> Result<()> {
-    let state = lock(&svc.store.lambda);
-    resolve(&state, &svc.region, function, Some(version)).map(|_| ())
+fn check_version(cx: &Ctx<'_>, function: &str, version: &str) -> Result<()> {
+    let state = lock(cx.state);
+    resolve(&state, cx.region, function, Some(version)).map(|_| ())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct AliasIn {
-    name: Option<String>,
-    function_version: Option<String>,
-    description: Option<String>,
-}
-
-fn create_alias(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
+fn create_alias(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
     let input: AliasIn = req.json().map_err(LambdaError::invalid)?;
-    let function = exists(svc, raw)?;
+    let function = exists(cx, raw)?;
     let name = input.name.filter(|n| !n.is_empty()).ok_or_else(|| {
         LambdaError::invalid("1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
     })?;
     let version = input.function_version.unwrap_or_default();
-    check_version(svc, &function, &version)?;
+    check_version(cx, &function, &version)?;
     let alias = Alias {
         name: name.clone(),
         function_version: version,
@@ -125,59 +128,59 @@ fn create_alias(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
         revision_id: uuid::Uuid::new_v4().to_string(),
     };
     {
-        let mut state = lock(&svc.store.lambda);
-        let aliases = &mut function_mut(&mut state, svc, &function)?.aliases;
+        let mut state = lock(cx.state);
+        let aliases = &mut function_mut(&mut state, cx, &function)?.aliases;
         if aliases.contains_key(&name) {
             return Err(LambdaError::conflict(format!(
                 "Alias already exists: {}:{name}",
-                function_arn(&svc.region, &function)
+                function_arn(cx.region, &function)
             )));
         }
         aliases.insert(name, alias.clone());
     }
-    save(svc)?;
+    save(cx)?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(render_alias(&svc.region, &function, &alias)),
+        axum::Json(render_alias(cx.region, &function, &alias)),
     )
         .into_response())
 }
 
-fn get_alias(svc: &Services, raw: &str, name: &str) -> Result<Response> {
-    let function = exists(svc, raw)?;
-    let state = lock(&svc.store.lambda);
-    let (f, _) = resolve(&state, &svc.region, &function, None)?;
+fn get_alias(cx: &Ctx<'_>, raw: &str, name: &str) -> Result<Response> {
+    let function = exists(cx, raw)?;
+    let state = lock(cx.state);
+    let (f, _) = resolve(&state, cx.region, &function, None)?;
     let a = f
         .aliases
         .get(name)
-        .ok_or_else(|| alias_not_found(&svc.region, &function, name))?;
-    Ok(ok(render_alias(&svc.region, &function, a)))
+        .ok_or_else(|| alias_not_found(cx.region, &function, name))?;
+    Ok(ok(render_alias(cx.region, &function, a)))
 }
 
-fn list_aliases(svc: &Services, raw: &str) -> Result<Response> {
-    let function = exists(svc, raw)?;
-    let state = lock(&svc.store.lambda);
-    let (f, _) = resolve(&state, &svc.region, &function, None)?;
-    let items: Vec<Value> = f
+fn list_aliases(cx: &Ctx<'_>, raw: &str) -> Result<Response> {
+    let function = exists(cx, raw)?;
+    let state = lock(cx.state);
+    let (f, _) = resolve(&state, cx.region, &function, None)?;
+    let aliases = f
         .aliases
         .values()
-        .map(|a| render_alias(&svc.region, &function, a))
+        .map(|a| render_alias(cx.region, &function, a))
         .collect();
-    Ok(ok(json!({ "Aliases": items })))
+    Ok(ok(Aliases { aliases }))
 }
 
-fn update_alias(svc: &Services, req: &Req, raw: &str, name: &str) -> Result<Response> {
+fn update_alias(cx: &Ctx<'_>, req: &Req, raw: &str, name: &str) -> Result<Response> {
     let input: AliasIn = req.json().map_err(LambdaError::invalid)?;
-    let function = exists(svc, raw)?;
+    let function = exists(cx, raw)?;
     if let Some(v) = &input.function_version {
-        check_version(svc, &function, v)?;
+        check_version(cx, &function, v)?;
     }
     let rendered = {
-        let mut state = lock(&svc.store.lambda);
-        let a = function_mut(&mut state, svc, &function)?
+        let mut state = lock(cx.state);
+        let a = function_mut(&mut state, cx, &function)?
             .aliases
             .get_mut(name)
-            .ok_or_else(|| alias_not_found(&svc.region, &function, name))?;
+            .ok_or_else(|| alias_not_found(cx.region, &function, name))?;
         if let Some(v) = input.function_version {
             a.function_version = v;
         }
@@ -185,40 +188,34 @@ fn update_alias(svc: &Services, req: &Req, raw: &str, name: &str) -> Result<Resp
             a.description = d;
         }
         a.revision_id = uuid::Uuid::new_v4().to_string();
-        render_alias(&svc.region, &function, a)
+        render_alias(cx.region, &function, a)
     };
-    save(svc)?;
+    save(cx)?;
     Ok(ok(rendered))
 }
 
-fn delete_alias(svc: &Services, raw: &str, name: &str) -> Result<Response> {
-    let function = exists(svc, raw)?;
+fn delete_alias(cx: &Ctx<'_>, raw: &str, name: &str) -> Result<Response> {
+    let function = exists(cx, raw)?;
     {
-        let mut state = lock(&svc.store.lambda);
-        function_mut(&mut state, svc, &function)?
+        let mut state = lock(cx.state);
+        function_mut(&mut state, cx, &function)?
             .aliases
             .remove(name);
     }
-    save(svc)?;
+    save(cx)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 fn function_mut<'a>(
     state: &'a mut LambdaState,
-    svc: &Services,
+    cx: &Ctx<'_>,
     name: &str,
 ) -> Result<&'a mut Function> {
-    resolve(state, &svc.region, name, None)?;
+    resolve(state, cx.region, name, None)?;
     state.functions.get_mut(name).ok_or_else(|| {
         LambdaError::not_found(format!(
             "Function not found: {}",
-            function_arn(&svc.region, name)
+            function_arn(cx.region, name)
         ))
     })
-}
-
-fn save(svc: &Services) -> Result<()> {
-    svc.store
-        .save_control()
-        .map_err(|e| LambdaError::service(e.to_string()))
 }

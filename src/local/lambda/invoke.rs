@@ -5,11 +5,11 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
-use serde_json::json;
 
+use super::Ctx;
 use super::model::{FunctionConfig, function_arn, parse_function_name, resolve};
 use super::ops::{Result, empty, qualifier};
-use crate::local::Services;
+use super::wire::InvocationError;
 use crate::local::common::{LambdaError, Req, lock};
 use crate::local::exec::{FunctionCode, Invocation, Outcome};
 use crate::wire::REQUEST_ID_HEADER;
@@ -35,43 +35,41 @@ pub fn function_code(cfg: &FunctionConfig, region: &str) -> FunctionCode {
     }
 }
 
+fn error_document(error: InvocationError) -> Bytes {
+    Bytes::from(serde_json::to_vec(&error).unwrap_or_default())
+}
+
 /// The payload Lambda returns for a failed invocation, and whether it is an error at all.
 pub fn outcome_payload(inv: &Invocation, timeout_secs: u32) -> (Bytes, bool) {
     match &inv.outcome {
         Outcome::Response(b) => (b.clone(), false),
         Outcome::FunctionError(b) => (b.clone(), true),
         Outcome::Timeout => (
-            Bytes::from(
-                json!({
-                    "errorType": "Sandbox.Timedout",
-                    "errorMessage": format!(
-                        "RequestId: {} Error: Task timed out after {timeout_secs}.00 seconds",
-                        inv.request_id
-                    ),
-                })
-                .to_string(),
-            ),
+            error_document(InvocationError {
+                error_message: format!(
+                    "RequestId: {} Error: Task timed out after {timeout_secs}.00 seconds",
+                    inv.request_id
+                ),
+                error_type: "Sandbox.Timedout",
+            }),
             true,
         ),
         Outcome::Crashed(reason) => (
-            Bytes::from(
-                json!({
-                    "errorType": crate::local::exec::error_type(reason),
-                    "errorMessage": format!("RequestId: {} Error: {reason}", inv.request_id),
-                })
-                .to_string(),
-            ),
+            error_document(InvocationError {
+                error_message: format!("RequestId: {} Error: {reason}", inv.request_id),
+                error_type: crate::local::exec::error_type(reason),
+            }),
             true,
         ),
     }
 }
 
-pub(super) async fn invoke(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
+pub(super) async fn invoke(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
     let (name, q) = parse_function_name(raw);
     let (function, executed_version) = {
-        let state = lock(&svc.store.lambda);
-        let (_, cfg) = resolve(&state, &svc.region, &name, qualifier(req, q.as_deref()))?;
-        (function_code(cfg, &svc.region), cfg.version.clone())
+        let state = lock(cx.state);
+        let (_, cfg) = resolve(&state, cx.region, &name, qualifier(req, q.as_deref()))?;
+        (function_code(cfg, cx.region), cfg.version.clone())
     };
     let payload = if req.body.is_empty() {
         Bytes::from_static(b"{}")
@@ -98,7 +96,7 @@ pub(super) async fn invoke(svc: &Services, req: &Req, raw: &str) -> Result<Respo
             return Ok(r);
         }
         "Event" => {
-            let executor = svc.executor.clone();
+            let executor = cx.executor.clone();
             tokio::spawn(async move {
                 executor.invoke(&function, payload).await;
             });
@@ -114,7 +112,7 @@ pub(super) async fn invoke(svc: &Services, req: &Req, raw: &str) -> Result<Respo
             )));
         }
     }
-    let inv = svc.executor.invoke(&function, payload).await;
+    let inv = cx.executor.invoke(&function, payload).await;
     let (payload, is_error) = outcome_payload(&inv, function.timeout_secs);
     let mut r = (StatusCode::OK, payload).into_response();
     let h = r.headers_mut();

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::local::common::LambdaError;
-use crate::local::store::StoreError;
 use crate::wire::LOCAL_ACCOUNT_ID;
 
 type Result<T, E = LambdaError> = std::result::Result<T, E>;
@@ -75,10 +74,10 @@ impl FunctionConfig {
 
 impl LambdaState {
     /// Loads every package a freshly deserialized state refers to.
-    pub fn load_code(
+    pub fn load_code<E>(
         &mut self,
-        mut read: impl FnMut(&str) -> Result<Vec<u8>, StoreError>,
-    ) -> Result<(), StoreError> {
+        mut read: impl FnMut(&str) -> Result<Vec<u8>, E>,
+    ) -> Result<(), E> {
         let mut cache: BTreeMap<String, Arc<Vec<u8>>> = BTreeMap::new();
         for f in self.functions.values_mut() {
             for cfg in std::iter::once(&mut f.latest).chain(f.versions.values_mut()) {

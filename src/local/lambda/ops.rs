@@ -8,21 +8,25 @@ use axum::http::{HeaderValue, Method as Verb, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
 
 use super::model::{
     Function, FunctionConfig, function_arn, last_modified, new_revision, not_found,
     parse_function_name, resolve,
 };
-use super::wire::{Phase, render, render_config};
-use crate::local::Services;
+use super::policy::{Conditions, PolicyDocument, Principal, Statement};
+use super::wire::{
+    AddPermissionIn, AddPermissionOut, CodeIn, CodeLocation, CreateFunctionIn, GetFunctionOut,
+    GetPolicyOut, ListFunctionsOut, ListVersionsOut, Phase, PublishVersionIn, TagsIn, TagsOut,
+    UpdateCodeIn, UpdateConfigIn, render, render_config,
+};
+use super::{CODE_PATH, Ctx};
 use crate::local::common::{LambdaError, Req, lock};
 use crate::local::exec::code::{self, CodeError};
 
 pub type Result<T, E = LambdaError> = std::result::Result<T, E>;
 
-pub(super) fn ok(status: StatusCode, body: Value) -> Response {
+pub(super) fn ok(status: StatusCode, body: impl Serialize) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
@@ -34,44 +38,8 @@ pub(super) fn body<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T> {
     req.json().map_err(LambdaError::invalid)
 }
 
-pub(super) fn save(svc: &Services) -> Result<()> {
-    svc.store
-        .save_control()
-        .map_err(|e| LambdaError::service(e.to_string()))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct CodeIn {
-    zip_file: Option<String>,
-    s3_bucket: Option<String>,
-    image_uri: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-struct EnvironmentIn {
-    #[serde(default)]
-    variables: BTreeMap<String, String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct CreateFunctionIn {
-    function_name: Option<String>,
-    runtime: Option<String>,
-    role: Option<String>,
-    handler: Option<String>,
-    code: Option<CodeIn>,
-    description: Option<String>,
-    timeout: Option<u32>,
-    memory_size: Option<u32>,
-    #[serde(default)]
-    publish: bool,
-    environment: Option<EnvironmentIn>,
-    architectures: Option<Vec<String>>,
-    #[serde(default)]
-    tags: BTreeMap<String, String>,
+pub(super) fn save(cx: &Ctx<'_>) -> Result<()> {
+    cx.saver.save_control().map_err(LambdaError::service)
 }
 
 /// A checked package: its bytes and what Lambda reports about it.
@@ -80,7 +48,7 @@ struct Package {
     info: code::CodeInfo,
 }
 
-fn package(svc: &Services, code: Option<&CodeIn>) -> Result<Package> {
+fn package(cx: &Ctx<'_>, code: Option<&CodeIn>) -> Result<Package> {
     let code =
         code.ok_or_else(|| LambdaError::invalid("Please provide a source for function code."))?;
     let Some(zip_b64) = &code.zip_file else {
@@ -114,9 +82,9 @@ fn package(svc: &Services, code: Option<&CodeIn>) -> Result<Package> {
         .decode(&pkg.info.sha256)
         .map(|b| b.iter().map(|x| format!("{x:02x}")).collect())
         .unwrap_or_default();
-    svc.store
+    cx.saver
         .save_code(&hex, &pkg.zip)
-        .map_err(|e| LambdaError::service(e.to_string()))?;
+        .map_err(LambdaError::service)?;
     Ok(pkg)
 }
 
@@ -149,7 +117,7 @@ pub(super) fn check_name(name: &str) -> Result<()> {
     }
 }
 
-pub(super) fn create_function(svc: &Services, req: &Req) -> Result<Response> {
+pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     let input: CreateFunctionIn = body(req)?;
     let name = input.function_name.clone().unwrap_or_default();
     check_name(&name)?;
@@ -163,12 +131,12 @@ pub(super) fn create_function(svc: &Services, req: &Req) -> Result<Response> {
     let timeout = input.timeout.unwrap_or(3);
     let memory = input.memory_size.unwrap_or(128);
     check_limits(timeout, memory)?;
-    if lock(&svc.store.lambda).functions.contains_key(&name) {
+    if lock(cx.state).functions.contains_key(&name) {
         return Err(LambdaError::conflict(format!(
             "Function already exist: {name}"
         )));
     }
-    let pkg = package(svc, input.code.as_ref())?;
+    let pkg = package(cx, input.code.as_ref())?;
     let cfg = FunctionConfig {
         name: name.clone(),
         version: "$LATEST".into(),
@@ -190,7 +158,7 @@ pub(super) fn create_function(svc: &Services, req: &Req) -> Result<Response> {
         zip: pkg.zip,
     };
     let value = {
-        let mut state = lock(&svc.store.lambda);
+        let mut state = lock(cx.state);
         if state.functions.contains_key(&name) {
             return Err(LambdaError::conflict(format!(
                 "Function already exist: {name}"
@@ -213,9 +181,9 @@ pub(super) fn create_function(svc: &Services, req: &Req) -> Result<Response> {
             f.latest.clone()
         };
         state.functions.insert(name, f);
-        render(&shown, &svc.region, Phase::Creating)
+        render(&shown, cx.region, Phase::Creating)
     };
-    save(svc)?;
+    save(cx)?;
     Ok(ok(StatusCode::CREATED, value))
 }
 
@@ -225,57 +193,56 @@ pub(super) fn qualifier<'a>(req: &'a Req, from_name: Option<&'a str>) -> Option<
         .filter(|q| *q != "$LATEST")
 }
 
-pub(super) fn get_function(svc: &Services, req: &Req, raw: &str, full: bool) -> Result<Response> {
+pub(super) fn get_function(cx: &Ctx<'_>, req: &Req, raw: &str, full: bool) -> Result<Response> {
     let (name, q) = parse_function_name(raw);
-    let state = lock(&svc.store.lambda);
-    let (f, cfg) = resolve(&state, &svc.region, &name, qualifier(req, q.as_deref()))?;
-    let config = render_config(cfg, &svc.region);
+    let state = lock(cx.state);
+    let (f, cfg) = resolve(&state, cx.region, &name, qualifier(req, q.as_deref()))?;
+    let config = render_config(cfg, cx.region);
     if !full {
         return Ok(ok(StatusCode::OK, config));
     }
     let host = req.header("host").unwrap_or("127.0.0.1");
-    let mut out = json!({
-        "Configuration": config,
-        "Code": {
-            "RepositoryType": "S3",
-            "Location": format!("http://{host}/_lambdeck/code/{}.zip", cfg.code_hex()),
+    let out = GetFunctionOut {
+        configuration: config,
+        code: CodeLocation {
+            repository_type: "S3",
+            location: format!("http://{host}{CODE_PATH}{}.zip", cfg.code_hex()),
         },
-    });
-    if !f.tags.is_empty() {
-        out["Tags"] = json!(f.tags);
-    }
+        tags: f.tags.clone(),
+    };
     Ok(ok(StatusCode::OK, out))
 }
 
-pub(super) fn list_functions(svc: &Services, req: &Req) -> Response {
+pub(super) fn list_functions(cx: &Ctx<'_>, req: &Req) -> Response {
     let limit = req
         .query_one("MaxItems")
         .and_then(|m| m.parse::<usize>().ok())
         .unwrap_or(50)
         .clamp(1, 50);
     let marker = req.query_one("Marker");
-    let state = lock(&svc.store.lambda);
+    let state = lock(cx.state);
     let mut items = state
         .functions
         .iter()
         .filter(|(n, _)| marker.is_none_or(|m| n.as_str() > m));
     let page: Vec<(&String, &Function)> = items.by_ref().take(limit).collect();
     let more = items.next().is_some();
-    let mut out = json!({
-        "Functions": page.iter().map(|(_, f)| render_config(&f.latest, &svc.region)).collect::<Vec<_>>()
-    });
-    if more && let Some((n, _)) = page.last() {
-        out["NextMarker"] = json!(n);
-    }
+    let out = ListFunctionsOut {
+        functions: page
+            .iter()
+            .map(|(_, f)| render_config(&f.latest, cx.region))
+            .collect(),
+        next_marker: page.last().filter(|_| more).map(|(n, _)| (*n).clone()),
+    };
     ok(StatusCode::OK, out)
 }
 
-pub(super) fn delete_function(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
+pub(super) fn delete_function(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
     let (name, q) = parse_function_name(raw);
     {
-        let mut state = lock(&svc.store.lambda);
+        let mut state = lock(cx.state);
         let q = qualifier(req, q.as_deref());
-        resolve(&state, &svc.region, &name, q)?;
+        resolve(&state, cx.region, &name, q)?;
         match q.and_then(|q| q.parse::<u64>().ok()) {
             Some(n) => {
                 if let Some(f) = state.functions.get_mut(&name) {
@@ -287,21 +254,8 @@ pub(super) fn delete_function(svc: &Services, req: &Req, raw: &str) -> Result<Re
             }
         }
     }
-    save(svc)?;
+    save(cx)?;
     Ok(empty(StatusCode::NO_CONTENT))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct UpdateCodeIn {
-    zip_file: Option<String>,
-    s3_bucket: Option<String>,
-    image_uri: Option<String>,
-    #[serde(default)]
-    publish: bool,
-    #[serde(default)]
-    dry_run: bool,
-    revision_id: Option<String>,
 }
 
 pub(super) fn check_revision(f: &Function, expected: Option<&str>) -> Result<()> {
@@ -315,12 +269,12 @@ pub(super) fn check_revision(f: &Function, expected: Option<&str>) -> Result<()>
     }
 }
 
-pub(super) fn update_code(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
+pub(super) fn update_code(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
     let input: UpdateCodeIn = body(req)?;
     let (name, _) = parse_function_name(raw);
     {
-        let state = lock(&svc.store.lambda);
-        let (f, _) = resolve(&state, &svc.region, &name, None)?;
+        let state = lock(cx.state);
+        let (f, _) = resolve(&state, cx.region, &name, None)?;
         check_revision(f, input.revision_id.as_deref())?;
     }
     let code = CodeIn {
@@ -328,13 +282,13 @@ pub(super) fn update_code(svc: &Services, req: &Req, raw: &str) -> Result<Respon
         s3_bucket: input.s3_bucket,
         image_uri: input.image_uri,
     };
-    let pkg = package(svc, Some(&code))?;
+    let pkg = package(cx, Some(&code))?;
     let value = {
-        let mut state = lock(&svc.store.lambda);
+        let mut state = lock(cx.state);
         let f = state
             .functions
             .get_mut(&name)
-            .ok_or_else(|| not_found(&svc.region, &name, None))?;
+            .ok_or_else(|| not_found(cx.region, &name, None))?;
         let mut cfg = f.latest.clone();
         cfg.code_sha256 = pkg.info.sha256;
         cfg.code_size = pkg.info.size;
@@ -342,10 +296,7 @@ pub(super) fn update_code(svc: &Services, req: &Req, raw: &str) -> Result<Respon
         cfg.last_modified = last_modified();
         cfg.revision_id = new_revision();
         if input.dry_run {
-            return Ok(ok(
-                StatusCode::OK,
-                render(&cfg, &svc.region, Phase::Settled),
-            ));
+            return Ok(ok(StatusCode::OK, render(&cfg, cx.region, Phase::Settled)));
         }
         f.latest = cfg;
         let shown = if input.publish {
@@ -353,31 +304,18 @@ pub(super) fn update_code(svc: &Services, req: &Req, raw: &str) -> Result<Respon
         } else {
             f.latest.clone()
         };
-        render(&shown, &svc.region, Phase::Updating)
+        render(&shown, cx.region, Phase::Updating)
     };
-    save(svc)?;
+    save(cx)?;
     Ok(ok(StatusCode::OK, value))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct UpdateConfigIn {
-    role: Option<String>,
-    handler: Option<String>,
-    description: Option<String>,
-    timeout: Option<u32>,
-    memory_size: Option<u32>,
-    environment: Option<EnvironmentIn>,
-    runtime: Option<String>,
-    revision_id: Option<String>,
-}
-
-pub(super) fn update_configuration(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
+pub(super) fn update_configuration(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
     let input: UpdateConfigIn = body(req)?;
     let (name, _) = parse_function_name(raw);
     let value = {
-        let mut state = lock(&svc.store.lambda);
-        let (f, _) = resolve(&state, &svc.region, &name, None)?;
+        let mut state = lock(cx.state);
+        let (f, _) = resolve(&state, cx.region, &name, None)?;
         check_revision(f, input.revision_id.as_deref())?;
         let mut cfg = f.latest.clone();
         if let Some(r) = input.role {
@@ -400,13 +338,13 @@ pub(super) fn update_configuration(svc: &Services, req: &Req, raw: &str) -> Resu
         }
         cfg.last_modified = last_modified();
         cfg.revision_id = new_revision();
-        let value = render(&cfg, &svc.region, Phase::Updating);
+        let value = render(&cfg, cx.region, Phase::Updating);
         if let Some(f) = state.functions.get_mut(&name) {
             f.latest = cfg;
         }
         value
     };
-    save(svc)?;
+    save(cx)?;
     Ok(ok(StatusCode::OK, value))
 }
 
@@ -431,19 +369,12 @@ pub(super) fn publish(f: &mut Function) -> FunctionConfig {
     v
 }
 
-pub(super) fn publish_version(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct In {
-        description: Option<String>,
-        code_sha256: Option<String>,
-        revision_id: Option<String>,
-    }
-    let input: In = body(req)?;
+pub(super) fn publish_version(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
+    let input: PublishVersionIn = body(req)?;
     let (name, _) = parse_function_name(raw);
     let value = {
-        let mut state = lock(&svc.store.lambda);
-        let (f, _) = resolve(&state, &svc.region, &name, None)?;
+        let mut state = lock(cx.state);
+        let (f, _) = resolve(&state, cx.region, &name, None)?;
         check_revision(f, input.revision_id.as_deref())?;
         if let Some(sha) = &input.code_sha256
             && *sha != f.latest.code_sha256
@@ -456,7 +387,7 @@ pub(super) fn publish_version(svc: &Services, req: &Req, raw: &str) -> Result<Re
         let f = state
             .functions
             .get_mut(&name)
-            .ok_or_else(|| not_found(&svc.region, &name, None))?;
+            .ok_or_else(|| not_found(cx.region, &name, None))?;
         let mut v = publish(f);
         if let Some(d) = input.description {
             v.description = d;
@@ -464,36 +395,24 @@ pub(super) fn publish_version(svc: &Services, req: &Req, raw: &str) -> Result<Re
                 f.versions.insert(n, v.clone());
             }
         }
-        render_config(&v, &svc.region)
+        render_config(&v, cx.region)
     };
-    save(svc)?;
+    save(cx)?;
     Ok(ok(StatusCode::CREATED, value))
 }
 
-pub(super) fn list_versions(svc: &Services, raw: &str) -> Result<Response> {
+pub(super) fn list_versions(cx: &Ctx<'_>, raw: &str) -> Result<Response> {
     let (name, _) = parse_function_name(raw);
-    let state = lock(&svc.store.lambda);
-    let (f, _) = resolve(&state, &svc.region, &name, None)?;
-    let versions: Vec<Value> = std::iter::once(&f.latest)
+    let state = lock(cx.state);
+    let (f, _) = resolve(&state, cx.region, &name, None)?;
+    let versions = std::iter::once(&f.latest)
         .chain(f.versions.values())
-        .map(|c| render_config(c, &svc.region))
+        .map(|c| render_config(c, cx.region))
         .collect();
-    Ok(ok(StatusCode::OK, json!({ "Versions": versions })))
+    Ok(ok(StatusCode::OK, ListVersionsOut { versions }))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct AddPermissionIn {
-    statement_id: Option<String>,
-    action: Option<String>,
-    principal: Option<String>,
-    source_arn: Option<String>,
-    source_account: Option<String>,
-    principal_org_i_d: Option<String>,
-    revision_id: Option<String>,
-}
-
-pub(super) fn add_permission(svc: &Services, req: &Req, raw: &str) -> Result<Response> {
+pub(super) fn add_permission(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
     let input: AddPermissionIn = body(req)?;
     let (name, q) = parse_function_name(raw);
     let sid = input.statement_id.unwrap_or_default();
@@ -505,98 +424,84 @@ pub(super) fn add_permission(svc: &Services, req: &Req, raw: &str) -> Result<Res
         ));
     }
     let statement = {
-        let mut state = lock(&svc.store.lambda);
+        let mut state = lock(cx.state);
         let q = qualifier(req, q.as_deref()).map(str::to_owned);
-        let (f, _) = resolve(&state, &svc.region, &name, q.as_deref())?;
+        let (f, _) = resolve(&state, cx.region, &name, q.as_deref())?;
         check_revision(f, input.revision_id.as_deref())?;
-        if f.policy.iter().any(|s| s["Sid"] == json!(sid)) {
+        if f.policy.iter().any(|s| s["Sid"] == sid.as_str()) {
             return Err(LambdaError::conflict(format!(
                 "The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."
             )));
         }
-        let principal_value = if principal == "*" {
-            json!("*")
-        } else if principal.contains('.') {
-            json!({ "Service": principal })
-        } else if principal.chars().all(|c| c.is_ascii_digit()) {
-            json!({ "AWS": format!("arn:aws:iam::{principal}:root") })
-        } else {
-            json!({ "AWS": principal })
-        };
-        let mut resource = function_arn(&svc.region, &name);
+        let mut resource = function_arn(cx.region, &name);
         if let Some(q) = &q {
             resource = format!("{resource}:{q}");
         }
-        let mut condition = Map::new();
-        if let Some(arn) = &input.source_arn {
-            condition.insert("ArnLike".into(), json!({ "AWS:SourceArn": arn }));
-        }
-        let mut equals = Map::new();
-        if let Some(acct) = &input.source_account {
-            equals.insert("AWS:SourceAccount".into(), json!(acct));
-        }
-        if let Some(org) = &input.principal_org_i_d {
-            equals.insert("aws:PrincipalOrgID".into(), json!(org));
-        }
-        if !equals.is_empty() {
-            condition.insert("StringEquals".into(), Value::Object(equals));
-        }
-        let mut statement = json!({
-            "Sid": sid,
-            "Effect": "Allow",
-            "Principal": principal_value,
-            "Action": action,
-            "Resource": resource,
-        });
-        if !condition.is_empty() {
-            statement["Condition"] = Value::Object(condition);
-        }
+        let statement = Statement::allow(
+            sid,
+            Principal::parse(&principal),
+            action,
+            resource,
+            &Conditions {
+                source_arn: input.source_arn.clone(),
+                source_account: input.source_account.clone(),
+                principal_org_id: input.principal_org_i_d.clone(),
+            },
+        );
+        let statement =
+            serde_json::to_value(statement).map_err(|e| LambdaError::service(e.to_string()))?;
         if let Some(f) = state.functions.get_mut(&name) {
             f.policy.push(statement.clone());
             f.policy_revision = new_revision();
         }
         statement
     };
-    save(svc)?;
+    save(cx)?;
     Ok(ok(
         StatusCode::CREATED,
-        json!({ "Statement": statement.to_string() }),
+        AddPermissionOut {
+            statement: statement.to_string(),
+        },
     ))
 }
 
-pub(super) fn get_policy(svc: &Services, raw: &str) -> Result<Response> {
+pub(super) fn get_policy(cx: &Ctx<'_>, raw: &str) -> Result<Response> {
     let (name, _) = parse_function_name(raw);
-    let state = lock(&svc.store.lambda);
-    let (f, _) = resolve(&state, &svc.region, &name, None)?;
+    let state = lock(cx.state);
+    let (f, _) = resolve(&state, cx.region, &name, None)?;
     if f.policy.is_empty() {
         return Err(LambdaError::not_found(
             "The resource you requested does not exist.",
         ));
     }
-    let policy = json!({"Version": "2012-10-17", "Id": "default", "Statement": f.policy});
+    let policy = serde_json::to_string(&PolicyDocument::of(&f.policy))
+        .map_err(|e| LambdaError::service(e.to_string()))?;
     Ok(ok(
         StatusCode::OK,
-        json!({ "Policy": policy.to_string(), "RevisionId": f.policy_revision }),
+        GetPolicyOut {
+            policy,
+            revision_id: f.policy_revision.clone(),
+        },
     ))
 }
 
-pub(super) fn remove_permission(svc: &Services, raw: &str, sid: &str) -> Result<Response> {
+pub(super) fn remove_permission(cx: &Ctx<'_>, raw: &str, sid: &str) -> Result<Response> {
     let (name, _) = parse_function_name(raw);
     {
-        let mut state = lock(&svc.store.lambda);
-        resolve(&state, &svc.region, &name, None)?;
-        let arn = function_arn(&svc.region, &name);
+        let mut state = lock(cx.state);
+        resolve(&state, cx.region, &name, None)?;
+        let arn = function_arn(cx.region, &name);
         let f = state
             .functions
             .get_mut(&name)
-            .ok_or_else(|| not_found(&svc.region, &name, None))?;
+            .ok_or_else(|| not_found(cx.region, &name, None))?;
         if f.policy.is_empty() {
             return Err(LambdaError::not_found(format!(
                 "No policy is found for: {arn}"
             )));
         }
         let before = f.policy.len();
-        f.policy.retain(|s| s["Sid"] != json!(sid));
+        f.policy.retain(|s| s["Sid"] != sid);
         if f.policy.len() == before {
             return Err(LambdaError::not_found(format!(
                 "Statement {sid} is not found in resource policy."
@@ -604,19 +509,19 @@ pub(super) fn remove_permission(svc: &Services, raw: &str, sid: &str) -> Result<
         }
         f.policy_revision = new_revision();
     }
-    save(svc)?;
+    save(cx)?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
 /// Serves a package by its SHA-256 (hex): where GetFunction's `Code.Location` points.
-pub fn download(svc: &Services, req: &Req) -> Response {
+pub(super) fn download(cx: &Ctx<'_>, req: &Req) -> Response {
     let wanted = req
         .segments
         .last()
         .and_then(|s| s.strip_suffix(".zip"))
         .unwrap_or("");
     let zip = {
-        let state = lock(&svc.store.lambda);
+        let state = lock(cx.state);
         state
             .functions
             .values()
@@ -639,44 +544,42 @@ pub fn download(svc: &Services, req: &Req) -> Response {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct TagsIn {
-    #[serde(default)]
-    tags: BTreeMap<String, String>,
-}
-
-pub(super) fn tags(svc: &Services, req: &Req, arn: &str) -> Result<Response> {
+pub(super) fn tags(cx: &Ctx<'_>, req: &Req, arn: &str) -> Result<Response> {
     let (name, _) = parse_function_name(arn);
     match req.method {
         Verb::GET => {
-            let state = lock(&svc.store.lambda);
-            let (f, _) = resolve(&state, &svc.region, &name, None)?;
-            Ok(ok(StatusCode::OK, json!({ "Tags": f.tags })))
+            let state = lock(cx.state);
+            let (f, _) = resolve(&state, cx.region, &name, None)?;
+            Ok(ok(
+                StatusCode::OK,
+                TagsOut {
+                    tags: f.tags.clone(),
+                },
+            ))
         }
         Verb::POST => {
             let input: TagsIn = body(req)?;
             {
-                let mut state = lock(&svc.store.lambda);
-                resolve(&state, &svc.region, &name, None)?;
+                let mut state = lock(cx.state);
+                resolve(&state, cx.region, &name, None)?;
                 if let Some(f) = state.functions.get_mut(&name) {
                     f.tags.extend(input.tags);
                 }
             }
-            save(svc)?;
+            save(cx)?;
             Ok(empty(StatusCode::NO_CONTENT))
         }
         Verb::DELETE => {
             {
-                let mut state = lock(&svc.store.lambda);
-                resolve(&state, &svc.region, &name, None)?;
+                let mut state = lock(cx.state);
+                resolve(&state, cx.region, &name, None)?;
                 if let Some(f) = state.functions.get_mut(&name) {
                     for k in req.query_all("tagKeys") {
                         f.tags.remove(k);
                     }
                 }
             }
-            save(svc)?;
+            save(cx)?;
             Ok(empty(StatusCode::NO_CONTENT))
         }
         _ => Err(LambdaError::invalid("unsupported tags operation")),

@@ -1,31 +1,121 @@
 //! Lambda resource policies: how a statement added by AddPermission is evaluated when a service
 //! (API Gateway) invokes the function.
 
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::wire::LOCAL_ACCOUNT_ID;
+use crate::wire::{LOCAL_ACCOUNT_ID, arn_like};
 
-/// Glob matching as IAM's ArnLike does it: `*` any run of characters, `?` one character.
-pub fn arn_like(pattern: &str, value: &str) -> bool {
-    let (p, v): (Vec<char>, Vec<char>) = (pattern.chars().collect(), value.chars().collect());
-    let (mut pi, mut vi) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while vi < v.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == v[vi]) {
-            pi += 1;
-            vi += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, vi));
-            pi += 1;
-        } else if let Some((sp, sv)) = star {
-            pi = sp + 1;
-            vi = sv + 1;
-            star = Some((sp, sv + 1));
+/// One statement AddPermission adds: allow `principal` to call `action` on the function.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Statement {
+    pub sid: String,
+    pub effect: &'static str,
+    pub principal: Principal,
+    pub action: String,
+    pub resource: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub condition: BTreeMap<&'static str, BTreeMap<&'static str, String>>,
+}
+
+/// Who a statement allows: anyone, a service, or an account or role.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Principal {
+    Anyone(&'static str),
+    Service {
+        #[serde(rename = "Service")]
+        service: String,
+    },
+    Aws {
+        #[serde(rename = "AWS")]
+        aws: String,
+    },
+}
+
+impl Principal {
+    /// AddPermission's `Principal`: `*`, a service (`apigateway.amazonaws.com`), an account id, or an ARN.
+    pub fn parse(principal: &str) -> Self {
+        if principal == "*" {
+            Self::Anyone("*")
+        } else if principal.contains('.') {
+            Self::Service {
+                service: principal.to_owned(),
+            }
+        } else if principal.chars().all(|c| c.is_ascii_digit()) {
+            Self::Aws {
+                aws: format!("arn:aws:iam::{principal}:root"),
+            }
         } else {
-            return false;
+            Self::Aws {
+                aws: principal.to_owned(),
+            }
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// The conditions AddPermission can attach.
+#[derive(Debug, Clone, Default)]
+pub struct Conditions {
+    pub source_arn: Option<String>,
+    pub source_account: Option<String>,
+    pub principal_org_id: Option<String>,
+}
+
+impl Statement {
+    pub fn allow(
+        sid: String,
+        principal: Principal,
+        action: String,
+        resource: String,
+        conditions: &Conditions,
+    ) -> Self {
+        let mut condition = BTreeMap::new();
+        if let Some(arn) = &conditions.source_arn {
+            condition.insert("ArnLike", BTreeMap::from([("AWS:SourceArn", arn.clone())]));
+        }
+        let mut equals = BTreeMap::new();
+        if let Some(account) = &conditions.source_account {
+            equals.insert("AWS:SourceAccount", account.clone());
+        }
+        if let Some(org) = &conditions.principal_org_id {
+            equals.insert("aws:PrincipalOrgID", org.clone());
+        }
+        if !equals.is_empty() {
+            condition.insert("StringEquals", equals);
+        }
+        Self {
+            sid,
+            effect: "Allow",
+            principal,
+            action,
+            resource,
+            condition,
+        }
+    }
+}
+
+/// A function's resource policy as GetPolicy returns it. Stored statements stay JSON values, so a
+/// policy is read back whatever IAM grammar it was written in.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyDocument<'a> {
+    pub version: &'static str,
+    pub id: &'static str,
+    pub statement: &'a [Value],
+}
+
+impl<'a> PolicyDocument<'a> {
+    pub fn of(statements: &'a [Value]) -> Self {
+        Self {
+            version: "2012-10-17",
+            id: "default",
+            statement: statements,
+        }
+    }
 }
 
 fn one_or_many(v: &Value) -> Vec<&str> {
@@ -74,24 +164,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    #[test]
-    fn arn_like_globs() {
-        assert!(arn_like(
-            "arn:aws:execute-api:us-east-1:0:abc/*/*",
-            "arn:aws:execute-api:us-east-1:0:abc/tf-test/GET/hello_world"
-        ));
-        assert!(arn_like(
-            "arn:*:abc/*/GET/hello_world",
-            "arn:x:abc/s/GET/hello_world"
-        ));
-        assert!(!arn_like(
-            "arn:aws:execute-api:us-east-1:0:abc/*/POST/*",
-            "arn:aws:execute-api:us-east-1:0:abc/s/GET/x"
-        ));
-        assert!(arn_like("a?c", "abc"));
-        assert!(!arn_like("a?c", "ac"));
-    }
 
     #[test]
     fn policy_checks_principal_action_and_source_arn() {

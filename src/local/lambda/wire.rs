@@ -1,8 +1,12 @@
-//! Lambda's wire shapes: a function configuration as the rest-json answers render it.
+//! Lambda's wire shapes (rest-json), serde-derived: the requests its operations read, and a function
+//! configuration and the envelopes around it as the answers render them.
 
-use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use super::model::{FunctionConfig, function_arn};
+use crate::wire::lambda_log_group;
 
 /// `Pending`/`InProgress` in the answer to a create or update; every later read sees the settled state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,83 +16,351 @@ pub(super) enum Phase {
     Settled,
 }
 
-pub fn render_config(cfg: &FunctionConfig, region: &str) -> Value {
+/// A function configuration (GetFunctionConfiguration, CreateFunction, UpdateFunctionCode, ...).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FunctionConfiguration {
+    pub function_name: String,
+    pub function_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    pub role: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handler: Option<String>,
+    pub code_size: u64,
+    pub description: String,
+    pub timeout: u32,
+    pub memory_size: u32,
+    pub last_modified: String,
+    pub code_sha256: String,
+    pub version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Environment>,
+    pub tracing_config: TracingConfig,
+    pub revision_id: String,
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_reason_code: Option<&'static str>,
+    pub last_update_status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_status_reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_status_reason_code: Option<&'static str>,
+    pub package_type: &'static str,
+    pub architectures: Vec<String>,
+    pub ephemeral_storage: EphemeralStorage,
+    pub snap_start: SnapStart,
+    pub logging_config: LoggingConfig,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Environment {
+    pub variables: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TracingConfig {
+    pub mode: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EphemeralStorage {
+    pub size: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnapStart {
+    pub apply_on: &'static str,
+    pub optimization_status: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoggingConfig {
+    pub log_format: &'static str,
+    pub log_group: String,
+}
+
+/// GetFunction.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetFunctionOut {
+    pub configuration: FunctionConfiguration,
+    pub code: CodeLocation,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CodeLocation {
+    pub repository_type: &'static str,
+    pub location: String,
+}
+
+/// ListFunctions.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListFunctionsOut {
+    pub functions: Vec<FunctionConfiguration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+}
+
+/// ListVersionsByFunction.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListVersionsOut {
+    pub versions: Vec<FunctionConfiguration>,
+}
+
+/// AddPermission: the statement added, as a JSON string.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AddPermissionOut {
+    pub statement: String,
+}
+
+/// GetPolicy: the policy document, as a JSON string.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetPolicyOut {
+    pub policy: String,
+    pub revision_id: String,
+}
+
+/// ListTags.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagsOut {
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The error document Lambda returns for an invocation that timed out or whose runtime exited.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvocationError {
+    pub error_message: String,
+    pub error_type: &'static str,
+}
+
+// Requests.
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct EnvironmentIn {
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CodeIn {
+    pub zip_file: Option<String>,
+    pub s3_bucket: Option<String>,
+    pub image_uri: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateFunctionIn {
+    pub function_name: Option<String>,
+    pub runtime: Option<String>,
+    pub role: Option<String>,
+    pub handler: Option<String>,
+    pub code: Option<CodeIn>,
+    pub description: Option<String>,
+    pub timeout: Option<u32>,
+    pub memory_size: Option<u32>,
+    #[serde(default)]
+    pub publish: bool,
+    pub environment: Option<EnvironmentIn>,
+    pub architectures: Option<Vec<String>>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateCodeIn {
+    pub zip_file: Option<String>,
+    pub s3_bucket: Option<String>,
+    pub image_uri: Option<String>,
+    #[serde(default)]
+    pub publish: bool,
+    #[serde(default)]
+    pub dry_run: bool,
+    pub revision_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateConfigIn {
+    pub role: Option<String>,
+    pub handler: Option<String>,
+    pub description: Option<String>,
+    pub timeout: Option<u32>,
+    pub memory_size: Option<u32>,
+    pub environment: Option<EnvironmentIn>,
+    pub runtime: Option<String>,
+    pub revision_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AddPermissionIn {
+    pub statement_id: Option<String>,
+    pub action: Option<String>,
+    pub principal: Option<String>,
+    pub source_arn: Option<String>,
+    pub source_account: Option<String>,
+    pub principal_org_i_d: Option<String>,
+    pub revision_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagsIn {
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PublishVersionIn {
+    pub description: Option<String>,
+    pub code_sha256: Option<String>,
+    pub revision_id: Option<String>,
+}
+
+pub fn render_config(cfg: &FunctionConfig, region: &str) -> FunctionConfiguration {
     render(cfg, region, Phase::Settled)
 }
 
-pub(super) fn render(cfg: &FunctionConfig, region: &str, phase: Phase) -> Value {
+pub(super) fn render(cfg: &FunctionConfig, region: &str, phase: Phase) -> FunctionConfiguration {
     let arn = function_arn(region, &cfg.name);
-    let mut m = Map::new();
-    m.insert("FunctionName".into(), json!(cfg.name));
-    m.insert(
-        "FunctionArn".into(),
-        json!(if cfg.version == "$LATEST" {
+    let (state, state_reason, state_reason_code) = match phase {
+        Phase::Creating => (
+            "Pending",
+            Some("The function is being created."),
+            Some("Creating"),
+        ),
+        Phase::Updating | Phase::Settled => ("Active", None, None),
+    };
+    let (last_update_status, last_update_status_reason, last_update_status_reason_code) =
+        match phase {
+            Phase::Creating => (
+                "InProgress",
+                Some("The function is being created."),
+                Some("Creating"),
+            ),
+            Phase::Updating => (
+                "InProgress",
+                Some("The function is being updated."),
+                Some("InProgress"),
+            ),
+            Phase::Settled => ("Successful", None, None),
+        };
+    FunctionConfiguration {
+        function_name: cfg.name.clone(),
+        function_arn: if cfg.version == "$LATEST" {
             arn
         } else {
             format!("{arn}:{}", cfg.version)
+        },
+        runtime: cfg.runtime.clone(),
+        role: cfg.role.clone(),
+        handler: cfg.handler.clone(),
+        code_size: cfg.code_size,
+        description: cfg.description.clone(),
+        timeout: cfg.timeout,
+        memory_size: cfg.memory_size,
+        last_modified: cfg.last_modified.clone(),
+        code_sha256: cfg.code_sha256.clone(),
+        version: cfg.version.clone(),
+        environment: (!cfg.environment.is_empty()).then(|| Environment {
+            variables: cfg.environment.clone(),
         }),
-    );
-    if let Some(r) = &cfg.runtime {
-        m.insert("Runtime".into(), json!(r));
+        tracing_config: TracingConfig {
+            mode: "PassThrough",
+        },
+        revision_id: cfg.revision_id.clone(),
+        state,
+        state_reason,
+        state_reason_code,
+        last_update_status,
+        last_update_status_reason,
+        last_update_status_reason_code,
+        package_type: "Zip",
+        architectures: cfg.architectures.clone(),
+        ephemeral_storage: EphemeralStorage { size: 512 },
+        snap_start: SnapStart {
+            apply_on: "None",
+            optimization_status: "Off",
+        },
+        logging_config: LoggingConfig {
+            log_format: "Text",
+            log_group: lambda_log_group(&cfg.name),
+        },
     }
-    m.insert("Role".into(), json!(cfg.role));
-    if let Some(h) = &cfg.handler {
-        m.insert("Handler".into(), json!(h));
-    }
-    m.insert("CodeSize".into(), json!(cfg.code_size));
-    m.insert("Description".into(), json!(cfg.description));
-    m.insert("Timeout".into(), json!(cfg.timeout));
-    m.insert("MemorySize".into(), json!(cfg.memory_size));
-    m.insert("LastModified".into(), json!(cfg.last_modified));
-    m.insert("CodeSha256".into(), json!(cfg.code_sha256));
-    m.insert("Version".into(), json!(cfg.version));
-    if !cfg.environment.is_empty() {
-        m.insert(
-            "Environment".into(),
-            json!({ "Variables": cfg.environment }),
-        );
-    }
-    m.insert("TracingConfig".into(), json!({"Mode": "PassThrough"}));
-    m.insert("RevisionId".into(), json!(cfg.revision_id));
-    match phase {
-        Phase::Creating => {
-            m.insert("State".into(), json!("Pending"));
-            m.insert(
-                "StateReason".into(),
-                json!("The function is being created."),
-            );
-            m.insert("StateReasonCode".into(), json!("Creating"));
-            m.insert("LastUpdateStatus".into(), json!("InProgress"));
-            m.insert(
-                "LastUpdateStatusReason".into(),
-                json!("The function is being created."),
-            );
-            m.insert("LastUpdateStatusReasonCode".into(), json!("Creating"));
-        }
-        Phase::Updating => {
-            m.insert("State".into(), json!("Active"));
-            m.insert("LastUpdateStatus".into(), json!("InProgress"));
-            m.insert(
-                "LastUpdateStatusReason".into(),
-                json!("The function is being updated."),
-            );
-            m.insert("LastUpdateStatusReasonCode".into(), json!("InProgress"));
-        }
-        Phase::Settled => {
-            m.insert("State".into(), json!("Active"));
-            m.insert("LastUpdateStatus".into(), json!("Successful"));
-        }
-    }
-    m.insert("PackageType".into(), json!("Zip"));
-    m.insert("Architectures".into(), json!(cfg.architectures));
-    m.insert("EphemeralStorage".into(), json!({"Size": 512}));
-    m.insert(
-        "SnapStart".into(),
-        json!({"ApplyOn": "None", "OptimizationStatus": "Off"}),
-    );
-    m.insert(
-        "LoggingConfig".into(),
-        json!({"LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", cfg.name)}),
-    );
-    Value::Object(m)
+}
+
+/// GetFunctionCodeSigningConfig's answer: no code signing config.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CodeSigningConfig {
+    pub function_name: String,
+    pub code_signing_config_arn: String,
+}
+
+/// GetFunctionConcurrency's answer for a function with no reserved concurrency: nothing.
+#[derive(Debug, Serialize)]
+pub struct Concurrency {}
+
+/// GetFunctionRecursionConfig's answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RecursionConfig {
+    pub recursive_loop: &'static str,
+}
+
+/// GetRuntimeManagementConfig's answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuntimeManagementConfig {
+    pub update_runtime_on: &'static str,
+    pub function_arn: String,
+}
+
+/// CreateAlias and UpdateAlias's request.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AliasIn {
+    pub name: Option<String>,
+    pub function_version: Option<String>,
+    pub description: Option<String>,
+}
+
+/// An alias as Lambda answers it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AliasConfiguration {
+    pub alias_arn: String,
+    pub name: String,
+    pub function_version: String,
+    pub description: String,
+    pub revision_id: String,
+}
+
+/// ListAliases's answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Aliases {
+    pub aliases: Vec<AliasConfiguration>,
 }

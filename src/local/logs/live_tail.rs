@@ -17,14 +17,17 @@ use axum::body::Body;
 use axum::http::{HeaderValue as HttpHeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::Serialize;
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio::time::Instant;
 
+use super::Ctx;
 use super::filter::FilterPattern;
 use super::model::Ingested;
-use crate::local::Services;
+use super::wire::{
+    Empty, ExceptionBody, LiveTailEvent, SessionMetadata, SessionStart, SessionUpdate,
+    StartLiveTailIn,
+};
 use crate::local::common::{AwsJsonError, Req};
 use crate::wire::REQUEST_ID_HEADER;
 
@@ -34,18 +37,6 @@ pub const HEARTBEAT: Duration = Duration::from_secs(1);
 pub const SESSION_TIMEOUT: Duration = Duration::from_secs(3 * 60 * 60);
 /// The most results in one update.
 const MAX_RESULTS: usize = 500;
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StartLiveTailIn {
-    log_group_identifiers: Vec<String>,
-    #[serde(default)]
-    log_stream_names: Option<Vec<String>>,
-    #[serde(default)]
-    log_stream_name_prefixes: Option<Vec<String>>,
-    #[serde(default)]
-    log_event_filter_pattern: Option<String>,
-}
 
 /// Which events a session passes on.
 struct Selection {
@@ -78,14 +69,14 @@ impl Selection {
 
 /// Serves one StartLiveTail request. Bad input and unknown groups are plain JSON errors, as on AWS;
 /// a good request gets the event stream.
-pub fn start_live_tail(svc: &Services, req: &Req) -> Response {
-    match open(svc, req) {
+pub fn start_live_tail(cx: Ctx<'_>, req: &Req) -> Response {
+    match open(cx, req) {
         Ok(response) => response,
         Err(e) => e.into_response(),
     }
 }
 
-fn open(svc: &Services, req: &Req) -> Result<Response, AwsJsonError> {
+fn open(cx: Ctx<'_>, req: &Req) -> Result<Response, AwsJsonError> {
     let input: StartLiveTailIn = req
         .json()
         .map_err(|m| AwsJsonError::new("SerializationException", m))?;
@@ -104,7 +95,7 @@ fn open(svc: &Services, req: &Req) -> Result<Response, AwsJsonError> {
     let mut groups = Vec::new();
     for identifier in &input.log_group_identifiers {
         let name = group_name(identifier);
-        let exists = svc.store.logs.with_state(|s| s.groups.contains_key(&name));
+        let exists = cx.logs.with_state(|s| s.groups.contains_key(&name));
         if !exists {
             return Err(AwsJsonError::not_found(
                 "The specified log group does not exist.",
@@ -113,22 +104,16 @@ fn open(svc: &Services, req: &Req) -> Result<Response, AwsJsonError> {
         groups.push((name, identifier.clone()));
     }
     // Subscribe before answering: every event stored after sessionStart is in the session.
-    let feed = svc.store.logs.subscribe();
+    let feed = cx.logs.subscribe();
     let request_id = uuid::Uuid::new_v4().to_string();
-    let mut start = json!({
-        "requestId": request_id,
-        "sessionId": uuid::Uuid::new_v4().to_string(),
-        "logGroupIdentifiers": input.log_group_identifiers,
-    });
-    if let Some(names) = &input.log_stream_names {
-        start["logStreamNames"] = json!(names);
-    }
-    if let Some(prefixes) = &input.log_stream_name_prefixes {
-        start["logStreamNamePrefixes"] = json!(prefixes);
-    }
-    if let Some(p) = &input.log_event_filter_pattern {
-        start["logEventFilterPattern"] = json!(p);
-    }
+    let start = SessionStart {
+        request_id: request_id.clone(),
+        session_id: uuid::Uuid::new_v4().to_string(),
+        log_group_identifiers: input.log_group_identifiers.clone(),
+        log_stream_names: input.log_stream_names.clone(),
+        log_stream_name_prefixes: input.log_stream_name_prefixes.clone(),
+        log_event_filter_pattern: input.log_event_filter_pattern.clone(),
+    };
     let session = Session {
         feed,
         selection: Selection {
@@ -173,7 +158,7 @@ struct Session {
     /// Whether the `initial-response` event is still to be sent.
     initial: bool,
     /// The sessionStart payload, until it is sent.
-    start: Option<Value>,
+    start: Option<SessionStart>,
     ends_at: Instant,
     done: bool,
 }
@@ -184,7 +169,7 @@ impl Session {
             return None;
         }
         if std::mem::take(&mut self.initial) {
-            return Some(event_frame("initial-response", &json!({})));
+            return Some(event_frame("initial-response", &Empty {}));
         }
         if let Some(start) = self.start.take() {
             return Some(event_frame("sessionStart", &start));
@@ -219,29 +204,29 @@ impl Session {
                 Err(_) => break,
             }
         }
-        let update = json!({
-            "sessionMetadata": { "sampled": sampled },
-            "sessionResults": results,
-        });
+        let update = SessionUpdate {
+            session_metadata: SessionMetadata { sampled },
+            session_results: results,
+        };
         Some(event_frame("sessionUpdate", &update))
     }
 
-    fn take(&self, e: Ingested, results: &mut Vec<Value>) {
+    fn take(&self, e: Ingested, results: &mut Vec<LiveTailEvent>) {
         if let Some(identifier) = self.selection.select(&e) {
-            results.push(json!({
-                "logStreamName": e.stream,
-                "logGroupIdentifier": identifier,
-                "message": e.message,
-                "timestamp": e.timestamp,
-                "ingestionTime": e.ingestion_time,
-            }));
+            results.push(LiveTailEvent {
+                log_stream_name: e.stream,
+                log_group_identifier: identifier.to_owned(),
+                message: e.message,
+                timestamp: e.timestamp,
+                ingestion_time: e.ingestion_time,
+            });
         }
     }
 }
 
 /// One event-stream message: `[total len][headers len][prelude crc][headers][payload][message crc]`,
 /// written by the SDK's own frame writer.
-fn event_frame(event_type: &'static str, payload: &Value) -> Bytes {
+fn event_frame(event_type: &'static str, payload: &impl Serialize) -> Bytes {
     frame(
         vec![
             Header::new(":message-type", HeaderValue::String("event".into())),
@@ -268,12 +253,12 @@ fn exception_frame(exception_type: &'static str, message: &str) -> Bytes {
                 HeaderValue::String("application/json".into()),
             ),
         ],
-        &json!({ "message": message }),
+        &ExceptionBody { message },
     )
 }
 
-fn frame(headers: Vec<Header>, payload: &Value) -> Bytes {
-    let message = Message::new_from_parts(headers, payload.to_string());
+fn frame(headers: Vec<Header>, payload: &impl Serialize) -> Bytes {
+    let message = Message::new_from_parts(headers, serde_json::to_vec(payload).unwrap_or_default());
     let mut out = Vec::new();
     if let Err(e) = aws_smithy_eventstream::frame::write_message_to(&message, &mut out) {
         // Only an oversized header could fail, and every header here is fixed and short.
@@ -297,7 +282,7 @@ mod tests {
 
     #[test]
     fn frames_round_trip_through_the_sdk_reader() {
-        let bytes = event_frame("sessionUpdate", &json!({"sessionResults": []}));
+        let bytes = event_frame("sessionUpdate", &serde_json::json!({"sessionResults": []}));
         let m = read_message_from(bytes).unwrap();
         assert_eq!(header(&m, ":message-type"), Some("event"));
         assert_eq!(header(&m, ":event-type"), Some("sessionUpdate"));

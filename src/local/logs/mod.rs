@@ -5,6 +5,7 @@ pub mod filter;
 pub mod live_tail;
 pub mod model;
 mod ops;
+pub mod wire;
 
 use axum::response::{IntoResponse, Response};
 
@@ -12,44 +13,63 @@ pub use filter::FilterPattern;
 pub use model::{Ingested, Logs, LogsState};
 
 use self::ops::*;
-use super::Services;
-use super::common::{AwsJsonError, Req};
+use super::common::{AwsJsonError, Req, ServiceRoute};
+
+/// The `X-Amz-Target` prefix of every CloudWatch Logs operation.
+const TARGET_PREFIX: &str = "Logs_20140328.";
+
+/// How the router recognises CloudWatch Logs' requests.
+pub const ROUTE: ServiceRoute = ServiceRoute {
+    name: "CloudWatch Logs",
+    signing_name: "logs",
+    target_prefix: Some(TARGET_PREFIX),
+    path_prefixes: &[],
+};
+
+/// What CloudWatch Logs' handlers work with: the log store and the region of the call. Logs are
+/// saved in the background, not by the handlers.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub logs: &'a Logs,
+    pub region: &'a str,
+}
 
 /// Serves one CloudWatch Logs request (`X-Amz-Target: Logs_20140328.<Op>`).
-pub async fn handle(svc: &Services, req: &Req) -> Response {
+pub async fn handle(cx: Ctx<'_>, req: &Req) -> Response {
     let op = req
         .header("x-amz-target")
-        .and_then(|t| t.strip_prefix("Logs_20140328."))
+        .and_then(|t| t.strip_prefix(TARGET_PREFIX))
         .unwrap_or("")
         .to_owned();
     if op == "StartLiveTail" {
         // Live Tail answers an event stream (application/vnd.amazon.eventstream), not one JSON body:
         // it is served by its own module.
-        return live_tail::start_live_tail(svc, req);
+        return live_tail::start_live_tail(cx, req);
     }
-    let logs = &svc.store.logs;
+    let logs = cx.logs;
     let result = match op.as_str() {
-        "CreateLogGroup" => parse(req).and_then(|i| create_log_group(logs, i)),
-        "DeleteLogGroup" => parse(req).and_then(|i| delete_log_group(logs, i)),
-        "PutRetentionPolicy" => parse(req).and_then(|i| put_retention(logs, i)),
-        "DeleteRetentionPolicy" => parse(req).and_then(|i| delete_retention(logs, i)),
-        "DescribeLogGroups" => parse(req).map(|i| describe_log_groups(logs, i, &svc.region)),
-        "CreateLogStream" => parse(req).and_then(|i| create_log_stream(logs, i)),
-        "DeleteLogStream" => parse(req).and_then(|i| delete_log_stream(logs, i)),
-        "DescribeLogStreams" => parse(req).and_then(|i| describe_log_streams(logs, i, &svc.region)),
-        "PutLogEvents" => parse(req).and_then(|i| put_log_events(logs, i)),
-        "FilterLogEvents" => parse(req).and_then(|i| filter_log_events(logs, i)),
-        "GetLogEvents" => parse(req).and_then(|i| get_log_events(logs, i)),
+        "CreateLogGroup" => parse(req).and_then(|i| create_log_group(logs, i)).map(ok),
+        "DeleteLogGroup" => parse(req).and_then(|i| delete_log_group(logs, i)).map(ok),
+        "PutRetentionPolicy" => parse(req).and_then(|i| put_retention(logs, i)).map(ok),
+        "DeleteRetentionPolicy" => parse(req).and_then(|i| delete_retention(logs, i)).map(ok),
+        "DescribeLogGroups" => parse(req)
+            .map(|i| describe_log_groups(logs, i, cx.region))
+            .map(ok),
+        "CreateLogStream" => parse(req).and_then(|i| create_log_stream(logs, i)).map(ok),
+        "DeleteLogStream" => parse(req).and_then(|i| delete_log_stream(logs, i)).map(ok),
+        "DescribeLogStreams" => parse(req)
+            .and_then(|i| describe_log_streams(logs, i, cx.region))
+            .map(ok),
+        "PutLogEvents" => parse(req).and_then(|i| put_log_events(logs, i)).map(ok),
+        "FilterLogEvents" => parse(req).and_then(|i| filter_log_events(logs, i)).map(ok),
+        "GetLogEvents" => parse(req).and_then(|i| get_log_events(logs, i)).map(ok),
         "ListTagsForResource"
         | "TagResource"
         | "UntagResource"
         | "ListTagsLogGroup"
         | "TagLogGroup"
-        | "UntagLogGroup" => parse(req).and_then(|i| group_tags(logs, &op, i)),
+        | "UntagLogGroup" => parse(req).and_then(|i| group_tags(logs, &op, i)).map(ok),
         other => Err(AwsJsonError::unknown_operation(other)),
     };
-    match result {
-        Ok(v) => ok(v),
-        Err(e) => e.into_response(),
-    }
+    result.unwrap_or_else(IntoResponse::into_response)
 }

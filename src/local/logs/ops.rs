@@ -1,15 +1,19 @@
 //! CloudWatch Logs' operations: log groups and streams, retention, PutLogEvents, FilterLogEvents
 //! with filter patterns and pagination, GetLogEvents.
 
-use std::collections::BTreeMap;
-
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::filter::FilterPattern;
 use super::model::{LogGroup, LogStream, Logs, LogsState, event_id, missing_group, missing_stream};
+use super::wire::{
+    CreateGroupIn, DescribeGroupsIn, DescribeLogGroupsOut, DescribeLogStreamsOut,
+    DescribeStreamsIn, Empty, FilterIn, FilterLogEventsOut, FilteredEvent, GetEventsIn,
+    GetLogEventsOut, GroupIn, LogGroupOut, LogStreamOut, OutputEvent, PutEventsIn, PutLogEventsOut,
+    RetentionIn, StreamIn, TagsIn, TagsOut,
+};
 use crate::local::common::{AwsJsonError, Req, now_ms};
 use crate::wire::LOCAL_ACCOUNT_ID;
 
@@ -31,7 +35,7 @@ pub(super) fn group_name(name: Option<&str>, identifier: Option<&str>) -> Result
     })
 }
 
-pub(super) fn ok(body: Value) -> Response {
+pub(super) fn ok(body: impl Serialize) -> Response {
     let mut r = (StatusCode::OK, axum::Json(body)).into_response();
     r.headers_mut().insert(
         http::header::CONTENT_TYPE,
@@ -60,34 +64,7 @@ pub(super) fn check_group_name(name: &str) -> Result<()> {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct GroupIn {
-    log_group_name: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct CreateGroupIn {
-    log_group_name: String,
-    #[serde(default)]
-    tags: BTreeMap<String, String>,
-}
-
-/// The tag calls, new (by `resourceArn`) and legacy (by `logGroupName`).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct TagsIn {
-    resource_arn: Option<String>,
-    log_group_name: Option<String>,
-    /// A map to tag with; UntagLogGroup (legacy) sends its key list here too.
-    #[serde(default)]
-    tags: Value,
-    #[serde(default)]
-    tag_keys: Vec<String>,
-}
-
-pub(super) fn group_tags(logs: &Logs, op: &str, input: TagsIn) -> Result<Value> {
+pub(super) fn group_tags(logs: &Logs, op: &str, input: TagsIn) -> Result<TagsOut> {
     let name = match (&input.resource_arn, &input.log_group_name) {
         (Some(arn), _) => arn
             .split_once(":log-group:")
@@ -100,9 +77,11 @@ pub(super) fn group_tags(logs: &Logs, op: &str, input: TagsIn) -> Result<Value> 
             ));
         }
     };
-    let read = |s: &LogsState| -> Result<Value> {
+    let read = |s: &LogsState| -> Result<TagsOut> {
         let g = s.groups.get(&name).ok_or_else(missing_group)?;
-        Ok(json!({ "tags": g.tags }))
+        Ok(TagsOut {
+            tags: Some(g.tags.clone()),
+        })
     };
     match op {
         "ListTagsForResource" | "ListTagsLogGroup" => logs.with_state(read),
@@ -131,32 +110,25 @@ pub(super) fn group_tags(logs: &Logs, op: &str, input: TagsIn) -> Result<Value> 
                 }
                 Ok(())
             })?;
-            Ok(json!({}))
+            Ok(TagsOut { tags: None })
         }
     }
 }
 
-pub(super) fn create_log_group(logs: &Logs, input: CreateGroupIn) -> Result<Value> {
+pub(super) fn create_log_group(logs: &Logs, input: CreateGroupIn) -> Result<Empty> {
     check_group_name(&input.log_group_name)?;
     logs.create_group_tagged(&input.log_group_name, input.tags)?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
-pub(super) fn delete_log_group(logs: &Logs, input: GroupIn) -> Result<Value> {
+pub(super) fn delete_log_group(logs: &Logs, input: GroupIn) -> Result<Empty> {
     logs.delete_group(&input.log_group_name)?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
-pub(super) fn delete_retention(logs: &Logs, input: GroupIn) -> Result<Value> {
+pub(super) fn delete_retention(logs: &Logs, input: GroupIn) -> Result<Empty> {
     logs.set_retention(&input.log_group_name, None)?;
-    Ok(json!({}))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct RetentionIn {
-    log_group_name: String,
-    retention_in_days: u32,
+    Ok(Empty {})
 }
 
 const RETENTION_DAYS: [u32; 22] = [
@@ -164,7 +136,7 @@ const RETENTION_DAYS: [u32; 22] = [
     3288, 3653,
 ];
 
-pub(super) fn put_retention(logs: &Logs, input: RetentionIn) -> Result<Value> {
+pub(super) fn put_retention(logs: &Logs, input: RetentionIn) -> Result<Empty> {
     if !RETENTION_DAYS.contains(&input.retention_in_days) {
         return Err(AwsJsonError::invalid(format!(
             "1 validation error detected: Value '{}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: {RETENTION_DAYS:?}",
@@ -172,19 +144,14 @@ pub(super) fn put_retention(logs: &Logs, input: RetentionIn) -> Result<Value> {
         )));
     }
     logs.set_retention(&input.log_group_name, Some(input.retention_in_days))?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct DescribeGroupsIn {
-    log_group_name_prefix: Option<String>,
-    log_group_name_pattern: Option<String>,
-    limit: Option<usize>,
-    next_token: Option<String>,
-}
-
-pub(super) fn describe_log_groups(logs: &Logs, input: DescribeGroupsIn, region: &str) -> Value {
+pub(super) fn describe_log_groups(
+    logs: &Logs,
+    input: DescribeGroupsIn,
+    region: &str,
+) -> DescribeLogGroupsOut {
     let limit = input.limit.unwrap_or(50).clamp(1, 50);
     logs.with_state(|s| {
         let mut groups = s
@@ -208,74 +175,49 @@ pub(super) fn describe_log_groups(logs: &Logs, input: DescribeGroupsIn, region: 
             });
         let page: Vec<&LogGroup> = groups.by_ref().take(limit).collect();
         let more = groups.next().is_some();
-        let items: Vec<Value> = page
+        let items = page
             .iter()
             .map(|g| {
                 let arn = group_arn(region, &g.name);
-                let stored: u64 = g.streams.values().map(|s| s.stored_bytes).sum();
-                let mut v = json!({
-                    "logGroupName": g.name,
-                    "creationTime": g.creation_time,
-                    "metricFilterCount": 0,
-                    "arn": format!("{arn}:*"),
-                    "storedBytes": stored,
-                    "logGroupClass": "STANDARD",
-                    "logGroupArn": arn,
-                });
-                if let Some(r) = g.retention_in_days {
-                    v["retentionInDays"] = json!(r);
+                LogGroupOut {
+                    log_group_name: g.name.clone(),
+                    creation_time: g.creation_time,
+                    retention_in_days: g.retention_in_days,
+                    metric_filter_count: 0,
+                    arn: format!("{arn}:*"),
+                    stored_bytes: g.streams.values().map(|s| s.stored_bytes).sum(),
+                    log_group_class: "STANDARD",
+                    log_group_arn: arn,
                 }
-                v
             })
             .collect();
-        let mut out = json!({ "logGroups": items });
-        if more && let Some(last) = page.last() {
-            out["nextToken"] = json!(last.name);
+        DescribeLogGroupsOut {
+            log_groups: items,
+            next_token: page.last().filter(|_| more).map(|last| last.name.clone()),
         }
-        out
     })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct StreamIn {
-    log_group_name: String,
-    log_stream_name: String,
-}
-
-pub(super) fn create_log_stream(logs: &Logs, input: StreamIn) -> Result<Value> {
+pub(super) fn create_log_stream(logs: &Logs, input: StreamIn) -> Result<Empty> {
     if input.log_stream_name.is_empty() || input.log_stream_name.contains([':', '*']) {
         return Err(AwsJsonError::invalid(
             "The log stream name must not be empty and must not contain ':' or '*'",
         ));
     }
     logs.create_stream(&input.log_group_name, &input.log_stream_name)?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
-pub(super) fn delete_log_stream(logs: &Logs, input: StreamIn) -> Result<Value> {
+pub(super) fn delete_log_stream(logs: &Logs, input: StreamIn) -> Result<Empty> {
     logs.delete_stream(&input.log_group_name, &input.log_stream_name)?;
-    Ok(json!({}))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct DescribeStreamsIn {
-    log_group_name: Option<String>,
-    log_group_identifier: Option<String>,
-    log_stream_name_prefix: Option<String>,
-    order_by: Option<String>,
-    #[serde(default)]
-    descending: bool,
-    limit: Option<usize>,
-    next_token: Option<String>,
+    Ok(Empty {})
 }
 
 pub(super) fn describe_log_streams(
     logs: &Logs,
     input: DescribeStreamsIn,
     region: &str,
-) -> Result<Value> {
+) -> Result<DescribeLogStreamsOut> {
     let name = group_name(
         input.log_group_name.as_deref(),
         input.log_group_identifier.as_deref(),
@@ -319,51 +261,34 @@ pub(super) fn describe_log_streams(
             streams.reverse();
         }
         let end = (offset + limit).min(streams.len());
-        let items: Vec<Value> = streams
+        let items = streams
             .get(offset.min(end)..end)
             .unwrap_or_default()
             .iter()
             .map(|st| {
-                let mut v = json!({
-                    "logStreamName": st.name,
-                    "creationTime": st.creation_time,
-                    "arn": format!("{}:log-stream:{}", group_arn(region, &g.name), st.name),
-                    "storedBytes": 0,
-                });
-                if let (Some(first), Some(last)) = (st.first_timestamp, st.last_timestamp) {
-                    v["firstEventTimestamp"] = json!(first);
-                    v["lastEventTimestamp"] = json!(last);
+                let span = st.first_timestamp.zip(st.last_timestamp);
+                LogStreamOut {
+                    log_stream_name: st.name.clone(),
+                    creation_time: st.creation_time,
+                    first_event_timestamp: span.map(|(first, _)| first),
+                    last_event_timestamp: span.map(|(_, last)| last),
+                    last_ingestion_time: st.last_ingestion_time,
+                    upload_sequence_token: st
+                        .last_ingestion_time
+                        .map(|t| event_id(t, st.no, st.next_seq)),
+                    arn: format!("{}:log-stream:{}", group_arn(region, &g.name), st.name),
+                    stored_bytes: 0,
                 }
-                if let Some(t) = st.last_ingestion_time {
-                    v["lastIngestionTime"] = json!(t);
-                    v["uploadSequenceToken"] = json!(event_id(t, st.no, st.next_seq));
-                }
-                v
             })
             .collect();
-        let mut out = json!({ "logStreams": items });
-        if end < streams.len() {
-            out["nextToken"] = json!(end.to_string());
-        }
-        Ok(out)
+        Ok(DescribeLogStreamsOut {
+            log_streams: items,
+            next_token: (end < streams.len()).then(|| end.to_string()),
+        })
     })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct PutEventsIn {
-    log_group_name: String,
-    log_stream_name: String,
-    log_events: Vec<InputEvent>,
-}
-
-#[derive(Deserialize)]
-pub(super) struct InputEvent {
-    timestamp: i64,
-    message: String,
-}
-
-pub(super) fn put_log_events(logs: &Logs, input: PutEventsIn) -> Result<Value> {
+pub(super) fn put_log_events(logs: &Logs, input: PutEventsIn) -> Result<PutLogEventsOut> {
     if input.log_events.is_empty() || input.log_events.len() > 10_000 {
         return Err(AwsJsonError::invalid(
             "1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length between 1 and 10000",
@@ -390,27 +315,12 @@ pub(super) fn put_log_events(logs: &Logs, input: PutEventsIn) -> Result<Value> {
             .and_then(|g| g.streams.get(&input.log_stream_name))
             .map(|st| event_id(now_ms(), st.no, st.next_seq))
     });
-    Ok(match token {
-        Some(t) => json!({ "nextSequenceToken": t }),
-        None => json!({}),
+    Ok(PutLogEventsOut {
+        next_sequence_token: token,
     })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct FilterIn {
-    log_group_name: Option<String>,
-    log_group_identifier: Option<String>,
-    log_stream_names: Option<Vec<String>>,
-    log_stream_name_prefix: Option<String>,
-    start_time: Option<i64>,
-    end_time: Option<i64>,
-    filter_pattern: Option<String>,
-    limit: Option<usize>,
-    next_token: Option<String>,
-}
-
-pub(super) fn filter_log_events(logs: &Logs, input: FilterIn) -> Result<Value> {
+pub(super) fn filter_log_events(logs: &Logs, input: FilterIn) -> Result<FilterLogEventsOut> {
     let name = group_name(
         input.log_group_name.as_deref(),
         input.log_group_identifier.as_deref(),
@@ -458,7 +368,7 @@ pub(super) fn filter_log_events(logs: &Logs, input: FilterIn) -> Result<Value> {
             }
             None => (i64::MIN, i64::MIN, 0),
         };
-        let mut found: Vec<Value> = Vec::new();
+        let mut found: Vec<FilteredEvent> = Vec::new();
         let mut last = None;
         let mut more = false;
         db.scan(
@@ -478,23 +388,23 @@ pub(super) fn filter_log_events(logs: &Logs, input: FilterIn) -> Result<Value> {
                     return true;
                 };
                 let id = event_id(e.timestamp, st.no, e.seq);
-                found.push(json!({
-                    "logStreamName": st.name,
-                    "timestamp": e.timestamp,
-                    "message": e.message,
-                    "ingestionTime": e.ingestion_time,
-                    "eventId": id,
-                }));
-                last = Some(id);
+                last = Some(id.clone());
+                found.push(FilteredEvent {
+                    log_stream_name: st.name.clone(),
+                    timestamp: e.timestamp,
+                    message: e.message.clone(),
+                    ingestion_time: e.ingestion_time,
+                    event_id: id,
+                });
                 true
             },
         )
         .map_err(|e| AwsJsonError::internal(format!("The local stack's store failed: {e}")))?;
-        let mut out = json!({ "events": found, "searchedLogStreams": [] });
-        if more && let Some(id) = last {
-            out["nextToken"] = json!(id);
-        }
-        Ok(out)
+        Ok(FilterLogEventsOut {
+            events: found,
+            searched_log_streams: Vec::new(),
+            next_token: last.filter(|_| more),
+        })
     })
 }
 
@@ -509,21 +419,7 @@ pub(super) fn parse_filter_token(token: &str) -> Result<(i64, u64, u64)> {
     Ok((ts, no, seq))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct GetEventsIn {
-    log_group_name: Option<String>,
-    log_group_identifier: Option<String>,
-    log_stream_name: String,
-    start_time: Option<i64>,
-    end_time: Option<i64>,
-    next_token: Option<String>,
-    limit: Option<usize>,
-    #[serde(default)]
-    start_from_head: bool,
-}
-
-pub(super) fn get_log_events(logs: &Logs, input: GetEventsIn) -> Result<Value> {
+pub(super) fn get_log_events(logs: &Logs, input: GetEventsIn) -> Result<GetLogEventsOut> {
     let name = group_name(
         input.log_group_name.as_deref(),
         input.log_group_identifier.as_deref(),
@@ -562,22 +458,26 @@ pub(super) fn get_log_events(logs: &Logs, input: GetEventsIn) -> Result<Value> {
         let rows = db
             .stream_events(st.sid, from, to, start as u64, (end - start) as u64)
             .map_err(store_failed)?;
-        let events: Vec<Value> = rows
-            .iter()
-            .map(|e| {
-                json!({"timestamp": e.timestamp, "message": e.message, "ingestionTime": e.ingestion_time})
+        let events = rows
+            .into_iter()
+            .map(|e| OutputEvent {
+                timestamp: e.timestamp,
+                message: e.message,
+                ingestion_time: e.ingestion_time,
             })
             .collect();
-        Ok(json!({
-            "events": events,
-            "nextForwardToken": format!("f/{end:056}"),
-            "nextBackwardToken": format!("b/{start:056}"),
-        }))
+        Ok(GetLogEventsOut {
+            events,
+            next_forward_token: format!("f/{end:056}"),
+            next_backward_token: format!("b/{start:056}"),
+        })
     })
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::local::exec::LogSink;
 
@@ -591,7 +491,7 @@ mod tests {
 
     fn filter(logs: &Logs, input: Value) -> Value {
         let input: FilterIn = serde_json::from_value(input).unwrap();
-        filter_log_events(logs, input).unwrap()
+        serde_json::to_value(filter_log_events(logs, input).unwrap()).unwrap()
     }
 
     #[test]
@@ -674,7 +574,10 @@ mod tests {
     #[test]
     fn get_log_events_tokens_come_back_at_the_end() {
         let logs = logs_with(&[("a", 1, "x"), ("a", 2, "y"), ("a", 3, "z")]);
-        let get = |v: Value| get_log_events(&logs, serde_json::from_value(v).unwrap()).unwrap();
+        let get = |v: Value| {
+            serde_json::to_value(get_log_events(&logs, serde_json::from_value(v).unwrap()).unwrap())
+                .unwrap()
+        };
         let head = get(
             json!({"logGroupName": "/aws/lambda/f", "logStreamName": "a", "startFromHead": true, "limit": 2}),
         );

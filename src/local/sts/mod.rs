@@ -5,7 +5,7 @@ pub mod wire;
 
 use axum::response::Response;
 
-use super::Services;
+use super::common::ServiceRoute;
 use super::common::query::{QueryError, QueryReq};
 use crate::wire::LOCAL_ACCOUNT_ID as ACCOUNT_ID;
 
@@ -17,8 +17,16 @@ pub fn caller_arn() -> String {
     format!("arn:aws:iam::{ACCOUNT_ID}:root")
 }
 
-/// Serves one STS request.
-pub async fn handle(_svc: &Services, req: &super::common::Req) -> Response {
+/// How the router recognises STS's requests: by the credential scope only (the Query protocol posts to `/`).
+pub const ROUTE: ServiceRoute = ServiceRoute {
+    name: "STS",
+    signing_name: "sts",
+    target_prefix: None,
+    path_prefixes: &[],
+};
+
+/// Serves one STS request; STS keeps no state.
+pub async fn handle(req: &super::common::Req) -> Response {
     let q = QueryReq::parse(req);
     match q.action.as_str() {
         "GetCallerIdentity" => q.respond(

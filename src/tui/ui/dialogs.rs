@@ -82,6 +82,12 @@ impl Widget for ConfirmDeploy<'_> {
             .iter()
             .find(|n| n.is_stage)
             .map_or("the stage".to_owned(), |n| n.label.clone());
+        // The diff rides on the configured stage's node, shown or folded away.
+        let diff = app
+            .nodes
+            .iter()
+            .find(|n| n.is_stage)
+            .map_or(&[][..], |n| n.diff.as_slice());
         let mut lines = vec![
             Line::from(vec![
                 Span::raw("Redeploy "),
@@ -90,7 +96,7 @@ impl Widget for ConfirmDeploy<'_> {
             ]),
             Line::raw(""),
         ];
-        let drift = drift_lines(app.drift());
+        let drift = drift_lines(app.drift(), diff);
         let in_sync = matches!(app.drift(), Some(crate::stack::Drift::InSync));
         lines.extend(drift);
         if in_sync {

@@ -8,7 +8,7 @@ mod status;
 mod tree;
 
 pub use logs::LogPane;
-pub use pings::PingPane;
+pub use pings::{PingPane, percentiles};
 pub use tree::{DetailsPane, TreePane};
 
 use ratatui::Frame;

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Widget};
 
 use super::format_clock;
-use crate::tui::app::{App, LATENCY_WINDOW};
+use crate::tui::app::App;
 use crate::tui::theme;
 use crate::tui::view::Pane;
 
@@ -17,24 +17,11 @@ pub struct PingPane<'a> {
     pub app: &'a App,
 }
 
-/// p50, p95, p99 over the latest window of successful probes (nearest rank).
+/// p50, p95, p99 over the latest window of probes, failed ones (no answer, or not 2xx) left out: the
+/// engine's latency series, so the figures are the ones `lambdeck ping` reports.
 pub fn percentiles(app: &App) -> Option<[f64; 3]> {
-    let mut v: Vec<f64> = app
-        .probes
-        .iter()
-        .rev()
-        .take(LATENCY_WINDOW)
-        .filter_map(|p| p.latency_ms)
-        .collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let rank = |q: f64| {
-        let i = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
-        v[i]
-    };
-    Some([rank(0.50), rank(0.95), rank(0.99)])
+    let stats = app.latency.stats();
+    Some([stats.p50_ms?, stats.p95_ms?, stats.p99_ms?])
 }
 
 impl Widget for PingPane<'_> {

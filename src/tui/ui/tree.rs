@@ -11,7 +11,6 @@ use super::{format_clock, format_elapsed, spinner};
 use crate::stack::{Drift, Health};
 use crate::tui::app::App;
 use crate::tui::theme;
-use crate::tui::tree::change_line;
 use crate::tui::view::{Pane, ProbeRow};
 
 pub struct TreePane<'a> {
@@ -172,13 +171,7 @@ impl Widget for DetailsPane<'_> {
         ]);
         lines.push(header);
         if node.is_stage {
-            lines.extend(drift_lines(app.drift()));
-            for n in app.not_comparable() {
-                lines.push(Line::styled(
-                    format!(" ? not comparable: {n}"),
-                    theme::warning(),
-                ));
-            }
+            lines.extend(drift_lines(app.drift(), &node.diff));
         }
         let width = node.details.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
         for (k, v) in &node.details {
@@ -231,9 +224,10 @@ fn probe_lines(app: &App, p: &ProbeRow) -> Vec<Line<'static>> {
     lines
 }
 
-/// The stage's drift: a banner, then one line per change.
-pub fn drift_lines(drift: Option<&Drift>) -> Vec<Line<'static>> {
-    match drift {
+/// The stage's drift: a banner, then its diff as the engine's tree carries it (the changes, then what
+/// could not be compared).
+pub fn drift_lines(drift: Option<&Drift>, diff: &[(char, String)]) -> Vec<Line<'static>> {
+    let mut out = match drift {
         None => vec![],
         Some(Drift::InSync) => vec![Line::styled(
             "✓ in sync: the stage serves the working API",
@@ -243,21 +237,23 @@ pub fn drift_lines(drift: Option<&Drift>) -> Vec<Line<'static>> {
             format!("? drift unknown: {reason}"),
             theme::warning(),
         )],
-        Some(Drift::Stale { changes }) => {
-            let mut out = vec![Line::from(vec![
-                Span::styled(
-                    format!(" STALE: {} ", plural(changes.len(), "change")),
-                    theme::stale(),
-                ),
-                Span::styled(" not live until redeployed (d)", theme::warning()),
-            ])];
-            for c in changes {
-                let (sign, text) = change_line(c);
-                out.push(Line::styled(format!(" {sign} {text}"), theme::diff(sign)));
-            }
-            out
-        }
+        Some(Drift::Stale { changes }) => vec![Line::from(vec![
+            Span::styled(
+                format!(" STALE: {} ", plural(changes.len(), "change")),
+                theme::stale(),
+            ),
+            Span::styled(" not live until redeployed (d)", theme::warning()),
+        ])],
+    };
+    for (sign, text) in diff {
+        let style = if *sign == '?' {
+            theme::warning()
+        } else {
+            theme::diff(*sign)
+        };
+        out.push(Line::styled(format!(" {sign} {text}"), style));
     }
+    out
 }
 
 #[cfg(test)]

@@ -8,9 +8,11 @@ mod exec;
 mod invoke;
 mod logs;
 mod persistence;
+mod rest_api_elements;
 mod runtimes;
 mod stage_errors;
 mod store_crash;
+mod test_invoke;
 mod wire_errors;
 mod wire_fidelity;
 

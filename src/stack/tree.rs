@@ -1,0 +1,216 @@
+//! The one projection of a stack into a resource tree: which nodes, in which order, under which stable
+//! keys, at which depth and how healthy. The dashboard draws it and `status` prints it; each words the
+//! nodes its own way, but neither decides what the tree is.
+
+use crate::model::{
+    Change, Deployment, Drift, Found, FunctionInfo, Health, Integration, LogGroupInfo, Method,
+    PermissionInfo, Resource, RestApiInfo, RoleInfo, Stack, Stage,
+};
+
+/// One node of the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node<'a> {
+    /// Stable, so expansion and selection survive a refresh: "fn", "api/res//hello_world/GET", ...
+    pub key: String,
+    pub depth: u16,
+    /// None for nodes that are neither good nor bad (the deployment history).
+    pub health: Option<Health>,
+    pub piece: Piece<'a>,
+}
+
+/// The piece of the stack a node stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Function(&'a Found<FunctionInfo>),
+    LogGroup(&'a Found<LogGroupInfo>),
+    Role(&'a Found<RoleInfo>),
+    Permission(&'a Found<PermissionInfo>),
+    Api(&'a Found<RestApiInfo>),
+    /// A resource of the working API (the root only when it has methods).
+    Resource(&'a Resource),
+    Method(&'a Method),
+    /// A method's integration; None when the method has none.
+    Integration(Option<&'a Integration>),
+    /// A stage; `configured` is the one lambdeck.toml names, whose drift the stack carries. Its `diff`
+    /// is that drift line by line (empty on any other stage).
+    Stage {
+        stage: &'a Stage,
+        configured: bool,
+        diff: Vec<DiffLine<'a>>,
+    },
+    /// The deployment a stage serves.
+    StageDeployment(&'a Deployment),
+    /// The configured stage, which the API does not have.
+    MissingStage,
+    /// The deployment history's folder.
+    Deployments(&'a [Deployment]),
+    /// One deployment of the history, newest first.
+    Deployment(&'a Deployment),
+}
+
+/// One line of the configured stage's diff: a field-level change between the working API and the
+/// deployment the stage serves, or something the diff could not compare (never silently in sync).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffLine<'a> {
+    Change(&'a Change),
+    NotComparable(&'a str),
+}
+
+impl DiffLine<'_> {
+    /// The line's sign: `+`, `-`, `~` for a change, `?` for what could not be compared.
+    pub fn mark(&self) -> char {
+        match self {
+            Self::Change(c) => c.mark(),
+            Self::NotComparable(_) => '?',
+        }
+    }
+}
+
+/// The configured stage's diff: its drift's changes, then what could not be compared.
+pub fn diff_lines(stack: &Stack) -> Vec<DiffLine<'_>> {
+    stack
+        .drift
+        .changes()
+        .iter()
+        .map(DiffLine::Change)
+        .chain(
+            stack
+                .not_comparable()
+                .iter()
+                .map(|n| DiffLine::NotComparable(n.as_str())),
+        )
+        .collect()
+}
+
+fn node<'a>(
+    key: impl Into<String>,
+    depth: u16,
+    health: Option<Health>,
+    piece: Piece<'a>,
+) -> Node<'a> {
+    Node {
+        key: key.into(),
+        depth,
+        health,
+        piece,
+    }
+}
+
+/// The tree, in display order: the function and what hangs off it, then the API with its resources,
+/// methods, integrations, stages and deployment history. Nothing hangs under a missing API.
+pub fn nodes(stack: &Stack) -> Vec<Node<'_>> {
+    let names = &stack.names;
+    let mut out = vec![
+        node(
+            "fn",
+            0,
+            Some(stack.function.health_with(|f| f.health)),
+            Piece::Function(&stack.function),
+        ),
+        node(
+            "fn/logs",
+            1,
+            Some(stack.log_group.health_with(|l| l.health)),
+            Piece::LogGroup(&stack.log_group),
+        ),
+        node(
+            "fn/role",
+            1,
+            Some(stack.role.health_with(|r| r.health)),
+            Piece::Role(&stack.role),
+        ),
+        node(
+            "fn/permission",
+            1,
+            Some(stack.permission.health_with(|p| p.health)),
+            Piece::Permission(&stack.permission),
+        ),
+        node(
+            "api",
+            0,
+            Some(stack.api.health_with(|a| a.health)),
+            Piece::Api(&stack.api),
+        ),
+    ];
+    let Some(api) = stack.api.as_ref() else {
+        return out;
+    };
+    for r in api
+        .resources
+        .iter()
+        .filter(|r| !r.methods.is_empty() || r.path != "/")
+    {
+        let worst = r.methods.iter().map(|m| m.health).max();
+        out.push(node(
+            format!("api/res/{}", r.path),
+            1,
+            Some(worst.unwrap_or(Health::Ok)),
+            Piece::Resource(r),
+        ));
+        for m in &r.methods {
+            let key = format!("api/res/{}/{}", r.path, m.http_method);
+            let integration_health = m.integration.as_ref().map_or(Health::Missing, |i| i.health);
+            out.push(node(&key, 2, Some(m.health), Piece::Method(m)));
+            out.push(node(
+                format!("{key}/integration"),
+                3,
+                Some(integration_health),
+                Piece::Integration(m.integration.as_ref()),
+            ));
+        }
+    }
+    for s in &api.stages {
+        let configured = s.name == names.stage;
+        // A stale or unknown drift is a warning on the stage it concerns.
+        let health = if configured && !matches!(stack.drift, Drift::InSync) {
+            s.health.worst(Health::Warning)
+        } else {
+            s.health
+        };
+        out.push(node(
+            format!("api/stage/{}", s.name),
+            1,
+            Some(health),
+            Piece::Stage {
+                stage: s,
+                configured,
+                diff: if configured {
+                    diff_lines(stack)
+                } else {
+                    Vec::new()
+                },
+            },
+        ));
+        if let Some(d) = s.deployment_id.as_ref().and_then(|id| api.deployment(id)) {
+            out.push(node(
+                format!("api/stage/{}/deployment", s.name),
+                2,
+                None,
+                Piece::StageDeployment(d),
+            ));
+        }
+    }
+    if stack.stage().is_none() {
+        out.push(node(
+            format!("api/stage/{}", names.stage),
+            1,
+            Some(Health::Missing),
+            Piece::MissingStage,
+        ));
+    }
+    out.push(node(
+        "api/deployments",
+        1,
+        None,
+        Piece::Deployments(&api.deployments),
+    ));
+    for d in &api.deployments {
+        out.push(node(
+            format!("api/deployments/{}", d.id),
+            2,
+            None,
+            Piece::Deployment(d),
+        ));
+    }
+    out
+}
