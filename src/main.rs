@@ -9,6 +9,9 @@ use lambdeck::cli::{Cli, Command};
 use lambdeck::cmd::{self, CmdResult};
 use lambdeck::config::StackSpec;
 use lambdeck::session::{Failure, Session, Status};
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -114,11 +117,18 @@ fn init_tracing() {
             .open(dir.join("lambdeck.log"))
     });
     let Ok(file) = file else { return };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("LAMBDECK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(std::sync::Mutex::new(file))
+    // `LAMBDECK_LOG=debug` or `LAMBDECK_LOG=lambdeck=debug,aws_smithy_runtime=info`: a default level
+    // and levels per target (tracing-subscriber's `Targets`; a value that does not parse means info).
+    let filter = std::env::var("LAMBDECK_LOG")
+        .ok()
+        .and_then(|s| s.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(file)),
+        )
         .try_init();
 }

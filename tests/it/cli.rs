@@ -180,6 +180,53 @@ fn missing_credentials_are_one_line_naming_the_fix() {
     assert!(!err.contains("Attempted"), "{err}");
 }
 
+/// LAMBDECK_LOG sets the log file's filter: a level for every target, or a level per target; without
+/// it, info and above.
+#[test]
+fn lambdeck_log_sets_what_the_log_file_records() {
+    let url = format!("http://127.0.0.1:{}", dead_port());
+    let log_with = |filter: Option<&str>| {
+        let dir = project();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lambdeck"));
+        cmd.args(["status", "--endpoint-url", &url])
+            .current_dir(dir.path())
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env_remove("AWS_PROFILE")
+            .env_remove("LAMBDECK_LOG")
+            .stdin(Stdio::null());
+        if let Some(filter) = filter {
+            cmd.env("LAMBDECK_LOG", filter);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        std::fs::read_to_string(dir.path().join(".lambdeck/lambdeck.log")).unwrap()
+    };
+    let debug_lines = |log: &str| -> Vec<String> {
+        log.lines()
+            .filter(|l| l.contains(" DEBUG "))
+            .map(str::to_owned)
+            .collect()
+    };
+    // The SDK's endpoint resolution logs at debug for every client.
+    let all = log_with(Some("debug"));
+    assert!(
+        debug_lines(&all)
+            .iter()
+            .any(|l| l.contains("aws_sdk_lambda::")),
+        "{all}"
+    );
+    let one = log_with(Some("aws_sdk_lambda=debug,warn"));
+    let lines = debug_lines(&one);
+    assert!(!lines.is_empty(), "{one}");
+    assert!(
+        lines.iter().all(|l| l.contains("aws_sdk_lambda::")),
+        "{one}"
+    );
+    let default = log_with(None);
+    assert!(debug_lines(&default).is_empty(), "{default}");
+}
+
 /// The tutorial's stack, created by `up` on an in-process local stack; the binary reaches it with
 /// --endpoint-url, as any AWS-compatible endpoint.
 struct LocalStack {
