@@ -292,6 +292,50 @@ async fn status_json_schema_2_on_the_tutorial_stack() {
     local.server.shutdown().await;
 }
 
+/// API-level elements through the binary: `status` prints their lines and exits 3, `deploy --yes`
+/// records them in the description and makes the stage in sync.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_a_gateway_response_and_a_policy_until_deployed() {
+    use aws_sdk_apigateway::types::{GatewayResponseType, Op, PatchOperation};
+    let local = LocalStack::up().await;
+    let dir = project();
+    let api_id = local.load().await.api.as_ref().unwrap().id.clone();
+    let gw = &local.clients.apigateway;
+    gw.put_gateway_response()
+        .rest_api_id(&api_id)
+        .response_type(GatewayResponseType::Default4Xx)
+        .response_parameters("gatewayresponse.header.Access-Control-Allow-Origin", "'*'")
+        .send()
+        .await
+        .unwrap();
+    gw.update_rest_api()
+        .rest_api_id(&api_id)
+        .patch_operations(
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path("/policy")
+                .value(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let out = local.run(dir.path(), &["status"]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("~ rest api policy\n"), "{text}");
+    assert!(text.contains("+ gateway response DEFAULT_4XX\n"), "{text}");
+    let out = local.run(dir.path(), &["deploy", "--yes", "--json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let outcome = json_of(&out);
+    assert_eq!(
+        outcome["deployment"]["description"],
+        "lambdeck: ~rest api policy, +gateway response DEFAULT_4XX"
+    );
+    let out = local.run(dir.path(), &["status"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback() {
     let local = LocalStack::up().await;

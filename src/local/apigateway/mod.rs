@@ -1,9 +1,13 @@
-//! API Gateway REST (v1) control plane (rest-json): the route table of REST APIs, resources, methods,
-//! integrations, deployments as frozen snapshots, stages, exports and tags.
+//! API Gateway REST (v1) control plane (rest-json): the route table of REST APIs, resources, methods
+//! and their responses, integrations and theirs, authorizers, models, request validators, gateway
+//! responses, deployments as frozen snapshots, stages, exports and tags.
 
+pub mod elements;
 pub mod export;
 pub mod model;
 mod ops;
+mod patch;
+mod responses;
 pub mod test_invoke;
 pub mod wire;
 
@@ -12,9 +16,14 @@ use axum::response::{IntoResponse, Response};
 
 use std::sync::Mutex;
 
+use self::elements::{
+    authorizer_call, authorizers_call, gateway_response_call, gateway_responses_list, model_call,
+    models_call, validator_call, validators_call,
+};
 use self::export::get_export;
 use self::model::ApiGatewayState;
 use self::ops::*;
+use self::responses::{integration_response_call, method_response_call};
 use self::wire::{Page, render_api, render_deployment, render_resource, render_stage};
 use super::common::{Req, RestJsonError, Saver, ServiceRoute};
 
@@ -86,17 +95,46 @@ fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             ],
             _,
         ) => integration_call(cx, req, id, rid, verb)?,
-        // Not modelled yet, and none can be created here: the lists are truthfully empty, so the
-        // stale diff compares them instead of reporting them unreadable.
         (
             [
                 "restapis",
                 id,
-                "authorizers" | "models" | "requestvalidators" | "gatewayresponses",
+                "resources",
+                rid,
+                "methods",
+                verb,
+                "responses",
+                status,
             ],
-            &Verb::GET,
-        )
-        | (["restapis", id, "documentation", "parts"], &Verb::GET) => read(cx, id, |_| {
+            _,
+        ) => method_response_call(cx, req, (id, rid, verb, status))?,
+        (
+            [
+                "restapis",
+                id,
+                "resources",
+                rid,
+                "methods",
+                verb,
+                "integration",
+                "responses",
+                status,
+            ],
+            _,
+        ) => integration_response_call(cx, req, (id, rid, verb, status))?,
+        (["restapis", id, "authorizers"], _) => authorizers_call(cx, req, id)?,
+        (["restapis", id, "authorizers", aid], _) => authorizer_call(cx, req, id, aid)?,
+        (["restapis", id, "models"], _) => models_call(cx, req, id)?,
+        (["restapis", id, "models", name], _) => model_call(cx, req, id, name)?,
+        (["restapis", id, "requestvalidators"], _) => validators_call(cx, req, id)?,
+        (["restapis", id, "requestvalidators", vid], _) => validator_call(cx, req, id, vid)?,
+        (["restapis", id, "gatewayresponses"], &Verb::GET) => gateway_responses_list(cx, req, id)?,
+        (["restapis", id, "gatewayresponses", kind], _) => {
+            gateway_response_call(cx, req, id, kind)?
+        }
+        // Documentation parts are not modelled, and none can be created here: the list is
+        // truthfully empty, so the stale diff compares it instead of reporting it unreadable.
+        (["restapis", id, "documentation", "parts"], &Verb::GET) => read(cx, id, |_| {
             Ok(ok(
                 StatusCode::OK,
                 page(Vec::<serde_json::Value>::new(), req),

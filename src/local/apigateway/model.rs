@@ -1,5 +1,7 @@
-//! API Gateway's state model: REST APIs with their working copy of resources, methods and
-//! integrations, deployments as frozen snapshots, and stages. Serialized as is into the store.
+//! API Gateway's state model: REST APIs with their working copy of everything a deployment freezes
+//! (settings, resources, methods with their responses, integrations with theirs, authorizers, models,
+//! request validators, gateway responses), deployments as frozen snapshots, and stages. Serialized as
+//! is into the store.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -31,12 +33,112 @@ pub struct RestApi {
     pub binary_media_types: Vec<String>,
     #[serde(default)]
     pub disable_execute_api_endpoint: bool,
+    /// The resource policy, as the caller wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_compression_size: Option<i64>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     /// The working copy: what the next deployment will freeze.
     pub resources: BTreeMap<String, Resource>,
+    /// By id.
+    #[serde(default)]
+    pub authorizers: BTreeMap<String, Authorizer>,
+    /// By name (models are addressed by name).
+    #[serde(default)]
+    pub models: BTreeMap<String, Model>,
+    /// By id.
+    #[serde(default)]
+    pub request_validators: BTreeMap<String, RequestValidator>,
+    /// Only the customised ones, by response type; the others are AWS's defaults.
+    #[serde(default)]
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
     pub deployments: BTreeMap<String, Deployment>,
     pub stages: BTreeMap<String, Stage>,
+}
+
+impl RestApi {
+    /// The settings a deployment freezes.
+    pub fn settings(&self) -> ApiSettings {
+        ApiSettings {
+            policy: self.policy.clone(),
+            binary_media_types: self.binary_media_types.clone(),
+            minimum_compression_size: self.minimum_compression_size,
+            api_key_source: self.api_key_source.clone(),
+            disable_execute_api_endpoint: self.disable_execute_api_endpoint,
+        }
+    }
+}
+
+/// The REST API's own settings that a deployment freezes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApiSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(default)]
+    pub binary_media_types: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_compression_size: Option<i64>,
+    #[serde(default)]
+    pub api_key_source: String,
+    #[serde(default)]
+    pub disable_execute_api_endpoint: bool,
+}
+
+/// A Lambda (TOKEN or REQUEST) or Cognito authorizer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Authorizer {
+    pub id: String,
+    pub name: String,
+    /// TOKEN, REQUEST or COGNITO_USER_POOLS.
+    pub kind: String,
+    #[serde(default)]
+    pub provider_arns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer_credentials: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_validation_expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer_result_ttl_in_seconds: Option<i64>,
+}
+
+/// A model: a JSON schema named for methods to refer to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    pub content_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestValidator {
+    pub id: String,
+    pub name: String,
+    pub validate_request_body: bool,
+    pub validate_request_parameters: bool,
+}
+
+/// A customised gateway response (API Gateway's own answers: DEFAULT_4XX, MISSING_AUTHENTICATION_TOKEN, ...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GatewayResponse {
+    pub response_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<String>,
+    #[serde(default)]
+    pub response_parameters: BTreeMap<String, String>,
+    #[serde(default)]
+    pub response_templates: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,8 +164,42 @@ pub struct Method {
     pub operation_name: Option<String>,
     #[serde(default)]
     pub request_parameters: BTreeMap<String, bool>,
+    #[serde(default)]
+    pub authorization_scopes: Vec<String>,
+    /// Content type -> model name.
+    #[serde(default)]
+    pub request_models: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_validator_id: Option<String>,
+    /// By status code.
+    #[serde(default)]
+    pub method_responses: BTreeMap<String, MethodResponse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integration: Option<Integration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MethodResponse {
+    pub status_code: String,
+    /// `method.response.header.NAME` -> required.
+    #[serde(default)]
+    pub response_parameters: BTreeMap<String, bool>,
+    /// Content type -> model name.
+    #[serde(default)]
+    pub response_models: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntegrationResponse {
+    pub status_code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection_pattern: Option<String>,
+    #[serde(default)]
+    pub response_parameters: BTreeMap<String, String>,
+    #[serde(default)]
+    pub response_templates: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_handling: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,6 +223,9 @@ pub struct Integration {
     pub request_parameters: BTreeMap<String, String>,
     #[serde(default)]
     pub request_templates: BTreeMap<String, String>,
+    /// By status code.
+    #[serde(default)]
+    pub integration_responses: BTreeMap<String, IntegrationResponse>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -96,8 +235,8 @@ pub struct Deployment {
     pub created_date: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The frozen deep copy of the resources, methods and integrations at deployment time. Shared by
-    /// reference so stage traffic takes it without copying.
+    /// The frozen deep copy of everything the deployment serves. Shared by reference so stage traffic
+    /// takes it without copying.
     #[serde(with = "arc_serde")]
     pub snapshot: Arc<Snapshot>,
 }
@@ -118,18 +257,45 @@ pub struct Stage {
     pub tags: BTreeMap<String, String>,
 }
 
-/// A deployed API: the resources (with their methods and integrations) as they were, sorted by path.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A deployed API as it was: the resources (with their methods, integrations and responses) sorted by
+/// path, the API's settings and its authorizers, models, request validators and gateway responses.
+/// Snapshots stored before the API-level elements were modelled read them as empty.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     pub resources: Vec<Resource>,
+    #[serde(default)]
+    pub settings: ApiSettings,
+    #[serde(default)]
+    pub authorizers: BTreeMap<String, Authorizer>,
+    #[serde(default)]
+    pub models: BTreeMap<String, Model>,
+    #[serde(default)]
+    pub request_validators: BTreeMap<String, RequestValidator>,
+    #[serde(default)]
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
 }
 
 impl Snapshot {
-    /// Freezes a working copy.
+    /// Freezes the resources of a working copy (and nothing else: for tests of the data plane).
     pub fn of(resources: &BTreeMap<String, Resource>) -> Self {
         let mut resources: Vec<Resource> = resources.values().cloned().collect();
         resources.sort_by(|a, b| a.path.cmp(&b.path));
-        Self { resources }
+        Self {
+            resources,
+            ..Self::default()
+        }
+    }
+
+    /// Freezes everything a deployment of `api` serves.
+    pub fn freeze(api: &RestApi) -> Self {
+        Self {
+            settings: api.settings(),
+            authorizers: api.authorizers.clone(),
+            models: api.models.clone(),
+            request_validators: api.request_validators.clone(),
+            gateway_responses: api.gateway_responses.clone(),
+            ..Self::of(&api.resources)
+        }
     }
 }
 
@@ -149,6 +315,10 @@ pub mod fixtures {
             authorizer_id: None,
             operation_name: None,
             request_parameters: BTreeMap::new(),
+            authorization_scopes: vec![],
+            request_models: BTreeMap::new(),
+            request_validator_id: None,
+            method_responses: BTreeMap::new(),
             integration: Some(Integration {
                 kind: "AWS_PROXY".into(),
                 http_method: Some("POST".into()),
@@ -161,6 +331,7 @@ pub mod fixtures {
                 credentials: None,
                 request_parameters: BTreeMap::new(),
                 request_templates: BTreeMap::new(),
+                integration_responses: BTreeMap::new(),
             }),
         }
     }
@@ -216,8 +387,14 @@ pub mod fixtures {
             endpoint_types: vec!["EDGE".into()],
             binary_media_types: vec![],
             disable_execute_api_endpoint: false,
+            policy: None,
+            minimum_compression_size: None,
             tags: BTreeMap::new(),
             resources,
+            authorizers: BTreeMap::new(),
+            models: BTreeMap::new(),
+            request_validators: BTreeMap::new(),
+            gateway_responses: BTreeMap::new(),
             deployments: BTreeMap::new(),
             stages: BTreeMap::new(),
         };

@@ -10,8 +10,9 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::model::{
-    ApiGatewayState, Deployment, Integration, Method, Resource, RestApi, Snapshot, Stage,
+    ApiGatewayState, Deployment, Integration, Method, Model, Resource, RestApi, Snapshot, Stage,
 };
+use super::patch;
 use super::wire::{
     CreateDeploymentIn, CreateResourceIn, CreateRestApiIn, CreateStageIn, Page, PatchIn, PatchOp,
     PutIntegrationIn, PutMethodIn, Tags, TagsIn, render_api, render_deployment, render_integration,
@@ -160,6 +161,9 @@ pub(super) fn fresh_id<V>(existing: &BTreeMap<String, V>) -> String {
 
 pub(super) fn create_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     let input: CreateRestApiIn = body(req)?;
+    if let Some(size) = input.minimum_compression_size {
+        check_compression_size(size)?;
+    }
     let name = input
         .name
         .filter(|n| !n.trim().is_empty())
@@ -190,8 +194,14 @@ pub(super) fn create_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             endpoint_types: types,
             binary_media_types: input.binary_media_types,
             disable_execute_api_endpoint: input.disable_execute_api_endpoint,
+            policy: input.policy.filter(|p| !p.trim().is_empty()),
+            minimum_compression_size: input.minimum_compression_size,
             tags: input.tags,
             resources: BTreeMap::from([(root_id, root)]),
+            authorizers: BTreeMap::new(),
+            models: default_models(),
+            request_validators: BTreeMap::new(),
+            gateway_responses: BTreeMap::new(),
             deployments: BTreeMap::new(),
             stages: BTreeMap::new(),
         };
@@ -210,6 +220,45 @@ pub(super) fn get_rest_apis(cx: &Ctx<'_>, req: &Req) -> Response {
     ok(StatusCode::OK, page(items, req))
 }
 
+/// The two models CreateRestApi adds to every API, as AWS writes them.
+fn default_models() -> BTreeMap<String, Model> {
+    let model = |name: &str, schema: &str| {
+        (
+            name.to_owned(),
+            Model {
+                id: random_id(6),
+                name: name.to_owned(),
+                description: Some(format!(
+                    "This is a default {} schema model",
+                    name.to_lowercase()
+                )),
+                schema: Some(schema.to_owned()),
+                content_type: "application/json".into(),
+            },
+        )
+    };
+    BTreeMap::from([
+        model(
+            "Empty",
+            "{\n  \"$schema\": \"http://json-schema.org/draft-04/schema#\",\n  \"title\" : \"Empty Schema\",\n  \"type\" : \"object\"\n}",
+        ),
+        model(
+            "Error",
+            "{\n  \"$schema\" : \"http://json-schema.org/draft-04/schema#\",\n  \"title\" : \"Error Schema\",\n  \"type\" : \"object\",\n  \"properties\" : {\n    \"message\" : { \"type\" : \"string\" }\n  }\n}",
+        ),
+    ])
+}
+
+fn check_compression_size(size: i64) -> Result<()> {
+    if (0..=10_485_760).contains(&size) {
+        Ok(())
+    } else {
+        Err(RestJsonError::bad_request(
+            "Invalid minimum compression size, must be between 0 and 10485760",
+        ))
+    }
+}
+
 fn bad_patch(op: &PatchOp) -> RestJsonError {
     RestJsonError::bad_request(format!(
         "Invalid patch path '{}' specified for op '{}'",
@@ -219,9 +268,14 @@ fn bad_patch(op: &PatchOp) -> RestJsonError {
 
 pub(super) fn update_rest_api(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response> {
     let input: PatchIn = body(req)?;
+    patch::check_ops(&input.patch_operations, "updateRestApiInput")?;
     let value = write(cx, id, |state| {
         let mut api = api(state, id)?.clone();
         for op in &input.patch_operations {
+            if let Some(media_type) = patch::key(op, "/binaryMediaTypes") {
+                patch::list_member(&mut api.binary_media_types, op, media_type)?;
+                continue;
+            }
             match (op.op.as_str(), op.path.as_str()) {
                 ("replace", "/name") => {
                     api.name = op.value.clone().filter(|n| !n.is_empty()).ok_or_else(|| {
@@ -229,7 +283,39 @@ pub(super) fn update_rest_api(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Respo
                     })?;
                 }
                 ("replace", "/description") => api.description = op.value.clone(),
-                _ => return Err(bad_patch(op)),
+                ("replace", "/policy") => api.policy = patch::optional(op),
+                ("replace", "/minimumCompressionSize") => {
+                    api.minimum_compression_size = match patch::optional(op) {
+                        None => None,
+                        Some(v) => {
+                            let size = v.parse::<i64>().map_err(|_| {
+                                RestJsonError::bad_request(
+                                    "Invalid minimum compression size, must be between 0 and 10485760",
+                                )
+                            })?;
+                            check_compression_size(size)?;
+                            Some(size)
+                        }
+                    };
+                }
+                (_, "/minimumCompressionSize") => {
+                    return Err(RestJsonError::bad_request(
+                        "Invalid patch operation specified. Must be one of: [replace]",
+                    ));
+                }
+                ("replace", "/apiKeySource") => {
+                    let source = op.value.clone().unwrap_or_default();
+                    if !["HEADER", "AUTHORIZER"].contains(&source.as_str()) {
+                        return Err(RestJsonError::bad_request(format!(
+                            "Invalid API Key source specified: {source}. Valid options are HEADER,AUTHORIZER"
+                        )));
+                    }
+                    api.api_key_source = source;
+                }
+                ("replace", "/disableExecuteApiEndpoint") => {
+                    api.disable_execute_api_endpoint = patch::boolean(op)?;
+                }
+                _ => return Err(patch::bad_path(op)),
             }
         }
         let value = render_api(&api);
@@ -389,6 +475,13 @@ pub(super) fn method_call(
             let value = write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 resource(api, rid)?;
+                check_method_refs(
+                    api,
+                    &auth,
+                    input.authorizer_id.as_deref(),
+                    input.request_validator_id.as_deref(),
+                    input.request_models.values(),
+                )?;
                 let r = api.resources.get_mut(rid).ok_or_else(|| {
                     RestJsonError::not_found("Invalid Resource identifier specified")
                 })?;
@@ -404,6 +497,10 @@ pub(super) fn method_call(
                     authorizer_id: input.authorizer_id,
                     operation_name: input.operation_name,
                     request_parameters: input.request_parameters,
+                    authorization_scopes: input.authorization_scopes,
+                    request_models: input.request_models,
+                    request_validator_id: input.request_validator_id,
+                    method_responses: BTreeMap::new(),
                     integration: None,
                 };
                 let value = render_method(&m, false);
@@ -426,30 +523,35 @@ pub(super) fn method_call(
         }
         Verb::PATCH => {
             let input: PatchIn = body(req)?;
+            patch::check_ops(&input.patch_operations, "updateMethodInput")?;
             let value = write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 resource(api, rid)?;
-                let m = api
+                let mut updated = api
+                    .resources
+                    .get(rid)
+                    .and_then(|r| r.methods.get(verb))
+                    .ok_or_else(missing_method)?
+                    .clone();
+                for op in &input.patch_operations {
+                    patch_method(&mut updated, op)?;
+                }
+                check_method_refs(
+                    api,
+                    &updated.authorization_type,
+                    updated.authorizer_id.as_deref(),
+                    updated.request_validator_id.as_deref(),
+                    updated.request_models.values(),
+                )?;
+                let value = render_method(&updated, true);
+                if let Some(m) = api
                     .resources
                     .get_mut(rid)
                     .and_then(|r| r.methods.get_mut(verb))
-                    .ok_or_else(missing_method)?;
-                let mut updated = m.clone();
-                for op in &input.patch_operations {
-                    match (op.op.as_str(), op.path.as_str()) {
-                        ("replace", "/authorizationType") => {
-                            updated.authorization_type = op.value.clone().unwrap_or_default();
-                        }
-                        ("replace", "/apiKeyRequired") => {
-                            updated.api_key_required = op.value.as_deref() == Some("true");
-                        }
-                        ("replace", "/authorizerId") => updated.authorizer_id = op.value.clone(),
-                        ("replace", "/operationName") => updated.operation_name = op.value.clone(),
-                        _ => return Err(bad_patch(op)),
-                    }
+                {
+                    *m = updated;
                 }
-                *m = updated;
-                Ok(render_method(m, true))
+                Ok(value)
             })?;
             Ok(ok(StatusCode::OK, value))
         }
@@ -537,6 +639,12 @@ pub(super) fn integration_call(
                     credentials: input.credentials,
                     request_parameters: input.request_parameters,
                     request_templates: input.request_templates,
+                    // Integration responses stay when the integration is put again.
+                    integration_responses: m
+                        .integration
+                        .take()
+                        .map(|old| old.integration_responses)
+                        .unwrap_or_default(),
                 };
                 let value = render_integration(&i);
                 m.integration = Some(i);
@@ -558,8 +666,160 @@ pub(super) fn integration_call(
             })?;
             Ok(no_content(StatusCode::NO_CONTENT))
         }
+        Verb::PATCH => {
+            let input: PatchIn = body(req)?;
+            patch::check_ops(&input.patch_operations, "updateIntegrationInput")?;
+            let value = write(cx, id, |state| {
+                let api = api_mut(state, id)?;
+                resource(api, rid)?;
+                let m = api
+                    .resources
+                    .get_mut(rid)
+                    .and_then(|r| r.methods.get_mut(verb))
+                    .ok_or_else(missing_method)?;
+                let mut updated = m.integration.clone().ok_or_else(missing)?;
+                for op in &input.patch_operations {
+                    patch_integration(&mut updated, op)?;
+                }
+                let value = render_integration(&updated);
+                m.integration = Some(updated);
+                Ok(value)
+            })?;
+            Ok(ok(StatusCode::OK, value))
+        }
         _ => Err(unsupported(req)),
     }
+}
+
+/// A method's references resolve: its authorizer (required for CUSTOM and COGNITO_USER_POOLS), its
+/// request validator and its request models.
+fn check_method_refs<'a>(
+    api: &RestApi,
+    authorization_type: &str,
+    authorizer_id: Option<&str>,
+    validator_id: Option<&str>,
+    models: impl Iterator<Item = &'a String>,
+) -> Result<()> {
+    let needs_authorizer = ["CUSTOM", "COGNITO_USER_POOLS"].contains(&authorization_type);
+    let authorizer_ok = authorizer_id.is_some_and(|a| api.authorizers.contains_key(a));
+    if (needs_authorizer || authorizer_id.is_some()) && !authorizer_ok {
+        return Err(RestJsonError::bad_request(
+            "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
+        ));
+    }
+    if let Some(v) = validator_id
+        && !api.request_validators.contains_key(v)
+    {
+        return Err(RestJsonError::bad_request(
+            "Invalid Request Validator identifier specified",
+        ));
+    }
+    for model in models {
+        if !api.models.contains_key(model) {
+            return Err(RestJsonError::bad_request(format!(
+                "Invalid model identifier specified: {model}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// One UpdateMethod operation.
+fn patch_method(m: &mut Method, op: &PatchOp) -> Result<()> {
+    if let Some(name) = patch::key(op, "/requestParameters") {
+        return patch::flag_member(&mut m.request_parameters, op, name, || {
+            RestJsonError::not_found("Invalid parameter name specified")
+        });
+    }
+    if let Some(content_type) = patch::key(op, "/requestModels") {
+        if content_type.contains('/') && op.path.matches('/').count() > 2 {
+            // An unescaped content type (`/requestModels/application/json`) is not a member.
+            return Err(patch::bad_path(op));
+        }
+        return patch::string_member(&mut m.request_models, op, content_type, || {
+            RestJsonError::not_found("Content-Type specified was not found")
+        });
+    }
+    if let Some(scope) = patch::key(op, "/authorizationScopes") {
+        return patch::list_member(&mut m.authorization_scopes, op, scope);
+    }
+    match (op.op.as_str(), op.path.as_str()) {
+        ("replace", "/authorizationType") => {
+            m.authorization_type = op.value.clone().unwrap_or_default();
+            if !["CUSTOM", "COGNITO_USER_POOLS"].contains(&m.authorization_type.as_str()) {
+                m.authorizer_id = None;
+            }
+        }
+        ("replace", "/apiKeyRequired") => m.api_key_required = patch::boolean(op)?,
+        ("replace", "/authorizerId") => m.authorizer_id = patch::optional(op),
+        ("replace", "/operationName") => m.operation_name = patch::optional(op),
+        ("replace", "/requestValidatorId") => m.request_validator_id = patch::optional(op),
+        _ => return Err(patch::bad_path(op)),
+    }
+    Ok(())
+}
+
+/// One UpdateIntegration operation.
+fn patch_integration(i: &mut Integration, op: &PatchOp) -> Result<()> {
+    let missing = || RestJsonError::not_found("Invalid mapping expression specified");
+    if let Some(name) = patch::key(op, "/requestParameters") {
+        return patch::string_member(&mut i.request_parameters, op, name, missing);
+    }
+    if let Some(content_type) = patch::key(op, "/requestTemplates") {
+        return patch::string_member(&mut i.request_templates, op, content_type, || {
+            RestJsonError::not_found("Content-Type specified was not found")
+        });
+    }
+    if let Some(name) = patch::key(op, "/cacheKeyParameters") {
+        return patch::list_member(&mut i.cache_key_parameters, op, name);
+    }
+    match (op.op.as_str(), op.path.as_str()) {
+        ("replace", "/timeoutInMillis") => {
+            let t = op
+                .value
+                .as_deref()
+                .and_then(|v| v.parse::<u64>().ok())
+                .filter(|t| (50..=29000).contains(t))
+                .ok_or_else(|| {
+                    RestJsonError::bad_request("Timeout should be between 50 ms and 29000 ms")
+                })?;
+            i.timeout_in_millis = t;
+        }
+        ("replace", "/contentHandling") => {
+            let v = patch::optional(op);
+            if let Some(c) = &v
+                && !["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"].contains(&c.as_str())
+            {
+                return Err(RestJsonError::bad_request(format!(
+                    "Invalid content handling specified: {c}"
+                )));
+            }
+            i.content_handling = v;
+        }
+        ("remove", "/contentHandling") => i.content_handling = None,
+        ("replace", "/passthroughBehavior") => {
+            let v = op.value.clone().unwrap_or_default();
+            if !["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"].contains(&v.as_str()) {
+                return Err(RestJsonError::bad_request(format!(
+                    "Invalid passthrough behavior specified: {v}"
+                )));
+            }
+            i.passthrough_behavior = v;
+        }
+        ("replace", "/uri") => i.uri = patch::optional(op),
+        ("replace", "/httpMethod") => {
+            let v = op.value.clone().unwrap_or_default();
+            check_verb(&v)?;
+            i.http_method = Some(v);
+        }
+        ("replace", "/credentials") => i.credentials = patch::optional(op),
+        ("remove", "/credentials") => i.credentials = None,
+        ("replace", "/cacheNamespace") => {
+            i.cache_namespace = op.value.clone().unwrap_or_default();
+        }
+        _ => return Err(patch::bad_path(op)),
+    }
+    Ok(())
 }
 
 pub(super) fn check_stage_name(name: &str) -> Result<()> {
@@ -605,7 +865,7 @@ pub(super) fn create_deployment(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Res
             id: fresh_id(&api.deployments),
             created_date: now,
             description: input.description,
-            snapshot: Arc::new(Snapshot::of(&api.resources)),
+            snapshot: Arc::new(Snapshot::freeze(api)),
         };
         if let Some(name) = stage_name {
             match api.stages.get_mut(&name) {

@@ -72,6 +72,7 @@ async fn test_invoke(
     // (the console sends the template itself when none is filled in) has none.
     let single = Snapshot {
         resources: vec![resource.clone()],
+        ..Snapshot::default()
     };
     let path_parameters = match_path(&single, &raw_path)
         .map(|m| m.path_parameters)

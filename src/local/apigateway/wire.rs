@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{Deployment, Integration, Method, Resource, RestApi, Snapshot, Stage};
+use super::model::{
+    Authorizer, Deployment, GatewayResponse, Integration, IntegrationResponse, Method,
+    MethodResponse, Model, RequestValidator, Resource, RestApi, Snapshot, Stage,
+};
 
 /// `{}`: a member AWS sends as an empty object.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -41,6 +44,10 @@ pub struct RestApiOut {
     pub api_key_source: String,
     pub endpoint_configuration: EndpointConfiguration,
     pub disable_execute_api_endpoint: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimum_compression_size: Option<i64>,
     pub root_resource_id: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
@@ -86,8 +93,101 @@ pub struct MethodOut {
     pub operation_name: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub request_parameters: BTreeMap<String, bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authorization_scopes: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_models: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_validator_id: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub method_responses: BTreeMap<String, MethodResponseOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub method_integration: Option<IntegrationOut>,
+}
+
+/// A method response (PutMethodResponse, GetMethodResponse, UpdateMethodResponse).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MethodResponseOut {
+    pub status_code: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub response_parameters: BTreeMap<String, bool>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub response_models: BTreeMap<String, String>,
+}
+
+/// An integration response (PutIntegrationResponse, GetIntegrationResponse, UpdateIntegrationResponse).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IntegrationResponseOut {
+    pub status_code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection_pattern: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub response_parameters: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub response_templates: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_handling: Option<String>,
+}
+
+/// An authorizer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizerOut {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(rename = "providerARNs", skip_serializing_if = "Vec::is_empty")]
+    pub provider_arns: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorizer_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorizer_credentials: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_validation_expression: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorizer_result_ttl_in_seconds: Option<i64>,
+}
+
+/// A model.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelOut {
+    pub id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    pub content_type: String,
+}
+
+/// A request validator.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestValidatorOut {
+    pub id: String,
+    pub name: String,
+    pub validate_request_body: bool,
+    pub validate_request_parameters: bool,
+}
+
+/// A gateway response, customised or API Gateway's default.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayResponseOut {
+    pub response_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<String>,
+    pub response_parameters: BTreeMap<String, String>,
+    pub response_templates: BTreeMap<String, String>,
+    pub default_response: bool,
 }
 
 /// An integration (PutIntegration, GetIntegration).
@@ -112,6 +212,8 @@ pub struct IntegrationOut {
     pub timeout_in_millis: u64,
     pub cache_namespace: String,
     pub cache_key_parameters: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub integration_responses: BTreeMap<String, IntegrationResponseOut>,
 }
 
 /// A deployment; its API summary only with `embed=apisummary`.
@@ -169,6 +271,8 @@ pub fn render_api(api: &RestApi) -> RestApiOut {
             types: api.endpoint_types.clone(),
         },
         disable_execute_api_endpoint: api.disable_execute_api_endpoint,
+        policy: api.policy.clone(),
+        minimum_compression_size: api.minimum_compression_size,
         root_resource_id: api.root_resource_id.clone(),
         tags: api.tags.clone(),
     }
@@ -203,6 +307,14 @@ pub fn render_method(method: &Method, with_integration: bool) -> MethodOut {
         api_key_required: method.api_key_required,
         operation_name: method.operation_name.clone(),
         request_parameters: method.request_parameters.clone(),
+        authorization_scopes: method.authorization_scopes.clone(),
+        request_models: method.request_models.clone(),
+        request_validator_id: method.request_validator_id.clone(),
+        method_responses: method
+            .method_responses
+            .iter()
+            .map(|(k, r)| (k.clone(), render_method_response(r)))
+            .collect(),
         method_integration: method
             .integration
             .as_ref()
@@ -224,6 +336,73 @@ pub fn render_integration(i: &Integration) -> IntegrationOut {
         timeout_in_millis: i.timeout_in_millis,
         cache_namespace: i.cache_namespace.clone(),
         cache_key_parameters: i.cache_key_parameters.clone(),
+        integration_responses: i
+            .integration_responses
+            .iter()
+            .map(|(k, r)| (k.clone(), render_integration_response(r)))
+            .collect(),
+    }
+}
+
+pub fn render_method_response(r: &MethodResponse) -> MethodResponseOut {
+    MethodResponseOut {
+        status_code: r.status_code.clone(),
+        response_parameters: r.response_parameters.clone(),
+        response_models: r.response_models.clone(),
+    }
+}
+
+pub fn render_integration_response(r: &IntegrationResponse) -> IntegrationResponseOut {
+    IntegrationResponseOut {
+        status_code: r.status_code.clone(),
+        selection_pattern: r.selection_pattern.clone(),
+        response_parameters: r.response_parameters.clone(),
+        response_templates: r.response_templates.clone(),
+        content_handling: r.content_handling.clone(),
+    }
+}
+
+pub fn render_authorizer(a: &Authorizer) -> AuthorizerOut {
+    AuthorizerOut {
+        id: a.id.clone(),
+        name: a.name.clone(),
+        kind: a.kind.clone(),
+        provider_arns: a.provider_arns.clone(),
+        auth_type: a.auth_type.clone(),
+        authorizer_uri: a.authorizer_uri.clone(),
+        authorizer_credentials: a.authorizer_credentials.clone(),
+        identity_source: a.identity_source.clone(),
+        identity_validation_expression: a.identity_validation_expression.clone(),
+        authorizer_result_ttl_in_seconds: a.authorizer_result_ttl_in_seconds,
+    }
+}
+
+pub fn render_model(m: &Model) -> ModelOut {
+    ModelOut {
+        id: m.id.clone(),
+        name: m.name.clone(),
+        description: m.description.clone(),
+        schema: m.schema.clone(),
+        content_type: m.content_type.clone(),
+    }
+}
+
+pub fn render_validator(v: &RequestValidator) -> RequestValidatorOut {
+    RequestValidatorOut {
+        id: v.id.clone(),
+        name: v.name.clone(),
+        validate_request_body: v.validate_request_body,
+        validate_request_parameters: v.validate_request_parameters,
+    }
+}
+
+pub fn render_gateway_response(g: &GatewayResponse, default_response: bool) -> GatewayResponseOut {
+    GatewayResponseOut {
+        response_type: g.response_type.clone(),
+        status_code: g.status_code.clone(),
+        response_parameters: g.response_parameters.clone(),
+        response_templates: g.response_templates.clone(),
+        default_response,
     }
 }
 
@@ -291,6 +470,8 @@ pub struct CreateRestApiIn {
     pub tags: BTreeMap<String, String>,
     #[serde(default)]
     pub disable_execute_api_endpoint: bool,
+    pub policy: Option<String>,
+    pub minimum_compression_size: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -329,6 +510,74 @@ pub struct PutMethodIn {
     pub operation_name: Option<String>,
     #[serde(default)]
     pub request_parameters: BTreeMap<String, bool>,
+    #[serde(default)]
+    pub authorization_scopes: Vec<String>,
+    #[serde(default)]
+    pub request_models: BTreeMap<String, String>,
+    pub request_validator_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutMethodResponseIn {
+    #[serde(default)]
+    pub response_parameters: BTreeMap<String, bool>,
+    #[serde(default)]
+    pub response_models: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutIntegrationResponseIn {
+    pub selection_pattern: Option<String>,
+    #[serde(default)]
+    pub response_parameters: BTreeMap<String, String>,
+    #[serde(default)]
+    pub response_templates: BTreeMap<String, String>,
+    pub content_handling: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateAuthorizerIn {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    #[serde(rename = "providerARNs", default)]
+    pub provider_arns: Vec<String>,
+    pub auth_type: Option<String>,
+    pub authorizer_uri: Option<String>,
+    pub authorizer_credentials: Option<String>,
+    pub identity_source: Option<String>,
+    pub identity_validation_expression: Option<String>,
+    pub authorizer_result_ttl_in_seconds: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateModelIn {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub schema: Option<String>,
+    pub content_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateRequestValidatorIn {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub validate_request_body: bool,
+    #[serde(default)]
+    pub validate_request_parameters: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutGatewayResponseIn {
+    pub status_code: Option<String>,
+    pub response_parameters: Option<BTreeMap<String, String>>,
+    pub response_templates: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Deserialize)]

@@ -268,6 +268,7 @@ mod tests {
             credentials: None,
             request_parameters: BTreeMap::new(),
             request_templates: BTreeMap::new(),
+            integration_responses: BTreeMap::new(),
         };
         let vars = BTreeMap::from([("fn".to_owned(), "hello".to_owned())]);
         assert_eq!(

@@ -95,6 +95,7 @@ mod tests {
                 resource("c", "/pets/mine", &["GET"]),
                 resource("d", "/{proxy+}", &["ANY"]),
             ],
+            ..Snapshot::default()
         };
         assert_eq!(match_path(&snapshot, "/").unwrap().resource.id, "root");
         assert_eq!(

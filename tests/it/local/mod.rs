@@ -8,6 +8,7 @@ mod exec;
 mod invoke;
 mod logs;
 mod persistence;
+mod rest_api_elements;
 mod runtimes;
 mod stage_errors;
 mod store_crash;

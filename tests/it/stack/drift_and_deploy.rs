@@ -4,81 +4,12 @@
 //! rollback), deploy, rollback, prune and `down`.
 
 use aws_sdk_apigateway::types::{Op, PatchOperation};
-use lambdeck::aws::{Clients, apigateway};
-use lambdeck::config::StackSpec;
-use lambdeck::local::{LocalConfig, LocalServer};
+use lambdeck::aws::apigateway;
 use lambdeck::stack::deploy::{deploy_stage, prune, prune_candidates, roll_back};
 use lambdeck::stack::provision::{self, StepAction};
-use lambdeck::stack::{Change, Drift, Element, RouteKey, Stack, StackError, load_stack};
+use lambdeck::stack::{Change, Drift, Element, RouteKey, StackError};
 
-use crate::support;
-
-struct Local {
-    server: LocalServer,
-    clients: Clients,
-    spec: StackSpec,
-}
-
-async fn start() -> Local {
-    let server = LocalServer::start(LocalConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        state_dir: None,
-        region: "us-east-1".into(),
-        ..LocalConfig::default()
-    })
-    .await
-    .unwrap();
-    let clients = support::local_clients(&server.endpoint_url()).await;
-    Local {
-        server,
-        clients,
-        spec: StackSpec::parse("", "lambdeck.toml").unwrap(),
-    }
-}
-
-impl Local {
-    async fn load(&self) -> Stack {
-        load_stack(&self.clients, &self.spec).await.unwrap()
-    }
-
-    /// `up` from nothing with the real hello-world package.
-    async fn up(&self) -> Stack {
-        let before = self.load().await;
-        let report = provision::up(
-            &self.clients,
-            &self.spec,
-            &before,
-            Some(support::hello_world_zip()),
-        )
-        .await
-        .unwrap();
-        assert!(report.changed);
-        self.load().await
-    }
-
-    async fn get(&self, stack: &Stack, path: &str) -> (u16, String) {
-        let url = format!("{}{path}", stack.invoke_url().expect("a stage URL"));
-        let res = reqwest::get(&url).await.unwrap();
-        (res.status().as_u16(), res.text().await.unwrap())
-    }
-
-    /// Adds GET `path` (under the root) with a proxy integration to the stack's function.
-    async fn add_route(&self, stack: &Stack, part: &str) {
-        let api = stack.api.as_ref().unwrap();
-        let root = api.resource("/").unwrap().id.clone();
-        let gw = &self.clients.apigateway;
-        let rid = apigateway::create_resource(gw, &api.id, &root, part)
-            .await
-            .unwrap();
-        apigateway::put_method(gw, &api.id, &rid, "GET", "NONE", false)
-            .await
-            .unwrap();
-        let uri = apigateway::lambda_invoke_uri("us-east-1", &stack.function.as_ref().unwrap().arn);
-        apigateway::put_proxy_integration(gw, &api.id, &rid, "GET", &uri)
-            .await
-            .unwrap();
-    }
-}
+use super::start;
 
 fn added(method: &str, path: &str) -> Change {
     Change::added(Element::Route(RouteKey::new(method, path)))

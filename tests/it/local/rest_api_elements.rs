@@ -1,0 +1,264 @@
+//! The REST API's elements on the local control plane through the real SDK client: gateway responses
+//! listed with AWS's defaults, the models CreateRestApi adds, and AWS's refusals (with the messages
+//! AWS-recorded snapshots show) for patch paths and references that do not resolve.
+
+use aws_sdk_apigateway::Client;
+use aws_sdk_apigateway::error::ProvideErrorMetadata;
+use aws_sdk_apigateway::types::{GatewayResponseType, Op, PatchOperation};
+use lambdeck::local::{LocalConfig, LocalServer};
+use lambdeck_test_support::sdk_config;
+
+async fn api() -> (LocalServer, Client, String, String) {
+    let server = LocalServer::start(LocalConfig::default())
+        .await
+        .expect("the local stack starts");
+    let config = sdk_config(&server.endpoint_url(), "us-east-1").await;
+    let gw = Client::new(&config);
+    let api = gw.create_rest_api().name("elements").send().await.unwrap();
+    let id = api.id.unwrap();
+    let root = api.root_resource_id.unwrap();
+    (server, gw, id, root)
+}
+
+/// (error code, message) of a refused call.
+fn refusal<E: ProvideErrorMetadata>(e: E) -> (String, String) {
+    (
+        e.code().unwrap_or_default().to_owned(),
+        e.message().unwrap_or_default().to_owned(),
+    )
+}
+
+fn op(op: Op, path: &str, value: Option<&str>) -> PatchOperation {
+    PatchOperation::builder()
+        .op(op)
+        .path(path)
+        .set_value(value.map(ToOwned::to_owned))
+        .build()
+}
+
+#[tokio::test]
+async fn gateway_responses_are_listed_with_aws_defaults_until_customised() {
+    let (_server, gw, id, _) = api().await;
+    let list = gw
+        .get_gateway_responses()
+        .rest_api_id(&id)
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.items().len(), 21);
+    assert!(list.items().iter().all(|g| g.default_response()));
+    let missing = gw
+        .get_gateway_response()
+        .rest_api_id(&id)
+        .response_type(GatewayResponseType::MissingAuthenticationToken)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status_code(), Some("403"));
+    assert_eq!(
+        missing.response_templates().unwrap()["application/json"],
+        "{\"message\":$context.error.messageString}"
+    );
+
+    let put = gw
+        .put_gateway_response()
+        .rest_api_id(&id)
+        .response_type(GatewayResponseType::MissingAuthenticationToken)
+        .status_code("404")
+        .send()
+        .await
+        .unwrap();
+    assert!(!put.default_response());
+    assert_eq!(put.status_code(), Some("404"));
+    // Members not given take the defaults.
+    assert_eq!(
+        put.response_templates().unwrap()["application/json"],
+        "{\"message\":$context.error.messageString}"
+    );
+    let list = gw
+        .get_gateway_responses()
+        .rest_api_id(&id)
+        .send()
+        .await
+        .unwrap();
+    let customised: Vec<_> = list
+        .items()
+        .iter()
+        .filter(|g| !g.default_response())
+        .filter_map(|g| g.response_type())
+        .collect();
+    assert_eq!(
+        customised,
+        [&GatewayResponseType::MissingAuthenticationToken]
+    );
+
+    gw.delete_gateway_response()
+        .rest_api_id(&id)
+        .response_type(GatewayResponseType::MissingAuthenticationToken)
+        .send()
+        .await
+        .unwrap();
+    let again = gw
+        .delete_gateway_response()
+        .rest_api_id(&id)
+        .response_type(GatewayResponseType::MissingAuthenticationToken)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        refusal(again),
+        (
+            "NotFoundException".into(),
+            "Gateway response type not defined on api".into()
+        )
+    );
+    // Updating a default response customises it.
+    let updated = gw
+        .update_gateway_response()
+        .rest_api_id(&id)
+        .response_type(GatewayResponseType::Default4Xx)
+        .patch_operations(op(Op::Replace, "/statusCode", Some("444")))
+        .send()
+        .await
+        .unwrap();
+    assert!(!updated.default_response());
+    assert_eq!(updated.status_code(), Some("444"));
+}
+
+#[tokio::test]
+async fn models_start_with_empty_and_error_and_a_used_model_cannot_be_deleted() {
+    let (_server, gw, id, root) = api().await;
+    let models = gw.get_models().rest_api_id(&id).send().await.unwrap();
+    let names: Vec<_> = models.items().iter().filter_map(|m| m.name()).collect();
+    assert_eq!(names, ["Empty", "Error"]);
+    gw.create_model()
+        .rest_api_id(&id)
+        .name("Pet")
+        .content_type("application/json")
+        .schema(r#"{"type": "object"}"#)
+        .send()
+        .await
+        .unwrap();
+    let duplicate = gw
+        .create_model()
+        .rest_api_id(&id)
+        .name("Pet")
+        .content_type("application/json")
+        .schema(r#"{"type": "object"}"#)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        refusal(duplicate),
+        (
+            "ConflictException".into(),
+            "Model name already exists for this REST API".into()
+        )
+    );
+    gw.put_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("ANY")
+        .authorization_type("NONE")
+        .request_models("application/json", "Pet")
+        .send()
+        .await
+        .unwrap();
+    let used = gw
+        .delete_model()
+        .rest_api_id(&id)
+        .model_name("Pet")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        refusal(used),
+        (
+            "ConflictException".into(),
+            "Cannot delete model 'Pet', is referenced in method request: //ANY".into()
+        )
+    );
+}
+
+#[tokio::test]
+async fn patch_paths_and_references_aws_refuses_are_refused_with_its_messages() {
+    let (_server, gw, id, root) = api().await;
+    gw.put_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    let update_method = |ops: Vec<PatchOperation>| {
+        gw.update_method()
+            .rest_api_id(&id)
+            .resource_id(&root)
+            .http_method("GET")
+            .set_patch_operations(Some(ops))
+            .send()
+    };
+    let cases = [
+        (
+            vec![op(Op::Replace, "/httpMethod", Some("POST"))],
+            "Invalid patch path /httpMethod",
+        ),
+        (
+            vec![op(
+                Op::Add,
+                "/requestModels/application/json",
+                Some("Empty"),
+            )],
+            "Invalid patch path /requestModels/application/json",
+        ),
+        (
+            vec![op(Op::Replace, "/authorizationType", Some("CUSTOM"))],
+            "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
+        ),
+        (
+            vec![op(Op::Replace, "/requestValidatorId", Some("nosuchid"))],
+            "Invalid Request Validator identifier specified",
+        ),
+    ];
+    for (ops, message) in cases {
+        let e = update_method(ops).await.unwrap_err().into_service_error();
+        assert_eq!(refusal(e), ("BadRequestException".into(), message.into()));
+    }
+    let compression = gw
+        .update_rest_api()
+        .rest_api_id(&id)
+        .patch_operations(op(Op::Replace, "/minimumCompressionSize", Some("-1")))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        refusal(compression).1,
+        "Invalid minimum compression size, must be between 0 and 10485760"
+    );
+    let bare = gw
+        .update_rest_api()
+        .rest_api_id(&id)
+        .patch_operations(op(Op::Add, "/binaryMediaTypes", Some("image/png")))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(refusal(bare).1, "Invalid patch path /binaryMediaTypes");
+    let status = gw
+        .put_method_response()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .status_code("wrong")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(refusal(status).0, "ValidationException");
+}
