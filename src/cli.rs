@@ -76,6 +76,8 @@ pub enum Command {
     Ping(PingArgs),
     /// Run a request through the working API's method (TestInvokeMethod), before deploying it
     Test(TestArgs),
+    /// Rebuild the function on every saved change and upload it when its code changed (Ctrl-C stops)
+    Watch(WatchArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -242,6 +244,18 @@ pub struct TestArgs {
     pub request: RequestSpec,
 
     /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// The cargo profile to build with (default: lambdeck.toml's [watch] profile, else dev with
+    /// --local and release-lambda on AWS)
+    #[arg(long, value_name = "PROFILE")]
+    pub build_profile: Option<String>,
+
+    /// Print one JSON object per event
     #[arg(long)]
     pub json: bool,
 }

@@ -16,6 +16,9 @@ pub struct StackSpec {
     pub function: FunctionSpec,
     #[serde(default)]
     pub api: ApiSpec,
+    /// How `watch` builds.
+    #[serde(default)]
+    pub watch: WatchSpec,
     /// The directory lambdeck.toml lives in; crate paths are relative to it.
     #[serde(skip)]
     pub root: PathBuf,
@@ -135,6 +138,14 @@ impl From<Timeout> for i64 {
     fn from(t: Timeout) -> i64 {
         i64::from(t.0)
     }
+}
+
+/// `[watch]`: how the watch loop builds the function.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchSpec {
+    /// The cargo profile; by default `dev` on the local stack (fast to build) and `lambda` on AWS.
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,4 +19,5 @@ pub mod stack;
 pub mod tail;
 pub mod terraform;
 pub mod tui;
+pub mod watch;
 pub mod wire;

@@ -10,6 +10,7 @@ pub mod request;
 pub mod status;
 pub mod test;
 pub mod up;
+pub mod watch;
 
 pub use crate::session::{Failure, Session, Status};
 

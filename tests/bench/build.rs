@@ -2,14 +2,14 @@
 //! hash it, and the time from a one-line source change to the local stack's stage URL serving it.
 //! Run with `cargo bench --bench build`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use lambdeck::aws::Clients;
 use lambdeck::build::{self, BuildEvent, BuildOptions, BuildTarget, CancellationToken, Package};
 use lambdeck::config::StackSpec;
 use lambdeck::local::{LocalConfig, LocalServer};
-use lambdeck_test_support::{load_average, local_clients};
+use lambdeck_test_support::{Sandbox, load_average, local_clients};
 use tokio::sync::mpsc;
 
 fn main() {
@@ -105,89 +105,8 @@ async fn run() {
     }
 
     // 3. A one-line source change until the local stack's stage URL serves it.
-    source_change_to_stage(&PathBuf::from(env!("CARGO_MANIFEST_DIR"))).await;
+    source_change_to_stage().await;
     println!("1-minute load average {} at the end", load());
-}
-
-/// A copy of the function crate in its own workspace (package renamed so its package never replaces
-/// the repository's), sharing the repository's target directory so dependencies are not rebuilt.
-struct Sandbox {
-    dir: tempfile::TempDir,
-}
-
-impl Sandbox {
-    fn new(repo: &Path) -> Self {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| fail(&e.to_string()));
-        let root = dir.path();
-        let copy = |from: &Path, to: &Path| {
-            std::fs::create_dir_all(to.parent().unwrap_or(root))
-                .unwrap_or_else(|e| fail(&e.to_string()));
-            std::fs::copy(from, to).unwrap_or_else(|e| fail(&format!("{}: {e}", from.display())));
-        };
-        for file in ["src/lib.rs", "src/main.rs"] {
-            copy(
-                &repo.join("function").join(file),
-                &root.join("function").join(file),
-            );
-        }
-        copy(&repo.join("Cargo.lock"), &root.join("Cargo.lock"));
-        copy(&repo.join("lambdeck.toml"), &root.join("lambdeck.toml"));
-        let manifest = std::fs::read_to_string(repo.join("function/Cargo.toml"))
-            .unwrap_or_else(|e| fail(&e.to_string()))
-            .replace("name = \"hello-world\"", "name = \"hello-world-bench\"")
-            // At the end: inserted after `name`, the package's other keys would land in [lib].
-            + "\n[lib]\nname = \"hello_world\"\npath = \"src/lib.rs\"\n";
-        std::fs::write(root.join("function/Cargo.toml"), manifest)
-            .unwrap_or_else(|e| fail(&e.to_string()));
-        // The workspace part of the repository's manifest: shared dependencies, lints and profiles.
-        let mut workspace: toml::Table = std::fs::read_to_string(repo.join("Cargo.toml"))
-            .ok()
-            .and_then(|t| toml::from_str(&t).ok())
-            .unwrap_or_else(|| fail("cannot read Cargo.toml"));
-        workspace.retain(|k, _| k == "workspace" || k == "profile");
-        if let Some(ws) = workspace
-            .get_mut("workspace")
-            .and_then(|w| w.as_table_mut())
-        {
-            ws.insert(
-                "members".into(),
-                toml::Value::Array(vec!["function".into()]),
-            );
-        }
-        std::fs::write(
-            root.join("Cargo.toml"),
-            toml::to_string(&workspace).unwrap_or_default(),
-        )
-        .unwrap_or_else(|e| fail(&e.to_string()));
-        std::fs::create_dir_all(root.join(".cargo")).unwrap_or_else(|e| fail(&e.to_string()));
-        std::fs::write(
-            root.join(".cargo/config.toml"),
-            format!(
-                "[build]\ntarget-dir = {:?}\n",
-                repo.join("target").display().to_string()
-            ),
-        )
-        .unwrap_or_else(|e| fail(&e.to_string()));
-        Self { dir }
-    }
-
-    fn spec(&self) -> StackSpec {
-        StackSpec::load(&self.dir.path().join("lambdeck.toml"))
-            .unwrap_or_else(|e| fail(&e.to_string()))
-    }
-
-    /// The one-line change: a new greeting.
-    fn edit(&self, greeting: &str) {
-        let lib = self.dir.path().join("function/src/lib.rs");
-        let text = std::fs::read_to_string(&lib).unwrap_or_else(|e| fail(&e.to_string()));
-        let line = text
-            .lines()
-            .find(|l| l.starts_with("pub const GREETING"))
-            .unwrap_or_else(|| fail("no GREETING line"))
-            .to_owned();
-        let new = format!("pub const GREETING: &str = \"\\\"{greeting}\\\"\";");
-        std::fs::write(&lib, text.replace(&line, &new)).unwrap_or_else(|e| fail(&e.to_string()));
-    }
 }
 
 /// Edits, builds, uploads and waits for the stage URL to serve the edit; returns the elapsed time.
@@ -228,8 +147,8 @@ async fn change_to_served(
     }
 }
 
-async fn source_change_to_stage(repo: &Path) {
-    let sandbox = Sandbox::new(repo);
+async fn source_change_to_stage() {
+    let sandbox = Sandbox::new("hello-world-bench");
     let spec = sandbox.spec();
     let server = LocalServer::start(LocalConfig::default())
         .await

@@ -10,6 +10,7 @@ mod local;
 mod stack;
 mod tail;
 mod terraform;
+mod watch;
 
 /// The helpers shared with the benchmarks (`tests/support`).
 use lambdeck_test_support as support;

@@ -9,6 +9,7 @@
 
 mod moto;
 mod package;
+mod sandbox;
 mod sdk;
 mod tmux;
 
@@ -16,6 +17,7 @@ pub use moto::Moto;
 pub use package::{
     hello_world_bootstrap, hello_world_lambda_zip, hello_world_zip, script_zip, zip_of,
 };
+pub use sandbox::Sandbox;
 pub use sdk::{Tutorial, local_clients, sdk_config};
 pub use tmux::Tmux;
 
