@@ -281,12 +281,7 @@ pub(super) fn model_call(cx: &Ctx<'_>, req: &Req, id: &str, name: &str) -> Resul
                         ("replace", _) => {
                             return Err(patch::bad_op(op, &["/description", "/schema"]));
                         }
-                        _ => {
-                            return Err(RestJsonError::bad_request(format!(
-                                "Invalid patch path  '{}' specified for op '{}'. Please choose supported operations",
-                                op.path, op.op
-                            )));
-                        }
+                        _ => return Err(patch::unsupported_op(op)),
                     }
                 }
                 let value = render_model(&m);
@@ -404,12 +399,7 @@ pub(super) fn validator_call(cx: &Ctx<'_>, req: &Req, id: &str, vid: &str) -> Re
                             v.validate_request_parameters = patch::boolean(op)?;
                         }
                         ("replace", _) => return Err(patch::bad_op(op, &PATHS)),
-                        _ => {
-                            return Err(RestJsonError::bad_request(format!(
-                                "Invalid patch path  '{}' specified for op '{}'. Please choose supported operations",
-                                op.path, op.op
-                            )));
-                        }
+                        _ => return Err(patch::unsupported_op(op)),
                     }
                 }
                 let value = render_validator(&v);

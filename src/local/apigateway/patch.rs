@@ -34,6 +34,14 @@ pub(super) fn bad_op(op: &PatchOp, allowed: &[&str]) -> RestJsonError {
     ))
 }
 
+/// An operation this resource never accepts on that path (anything but `replace` on these elements).
+pub(super) fn unsupported_op(op: &PatchOp) -> RestJsonError {
+    RestJsonError::bad_request(format!(
+        "Invalid patch path  '{}' specified for op '{}'. Please choose supported operations",
+        op.path, op.op
+    ))
+}
+
 /// Every operation name a patch may use; anything else is a validation error, as on AWS.
 pub(super) fn check_ops(ops: &[PatchOp], input: &str) -> Result<()> {
     const OPS: [&str; 6] = ["add", "remove", "move", "test", "replace", "copy"];
