@@ -52,7 +52,7 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the embedded local AWS stack (API Gateway, Lambda, CloudWatch Logs) in the foreground
+    /// Serve the embedded local AWS stack (API Gateway, Lambda, CloudWatch Logs, IAM, STS) in the foreground
     Local(LocalArgs),
     /// Show the resource tree and whether the stage serves the working API (exit 3 when stale)
     Status(JsonArgs),
