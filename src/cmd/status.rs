@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::{CmdResult, Session, Status};
 use crate::cli::JsonArgs;
-use crate::stack::tree::{self, DiffLine, Piece};
+use crate::stack::tree::{self, DiffLine, Piece, list_or};
 use crate::stack::{Drift, Found, Health, IntegrationTarget, Stack, load_stack};
 
 /// Version of the `--json` shapes; bumped only on an incompatible change.
@@ -59,15 +59,6 @@ pub async fn run(session: &Session, args: &JsonArgs) -> CmdResult {
         let _ = std::io::stdout().write_all(render_text(&stack).as_bytes());
     }
     Ok(status)
-}
-
-/// A statement's list for display: joined, or `none` when empty.
-fn list_or(items: &[String], none: &str) -> String {
-    if items.is_empty() {
-        none.to_owned()
-    } else {
-        items.join(",")
-    }
 }
 
 fn mark(h: Health) -> &'static str {

@@ -66,6 +66,15 @@ impl DiffLine<'_> {
     }
 }
 
+/// A statement's list as both views print it: comma-joined, or `none` when empty.
+pub fn list_or(items: &[String], none: &str) -> String {
+    if items.is_empty() {
+        none.to_owned()
+    } else {
+        items.join(",")
+    }
+}
+
 /// The configured stage's diff: its drift's changes, then what could not be compared.
 pub fn diff_lines(stack: &Stack) -> Vec<DiffLine<'_>> {
     stack

@@ -2,7 +2,7 @@
 //! badge and the details the details pane lists. The engine decides the nodes and their health; this
 //! only words them. Pure, so it is tested on fixtures.
 
-use crate::stack::tree::{self as projection, DiffLine, Node, Piece};
+use crate::stack::tree::{self as projection, DiffLine, Node, Piece, list_or};
 use crate::stack::{Change, ChangeKind, Drift, Found, IntegrationTarget, Stack};
 
 use super::view::TreeNode;
@@ -51,15 +51,6 @@ pub fn drift_badge(drift: &Drift) -> String {
             if changes.len() == 1 { "" } else { "s" }
         ),
         Drift::Unknown { .. } => "drift unknown".into(),
-    }
-}
-
-/// A statement's list for display: joined, or `none` when empty.
-fn list_or(items: &[String], none: &str) -> String {
-    if items.is_empty() {
-        none.to_owned()
-    } else {
-        items.join(",")
     }
 }
 
