@@ -2,6 +2,7 @@
 //! rows. Domain data (the stack, its drift, deployments) stays in the engine's types.
 
 pub use crate::stack::Health;
+use crate::stack::Drift;
 
 /// How a notice reads: its colour and its weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,9 +52,11 @@ pub struct TreeNode {
     pub health: Option<Health>,
     /// Key/value lines for the details pane.
     pub details: Vec<(String, String)>,
-    /// True for the configured stage: the details pane shows its drift diff.
+    /// True for the configured stage, the one `d` deploys.
     pub is_stage: bool,
-    /// The configured stage's diff, worded: a sign (`+ - ~ ?`) and the line after it.
+    /// A stage's own drift (every stage has one); None on other nodes. The details pane shows it.
+    pub drift: Option<Drift>,
+    /// A stage's diff, worded: a sign (`+ - ~ ?`) and the line after it.
     pub diff: Vec<(char, String)>,
 }
 
