@@ -173,8 +173,10 @@ async fn read_api(clients: &Clients, names: &StackNames) -> Result<ApiRead, AwsE
     // the other reads (the configured stage's export needs no stage list, so it starts at once).
     let stages_and_served = async {
         let stages = apigateway::get_stages(gw, &id, &clients.region, endpoint).await?;
-        let deployments: BTreeSet<String> =
-            stages.iter().filter_map(|s| s.deployment_id.clone()).collect();
+        let deployments: BTreeSet<String> = stages
+            .iter()
+            .filter_map(|s| s.deployment_id.clone())
+            .collect();
         let id = &id;
         let summaries = stream::iter(deployments)
             .map(|d| async move {

@@ -404,7 +404,10 @@ mod tests {
         let prod = find(&nodes, "api/stage/prod");
         assert!(prod.diff.is_empty());
         assert_eq!(prod.badge, "in sync");
-        assert!(!prod.is_stage, "only the configured stage is the one `d` deploys");
+        assert!(
+            !prod.is_stage,
+            "only the configured stage is the one `d` deploys"
+        );
     }
 
     #[test]

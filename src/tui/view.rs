@@ -1,8 +1,8 @@
 //! What the dashboard shows, shaped for drawing: panes, tree rows with their health, log lines and probe
 //! rows. Domain data (the stack, its drift, deployments) stays in the engine's types.
 
-pub use crate::stack::Health;
 use crate::stack::Drift;
+pub use crate::stack::Health;
 
 /// How a notice reads: its colour and its weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

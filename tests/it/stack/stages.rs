@@ -50,7 +50,10 @@ async fn every_stage_is_judged_against_the_working_api_on_its_own() {
 
     local.add_route(&both, "new").await;
     let stale = local.load().await;
-    assert_eq!(stage_drift(&stale, "prod").changes(), [added("GET", "/new")]);
+    assert_eq!(
+        stage_drift(&stale, "prod").changes(),
+        [added("GET", "/new")]
+    );
     assert_eq!(stale.drift.changes(), [added("GET", "/new")]);
 
     // Deploying the configured stage leaves prod on the old deployment: stale on its own.
@@ -60,7 +63,10 @@ async fn every_stage_is_judged_against_the_working_api_on_its_own() {
     let after = *outcome.stack;
     assert_eq!(after.drift, Drift::InSync);
     assert_eq!(stage_drift(&after, "tf-test"), &Drift::InSync);
-    assert_eq!(stage_drift(&after, "prod").changes(), [added("GET", "/new")]);
+    assert_eq!(
+        stage_drift(&after, "prod").changes(),
+        [added("GET", "/new")]
+    );
     // The stack's health follows the configured stage only; prod's node warns.
     assert_eq!(after.health(), Health::Ok);
     let nodes = tree::nodes(&after);
