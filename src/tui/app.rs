@@ -779,6 +779,12 @@ impl App {
                         o.deployment.id,
                         o.drift.summary()
                     ),
+                    StageAction::Promote => format!(
+                        "promoted: stage {} serves {} (was {previous}); it is {}",
+                        o.stage.name,
+                        o.deployment.id,
+                        o.drift.summary()
+                    ),
                 };
                 self.notice(Level::Success, text);
                 self.show_reread(*o.stack)
