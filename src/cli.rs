@@ -64,6 +64,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Point stage TO at the deployment stage FROM serves, after showing the diff
     Promote(PromoteArgs),
+    /// Deploy the working API to a stage as a canary release, then promote or cancel it
+    Canary(CanaryArgs),
     /// Delete old deployments that no stage uses
     Prune(PruneArgs),
     /// Create whatever lambdeck.toml describes and is missing; changes nothing when all is there
@@ -152,6 +154,33 @@ pub struct PromoteArgs {
     pub to: String,
 
     /// Promote without asking for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Print machine-readable JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("canary_action").required(true).args(["percent", "promote", "cancel"])))]
+pub struct CanaryArgs {
+    /// The stage (default: lambdeck.toml's)
+    pub stage: Option<String>,
+
+    /// Deploy the working API as a canary taking this percentage (0 < P <= 100) of the stage's requests
+    #[arg(long, value_name = "P")]
+    pub percent: Option<f64>,
+
+    /// Point the stage at its canary's deployment and remove the canary
+    #[arg(long)]
+    pub promote: bool,
+
+    /// Remove the canary: the stage serves only its own deployment (no question asked)
+    #[arg(long)]
+    pub cancel: bool,
+
+    /// Go ahead without asking for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
 

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use crate::model::{DeployedRoute, RouteKey, Stack};
 use crate::tail::{Activity, LogEvent};
-use crate::wire::{LAMBDA_REQUEST_ID_HEADER, REQUEST_ID_HEADER};
+use crate::wire::{DEPLOYMENT_ID_HEADER, LAMBDA_REQUEST_ID_HEADER, REQUEST_ID_HEADER};
 
 /// One URL to call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -183,6 +183,10 @@ pub struct Probe {
     /// From the local stack's header, or found later through the function's log line.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lambda_request_id: Option<String>,
+    /// The deployment that served it (the stage's, or its canary's), from the local stack's header;
+    /// AWS does not say which (its execution log does, when enabled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The start of the body (up to `BODY_EXCERPT` bytes, lossy UTF-8), for a dashboard to show.
@@ -297,6 +301,7 @@ pub async fn probe(client: &reqwest::Client, target: &PingTarget, seq: u64, roun
         bytes: 0,
         apigw_request_id: None,
         lambda_request_id: None,
+        deployment_id: None,
         error: None,
         body: String::new(),
     };
@@ -324,6 +329,7 @@ pub async fn probe(client: &reqwest::Client, target: &PingTarget, seq: u64, roun
     };
     p.apigw_request_id = header(REQUEST_ID_HEADER);
     p.lambda_request_id = header(LAMBDA_REQUEST_ID_HEADER);
+    p.deployment_id = header(DEPLOYMENT_ID_HEADER);
     match response.bytes().await {
         Ok(body) => {
             p.bytes = body.len() as u64;
@@ -411,6 +417,64 @@ impl LatencySeries {
             p99_ms: percentile(&ok, 99.0),
             max_ms: ok.last().copied(),
         }
+    }
+}
+
+/// Probes split by the deployment that served them (a canary release has two sides): each side's
+/// error rate and latency. Probes whose deployment is not known (AWS) are left out.
+#[derive(Debug, Clone, Default)]
+pub struct DeploymentSplit {
+    sides: std::collections::BTreeMap<String, LatencySeries>,
+    window: usize,
+}
+
+/// One side of a split: the deployment and its figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SideStats {
+    pub deployment_id: String,
+    #[serde(flatten)]
+    pub stats: LatencyStats,
+}
+
+impl SideStats {
+    /// Failed probes over probes, in percent.
+    pub fn error_rate(&self) -> f64 {
+        if self.stats.probes == 0 {
+            0.0
+        } else {
+            self.stats.failures as f64 * 100.0 / self.stats.probes as f64
+        }
+    }
+}
+
+impl DeploymentSplit {
+    /// Each side keeps the last `window` probes.
+    pub fn new(window: usize) -> Self {
+        Self {
+            sides: Default::default(),
+            window,
+        }
+    }
+
+    pub fn record(&mut self, probe: &Probe) {
+        if let Some(d) = &probe.deployment_id {
+            let window = self.window;
+            self.sides
+                .entry(d.clone())
+                .or_insert_with(|| LatencySeries::new(window))
+                .record(probe);
+        }
+    }
+
+    /// Every side seen, by deployment id.
+    pub fn stats(&self) -> Vec<SideStats> {
+        self.sides
+            .iter()
+            .map(|(d, s)| SideStats {
+                deployment_id: d.clone(),
+                stats: s.stats(),
+            })
+            .collect()
     }
 }
 
@@ -540,6 +604,7 @@ mod tests {
             bytes: 0,
             apigw_request_id: None,
             lambda_request_id: None,
+            deployment_id: None,
             error: None,
             body: String::new(),
         }

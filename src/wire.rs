@@ -10,6 +10,10 @@ pub const REQUEST_ID_HEADER: &str = "x-amzn-RequestId";
 /// can find the invocation's START/REPORT lines (AWS does not expose it).
 pub const LAMBDA_REQUEST_ID_HEADER: &str = "x-lambdeck-lambda-request-id";
 
+/// The header a local stage response names the deployment that served it in: the stage's, or its
+/// canary's when a canary release took the request (AWS does not expose which).
+pub const DEPLOYMENT_ID_HEADER: &str = "x-lambdeck-deployment-id";
+
 /// The account id in every ARN of the local stack.
 pub const LOCAL_ACCOUNT_ID: &str = "000000000000";
 

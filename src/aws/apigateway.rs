@@ -11,8 +11,8 @@ use super::AwsError;
 use super::api_definition::ExportBlind;
 use crate::model::definition::MethodDefinition;
 use crate::model::{
-    ApiSummary, Deployment, Health, HttpRequest, Integration, Method, MethodSummary, Resource,
-    RestApiInfo, RouteKey, Stage, TestInvocation,
+    ApiSummary, Deployment, Health, HttpRequest, Integration, Method, MethodSummary, Percent,
+    Resource, RestApiInfo, RouteKey, Stage, TestInvocation,
 };
 
 /// The tag lambdeck puts on everything `up` creates; `down` removes only what carries it.
@@ -192,6 +192,7 @@ fn stage_from(
             .canary_settings()
             .and_then(|c| c.deployment_id())
             .map(ToOwned::to_owned),
+        canary_percent: s.canary_settings().map(|c| Percent(c.percent_traffic())),
         description: s.description().map(ToOwned::to_owned),
         created: secs(s.created_date()),
         last_updated: secs(s.last_updated_date()),
@@ -357,6 +358,68 @@ pub async fn set_stage_deployment(
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("UpdateStage", format!("stage {stage} of {api_id}"), e))?;
+    Ok(())
+}
+
+/// Deploys the working API to an existing stage as a canary release (CreateDeployment with
+/// canarySettings): the stage keeps its deployment; the new one takes `percent` of its requests.
+pub async fn create_canary_deployment(
+    client: &Client,
+    api_id: &str,
+    stage: &str,
+    description: &str,
+    percent: f64,
+) -> Result<Deployment, AwsError> {
+    let out = client
+        .create_deployment()
+        .rest_api_id(api_id)
+        .stage_name(stage)
+        .description(description)
+        .canary_settings(
+            aws_sdk_apigateway::types::DeploymentCanarySettings::builder()
+                .percent_traffic(percent)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::from_sdk("CreateDeployment", format!("stage {stage} of {api_id}"), e)
+        })?;
+    Ok(Deployment {
+        id: out.id().unwrap_or_default().to_owned(),
+        created: secs(out.created_date()),
+        description: out.description().map(ToOwned::to_owned),
+        stages: vec![],
+    })
+}
+
+/// Ends a stage's canary release (UpdateStage): `promote_to` Some(id) points the stage at the canary's
+/// deployment first, in the same call; either way `/canarySettings` is removed.
+pub async fn end_canary(
+    client: &Client,
+    api_id: &str,
+    stage: &str,
+    promote_to: Option<&str>,
+) -> Result<(), AwsError> {
+    let mut call = client.update_stage().rest_api_id(api_id).stage_name(stage);
+    if let Some(id) = promote_to {
+        call = call.patch_operations(
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path("/deploymentId")
+                .value(id)
+                .build(),
+        );
+    }
+    call.patch_operations(
+        PatchOperation::builder()
+            .op(Op::Remove)
+            .path("/canarySettings")
+            .build(),
+    )
+    .send()
+    .await
+    .map_err(|e| AwsError::from_sdk("UpdateStage", format!("stage {stage} of {api_id}"), e))?;
     Ok(())
 }
 

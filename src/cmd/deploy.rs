@@ -58,6 +58,21 @@ pub(crate) fn print_outcome(o: &StageOutcome, json: bool) -> Result<(), Failure>
         StageAction::Deploy => "deployed",
         StageAction::Rollback => "rolled back to",
         StageAction::Promote => "promoted",
+        StageAction::Canary => {
+            say!(
+                "deployed {} to stage {} as a canary taking {} of its requests; the stage still serves {}",
+                o.deployment.id,
+                o.stage.name,
+                o.stage
+                    .canary_percent
+                    .map_or_else(|| "none".to_owned(), |p| p.to_string()),
+                o.stage.deployment_id.as_deref().unwrap_or("none")
+            );
+            say!("  url: {}", o.stage.invoke_url);
+            return Ok(());
+        }
+        StageAction::CanaryPromote => "promoted the canary: serving",
+        StageAction::CanaryCancel => "cancelled the canary: still serving",
     };
     say!(
         "{verb} {} on stage {} (was {}); confirmed by re-reading the stage",

@@ -10,8 +10,8 @@ use tokio::sync::mpsc;
 use super::{CmdResult, Failure, Session, Status};
 use crate::cli::PingArgs;
 use crate::ping::{
-    LatencySeries, LatencyStats, PingConfig, PingMsg, Probe, ProbeLinker, Unpingable, spawn_pinger,
-    stage_targets,
+    DeploymentSplit, LatencySeries, LatencyStats, PingConfig, PingMsg, Probe, ProbeLinker,
+    SideStats, Unpingable, spawn_pinger, stage_targets,
 };
 use crate::stack::load_stack;
 use crate::tail::{self, CloudWatch, TailConfig, TailMsg};
@@ -33,6 +33,10 @@ pub enum JsonLine<'a> {
         stats: LatencyStats,
         /// Probes whose Lambda request id is known.
         linked: usize,
+        /// Per deployment that served probes, when more than one did (a canary release; the local
+        /// stack names the deployment, AWS does not).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        deployments: Vec<SideStats>,
     },
 }
 
@@ -115,6 +119,7 @@ pub async fn run(session: &Session, args: &PingArgs) -> CmdResult {
     .map_err(Failure::error)?;
 
     let mut series = LatencySeries::new(usize::MAX);
+    let mut split = DeploymentSplit::new(usize::MAX);
     let mut linker = ProbeLinker::default();
     let mut probes: HashMap<u64, Probe> = HashMap::new();
     let mut linked = 0;
@@ -134,6 +139,7 @@ pub async fn run(session: &Session, args: &PingArgs) -> CmdResult {
             msg = rx.recv(), if pinging => match msg {
                 Some(PingMsg::Probe(p)) => {
                     series.record(&p);
+                    split.record(&p);
                     if p.lambda_request_id.is_some() {
                         linked += 1;
                     } else if tail.is_some() {
@@ -166,10 +172,21 @@ pub async fn run(session: &Session, args: &PingArgs) -> CmdResult {
         t.stop().await;
     }
     let stats = series.stats();
+    let mut sides = split.stats();
+    if sides.len() < 2 {
+        sides.clear();
+    }
     if args.json {
-        say(&json(&JsonLine::Summary { stats, linked })?);
+        say(&json(&JsonLine::Summary {
+            stats,
+            linked,
+            deployments: sides,
+        })?);
     } else {
         say(&summary_text(&stats, linked));
+        for side in &sides {
+            say(&side_text(side));
+        }
     }
     if stats.probes > 0 && stats.failures == stats.probes {
         return Err(Failure::error(format!(
@@ -234,6 +251,22 @@ pub fn probe_text(p: &Probe) -> String {
         line.push_str(&format!(" lambda {id}"));
     }
     line
+}
+
+/// One side of a canary release: `  deployment abc123: 10 probes, 1 failed (10.0%), p50 12.0 ms p95 ...`.
+pub fn side_text(side: &SideStats) -> String {
+    let s = &side.stats;
+    let ms = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1} ms"));
+    format!(
+        "  deployment {}: {} probes, {} failed ({:.1}%), p50 {} p95 {} max {}",
+        side.deployment_id,
+        s.probes,
+        s.failures,
+        side.error_rate(),
+        ms(s.p50_ms),
+        ms(s.p95_ms),
+        ms(s.max_ms)
+    )
 }
 
 pub fn summary_text(s: &LatencyStats, linked: usize) -> String {

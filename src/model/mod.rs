@@ -417,6 +417,9 @@ pub struct Stage {
     /// The deployment a canary release sends part of the traffic to, when one is set up.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub canary_deployment_id: Option<String>,
+    /// The share of the stage's requests the canary takes, when one is set up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canary_percent: Option<Percent>,
     /// `https://{id}.execute-api.{region}.amazonaws.com/{stage}`, or the local stack's path-style URL.
     pub invoke_url: String,
     pub description: Option<String>,
@@ -446,6 +449,7 @@ impl Stage {
             name,
             deployment_id,
             canary_deployment_id: None,
+            canary_percent: None,
             invoke_url,
             description: None,
             created: None,
@@ -456,6 +460,21 @@ impl Stage {
             health: Health::Ok,
             notes: vec![],
         }
+    }
+}
+
+/// A share of traffic, 0.0 to 100.0, as API Gateway gives it (a double). JSON: a number.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
+#[serde(transparent)]
+pub struct Percent(pub f64);
+
+// Percentages come from API Gateway or from the command line, never NaN.
+impl Eq for Percent {}
+
+impl fmt::Display for Percent {
+    /// "50%", "12.5%".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}%", self.0)
     }
 }
 

@@ -59,7 +59,8 @@ fn cut(text: &mut String) {
     }
 }
 
-/// Which action changed the stage. JSON: "deploy", "rollback" or "promote".
+/// Which action changed the stage. JSON: "deploy", "rollback", "promote", "canary",
+/// "canary_promote" or "canary_cancel".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StageAction {
@@ -67,6 +68,12 @@ pub enum StageAction {
     Rollback,
     /// The stage was pointed at the deployment another stage serves.
     Promote,
+    /// The working API was deployed to the stage as a canary release.
+    Canary,
+    /// The stage now serves its canary's deployment; the canary is gone.
+    CanaryPromote,
+    /// The canary was removed; the stage serves what it served.
+    CanaryCancel,
 }
 
 /// The result of an action on the stage, as re-read after it.
@@ -396,6 +403,7 @@ mod tests {
                 name: "tf-test".into(),
                 deployment_id: Some(current.into()),
                 canary_deployment_id: None,
+                canary_percent: None,
                 invoke_url: String::new(),
                 description: None,
                 created: None,

@@ -1,15 +1,15 @@
 //! Every stage of the API: the field-level diff between two stages (what each serves, as discovery read
-//! it) and promote, which points one stage at the deployment another serves.
+//! it), promote, which points one stage at the deployment another serves, and canary releases.
 
 use serde::Serialize;
 
-use super::deploy::{StageAction, StageOutcome, api_of, confirm_stage};
+use super::deploy::{StageAction, StageOutcome, api_of, confirm_stage, stage_description};
 use super::diff::{Comparison, WorkingApi, compare_definitions};
 use super::{StackError, load_stack};
 use crate::aws::{Clients, apigateway};
 use crate::config::StackSpec;
 use crate::model::definition::ApiDefinition;
-use crate::model::{Change, Drift, RestApiInfo, Stack, Stage, describe_changes};
+use crate::model::{Change, Drift, Percent, RestApiInfo, Stack, Stage, describe_changes};
 
 /// What changes from one stage to another, field by field: `+` served by `to` only, `-` by `from`
 /// only, `~ field a → b` with `a` from `from`. JSON: `{"from", "to", "from_deployment",
@@ -180,6 +180,174 @@ pub async fn promote(
     Ok(StageOutcome {
         action: StageAction::Promote,
         api_id: api.id.clone(),
+        stage,
+        previous_deployment_id: previous,
+        deployment,
+        changes,
+        drift,
+        stack: Box::new(after),
+    })
+}
+
+/// Deploys the working API to stage `stage` as a canary release taking `percent` of its requests
+/// (CreateDeployment with canarySettings; the stage must exist and keeps its deployment), then confirms
+/// it by re-reading the stage. The outcome's changes are what the canary serves that the stage does not.
+pub async fn deploy_canary(
+    clients: &Clients,
+    spec: &StackSpec,
+    stack: &Stack,
+    stage: &str,
+    percent: f64,
+) -> Result<StageOutcome, StackError> {
+    let api = api_of(stack)?;
+    let current = stage_named(api, stage)?;
+    if !(percent > 0.0 && percent <= 100.0) {
+        return Err(StackError::Refused(format!(
+            "a canary takes more than 0 and at most 100 percent of the traffic (got {percent})"
+        )));
+    }
+    let changes = current
+        .drift
+        .as_ref()
+        .map(|d| d.changes().to_vec())
+        .unwrap_or_default();
+    let text = format!(
+        "canary {}: {}",
+        Percent(percent),
+        if changes.is_empty() {
+            "no changes".to_owned()
+        } else {
+            describe_changes(&changes)
+        }
+    );
+    let deployment = apigateway::create_canary_deployment(
+        &clients.apigateway,
+        &api.id,
+        stage,
+        &stage_description(stage, &text),
+        percent,
+    )
+    .await?;
+    let reread = reread_stage(clients, &api.id, stage).await?;
+    if reread.canary_deployment_id.as_deref() != Some(deployment.id.as_str()) {
+        return Err(StackError::Unconfirmed(format!(
+            "stage {stage} has no canary on deployment {} after the change",
+            deployment.id
+        )));
+    }
+    finish(
+        clients,
+        spec,
+        StageAction::Canary,
+        &api.id,
+        reread,
+        current.deployment_id.clone(),
+        deployment,
+        changes,
+    )
+    .await
+}
+
+/// Ends stage `stage`'s canary release: `promote` points the stage at the canary's deployment and
+/// removes the canary (one UpdateStage); otherwise the canary is removed and the stage serves what it
+/// served. Confirmed by re-reading the stage.
+pub async fn end_canary(
+    clients: &Clients,
+    spec: &StackSpec,
+    stack: &Stack,
+    stage: &str,
+    promote: bool,
+) -> Result<StageOutcome, StackError> {
+    let api = api_of(stack)?;
+    let current = stage_named(api, stage)?;
+    let canary = current
+        .canary_deployment_id
+        .clone()
+        .ok_or_else(|| StackError::Refused(format!("stage {stage} has no canary release")))?;
+    apigateway::end_canary(
+        &clients.apigateway,
+        &api.id,
+        stage,
+        promote.then_some(canary.as_str()),
+    )
+    .await?;
+    let reread = reread_stage(clients, &api.id, stage).await?;
+    let expected = if promote {
+        Some(canary.as_str())
+    } else {
+        current.deployment_id.as_deref()
+    };
+    if reread.canary_deployment_id.is_some() || reread.deployment_id.as_deref() != expected {
+        return Err(StackError::Unconfirmed(format!(
+            "stage {stage} serves {} with canary {} after the change",
+            reread.deployment_id.as_deref().unwrap_or("no deployment"),
+            reread.canary_deployment_id.as_deref().unwrap_or("none")
+        )));
+    }
+    let serves = reread.deployment_id.clone().unwrap_or_default();
+    let deployment = api
+        .deployment(&serves)
+        .cloned()
+        .unwrap_or(crate::model::Deployment {
+            id: serves,
+            created: None,
+            description: None,
+            stages: vec![],
+        });
+    let action = if promote {
+        StageAction::CanaryPromote
+    } else {
+        StageAction::CanaryCancel
+    };
+    finish(
+        clients,
+        spec,
+        action,
+        &api.id,
+        reread,
+        current.deployment_id.clone(),
+        deployment,
+        vec![],
+    )
+    .await
+}
+
+async fn reread_stage(clients: &Clients, api_id: &str, stage: &str) -> Result<Stage, StackError> {
+    Ok(apigateway::get_stage(
+        &clients.apigateway,
+        api_id,
+        stage,
+        &clients.region,
+        clients.endpoint_url.as_deref(),
+    )
+    .await?)
+}
+
+/// The outcome of a canary action, with the stack re-read after it and the stage's drift in it.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    clients: &Clients,
+    spec: &StackSpec,
+    action: StageAction,
+    api_id: &str,
+    stage: Stage,
+    previous: Option<String>,
+    mut deployment: crate::model::Deployment,
+    changes: Vec<Change>,
+) -> Result<StageOutcome, StackError> {
+    let after = load_stack(clients, spec).await?;
+    let drift = after
+        .api
+        .as_ref()
+        .and_then(|a| a.stage(&stage.name))
+        .and_then(|s| s.drift.clone())
+        .unwrap_or_else(|| Drift::Unknown {
+            reason: format!("stage {} was not judged after the change", stage.name),
+        });
+    deployment.stages = vec![stage.name.clone()];
+    Ok(StageOutcome {
+        action,
+        api_id: api_id.to_owned(),
         stage,
         previous_deployment_id: previous,
         deployment,

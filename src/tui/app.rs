@@ -821,6 +821,22 @@ impl App {
                         o.deployment.id,
                         o.drift.summary()
                     ),
+                    StageAction::Canary => format!(
+                        "canary {} on stage {} takes {} of its requests",
+                        o.deployment.id,
+                        o.stage.name,
+                        o.stage
+                            .canary_percent
+                            .map_or_else(|| "none".to_owned(), |p| p.to_string())
+                    ),
+                    StageAction::CanaryPromote => format!(
+                        "canary promoted: stage {} serves {} (was {previous})",
+                        o.stage.name, o.deployment.id
+                    ),
+                    StageAction::CanaryCancel => format!(
+                        "canary cancelled: stage {} serves {} only",
+                        o.stage.name, o.deployment.id
+                    ),
                 };
                 self.notice(Level::Success, text);
                 self.show_reread(*o.stack)

@@ -123,6 +123,7 @@ pub fn stack(drift: Drift) -> Stack {
                 name: "tf-test".into(),
                 deployment_id: Some("d2".into()),
                 canary_deployment_id: None,
+                canary_percent: None,
                 invoke_url: URL.into(),
                 description: None,
                 created: Some(1_795_000_000),
@@ -218,6 +219,7 @@ pub fn probe(i: i64, status: Option<u16>, latency: Option<f64>, request_id: &str
         bytes: 20,
         apigw_request_id: Some(format!("apigw-{request_id}")),
         lambda_request_id: Some(request_id.into()),
+        deployment_id: None,
         error: (status.is_none()).then(|| "connection refused".into()),
         body: if status == Some(200) {
             "\"Hello from Lambda!\"".into()

@@ -196,6 +196,7 @@ mod tests {
             bytes: 20,
             apigw_request_id: Some("a-1".into()),
             lambda_request_id: Some("l-1".into()),
+            deployment_id: None,
             error: None,
             body: "\"Hello from Lambda!\"".into(),
         }

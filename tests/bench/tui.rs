@@ -84,6 +84,7 @@ fn busy_app() -> App {
                 bytes: 20,
                 apigw_request_id: None,
                 lambda_request_id: Some(id),
+                deployment_id: None,
                 error: None,
                 body: "\"Hello from Lambda!\"".into(),
             })));

@@ -1131,3 +1131,72 @@ fn a_bad_saved_request_is_one_line_and_exit_2() {
     let err = one_error_line(&out);
     assert!(err.contains("requests.x.path"), "{err}");
 }
+
+/// `canary` headless: a 50 % canary whose pings show both deployments with their own figures, then
+/// promoted; a canary with no action is a usage error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canary_at_half_the_traffic_pinged_then_promoted() {
+    let local = LocalStack::up().await;
+    let dir = project();
+    let main = local
+        .load()
+        .await
+        .stage()
+        .unwrap()
+        .deployment_id
+        .clone()
+        .unwrap();
+    let out = local.run(dir.path(), &["canary"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = local.run(dir.path(), &["canary", "--percent", "50"]).await;
+    assert_eq!(out.status.code(), Some(2), "asks first: {}", stderr(&out));
+    let out = local
+        .run(
+            dir.path(),
+            &["canary", "--percent", "50", "--yes", "--json"],
+        )
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let outcome = json_of(&out);
+    assert_eq!(outcome["action"], "canary");
+    assert_eq!(outcome["stage"]["deployment_id"], main.as_str());
+    assert_eq!(outcome["stage"]["canary_percent"], 50.0);
+    let canary = outcome["deployment"]["id"].as_str().unwrap().to_owned();
+    let out = local.run(dir.path(), &["status"]).await;
+    assert!(
+        stdout(&out).contains(&format!("        canary: deployment {canary}")),
+        "{}",
+        stdout(&out)
+    );
+    // 40 probes all on one side would happen once in 2^39 runs.
+    let out = local
+        .run(dir.path(), &["ping", "-n", "40", "--interval", "10"])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    for d in [&main, &canary] {
+        assert!(
+            text.contains(&format!("  deployment {d}: ")) && text.contains("failed (0.0%)"),
+            "{text}"
+        );
+    }
+    let out = local
+        .run(dir.path(), &["canary", "--promote", "--yes"])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!(
+            "promoted the canary: serving {canary} on stage tf-test"
+        )),
+        "{}",
+        stdout(&out)
+    );
+    let after = local.load().await;
+    let stage = after.stage().unwrap();
+    assert_eq!(stage.deployment_id.as_deref(), Some(canary.as_str()));
+    assert_eq!(stage.canary_deployment_id, None);
+    let out = local.run(dir.path(), &["canary", "--cancel"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(one_error_line(&out).contains("no canary"));
+    local.server.shutdown().await;
+}

@@ -160,7 +160,10 @@ fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 deployment(api, did)?;
-                if api.stages.values().any(|s| s.deployment_id == *did) {
+                if api.stages.values().any(|s| {
+                    s.deployment_id == *did
+                        || s.canary.as_ref().is_some_and(|c| c.deployment_id == *did)
+                }) {
                     return Err(RestJsonError::bad_request(
                         "Active stages pointing to this deployment must be moved or deleted",
                     ));

@@ -255,6 +255,21 @@ pub struct Stage {
     pub tracing_enabled: bool,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// A canary release: part of the stage's traffic goes to another deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<Canary>,
+}
+
+/// A stage's canarySettings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Canary {
+    pub deployment_id: String,
+    /// 0.0 to 100.0.
+    pub percent_traffic: f64,
+    #[serde(default)]
+    pub stage_variable_overrides: BTreeMap<String, String>,
+    #[serde(default)]
+    pub use_stage_cache: bool,
 }
 
 /// A deployed API as it was: the resources (with their methods, integrations and responses) sorted by
@@ -375,6 +390,7 @@ pub mod fixtures {
             variables: BTreeMap::new(),
             tracing_enabled: false,
             tags: BTreeMap::new(),
+            canary: None,
         };
         let api = RestApi {
             id: "abc123defg".into(),

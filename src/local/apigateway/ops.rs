@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::model::{
-    ApiGatewayState, Deployment, Integration, Method, Model, Resource, RestApi, Snapshot, Stage,
+    ApiGatewayState, Canary, Deployment, Integration, Method, Model, Resource, RestApi, Snapshot,
+    Stage,
 };
 use super::patch;
 use super::wire::{
@@ -822,6 +823,71 @@ fn patch_integration(i: &mut Integration, op: &PatchOp) -> Result<()> {
     Ok(())
 }
 
+/// percentTraffic is a share of the stage's requests: 0.0 to 100.0.
+fn check_percent(p: Option<f64>) -> Result<()> {
+    match p {
+        Some(p) if !(0.0..=100.0).contains(&p) => Err(RestJsonError::bad_request(
+            "Canary traffic percentage must be between 0.0 and 100.0",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The `/canarySettings/...` patch paths of UpdateStage. Setting a field of a stage without a canary
+/// starts one, as AWS does: on the stage's own deployment, at 0 %, unless the patch says otherwise.
+fn patch_canary(s: &mut Stage, op: &PatchOp, api: &RestApi) -> Result<()> {
+    let field = op.path.trim_start_matches("/canarySettings/");
+    let value = op.value.clone().unwrap_or_default();
+    if op.op == "remove" {
+        let removed = match (
+            field.strip_prefix("stageVariableOverrides/"),
+            s.canary.as_mut(),
+        ) {
+            (Some(key), Some(c)) => c.stage_variable_overrides.remove(key).is_some(),
+            _ => false,
+        };
+        if !removed {
+            return Err(RestJsonError::bad_request(format!(
+                "Cannot remove method setting canarySettings/{field} because there is no method setting for this method "
+            )));
+        }
+        return Ok(());
+    }
+    if !matches!(op.op.as_str(), "replace" | "add") {
+        return Err(bad_patch(op));
+    }
+    let deployment_id = s.deployment_id.clone();
+    let canary = s.canary.get_or_insert_with(|| Canary {
+        deployment_id,
+        ..Canary::default()
+    });
+    match field {
+        "percentTraffic" => {
+            let p: f64 = value.parse().map_err(|_| {
+                RestJsonError::bad_request(format!("Invalid value for percentTraffic: {value}"))
+            })?;
+            check_percent(Some(p))?;
+            canary.percent_traffic = p;
+        }
+        "deploymentId" => {
+            if !api.deployments.contains_key(&value) {
+                return Err(RestJsonError::bad_request("Deployment id does not exist"));
+            }
+            canary.deployment_id = value;
+        }
+        "useStageCache" => canary.use_stage_cache = value == "true",
+        f => match f.strip_prefix("stageVariableOverrides/") {
+            Some(key) if !key.is_empty() => {
+                canary
+                    .stage_variable_overrides
+                    .insert(key.to_owned(), value);
+            }
+            _ => return Err(bad_patch(op)),
+        },
+    }
+    Ok(())
+}
+
 pub(super) fn check_stage_name(name: &str) -> Result<()> {
     if !name.is_empty()
         && name.len() <= 128
@@ -843,6 +909,14 @@ pub(super) fn create_deployment(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Res
     if let Some(s) = &stage_name {
         check_stage_name(s)?;
     }
+    if input.canary_settings.is_some() && stage_name.is_none() {
+        return Err(RestJsonError::bad_request(
+            "Invalid deployment content specified.Non null and non empty stageName must be provided for canary deployment. Provided value is null",
+        ));
+    }
+    if let Some(c) = &input.canary_settings {
+        check_percent(c.percent_traffic)?;
+    }
     let value = write(cx, id, |state| {
         let api = api_mut(state, id)?;
         let methods: Vec<&Method> = api
@@ -860,6 +934,14 @@ pub(super) fn create_deployment(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Res
                 "No integration defined for method",
             ));
         }
+        if input.canary_settings.is_some()
+            && let Some(name) = &stage_name
+            && !api.stages.contains_key(name)
+        {
+            return Err(RestJsonError::bad_request(format!(
+                "Invalid deployment content specified.Stage {name} must already be created before making a canary release deployment"
+            )));
+        }
         let now = now_s();
         let d = Deployment {
             id: fresh_id(&api.deployments),
@@ -867,7 +949,19 @@ pub(super) fn create_deployment(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Res
             description: input.description,
             snapshot: Arc::new(Snapshot::freeze(api)),
         };
-        if let Some(name) = stage_name {
+        if let (Some(name), Some(c)) = (&stage_name, &input.canary_settings) {
+            // A canary release: the stage keeps its deployment; the new one takes percentTraffic of
+            // its requests.
+            if let Some(s) = api.stages.get_mut(name) {
+                s.canary = Some(Canary {
+                    deployment_id: d.id.clone(),
+                    percent_traffic: c.percent_traffic.unwrap_or(0.0),
+                    stage_variable_overrides: c.stage_variable_overrides.clone(),
+                    use_stage_cache: c.use_stage_cache,
+                });
+                s.last_updated_date = now;
+            }
+        } else if let Some(name) = stage_name {
             match api.stages.get_mut(&name) {
                 // Redeploying onto a stage re-points it and keeps its other settings.
                 Some(s) => {
@@ -892,6 +986,7 @@ pub(super) fn create_deployment(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Res
                             variables: input.variables.unwrap_or_default(),
                             tracing_enabled: false,
                             tags: BTreeMap::new(),
+                            canary: None,
                         },
                     );
                 }
@@ -917,6 +1012,22 @@ pub(super) fn create_stage(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response
         if api.stages.contains_key(&name) {
             return Err(RestJsonError::conflict("Stage already exists"));
         }
+        let canary = match input.canary_settings {
+            None => None,
+            Some(c) => {
+                check_percent(c.percent_traffic)?;
+                let cid = c.deployment_id.unwrap_or_else(|| did.clone());
+                if !api.deployments.contains_key(&cid) {
+                    return Err(RestJsonError::bad_request("Deployment id does not exist"));
+                }
+                Some(Canary {
+                    deployment_id: cid,
+                    percent_traffic: c.percent_traffic.unwrap_or(0.0),
+                    stage_variable_overrides: c.stage_variable_overrides,
+                    use_stage_cache: c.use_stage_cache,
+                })
+            }
+        };
         let now = now_s();
         let s = Stage {
             stage_name: name.clone(),
@@ -927,6 +1038,7 @@ pub(super) fn create_stage(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response
             variables: input.variables,
             tracing_enabled: input.tracing_enabled,
             tags: input.tags,
+            canary,
         };
         let value = render_stage(&s);
         api.stages.insert(name, s);
@@ -961,6 +1073,10 @@ pub(super) fn update_stage(cx: &Ctx<'_>, req: &Req, id: &str, name: &str) -> Res
                 }
                 ("remove", p) if p.starts_with("/variables/") => {
                     s.variables.remove(p.trim_start_matches("/variables/"));
+                }
+                ("remove", "/canarySettings") => s.canary = None,
+                (_, p) if p.starts_with("/canarySettings/") => {
+                    patch_canary(&mut s, op, api)?;
                 }
                 _ => return Err(bad_patch(op)),
             }

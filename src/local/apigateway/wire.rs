@@ -254,8 +254,33 @@ pub struct StageOut {
     pub tracing_enabled: bool,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canary_settings: Option<CanaryOut>,
     pub created_date: i64,
     pub last_updated_date: i64,
+}
+
+/// A stage's canarySettings as AWS renders them: percentTraffic a double, overrides only when set.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CanaryOut {
+    pub deployment_id: String,
+    pub percent_traffic: f64,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub stage_variable_overrides: BTreeMap<String, String>,
+    pub use_stage_cache: bool,
+}
+
+/// canarySettings as CreateDeployment and CreateStage take them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CanaryIn {
+    pub deployment_id: Option<String>,
+    pub percent_traffic: Option<f64>,
+    #[serde(default)]
+    pub stage_variable_overrides: BTreeMap<String, String>,
+    #[serde(default)]
+    pub use_stage_cache: bool,
 }
 
 pub fn render_api(api: &RestApi) -> RestApiOut {
@@ -426,6 +451,12 @@ pub fn render_stage(s: &Stage) -> StageOut {
         variables: s.variables.clone(),
         tracing_enabled: s.tracing_enabled,
         tags: s.tags.clone(),
+        canary_settings: s.canary.as_ref().map(|c| CanaryOut {
+            deployment_id: c.deployment_id.clone(),
+            percent_traffic: c.percent_traffic,
+            stage_variable_overrides: c.stage_variable_overrides.clone(),
+            use_stage_cache: c.use_stage_cache,
+        }),
         created_date: s.created_date,
         last_updated_date: s.last_updated_date,
     }
@@ -608,6 +639,7 @@ pub struct CreateDeploymentIn {
     pub stage_description: Option<String>,
     pub description: Option<String>,
     pub variables: Option<BTreeMap<String, String>>,
+    pub canary_settings: Option<CanaryIn>,
 }
 
 #[derive(Deserialize)]
@@ -622,6 +654,7 @@ pub struct CreateStageIn {
     pub tracing_enabled: bool,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    pub canary_settings: Option<CanaryIn>,
 }
 
 #[derive(Deserialize)]

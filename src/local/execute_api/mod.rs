@@ -18,7 +18,9 @@ use super::common::{ERROR_TYPE_HEADER, MessageBody, Req, lock, percent_decode};
 use super::exec::{Executor, Invocation, Outcome};
 use super::lambda::model::LambdaState;
 use super::lambda::{function_code, parse_function_name, policy_allows, resolve};
-use crate::wire::{LAMBDA_REQUEST_ID_HEADER, LOCAL_ACCOUNT_ID, REQUEST_ID_HEADER};
+use crate::wire::{
+    DEPLOYMENT_ID_HEADER, LAMBDA_REQUEST_ID_HEADER, LOCAL_ACCOUNT_ID, REQUEST_ID_HEADER,
+};
 pub use event::Client;
 use event::{EventInput, proxy_event};
 use path::match_path;
@@ -102,16 +104,51 @@ async fn serve(
         let Some(s) = api.stages.get(&stage) else {
             return message(StatusCode::FORBIDDEN, "ForbiddenException", "Forbidden");
         };
-        let Some(d) = api.deployments.get(&s.deployment_id) else {
+        // A canary release takes percentTraffic of the requests, with its stage variable overrides.
+        let canary = s.canary.as_ref().filter(|c| {
+            c.percent_traffic > 0.0 && rand::random::<f64>() * 100.0 < c.percent_traffic
+        });
+        let (deployment_id, variables) = match canary {
+            Some(c) => {
+                let mut v = s.variables.clone();
+                v.extend(c.stage_variable_overrides.clone());
+                (&c.deployment_id, v)
+            }
+            None => (&s.deployment_id, s.variables.clone()),
+        };
+        let Some(d) = api.deployments.get(deployment_id) else {
             return message(StatusCode::FORBIDDEN, "ForbiddenException", "Forbidden");
         };
         Target {
             snapshot: d.snapshot.clone(),
             deployment_id: d.id.clone(),
-            variables: s.variables.clone(),
+            variables,
         }
     };
-    let Some(route) = match_path(&target.snapshot, &raw_path) else {
+    let mut response = routed(
+        cx, api_id, &stage, &raw_path, req, client, request_id, &target,
+    )
+    .await;
+    // Which deployment served it (the stage's or its canary's): AWS keeps that to its execution log.
+    if let Ok(v) = HeaderValue::from_str(&target.deployment_id) {
+        response.headers_mut().insert(DEPLOYMENT_ID_HEADER, v);
+    }
+    response
+}
+
+/// The request against the deployment `target` resolved to.
+#[allow(clippy::too_many_arguments)]
+async fn routed(
+    cx: Ctx<'_>,
+    api_id: &str,
+    stage: &str,
+    raw_path: &str,
+    req: &Req,
+    client: &Client,
+    request_id: &str,
+    target: &Target,
+) -> Response {
+    let Some(route) = match_path(&target.snapshot, raw_path) else {
         return missing_token();
     };
     let verb = req.method.as_str();
@@ -127,8 +164,8 @@ async fn serve(
         req,
         client,
         api_id,
-        stage: &stage,
-        raw_path: &raw_path,
+        stage,
+        raw_path,
         resource_path: &route.resource.path,
         resource_id: &route.resource.id,
         path_parameters: &route.path_parameters,
