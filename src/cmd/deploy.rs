@@ -170,7 +170,7 @@ pub async fn rollback(session: &Session, args: &RollbackArgs) -> CmdResult {
 /// (stdout stays the outcome, JSON included), with the fix for the configuration.
 fn warn_if_terraform_owns(session: &Session, outcome: &StageOutcome) {
     if let Some(w) = crate::terraform::after_stage_change(
-        &session.spec.root,
+        session.spec.terraform_state.as_ref(),
         &outcome.api_id,
         &outcome.stage.name,
     ) {

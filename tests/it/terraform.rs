@@ -336,6 +336,34 @@ async fn the_tutorials_terraform_applies_plans_clean_serves_goes_stale_and_destr
     tf.ok(&dir, &["apply", "-auto-approve", "-input=false"])
         .await;
     assert_eq!(get(&format!("{stage}/goodbye")).await.0, 403);
+    // A lambdeck.toml elsewhere that names only the Terraform folder: every name comes from the state.
+    let app = root.path().join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("lambdeck.toml"),
+        "region = \"us-east-1\"\nterraform = \"../terraform\"\n",
+    )
+    .unwrap();
+    let status = tf.lambdeck(&app, &endpoint, &["status"]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert_eq!(
+        status.status.code(),
+        Some(3),
+        "STALE: {text}{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    for line in [
+        "function tf-test-node-hello-world  nodejs14.x",
+        "role tf-test-lambda-role",
+        "rest api tf-test-to-lambda-node-api",
+        "+GET /goodbye",
+    ] {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
+    assert!(
+        !text.contains("note: runtime"),
+        "the runtime is Terraform's: {text}"
+    );
     // lambdeck.toml beside the Terraform files: lambdeck finds Terraform's folder next to it.
     std::fs::write(dir.join("lambdeck.toml"), TUTORIAL_LAMBDECK_TOML).unwrap();
     let status = tf.lambdeck(&dir, &endpoint, &["status"]);
