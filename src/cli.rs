@@ -76,6 +76,8 @@ pub enum Command {
     Ping(PingArgs),
     /// Run a request through the working API's method (TestInvokeMethod), before deploying it
     Test(TestArgs),
+    /// Send a request to the stage URL and print the answer and the Lambda log lines it caused
+    Request(RequestArgs),
     /// Rebuild the function on every saved change and upload it when its code changed (Ctrl-C stops)
     Watch(WatchArgs),
 }
@@ -217,8 +219,9 @@ pub struct PingArgs {
 /// A request on the command line: `[METHOD] PATH` and its parts.
 #[derive(Debug, Clone, Args)]
 pub struct RequestSpec {
-    /// The method then the path (`POST /pets`), or the path alone (GET); the path may carry a query
-    #[arg(value_name = "[METHOD] PATH", num_args = 1..=2, required = true)]
+    /// The method then the path (`POST /pets`), the path alone (GET), or the name of a request saved in
+    /// lambdeck.toml (`[requests.<name>]`); the path may carry a query
+    #[arg(value_name = "[METHOD] PATH | NAME", num_args = 1..=2, required = true)]
     pub target: Vec<String>,
 
     /// A query parameter, `name=value` (repeatable)
@@ -229,7 +232,7 @@ pub struct RequestSpec {
     #[arg(long, short = 'H', value_name = "NAME:VALUE")]
     pub header: Vec<String>,
 
-    /// The request body
+    /// The request body; `@FILE` reads it from a file (`@@` for a body starting with @)
     #[arg(long, short = 'd', conflicts_with = "body_file")]
     pub body: Option<String>,
 
@@ -244,6 +247,24 @@ pub struct TestArgs {
     pub request: RequestSpec,
 
     /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RequestArgs {
+    #[command(flatten)]
+    pub request: RequestSpec,
+
+    /// Send a method other than GET, HEAD or OPTIONS without asking (it may change data)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Do not follow the logs for the request's Lambda log lines
+    #[arg(long)]
+    pub no_logs: bool,
+
+    /// Print the response and its log lines as one JSON object
     #[arg(long)]
     pub json: bool,
 }

@@ -1,6 +1,6 @@
 //! lambdeck.toml -> `StackSpec`: the typed description of the one stack lambdeck manages.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -26,6 +26,10 @@ pub struct StackSpec {
     /// files beside lambdeck.toml, or in a `terraform/` folder next to it).
     #[serde(default)]
     pub terraform: Option<PathBuf>,
+    /// Saved requests, `[requests.<name>]`, replayed with `lambdeck request <name>` or from the
+    /// dashboard's composer.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub requests: BTreeMap<String, SavedRequest>,
     /// The directory lambdeck.toml lives in; crate paths are relative to it.
     #[serde(skip)]
     pub root: PathBuf,
@@ -180,6 +184,30 @@ impl Default for ApiSpec {
             routes: vec![RouteSpec::default()],
         }
     }
+}
+
+/// `[requests.<name>]`: a request to the stage, kept to be sent again by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedRequest {
+    /// GET when left out.
+    #[serde(default = "get")]
+    pub method: String,
+    /// As called, parameters filled in: `/pets/7`.
+    pub path: String,
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Read when the request is sent, relative to lambdeck.toml.
+    #[serde(default)]
+    pub body_file: Option<PathBuf>,
+}
+
+fn get() -> String {
+    "GET".into()
 }
 
 /// A stage name as API Gateway accepts it: letters, digits, hyphens and underscores, up to 128.
@@ -394,6 +422,7 @@ impl StackSpec {
             }
         })?;
         spec.check_routes(text, file)?;
+        spec.check_requests(text, file)?;
         spec.explicit = explicit_keys(text);
         Ok(spec)
     }
@@ -535,6 +564,61 @@ fn explicit_keys(text: &str) -> BTreeSet<String> {
     keys
 }
 
+impl StackSpec {
+    fn check_requests(&self, text: &str, file: &str) -> Result<(), ConfigError> {
+        for (name, r) in &self.requests {
+            let (field, reason) = if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                (
+                    "",
+                    format!("request name {name:?} must be letters, digits, '-' or '_'"),
+                )
+            } else if r.method.is_empty() || !r.method.chars().all(|c| c.is_ascii_alphabetic()) {
+                ("method", format!("{:?} is not an HTTP method", r.method))
+            } else if !r.path.starts_with('/') || r.path.contains(['?', '#', ' ']) {
+                (
+                    "path",
+                    format!(
+                        "path {:?} must start with '/' and hold no '?', '#' or space (the query goes in `query`)",
+                        r.path
+                    ),
+                )
+            } else if r.body.is_some() && r.body_file.is_some() {
+                ("body_file", "give body or body_file, not both".to_owned())
+            } else if let Some(h) = r
+                .headers
+                .keys()
+                .find(|h| h.is_empty() || !h.bytes().all(|b| b.is_ascii_graphic() && b != b':'))
+            {
+                ("headers", format!("bad header name {h:?}"))
+            } else {
+                continue;
+            };
+            let offset = text
+                .find(&format!("[requests.{name}]"))
+                .or_else(|| text.find("[requests"))
+                .unwrap_or(0);
+            let (line, column) = line_col(text, offset);
+            let key = if field.is_empty() {
+                format!("requests.{name}")
+            } else {
+                format!("requests.{name}.{field}")
+            };
+            return Err(ConfigError {
+                file: file.into(),
+                line,
+                column,
+                key,
+                reason,
+            });
+        }
+        Ok(())
+    }
+}
+
 fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or_default().trim().to_owned()
 }
@@ -623,6 +707,37 @@ mod tests {
             spec.api.routes[0].path.parts().collect::<Vec<_>>(),
             ["a", "b"]
         );
+    }
+
+    #[test]
+    fn saved_requests_parse_and_bad_ones_are_one_line() {
+        let text = "[requests.create]\nmethod = \"post\"\npath = \"/pets\"\nquery = { v = \"1\" }\n\
+                    headers = { content-type = \"application/json\" }\nbody = '{}'\n\
+                    [requests.hello]\npath = \"/hello_world\"\n";
+        let spec = StackSpec::parse(text, "x.toml").expect("valid");
+        assert_eq!(spec.requests["hello"].method, "GET");
+        assert_eq!(spec.requests["create"].body.as_deref(), Some("{}"));
+        for (bad, key) in [
+            ("[requests.a]\npath = \"pets\"\n", "requests.a.path"),
+            (
+                "[requests.a]\npath = \"/p\"\nmethod = \"G T\"\n",
+                "requests.a.method",
+            ),
+            (
+                "[requests.a]\npath = \"/p\"\nbody = \"x\"\nbody_file = \"f\"\n",
+                "requests.a.body_file",
+            ),
+            (
+                "[requests.a]\npath = \"/p\"\nbodi = \"x\"\n",
+                "requests.a.bodi",
+            ),
+            ("[requests.a]\nmethod = \"GET\"\n", "requests.a"),
+        ] {
+            let err = StackSpec::parse(bad, "x.toml").expect_err(bad);
+            assert!(err.key.starts_with(key), "{bad}: {err}");
+            assert!(!err.to_string().contains('\n'), "{err}");
+            assert!(err.line >= 1, "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod local;
 pub mod model;
 pub mod partition;
 pub mod ping;
+pub mod request;
 pub mod session;
 pub mod stack;
 pub mod tail;

@@ -71,6 +71,7 @@ async fn run(cli: Cli) -> CmdResult {
         Some(Command::Logs(a)) => cmd::logs::run(&session, a).await,
         Some(Command::Ping(a)) => cmd::ping::run(&session, a).await,
         Some(Command::Test(a)) => cmd::test::run(&session, a).await,
+        Some(Command::Request(a)) => cmd::request::run(&session, a).await,
         Some(Command::Watch(a)) => cmd::watch::run(&session, a).await,
     }
 }

@@ -450,13 +450,20 @@ impl ProbeLinker {
         let Some(id) = &probe.apigw_request_id else {
             return;
         };
+        self.expect_request(id, probe.seq);
+    }
+
+    /// Remembers a request by its API Gateway request id, under a number of the caller's choosing (a
+    /// probe's sequence number, a sent request's).
+    pub fn expect_request(&mut self, apigw_request_id: &str, seq: u64) {
+        let id = apigw_request_id;
         if self.waiting.len() >= MAX_WAITING
             && let Some(old) = self.order.pop_front()
         {
             self.waiting.remove(&old);
         }
-        self.waiting.insert(id.clone(), probe.seq);
-        self.order.push_back(id.clone());
+        self.waiting.insert(id.to_owned(), seq);
+        self.order.push_back(id.to_owned());
     }
 
     /// The probe a log event answers, if any.

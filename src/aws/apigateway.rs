@@ -195,8 +195,7 @@ fn stage_from(
         description: s.description().map(ToOwned::to_owned),
         created: secs(s.created_date()),
         last_updated: secs(s.last_updated_date()),
-        health: Health::Ok,
-        notes: vec![],
+        ..Stage::listed(String::new(), None, String::new())
     }
 }
 

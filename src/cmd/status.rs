@@ -213,9 +213,6 @@ pub fn render_text(stack: &Stack) -> String {
                 configured,
                 diff: lines,
             } => {
-                if configured {
-                    diff = lines;
-                }
                 let _ = writeln!(
                     out,
                     "   {mark} stage {} -> deployment {}  {}",
@@ -223,7 +220,25 @@ pub fn render_text(stack: &Stack) -> String {
                     s.deployment_id.as_deref().unwrap_or("-"),
                     s.invoke_url
                 );
+                if let Some(canary) = &s.canary_deployment_id {
+                    let _ = writeln!(out, "        canary: deployment {canary}");
+                }
                 notes(&mut out, "        ", &s.notes);
+                if configured {
+                    // Printed under the drift summary after the tree.
+                    diff = lines;
+                } else if let Some(drift) = &s.drift {
+                    // Every other stage's own drift, under the stage.
+                    let _ = writeln!(out, "        drift: {}", drift.summary());
+                    for line in lines {
+                        let _ = match line {
+                            DiffLine::Change(c) => writeln!(out, "          {c}"),
+                            DiffLine::NotComparable(n) => {
+                                writeln!(out, "          ? not comparable: {n}")
+                            }
+                        };
+                    }
+                }
             }
             Piece::Deployments(all) => {
                 let _ = writeln!(out, "   deployments ({}, newest first):", all.len());

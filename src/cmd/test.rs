@@ -9,7 +9,7 @@ use crate::stack::invoke::test_invoke;
 use crate::stack::load_stack;
 
 pub async fn run(session: &Session, args: &TestArgs) -> CmdResult {
-    let request = http_request(&args.request, "GET")?;
+    let request = http_request(&args.request, "GET", &session.spec)?;
     let conn = session.connect().await?;
     let stack = load_stack(&conn.clients, &session.spec).await?;
     let result = test_invoke(&conn.clients, &stack, &request).await;

@@ -424,8 +424,39 @@ pub struct Stage {
     pub created: Option<i64>,
     /// Epoch seconds.
     pub last_updated: Option<i64>,
+    /// This stage's own drift: does it serve what the working API describes? Every stage is judged;
+    /// the stack's `drift` is the configured stage's. None until discovery judged it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Drift>,
+    /// What this stage's comparison could not see, one line each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_comparable: Vec<String>,
+    /// What the stage serves as a whole (its export read with its deployment's apiSummary), or why
+    /// it could not be read: what a diff between two stages compares. Not part of the JSON.
+    #[serde(skip)]
+    pub served: Option<Result<definition::ApiDefinition, String>>,
     pub health: Health,
     pub notes: Vec<String>,
+}
+
+impl Stage {
+    /// A stage as the control plane lists it, before discovery judges it.
+    pub fn listed(name: String, deployment_id: Option<String>, invoke_url: String) -> Self {
+        Self {
+            name,
+            deployment_id,
+            canary_deployment_id: None,
+            invoke_url,
+            description: None,
+            created: None,
+            last_updated: None,
+            drift: None,
+            not_comparable: vec![],
+            served: None,
+            health: Health::Ok,
+            notes: vec![],
+        }
+    }
 }
 
 /// A route: a verb on a resource path. Displayed as "GET /hello_world".

@@ -66,6 +66,15 @@ fn with_summary(mut d: ApiDefinition, summary: &ApiSummary) -> ApiDefinition {
     d
 }
 
+/// What a stage serves as a whole: its export with its apiSummary's word on routes and authorization,
+/// for comparing two stages; or why the export could not be read.
+pub fn served(
+    definition: Result<ApiDefinition, String>,
+    summary: &ApiSummary,
+) -> Result<ApiDefinition, String> {
+    definition.map(|d| with_summary(d, summary))
+}
+
 /// Only what the apiSummary can say: which routes exist and how they are authorised.
 fn routes_only(d: &ApiDefinition) -> ApiDefinition {
     ApiDefinition {

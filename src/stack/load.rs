@@ -2,7 +2,9 @@
 //! judged node by node. Missing pieces are part of the answer; only a failure that would make every
 //! answer wrong (no credentials, endpoint down) fails the whole load.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::{StreamExt as _, stream};
 
 use super::diff::WorkingApi;
 use super::drift;
@@ -14,8 +16,8 @@ use crate::model::definition::{
     ValidatorDefinition,
 };
 use crate::model::{
-    ApiSummary, Drift, Found, FunctionInfo, Health, IntegrationTarget, LogGroupInfo,
-    PermissionInfo, PolicyStatement, RestApiInfo, RoleInfo, RouteKey, Stack, StackNames,
+    ApiSummary, DeployedApi, Drift, Found, FunctionInfo, Health, IntegrationTarget, LogGroupInfo,
+    PermissionInfo, PolicyStatement, RestApiInfo, RoleInfo, RouteKey, Stack, StackNames, Stage,
 };
 use crate::wire::{LOCAL_ACCOUNT_ID, arn_like};
 
@@ -180,27 +182,45 @@ async fn read_api(
     let endpoint = clients.endpoint_url.as_deref();
     let stage_name = names.stage.as_str();
     let id = api.id.clone();
-    // The stage, then its deployment's apiSummary, runs alongside the other reads.
-    let stage_and_summary = async {
+    // The stages, then every deployment's apiSummary and every other stage's export, run alongside
+    // the other reads (the configured stage's export needs no stage list, so it starts at once).
+    let stages_and_served = async {
         let stages = apigateway::get_stages(gw, &id, &clients.region, endpoint).await?;
-        let deployment = stages
+        let deployments: BTreeSet<String> = stages
             .iter()
-            .find(|s| s.name == stage_name)
-            .and_then(|s| s.deployment_id.clone());
-        let summary = match &deployment {
-            Some(d) => Some(apigateway::get_api_summary(gw, &id, d).await),
-            None => None,
-        };
-        Ok::<_, AwsError>((stages, deployment, summary))
+            .filter_map(|s| s.deployment_id.clone())
+            .collect();
+        let id = &id;
+        let summaries = stream::iter(deployments)
+            .map(|d| async move {
+                let summary = apigateway::get_api_summary(gw, id, &d).await;
+                (d, summary)
+            })
+            .buffer_unordered(STAGE_READS)
+            .collect::<BTreeMap<_, _>>();
+        let others: Vec<String> = stages
+            .iter()
+            .filter(|s| s.name != stage_name && s.deployment_id.is_some())
+            .map(|s| s.name.clone())
+            .collect();
+        let exports = stream::iter(others)
+            .map(|name| async move {
+                let export = apigateway::get_export(gw, id, &name).await;
+                (name, export)
+            })
+            .buffer_unordered(STAGE_READS)
+            .collect::<BTreeMap<_, _>>();
+        let (summaries, exports) = tokio::join!(summaries, exports);
+        Ok::<_, AwsError>((stages, summaries, exports))
     };
     let (working, elements, deployments, stages, export) = tokio::join!(
         apigateway::get_working_resources(gw, &id),
         read_elements(gw, &id),
         apigateway::get_deployments(gw, &id),
-        stage_and_summary,
+        stages_and_served,
         apigateway::get_export(gw, &id, stage_name),
     );
-    let (stages, deployment, summary) = match stages {
+    let (mut stages, summaries, mut exports) = match stages {
         Ok(s) => s,
         Err(e) => return Ok(unknown(e.to_string())),
     };
@@ -220,38 +240,95 @@ async fn read_api(
             .map(|s| s.name.clone())
             .collect();
     }
-    api.stages = stages;
-    let drift = match (deployment, summary) {
-        (None, _) if api.stage(stage_name).is_none() => Drift::Unknown {
-            reason: format!("stage {stage_name} not found"),
-        },
-        (None, _) | (_, None) => Drift::Unknown {
-            reason: format!("stage {stage_name} has no deployment"),
-        },
-        (Some(_), Some(Err(e))) => Drift::Unknown {
-            reason: e.to_string(),
-        },
-        (Some(dep), Some(Ok(summary))) => {
-            let summary: ApiSummary = summary;
-            let export = export.map_err(|e| e.to_string());
-            let (mut deployed, definition) =
-                drift::deployed_api(&dep, &summary, export.as_ref().map_err(Clone::clone));
-            let working = working_api(
-                api.settings.clone(),
-                working.methods,
-                working.blind,
-                elements,
-            );
-            let (d, not_comparable) = drift::compare(&working, &summary, &definition);
-            deployed.not_comparable = not_comparable;
-            api.deployed = Some(deployed);
-            d
-        }
+    let working = working_api(
+        api.settings.clone(),
+        working.methods,
+        working.blind,
+        elements,
+    );
+    let mut configured_export = Some(export);
+    let mut drift = Drift::Unknown {
+        reason: format!("stage {stage_name} not found"),
     };
+    for s in &mut stages {
+        let export = if s.name == stage_name {
+            configured_export.take()
+        } else {
+            exports.remove(&s.name)
+        };
+        let judged = judge_stage(&working, s, &summaries, export);
+        if s.name == stage_name {
+            drift = s.drift.clone().unwrap_or_else(|| Drift::Unknown {
+                reason: format!("stage {stage_name} was not judged"),
+            });
+            api.deployed = judged;
+        }
+    }
+    api.stages = stages;
     Ok(ApiRead {
         api: Found::Present(api),
         drift,
     })
+}
+
+/// At most this many summaries or exports are read at once (API Gateway's control plane allows
+/// few requests a second; the retry policy absorbs the rest).
+const STAGE_READS: usize = 4;
+
+/// Judges one stage against the working API: its drift, what it could not compare, and what it serves
+/// as a whole. Returns what the stage serves route by route, which the stack keeps for the configured
+/// stage.
+fn judge_stage(
+    working: &WorkingApi,
+    stage: &mut Stage,
+    summaries: &BTreeMap<String, Result<ApiSummary, AwsError>>,
+    export: Option<Result<serde_json::Value, AwsError>>,
+) -> Option<DeployedApi> {
+    let Some(dep) = stage.deployment_id.clone() else {
+        let reason = format!("stage {} has no deployment", stage.name);
+        stage.drift = Some(Drift::Unknown {
+            reason: reason.clone(),
+        });
+        stage.served = Some(Err(reason));
+        return None;
+    };
+    let summary = match summaries.get(&dep) {
+        Some(Ok(summary)) => summary,
+        Some(Err(e)) => {
+            stage.drift = Some(Drift::Unknown {
+                reason: e.to_string(),
+            });
+            stage.served = Some(Err(e.to_string()));
+            return None;
+        }
+        None => {
+            let reason = format!("the apiSummary of deployment {dep} was not read");
+            stage.drift = Some(Drift::Unknown {
+                reason: reason.clone(),
+            });
+            stage.served = Some(Err(reason));
+            return None;
+        }
+    };
+    let export = export
+        .unwrap_or_else(|| {
+            Err(AwsError {
+                kind: ErrorKind::Malformed,
+                operation: "GetExport",
+                resource: format!("stage {}", stage.name),
+                code: None,
+                message: "not read".into(),
+            })
+        })
+        .map_err(|e| e.to_string());
+    let (mut deployed, definition) =
+        drift::deployed_api(&dep, summary, export.as_ref().map_err(Clone::clone));
+    let (d, not_comparable) = drift::compare(working, summary, &definition);
+    deployed.not_comparable.clone_from(&not_comparable);
+    stage.drift = Some(d);
+    stage.not_comparable = not_comparable;
+    stage.served = Some(drift::served(definition, summary));
+    Some(deployed)
 }
 
 /// The API-level elements of the working API, each read on its own: one that cannot be read (an

@@ -31,8 +31,8 @@ pub enum Piece<'a> {
     Method(&'a Method),
     /// A method's integration; None when the method has none.
     Integration(Option<&'a Integration>),
-    /// A stage; `configured` is the one lambdeck.toml names, whose drift the stack carries. Its `diff`
-    /// is that drift line by line (empty on any other stage).
+    /// A stage; `configured` is the one lambdeck.toml names, whose drift the stack carries. Every stage
+    /// has its own drift (`stage.drift`); `diff` is that drift line by line.
     Stage {
         stage: &'a Stage,
         configured: bool,
@@ -73,6 +73,23 @@ pub fn list_or(items: &[String], none: &str) -> String {
     } else {
         items.join(",")
     }
+}
+
+/// A stage's diff against the working API: its drift's changes, then what could not be compared.
+pub fn stage_diff_lines(stage: &Stage) -> Vec<DiffLine<'_>> {
+    stage
+        .drift
+        .as_ref()
+        .map_or(&[][..], Drift::changes)
+        .iter()
+        .map(DiffLine::Change)
+        .chain(
+            stage
+                .not_comparable
+                .iter()
+                .map(|n| DiffLine::NotComparable(n.as_str())),
+        )
+        .collect()
 }
 
 /// The configured stage's diff: its drift's changes, then what could not be compared.
@@ -170,11 +187,15 @@ pub fn nodes(stack: &Stack) -> Vec<Node<'_>> {
     }
     for s in &api.stages {
         let configured = s.name == names.stage;
-        // A stale or unknown drift is a warning on the stage it concerns.
-        let health = if configured && !matches!(stack.drift, Drift::InSync) {
-            s.health.worst(Health::Warning)
+        // A stale or unknown drift is a warning on the stage it concerns; every stage has its own.
+        let drift = if configured {
+            Some(&stack.drift)
         } else {
-            s.health
+            s.drift.as_ref()
+        };
+        let health = match drift {
+            Some(d) if !matches!(d, Drift::InSync) => s.health.worst(Health::Warning),
+            _ => s.health,
         };
         out.push(node(
             format!("api/stage/{}", s.name),
@@ -186,7 +207,7 @@ pub fn nodes(stack: &Stack) -> Vec<Node<'_>> {
                 diff: if configured {
                     diff_lines(stack)
                 } else {
-                    Vec::new()
+                    stage_diff_lines(s)
                 },
             },
         ));

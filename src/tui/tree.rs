@@ -94,6 +94,7 @@ fn shape(n: &Node<'_>, stack: &Stack) -> TreeNode {
         health: n.health,
         details: Vec::new(),
         is_stage: false,
+        drift: None,
         diff: Vec::new(),
     };
     match &n.piece {
@@ -235,8 +236,16 @@ fn shape(n: &Node<'_>, stack: &Stack) -> TreeNode {
         } => {
             t.label = format!("stage {}", s.name);
             t.is_stage = *configured;
-            if *configured {
-                t.badge = drift_badge(&stack.drift);
+            t.drift = if *configured {
+                Some(stack.drift.clone())
+            } else {
+                s.drift.clone()
+            };
+            if let Some(d) = &t.drift {
+                t.badge = drift_badge(d);
+            }
+            if let Some(canary) = &s.canary_deployment_id {
+                t.details.push(kv("canary", canary.clone()));
             }
             t.diff = diff.iter().map(diff_line).collect();
             let dep = s.deployment_id.as_deref().unwrap_or("-");
@@ -377,6 +386,7 @@ mod tests {
             }
             let mut other = api.stages[0].clone();
             other.name = "prod".into();
+            other.drift = Some(Drift::InSync);
             api.stages.push(other);
         }
         let nodes = nodes(&stack);
@@ -391,7 +401,37 @@ mod tests {
                 ('?', "not comparable: authorizers: access denied".to_owned()),
             ]
         );
-        assert!(find(&nodes, "api/stage/prod").diff.is_empty());
+        let prod = find(&nodes, "api/stage/prod");
+        assert!(prod.diff.is_empty());
+        assert_eq!(prod.badge, "in sync");
+        assert!(
+            !prod.is_stage,
+            "only the configured stage is the one `d` deploys"
+        );
+    }
+
+    #[test]
+    fn every_stage_carries_its_own_drift() {
+        let mut stack = fixtures::stack(Drift::InSync);
+        if let Some(api) = stack.api.as_mut() {
+            let mut prod = api.stages[0].clone();
+            prod.name = "prod".into();
+            prod.drift = Some(fixtures::stale_drift());
+            prod.not_comparable = vec!["models: access denied".into()];
+            api.stages.push(prod);
+        }
+        let nodes = nodes(&stack);
+        let configured = find(&nodes, "api/stage/tf-test");
+        assert_eq!(configured.badge, "in sync");
+        assert_eq!(configured.health, Some(Health::Ok));
+        let prod = find(&nodes, "api/stage/prod");
+        assert_eq!(prod.badge, "STALE: 2 changes");
+        assert_eq!(prod.health, Some(Health::Warning));
+        assert_eq!(prod.drift, Some(fixtures::stale_drift()));
+        assert_eq!(
+            prod.diff.iter().map(|(sign, _)| *sign).collect::<String>(),
+            "+~?"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What the dashboard shows, shaped for drawing: panes, tree rows with their health, log lines and probe
 //! rows. Domain data (the stack, its drift, deployments) stays in the engine's types.
 
+use crate::stack::Drift;
 pub use crate::stack::Health;
 
 /// How a notice reads: its colour and its weight.
@@ -51,9 +52,11 @@ pub struct TreeNode {
     pub health: Option<Health>,
     /// Key/value lines for the details pane.
     pub details: Vec<(String, String)>,
-    /// True for the configured stage: the details pane shows its drift diff.
+    /// True for the configured stage, the one `d` deploys.
     pub is_stage: bool,
-    /// The configured stage's diff, worded: a sign (`+ - ~ ?`) and the line after it.
+    /// A stage's own drift (every stage has one); None on other nodes. The details pane shows it.
+    pub drift: Option<Drift>,
+    /// A stage's diff, worded: a sign (`+ - ~ ?`) and the line after it.
     pub diff: Vec<(char, String)>,
 }
 

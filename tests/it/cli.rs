@@ -289,6 +289,11 @@ struct LocalStack {
 
 impl LocalStack {
     async fn up() -> Self {
+        Self::up_with("").await
+    }
+
+    /// The stack a lambdeck.toml of this text describes, created by `up`.
+    async fn up_with(toml: &str) -> Self {
         let server = lambdeck::local::LocalServer::start(lambdeck::local::LocalConfig {
             addr: "127.0.0.1:0".parse().unwrap(),
             state_dir: None,
@@ -298,7 +303,7 @@ impl LocalStack {
         .await
         .unwrap();
         let clients = crate::support::local_clients(&server.endpoint_url()).await;
-        let spec = lambdeck::config::StackSpec::parse("", "lambdeck.toml").unwrap();
+        let spec = lambdeck::config::StackSpec::parse(toml, "lambdeck.toml").unwrap();
         let empty = lambdeck::stack::load_stack(&clients, &spec).await.unwrap();
         lambdeck::stack::provision::up(
             &clients,
@@ -958,4 +963,125 @@ fn a_malformed_endpoint_or_region_is_one_line_and_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(one_error_line(&out).contains("endpoint URL `nope`"));
+}
+
+/// The project's lambdeck.toml for `request`: GET and POST on /hello_world, and a saved POST.
+const REQUEST_TOML: &str = r#"region = "us-east-1"
+[[api.routes]]
+path = "/hello_world"
+method = "GET"
+[[api.routes]]
+path = "/hello_world"
+method = "POST"
+[requests.create]
+method = "POST"
+path = "/hello_world"
+query = { verbose = "1" }
+headers = { content-type = "application/json" }
+body_file = "pet.json"
+"#;
+
+/// `lambdeck request` through the binary: a POST is sent only with --yes (no terminal to ask on), its
+/// answer comes with the Lambda log lines of its invocation, and a saved request replays by name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_sends_a_post_only_when_asked_and_shows_its_log_lines() {
+    let local = LocalStack::up_with(REQUEST_TOML).await;
+    lambdeck::stack::deploy::deploy_stage(&local.clients, &local.spec, &local.load().await)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lambdeck.toml"), REQUEST_TOML).unwrap();
+    std::fs::write(dir.path().join("pet.json"), r#"{"name":"ada"}"#).unwrap();
+
+    let out = local
+        .run(
+            dir.path(),
+            &["request", "POST", "/hello_world", "--body", "{}"],
+        )
+        .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        one_error_line(&out).contains("pass --yes"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).is_empty(),
+        "nothing was sent: {}",
+        stdout(&out)
+    );
+
+    let out = local
+        .run(
+            dir.path(),
+            &[
+                "request",
+                "POST",
+                "/hello_world?x=1",
+                "--body",
+                "@pet.json",
+                "--yes",
+            ],
+        )
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("POST /hello_world?x=1 -> 200 in "),
+        "{text}"
+    );
+    assert!(text.contains("\"Hello from Lambda!\""), "{text}");
+    assert!(text.contains("log lines of Lambda request "), "{text}");
+    // The function's own line for this request, between its START and its REPORT.
+    let lines: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("log lines"))
+        .collect();
+    let at = |what: &str| lines.iter().position(|l| l.contains(what));
+    let (start, own, report) = (
+        at("START RequestId:"),
+        at("POST /hello_world apigw-request-id="),
+        at("REPORT RequestId:"),
+    );
+    assert!(
+        start.is_some() && own.is_some() && report.is_some(),
+        "{text}"
+    );
+    assert!(start < own && own < report, "{text}");
+
+    let out = local
+        .run(dir.path(), &["request", "create", "--yes", "--json"])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json = json_of(&out);
+    let request = &json["response"]["request"];
+    assert_eq!(request["method"], "POST");
+    assert_eq!(request["body"], r#"{"name":"ada"}"#);
+    assert_eq!(request["query"][0][0], "verbose");
+    assert_eq!(json["response"]["status"], 200);
+    assert!(json["log"].as_array().unwrap().len() >= 3, "{json}");
+
+    // A route the stage does not serve: API Gateway answers 403 itself, with no function to log.
+    let out = local.run(dir.path(), &["request", "/nowhere"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("API Gateway answered without calling the function"),
+        "{}",
+        stdout(&out)
+    );
+    local.server.shutdown().await;
+}
+
+#[test]
+fn a_bad_saved_request_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lambdeck.toml"),
+        "region = \"us-east-1\"\n[requests.x]\npath = \"hello\"\n",
+    )
+    .unwrap();
+    let out = lambdeck(dir.path(), &["request", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = one_error_line(&out);
+    assert!(err.contains("requests.x.path"), "{err}");
 }

@@ -175,6 +175,17 @@ impl Executor {
 
     /// Runs one invocation, on a warm environment when one is idle.
     pub async fn invoke(&self, function: &FunctionCode, payload: Bytes) -> Invocation {
+        self.invoke_with(function, payload, None).await
+    }
+
+    /// Runs one invocation with the caller's client context (decoded JSON), which the runtime reads
+    /// from `Lambda-Runtime-Client-Context`.
+    pub async fn invoke_with(
+        &self,
+        function: &FunctionCode,
+        payload: Bytes,
+        client_context: Option<String>,
+    ) -> Invocation {
         let request_id = uuid::Uuid::new_v4().to_string();
         let inner = &self.inner;
         if inner.shut.load(Ordering::Acquire) {
@@ -206,7 +217,9 @@ impl Executor {
                     Err(failed) => return failed.report(&id, &function),
                 },
             };
-            let invocation = env.run(&function, payload, id, &inner).await;
+            let invocation = env
+                .run(&function, payload, client_context, id, &inner)
+                .await;
             pool.release(env, permit);
             invocation
         });
@@ -376,6 +389,7 @@ impl Inner {
             phase: watch::Sender::new(Phase::Starting),
             ready_at: Mutex::new(None),
             kill: Notify::new(),
+            init_error: Mutex::new(None),
         });
         let server = tokio::spawn(serve_runtime_api(listener, rt.clone()));
 
@@ -644,6 +658,7 @@ impl Env {
         &self,
         function: &FunctionCode,
         payload: Bytes,
+        client_context: Option<String>,
         request_id: String,
         inner: &Inner,
     ) -> Invocation {
@@ -672,13 +687,19 @@ impl Env {
             if let Some(reason) = failure {
                 self.kill(&reason).await;
                 self.log.begin(&request_id);
-                return self.finish(
+                let mut invocation = self.finish(
                     request_id,
                     function,
                     Duration::ZERO,
                     init,
                     Outcome::Crashed(reason),
                 );
+                // A runtime that reported its init failure: Lambda answers with the runtime's own
+                // error document (its errorType and errorMessage), as an Unhandled function error.
+                if let Some(document) = lock(&self.rt.init_error).take() {
+                    invocation.outcome = Outcome::FunctionError(document);
+                }
+                return invocation;
             }
         }
 
@@ -699,6 +720,7 @@ impl Env {
             payload,
             deadline_ms: epoch_ms() + timeout.as_millis() as i64,
             trace_id: trace_id(),
+            client_context,
         };
         let t0 = Instant::now();
         if self.events.send(event).await.is_err() {

@@ -8,6 +8,8 @@ pub(super) struct Event {
     pub(super) payload: Bytes,
     pub(super) deadline_ms: i64,
     pub(super) trace_id: String,
+    /// The caller's client context (JSON), passed on as `Lambda-Runtime-Client-Context`.
+    pub(super) client_context: Option<String>,
 }
 
 pub(super) enum Reply {
@@ -47,6 +49,9 @@ pub(super) struct Runtime {
     pub(super) phase: watch::Sender<Phase>,
     pub(super) ready_at: Mutex<Option<Instant>>,
     pub(super) kill: Notify,
+    /// The error document the runtime posted to `/runtime/init/error`: Lambda answers the invocation
+    /// that waited for the environment with it.
+    pub(super) init_error: Mutex<Option<Bytes>>,
 }
 
 impl Runtime {
@@ -176,6 +181,13 @@ pub(super) async fn next_invocation(State(rt): State<Arc<Runtime>>) -> Response 
     if let Ok(v) = HeaderValue::from_str(&event.trace_id) {
         headers.insert("lambda-runtime-trace-id", v);
     }
+    if let Some(v) = event
+        .client_context
+        .as_deref()
+        .and_then(|c| HeaderValue::from_str(c).ok())
+    {
+        headers.insert("lambda-runtime-client-context", v);
+    }
     response
 }
 
@@ -259,6 +271,7 @@ pub(super) async fn init_error(
             format!("{kind}: {message}")
         })
         .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+    *lock(&rt.init_error) = Some(body);
     rt.fail(format!("Init error: {detail}"));
     rt.kill.notify_one();
     accepted()

@@ -83,6 +83,22 @@ pub(super) async fn invoke(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Respons
             "Could not parse request body into json: Unexpected character",
         ));
     }
+    let client_context = match req.header("x-amz-client-context") {
+        None => None,
+        Some(encoded) => Some(
+            B64.decode(encoded)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .filter(|c| serde_json::from_str::<serde::de::IgnoredAny>(c).is_ok())
+                .ok_or_else(|| {
+                    LambdaError::new(
+                        StatusCode::BAD_REQUEST,
+                        "InvalidRequestContentException",
+                        "Client context must be a valid Base64-encoded JSON object.",
+                    )
+                })?,
+        ),
+    };
     let version_header = HeaderValue::from_str(&executed_version)
         .unwrap_or_else(|_| HeaderValue::from_static("$LATEST"));
     match req
@@ -98,7 +114,9 @@ pub(super) async fn invoke(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Respons
         "Event" => {
             let executor = cx.executor.clone();
             tokio::spawn(async move {
-                executor.invoke(&function, payload).await;
+                executor
+                    .invoke_with(&function, payload, client_context)
+                    .await;
             });
             let mut r = empty(StatusCode::ACCEPTED);
             r.headers_mut()
@@ -112,7 +130,10 @@ pub(super) async fn invoke(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Respons
             )));
         }
     }
-    let inv = cx.executor.invoke(&function, payload).await;
+    let inv = cx
+        .executor
+        .invoke_with(&function, payload, client_context)
+        .await;
     let (payload, is_error) = outcome_payload(&inv, function.timeout_secs);
     let mut r = (StatusCode::OK, payload).into_response();
     let h = r.headers_mut();

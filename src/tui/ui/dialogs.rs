@@ -96,7 +96,7 @@ impl Widget for ConfirmDeploy<'_> {
             ]),
             Line::raw(""),
         ];
-        let drift = drift_lines(app.drift(), diff);
+        let drift = drift_lines(app.drift(), diff, true);
         let in_sync = matches!(app.drift(), Some(crate::stack::Drift::InSync));
         lines.extend(drift);
         if in_sync {

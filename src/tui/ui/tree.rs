@@ -75,8 +75,9 @@ impl Widget for TreePane<'_> {
             let room = usize::from(inner.width).saturating_sub(indent.len() + 4);
             // A badge that tells health (STALE, missing, NO) outranks the label; an informative one
             // (a state, an id, a date) gives way to it.
-            let telling =
-                node.is_stage || matches!(node.health, Some(Health::Warning | Health::Missing));
+            let telling = node.drift.is_some()
+                || node.is_stage
+                || matches!(node.health, Some(Health::Warning | Health::Missing));
             let (label, badge) = if telling {
                 fit(&node.label, &node.badge, room)
             } else {
@@ -92,7 +93,7 @@ impl Widget for TreePane<'_> {
             ];
             if !badge.is_empty() {
                 spans.push(Span::raw(" "));
-                let style = if node.is_stage && node.badge.starts_with("STALE") {
+                let style = if node.drift.as_ref().is_some_and(Drift::is_stale) {
                     theme::stale()
                 } else {
                     theme::health(node.health)
@@ -171,7 +172,9 @@ impl Widget for DetailsPane<'_> {
         ]);
         lines.push(header);
         if node.is_stage {
-            lines.extend(drift_lines(app.drift(), &node.diff));
+            lines.extend(drift_lines(app.drift(), &node.diff, true));
+        } else if let Some(drift) = &node.drift {
+            lines.extend(drift_lines(Some(drift), &node.diff, false));
         }
         let width = node.details.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
         for (k, v) in &node.details {
@@ -224,9 +227,13 @@ fn probe_lines(app: &App, p: &ProbeRow) -> Vec<Line<'static>> {
     lines
 }
 
-/// The stage's drift: a banner, then its diff as the engine's tree carries it (the changes, then what
-/// could not be compared).
-pub fn drift_lines(drift: Option<&Drift>, diff: &[(char, String)]) -> Vec<Line<'static>> {
+/// A stage's drift: a banner, then its diff as the engine's tree carries it (the changes, then what
+/// could not be compared). `configured`: the stage `d` deploys to, which the banner's hint names.
+pub fn drift_lines(
+    drift: Option<&Drift>,
+    diff: &[(char, String)],
+    configured: bool,
+) -> Vec<Line<'static>> {
     let mut out = match drift {
         None => vec![],
         Some(Drift::InSync) => vec![Line::styled(
@@ -242,7 +249,14 @@ pub fn drift_lines(drift: Option<&Drift>, diff: &[(char, String)]) -> Vec<Line<'
                 format!(" STALE: {} ", plural(changes.len(), "change")),
                 theme::stale(),
             ),
-            Span::styled(" not live until redeployed (d)", theme::warning()),
+            Span::styled(
+                if configured {
+                    " not live until redeployed (d)"
+                } else {
+                    " the working API is not live on this stage"
+                },
+                theme::warning(),
+            ),
         ])],
     };
     for (sign, text) in diff {

@@ -523,7 +523,7 @@ async fn a_posted_error_is_a_function_error_and_the_environment_stays_warm() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_init_error_crashes_the_environment() {
+async fn an_init_error_is_the_runtimes_error_document_and_ends_the_environment() {
     let (_sink, executor) = setup();
     let f = function(
         "badinit",
@@ -534,10 +534,11 @@ async fn an_init_error_crashes_the_environment() {
     );
     let inv = executor.invoke(&f, Bytes::from_static(b"{}")).await;
     match &inv.outcome {
-        Outcome::Crashed(reason) => {
-            assert_eq!(reason, "Init error: ConfigError: missing config")
-        }
-        other => panic!("expected a crash, got {other:?}"),
+        Outcome::FunctionError(document) => assert_eq!(
+            document.as_ref(),
+            br#"{"errorMessage":"missing config","errorType":"ConfigError"}"#
+        ),
+        other => panic!("expected the runtime's error document, got {other:?}"),
     }
     assert!(
         inv.log_tail.contains("Runtime.InitError"),

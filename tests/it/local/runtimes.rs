@@ -59,16 +59,6 @@ fn function_error(inv: &Invocation) -> Value {
     }
 }
 
-fn crash(inv: &Invocation) -> String {
-    match &inv.outcome {
-        Outcome::Crashed(reason) => reason.clone(),
-        other => panic!(
-            "expected a failed start, got {other:?}; log:\n{}",
-            inv.log_tail
-        ),
-    }
-}
-
 const NODE_INDEX: &str = r#"
 exports.handler = async (event, context) => {
   console.log('hello', { n: event.n });
@@ -166,10 +156,15 @@ async fn node_functions_run_async_callback_and_esm_handlers_with_context_and_log
         "index.nope",
         &[("index.js", NODE_THROWS)],
     );
-    let reason = crash(&executor.invoke(&f, event.clone()).await);
+    // The bootstrap's init error document is the invocation's error, as Lambda answers it.
+    let err = function_error(&executor.invoke(&f, event.clone()).await);
+    assert_eq!(err["errorType"], "Runtime.HandlerNotFound", "{err}");
     assert!(
-        reason.contains("index.nope is undefined or not exported"),
-        "{reason}"
+        err["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("index.nope is undefined or not exported"),
+        "{err}"
     );
     executor.shutdown().await;
 }
@@ -246,10 +241,14 @@ async fn python_functions_resolve_module_handlers_with_context_errors_and_log_li
         "nope.handler",
         &[("app.py", PYTHON_APP)],
     );
-    let reason = crash(&executor.invoke(&f, event.clone()).await);
+    let err = function_error(&executor.invoke(&f, event.clone()).await);
+    assert_eq!(err["errorType"], "Runtime.ImportModuleError", "{err}");
     assert!(
-        reason.contains("Unable to import module 'nope'"),
-        "{reason}"
+        err["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("Unable to import module 'nope'"),
+        "{err}"
     );
     executor.shutdown().await;
 }

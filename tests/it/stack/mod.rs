@@ -4,6 +4,7 @@
 mod discovery;
 mod drift_and_deploy;
 mod partitions;
+mod stages;
 mod whole_api;
 
 use lambdeck::aws::{Clients, apigateway};
