@@ -21,6 +21,10 @@ pub enum Command {
     Build,
     Deploy,
     Rollback,
+    /// Diff the selected stage with another (picked).
+    Diff,
+    /// Point another stage (picked) at the deployment the selected stage serves.
+    Promote,
     Ping,
     Filter,
     Follow,
@@ -49,12 +53,21 @@ pub enum Mode {
 }
 
 /// One line of the keymap: the keys as shown, what they do, the command, and the keys that trigger it.
+/// A binding with empty `keys` is bound but not listed: its pair's line names it ("j/k", "move down /
+/// up"), which keeps the help on an 80x24 screen.
 #[derive(Debug, Clone, Copy)]
 pub struct Binding {
     pub keys: &'static str,
     pub help: &'static str,
     pub command: Command,
     codes: &'static [KeyCode],
+}
+
+impl Binding {
+    /// Shown in the help overlay (its pair's line lists an unlisted one).
+    pub fn listed(&self) -> bool {
+        !self.keys.is_empty()
+    }
 }
 
 const fn bind(
@@ -71,51 +84,41 @@ const fn bind(
     }
 }
 
+/// Bound, listed on its pair's line.
+const fn pair(command: Command, codes: &'static [KeyCode]) -> Binding {
+    bind("", "", command, codes)
+}
+
 /// The main keymap, in the order the help overlay lists it.
 pub const NORMAL: &[Binding] = &[
     bind(
-        "j/↓",
-        "move down",
+        "j/k ↓/↑",
+        "move down / up",
         Command::Down,
         &[KeyCode::Char('j'), KeyCode::Down],
     ),
+    pair(Command::Up, &[KeyCode::Char('k'), KeyCode::Up]),
     bind(
-        "k/↑",
-        "move up",
-        Command::Up,
-        &[KeyCode::Char('k'), KeyCode::Up],
-    ),
-    bind(
-        "PgDn/^d",
-        "page down",
+        "PgDn/PgUp ^d/^u",
+        "page down / up",
         Command::PageDown,
         &[KeyCode::PageDown],
     ),
-    bind("PgUp/^u", "page up", Command::PageUp, &[KeyCode::PageUp]),
+    pair(Command::PageUp, &[KeyCode::PageUp]),
     bind(
-        "g/Home",
-        "first",
+        "g/G Home/End",
+        "first / last",
         Command::Top,
         &[KeyCode::Char('g'), KeyCode::Home],
     ),
+    pair(Command::Bottom, &[KeyCode::Char('G'), KeyCode::End]),
     bind(
-        "G/End",
-        "last",
-        Command::Bottom,
-        &[KeyCode::Char('G'), KeyCode::End],
-    ),
-    bind(
-        "l/→",
-        "expand",
+        "l/h →/←",
+        "expand / collapse",
         Command::Expand,
         &[KeyCode::Char('l'), KeyCode::Right],
     ),
-    bind(
-        "h/←",
-        "collapse",
-        Command::Collapse,
-        &[KeyCode::Char('h'), KeyCode::Left],
-    ),
+    pair(Command::Collapse, &[KeyCode::Char('h'), KeyCode::Left]),
     bind(
         "Enter/Space",
         "expand or collapse",
@@ -146,6 +149,13 @@ pub const NORMAL: &[Binding] = &[
         Command::Rollback,
         &[KeyCode::Char('r')],
     ),
+    bind(
+        "=/P",
+        "diff / promote this stage (pick the other)",
+        Command::Diff,
+        &[KeyCode::Char('=')],
+    ),
+    pair(Command::Promote, &[KeyCode::Char('P')]),
     bind(
         "p",
         "start / stop pinging",

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{LineGauge, Widget};
 
 use super::{format_elapsed, spinner};
-use crate::tui::app::App;
+use crate::tui::app::{App, Overlay};
 use crate::tui::command::Mode;
 use crate::tui::theme;
 use crate::tui::view::Pane;
@@ -71,7 +71,13 @@ pub struct KeysLine<'a> {
 pub fn keys_now(app: &App) -> Vec<(&'static str, &'static str)> {
     match app.mode() {
         Mode::Help => vec![("any key", "close")],
+        Mode::Confirm if matches!(app.overlay, Overlay::ConfirmPromote { .. }) => {
+            vec![("y", "promote"), ("n/Esc", "cancel")]
+        }
         Mode::Confirm => vec![("y", "deploy"), ("n/Esc", "cancel")],
+        Mode::Picker if matches!(app.overlay, Overlay::StagePicker { .. }) => {
+            vec![("↑↓", "choose"), ("Enter", "pick"), ("Esc", "cancel")]
+        }
         Mode::Picker => vec![("↑↓", "choose"), ("Enter", "roll back"), ("Esc", "cancel")],
         Mode::FilterInput => vec![("type", "filter"), ("Enter", "keep"), ("Esc", "cancel")],
         Mode::Normal => {
