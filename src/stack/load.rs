@@ -118,8 +118,15 @@ async fn load(clients: &Clients, spec: &StackSpec) -> Result<Stack, AwsError> {
         permission,
         api: api.api,
         drift: api.drift,
+        terraform: None,
     };
     assess(&mut stack, spec);
+    if let Some(state) = &spec.terraform_state {
+        stack.terraform = Some(crate::model::TerraformMarks {
+            dir: state.dir.display().to_string(),
+            nodes: super::tree::terraform_addresses(&stack, state),
+        });
+    }
     Ok(stack)
 }
 

@@ -150,6 +150,7 @@ pub fn stack(drift: Drift) -> Stack {
             notes: vec![],
         }),
         drift,
+        terraform: None,
     }
 }
 

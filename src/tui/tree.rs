@@ -288,6 +288,15 @@ fn shape(n: &Node<'_>, stack: &Stack) -> TreeNode {
             t.details.push(kv("stages", d.stages.join(", ")));
         }
     }
+    // What Terraform manages: a "tf" badge, and the resource's address in the details.
+    if let Some(address) = n.terraform {
+        t.badge = if t.badge.is_empty() {
+            "tf".into()
+        } else {
+            format!("{} · tf", t.badge)
+        };
+        t.details.push(kv("terraform", address));
+    }
     t
 }
 
@@ -444,5 +453,59 @@ mod tests {
             ('+', "GET /goodbye  (route added, not served)".into())
         );
         assert_eq!(change_line(&changes[1]).0, '~');
+    }
+
+    #[test]
+    fn what_terraform_manages_gets_a_tf_badge_and_its_address() {
+        let mut stack = fixtures::stack(Drift::InSync);
+        let show = r#"{"values":{"root_module":{"resources":[
+          {"address":"aws_lambda_function.f","mode":"managed","type":"aws_lambda_function","values":{"function_name":"tf-test-rust-hello-world"}},
+          {"address":"aws_api_gateway_rest_api.a","mode":"managed","type":"aws_api_gateway_rest_api","values":{"id":"abc123"}},
+          {"address":"aws_api_gateway_resource.r","mode":"managed","type":"aws_api_gateway_resource","values":{"id":"r1","rest_api_id":"abc123"}},
+          {"address":"aws_api_gateway_method.m","mode":"managed","type":"aws_api_gateway_method","values":{"rest_api_id":"abc123","resource_id":"r1","http_method":"GET"}},
+          {"address":"aws_api_gateway_integration.i","mode":"managed","type":"aws_api_gateway_integration","values":{"rest_api_id":"abc123","resource_id":"r1","http_method":"GET"}},
+          {"address":"aws_api_gateway_stage.s","mode":"managed","type":"aws_api_gateway_stage","values":{"rest_api_id":"abc123","stage_name":"tf-test"}},
+          {"address":"aws_api_gateway_deployment.d","mode":"managed","type":"aws_api_gateway_deployment","values":{"id":"d1","rest_api_id":"abc123"}},
+          {"address":"aws_api_gateway_stage.other_api","mode":"managed","type":"aws_api_gateway_stage","values":{"rest_api_id":"zzz","stage_name":"tf-test"}}
+        ]}}}"#;
+        let state = crate::terraform::TerraformState {
+            dir: "terraform".into(),
+            resources: crate::terraform::parse_show(show).unwrap(),
+        };
+        let marks = crate::stack::tree::terraform_addresses(&stack, &state);
+        assert_eq!(
+            marks.get("api/stage/tf-test").map(String::as_str),
+            Some("aws_api_gateway_stage.s"),
+            "{marks:?}"
+        );
+        assert_eq!(
+            marks["api/res//hello_world/GET/integration"],
+            "aws_api_gateway_integration.i"
+        );
+        assert_eq!(marks["api/deployments/d1"], "aws_api_gateway_deployment.d");
+        assert!(
+            !marks.contains_key("fn/role"),
+            "the role is not in the state"
+        );
+        assert!(!marks.contains_key("api/deployments/d2"));
+        stack.terraform = Some(crate::model::TerraformMarks {
+            dir: "terraform".into(),
+            nodes: marks,
+        });
+        let nodes = nodes(&stack);
+        let f = find(&nodes, "fn");
+        assert!(f.badge.ends_with("· tf"), "{}", f.badge);
+        assert!(
+            f.details
+                .contains(&("terraform".to_owned(), "aws_lambda_function.f".to_owned()))
+        );
+        assert_eq!(
+            find(&nodes, "fn/role")
+                .details
+                .iter()
+                .filter(|(k, _)| k == "terraform")
+                .count(),
+            0
+        );
     }
 }
