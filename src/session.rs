@@ -7,6 +7,7 @@ use crate::aws::{AwsError, Clients, ErrorKind, Target};
 use crate::build::BuildTarget;
 use crate::config::StackSpec;
 use crate::local::LocalGuard;
+use crate::model::{Found, Health, Stack};
 use crate::stack::StackError;
 use crate::tail::PollTiming;
 
@@ -186,6 +187,33 @@ impl Connection {
             PollTiming::local()
         } else {
             PollTiming::aws()
+        }
+    }
+
+    /// True when the endpoint is a local stack on this machine (`--local`, or a loopback endpoint):
+    /// its functions run with this machine's interpreters.
+    pub fn runs_here(&self) -> bool {
+        self.clients.local
+            || self.clients.endpoint_url.as_deref().is_some_and(|u| {
+                let host = u.split("://").nth(1).unwrap_or(u);
+                host.starts_with("127.")
+                    || host.starts_with("localhost")
+                    || host.starts_with("[::1]")
+            })
+    }
+
+    /// On a local stack on this machine, a Node.js or Python function whose interpreter is missing
+    /// gets the note its invoke would fail with (the same message), and a warning.
+    pub fn note_local_runtime(&self, stack: &mut Stack) {
+        if !self.runs_here() {
+            return;
+        }
+        if let Found::Present(f) = &mut stack.function
+            && let Some(message) =
+                crate::local::exec::runtimes::missing_interpreter(f.runtime.as_deref())
+        {
+            f.notes.push(message);
+            f.health = f.health.worst(Health::Warning);
         }
     }
 

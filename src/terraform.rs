@@ -51,6 +51,44 @@ impl TerraformState {
             .map(|r| r.address.as_str())
     }
 
+    /// The address of what Terraform manages at `path` of API `api_id`: the resource itself
+    /// (`verb` None; never the root, which the API brings), or its method or integration (`kind`).
+    pub fn route_address<'a>(
+        &'a self,
+        kind: &'a str,
+        api_id: &str,
+        path: &str,
+        verb: Option<&str>,
+    ) -> Option<&'a str> {
+        let in_api = |r: &&TfResource| r.value("rest_api_id") == Some(api_id);
+        let resource_id = if path == "/" {
+            self.of_kind("aws_api_gateway_rest_api")
+                .find(|r| r.value("id") == Some(api_id))?
+                .value("root_resource_id")?
+        } else {
+            self.of_kind("aws_api_gateway_resource")
+                .filter(in_api)
+                .find(|r| r.value("path") == Some(path))?
+                .value("id")?
+        };
+        match verb {
+            None if path == "/" => None,
+            None => self
+                .of_kind("aws_api_gateway_resource")
+                .filter(in_api)
+                .find(|r| r.value("id") == Some(resource_id))
+                .map(|r| r.address.as_str()),
+            Some(verb) => self
+                .of_kind(kind)
+                .filter(in_api)
+                .find(|r| {
+                    r.value("resource_id") == Some(resource_id)
+                        && r.value("http_method") == Some(verb)
+                })
+                .map(|r| r.address.as_str()),
+        }
+    }
+
     /// The deployment ids of an API that Terraform created.
     pub fn deployment_ids(&self, api_id: &str) -> Vec<&str> {
         self.of_kind("aws_api_gateway_deployment")

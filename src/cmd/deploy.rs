@@ -190,7 +190,14 @@ pub async fn prune(session: &Session, args: &PruneArgs) -> CmdResult {
             stack.names.api
         )));
     };
-    let doomed = deploy::prune_candidates(api, args.keep, args.all);
+    let (doomed, terraforms) =
+        deploy::without_terraforms(&stack, deploy::prune_candidates(api, args.keep, args.all));
+    for (d, address) in &terraforms {
+        say!(
+            "skipped {}: Terraform manages it ({address}); `terraform destroy` or a new apply removes it",
+            d.id
+        );
+    }
     if doomed.is_empty() {
         say!(
             "nothing to prune: {} deployment(s), keeping the {} newest and any a stage uses",

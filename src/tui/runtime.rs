@@ -338,11 +338,12 @@ mod work {
     }
 
     pub async fn load(session: &Session, conn: &SharedConn) -> Result<Box<Stack>, String> {
-        let clients = &connect(session, conn).await?.clients;
-        load_stack(clients, &session.spec)
+        let connection = connect(session, conn).await?;
+        let mut stack = load_stack(&connection.clients, &session.spec)
             .await
-            .map(Box::new)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        connection.note_local_runtime(&mut stack);
+        Ok(Box::new(stack))
     }
 
     /// Builds (or, with `reuse`, takes the up-to-date package), turning the build's events into the
