@@ -427,7 +427,7 @@ async fn the_tutorials_terraform_applies_plans_clean_serves_goes_stale_and_destr
     );
 
     // `prune --all` keeps Terraform's deployment, though no stage uses it any more.
-    let prune = tf.lambdeck(&dir, &endpoint, &["prune", "--all", "--yes"]);
+    let prune = tf.lambdeck(&dir, &endpoint, &["prune", "--all", "--keep", "0", "--yes"]);
     let text = String::from_utf8_lossy(&prune.stdout);
     assert!(prune.status.success(), "{text}");
     assert!(
