@@ -22,6 +22,10 @@ pub enum Command {
     Deploy,
     Rollback,
     Ping,
+    /// Test the selected method on the working API (TestInvokeMethod).
+    Test,
+    /// Open the request composer.
+    Compose,
     Filter,
     Follow,
     Clear,
@@ -32,9 +36,9 @@ pub enum Command {
     Accept,
     /// No / Esc: closes whatever is open.
     Cancel,
-    /// A character typed into the filter prompt.
+    /// A character typed into the filter prompt or the composer.
     Type(char),
-    /// Backspace in the filter prompt.
+    /// Backspace in the filter prompt or the composer.
     Erase,
 }
 
@@ -46,15 +50,28 @@ pub enum Mode {
     Confirm,
     Picker,
     FilterInput,
+    /// The request composer: letters are text.
+    Compose,
+    /// The response pane of a test invoke or a sent request.
+    Response,
 }
 
 /// One line of the keymap: the keys as shown, what they do, the command, and the keys that trigger it.
+/// A binding with empty `keys` is bound but not listed: its pair's line names it ("j/k", "move down /
+/// up"), which keeps the help on an 80x24 screen.
 #[derive(Debug, Clone, Copy)]
 pub struct Binding {
     pub keys: &'static str,
     pub help: &'static str,
     pub command: Command,
     codes: &'static [KeyCode],
+}
+
+impl Binding {
+    /// Shown in the help overlay (its pair's line lists an unlisted one).
+    pub fn listed(&self) -> bool {
+        !self.keys.is_empty()
+    }
 }
 
 const fn bind(
@@ -71,51 +88,41 @@ const fn bind(
     }
 }
 
+/// Bound, listed on its pair's line.
+const fn pair(command: Command, codes: &'static [KeyCode]) -> Binding {
+    bind("", "", command, codes)
+}
+
 /// The main keymap, in the order the help overlay lists it.
 pub const NORMAL: &[Binding] = &[
     bind(
-        "j/↓",
-        "move down",
+        "j/k ↓/↑",
+        "move down / up",
         Command::Down,
         &[KeyCode::Char('j'), KeyCode::Down],
     ),
+    pair(Command::Up, &[KeyCode::Char('k'), KeyCode::Up]),
     bind(
-        "k/↑",
-        "move up",
-        Command::Up,
-        &[KeyCode::Char('k'), KeyCode::Up],
-    ),
-    bind(
-        "PgDn/^d",
-        "page down",
+        "PgDn/PgUp ^d/^u",
+        "page down / up",
         Command::PageDown,
         &[KeyCode::PageDown],
     ),
-    bind("PgUp/^u", "page up", Command::PageUp, &[KeyCode::PageUp]),
+    pair(Command::PageUp, &[KeyCode::PageUp]),
     bind(
-        "g/Home",
-        "first",
+        "g/G Home/End",
+        "first / last",
         Command::Top,
         &[KeyCode::Char('g'), KeyCode::Home],
     ),
+    pair(Command::Bottom, &[KeyCode::Char('G'), KeyCode::End]),
     bind(
-        "G/End",
-        "last",
-        Command::Bottom,
-        &[KeyCode::Char('G'), KeyCode::End],
-    ),
-    bind(
-        "l/→",
-        "expand",
+        "l/h →/←",
+        "expand / collapse",
         Command::Expand,
         &[KeyCode::Char('l'), KeyCode::Right],
     ),
-    bind(
-        "h/←",
-        "collapse",
-        Command::Collapse,
-        &[KeyCode::Char('h'), KeyCode::Left],
-    ),
+    pair(Command::Collapse, &[KeyCode::Char('h'), KeyCode::Left]),
     bind(
         "Enter/Space",
         "expand or collapse",
@@ -152,6 +159,18 @@ pub const NORMAL: &[Binding] = &[
         Command::Ping,
         &[KeyCode::Char('p')],
     ),
+    bind(
+        "t",
+        "test the selected method before deploying",
+        Command::Test,
+        &[KeyCode::Char('t')],
+    ),
+    bind(
+        "s",
+        "send a request to the stage (composer)",
+        Command::Compose,
+        &[KeyCode::Char('s')],
+    ),
     bind("/", "filter logs", Command::Filter, &[KeyCode::Char('/')]),
     bind("f", "follow logs", Command::Follow, &[KeyCode::Char('f')]),
     bind(
@@ -175,6 +194,42 @@ pub const NORMAL: &[Binding] = &[
     bind("?", "this help", Command::Help, &[KeyCode::Char('?')]),
     // Ctrl-C is handled before the table, in every mode.
     bind("q/^c", "quit", Command::Quit, &[KeyCode::Char('q')]),
+];
+
+/// The composer's keys (any other character is typed into the field).
+pub const COMPOSE: &[Binding] = &[
+    bind("Enter", "send", Command::Accept, &[KeyCode::Enter]),
+    bind("Tab/S-Tab", "field", Command::NextPane, &[KeyCode::Tab]),
+    pair(Command::PrevPane, &[KeyCode::BackTab]),
+    bind("↑/↓", "recall", Command::Up, &[KeyCode::Up]),
+    pair(Command::Down, &[KeyCode::Down]),
+    pair(Command::Erase, &[KeyCode::Backspace]),
+    bind("Esc", "close", Command::Cancel, &[KeyCode::Esc]),
+];
+
+/// The response pane's keys.
+pub const RESPONSE: &[Binding] = &[
+    bind(
+        "j/k",
+        "scroll",
+        Command::Down,
+        &[KeyCode::Char('j'), KeyCode::Down],
+    ),
+    pair(Command::Up, &[KeyCode::Char('k'), KeyCode::Up]),
+    pair(Command::PageDown, &[KeyCode::PageDown]),
+    pair(Command::PageUp, &[KeyCode::PageUp]),
+    bind(
+        "s",
+        "edit and send again",
+        Command::Compose,
+        &[KeyCode::Char('s')],
+    ),
+    bind(
+        "Esc/q",
+        "close",
+        Command::Cancel,
+        &[KeyCode::Esc, KeyCode::Char('q')],
+    ),
 ];
 
 /// Maps a key to a command in the given mode. Unbound keys map to nothing.
@@ -207,8 +262,20 @@ pub fn command_for(key: KeyEvent, mode: Mode) -> Option<Command> {
             KeyCode::Esc | KeyCode::Char('q' | 'n') => Some(Command::Cancel),
             _ => normal(key, ctrl),
         },
+        Mode::Compose => match key.code {
+            KeyCode::Char(c) if !ctrl => Some(Command::Type(c)),
+            _ => lookup(COMPOSE, key.code),
+        },
+        Mode::Response => lookup(RESPONSE, key.code),
         Mode::Normal => normal(key, ctrl),
     }
+}
+
+fn lookup(table: &[Binding], code: KeyCode) -> Option<Command> {
+    table
+        .iter()
+        .find(|b| b.codes.contains(&code))
+        .map(|b| b.command)
 }
 
 fn normal(key: KeyEvent, ctrl: bool) -> Option<Command> {
@@ -222,10 +289,7 @@ fn normal(key: KeyEvent, ctrl: bool) -> Option<Command> {
     if key.code == KeyCode::BackTab {
         return Some(Command::PrevPane);
     }
-    NORMAL
-        .iter()
-        .find(|b| b.codes.contains(&key.code))
-        .map(|b| b.command)
+    lookup(NORMAL, key.code)
 }
 
 /// The binding of a command, for the status bar.
@@ -259,15 +323,36 @@ mod tests {
 
     #[test]
     fn every_listed_binding_is_reachable() {
-        for b in NORMAL {
-            let code = b.codes[0];
+        for (table, mode) in [
+            (NORMAL, Mode::Normal),
+            (COMPOSE, Mode::Compose),
+            (RESPONSE, Mode::Response),
+        ] {
+            for b in table {
+                for code in b.codes {
+                    assert_eq!(
+                        command_for(key(*code), mode),
+                        Some(b.command),
+                        "{mode:?} {}",
+                        b.keys
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_composer_takes_letters_as_text() {
+        for c in ['q', 's', 'j', '?'] {
             assert_eq!(
-                command_for(key(code), Mode::Normal),
-                Some(b.command),
-                "{}",
-                b.keys
+                command_for(key(KeyCode::Char(c)), Mode::Compose),
+                Some(Command::Type(c))
             );
         }
+        assert_eq!(
+            command_for(key(KeyCode::Enter), Mode::Compose),
+            Some(Command::Accept)
+        );
     }
 
     #[test]
@@ -304,6 +389,8 @@ mod tests {
             Mode::Confirm,
             Mode::Picker,
             Mode::FilterInput,
+            Mode::Compose,
+            Mode::Response,
         ] {
             assert_eq!(command_for(k, m), Some(Command::Quit));
         }
