@@ -36,6 +36,7 @@ pub mod common;
 pub mod exec;
 pub mod execute_api;
 pub mod fault;
+pub mod heads;
 pub mod iam;
 pub mod lambda;
 pub mod logs;

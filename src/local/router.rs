@@ -3,7 +3,6 @@
 //! module comment.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -188,10 +187,13 @@ pub async fn dispatch(
     State(svc): State<Arc<Services>>,
     request: axum::extract::Request,
 ) -> Response {
-    let peer = request
+    let conn = request
         .extensions()
-        .get::<axum::extract::ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
+        .get::<axum::extract::ConnectInfo<super::heads::Conn>>()
+        .map(|c| c.0.clone());
+    let peer = conn.as_ref().map(|c| c.addr);
+    // Every request takes its own head's names, whichever service it is for, to stay in step.
+    let header_names = conn.as_ref().and_then(|c| c.heads.take());
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
     let route = route(&path, &parts.headers);
@@ -206,6 +208,7 @@ pub async fn dispatch(
             );
         }
     };
+    let raw_query = parts.uri.query().map(ToOwned::to_owned);
     let region = signed_region(&parts.headers).unwrap_or_else(|| svc.region.clone());
     let mut req = Req {
         method: parts.method,
@@ -242,7 +245,8 @@ pub async fn dispatch(
     }
     let response = match route {
         Route::ExecuteApi { api_id, rest } => {
-            execute_api::handle(svc.execute_api(&region), &api_id, &rest, req).await
+            let client = execute_api::Client::new(peer, header_names, raw_query);
+            execute_api::handle(svc.execute_api(&region), &api_id, &rest, req, client).await
         }
         Route::Plane(name) => match CONTROL_PLANES.iter().find(|(r, _)| r.signing_name == name) {
             Some((_, handle)) => handle(&svc, &region, &req).await,

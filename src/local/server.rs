@@ -133,10 +133,11 @@ impl LocalServer {
             .fallback(dispatch)
             .with_state(services.clone());
         let mut graceful = stopped.clone();
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = graceful.wait_for(|s| *s).await;
-        });
+        let app = app.into_make_service_with_connect_info::<super::heads::Conn>();
+        let serve = axum::serve(super::heads::RecordingListener(listener), app)
+            .with_graceful_shutdown(async move {
+                let _ = graceful.wait_for(|s| *s).await;
+            });
         let flush_store = store.clone();
         let task = tokio::spawn(async move {
             // Logs are saved in the background (at most a second late), never on the request path.

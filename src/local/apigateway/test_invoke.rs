@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::model::{Method, Resource, Snapshot};
 use crate::local::common::{Req, RestJsonError, lock};
 use crate::local::exec::Outcome;
-use crate::local::execute_api::event::EventInput;
+use crate::local::execute_api::event::{Client, EventInput};
 use crate::local::execute_api::path::match_path;
 use crate::local::execute_api::response::parse_proxy_response;
 use crate::local::execute_api::{Ctx, Integrated, call_integration};
@@ -109,8 +109,11 @@ async fn test_invoke(
     log.line(format!(
         "Method request body before transformations: {body}"
     ));
+    // TestInvokeMethod sends only the headers it was given (no X-Forwarded-*).
+    let client = Client::default();
     let event_input = EventInput {
         req: &call,
+        client: &client,
         api_id,
         stage: TEST_STAGE,
         raw_path: &raw_path,

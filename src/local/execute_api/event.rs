@@ -1,21 +1,50 @@
-//! The Lambda proxy integration input (payload format 1.0) API Gateway sends a function, built from
-//! `aws_lambda_events`' own types (the ones a Rust function deserializes it into).
+//! The Lambda proxy integration input (payload format 1.0) API Gateway sends a function, in the shape
+//! AWS's recorded events have (LocalStack's AWS-validated snapshots): header names as the client
+//! spelled them, with the headers API Gateway adds; every `requestContext` member AWS sends; empty
+//! maps as `null`. A Rust function reads it into `aws_lambda_events`' `ApiGatewayProxyRequest`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
 
-use aws_lambda_events::apigw::{
-    ApiGatewayProxyRequest, ApiGatewayProxyRequestContext, ApiGatewayRequestIdentity,
-};
-use aws_lambda_events::query_map::QueryMap;
-use axum::http::{HeaderMap, HeaderValue};
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 use crate::local::common::{Req, percent_decode, random_id};
 use crate::wire::{EXECUTE_API_HOST_INFIX, LOCAL_ACCOUNT_ID};
 
+/// Who sent a stage request, as the HTTP layer saw it.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    /// The peer's address: `identity.sourceIp` and `X-Forwarded-For`.
+    pub addr: Option<SocketAddr>,
+    /// The request's header names as the client spelled them, in order.
+    pub header_names: Option<Vec<String>>,
+    /// The query string as sent (still encoded), when there was one.
+    pub raw_query: Option<String>,
+    /// Whether API Gateway's own headers (`X-Forwarded-*`, `X-Amzn-Trace-Id`) are added: true for
+    /// stage traffic, false for TestInvokeMethod, which sends only the headers it was given.
+    pub forwarded: bool,
+}
+
+impl Client {
+    /// A client of the stage URL.
+    pub fn new(
+        addr: Option<SocketAddr>,
+        header_names: Option<Vec<String>>,
+        raw_query: Option<String>,
+    ) -> Self {
+        Client {
+            addr,
+            header_names,
+            raw_query,
+            forwarded: true,
+        }
+    }
+}
+
 /// Everything the proxy event is made of.
 pub struct EventInput<'a> {
     pub req: &'a Req,
+    pub client: &'a Client,
     pub api_id: &'a str,
     pub stage: &'a str,
     /// The request path without the stage, as sent (still percent-encoded).
@@ -28,38 +57,134 @@ pub struct EventInput<'a> {
     pub request_id: &'a str,
 }
 
-/// The members API Gateway sends as `null`, not `{}`, when they are empty.
-const NULL_WHEN_EMPTY: [&str; 6] = [
-    "headers",
-    "multiValueHeaders",
-    "queryStringParameters",
-    "multiValueQueryStringParameters",
-    "pathParameters",
-    "stageVariables",
-];
+/// A map, or `null` when empty, as API Gateway sends empty members.
+fn map_or_null(m: Map<String, Value>) -> Value {
+    if m.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(m)
+    }
+}
+
+/// A query string's pairs, form-decoded as API Gateway decodes them (`+` is a space).
+fn query_pairs(raw: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| percent_decode(&s.replace('+', " "));
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(pair), String::new()),
+        })
+        .collect()
+}
+
+/// `Root=1-<8 hex epoch seconds>-<24 hex>`, an X-Ray trace id as API Gateway adds it.
+fn trace_header(epoch_secs: i64) -> String {
+    let hex = uuid::Uuid::new_v4().simple().to_string();
+    format!("Root=1-{epoch_secs:08x}-{}", &hex[..24])
+}
+
+/// The request's headers as (name as sent, value) pairs, with API Gateway's own added.
+fn headers(input: &EventInput<'_>, source_ip: &str, epoch_secs: i64) -> Vec<(String, String)> {
+    let req = input.req;
+    // The client's spelling of each name, when the HTTP layer noted it and it matches these headers.
+    let mut spelling: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(names) = &input.client.header_names {
+        for n in names {
+            spelling
+                .entry(n.to_ascii_lowercase())
+                .or_insert_with(|| n.clone());
+        }
+        if spelling.len() != req.headers.keys_len()
+            || req
+                .headers
+                .keys()
+                .any(|k| !spelling.contains_key(k.as_str()))
+        {
+            spelling.clear();
+        }
+    }
+    let mut out: Vec<(String, String)> = Vec::new();
+    for name in req.headers.keys() {
+        let spelled = spelling
+            .get(name.as_str())
+            .cloned()
+            .unwrap_or_else(|| name.as_str().to_owned());
+        for value in req.headers.get_all(name) {
+            // The event is JSON text: a header that is not UTF-8 is passed on lossily.
+            out.push((
+                spelled.clone(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            ));
+        }
+    }
+    if input.client.forwarded {
+        let position = |out: &[(String, String)], name: &str| {
+            out.iter().position(|(n, _)| n.eq_ignore_ascii_case(name))
+        };
+        // X-Forwarded-For gains the client's address; the port and protocol are the endpoint's.
+        match position(&out, "x-forwarded-for") {
+            Some(i) => out[i].1 = format!("{}, {source_ip}", out[i].1),
+            None => out.push(("X-Forwarded-For".to_owned(), source_ip.to_owned())),
+        }
+        let port = req
+            .header("host")
+            .and_then(|h| h.rsplit_once(':'))
+            .and_then(|(_, p)| p.parse::<u16>().ok())
+            .unwrap_or(80)
+            .to_string();
+        for (name, value) in [
+            ("X-Forwarded-Port", port),
+            ("X-Forwarded-Proto", "http".into()),
+        ] {
+            out.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+            out.push((name.to_owned(), value));
+        }
+        if position(&out, "x-amzn-trace-id").is_none() {
+            out.push(("X-Amzn-Trace-Id".to_owned(), trace_header(epoch_secs)));
+        }
+    }
+    out
+}
 
 /// The Lambda proxy integration input (payload format 1.0), absent parts as null.
 pub fn proxy_event(input: &EventInput<'_>) -> Value {
     let req = input.req;
+    let now = chrono::Utc::now();
+    let source_ip = input
+        .client
+        .addr
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "127.0.0.1".to_owned());
     // API Gateway keeps the last value of a repeated header or query parameter in the single-value
     // maps, and every value in the multi-value ones.
-    let mut headers = HeaderMap::new();
-    let mut multi_headers = HeaderMap::new();
-    for name in req.headers.keys() {
-        for value in req.headers.get_all(name) {
-            // The event is JSON text: a header that is not UTF-8 is passed on lossily.
-            let text = String::from_utf8_lossy(value.as_bytes());
-            if let Ok(v) = HeaderValue::from_str(&text) {
-                headers.insert(name.clone(), v.clone());
-                multi_headers.append(name.clone(), v);
-            }
+    let mut single = Map::new();
+    let mut multi = Map::new();
+    for (name, value) in headers(input, &source_ip, now.timestamp()) {
+        single.insert(name.clone(), Value::String(value.clone()));
+        match multi
+            .entry(name)
+            .or_insert_with(|| Value::Array(Vec::new()))
+        {
+            Value::Array(values) => values.push(Value::String(value)),
+            other => *other = json!([value]),
         }
     }
-    let mut query: HashMap<String, String> = HashMap::new();
-    let mut multi_query: HashMap<String, Vec<String>> = HashMap::new();
-    for (k, v) in &req.query {
-        query.insert(k.clone(), v.clone());
-        multi_query.entry(k.clone()).or_default().push(v.clone());
+    let pairs = match &input.client.raw_query {
+        Some(raw) => query_pairs(raw),
+        None => req.query.clone(),
+    };
+    let mut query = Map::new();
+    let mut multi_query = Map::new();
+    for (k, v) in pairs {
+        query.insert(k.clone(), Value::String(v.clone()));
+        match multi_query
+            .entry(k)
+            .or_insert_with(|| Value::Array(Vec::new()))
+        {
+            Value::Array(values) => values.push(Value::String(v)),
+            other => *other = json!([v]),
+        }
     }
     let host = req.header("host").unwrap_or("localhost").to_owned();
     let domain_prefix = if host.contains(EXECUTE_API_HOST_INFIX) {
@@ -67,62 +192,59 @@ pub fn proxy_event(input: &EventInput<'_>) -> Value {
     } else {
         input.api_id.to_owned()
     };
-    let path = percent_decode(input.raw_path);
-    let now = chrono::Utc::now();
-    let mut identity = ApiGatewayRequestIdentity::default();
-    identity.source_ip = Some("127.0.0.1".to_owned());
-    identity.user_agent = req.header("user-agent").map(ToOwned::to_owned);
-    identity
-        .other
-        .insert("principalOrgId".to_owned(), Value::Null);
-    let mut context = ApiGatewayProxyRequestContext::default();
-    context.resource_id = Some(input.resource_id.to_owned());
-    context.resource_path = Some(input.resource_path.to_owned());
-    context.http_method = req.method.clone();
-    context.request_time = Some(now.format("%d/%b/%Y:%H:%M:%S +0000").to_string());
-    context.path = Some(format!("/{}{}", input.stage, path));
-    context.account_id = Some(LOCAL_ACCOUNT_ID.to_owned());
-    context.protocol = Some("HTTP/1.1".to_owned());
-    context.stage = Some(input.stage.to_owned());
-    context.domain_prefix = Some(domain_prefix);
-    context.request_time_epoch = now.timestamp_millis();
-    context.request_id = Some(input.request_id.to_owned());
-    context.identity = identity;
-    context.domain_name = Some(host);
-    context.apiid = Some(input.api_id.to_owned());
-    context.other.insert(
-        "extendedRequestId".to_owned(),
-        Value::String(format!("{}=", random_id(15))),
-    );
-    context.other.insert(
-        "deploymentId".to_owned(),
-        Value::String(input.deployment_id.to_owned()),
-    );
-    let mut event = ApiGatewayProxyRequest::default();
-    event.resource = Some(input.resource_path.to_owned());
-    event.path = Some(path);
-    event.http_method = req.method.clone();
-    event.headers = headers;
-    event.multi_value_headers = multi_headers;
-    event.query_string_parameters = QueryMap::from(query);
-    event.multi_value_query_string_parameters = QueryMap::from(multi_query);
-    event.path_parameters = input.path_parameters.clone().into_iter().collect();
-    event.stage_variables = input.variables.clone().into_iter().collect();
-    event.request_context = context;
-    event.body = (!req.body.is_empty()).then(|| String::from_utf8_lossy(&req.body).into_owned());
-    event.is_base64_encoded = false;
-    let mut value = serde_json::to_value(&event).unwrap_or(Value::Null);
-    if let Value::Object(members) = &mut value {
-        for key in NULL_WHEN_EMPTY {
-            if members
-                .get(key)
-                .is_some_and(|v| v.as_object().is_some_and(|m| m.is_empty()))
-            {
-                members.insert(key.to_owned(), Value::Null);
-            }
-        }
-    }
-    value
+    // The path as sent: API Gateway does not decode it (`%2B` stays `%2B`).
+    let path = input.raw_path;
+    let strings = |m: &BTreeMap<String, String>| {
+        map_or_null(
+            m.iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+        )
+    };
+    json!({
+        "resource": input.resource_path,
+        "path": path,
+        "httpMethod": req.method.as_str(),
+        "headers": map_or_null(single),
+        "multiValueHeaders": map_or_null(multi),
+        "queryStringParameters": map_or_null(query),
+        "multiValueQueryStringParameters": map_or_null(multi_query),
+        "pathParameters": strings(input.path_parameters),
+        "stageVariables": strings(input.variables),
+        "requestContext": {
+            "resourceId": input.resource_id,
+            "resourcePath": input.resource_path,
+            "httpMethod": req.method.as_str(),
+            "extendedRequestId": format!("{}=", random_id(15)),
+            "requestTime": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
+            "path": format!("/{}{}", input.stage, path),
+            "accountId": LOCAL_ACCOUNT_ID,
+            "protocol": "HTTP/1.1",
+            "stage": input.stage,
+            "domainPrefix": domain_prefix,
+            "requestTimeEpoch": now.timestamp_millis(),
+            "requestId": input.request_id,
+            "identity": {
+                "cognitoIdentityPoolId": null,
+                "accountId": null,
+                "cognitoIdentityId": null,
+                "caller": null,
+                "sourceIp": source_ip,
+                "principalOrgId": null,
+                "accessKey": null,
+                "cognitoAuthenticationType": null,
+                "cognitoAuthenticationProvider": null,
+                "userArn": null,
+                "userAgent": req.header("user-agent"),
+                "user": null,
+            },
+            "domainName": host,
+            "deploymentId": input.deployment_id,
+            "apiId": input.api_id,
+        },
+        "body": (!req.body.is_empty()).then(|| String::from_utf8_lossy(&req.body).into_owned()),
+        "isBase64Encoded": false,
+    })
 }
 
 #[cfg(test)]
@@ -132,50 +254,209 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn the_event_has_the_v1_shape() {
-        let req = Req {
+    fn keys(v: &Value) -> Vec<&str> {
+        let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        k.sort_unstable();
+        k
+    }
+
+    fn request(headers: &[(&'static str, &'static str)]) -> Req {
+        let mut h = http::HeaderMap::new();
+        for (k, v) in headers {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        Req {
             method: http::Method::GET,
             segments: vec![],
             raw_path: String::new(),
-            query: vec![("a".into(), "1".into()), ("a".into(), "2".into())],
-            headers: {
-                let mut h = http::HeaderMap::new();
-                h.insert(
-                    "host",
-                    HeaderValue::from_static("abc.execute-api.localhost:4566"),
-                );
-                h
-            },
+            query: vec![],
+            headers: h,
             body: bytes::Bytes::new(),
-        };
-        let params = BTreeMap::new();
+        }
+    }
+
+    fn event(req: &Req, client: &Client, params: &BTreeMap<String, String>) -> Value {
         let vars = BTreeMap::new();
-        let e = proxy_event(&EventInput {
-            req: &req,
+        proxy_event(&EventInput {
+            req,
+            client,
             api_id: "abc",
             stage: "tf-test",
-            raw_path: "/hello_world",
-            resource_path: "/hello_world",
+            raw_path: "/proxy-value/api/user/test%2Balias@gmail.com",
+            resource_path: "/{proxy+}",
             resource_id: "r1",
-            path_parameters: &params,
+            path_parameters: params,
             variables: &vars,
             deployment_id: "d1",
             request_id: "rid",
-        });
-        assert_eq!(e["path"], "/hello_world");
-        assert_eq!(e["requestContext"]["path"], "/tf-test/hello_world");
-        assert_eq!(e["requestContext"]["requestId"], "rid");
-        assert_eq!(e["requestContext"]["domainPrefix"], "abc");
-        assert_eq!(e["queryStringParameters"], json!({"a": "2"}));
-        assert_eq!(
-            e["multiValueQueryStringParameters"],
-            json!({"a": ["1", "2"]})
+        })
+    }
+
+    /// The members of AWS's recorded event (test_lambda_aws_proxy_integration), with their values
+    /// where the local stack can match them.
+    #[test]
+    fn the_event_has_the_members_aws_records() {
+        let req = request(&[
+            ("host", "abc.execute-api.localhost:4566"),
+            ("user-agent", "python-requests/testing"),
+            ("test-header", "aValUE"),
+            ("accept", "*/*"),
+            ("accept", "text/plain"),
+        ]);
+        let client = Client::new(
+            Some(SocketAddr::from(([10, 1, 2, 3], 50000))),
+            Some(vec![
+                "Host".into(),
+                "User-Agent".into(),
+                "tEsT-HEADeR".into(),
+                "Accept".into(),
+                "accept".into(),
+            ]),
+            Some(
+                "urlparam=test&plus=test+alias@gmail.com&email=test%2Balias@gmail.com&a=1&a=2"
+                    .into(),
+            ),
         );
-        assert_eq!(e["pathParameters"], Value::Null);
+        let params = BTreeMap::from([(
+            "proxy".to_owned(),
+            "proxy-value/api/user/test%2Balias@gmail.com".to_owned(),
+        )]);
+        let e = event(&req, &client, &params);
+        assert_eq!(
+            keys(&e),
+            [
+                "body",
+                "headers",
+                "httpMethod",
+                "isBase64Encoded",
+                "multiValueHeaders",
+                "multiValueQueryStringParameters",
+                "path",
+                "pathParameters",
+                "queryStringParameters",
+                "requestContext",
+                "resource",
+                "stageVariables"
+            ]
+        );
+        let rc = &e["requestContext"];
+        assert_eq!(
+            keys(rc),
+            [
+                "accountId",
+                "apiId",
+                "deploymentId",
+                "domainName",
+                "domainPrefix",
+                "extendedRequestId",
+                "httpMethod",
+                "identity",
+                "path",
+                "protocol",
+                "requestId",
+                "requestTime",
+                "requestTimeEpoch",
+                "resourceId",
+                "resourcePath",
+                "stage"
+            ]
+        );
+        assert_eq!(
+            keys(&rc["identity"]),
+            [
+                "accessKey",
+                "accountId",
+                "caller",
+                "cognitoAuthenticationProvider",
+                "cognitoAuthenticationType",
+                "cognitoIdentityId",
+                "cognitoIdentityPoolId",
+                "principalOrgId",
+                "sourceIp",
+                "user",
+                "userAgent",
+                "userArn"
+            ]
+        );
+        assert_eq!(rc["identity"]["sourceIp"], "10.1.2.3");
+        assert_eq!(rc["identity"]["userAgent"], "python-requests/testing");
+        assert_eq!(rc["identity"]["accessKey"], Value::Null);
+        assert_eq!(rc["domainName"], "abc.execute-api.localhost:4566");
+        assert_eq!(rc["domainPrefix"], "abc");
+        assert_eq!(rc["apiId"], "abc");
+        assert_eq!(rc["stage"], "tf-test");
+        assert_eq!(rc["resourcePath"], "/{proxy+}");
+        assert_eq!(rc["httpMethod"], "GET");
+        assert_eq!(rc["protocol"], "HTTP/1.1");
+        assert_eq!(rc["requestId"], "rid");
+        assert_eq!(rc["accountId"], LOCAL_ACCOUNT_ID);
+        assert!(rc["requestTimeEpoch"].as_i64().unwrap() > 1_600_000_000_000);
+        let t = rc["requestTime"].as_str().unwrap();
+        assert!(t.ends_with(" +0000") && t.len() == 26, "{t}");
+        assert!(rc["extendedRequestId"].as_str().unwrap().ends_with('='));
+        // The path as sent (not decoded), the stage before it in the context's path.
+        assert_eq!(e["path"], "/proxy-value/api/user/test%2Balias@gmail.com");
+        assert_eq!(
+            rc["path"],
+            "/tf-test/proxy-value/api/user/test%2Balias@gmail.com"
+        );
+        assert_eq!(
+            e["pathParameters"],
+            json!({"proxy": "proxy-value/api/user/test%2Balias@gmail.com"})
+        );
+        // Header names as the client spelled them; API Gateway's own added.
+        let h = &e["headers"];
+        assert_eq!(h["tEsT-HEADeR"], "aValUE");
+        assert_eq!(h["User-Agent"], "python-requests/testing");
+        assert_eq!(h["Host"], "abc.execute-api.localhost:4566");
+        assert_eq!(h["Accept"], "text/plain");
+        assert_eq!(h["X-Forwarded-For"], "10.1.2.3");
+        assert_eq!(h["X-Forwarded-Port"], "4566");
+        assert_eq!(h["X-Forwarded-Proto"], "http");
+        let trace = h["X-Amzn-Trace-Id"].as_str().unwrap();
+        assert!(trace.starts_with("Root=1-") && trace.len() == 40, "{trace}");
+        let m = &e["multiValueHeaders"];
+        assert_eq!(m["Accept"], json!(["*/*", "text/plain"]));
+        assert_eq!(m["tEsT-HEADeR"], json!(["aValUE"]));
+        assert_eq!(m["X-Forwarded-For"], json!(["10.1.2.3"]));
+        assert_eq!(keys(h), keys(m));
+        // Query strings form-decoded (`+` is a space), as AWS's recorded events show.
+        assert_eq!(
+            e["queryStringParameters"],
+            json!({"urlparam": "test", "plus": "test alias@gmail.com", "email": "test+alias@gmail.com", "a": "2"})
+        );
+        assert_eq!(e["multiValueQueryStringParameters"]["a"], json!(["1", "2"]));
         assert_eq!(e["stageVariables"], Value::Null);
         assert_eq!(e["body"], Value::Null);
-        let t = e["requestContext"]["requestTime"].as_str().unwrap();
-        assert!(t.ends_with(" +0000") && t.len() == 26, "{t}");
+        assert_eq!(e["isBase64Encoded"], false);
+        // A Rust function reads it with aws_lambda_events' own type.
+        let typed: aws_lambda_events::apigw::ApiGatewayProxyRequest =
+            serde_json::from_value(e.clone()).unwrap();
+        assert_eq!(typed.headers["test-header"], "aValUE");
+        assert_eq!(typed.request_context.request_id.as_deref(), Some("rid"));
+    }
+
+    #[test]
+    fn empty_members_are_null_and_unknown_spellings_fall_back_to_lowercase() {
+        let req = request(&[("host", "127.0.0.1:4566"), ("x-one", "1")]);
+        // Names noted for another request (they do not match these headers) are not used.
+        let client = Client::new(None, Some(vec!["Other".into()]), None);
+        let e = event(&req, &client, &BTreeMap::new());
+        assert_eq!(e["headers"]["x-one"], "1");
+        assert_eq!(e["headers"]["host"], "127.0.0.1:4566");
+        assert_eq!(e["requestContext"]["domainPrefix"], "abc");
+        assert_eq!(e["queryStringParameters"], Value::Null);
+        assert_eq!(e["multiValueQueryStringParameters"], Value::Null);
+        assert_eq!(e["pathParameters"], Value::Null);
+        assert_eq!(e["stageVariables"], Value::Null);
+        // An X-Forwarded-For the client sent gains its address.
+        let req = request(&[("x-forwarded-for", "1.1.1.1")]);
+        let client = Client::new(Some(SocketAddr::from(([127, 0, 0, 1], 1))), None, None);
+        let e = event(&req, &client, &BTreeMap::new());
+        assert_eq!(e["headers"]["x-forwarded-for"], "1.1.1.1, 127.0.0.1");
+        assert_eq!(e["headers"]["X-Forwarded-Port"], "80");
+        // TestInvokeMethod adds nothing.
+        let e = event(&req, &Client::default(), &BTreeMap::new());
+        assert_eq!(keys(&e["headers"]), ["x-forwarded-for"]);
     }
 }

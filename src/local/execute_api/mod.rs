@@ -19,6 +19,7 @@ use super::exec::{Executor, Invocation, Outcome};
 use super::lambda::model::LambdaState;
 use super::lambda::{function_code, parse_function_name, policy_allows, resolve};
 use crate::wire::{LAMBDA_REQUEST_ID_HEADER, LOCAL_ACCOUNT_ID, REQUEST_ID_HEADER};
+pub use event::Client;
 use event::{EventInput, proxy_event};
 use path::match_path;
 use response::parse_proxy_response;
@@ -72,16 +73,23 @@ pub struct Ctx<'a> {
 }
 
 /// Serves a stage URL: `rest` is `/{stage}/{path...}` as sent.
-pub async fn handle(cx: Ctx<'_>, api_id: &str, rest: &str, req: Req) -> Response {
+pub async fn handle(cx: Ctx<'_>, api_id: &str, rest: &str, req: Req, client: Client) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let mut response = serve(cx, api_id, rest, &req, &request_id).await;
+    let mut response = serve(cx, api_id, rest, &req, &client, &request_id).await;
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
     response
 }
 
-async fn serve(cx: Ctx<'_>, api_id: &str, rest: &str, req: &Req, request_id: &str) -> Response {
+async fn serve(
+    cx: Ctx<'_>,
+    api_id: &str,
+    rest: &str,
+    req: &Req,
+    client: &Client,
+    request_id: &str,
+) -> Response {
     let rest = rest.trim_start_matches('/');
     let (stage, raw_path) = rest.split_once('/').unwrap_or((rest, ""));
     let stage = percent_decode(stage);
@@ -117,6 +125,7 @@ async fn serve(cx: Ctx<'_>, api_id: &str, rest: &str, req: &Req, request_id: &st
     };
     let input = EventInput {
         req,
+        client,
         api_id,
         stage: &stage,
         raw_path: &raw_path,

@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use crate::local::apigateway::model::{Resource, Snapshot};
-use crate::local::common::percent_decode;
 
 /// A route found in a snapshot for a request path.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RouteMatch<'a> {
     pub resource: &'a Resource,
-    /// Values of `{name}` and `{name+}` path parts, percent-decoded.
+    /// Values of `{name}` and `{name+}` path parts as sent, not decoded (`%2B` stays `%2B`), as AWS's
+    /// recorded events carry them.
     pub path_parameters: BTreeMap<String, String>,
 }
 
@@ -20,7 +20,7 @@ pub fn match_path<'a>(snapshot: &'a Snapshot, path: &str) -> Option<RouteMatch<'
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let mut best: Option<(Vec<u8>, RouteMatch<'_>)> = None;
     for resource in &snapshot.resources {
-        let Some((score, params)) = match_template(&resource.path, &segments) else {
+        let Some((score, params)) = match_template(&resource.path, path, &segments) else {
             continue;
         };
         if best.as_ref().is_none_or(|(s, _)| score < *s) {
@@ -36,8 +36,22 @@ pub fn match_path<'a>(snapshot: &'a Snapshot, path: &str) -> Option<RouteMatch<'
     best.map(|(_, m)| m)
 }
 
+/// The path after its first `skip` non-empty segments, inner slashes kept as sent (`a//b`), without
+/// its leading and trailing slashes.
+fn rest_after(path: &str, skip: usize) -> &str {
+    let mut rest = path.trim_start_matches('/');
+    for _ in 0..skip {
+        rest = rest
+            .split_once('/')
+            .map_or("", |(_, r)| r)
+            .trim_start_matches('/');
+    }
+    rest.trim_end_matches('/')
+}
+
 fn match_template(
     template: &str,
+    path: &str,
     segments: &[&str],
 ) -> Option<(Vec<u8>, BTreeMap<String, String>)> {
     let parts: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
@@ -48,14 +62,13 @@ fn match_template(
             if i >= segments.len() || i + 1 != parts.len() {
                 return None;
             }
-            let rest: Vec<String> = segments[i..].iter().map(|s| percent_decode(s)).collect();
-            params.insert(name.to_owned(), rest.join("/"));
+            params.insert(name.to_owned(), rest_after(path, i).to_owned());
             score.push(2);
             return Some((score, params));
         }
         let segment = segments.get(i)?;
         if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-            params.insert(name.to_owned(), percent_decode(segment));
+            params.insert(name.to_owned(), (*segment).to_owned());
             score.push(1);
         } else if part == segment {
             score.push(0);
@@ -104,10 +117,26 @@ mod tests {
         );
         let m = match_path(&snapshot, "/pets/7%20x").unwrap();
         assert_eq!(m.resource.id, "b");
-        assert_eq!(m.path_parameters["id"], "7 x");
+        // Parameters as sent, not decoded, as AWS's recorded events carry them.
+        assert_eq!(m.path_parameters["id"], "7%20x");
         let m = match_path(&snapshot, "/a/b/c").unwrap();
         assert_eq!(m.resource.id, "d");
         assert_eq!(m.path_parameters["proxy"], "a/b/c");
+        // AWS's recorded greedy values: inner double slashes kept, the trailing slash dropped,
+        // percent-encodings left alone.
+        for (path, proxy) in [
+            ("/proxy-value//double-slash", "proxy-value//double-slash"),
+            ("/proxy-value/", "proxy-value"),
+            (
+                "/proxy-value/api/user/test%2Balias@gmail.com/plus/test+alias@gmail.com",
+                "proxy-value/api/user/test%2Balias@gmail.com/plus/test+alias@gmail.com",
+            ),
+        ] {
+            assert_eq!(
+                match_path(&snapshot, path).unwrap().path_parameters["proxy"],
+                proxy
+            );
+        }
         assert_eq!(match_path(&snapshot, "/pets/").unwrap().resource.id, "a");
     }
 }
