@@ -165,6 +165,14 @@ async fn the_dashboard_sets_up_and_redeploys_a_stale_stage() {
     drop(guard);
 }
 
+/// Closes the response pane, and waits until it is gone: an Esc followed at once by a letter reads as
+/// Alt+letter to a terminal.
+async fn close_pane(tmux: &Tmux) {
+    tmux.keys("Escape");
+    tmux.wait_for("the response pane closed", |s| !s.contains("Esc/q close"))
+        .await;
+}
+
 /// The development loop in the dashboard: `t` on a route added and not deployed answers through
 /// TestInvokeMethod while the stage still answers 403, and a POST with a body composed with `s` is sent
 /// after `y`, its response shown with the log lines of its invocation.
@@ -240,9 +248,9 @@ async fn the_dashboard_tests_an_undeployed_route_and_sends_a_post_with_its_log_l
     );
 
     // The stage does not serve it yet: the same request there is API Gateway's 403.
-    tmux.keys("Escape");
+    close_pane(&tmux).await;
     tmux.keys("s");
-    tmux.wait_for("the composer", |s| s.contains("to stage tf-test"))
+    tmux.wait_for("the composer", |s| s.contains("request to stage tf-test"))
         .await;
     tmux.keys("Enter");
     let screen = tmux
@@ -257,9 +265,9 @@ async fn the_dashboard_tests_an_undeployed_route_and_sends_a_post_with_its_log_l
     );
 
     // A POST with a body: composed, asked about, sent, answered, its log lines linked.
-    tmux.keys("Escape");
+    close_pane(&tmux).await;
     tmux.keys("s");
-    tmux.wait_for("the composer", |s| s.contains("to stage tf-test"))
+    tmux.wait_for("the composer", |s| s.contains("request to stage tf-test"))
         .await;
     for _ in 0.."/goodbye".len() {
         tmux.keys("BSpace");
@@ -292,7 +300,7 @@ async fn the_dashboard_tests_an_undeployed_route_and_sends_a_post_with_its_log_l
         "{screen}"
     );
 
-    tmux.keys("Escape");
+    close_pane(&tmux).await;
     tmux.keys("q");
     let screen = tmux
         .wait_for("the exit", |s| s.contains("lambdeck exited with"))
