@@ -60,6 +60,10 @@ pub enum Command {
     Deploy(DeployArgs),
     /// Point the stage back at an earlier deployment (default: the previous one)
     Rollback(RollbackArgs),
+    /// Show what differs between what two stages serve, field by field (exit 3 when they differ)
+    Diff(DiffArgs),
+    /// Point stage TO at the deployment stage FROM serves, after showing the diff
+    Promote(PromoteArgs),
     /// Delete old deployments that no stage uses
     Prune(PruneArgs),
     /// Create whatever lambdeck.toml describes and is missing; changes nothing when all is there
@@ -120,6 +124,36 @@ pub struct DeployArgs {
     /// cannot compare)
     #[arg(long)]
     pub force: bool,
+
+    /// Print machine-readable JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// The stage to compare from (`-` lines: served by it only)
+    pub from: String,
+
+    /// The stage to compare to (`+` lines: served by it only)
+    pub to: String,
+
+    /// Print machine-readable JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PromoteArgs {
+    /// The stage whose deployment is promoted
+    pub from: String,
+
+    /// The stage pointed at it (created when the API has no such stage)
+    pub to: String,
+
+    /// Promote without asking for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 
     /// Print machine-readable JSON instead of text
     #[arg(long)]

@@ -58,6 +58,8 @@ async fn run(cli: Cli) -> CmdResult {
         Some(Command::Status(a)) => cmd::status::run(&session, a).await,
         Some(Command::Deploy(a)) => cmd::deploy::deploy(&session, a).await,
         Some(Command::Rollback(a)) => cmd::deploy::rollback(&session, a).await,
+        Some(Command::Diff(a)) => cmd::stages::diff(&session, a).await,
+        Some(Command::Promote(a)) => cmd::stages::promote(&session, a).await,
         Some(Command::Prune(a)) => cmd::deploy::prune(&session, a).await,
         Some(Command::Up(a)) => cmd::up::up(&session, a).await,
         Some(Command::Down(a)) => cmd::up::down(&session, a).await,

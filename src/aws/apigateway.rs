@@ -360,6 +360,24 @@ pub async fn set_stage_deployment(
     Ok(())
 }
 
+/// Creates a stage on an existing deployment (CreateStage).
+pub async fn create_stage(
+    client: &Client,
+    api_id: &str,
+    stage: &str,
+    deployment_id: &str,
+) -> Result<(), AwsError> {
+    client
+        .create_stage()
+        .rest_api_id(api_id)
+        .stage_name(stage)
+        .deployment_id(deployment_id)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("CreateStage", format!("stage {stage} of {api_id}"), e))?;
+    Ok(())
+}
+
 pub async fn delete_deployment(
     client: &Client,
     api_id: &str,

@@ -48,7 +48,7 @@ fn eprint_line(text: &str) {
     eprintln!("{text}");
 }
 
-fn print_outcome(o: &StageOutcome, json: bool) -> Result<(), Failure> {
+pub(crate) fn print_outcome(o: &StageOutcome, json: bool) -> Result<(), Failure> {
     if json {
         let text = serde_json::to_string_pretty(o).map_err(Failure::error)?;
         say!("{text}");
@@ -57,6 +57,7 @@ fn print_outcome(o: &StageOutcome, json: bool) -> Result<(), Failure> {
     let verb = match o.action {
         StageAction::Deploy => "deployed",
         StageAction::Rollback => "rolled back to",
+        StageAction::Promote => "promoted",
     };
     say!(
         "{verb} {} on stage {} (was {}); confirmed by re-reading the stage",
@@ -168,7 +169,7 @@ pub async fn rollback(session: &Session, args: &RollbackArgs) -> CmdResult {
 
 /// A stage Terraform manages goes back to Terraform's deployment at the next apply: say so on stderr
 /// (stdout stays the outcome, JSON included), with the fix for the configuration.
-fn warn_if_terraform_owns(session: &Session, outcome: &StageOutcome) {
+pub(crate) fn warn_if_terraform_owns(session: &Session, outcome: &StageOutcome) {
     if let Some(w) = crate::terraform::after_stage_change(
         &session.spec.root,
         &outcome.api_id,

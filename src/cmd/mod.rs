@@ -7,6 +7,7 @@ pub mod local;
 pub mod logs;
 pub mod ping;
 pub mod request;
+pub mod stages;
 pub mod status;
 pub mod test;
 pub mod up;

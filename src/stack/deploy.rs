@@ -59,12 +59,14 @@ fn cut(text: &mut String) {
     }
 }
 
-/// Which action changed the stage. JSON: "deploy" or "rollback".
+/// Which action changed the stage. JSON: "deploy", "rollback" or "promote".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StageAction {
     Deploy,
     Rollback,
+    /// The stage was pointed at the deployment another stage serves.
+    Promote,
 }
 
 /// The result of an action on the stage, as re-read after it.
@@ -87,7 +89,7 @@ pub struct StageOutcome {
     pub stack: Box<Stack>,
 }
 
-fn api_of(stack: &Stack) -> Result<&RestApiInfo, StackError> {
+pub(super) fn api_of(stack: &Stack) -> Result<&RestApiInfo, StackError> {
     stack.api.as_ref().ok_or_else(|| {
         StackError::Refused(format!(
             "REST API {} not found (run `lambdeck up` to create it)",
@@ -132,7 +134,7 @@ pub async fn deploy_stage(
 }
 
 /// Re-reads the stage and checks it serves `deployment_id`.
-async fn confirm_stage(
+pub(super) async fn confirm_stage(
     clients: &Clients,
     api_id: &str,
     stage_name: &str,

@@ -1,4 +1,5 @@
-//! The stack engine: discovery and assessment, drift, deploy and rollback, provisioning, the tree.
+//! The stack engine: discovery and assessment, drift, deploy and rollback, every stage (diff,
+//! promote), provisioning, the tree.
 
 pub mod deploy;
 pub mod diff;
@@ -7,6 +8,7 @@ pub mod export;
 pub mod invoke;
 pub mod load;
 pub mod provision;
+pub mod stages;
 pub mod tree;
 
 pub use load::load_stack;

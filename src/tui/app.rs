@@ -18,6 +18,9 @@ use crate::stack::deploy::{StageAction, rollback_target};
 use crate::stack::{Deployment, Drift, Stack};
 use crate::tail::LogEvent;
 
+mod stages;
+pub use stages::StageChoice;
+
 /// How many log lines the pane keeps; older ones are dropped and counted.
 pub const LOG_CAPACITY: usize = 100_000;
 /// How many probes the ping pane keeps.
@@ -59,6 +62,13 @@ pub enum Effect {
         stack: Box<Stack>,
         deployment_id: String,
     },
+    /// Point stage `to` at the deployment stage `from` serves; `stack` is what the user saw.
+    Promote {
+        generation: u64,
+        stack: Box<Stack>,
+        from: String,
+        to: String,
+    },
     /// Probe these routes of the stage, every second, until stopped (replaces a running pinger).
     StartPing {
         targets: Vec<PingTarget>,
@@ -95,6 +105,7 @@ pub enum ActivityKind {
     Build,
     Deploy,
     Rollback,
+    Promote,
 }
 
 impl ActivityKind {
@@ -104,6 +115,7 @@ impl ActivityKind {
             Self::Build => "build + upload",
             Self::Deploy => "deploying",
             Self::Rollback => "rolling back",
+            Self::Promote => "promoting",
         }
     }
 }
@@ -132,6 +144,20 @@ pub enum Overlay {
     ConfirmSend,
     /// The answer of a test invoke or a request (`App::exchange`).
     Response,
+    /// The other stage for a diff or a promote of stage `from`.
+    StagePicker {
+        choice: StageChoice,
+        from: String,
+        selected: usize,
+    },
+    /// The diff from one stage to another; any key closes it.
+    StageDiff(Box<crate::stack::stages::StageDiff>),
+    /// Promote `from` onto `to`: `diff` is what `to` would serve differently; y/n.
+    ConfirmPromote {
+        from: String,
+        to: String,
+        diff: Box<crate::stack::stages::StageDiff>,
+    },
 }
 
 /// The log pane's buffer: bounded, with an index of the lines the filter keeps so that drawing touches
@@ -365,9 +391,12 @@ impl App {
         }
         match self.overlay {
             Overlay::None => Mode::Normal,
-            Overlay::Help => Mode::Help,
-            Overlay::ConfirmDeploy | Overlay::ConfirmBuild | Overlay::ConfirmSend => Mode::Confirm,
-            Overlay::Rollback { .. } => Mode::Picker,
+            Overlay::Help | Overlay::StageDiff(_) => Mode::Help,
+            Overlay::ConfirmDeploy
+            | Overlay::ConfirmBuild
+            | Overlay::ConfirmSend
+            | Overlay::ConfirmPromote { .. } => Mode::Confirm,
+            Overlay::Rollback { .. } | Overlay::StagePicker { .. } => Mode::Picker,
             Overlay::Composer => Mode::Compose,
             Overlay::Response => Mode::Response,
         }
@@ -519,6 +548,8 @@ impl App {
                     });
                 self.overlay = Overlay::Rollback { selected };
             }
+            Command::Diff => self.open_stage_picker(StageChoice::Diff),
+            Command::Promote => self.open_stage_picker(StageChoice::Promote),
             Command::Ping => return self.toggle_ping(),
             Command::Test => return self.test_selected(),
             Command::Compose => self.open_composer(SendTo::Stage),
@@ -572,6 +603,9 @@ impl App {
                 _ => vec![],
             };
         }
+        if matches!(self.overlay, Overlay::ConfirmPromote { .. }) {
+            return self.confirm_promote_key(c);
+        }
         if self.overlay == Overlay::ConfirmBuild {
             return match c {
                 Command::Accept => {
@@ -609,6 +643,9 @@ impl App {
     }
 
     fn picker_key(&mut self, c: Command) -> Vec<Effect> {
+        if matches!(self.overlay, Overlay::StagePicker { .. }) {
+            return self.stage_picker_key(c);
+        }
         let Overlay::Rollback { selected } = self.overlay else {
             return vec![];
         };
@@ -1077,6 +1114,12 @@ impl App {
                     ),
                     StageAction::Rollback => format!(
                         "stage {} serves {} again (was {previous}); it is {}",
+                        o.stage.name,
+                        o.deployment.id,
+                        o.drift.summary()
+                    ),
+                    StageAction::Promote => format!(
+                        "promoted: stage {} serves {} (was {previous}); it is {}",
                         o.stage.name,
                         o.deployment.id,
                         o.drift.summary()

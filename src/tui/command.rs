@@ -21,6 +21,10 @@ pub enum Command {
     Build,
     Deploy,
     Rollback,
+    /// Diff the selected stage with another (picked).
+    Diff,
+    /// Point another stage (picked) at the deployment the selected stage serves.
+    Promote,
     Ping,
     /// Test the selected method on the working API (TestInvokeMethod).
     Test,
@@ -154,6 +158,13 @@ pub const NORMAL: &[Binding] = &[
         &[KeyCode::Char('r')],
     ),
     bind(
+        "=/P",
+        "diff / promote this stage (pick the other)",
+        Command::Diff,
+        &[KeyCode::Char('=')],
+    ),
+    pair(Command::Promote, &[KeyCode::Char('P')]),
+    bind(
         "p",
         "start / stop pinging",
         Command::Ping,
@@ -171,8 +182,13 @@ pub const NORMAL: &[Binding] = &[
         Command::Compose,
         &[KeyCode::Char('s')],
     ),
-    bind("/", "filter logs", Command::Filter, &[KeyCode::Char('/')]),
-    bind("f", "follow logs", Command::Follow, &[KeyCode::Char('f')]),
+    bind(
+        "/ f",
+        "filter logs, follow logs",
+        Command::Filter,
+        &[KeyCode::Char('/')],
+    ),
+    pair(Command::Follow, &[KeyCode::Char('f')]),
     bind(
         "c",
         "clear logs and pings",

@@ -167,6 +167,41 @@ pub fn stale_drift() -> Drift {
     }
 }
 
+/// The tutorial's stack with a second stage, prod, on the older deployment d1: tf-test serves GET
+/// /hello_world and GET /goodbye, prod only GET /hello_world (so prod is one route behind).
+pub fn two_stages() -> Stack {
+    use crate::model::definition::{ApiDefinition, MethodDefinition};
+    let method = || MethodDefinition {
+        authorization_type: "NONE".into(),
+        ..MethodDefinition::default()
+    };
+    let mut newer = ApiDefinition::default();
+    newer
+        .routes
+        .insert(RouteKey::new("GET", "/hello_world"), method());
+    let older = newer.clone();
+    newer
+        .routes
+        .insert(RouteKey::new("GET", "/goodbye"), method());
+    let mut s = stack(Drift::InSync);
+    if let Some(api) = s.api.as_mut() {
+        api.stages[0].served = Some(Ok(newer));
+        let mut prod = api.stages[0].clone();
+        prod.name = "prod".into();
+        prod.deployment_id = Some("d1".into());
+        prod.invoke_url = prod.invoke_url.replace("tf-test", "prod");
+        prod.served = Some(Ok(older));
+        prod.drift = Some(Drift::Stale {
+            changes: vec![Change::added(Element::Route(RouteKey::new(
+                "GET", "/goodbye",
+            )))],
+        });
+        api.stages.insert(0, prod);
+        api.deployments[1].stages = vec!["prod".into()];
+    }
+    s
+}
+
 pub const T0: i64 = 1_795_000_000_000;
 
 /// A probe as the pinger reports it; `i` is its sequence number and second.

@@ -239,6 +239,17 @@ impl Workers {
                         .and_then(|r| r);
                     let _ = tx.send(Msg::ActionDone { generation, result }).await;
                 })),
+                Effect::Promote {
+                    generation,
+                    stack,
+                    from,
+                    to,
+                } => self.tasks.push(tokio::spawn(async move {
+                    let result = caught(work::promote(&session, &conn, &stack, &from, &to))
+                        .await
+                        .and_then(|r| r);
+                    let _ = tx.send(Msg::ActionDone { generation, result }).await;
+                })),
                 Effect::StartPing { targets } => {
                     if let Some(old) = self.ping.take() {
                         old.abort();
@@ -572,6 +583,20 @@ mod work {
             a.poke();
         }
         Ok(Answer::Sent(Box::new(response)))
+    }
+
+    pub async fn promote(
+        session: &Session,
+        conn: &SharedConn,
+        stack: &Stack,
+        from: &str,
+        to: &str,
+    ) -> Result<Outcome, String> {
+        let clients = &connect(session, conn).await?.clients;
+        crate::stack::stages::promote(clients, &session.spec, stack, from, to)
+            .await
+            .map(|o| Outcome::Stage(Box::new(o)))
+            .map_err(|e| e.to_string())
     }
 
     /// Probes until aborted. Dropping the pinger's handle (when this task is aborted) stops it.

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Color;
 use ratatui::widgets::Widget;
 
-use super::app::{App, Effect};
+use super::app::{App, Effect, Overlay, StageChoice};
 use super::command::Command;
 use super::fixtures::{self, T0, invocation, later, probe};
 use super::msg::Msg;
@@ -397,7 +397,7 @@ fn the_help_lists_every_key_even_on_80x24() {
     app.update(Msg::Command(Command::Help));
     let s = screen(&app, 80, 24);
     let listed = || super::command::NORMAL.iter().filter(|b| b.listed());
-    let width = listed().map(|b| b.keys.chars().count()).max().unwrap();
+    let width = listed().map(|b| b.keys.chars().count()).max().unwrap_or(0);
     for b in listed() {
         assert!(
             s.contains(&format!(" {:width$} {}", b.keys, b.help)),
@@ -518,4 +518,122 @@ fn the_ping_pane_leaves_failed_probes_out_of_its_percentiles_as_lambdeck_ping_do
         find(&buf, "900").is_some_and(|(_, y)| y > 0),
         "the 5xx is still listed"
     );
+}
+
+/// The app with two stages loaded and the tree's selection on `stage`'s node.
+fn two_stages_on(stage: &str) -> App {
+    let mut app = fresh();
+    let effects = app.start(false);
+    let Some(Effect::LoadStack { generation }) = effects.first().cloned() else {
+        panic!("start loads the stack: {effects:?}");
+    };
+    app.update(Msg::StackLoaded {
+        generation,
+        result: Ok(Box::new(fixtures::two_stages())),
+    });
+    let key = format!("api/stage/{stage}");
+    app.tree_selected = app
+        .visible_nodes()
+        .iter()
+        .position(|n| n.key == key)
+        .expect("a stage node");
+    app
+}
+
+#[test]
+fn every_stage_shows_its_own_drift_in_the_tree() {
+    let app = two_stages_on("prod");
+    let s = screen(&app, 100, 30);
+    assert!(s.contains("stage prod STALE: 1 change"), "{s}");
+    assert!(s.contains("stage tf-test in sync"), "{s}");
+    assert!(
+        s.contains("+ GET /goodbye"),
+        "prod's details show its diff:\n{s}"
+    );
+}
+
+#[test]
+fn equals_diffs_the_selected_stage_with_the_one_picked() {
+    let mut app = two_stages_on("prod");
+    assert!(app.update(Msg::Command(Command::Diff)).is_empty());
+    assert_eq!(
+        app.overlay,
+        Overlay::StagePicker {
+            choice: StageChoice::Diff,
+            from: "prod".into(),
+            selected: 0
+        }
+    );
+    assert_screen!(&app, 100, 30);
+    app.update(Msg::Command(Command::Accept));
+    let Overlay::StageDiff(d) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert_eq!((d.from.as_str(), d.to.as_str()), ("prod", "tf-test"));
+    assert_eq!(d.changes.len(), 1);
+    assert_eq!(d.changes[0].to_string(), "+ GET /goodbye");
+    let s = screen(&app, 100, 30);
+    assert!(
+        s.contains("stage prod → stage tf-test: 1 change (+GET /goodbye)"),
+        "{s}"
+    );
+    // Any key closes it.
+    app.update(Msg::Command(Command::Down));
+    assert_eq!(app.overlay, Overlay::None);
+}
+
+#[test]
+fn promote_shows_the_diff_then_asks_before_it_moves_the_stage() {
+    let mut app = two_stages_on("tf-test");
+    app.update(Msg::Command(Command::Promote));
+    app.update(Msg::Command(Command::Accept));
+    let Overlay::ConfirmPromote { from, to, diff } = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert_eq!((from.as_str(), to.as_str()), ("tf-test", "prod"));
+    // What prod would serve differently: the route it does not serve yet.
+    assert_eq!(diff.changes[0].to_string(), "+ GET /goodbye");
+    assert_screen!(&app, 100, 30);
+    // n cancels: nothing happens.
+    assert!(app.update(Msg::Command(Command::Cancel)).is_empty());
+    assert_eq!(app.overlay, Overlay::None);
+    app.update(Msg::Command(Command::Promote));
+    app.update(Msg::Command(Command::Accept));
+    let effects = app.update(Msg::Command(Command::Accept));
+    assert!(
+        matches!(&effects[..], [Effect::Promote { from, to, .. }] if from == "tf-test" && to == "prod"),
+        "{effects:?}"
+    );
+    assert!(app.activity.is_some());
+}
+
+#[test]
+fn promote_onto_a_stage_on_the_same_deployment_is_refused_with_a_line() {
+    let mut app = two_stages_on("tf-test");
+    if let Some(api) = app.stack.as_mut().and_then(|s| s.api.as_mut()) {
+        api.stages[0].deployment_id = Some("d2".into());
+    }
+    app.update(Msg::Command(Command::Promote));
+    assert!(app.update(Msg::Command(Command::Accept)).is_empty());
+    assert_eq!(app.overlay, Overlay::None);
+    let notice = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("already serves deployment d2"), "{notice}");
+}
+
+#[test]
+fn a_lone_stage_has_nothing_to_diff_with() {
+    let mut app = fresh();
+    load(&mut app, DriftState::InSync);
+    app.update(Msg::Command(Command::Diff));
+    assert_eq!(app.overlay, Overlay::None);
+    let notice = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("only stage"), "{notice}");
 }

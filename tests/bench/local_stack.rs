@@ -157,6 +157,7 @@ async fn executor_only(zip: Vec<u8>) {
         name: "tf-test-rust-hello-world".into(),
         runtime: None,
         arn: "arn:aws:lambda:us-east-1:000000000000:function:tf-test-rust-hello-world".into(),
+        version: "$LATEST".into(),
         revision: "r0".into(),
         zip: Arc::new(zip),
         handler: "bootstrap".into(),

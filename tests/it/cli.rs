@@ -913,6 +913,104 @@ fn a_malformed_endpoint_or_region_is_one_line_and_exit_2() {
     assert!(one_error_line(&out).contains("endpoint URL `nope`"));
 }
 
+/// `diff` and `promote` between two stages, headless: exit codes, the diff's lines, the y/N rule, and
+/// every other stage's drift in `status`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diff_and_promote_between_stages() {
+    let local = LocalStack::up().await;
+    let dir = project();
+    let before = local.load().await;
+    let api = before.api.as_ref().unwrap();
+    let gw = &local.clients.apigateway;
+    lambdeck::aws::apigateway::create_stage(
+        gw,
+        &api.id,
+        "prod",
+        before.stage().unwrap().deployment_id.as_deref().unwrap(),
+    )
+    .await
+    .unwrap();
+    let out = local.run(dir.path(), &["diff", "tf-test", "prod"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("the same deployment"),
+        "{}",
+        stdout(&out)
+    );
+
+    // A new route deployed to tf-test only: prod is behind, on its own node, and diff says how.
+    let rid = lambdeck::aws::apigateway::create_resource(
+        gw,
+        &api.id,
+        &api.resource("/").unwrap().id,
+        "new",
+    )
+    .await
+    .unwrap();
+    lambdeck::aws::apigateway::put_method(gw, &api.id, &rid, "GET", "NONE", false)
+        .await
+        .unwrap();
+    let uri = lambdeck::aws::apigateway::lambda_invoke_uri(
+        "us-east-1",
+        &before.function.as_ref().unwrap().arn,
+    );
+    lambdeck::aws::apigateway::put_proxy_integration(gw, &api.id, &rid, "GET", &uri)
+        .await
+        .unwrap();
+    let out = local.run(dir.path(), &["deploy", "--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = local.run(dir.path(), &["status"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the configured stage decides: {}",
+        stdout(&out)
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("stage prod -> deployment")
+            && text.contains("        drift: stale: 1 change (+GET /new)\n          + GET /new\n"),
+        "{text}"
+    );
+    let out = local.run(dir.path(), &["diff", "prod", "tf-test"]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "stage prod → stage tf-test: 1 change (+GET /new)\n  + GET /new\n"
+    );
+    let out = local
+        .run(dir.path(), &["diff", "prod", "tf-test", "--json"])
+        .await;
+    let json = json_of(&out);
+    assert_eq!(
+        json["changes"],
+        serde_json::json!([{"element": {"route": {"method": "GET", "path": "/new"}}, "change": "added"}])
+    );
+    let out = local.run(dir.path(), &["diff", "prod", "nosuch"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(one_error_line(&out).contains("stage nosuch not found"));
+
+    // promote without a terminal: shows the diff, needs --yes (exit 2), changes nothing.
+    let out = local.run(dir.path(), &["promote", "tf-test", "prod"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stdout(&out).contains("+ GET /new"), "{}", stdout(&out));
+    one_error_line(&out);
+    let out = local
+        .run(
+            dir.path(),
+            &["promote", "tf-test", "prod", "--yes", "--json"],
+        )
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let outcome = json_of(&out);
+    assert_eq!(outcome["action"], "promote");
+    assert_eq!(outcome["stage"]["name"], "prod");
+    assert_eq!(outcome["drift"], serde_json::json!({"state": "in_sync"}));
+    let out = local.run(dir.path(), &["diff", "prod", "tf-test"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    local.server.shutdown().await;
+}
+
 /// The project's lambdeck.toml for `request`: GET and POST on /hello_world, and a saved POST.
 const REQUEST_TOML: &str = r#"region = "us-east-1"
 [[api.routes]]

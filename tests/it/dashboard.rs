@@ -165,6 +165,128 @@ async fn the_dashboard_sets_up_and_redeploys_a_stale_stage() {
     drop(guard);
 }
 
+/// The API of the project's stack, found by name as any client would.
+async fn api_id(clients: &Clients) -> String {
+    let apis = clients.apigateway.get_rest_apis().send().await.unwrap();
+    apis.items()
+        .iter()
+        .find(|a| a.name() == Some(support::Tutorial::API))
+        .and_then(|a| a.id())
+        .expect("the dashboard created the API")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_promotes_dev_to_prod_after_showing_the_diff() {
+    if !Tmux::available() {
+        let _: Option<()> = support::skip(
+            "the dashboard's end-to-end test: tmux is not installed (.ci/run installs it)",
+        );
+        return;
+    }
+    // The configured stage is dev; prod is made beside it on the same deployment.
+    let dir = support::project();
+    let toml = dir.path().join("lambdeck.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap();
+    text.push_str("\n[api]\nstage = \"dev\"\n");
+    std::fs::write(&toml, text).unwrap();
+    let bin = env!("CARGO_BIN_EXE_lambdeck");
+    let command = format!(
+        "LAMBDECK_BUILD_PROFILE=dev {bin} --local; echo \"lambdeck exited with $?\"; sleep 600"
+    );
+    let name = format!("lambdeck-promote-{}", std::process::id());
+    let tmux = Tmux::start(&name, dir.path(), &command);
+    let screen = tmux
+        .wait_for("the end of the local setup", |s| {
+            s.contains("local stack ready") || s.contains("failed")
+        })
+        .await;
+    assert!(screen.contains("local stack ready"), "{screen}");
+    tmux.wait_for("dev in sync", |s| s.contains("stage dev in sync"))
+        .await;
+
+    let guard = lambdeck::local::ensure_running(dir.path()).await.unwrap();
+    let clients = support::local_clients(&guard.endpoint_url()).await;
+    let api = api_id(&clients).await;
+    let dev = clients
+        .apigateway
+        .get_stage()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    clients
+        .apigateway
+        .create_stage()
+        .rest_api_id(&api)
+        .stage_name("prod")
+        .deployment_id(dev.deployment_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    add_route(&clients).await;
+
+    // Deploy the new route to dev only: prod is one route behind, on its own node.
+    tmux.keys("R");
+    tmux.wait_for("dev as stale", |s| s.contains("stage dev STALE: 1 change"))
+        .await;
+    tmux.keys("d");
+    tmux.wait_for("the redeploy confirmation", |s| {
+        s.contains("Redeploy stage dev")
+    })
+    .await;
+    tmux.keys("y");
+    let screen = tmux
+        .wait_for("prod behind dev", |s| {
+            s.contains("stage dev in sync") && s.contains("stage prod STALE: 1 change")
+        })
+        .await;
+    assert!(screen.contains("deployed"), "{screen}");
+
+    // P with the selection off the stages promotes the configured stage: pick prod, read the diff, y.
+    tmux.keys("P");
+    let screen = tmux
+        .wait_for("the stage picker", |s| s.contains("promote stage dev onto"))
+        .await;
+    assert!(screen.contains("prod"), "{screen}");
+    tmux.keys("Enter");
+    let screen = tmux
+        .wait_for("the promote confirmation", |s| {
+            s.contains("Point stage prod at deployment")
+        })
+        .await;
+    assert!(
+        screen.contains("+ GET /goodbye"),
+        "the diff is shown: {screen}"
+    );
+    tmux.keys("y");
+    let screen = tmux
+        .wait_for("the promote's outcome", |s| {
+            s.contains("promoted: stage prod serves") || s.contains("promoting failed")
+        })
+        .await;
+    assert!(screen.contains("it is in sync"), "{screen}");
+    tmux.wait_for("prod in sync", |s| {
+        s.contains("stage prod in sync") && s.contains("stage dev in sync")
+    })
+    .await;
+    // prod really serves the new route now.
+    let prod_url = lambdeck::wire::local_stage_url(&guard.endpoint_url(), &api, "prod");
+    let status = reqwest::get(format!("{prod_url}/goodbye"))
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+
+    tmux.keys("q");
+    let screen = tmux
+        .wait_for("the exit", |s| s.contains("lambdeck exited with"))
+        .await;
+    assert!(screen.contains("lambdeck exited with 0"), "{screen}");
+    drop(guard);
+}
+
 /// Closes the response pane, and waits until it is gone: an Esc followed at once by a letter reads as
 /// Alt+letter to a terminal.
 async fn close_pane(tmux: &Tmux) {

@@ -265,7 +265,7 @@ const TUTORIAL_LAMBDECK_TOML: &str = r#"region = "us-east-1"
 
 [function]
 name = "tf-test-node-hello-world"
-runtime = "nodejs14.x"
+runtime = "nodejs20.x"
 handler = "index.handler"
 role = "tf-test-lambda-role"
 

@@ -50,10 +50,10 @@ impl EnvLog {
     }
 
     /// Starts an invocation: its START line, and a fresh tail.
-    pub(super) fn begin(&self, request_id: &str) {
+    pub(super) fn begin(&self, request_id: &str, version: &str) {
         let mut st = lock(&self.state);
         st.tail.clear();
-        st.push(format!("{START_PREFIX}{request_id} Version: $LATEST"));
+        st.push(format!("{START_PREFIX}{request_id} Version: {version}"));
     }
 
     /// Ends an invocation: everything the process wrote so far, then `lines`; returns the tail.

@@ -54,6 +54,9 @@ pub struct FunctionCode {
     /// The runtime string: `nodejs*` and `python*` run an interpreter, anything else `bootstrap`.
     pub runtime: Option<String>,
     pub arn: String,
+    /// `$LATEST` or a published version's number: the START line, the stream name's `[version]` and
+    /// `AWS_LAMBDA_FUNCTION_VERSION`.
+    pub version: String,
     /// Changes whenever the code or configuration changes; environments of an older revision are retired.
     pub revision: String,
     pub zip: Arc<Vec<u8>>,
@@ -316,7 +319,7 @@ impl Inner {
 
     async fn start_env(&self, function: &FunctionCode) -> Result<Arc<Env>, StartFailure> {
         let id = self.next_env.fetch_add(1, Ordering::Relaxed);
-        let stream = stream_name();
+        let stream = stream_name(&function.version);
         let group = lambda_log_group(&function.name);
         let log = Arc::new(EnvLog::new(
             self.sink.clone(),
@@ -515,7 +518,7 @@ fn reserved_env(
         ("AWS_DEFAULT_REGION", f.region.clone()),
         ("AWS_LAMBDA_FUNCTION_NAME", f.name.clone()),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", f.memory_mb.to_string()),
-        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", f.version.clone()),
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
         ("AWS_LAMBDA_LOG_GROUP_NAME", group.to_owned()),
         ("AWS_LAMBDA_LOG_STREAM_NAME", stream.to_owned()),
@@ -535,10 +538,10 @@ fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-/// `YYYY/MM/DD/[$LATEST]<32 hex>`, the UTC date of the environment's start.
-fn stream_name() -> String {
+/// `YYYY/MM/DD/[<version>]<32 hex>`, the UTC date of the environment's start.
+fn stream_name(version: &str) -> String {
     format!(
-        "{}/[$LATEST]{}",
+        "{}/[{version}]{}",
         chrono::Utc::now().format("%Y/%m/%d"),
         uuid::Uuid::new_v4().simple()
     )
@@ -686,7 +689,7 @@ impl Env {
             init = Some(ready_at.saturating_duration_since(self.started));
             if let Some(reason) = failure {
                 self.kill(&reason).await;
-                self.log.begin(&request_id);
+                self.log.begin(&request_id, &function.version);
                 let mut invocation = self.finish(
                     request_id,
                     function,
@@ -703,7 +706,7 @@ impl Env {
             }
         }
 
-        self.log.begin(&request_id);
+        self.log.begin(&request_id, &function.version);
         let (tx, rx) = oneshot::channel();
         if let Err(reason) = self.rt.arm(&request_id, tx) {
             return self.finish(
@@ -772,13 +775,18 @@ impl Env {
             _ => {}
         }
         lines.push(format!("{END_PREFIX}{request_id}"));
-        lines.push(report_line(
+        let mut report = report_line(
             &request_id,
             took,
             function.memory_mb,
             self.max_memory_mb(),
             init,
-        ));
+        );
+        // A timed-out invocation's REPORT ends with its status, as Lambda writes it.
+        if matches!(outcome, Outcome::Timeout) {
+            report.push_str("Status: timeout");
+        }
+        lines.push(report);
         let log_tail = self.log.finish(lines);
         Invocation {
             request_id,
@@ -861,7 +869,7 @@ struct StartFailure {
 
 impl StartFailure {
     fn report(self, request_id: &str, function: &FunctionCode) -> Invocation {
-        self.log.begin(request_id);
+        self.log.begin(request_id, &function.version);
         let lines = vec![
             format!("RequestId: {request_id} Error: {}", self.reason),
             self.kind.to_owned(),
@@ -900,6 +908,7 @@ mod tests {
             name: "f".into(),
             runtime: None,
             arn: "arn".into(),
+            version: "$LATEST".into(),
             revision: "r".into(),
             zip: Arc::new(Vec::new()),
             handler: "h".into(),
@@ -943,7 +952,8 @@ mod tests {
 
     #[test]
     fn stream_name_is_dated_and_has_32_hex() {
-        let name = stream_name();
+        assert!(stream_name("3").contains("/[3]"));
+        let name = stream_name("$LATEST");
         let (date, rest) = name.split_at(11);
         assert_eq!(date, chrono::Utc::now().format("%Y/%m/%d/").to_string());
         let hex = rest.strip_prefix("[$LATEST]").unwrap();

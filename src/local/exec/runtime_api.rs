@@ -234,8 +234,31 @@ pub(super) fn unknown_request(id: &str) -> Response {
 pub(super) async fn invocation_response(
     State(rt): State<Arc<Runtime>>,
     UrlPath(id): UrlPath<String>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            // Over Lambda's synchronous limit: the invocation fails with Lambda's error, and the
+            // runtime is told its response was refused.
+            let document = ErrorDocument {
+                error_message: &format!(
+                    "Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."
+                ),
+                error_type: "Function.ResponseSizeTooLarge",
+            }
+            .to_bytes();
+            if !rt.complete(&id, Reply::Error(document)) {
+                return unknown_request(&id);
+            }
+            return runtime_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                &format!("Exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."),
+            );
+        }
+        Err(rejection) => return rejection.into_response(),
+    };
     if rt.complete(&id, Reply::Response(body)) {
         accepted()
     } else {

@@ -28,6 +28,38 @@ pub struct Alias {
     #[serde(default)]
     pub description: String,
     pub revision_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_config: Option<serde_json::Value>,
+}
+
+/// A routing config with weights, or none (an empty one removes it).
+fn routing(config: Option<serde_json::Value>) -> Option<serde_json::Value> {
+    config.filter(|c| {
+        c.get("AdditionalVersionWeights")
+            .and_then(|w| w.as_object())
+            .is_some_and(|w| !w.is_empty())
+    })
+}
+
+/// Alias names: `[a-zA-Z0-9-_]+`, up to 128 characters, and not all digits (those are versions).
+fn check_alias_name(name: &str) -> Result<()> {
+    let valid = !name.is_empty()
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !name.chars().all(|c| c.is_ascii_digit());
+    if valid {
+        Ok(())
+    } else {
+        Err(LambdaError::new(
+            StatusCode::BAD_REQUEST,
+            "ValidationException",
+            format!(
+                "1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)"
+            ),
+        ))
+    }
 }
 
 fn ok(body: impl Serialize) -> Response {
@@ -77,7 +109,9 @@ pub fn route(cx: &Ctx<'_>, req: &Req) -> Option<Result<Response>> {
                 )))
             }),
         (["2015-03-31", "functions", name, "aliases"], &Verb::POST) => create_alias(cx, req, name),
-        (["2015-03-31", "functions", name, "aliases"], &Verb::GET) => list_aliases(cx, name),
+        (["2015-03-31", "functions", name, "aliases"], &Verb::GET) => {
+            list_aliases(cx, name, req.query_one("FunctionVersion"))
+        }
         (["2015-03-31", "functions", name, "aliases", alias], &Verb::GET) => {
             get_alias(cx, name, alias)
         }
@@ -98,6 +132,7 @@ fn render_alias(region: &str, function: &str, a: &Alias) -> AliasConfiguration {
         function_version: a.function_version.clone(),
         description: a.description.clone(),
         revision_id: a.revision_id.clone(),
+        routing_config: a.routing_config.clone(),
     }
 }
 
@@ -119,6 +154,7 @@ fn create_alias(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
     let name = input.name.filter(|n| !n.is_empty()).ok_or_else(|| {
         LambdaError::invalid("1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
     })?;
+    check_alias_name(&name)?;
     let version = input.function_version.unwrap_or_default();
     check_version(cx, &function, &version)?;
     let alias = Alias {
@@ -126,6 +162,7 @@ fn create_alias(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
         function_version: version,
         description: input.description.unwrap_or_default(),
         revision_id: uuid::Uuid::new_v4().to_string(),
+        routing_config: routing(input.routing_config),
     };
     {
         let mut state = lock(cx.state);
@@ -157,13 +194,14 @@ fn get_alias(cx: &Ctx<'_>, raw: &str, name: &str) -> Result<Response> {
     Ok(ok(render_alias(cx.region, &function, a)))
 }
 
-fn list_aliases(cx: &Ctx<'_>, raw: &str) -> Result<Response> {
+fn list_aliases(cx: &Ctx<'_>, raw: &str, version: Option<&str>) -> Result<Response> {
     let function = exists(cx, raw)?;
     let state = lock(cx.state);
     let (f, _) = resolve(&state, cx.region, &function, None)?;
     let aliases = f
         .aliases
         .values()
+        .filter(|a| version.is_none_or(|v| a.function_version == v))
         .map(|a| render_alias(cx.region, &function, a))
         .collect();
     Ok(ok(Aliases { aliases }))
@@ -186,6 +224,9 @@ fn update_alias(cx: &Ctx<'_>, req: &Req, raw: &str, name: &str) -> Result<Respon
         }
         if let Some(d) = input.description {
             a.description = d;
+        }
+        if input.routing_config.is_some() {
+            a.routing_config = routing(input.routing_config);
         }
         a.revision_id = uuid::Uuid::new_v4().to_string();
         render_alias(cx.region, &function, a)

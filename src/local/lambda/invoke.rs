@@ -25,7 +25,9 @@ pub fn function_code(cfg: &FunctionConfig, region: &str) -> FunctionCode {
         } else {
             format!("{arn}:{}", cfg.version)
         },
-        revision: cfg.revision_id.clone(),
+        version: cfg.version.clone(),
+        // A version published from $LATEST shares its revision: its environments are its own.
+        revision: format!("{}@{}", cfg.revision_id, cfg.version),
         zip: cfg.zip.clone(),
         handler: cfg.handler.clone().unwrap_or_default(),
         memory_mb: cfg.memory_size,
@@ -65,6 +67,7 @@ pub fn outcome_payload(inv: &Invocation, timeout_secs: u32) -> (Bytes, bool) {
 }
 
 pub(super) async fn invoke(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
+    super::names::check_function_ref(raw, req.query_one("Qualifier"))?;
     let (name, q) = parse_function_name(raw);
     let (function, executed_version) = {
         let state = lock(cx.state);

@@ -4,6 +4,7 @@
 pub mod config;
 mod invoke;
 pub mod model;
+mod names;
 mod ops;
 pub mod policy;
 pub mod wire;
@@ -69,7 +70,7 @@ async fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     let seg: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     let r = match (seg.as_slice(), &req.method) {
         (["2015-03-31", "functions"], &Verb::POST) => create_function(cx, req)?,
-        (["2015-03-31", "functions"], &Verb::GET) => list_functions(cx, req),
+        (["2015-03-31", "functions"], &Verb::GET) => list_functions(cx, req)?,
         (["2015-03-31", "functions", name], &Verb::GET) => get_function(cx, req, name, true)?,
         (["2015-03-31", "functions", name, "configuration"], &Verb::GET) => {
             get_function(cx, req, name, false)?

@@ -120,7 +120,25 @@ pub(crate) fn new_revision() -> String {
 pub fn parse_function_name(raw: &str) -> (String, Option<String>) {
     let rest = match raw.find("function:") {
         Some(i) => &raw[i + "function:".len()..],
-        None => raw,
+        None => {
+            // Partial forms without `function:`: `[arn:aws:lambda:][region:][account:]name`.
+            let mut rest = raw;
+            if let Some(r) = rest.strip_prefix("arn:") {
+                rest = r.split_once(":lambda:").map_or(rest, |(_, r)| r);
+            }
+            if let Some((first, r)) = rest.split_once(':')
+                && super::names::is_region(first)
+            {
+                rest = r;
+            }
+            if let Some((first, r)) = rest.split_once(':')
+                && first.len() == 12
+                && first.chars().all(|c| c.is_ascii_digit())
+            {
+                rest = r;
+            }
+            rest
+        }
     };
     match rest.split_once(':') {
         Some((n, q)) => (n.to_owned(), Some(q.to_owned()).filter(|q| q != "$LATEST")),
@@ -136,7 +154,8 @@ pub(crate) fn not_found(region: &str, name: &str, qualifier: Option<&str>) -> La
     })
 }
 
-/// The configuration a call addresses: `$LATEST` or a published version.
+/// The configuration a call addresses: `$LATEST`, a published version, or the version an alias
+/// points at.
 pub fn resolve<'a>(
     state: &'a LambdaState,
     region: &str,
@@ -149,11 +168,19 @@ pub fn resolve<'a>(
         .ok_or_else(|| not_found(region, name, qualifier))?;
     let cfg = match qualifier {
         None | Some("$LATEST") => &f.latest,
-        Some(q) => q
-            .parse::<u64>()
-            .ok()
-            .and_then(|n| f.versions.get(&n))
-            .ok_or_else(|| not_found(region, name, qualifier))?,
+        Some(q) => {
+            let version = |v: &str| -> Option<&'a FunctionConfig> {
+                match v {
+                    "$LATEST" => Some(&f.latest),
+                    v => v.parse::<u64>().ok().and_then(|n| f.versions.get(&n)),
+                }
+            };
+            match q.parse::<u64>() {
+                Ok(n) => f.versions.get(&n),
+                Err(_) => f.aliases.get(q).and_then(|a| version(&a.function_version)),
+            }
+            .ok_or_else(|| not_found(region, name, qualifier))?
+        }
     };
     Ok((f, cfg))
 }
@@ -173,6 +200,14 @@ mod tests {
         assert_eq!(
             parse_function_name("000000000000:function:f:2"),
             ("f".into(), Some("2".into()))
+        );
+        assert_eq!(
+            parse_function_name("arn:aws:lambda:us-east-1:000000000000:function"),
+            ("function".into(), None)
+        );
+        assert_eq!(
+            parse_function_name("000000000000:f:live"),
+            ("f".into(), Some("live".into()))
         );
     }
 }

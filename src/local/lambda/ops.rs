@@ -14,11 +14,12 @@ use super::model::{
     Function, FunctionConfig, function_arn, last_modified, new_revision, not_found,
     parse_function_name, resolve,
 };
+use super::names::{check_function_ref, check_new_function_name, check_runtime};
 use super::policy::{Conditions, PolicyDocument, Principal, Statement};
 use super::wire::{
     AddPermissionIn, AddPermissionOut, CodeIn, CodeLocation, CreateFunctionIn, GetFunctionOut,
     GetPolicyOut, ListFunctionsOut, ListVersionsOut, Phase, PublishVersionIn, TagsIn, TagsOut,
-    UpdateCodeIn, UpdateConfigIn, render, render_config,
+    UpdateCodeIn, UpdateConfigIn, qualified, render, render_config,
 };
 use super::{CODE_PATH, Ctx};
 use crate::local::common::{LambdaError, Req, lock};
@@ -102,25 +103,14 @@ pub(super) fn check_limits(timeout: u32, memory: u32) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn check_name(name: &str) -> Result<()> {
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if valid {
-        Ok(())
-    } else {
-        Err(LambdaError::invalid(format!(
-            "1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+"
-        )))
-    }
-}
-
 pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     let input: CreateFunctionIn = body(req)?;
-    let name = input.function_name.clone().unwrap_or_default();
-    check_name(&name)?;
+    let given = input.function_name.clone().unwrap_or_default();
+    check_new_function_name(&given)?;
+    let (name, _) = parse_function_name(&given);
+    if let Some(runtime) = &input.runtime {
+        check_runtime(runtime)?;
+    }
     let role = input
         .role
         .clone()
@@ -180,8 +170,11 @@ pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         } else {
             f.latest.clone()
         };
+        // With Publish, Lambda answers with the new version's number but the unqualified ARN.
+        let mut shown = render(&shown, cx.region, Phase::Creating);
+        shown.function_arn = function_arn(cx.region, &name);
         state.functions.insert(name, f);
-        render(&shown, cx.region, Phase::Creating)
+        shown
     };
     save(cx)?;
     Ok(ok(StatusCode::CREATED, value))
@@ -193,11 +186,28 @@ pub(super) fn qualifier<'a>(req: &'a Req, from_name: Option<&'a str>) -> Option<
         .filter(|q| *q != "$LATEST")
 }
 
+/// The qualifier a call named, `$LATEST` included (in the name or as `Qualifier`).
+fn named_qualifier(req: &Req, raw: &str) -> Option<String> {
+    req.query_one("Qualifier")
+        .map(ToOwned::to_owned)
+        .or_else(|| {
+            let rest = raw
+                .find("function:")
+                .map_or(raw, |i| &raw[i + "function:".len()..]);
+            rest.split_once(':').map(|(_, q)| q.to_owned())
+        })
+}
+
 pub(super) fn get_function(cx: &Ctx<'_>, req: &Req, raw: &str, full: bool) -> Result<Response> {
+    check_function_ref(raw, req.query_one("Qualifier"))?;
     let (name, q) = parse_function_name(raw);
     let state = lock(cx.state);
     let (f, cfg) = resolve(&state, cx.region, &name, qualifier(req, q.as_deref()))?;
-    let config = render_config(cfg, cx.region);
+    let mut config = render_config(cfg, cx.region);
+    // A qualified read answers with the ARN qualified as named (`:$LATEST`, `:1`, `:alias`).
+    if let Some(named) = named_qualifier(req, raw) {
+        config = qualified(config, cx.region, &named);
+    }
     if !full {
         return Ok(ok(StatusCode::OK, config));
     }
@@ -213,12 +223,25 @@ pub(super) fn get_function(cx: &Ctx<'_>, req: &Req, raw: &str, full: bool) -> Re
     Ok(ok(StatusCode::OK, out))
 }
 
-pub(super) fn list_functions(cx: &Ctx<'_>, req: &Req) -> Response {
+pub(super) fn list_functions(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     let limit = req
         .query_one("MaxItems")
         .and_then(|m| m.parse::<usize>().ok())
         .unwrap_or(50)
         .clamp(1, 50);
+    let all = match req.query_one("FunctionVersion") {
+        None => false,
+        Some("ALL") => true,
+        Some(other) => {
+            return Err(LambdaError::new(
+                StatusCode::BAD_REQUEST,
+                "ValidationException",
+                format!(
+                    "1 validation error detected: Value '{other}' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]"
+                ),
+            ));
+        }
+    };
     let marker = req.query_one("Marker");
     let state = lock(cx.state);
     let mut items = state
@@ -227,17 +250,37 @@ pub(super) fn list_functions(cx: &Ctx<'_>, req: &Req) -> Response {
         .filter(|(n, _)| marker.is_none_or(|m| n.as_str() > m));
     let page: Vec<(&String, &Function)> = items.by_ref().take(limit).collect();
     let more = items.next().is_some();
+    let functions = page
+        .iter()
+        .flat_map(|(_, f)| {
+            if all {
+                // Every version, `$LATEST` qualified as in ListVersionsByFunction.
+                version_list(f, cx.region)
+            } else {
+                vec![render_config(&f.latest, cx.region)]
+            }
+        })
+        .collect();
     let out = ListFunctionsOut {
-        functions: page
-            .iter()
-            .map(|(_, f)| render_config(&f.latest, cx.region))
-            .collect(),
+        functions,
         next_marker: page.last().filter(|_| more).map(|(n, _)| (*n).clone()),
     };
-    ok(StatusCode::OK, out)
+    Ok(ok(StatusCode::OK, out))
+}
+
+/// `$LATEST` (its ARN qualified `:$LATEST`) and every published version, as Lambda lists them.
+fn version_list(f: &Function, region: &str) -> Vec<super::wire::FunctionConfiguration> {
+    std::iter::once(qualified(
+        render_config(&f.latest, region),
+        region,
+        "$LATEST",
+    ))
+    .chain(f.versions.values().map(|c| render_config(c, region)))
+    .collect()
 }
 
 pub(super) fn delete_function(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
+    check_function_ref(raw, req.query_one("Qualifier"))?;
     let (name, q) = parse_function_name(raw);
     {
         let mut state = lock(cx.state);
@@ -328,6 +371,7 @@ pub(super) fn update_configuration(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result
             cfg.description = d;
         }
         if let Some(r) = input.runtime {
+            check_runtime(&r)?;
             cfg.runtime = Some(r);
         }
         cfg.timeout = input.timeout.unwrap_or(cfg.timeout);
@@ -405,10 +449,7 @@ pub(super) fn list_versions(cx: &Ctx<'_>, raw: &str) -> Result<Response> {
     let (name, _) = parse_function_name(raw);
     let state = lock(cx.state);
     let (f, _) = resolve(&state, cx.region, &name, None)?;
-    let versions = std::iter::once(&f.latest)
-        .chain(f.versions.values())
-        .map(|c| render_config(c, cx.region))
-        .collect();
+    let versions = version_list(f, cx.region);
     Ok(ok(StatusCode::OK, ListVersionsOut { versions }))
 }
 

@@ -239,6 +239,17 @@ pub struct PublishVersionIn {
     pub revision_id: Option<String>,
 }
 
+/// The configuration with its ARN qualified as the call named it (`$LATEST`, a version or an
+/// alias), as Lambda answers a qualified read and lists versions.
+pub fn qualified(
+    mut c: FunctionConfiguration,
+    region: &str,
+    qualifier: &str,
+) -> FunctionConfiguration {
+    c.function_arn = format!("{}:{qualifier}", function_arn(region, &c.function_name));
+    c
+}
+
 pub fn render_config(cfg: &FunctionConfig, region: &str) -> FunctionConfiguration {
     render(cfg, region, Phase::Settled)
 }
@@ -345,6 +356,8 @@ pub struct AliasIn {
     pub name: Option<String>,
     pub function_version: Option<String>,
     pub description: Option<String>,
+    /// `{"AdditionalVersionWeights": {"2": 0.2}}`: stored and returned, not applied.
+    pub routing_config: Option<serde_json::Value>,
 }
 
 /// An alias as Lambda answers it.
@@ -356,6 +369,8 @@ pub struct AliasConfiguration {
     pub function_version: String,
     pub description: String,
     pub revision_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing_config: Option<serde_json::Value>,
 }
 
 /// ListAliases's answer.

@@ -1,4 +1,5 @@
-//! Overlays: the help listing every key, the redeploy confirmation with its diff, the rollback picker.
+//! Overlays: the help listing every key, the redeploy confirmation with its diff, the rollback picker,
+//! the stage picker, the diff between two stages and the promote confirmation.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -7,7 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use super::tree::drift_lines;
-use crate::tui::app::App;
+use crate::stack::stages::{StageDiff, diff_stages};
+use crate::tui::app::{App, StageChoice};
 use crate::tui::command::{COMPOSE, NORMAL, RESPONSE};
 use crate::tui::theme;
 use crate::tui::tree::date;
@@ -194,5 +196,127 @@ impl Widget for RollbackPicker<'_> {
         lines.push(Line::raw(""));
         lines.push(Line::styled("● = the stage serves it now", theme::dim()));
         Paragraph::new(lines).render(inner, buf);
+    }
+}
+
+pub struct StagePicker<'a> {
+    pub app: &'a App,
+    pub choice: StageChoice,
+    pub from: &'a str,
+    pub selected: usize,
+}
+
+impl Widget for StagePicker<'_> {
+    fn render(self, screen: Rect, buf: &mut Buffer) {
+        let others = self.app.other_stages(self.from);
+        let height = (others.len() as u16 + 4).min(screen.height.saturating_sub(2).max(6));
+        let area = popup(screen, 70, height);
+        let title = match self.choice {
+            StageChoice::Diff => format!("diff stage {} with", self.from),
+            StageChoice::Promote => format!("promote stage {} onto", self.from),
+        };
+        let inner = frame(&title, area, buf);
+        let rows = usize::from(inner.height.saturating_sub(2));
+        let offset = (self.selected + 1).saturating_sub(rows);
+        let mut lines: Vec<Line> = others
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(rows)
+            .map(|(i, name)| {
+                // Each row says how far the other stage is from this one, as the diff would.
+                let summary = self
+                    .app
+                    .stack
+                    .as_ref()
+                    .and_then(|s| match self.choice {
+                        StageChoice::Diff => diff_stages(s, self.from, name).ok(),
+                        // What `name` would serve differently once promoted onto.
+                        StageChoice::Promote => diff_stages(s, name, self.from).ok(),
+                    })
+                    .map(|d| {
+                        d.summary()
+                            .split_once(": ")
+                            .map_or(String::new(), |(_, rest)| rest.to_owned())
+                    })
+                    .unwrap_or_default();
+                let line = Line::from(vec![
+                    Span::styled(
+                        format!("  {name:<16} "),
+                        Style::new().add_modifier(Modifier::BOLD),
+                    ),
+                    Span::styled(summary, theme::dim()),
+                ]);
+                if i == self.selected {
+                    line.style(theme::selected())
+                } else {
+                    line
+                }
+            })
+            .collect();
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Enter picks, Esc closes", theme::dim()));
+        Paragraph::new(lines).render(inner, buf);
+    }
+}
+
+/// The diff between two stages; with `promote` (from, to), the question whether to promote.
+pub struct StageDiffView<'a> {
+    pub diff: &'a StageDiff,
+    pub promote: Option<(&'a str, &'a str)>,
+}
+
+impl Widget for StageDiffView<'_> {
+    fn render(self, screen: Rect, buf: &mut Buffer) {
+        let d = self.diff;
+        let mut lines = Vec::new();
+        if let Some((from, to)) = self.promote {
+            lines.push(Line::from(vec![
+                Span::raw("Point stage "),
+                Span::styled(to.to_owned(), Style::new().add_modifier(Modifier::BOLD)),
+                Span::raw(format!(
+                    " at deployment {} (the one {from} serves)?",
+                    d.to_deployment.as_deref().unwrap_or("-")
+                )),
+            ]));
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::styled(
+            d.summary(),
+            if d.unknown.is_some() {
+                theme::warning()
+            } else {
+                Style::new().add_modifier(Modifier::BOLD)
+            },
+        ));
+        for c in &d.changes {
+            lines.push(Line::styled(format!(" {c}"), theme::diff(c.mark())));
+        }
+        for n in &d.not_comparable {
+            lines.push(Line::styled(
+                format!(" ? not comparable: {n}"),
+                theme::warning(),
+            ));
+        }
+        lines.push(Line::raw(""));
+        lines.push(match self.promote {
+            Some(_) => Line::from(vec![
+                Span::styled(" y ", theme::key()),
+                Span::raw(" promote   "),
+                Span::styled(" n ", theme::key()),
+                Span::raw(" cancel"),
+            ]),
+            None => Line::styled("any key closes", theme::dim()),
+        });
+        let area = popup(screen, 74, lines.len() as u16 + 2);
+        let title = if self.promote.is_some() {
+            "promote"
+        } else {
+            "diff"
+        };
+        let inner = frame(title, area, buf);
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .render(inner, buf);
     }
 }

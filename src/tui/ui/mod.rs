@@ -103,6 +103,27 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         Overlay::ConfirmSend => compose::ConfirmSend { app }.render(screen, frame.buffer_mut()),
         Overlay::Response => compose::ResponsePane { app }.render(screen, frame.buffer_mut()),
+        Overlay::StagePicker {
+            choice,
+            from,
+            selected,
+        } => dialogs::StagePicker {
+            app,
+            choice: *choice,
+            from,
+            selected: *selected,
+        }
+        .render(screen, frame.buffer_mut()),
+        Overlay::StageDiff(diff) => dialogs::StageDiffView {
+            diff,
+            promote: None,
+        }
+        .render(screen, frame.buffer_mut()),
+        Overlay::ConfirmPromote { from, to, diff } => dialogs::StageDiffView {
+            diff,
+            promote: Some((from, to)),
+        }
+        .render(screen, frame.buffer_mut()),
     }
 }
 

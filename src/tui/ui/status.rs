@@ -7,8 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{LineGauge, Widget};
 
 use super::{format_elapsed, spinner};
-use crate::tui::app::App;
-use crate::tui::app::Overlay;
+use crate::tui::app::{App, Overlay};
 use crate::tui::command::{Binding, COMPOSE, Mode, RESPONSE};
 use crate::tui::theme;
 use crate::tui::view::Pane;
@@ -84,10 +83,14 @@ pub fn keys_now(app: &App) -> Vec<(&'static str, &'static str)> {
         Mode::Confirm => match app.overlay {
             Overlay::ConfirmSend => vec![("y", "send"), ("n/Esc", "back")],
             Overlay::ConfirmBuild => vec![("y", "build + upload"), ("n/Esc", "cancel")],
+            Overlay::ConfirmPromote { .. } => vec![("y", "promote"), ("n/Esc", "cancel")],
             _ => vec![("y", "deploy"), ("n/Esc", "cancel")],
         },
         Mode::Compose => listed(COMPOSE),
         Mode::Response => listed(RESPONSE),
+        Mode::Picker if matches!(app.overlay, Overlay::StagePicker { .. }) => {
+            vec![("↑↓", "choose"), ("Enter", "pick"), ("Esc", "cancel")]
+        }
         Mode::Picker => vec![("↑↓", "choose"), ("Enter", "roll back"), ("Esc", "cancel")],
         Mode::FilterInput => vec![("type", "filter"), ("Enter", "keep"), ("Esc", "cancel")],
         Mode::Normal => {

@@ -100,6 +100,7 @@ fn function(name: &str, zip: Vec<u8>, timeout_secs: u32) -> FunctionCode {
         name: name.to_owned(),
         runtime: None,
         arn: format!("arn:aws:lambda:us-east-1:000000000000:function:{name}"),
+        version: "$LATEST".into(),
         revision: "rev-1".to_owned(),
         zip: Arc::new(zip),
         handler: "bootstrap".to_owned(),
@@ -421,6 +422,9 @@ async fn a_timeout_kills_the_environment() {
         inv.log_tail
             .contains(&format!("END RequestId: {}", inv.request_id))
     );
+    // The REPORT line ends with the status, as Lambda writes it for a timeout.
+    let report = report_of(&inv.log_tail);
+    assert!(report.ends_with(" ms\tStatus: timeout"), "{report}");
     // The process is gone (killed and reaped) by the time the invocation returns.
     assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
     assert_eq!(executor.environments("sleepy"), 0);

@@ -7,6 +7,7 @@ mod awslambdaric;
 mod deployments;
 mod exec;
 mod invoke;
+mod lambda_errors;
 mod logs;
 mod persistence;
 mod rest_api_elements;
@@ -14,6 +15,7 @@ mod runtimes;
 mod stage_errors;
 mod store_crash;
 mod test_invoke;
+mod versions;
 mod wire_errors;
 mod wire_fidelity;
 

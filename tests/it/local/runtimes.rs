@@ -31,6 +31,7 @@ fn function(name: &str, runtime: &str, handler: &str, files: &[(&str, &str)]) ->
     FunctionCode {
         name: name.to_owned(),
         arn: format!("arn:aws:lambda:us-east-1:000000000000:function:{name}"),
+        version: "$LATEST".into(),
         revision: "rev-1".to_owned(),
         zip: Arc::new(zip_of(&entries)),
         handler: handler.to_owned(),
