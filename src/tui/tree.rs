@@ -76,6 +76,15 @@ pub fn diff_line(line: &DiffLine<'_>) -> (char, String) {
     }
 }
 
+/// The method a method node's key names (`api/res/{path}/{VERB}`), or its integration's
+/// (`api/res/{path}/{VERB}/integration`).
+fn method_route(key: &str) -> Option<crate::stack::RouteKey> {
+    let rest = key.strip_prefix("api/res/")?;
+    let rest = rest.strip_suffix("/integration").unwrap_or(rest);
+    let (path, verb) = rest.rsplit_once('/')?;
+    Some(crate::stack::RouteKey::new(verb, path))
+}
+
 /// The tree, in the engine's order, worded for drawing.
 pub fn nodes(stack: &Stack) -> Vec<TreeNode> {
     projection::nodes(stack)
@@ -96,6 +105,7 @@ fn shape(n: &Node<'_>, stack: &Stack) -> TreeNode {
         is_stage: false,
         drift: None,
         diff: Vec::new(),
+        route: None,
     };
     match &n.piece {
         Piece::Function(f) => {
@@ -203,7 +213,11 @@ fn shape(n: &Node<'_>, stack: &Stack) -> TreeNode {
             t.details.push(kv("resource id", r.id.clone()));
         }
         Piece::Method(m) => {
+            t.route = method_route(&n.key);
             t.label = m.http_method.clone();
+            if let Some(route) = &t.route {
+                t.details.push(kv("route", route.to_string()));
+            }
             t.badge = m.authorization_type.clone();
             t.details
                 .push(kv("authorization", m.authorization_type.clone()));
@@ -212,10 +226,12 @@ fn shape(n: &Node<'_>, stack: &Stack) -> TreeNode {
             notes(&mut t, &m.notes);
         }
         Piece::Integration(None) => {
+            t.route = method_route(&n.key);
             t.label = "no integration".into();
             t.badge = "missing".into();
         }
         Piece::Integration(Some(int)) => {
+            t.route = method_route(&n.key);
             let to = match &int.target {
                 IntegrationTarget::ThisFunction => names.function.clone(),
                 IntegrationTarget::OtherFunction { function_arn } => function_arn.clone(),
