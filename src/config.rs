@@ -1,10 +1,12 @@
 //! lambdeck.toml -> `StackSpec`: the typed description of the one stack lambdeck manages.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::terraform::{Hints, Resolved, TerraformState};
 
 /// The whole stack, as lambdeck.toml describes it. Defaults mirror the tutorial, with the Rust function.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +22,10 @@ pub struct StackSpec {
     /// How `watch` builds.
     #[serde(default)]
     pub watch: WatchSpec,
+    /// The Terraform folder that provisions the stack, relative to lambdeck.toml (default: `*.tf`
+    /// files beside lambdeck.toml, or in a `terraform/` folder next to it).
+    #[serde(default)]
+    pub terraform: Option<PathBuf>,
     /// Saved requests, `[requests.<name>]`, replayed with `lambdeck request <name>` or from the
     /// dashboard's composer.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -27,6 +33,13 @@ pub struct StackSpec {
     /// The directory lambdeck.toml lives in; crate paths are relative to it.
     #[serde(skip)]
     pub root: PathBuf,
+    /// The keys lambdeck.toml sets itself ("function.name", "api.routes", ...): those win over
+    /// what Terraform's state says.
+    #[serde(skip)]
+    pub explicit: BTreeSet<String>,
+    /// Terraform's state, when the project has a Terraform folder whose state could be read.
+    #[serde(skip)]
+    pub terraform_state: Option<TerraformState>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -396,7 +409,7 @@ impl StackSpec {
                 reason: first_line(e.message()),
             }
         })?;
-        let spec: Self = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let mut spec: Self = serde_path_to_error::deserialize(deserializer).map_err(|e| {
             let key = e.path().to_string();
             let inner = e.into_inner();
             let (line, column) = line_col(text, inner.span().map_or(0, |s| s.start));
@@ -410,7 +423,95 @@ impl StackSpec {
         })?;
         spec.check_routes(text, file)?;
         spec.check_requests(text, file)?;
+        spec.explicit = explicit_keys(text);
         Ok(spec)
+    }
+
+    /// The Terraform folder: the one lambdeck.toml names (relative to it), else one found beside it.
+    pub fn terraform_dir(&self) -> Option<PathBuf> {
+        match &self.terraform {
+            Some(dir) if self.root == Path::new(".") => Some(dir.clone()),
+            Some(dir) => Some(self.root.join(dir)),
+            None => crate::terraform::find_dir(&self.root),
+        }
+    }
+
+    /// True when lambdeck.toml sets `key` ("function.name") itself.
+    pub fn sets(&self, key: &str) -> bool {
+        self.explicit.contains(key)
+    }
+
+    /// The names lambdeck.toml gives, as hints for choosing among Terraform's resources.
+    pub fn terraform_hints(&self) -> Hints<'_> {
+        Hints {
+            function: self
+                .sets("function.name")
+                .then_some(self.function.name.as_str()),
+            api: self.sets("api.name").then_some(self.api.name.as_str()),
+            stage: self.sets("api.stage").then_some(self.api.stage.0.as_str()),
+        }
+    }
+
+    /// Takes from Terraform's state every name and setting lambdeck.toml leaves out.
+    pub fn adopt(&mut self, tf: &Resolved) {
+        if let Some(f) = &tf.function {
+            let explicit = self.explicit.clone();
+            let take = |key: &str| !explicit.contains(key);
+            if take("function.name") {
+                self.function.name.clone_from(&f.name);
+            }
+            if let Some(role) = f.role.as_ref().filter(|_| take("function.role")) {
+                self.function.role.clone_from(role);
+            }
+            if let Some(r) = f.runtime.as_ref().filter(|_| take("function.runtime")) {
+                self.function.runtime.clone_from(r);
+            }
+            if let Some(h) = f.handler.as_ref().filter(|_| take("function.handler")) {
+                self.function.handler.clone_from(h);
+            }
+            if take("function.architecture") {
+                match f.architecture.as_deref() {
+                    Some("arm64") => self.function.architecture = Architecture::Arm64,
+                    Some("x86_64") => self.function.architecture = Architecture::X86_64,
+                    _ => {}
+                }
+            }
+            if let Some(m) = f.memory_mb.filter(|_| take("function.memory"))
+                && let Ok(m) = MemorySize::try_from(m)
+            {
+                self.function.memory = m;
+            }
+            if let Some(t) = f.timeout_s.filter(|_| take("function.timeout"))
+                && let Ok(t) = Timeout::try_from(t)
+            {
+                self.function.timeout = t;
+            }
+        }
+        if let Some((_, name)) = &tf.api {
+            if !self.sets("api.name") {
+                self.api.name.clone_from(name);
+            }
+            if !self.sets("api.routes") {
+                self.api.routes = tf
+                    .routes
+                    .iter()
+                    .filter_map(|r| {
+                        Some(RouteSpec {
+                            path: RoutePath::try_from(r.path.clone()).ok()?,
+                            method: HttpMethod::try_from(r.method.clone()).ok()?,
+                            authorization: r.authorization.clone(),
+                            api_key_required: r.api_key_required,
+                            ..RouteSpec::default()
+                        })
+                    })
+                    .collect();
+            }
+        }
+        if let Some(stage) = tf.stage.as_ref().filter(|_| !self.sets("api.stage"))
+            && let Ok(stage) = StageName::try_from(stage.clone())
+        {
+            self.api.stage = stage;
+        }
     }
 
     fn check_routes(&self, text: &str, file: &str) -> Result<(), ConfigError> {
@@ -444,6 +545,23 @@ impl StackSpec {
         }
         Ok(())
     }
+}
+
+/// The dotted keys a lambdeck.toml sets (tables and their keys, one level down: "function.name").
+fn explicit_keys(text: &str) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return keys;
+    };
+    for (k, v) in &table {
+        keys.insert(k.clone());
+        if let Some(inner) = v.as_table() {
+            for k2 in inner.keys() {
+                keys.insert(format!("{k}.{k2}"));
+            }
+        }
+    }
+    keys
 }
 
 impl StackSpec {
@@ -630,5 +748,47 @@ mod tests {
                 .starts_with("/nonexistent/lambdeck.toml: cannot read the file"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn terraform_names_fill_in_only_what_lambdeck_toml_leaves_out() {
+        let text =
+            "terraform = \"infra\"\n[function]\nname = \"mine\"\n[api]\ndescription = \"d\"\n";
+        let mut spec = StackSpec::parse(text, "x.toml").expect("valid");
+        assert_eq!(spec.terraform_dir(), Some(PathBuf::from("infra")));
+        spec.root = PathBuf::from("proj");
+        assert_eq!(spec.terraform_dir(), Some(PathBuf::from("proj/infra")));
+        assert!(spec.sets("function.name") && !spec.sets("api.name"));
+        let resolved = Resolved {
+            function: Some(crate::terraform::TfFunction {
+                address: "aws_lambda_function.f".into(),
+                name: "tf-fn".into(),
+                role: Some("tf-role".into()),
+                runtime: Some("nodejs20.x".into()),
+                handler: Some("index.handler".into()),
+                architecture: Some("arm64".into()),
+                memory_mb: Some(512),
+                timeout_s: Some(30),
+            }),
+            api: Some(("abc".into(), "tf-api".into())),
+            stage: Some("live".into()),
+            routes: vec![crate::terraform::TfRoute {
+                path: "/a".into(),
+                method: "POST".into(),
+                authorization: "NONE".into(),
+                api_key_required: true,
+            }],
+        };
+        spec.adopt(&resolved);
+        assert_eq!(spec.function.name, "mine", "lambdeck.toml's name wins");
+        assert_eq!(spec.function.role, "tf-role");
+        assert_eq!(spec.function.runtime, "nodejs20.x");
+        assert_eq!(spec.function.architecture, Architecture::Arm64);
+        assert_eq!((spec.function.memory.0, spec.function.timeout.0), (512, 30));
+        assert_eq!(spec.api.name, "tf-api");
+        assert_eq!(spec.api.stage.0, "live");
+        assert_eq!(spec.api.routes.len(), 1);
+        assert_eq!(spec.api.routes[0].method.0, "POST");
+        assert!(spec.api.routes[0].api_key_required);
     }
 }

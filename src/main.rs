@@ -41,7 +41,12 @@ async fn run(cli: Cli) -> CmdResult {
     if let Some(Command::Local(args)) = &cli.command {
         return cmd::local::run(args).await;
     }
-    let spec = StackSpec::load(&cli.global.config).map_err(Failure::usage)?;
+    let mut spec = StackSpec::load(&cli.global.config).map_err(Failure::usage)?;
+    // A build needs only the crate; every other command names AWS resources, which a Terraform
+    // state may supply.
+    if !matches!(cli.command, Some(Command::Build(_))) {
+        lambdeck::session::read_terraform(&mut spec)?;
+    }
     let global = cli.global;
     let session = Session::new(
         spec,

@@ -7,6 +7,7 @@ use crate::aws::{AwsError, Clients, ErrorKind, Target};
 use crate::build::BuildTarget;
 use crate::config::StackSpec;
 use crate::local::LocalGuard;
+use crate::model::{Found, Health, Stack};
 use crate::stack::StackError;
 use crate::tail::PollTiming;
 
@@ -126,6 +127,46 @@ impl Session {
     }
 }
 
+/// Reads the project's Terraform state (when it has a Terraform folder) and takes from it the names
+/// lambdeck.toml leaves out. Without a folder nothing changes. When the state cannot be read (no
+/// `terraform` binary, a broken state) and lambdeck.toml does not name the function, API and stage
+/// itself, that is one line and exit 2; with every name given, a note on stderr and no Terraform marks.
+pub fn read_terraform(spec: &mut StackSpec) -> Result<(), Failure> {
+    let Some(dir) = spec.terraform_dir() else {
+        return Ok(());
+    };
+    let names_needed = ["function.name", "api.name", "api.stage"]
+        .iter()
+        .any(|k| !spec.sets(k));
+    let state = match crate::terraform::read(&dir, &dir) {
+        Ok(state) => state,
+        Err(e) => {
+            let why = match &e {
+                crate::terraform::ReadError::NoTerraform(_) => {
+                    "terraform is not on PATH (install Terraform)".to_owned()
+                }
+                crate::terraform::ReadError::Unreadable(e) => e.clone(),
+            };
+            if names_needed {
+                return Err(Failure::usage(format!(
+                    "cannot read Terraform's state in {}: {why}; name the function, API and stage in lambdeck.toml (function.name, api.name, api.stage) to go on without it",
+                    dir.display()
+                )));
+            }
+            eprintln!(
+                "lambdeck: note: cannot read Terraform's state in {}: {why}; what Terraform manages is not marked",
+                dir.display()
+            );
+            return Ok(());
+        }
+    };
+    let resolved = crate::terraform::resolve(&state.resources, spec.terraform_hints())
+        .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
+    spec.adopt(&resolved);
+    spec.terraform_state = Some(state);
+    Ok(())
+}
+
 /// The clients, and the local stack they talk to when this process serves it.
 #[derive(Debug)]
 pub struct Connection {
@@ -146,6 +187,33 @@ impl Connection {
             PollTiming::local()
         } else {
             PollTiming::aws()
+        }
+    }
+
+    /// True when the endpoint is a local stack on this machine (`--local`, or a loopback endpoint):
+    /// its functions run with this machine's interpreters.
+    pub fn runs_here(&self) -> bool {
+        self.clients.local
+            || self.clients.endpoint_url.as_deref().is_some_and(|u| {
+                let host = u.split("://").nth(1).unwrap_or(u);
+                host.starts_with("127.")
+                    || host.starts_with("localhost")
+                    || host.starts_with("[::1]")
+            })
+    }
+
+    /// On a local stack on this machine, a Node.js or Python function whose interpreter is missing
+    /// gets the note its invoke would fail with (the same message), and a warning.
+    pub fn note_local_runtime(&self, stack: &mut Stack) {
+        if !self.runs_here() {
+            return;
+        }
+        if let Found::Present(f) = &mut stack.function
+            && let Some(message) =
+                crate::local::exec::runtimes::missing_interpreter(f.runtime.as_deref())
+        {
+            f.notes.push(message);
+            f.health = f.health.worst(Health::Warning);
         }
     }
 

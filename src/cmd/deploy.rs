@@ -186,7 +186,7 @@ pub async fn rollback(session: &Session, args: &RollbackArgs) -> CmdResult {
 /// (stdout stays the outcome, JSON included), with the fix for the configuration.
 pub(crate) fn warn_if_terraform_owns(session: &Session, outcome: &StageOutcome) {
     if let Some(w) = crate::terraform::after_stage_change(
-        &session.spec.root,
+        session.spec.terraform_state.as_ref(),
         &outcome.api_id,
         &outcome.stage.name,
     ) {
@@ -205,7 +205,14 @@ pub async fn prune(session: &Session, args: &PruneArgs) -> CmdResult {
             stack.names.api
         )));
     };
-    let doomed = deploy::prune_candidates(api, args.keep, args.all);
+    let (doomed, terraforms) =
+        deploy::without_terraforms(&stack, deploy::prune_candidates(api, args.keep, args.all));
+    for (d, address) in &terraforms {
+        say!(
+            "skipped {}: Terraform manages it ({address}); `terraform destroy` or a new apply removes it",
+            d.id
+        );
+    }
     if doomed.is_empty() {
         say!(
             "nothing to prune: {} deployment(s), keeping the {} newest and any a stage uses",

@@ -42,7 +42,8 @@ pub fn exit_status(stack: &Stack) -> Status {
 pub async fn run(session: &Session, args: &JsonArgs) -> CmdResult {
     let conn = session.connect().await?;
     let clients = &conn.clients;
-    let stack = load_stack(clients, &session.spec).await?;
+    let mut stack = load_stack(clients, &session.spec).await?;
+    conn.note_local_runtime(&mut stack);
     let status = exit_status(&stack);
     if args.json {
         let report = StatusReport {
@@ -108,8 +109,19 @@ pub fn render_text(stack: &Stack) -> String {
     let mut listed = 0;
     // The configured stage's diff, printed under the drift summary after the tree.
     let mut diff = Vec::new();
+    if let Some(tf) = &stack.terraform {
+        let _ = writeln!(
+            out,
+            "terraform state in {}: {} piece(s) marked [tf ...] are Terraform's",
+            tf.dir,
+            tf.nodes.len()
+        );
+    }
     for node in tree::nodes(stack) {
         let mark = node.health.map_or("  ", mark);
+        let start = out.len();
+        // What Terraform manages is marked at the end of the node's first line.
+        let tf_mark = node.terraform.map(|a| format!("  [tf {a}]"));
         match node.piece {
             Piece::Function(Found::Present(f)) => {
                 let _ = writeln!(
@@ -262,6 +274,11 @@ pub fn render_text(stack: &Stack) -> String {
                 );
             }
             Piece::Integration(_) | Piece::StageDeployment(_) | Piece::MissingStage => {}
+        }
+        if let Some(m) = tf_mark
+            && let Some(nl) = out[start..].find('\n')
+        {
+            out.insert_str(start + nl, &m);
         }
     }
     if listed > 5 {

@@ -361,6 +361,7 @@ fn migrate_json(
                         retention_in_days: g.retention_in_days,
                         next_stream_no: g.next_stream_no,
                         tags: Default::default(),
+                        kms_key_id: None,
                     };
                     let mut streams: Vec<_> = g
                         .streams

@@ -87,6 +87,15 @@ pub struct StackNames {
     pub stage: String,
 }
 
+/// What Terraform manages of the stack: the tree's node keys ("fn", "api/stage/tf-test", ...) and
+/// the address of the resource in Terraform's state behind each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TerraformMarks {
+    /// The Terraform folder whose state was read.
+    pub dir: String,
+    pub nodes: BTreeMap<String, String>,
+}
+
 /// The whole stack: one Lambda function behind one API Gateway REST API, as discovered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stack {
@@ -103,6 +112,8 @@ pub struct Stack {
     pub api: Found<RestApiInfo>,
     /// Does the stage serve what the working API describes?
     pub drift: Drift,
+    /// What Terraform manages, when the project has a Terraform folder whose state was read.
+    pub terraform: Option<TerraformMarks>,
 }
 
 impl Stack {

@@ -340,6 +340,27 @@ pub fn prune_candidates(api: &RestApiInfo, keep: usize, foreign: bool) -> Vec<De
         .collect()
 }
 
+/// Splits prune candidates into those to delete and those Terraform's state holds (each with its
+/// address): `prune`, even with `--all`, never deletes a deployment Terraform manages.
+pub fn without_terraforms(
+    stack: &Stack,
+    candidates: Vec<Deployment>,
+) -> (Vec<Deployment>, Vec<(Deployment, String)>) {
+    let mut doomed = Vec::new();
+    let mut kept = Vec::new();
+    for d in candidates {
+        match stack
+            .terraform
+            .as_ref()
+            .and_then(|t| t.nodes.get(&format!("api/deployments/{}", d.id)))
+        {
+            Some(address) => kept.push((d, address.clone())),
+            None => doomed.push(d),
+        }
+    }
+    (doomed, kept)
+}
+
 /// What prune did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PruneOutcome {

@@ -61,7 +61,7 @@ async fn load(clients: &Clients, spec: &StackSpec) -> Result<Stack, AwsError> {
         log_groups::get_log_group(&clients.logs, &names.log_group),
         lambda::get_policy(&clients.lambda, &names.function),
         role_future,
-        read_api(clients, &names),
+        read_api(clients, &names, terraform_api_id(spec)),
     );
     for err in [
         function.as_ref().err(),
@@ -118,8 +118,15 @@ async fn load(clients: &Clients, spec: &StackSpec) -> Result<Stack, AwsError> {
         permission,
         api: api.api,
         drift: api.drift,
+        terraform: None,
     };
     assess(&mut stack, spec);
+    if let Some(state) = &spec.terraform_state {
+        stack.terraform = Some(crate::model::TerraformMarks {
+            dir: state.dir.display().to_string(),
+            nodes: super::tree::terraform_addresses(&stack, state),
+        });
+    }
     Ok(stack)
 }
 
@@ -133,7 +140,20 @@ fn found<T>(r: Result<Option<T>, AwsError>) -> Found<T> {
     }
 }
 
-async fn read_api(clients: &Clients, names: &StackNames) -> Result<ApiRead, AwsError> {
+/// The id of the REST API of that name in Terraform's state.
+fn terraform_api_id(spec: &StackSpec) -> Option<&str> {
+    spec.terraform_state
+        .as_ref()?
+        .of_kind("aws_api_gateway_rest_api")
+        .find(|r| r.value("name") == Some(spec.api.name.as_str()))?
+        .value("id")
+}
+
+async fn read_api(
+    clients: &Clients,
+    names: &StackNames,
+    terraform_api_id: Option<&str>,
+) -> Result<ApiRead, AwsError> {
     let unknown = |reason: String| ApiRead {
         api: Found::Unknown {
             reason: reason.clone(),
@@ -155,8 +175,8 @@ async fn read_api(clients: &Clients, names: &StackNames) -> Result<ApiRead, AwsE
             },
         });
     }
-    // Prefer the API lambdeck created when several share the name.
-    apis.sort_by_key(|a| !a.managed);
+    // Prefer the API Terraform's state names, then the one lambdeck created, when several share the name.
+    apis.sort_by_key(|a| (Some(a.id.as_str()) != terraform_api_id, !a.managed));
     let duplicates = apis.len() - 1;
     let mut api = apis.swap_remove(0);
     if duplicates > 0 {

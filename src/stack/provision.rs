@@ -120,6 +120,16 @@ async fn reconcile(
     refuse_unknown("function", reason_of(&stack.function).as_ref())?;
     refuse_unknown("log group", reason_of(&stack.log_group).as_ref())?;
     refuse_unknown("REST API", reason_of(&stack.api).as_ref())?;
+    // What Terraform's state holds is Terraform's to create: `up` skips it when it is missing.
+    let tf = spec.terraform_state.as_ref();
+    let tf_owner = |kind: &str, key: &str, value: &str| -> Option<String> {
+        tf?.address_where(kind, key, value).map(str::to_owned)
+    };
+    let tf_skip = |address: &str| {
+        Some(format!(
+            "missing, but Terraform manages it ({address}): `terraform apply` creates it"
+        ))
+    };
 
     // 1. The execution role (IAM: AWS and the embedded local stack serve it; an endpoint that serves
     //    none only needs an ARN).
@@ -136,6 +146,19 @@ async fn reconcile(
         Found::Present(r) => {
             steps.push("role", &r.name, StepAction::Exists, None);
             r.arn.clone()
+        }
+        Found::Missing if tf_owner("aws_iam_role", "name", &names.role).is_some() => {
+            let address = tf_owner("aws_iam_role", "name", &names.role).unwrap_or_default();
+            steps.push("role", &names.role, StepAction::Skipped, tf_skip(&address));
+            tf.and_then(|t| {
+                t.of_kind("aws_iam_role")
+                    .find(|r| r.value("name") == Some(names.role.as_str()))
+                    .and_then(|r| r.value("arn"))
+            })
+            .map_or_else(
+                || local_role_arn(&clients.region, &names.role),
+                str::to_owned,
+            )
         }
         Found::Missing => {
             match iam::create_role(&clients.iam, &names.role, &clients.region, &names.log_group)
@@ -174,6 +197,13 @@ async fn reconcile(
     // 2. The log group.
     if stack.log_group.is_present() {
         steps.push("log group", &names.log_group, StepAction::Exists, None);
+    } else if let Some(address) = tf_owner("aws_cloudwatch_log_group", "name", &names.log_group) {
+        steps.push(
+            "log group",
+            &names.log_group,
+            StepAction::Skipped,
+            tf_skip(&address),
+        );
     } else {
         log_groups::create_log_group(&clients.logs, &names.log_group).await?;
         steps.push("log group", &names.log_group, StepAction::Created, None);
@@ -184,6 +214,28 @@ async fn reconcile(
         Found::Present(f) => {
             steps.push("function", &f.name, StepAction::Exists, None);
             f.arn.clone()
+        }
+        _ if tf_owner("aws_lambda_function", "function_name", &names.function).is_some() => {
+            let f = tf.and_then(|t| {
+                t.of_kind("aws_lambda_function")
+                    .find(|r| r.value("function_name") == Some(names.function.as_str()))
+            });
+            steps.push(
+                "function",
+                &names.function,
+                StepAction::Skipped,
+                tf_skip(f.map(|f| f.address.as_str()).unwrap_or_default()),
+            );
+            f.and_then(|f| f.value("arn"))
+                .map(str::to_owned)
+                .unwrap_or_else(|| {
+                    format!(
+                        "arn:{}:lambda:{}:{LOCAL_ACCOUNT_ID}:function:{}",
+                        crate::partition::of_region(&clients.region).id,
+                        clients.region,
+                        names.function
+                    )
+                })
         }
         _ => {
             let zip = zip.ok_or_else(|| {
@@ -236,6 +288,24 @@ async fn reconcile(
                 .unwrap_or_default();
             (api.id.clone(), root)
         }
+        None if tf_owner("aws_api_gateway_rest_api", "name", &spec.api.name).is_some() => {
+            let address =
+                tf_owner("aws_api_gateway_rest_api", "name", &spec.api.name).unwrap_or_default();
+            steps.push(
+                "rest api",
+                &spec.api.name,
+                StepAction::Skipped,
+                Some(format!(
+                    "missing, but Terraform manages it ({address}): `terraform apply` creates it with its routes, permission and stage; `up` creates nothing under it"
+                )),
+            );
+            let after = load_stack(clients, spec).await?;
+            return Ok(ProvisionReport {
+                changed: steps.0.iter().any(|s| s.action == StepAction::Created),
+                steps: steps.0,
+                drift: Some(after.drift),
+            });
+        }
         None => {
             let (id, root) = apigateway::create_rest_api(
                 &clients.apigateway,
@@ -265,7 +335,11 @@ async fn reconcile(
         ids.insert(r.path.clone(), r.id.clone());
     }
     let uri = apigateway::lambda_invoke_uri(&clients.region, &function_arn);
-    for route in &spec.api.routes {
+    let tf_route = |kind: &str, path: &str, verb: Option<&str>| -> Option<String> {
+        tf?.route_address(kind, &api_id, path, verb)
+            .map(str::to_owned)
+    };
+    'routes: for route in &spec.api.routes {
         let mut path = String::new();
         let mut parent = ids.get("/").cloned().unwrap_or_default();
         for part in route.path.parts() {
@@ -273,6 +347,11 @@ async fn reconcile(
             path.push_str(part);
             parent = match ids.get(&path) {
                 Some(id) => id.clone(),
+                None if tf_route("", &path, None).is_some() => {
+                    let address = tf_route("", &path, None).unwrap_or_default();
+                    steps.push("resource", &path, StepAction::Skipped, tf_skip(&address));
+                    continue 'routes;
+                }
                 None => {
                     let id =
                         apigateway::create_resource(&clients.apigateway, &api_id, &parent, part)
@@ -307,6 +386,12 @@ async fn reconcile(
                     });
                 steps.push("method", &label, StepAction::Exists, differs);
             }
+            None if tf_route("aws_api_gateway_method", &resource_path, Some(verb)).is_some() => {
+                let address = tf_route("aws_api_gateway_method", &resource_path, Some(verb))
+                    .unwrap_or_default();
+                steps.push("method", &label, StepAction::Skipped, tf_skip(&address));
+                continue;
+            }
             None => {
                 apigateway::put_method(
                     &clients.apigateway,
@@ -334,6 +419,18 @@ async fn reconcile(
                     )
                 }),
             ),
+            None if tf_route("aws_api_gateway_integration", &resource_path, Some(verb))
+                .is_some() =>
+            {
+                let address = tf_route("aws_api_gateway_integration", &resource_path, Some(verb))
+                    .unwrap_or_default();
+                steps.push(
+                    "integration",
+                    &label,
+                    StepAction::Skipped,
+                    tf_skip(&address),
+                );
+            }
             None => {
                 apigateway::put_proxy_integration(
                     &clients.apigateway,
@@ -383,6 +480,20 @@ async fn reconcile(
             StepAction::Exists,
             s.deployment_id.as_ref().map(|d| format!("serves {d}")),
         ),
+        None if tf.is_some_and(|t| {
+            t.of_kind("aws_api_gateway_stage").any(|s| {
+                s.value("rest_api_id") == Some(api_id.as_str())
+                    && s.value("stage_name") == Some(names.stage.as_str())
+            })
+        }) =>
+        {
+            steps.push(
+                "stage",
+                &names.stage,
+                StepAction::Skipped,
+                Some("missing, but Terraform manages it: `terraform apply` creates it".into()),
+            );
+        }
         None => {
             let d = apigateway::create_deployment(
                 &clients.apigateway,
@@ -528,6 +639,22 @@ pub fn down_plan(stack: &Stack) -> Vec<Step> {
             Some("not created by lambdeck".into()),
         ),
         _ => {}
+    }
+    // What Terraform manages stays, even when it carries lambdeck's tag: Terraform removes it.
+    for step in &mut steps.0 {
+        let key = match step.kind {
+            "rest api" => "api",
+            "function" => "fn",
+            "log group" => "fn/logs",
+            "role" => "fn/role",
+            _ => continue,
+        };
+        if let Some(address) = stack.terraform.as_ref().and_then(|t| t.nodes.get(key)) {
+            step.action = StepAction::Skipped;
+            step.detail = Some(format!(
+                "Terraform manages it ({address}); `terraform destroy` removes it"
+            ));
+        }
     }
     steps.0
 }

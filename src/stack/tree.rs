@@ -2,10 +2,13 @@
 //! keys, at which depth and how healthy. The dashboard draws it and `status` prints it; each words the
 //! nodes its own way, but neither decides what the tree is.
 
+use std::collections::BTreeMap;
+
 use crate::model::{
     Change, Deployment, Drift, Found, FunctionInfo, Health, Integration, LogGroupInfo, Method,
     PermissionInfo, Resource, RestApiInfo, RoleInfo, Stack, Stage,
 };
+use crate::terraform::{TerraformState, TfResource};
 
 /// One node of the tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +19,8 @@ pub struct Node<'a> {
     /// None for nodes that are neither good nor bad (the deployment history).
     pub health: Option<Health>,
     pub piece: Piece<'a>,
+    /// The address of the resource in Terraform's state behind this node, when Terraform manages it.
+    pub terraform: Option<&'a str>,
 }
 
 /// The piece of the stack a node stands for.
@@ -119,12 +124,118 @@ fn node<'a>(
         depth,
         health,
         piece,
+        terraform: None,
     }
+}
+
+/// The node keys of what Terraform's state manages, each with its resource's address: the function,
+/// its log group, role and permissions, the API, its resources, methods and integrations, stages and
+/// deployments, matched by name or id.
+pub fn terraform_addresses(stack: &Stack, state: &TerraformState) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let api_id = stack.api.as_ref().map(|a| a.id.as_str());
+    let in_api = |r: &&TfResource| api_id.is_some() && r.value("rest_api_id") == api_id;
+    for n in nodes(stack) {
+        let found: Vec<&str> = match &n.piece {
+            Piece::Function(Found::Present(f)) => state
+                .of_kind("aws_lambda_function")
+                .filter(|r| r.value("function_name") == Some(f.name.as_str()))
+                .map(|r| r.address.as_str())
+                .collect(),
+            Piece::LogGroup(Found::Present(l)) => state
+                .of_kind("aws_cloudwatch_log_group")
+                .filter(|r| r.value("name") == Some(l.name.as_str()))
+                .map(|r| r.address.as_str())
+                .collect(),
+            Piece::Role(Found::Present(r)) => state
+                .of_kind("aws_iam_role")
+                .filter(|x| x.value("name") == Some(r.name.as_str()))
+                .map(|x| x.address.as_str())
+                .collect(),
+            Piece::Permission(Found::Present(_)) => state
+                .of_kind("aws_lambda_permission")
+                .filter(|r| {
+                    r.value("function_name").is_some_and(|f| {
+                        f == stack.names.function
+                            || f.ends_with(&format!(":function:{}", stack.names.function))
+                    })
+                })
+                .map(|r| r.address.as_str())
+                .collect(),
+            Piece::Api(Found::Present(a)) => state
+                .of_kind("aws_api_gateway_rest_api")
+                .filter(|r| r.value("id") == Some(a.id.as_str()))
+                .map(|r| r.address.as_str())
+                .collect(),
+            Piece::Stage { stage, .. } => state
+                .of_kind("aws_api_gateway_stage")
+                .filter(in_api)
+                .filter(|r| r.value("stage_name") == Some(stage.name.as_str()))
+                .map(|r| r.address.as_str())
+                .collect(),
+            Piece::StageDeployment(d) | Piece::Deployment(d) => state
+                .of_kind("aws_api_gateway_deployment")
+                .filter(in_api)
+                .filter(|r| r.value("id") == Some(d.id.as_str()))
+                .map(|r| r.address.as_str())
+                .collect(),
+            _ => Vec::new(),
+        };
+        if !found.is_empty() {
+            out.insert(n.key.clone(), found.join(", "));
+        }
+    }
+    // Resources, methods and integrations, under the keys `nodes` gives them.
+    for r in stack
+        .api
+        .as_ref()
+        .map(|a| a.resources.as_slice())
+        .unwrap_or_default()
+    {
+        let of = |kind: &str, verb: Option<&str>| {
+            state
+                .of_kind(kind)
+                .filter(in_api)
+                .filter(|x| match verb {
+                    None => x.value("id") == Some(r.id.as_str()),
+                    Some(v) => {
+                        x.value("resource_id") == Some(r.id.as_str())
+                            && x.value("http_method") == Some(v)
+                    }
+                })
+                .map(|x| x.address.clone())
+                .next()
+        };
+        if let Some(a) = of("aws_api_gateway_resource", None) {
+            out.insert(format!("api/res/{}", r.path), a);
+        }
+        for m in &r.methods {
+            let key = format!("api/res/{}/{}", r.path, m.http_method);
+            let verb = Some(m.http_method.as_str());
+            if let Some(a) = of("aws_api_gateway_integration", verb) {
+                out.insert(format!("{key}/integration"), a);
+            }
+            if let Some(a) = of("aws_api_gateway_method", verb) {
+                out.insert(key, a);
+            }
+        }
+    }
+    out
 }
 
 /// The tree, in display order: the function and what hangs off it, then the API with its resources,
 /// methods, integrations, stages and deployment history. Nothing hangs under a missing API.
 pub fn nodes(stack: &Stack) -> Vec<Node<'_>> {
+    let mut out = tree(stack);
+    if let Some(tf) = &stack.terraform {
+        for n in &mut out {
+            n.terraform = tf.nodes.get(&n.key).map(String::as_str);
+        }
+    }
+    out
+}
+
+fn tree(stack: &Stack) -> Vec<Node<'_>> {
     let names = &stack.names;
     let mut out = vec![
         node(

@@ -5,12 +5,15 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use super::command::{Command, Mode};
-use super::msg::{Msg, Outcome};
+use super::compose::{Composer, Exchange, SendTo};
+use super::msg::{Answer, Msg, Outcome};
 use super::tree;
 pub use super::view::Level;
 use super::view::{LogLine, Pane, ProbeRow, TreeNode};
 use crate::build::UploadReport;
+use crate::model::HttpRequest;
 use crate::ping::{LatencySeries, PingTarget, Probe, ProbeLinker, Unpingable, stage_targets};
+use crate::request::RequestLog;
 use crate::stack::deploy::{StageAction, rollback_target};
 use crate::stack::{Deployment, Drift, Stack};
 use crate::tail::LogEvent;
@@ -27,6 +30,11 @@ const REPORT_CAPACITY: usize = 4_096;
 /// The window the latency percentiles are computed over.
 pub const LATENCY_WINDOW: usize = 100;
 const PAGE: usize = 10;
+/// How many sent requests the composer recalls.
+pub const HISTORY_CAPACITY: usize = 50;
+/// How many recent log events (of some Lambda request) are kept for a response that arrives after
+/// its invocation's lines (the local stack writes them before it answers).
+const RECENT_EVENTS: usize = 512;
 
 /// Work the runtime does for the app: each becomes a worker task that answers with `Msg`s.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +75,18 @@ pub enum Effect {
     },
     StopPing,
     StartTail,
+    /// Run the request through the working API's method (TestInvokeMethod).
+    TestInvoke {
+        generation: u64,
+        stack: Box<Stack>,
+        request: HttpRequest,
+    },
+    /// Send the request to the stage.
+    Send {
+        generation: u64,
+        stage_url: String,
+        request: HttpRequest,
+    },
 }
 
 /// A long action in flight: drawn as a spinner with elapsed time, or a gauge when progress is known.
@@ -118,6 +138,12 @@ pub enum Overlay {
     Rollback {
         selected: usize,
     },
+    /// The request composer (its form is `App::composer`).
+    Composer,
+    /// A request with a method that may change data, composed for the stage: asked first.
+    ConfirmSend,
+    /// The answer of a test invoke or a request (`App::exchange`).
+    Response,
     /// The other stage for a diff or a promote of stage `from`.
     StagePicker {
         choice: StageChoice,
@@ -288,6 +314,17 @@ pub struct App {
     pub local: bool,
     /// Routes lambdeck.toml lets the pinger call whatever their method (`ping = true`).
     pub ping_opt_in: Vec<crate::model::RouteKey>,
+    /// The composer's form, kept between openings.
+    pub composer: Option<Composer>,
+    /// The last test invoke or request, shown in the response pane.
+    pub exchange: Option<Exchange>,
+    exchange_generation: u64,
+    /// Sent requests, as composed, newest first.
+    pub history: VecDeque<HttpRequest>,
+    /// `[requests.<name>]` from lambdeck.toml, in name order.
+    pub saved_requests: Vec<(String, HttpRequest)>,
+    /// The latest log events of Lambda requests, for a response that comes after its log lines.
+    recent_events: VecDeque<LogEvent>,
     pub quit: bool,
 }
 
@@ -324,6 +361,12 @@ impl App {
             action_generation: 0,
             local: false,
             ping_opt_in: Vec::new(),
+            composer: None,
+            exchange: None,
+            exchange_generation: 0,
+            history: VecDeque::new(),
+            saved_requests: Vec::new(),
+            recent_events: VecDeque::new(),
             quit: false,
         }
     }
@@ -349,16 +392,21 @@ impl App {
         match self.overlay {
             Overlay::None => Mode::Normal,
             Overlay::Help | Overlay::StageDiff(_) => Mode::Help,
-            Overlay::ConfirmDeploy | Overlay::ConfirmBuild | Overlay::ConfirmPromote { .. } => {
-                Mode::Confirm
-            }
+            Overlay::ConfirmDeploy
+            | Overlay::ConfirmBuild
+            | Overlay::ConfirmSend
+            | Overlay::ConfirmPromote { .. } => Mode::Confirm,
             Overlay::Rollback { .. } | Overlay::StagePicker { .. } => Mode::Picker,
+            Overlay::Composer => Mode::Compose,
+            Overlay::Response => Mode::Response,
         }
     }
 
     /// True while something on screen moves on its own (a spinner), so the runtime ticks.
     pub fn animating(&self) -> bool {
-        self.activity.is_some() || self.loading.is_some()
+        self.activity.is_some()
+            || self.loading.is_some()
+            || self.exchange.as_ref().is_some_and(Exchange::in_flight)
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
@@ -405,6 +453,10 @@ impl App {
                 self.log_source = Some(source);
                 vec![]
             }
+            Msg::Answered { generation, result } => {
+                self.answered(generation, result);
+                vec![]
+            }
         }
     }
 
@@ -424,6 +476,8 @@ impl App {
             }
             Mode::Confirm => self.confirm_key(c),
             Mode::Picker => self.picker_key(c),
+            Mode::Compose => self.composer_key(c),
+            Mode::Response => self.response_key(c),
             Mode::Normal => self.normal_key(c),
         }
     }
@@ -497,6 +551,8 @@ impl App {
             Command::Diff => self.open_stage_picker(StageChoice::Diff),
             Command::Promote => self.open_stage_picker(StageChoice::Promote),
             Command::Ping => return self.toggle_ping(),
+            Command::Test => return self.test_selected(),
+            Command::Compose => self.open_composer(SendTo::Stage),
             Command::Filter => {
                 let current = self.logs.filter().to_owned();
                 self.filter_edit = Some((current.clone(), current));
@@ -528,6 +584,25 @@ impl App {
     }
 
     fn confirm_key(&mut self, c: Command) -> Vec<Effect> {
+        if self.overlay == Overlay::ConfirmSend {
+            return match c {
+                Command::Accept => {
+                    self.overlay = Overlay::None;
+                    match self.composer.as_ref().map(Composer::request) {
+                        Some(Ok(request)) => self.send(SendTo::Stage, request),
+                        _ => vec![],
+                    }
+                }
+                Command::Cancel => {
+                    self.overlay = Overlay::Composer;
+                    if let Some(c) = self.composer.as_mut() {
+                        c.error = Some("not sent".into());
+                    }
+                    vec![]
+                }
+                _ => vec![],
+            };
+        }
         if matches!(self.overlay, Overlay::ConfirmPromote { .. }) {
             return self.confirm_promote_key(c);
         }
@@ -643,6 +718,234 @@ impl App {
         let text = text.clone();
         self.logs.set_filter(&text);
         self.log_back = 0;
+    }
+
+    /// `t`: the selected method (or its integration) through TestInvokeMethod; a path with parameters
+    /// opens the composer to fill them first.
+    fn test_selected(&mut self) -> Vec<Effect> {
+        let Some(route) = self.selected_node().and_then(|n| n.route.clone()) else {
+            self.notice(
+                Level::Warning,
+                "t tests a method: select one in the tree (e.g. GET /hello_world); s composes any request",
+            );
+            return vec![];
+        };
+        // TestInvokeMethod on ANY runs it with a concrete verb.
+        let method = if route.method == "ANY" {
+            "GET"
+        } else {
+            route.method.as_str()
+        };
+        let request = HttpRequest::new(method, &route.path);
+        if route.path.contains('{') {
+            let mut composer = Composer::new(SendTo::WorkingApi, &request);
+            composer.error = Some("fill the path's {parameters}, then Enter".into());
+            self.composer = Some(composer);
+            self.overlay = Overlay::Composer;
+            return vec![];
+        }
+        self.send(SendTo::WorkingApi, request)
+    }
+
+    /// Opens the composer: on the selected method when there is one, else on the last draft, else on
+    /// the last request sent.
+    fn open_composer(&mut self, to: SendTo) {
+        let selected = self.selected_node().and_then(|n| n.route.clone()).map(|r| {
+            let method = if r.method == "ANY" { "GET" } else { &r.method };
+            HttpRequest::new(method, &r.path)
+        });
+        let composer = match (selected, self.composer.take()) {
+            (Some(request), Some(mut draft)) => {
+                // The draft is kept when it is already about the selected method.
+                if draft.fields[1] != request.path || draft.fields[0] != request.method {
+                    draft.fill(&request);
+                    draft.recall = None;
+                    draft.recalled = None;
+                }
+                draft.to = to;
+                draft
+            }
+            (Some(request), None) => Composer::new(to, &request),
+            (None, Some(mut draft)) => {
+                draft.to = to;
+                draft
+            }
+            (None, None) => {
+                let last = self
+                    .history
+                    .front()
+                    .cloned()
+                    .unwrap_or_else(|| HttpRequest::new("GET", "/"));
+                Composer::new(to, &last)
+            }
+        };
+        self.composer = Some(composer);
+        self.overlay = Overlay::Composer;
+    }
+
+    /// What ↑/↓ in the composer goes through: sent requests newest first, then the saved ones.
+    fn recall_entry(&self, i: usize) -> Option<(String, HttpRequest)> {
+        let sent = self.history.len();
+        if i < sent {
+            return Some((format!("sent {} of {sent}", i + 1), self.history[i].clone()));
+        }
+        self.saved_requests
+            .get(i - sent)
+            .map(|(name, r)| (format!("saved: {name}"), r.clone()))
+    }
+
+    fn composer_key(&mut self, c: Command) -> Vec<Effect> {
+        let total = self.history.len() + self.saved_requests.len();
+        let Some(composer) = self.composer.as_mut() else {
+            self.overlay = Overlay::None;
+            return vec![];
+        };
+        match c {
+            Command::Type(ch) => composer.type_char(ch),
+            Command::Erase => composer.erase(),
+            Command::NextPane => composer.next_field(),
+            Command::PrevPane => composer.prev_field(),
+            Command::Up | Command::Down => {
+                if total == 0 {
+                    composer.error = Some(
+                        "nothing to recall: no request sent yet, none saved in lambdeck.toml"
+                            .into(),
+                    );
+                    return vec![];
+                }
+                let next = match (c, composer.recall) {
+                    (Command::Up, None) => 0,
+                    (Command::Up, Some(i)) => (i + 1).min(total - 1),
+                    (_, None) | (_, Some(0)) => 0,
+                    (_, Some(i)) => i - 1,
+                };
+                if let Some((label, request)) = self.recall_entry(next)
+                    && let Some(composer) = self.composer.as_mut()
+                {
+                    composer.fill(&request);
+                    composer.recall = Some(next);
+                    composer.recalled = Some(label);
+                }
+            }
+            Command::Accept => match composer.request() {
+                Err(e) => composer.error = Some(e),
+                Ok(request) => {
+                    if composer.to == SendTo::Stage && !request.is_safe() {
+                        self.overlay = Overlay::ConfirmSend;
+                        return vec![];
+                    }
+                    let to = composer.to;
+                    self.overlay = Overlay::None;
+                    return self.send(to, request);
+                }
+            },
+            Command::Cancel => self.overlay = Overlay::None,
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn response_key(&mut self, c: Command) -> Vec<Effect> {
+        match c {
+            Command::Compose => {
+                if let Some(x) = &self.exchange {
+                    let mut composer = Composer::new(x.to, &x.request);
+                    composer.field = 0;
+                    self.composer = Some(composer);
+                }
+                self.overlay = Overlay::Composer;
+            }
+            Command::Cancel => self.overlay = Overlay::None,
+            Command::Up | Command::Down | Command::PageUp | Command::PageDown => {
+                if let Some(x) = self.exchange.as_mut() {
+                    x.scroll = match c {
+                        Command::Up => x.scroll.saturating_sub(1),
+                        Command::Down => x.scroll + 1,
+                        Command::PageUp => x.scroll.saturating_sub(PAGE),
+                        _ => x.scroll + PAGE,
+                    };
+                }
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    /// Sends a request (to the stage, or through TestInvokeMethod) and opens the response pane; a
+    /// newer request replaces an older one still in flight, whose answer is then dropped.
+    fn send(&mut self, to: SendTo, request: HttpRequest) -> Vec<Effect> {
+        let Some(stack) = &self.stack else {
+            self.notice(
+                Level::Error,
+                "the stack is not loaded yet; press R to refresh",
+            );
+            return vec![];
+        };
+        let stage_url = match to {
+            SendTo::Stage => match stack.invoke_url() {
+                Some(url) => Some(url.to_owned()),
+                None => {
+                    let text = format!(
+                        "stage {} does not exist: nothing to send to (d deploys it; t tests the working API)",
+                        stack.names.stage
+                    );
+                    self.notice(Level::Error, text);
+                    return vec![];
+                }
+            },
+            SendTo::WorkingApi => None,
+        };
+        self.exchange_generation += 1;
+        let generation = self.exchange_generation;
+        let effect = match stage_url {
+            Some(stage_url) => Effect::Send {
+                generation,
+                stage_url,
+                request: request.clone(),
+            },
+            None => Effect::TestInvoke {
+                generation,
+                stack: Box::new(stack.clone()),
+                request: request.clone(),
+            },
+        };
+        if self.history.front() != Some(&request) {
+            self.history.push_front(request.clone());
+            self.history.truncate(HISTORY_CAPACITY);
+        }
+        if let Some(c) = self.composer.as_mut() {
+            c.recall = None;
+            c.recalled = None;
+        }
+        self.exchange = Some(Exchange {
+            generation,
+            to,
+            request,
+            started: self.now,
+            answer: None,
+            log: None,
+            scroll: 0,
+        });
+        self.overlay = Overlay::Response;
+        vec![effect]
+    }
+
+    fn answered(&mut self, generation: u64, result: Result<Answer, String>) {
+        let Some(x) = self
+            .exchange
+            .as_mut()
+            .filter(|x| x.generation == generation)
+        else {
+            return; // a newer request replaced it
+        };
+        if let Ok(Answer::Sent(response)) = &result {
+            let mut log = RequestLog::for_response(response);
+            for e in &self.recent_events {
+                log.offer(e);
+            }
+            x.log = Some(log);
+        }
+        x.answer = Some(result);
     }
 
     fn refuse_if_busy(&mut self) -> bool {
@@ -889,6 +1192,15 @@ impl App {
             && let Some(p) = self.probes.iter_mut().rev().find(|p| p.seq == link.seq)
         {
             p.request_id = Some(link.lambda_request_id);
+        }
+        if event.request_id.is_some() {
+            if let Some(log) = self.exchange.as_mut().and_then(|x| x.log.as_mut()) {
+                log.offer(&event);
+            }
+            if self.recent_events.len() == RECENT_EVENTS {
+                self.recent_events.pop_front();
+            }
+            self.recent_events.push_back(event.clone());
         }
         let line = LogLine::from_event(event);
         if let (Some(id), Some(report)) = (&line.request_id, &line.report) {
@@ -1577,5 +1889,255 @@ mod tests {
         assert_eq!(a.mode(), Mode::Help);
         cmd(&mut a, Command::Down);
         assert_eq!(a.mode(), Mode::Normal);
+    }
+
+    fn select(a: &mut App, key: &str) {
+        a.tree_selected = a
+            .visible_nodes()
+            .iter()
+            .position(|n| n.key == key)
+            .unwrap_or_else(|| panic!("no node {key}"));
+    }
+
+    fn type_text(a: &mut App, text: &str) {
+        for c in text.chars() {
+            cmd(a, Command::Type(c));
+        }
+    }
+
+    fn clear_field(a: &mut App) {
+        let n = a.composer.as_ref().unwrap().fields[a.composer.as_ref().unwrap().field]
+            .chars()
+            .count();
+        for _ in 0..n {
+            cmd(a, Command::Erase);
+        }
+    }
+
+    #[test]
+    fn t_tests_the_selected_method_on_the_working_api_and_a_late_answer_is_dropped() {
+        let mut a = loaded_app(DriftState::InSync);
+        // On the function: not a method.
+        assert!(cmd(&mut a, Command::Test).is_empty());
+        assert_eq!(a.notice.as_ref().unwrap().level, Level::Warning);
+        // The integration's node tests its method too.
+        select(&mut a, "api/res//hello_world/GET/integration");
+        let effects = cmd(&mut a, Command::Test);
+        let [
+            Effect::TestInvoke {
+                generation,
+                request,
+                ..
+            },
+        ] = &effects[..]
+        else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(request, &HttpRequest::new("GET", "/hello_world"));
+        assert_eq!(a.overlay, Overlay::Response);
+        assert_eq!(a.mode(), Mode::Response);
+        assert!(a.animating(), "the pane's spinner turns while it runs");
+        let first = *generation;
+        // A second test replaces the first, whose answer then comes too late.
+        cmd(&mut a, Command::Cancel);
+        let [Effect::TestInvoke { generation, .. }] = cmd(&mut a, Command::Test)[..] else {
+            panic!()
+        };
+        a.update(Msg::Answered {
+            generation: first,
+            result: Err("old".into()),
+        });
+        assert!(a.exchange.as_ref().unwrap().in_flight());
+        a.update(Msg::Answered {
+            generation,
+            result: Ok(fixtures::tested()),
+        });
+        assert!(!a.animating());
+        assert!(matches!(
+            a.exchange.as_ref().unwrap().answer,
+            Some(Ok(Answer::Tested(_)))
+        ));
+        // A test is no long action: a build may run beside it.
+        assert!(a.activity.is_none());
+        cmd(&mut a, Command::Cancel);
+        assert_eq!(a.overlay, Overlay::None);
+    }
+
+    #[test]
+    fn t_on_a_path_with_parameters_opens_the_composer_to_fill_them() {
+        let mut a = loaded_app(DriftState::InSync);
+        select(&mut a, "api/res//hello_world/GET");
+        a.nodes[a.tree_selected].route = Some(crate::model::RouteKey::new("ANY", "/pets/{id}"));
+        assert!(cmd(&mut a, Command::Test).is_empty());
+        assert_eq!(a.mode(), Mode::Compose);
+        let c = a.composer.as_ref().unwrap();
+        assert_eq!(c.to, SendTo::WorkingApi);
+        assert_eq!(c.fields[0], "GET", "ANY is tested with GET");
+        // Enter with the parameter unfilled says so and sends nothing.
+        assert!(cmd(&mut a, Command::Accept).is_empty());
+        assert_eq!(
+            a.composer.as_ref().unwrap().error.as_deref(),
+            Some("fill {id} in the path with a value")
+        );
+        for _ in 0.."{id}".len() {
+            cmd(&mut a, Command::Erase);
+        }
+        type_text(&mut a, "7");
+        let effects = cmd(&mut a, Command::Accept);
+        assert!(
+            matches!(&effects[..], [Effect::TestInvoke { request, .. }] if request.path == "/pets/7"),
+            "{effects:?}"
+        );
+    }
+
+    #[test]
+    fn a_post_to_the_stage_is_sent_only_after_yes_and_its_log_lines_are_linked() {
+        let mut a = loaded_app(DriftState::InSync);
+        // The invocation's lines arrive before the response (the local stack writes them first).
+        a.update(Msg::Logs(invocation(0, "other")));
+        a.update(Msg::Logs(invocation(1, "L1")));
+        assert!(cmd(&mut a, Command::Compose).is_empty());
+        assert_eq!(a.mode(), Mode::Compose);
+        clear_field(&mut a);
+        type_text(&mut a, "/hello_world");
+        cmd(&mut a, Command::PrevPane);
+        clear_field(&mut a);
+        type_text(&mut a, "post");
+        // Back from the method wraps round to the body.
+        cmd(&mut a, Command::PrevPane);
+        type_text(&mut a, "{}");
+        assert!(cmd(&mut a, Command::Accept).is_empty());
+        assert_eq!(a.overlay, Overlay::ConfirmSend);
+        assert_eq!(a.mode(), Mode::Confirm);
+        // n goes back to the composer, the form kept.
+        assert!(cmd(&mut a, Command::Cancel).is_empty());
+        assert_eq!(a.overlay, Overlay::Composer);
+        assert_eq!(a.composer.as_ref().unwrap().fields[4], "{}");
+        assert!(a.history.is_empty(), "nothing was sent");
+        cmd(&mut a, Command::Accept);
+        let effects = cmd(&mut a, Command::Accept);
+        let [
+            Effect::Send {
+                generation,
+                stage_url,
+                request,
+            },
+        ] = &effects[..]
+        else {
+            panic!("{effects:?}")
+        };
+        assert!(stage_url.contains("/tf-test"), "{stage_url}");
+        assert_eq!(request.method, "POST");
+        assert_eq!(request.body.as_deref(), Some("{}"));
+        assert_eq!(a.history.len(), 1);
+        let generation = *generation;
+        a.update(Msg::Answered {
+            generation,
+            result: Ok(fixtures::sent("POST", "L1")),
+        });
+        let log = a.exchange.as_ref().unwrap().log.as_ref().unwrap();
+        assert_eq!(
+            log.lines().len(),
+            4,
+            "START, the function's line, END, REPORT"
+        );
+        assert!(log.is_complete());
+        assert!(
+            log.lines()
+                .iter()
+                .all(|e| e.request_id.as_deref() == Some("L1"))
+        );
+    }
+
+    #[test]
+    fn on_aws_a_response_finds_its_log_lines_when_they_come() {
+        let mut a = loaded_app(DriftState::InSync);
+        cmd(&mut a, Command::Compose);
+        let [Effect::Send { generation, .. }] = cmd(&mut a, Command::Accept)[..] else {
+            panic!()
+        };
+        let Answer::Sent(mut response) = fixtures::sent("GET", "L2") else {
+            panic!()
+        };
+        // AWS's response names only API Gateway's request.
+        response.lambda_request_id = None;
+        a.update(Msg::Answered {
+            generation,
+            result: Ok(Answer::Sent(response)),
+        });
+        assert!(
+            a.exchange
+                .as_ref()
+                .unwrap()
+                .log
+                .as_ref()
+                .unwrap()
+                .lines()
+                .is_empty()
+        );
+        a.update(Msg::Logs(invocation(0, "L9")));
+        a.update(Msg::Logs(invocation(1, "L2")));
+        let log = a.exchange.as_ref().unwrap().log.as_ref().unwrap();
+        assert_eq!(log.lambda_request_id(), Some("L2"));
+        assert_eq!(log.lines().len(), 4);
+    }
+
+    #[test]
+    fn up_and_down_recall_sent_requests_then_saved_ones() {
+        let mut a = loaded_app(DriftState::InSync);
+        let mut saved = HttpRequest::new("POST", "/pets");
+        saved.body = Some("@pet.json".into());
+        a.saved_requests = vec![("create".into(), saved)];
+        cmd(&mut a, Command::Compose);
+        let [Effect::Send { .. }] = cmd(&mut a, Command::Accept)[..] else {
+            panic!()
+        };
+        cmd(&mut a, Command::Compose);
+        assert_eq!(a.history.len(), 1);
+        cmd(&mut a, Command::Up);
+        assert_eq!(
+            a.composer.as_ref().unwrap().recalled.as_deref(),
+            Some("sent 1 of 1")
+        );
+        cmd(&mut a, Command::Up);
+        let c = a.composer.as_ref().unwrap();
+        assert_eq!(c.recalled.as_deref(), Some("saved: create"));
+        assert_eq!(
+            (c.fields[0].as_str(), c.fields[4].as_str()),
+            ("POST", "@pet.json")
+        );
+        cmd(&mut a, Command::Up);
+        assert_eq!(
+            a.composer.as_ref().unwrap().recalled.as_deref(),
+            Some("saved: create"),
+            "the oldest stays"
+        );
+        cmd(&mut a, Command::Down);
+        assert_eq!(a.composer.as_ref().unwrap().fields[0], "GET");
+        // Sending the same request again keeps one history entry.
+        let [Effect::Send { .. }] = cmd(&mut a, Command::Accept)[..] else {
+            panic!()
+        };
+        assert_eq!(a.history.len(), 1);
+        // From the response pane, s edits and sends again.
+        cmd(&mut a, Command::Compose);
+        assert_eq!(a.mode(), Mode::Compose);
+    }
+
+    #[test]
+    fn without_a_stage_a_request_says_why_and_sends_nothing() {
+        let mut a = loaded_app(DriftState::InSync);
+        if let Some(api) = a.stack.as_mut().and_then(|s| s.api.as_mut()) {
+            api.stages.clear();
+        }
+        cmd(&mut a, Command::Compose);
+        assert!(cmd(&mut a, Command::Accept).is_empty());
+        let n = a.notice.clone().unwrap();
+        assert_eq!(n.level, Level::Error);
+        assert!(
+            n.text.contains("stage tf-test does not exist"),
+            "{}",
+            n.text
+        );
     }
 }

@@ -26,6 +26,10 @@ pub enum Command {
     /// Point another stage (picked) at the deployment the selected stage serves.
     Promote,
     Ping,
+    /// Test the selected method on the working API (TestInvokeMethod).
+    Test,
+    /// Open the request composer.
+    Compose,
     Filter,
     Follow,
     Clear,
@@ -36,9 +40,9 @@ pub enum Command {
     Accept,
     /// No / Esc: closes whatever is open.
     Cancel,
-    /// A character typed into the filter prompt.
+    /// A character typed into the filter prompt or the composer.
     Type(char),
-    /// Backspace in the filter prompt.
+    /// Backspace in the filter prompt or the composer.
     Erase,
 }
 
@@ -50,6 +54,10 @@ pub enum Mode {
     Confirm,
     Picker,
     FilterInput,
+    /// The request composer: letters are text.
+    Compose,
+    /// The response pane of a test invoke or a sent request.
+    Response,
 }
 
 /// One line of the keymap: the keys as shown, what they do, the command, and the keys that trigger it.
@@ -162,8 +170,25 @@ pub const NORMAL: &[Binding] = &[
         Command::Ping,
         &[KeyCode::Char('p')],
     ),
-    bind("/", "filter logs", Command::Filter, &[KeyCode::Char('/')]),
-    bind("f", "follow logs", Command::Follow, &[KeyCode::Char('f')]),
+    bind(
+        "t",
+        "test the selected method before deploying",
+        Command::Test,
+        &[KeyCode::Char('t')],
+    ),
+    bind(
+        "s",
+        "send a request to the stage (composer)",
+        Command::Compose,
+        &[KeyCode::Char('s')],
+    ),
+    bind(
+        "/ f",
+        "filter logs, follow logs",
+        Command::Filter,
+        &[KeyCode::Char('/')],
+    ),
+    pair(Command::Follow, &[KeyCode::Char('f')]),
     bind(
         "c",
         "clear logs and pings",
@@ -185,6 +210,42 @@ pub const NORMAL: &[Binding] = &[
     bind("?", "this help", Command::Help, &[KeyCode::Char('?')]),
     // Ctrl-C is handled before the table, in every mode.
     bind("q/^c", "quit", Command::Quit, &[KeyCode::Char('q')]),
+];
+
+/// The composer's keys (any other character is typed into the field).
+pub const COMPOSE: &[Binding] = &[
+    bind("Enter", "send", Command::Accept, &[KeyCode::Enter]),
+    bind("Tab/S-Tab", "field", Command::NextPane, &[KeyCode::Tab]),
+    pair(Command::PrevPane, &[KeyCode::BackTab]),
+    bind("↑/↓", "recall", Command::Up, &[KeyCode::Up]),
+    pair(Command::Down, &[KeyCode::Down]),
+    pair(Command::Erase, &[KeyCode::Backspace]),
+    bind("Esc", "close", Command::Cancel, &[KeyCode::Esc]),
+];
+
+/// The response pane's keys.
+pub const RESPONSE: &[Binding] = &[
+    bind(
+        "j/k",
+        "scroll",
+        Command::Down,
+        &[KeyCode::Char('j'), KeyCode::Down],
+    ),
+    pair(Command::Up, &[KeyCode::Char('k'), KeyCode::Up]),
+    pair(Command::PageDown, &[KeyCode::PageDown]),
+    pair(Command::PageUp, &[KeyCode::PageUp]),
+    bind(
+        "s",
+        "edit and send again",
+        Command::Compose,
+        &[KeyCode::Char('s')],
+    ),
+    bind(
+        "Esc/q",
+        "close",
+        Command::Cancel,
+        &[KeyCode::Esc, KeyCode::Char('q')],
+    ),
 ];
 
 /// Maps a key to a command in the given mode. Unbound keys map to nothing.
@@ -217,8 +278,20 @@ pub fn command_for(key: KeyEvent, mode: Mode) -> Option<Command> {
             KeyCode::Esc | KeyCode::Char('q' | 'n') => Some(Command::Cancel),
             _ => normal(key, ctrl),
         },
+        Mode::Compose => match key.code {
+            KeyCode::Char(c) if !ctrl => Some(Command::Type(c)),
+            _ => lookup(COMPOSE, key.code),
+        },
+        Mode::Response => lookup(RESPONSE, key.code),
         Mode::Normal => normal(key, ctrl),
     }
+}
+
+fn lookup(table: &[Binding], code: KeyCode) -> Option<Command> {
+    table
+        .iter()
+        .find(|b| b.codes.contains(&code))
+        .map(|b| b.command)
 }
 
 fn normal(key: KeyEvent, ctrl: bool) -> Option<Command> {
@@ -232,10 +305,7 @@ fn normal(key: KeyEvent, ctrl: bool) -> Option<Command> {
     if key.code == KeyCode::BackTab {
         return Some(Command::PrevPane);
     }
-    NORMAL
-        .iter()
-        .find(|b| b.codes.contains(&key.code))
-        .map(|b| b.command)
+    lookup(NORMAL, key.code)
 }
 
 /// The binding of a command, for the status bar.
@@ -269,15 +339,36 @@ mod tests {
 
     #[test]
     fn every_listed_binding_is_reachable() {
-        for b in NORMAL {
-            let code = b.codes[0];
+        for (table, mode) in [
+            (NORMAL, Mode::Normal),
+            (COMPOSE, Mode::Compose),
+            (RESPONSE, Mode::Response),
+        ] {
+            for b in table {
+                for code in b.codes {
+                    assert_eq!(
+                        command_for(key(*code), mode),
+                        Some(b.command),
+                        "{mode:?} {}",
+                        b.keys
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_composer_takes_letters_as_text() {
+        for c in ['q', 's', 'j', '?'] {
             assert_eq!(
-                command_for(key(code), Mode::Normal),
-                Some(b.command),
-                "{}",
-                b.keys
+                command_for(key(KeyCode::Char(c)), Mode::Compose),
+                Some(Command::Type(c))
             );
         }
+        assert_eq!(
+            command_for(key(KeyCode::Enter), Mode::Compose),
+            Some(Command::Accept)
+        );
     }
 
     #[test]
@@ -314,6 +405,8 @@ mod tests {
             Mode::Confirm,
             Mode::Picker,
             Mode::FilterInput,
+            Mode::Compose,
+            Mode::Response,
         ] {
             assert_eq!(command_for(k, m), Some(Command::Quit));
         }

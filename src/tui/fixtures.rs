@@ -151,6 +151,7 @@ pub fn stack(drift: Drift) -> Stack {
             notes: vec![],
         }),
         drift,
+        terraform: None,
     }
 }
 
@@ -297,4 +298,43 @@ pub fn loaded(drift: Drift) -> App {
 /// The app some time later (spinners and elapsed times depend on it).
 pub fn later(app: &mut App, ms: u64) {
     app.now += Duration::from_millis(ms);
+}
+
+/// What TestInvokeMethod answers for GET /hello_world.
+pub fn tested() -> crate::tui::msg::Answer {
+    crate::tui::msg::Answer::Tested(Box::new(crate::model::TestInvocation {
+        route: RouteKey::new("GET", "/hello_world"),
+        status: 200,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: "\"Hello from Lambda!\"".into(),
+        log: vec![
+            "Execution log for request test-request".into(),
+            "Thu Nov 26 19:00:00 UTC 2026 : Starting execution for request: test-request".into(),
+            "Thu Nov 26 19:00:00 UTC 2026 : Method completed with status: 200".into(),
+        ],
+        latency_ms: 12,
+    }))
+}
+
+/// What the stage answers for `method /hello_world`, naming Lambda request `lambda_request_id`.
+pub fn sent(method: &str, lambda_request_id: &str) -> crate::tui::msg::Answer {
+    let mut request = crate::model::HttpRequest::new(method, "/hello_world");
+    request.body = Some("{}".into());
+    crate::tui::msg::Answer::Sent(Box::new(crate::request::StageResponse {
+        request,
+        url: format!("{URL}/hello_world"),
+        sent_at: T0,
+        status: 200,
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            (
+                "x-amzn-requestid".into(),
+                format!("apigw-{lambda_request_id}"),
+            ),
+        ],
+        body: "\"Hello from Lambda!\"".into(),
+        latency_ms: 14.2,
+        apigw_request_id: Some(format!("apigw-{lambda_request_id}")),
+        lambda_request_id: Some(lambda_request_id.into()),
+    }))
 }

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod command;
+pub mod compose;
 pub mod msg;
 pub mod runtime;
 pub mod theme;

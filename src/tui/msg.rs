@@ -5,7 +5,9 @@
 use super::command::Command;
 use super::view::{Level, Pane};
 use crate::build::UploadReport;
+use crate::model::TestInvocation;
 use crate::ping::Probe;
+use crate::request::StageResponse;
 use crate::stack::Stack;
 use crate::stack::deploy::StageOutcome;
 use crate::tail::LogEvent;
@@ -45,6 +47,20 @@ pub enum Msg {
     WorkerNotice { level: Level, text: String },
     /// How the log tail follows now ("live tail", "polling").
     LogSource(String),
+    /// A test invoke or a request to the stage was answered (or could not be made).
+    Answered {
+        generation: u64,
+        result: Result<Answer, String>,
+    },
+}
+
+/// What a test invoke or a request to the stage came back with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// TestInvokeMethod on the working API.
+    Tested(Box<TestInvocation>),
+    /// The stage's response.
+    Sent(Box<StageResponse>),
 }
 
 /// What a long action achieved, as the engine reported it.

@@ -49,6 +49,12 @@ pub async fn run(terminal: &mut DefaultTerminal, session: &Session) -> Result<()
         Instant::now(),
     );
     app.ping_opt_in = crate::ping::opted_in(&session.spec);
+    app.saved_requests = session
+        .spec
+        .requests
+        .iter()
+        .map(|(name, r)| (name.clone(), crate::request::saved_form(r)))
+        .collect();
     let mut workers = Workers::new(session.clone(), tx);
     let first = app.start(session.is_local());
     workers.run(first);
@@ -260,6 +266,29 @@ impl Workers {
                         }
                     }));
                 }
+                Effect::TestInvoke {
+                    generation,
+                    stack,
+                    request,
+                } => self.tasks.push(tokio::spawn(async move {
+                    let result = caught(work::test_invoke(&session, &conn, &stack, request))
+                        .await
+                        .and_then(|r| r);
+                    let _ = tx.send(Msg::Answered { generation, result }).await;
+                })),
+                Effect::Send {
+                    generation,
+                    stage_url,
+                    request,
+                } => {
+                    let activity = self.tail_activity.clone();
+                    self.tasks.push(tokio::spawn(async move {
+                        let result = caught(work::send(&session, &stage_url, request, activity))
+                            .await
+                            .and_then(|r| r);
+                        let _ = tx.send(Msg::Answered { generation, result }).await;
+                    }));
+                }
                 Effect::StopPing => {
                     if let Some(old) = self.ping.take() {
                         old.abort();
@@ -313,13 +342,14 @@ mod work {
     use super::{SharedConn, TailActivity, connect};
     use crate::aws::Clients;
     use crate::build::{self, BuildEvent, BuildOptions, CancellationToken, Package, UploadReport};
+    use crate::model::HttpRequest;
     use crate::ping::{PingConfig, PingMsg, PingTarget, spawn_pinger};
     use crate::session::Session;
     use crate::stack::deploy::{deploy_stage, roll_back};
     use crate::stack::provision::{self, StepAction};
     use crate::stack::{Stack, load_stack};
     use crate::tail::{self, CloudWatch, TailConfig, TailMode, TailMsg};
-    use crate::tui::msg::{Msg, Outcome};
+    use crate::tui::msg::{Answer, Msg, Outcome};
     use crate::tui::view::Level;
 
     /// How far back the log pane starts when the dashboard opens.
@@ -338,11 +368,12 @@ mod work {
     }
 
     pub async fn load(session: &Session, conn: &SharedConn) -> Result<Box<Stack>, String> {
-        let clients = &connect(session, conn).await?.clients;
-        load_stack(clients, &session.spec)
+        let connection = connect(session, conn).await?;
+        let mut stack = load_stack(&connection.clients, &session.spec)
             .await
-            .map(Box::new)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        connection.note_local_runtime(&mut stack);
+        Ok(Box::new(stack))
     }
 
     /// Builds (or, with `reuse`, takes the up-to-date package), turning the build's events into the
@@ -511,6 +542,48 @@ mod work {
             .await
             .map(|o| Outcome::Stage(Box::new(o)))
             .map_err(|e| e.to_string())
+    }
+
+    /// A body typed as `@file` is read now, relative to lambdeck.toml.
+    fn resolve_body(session: &Session, request: &mut HttpRequest) -> Result<(), String> {
+        if let Some(body) = &request.body {
+            request.body = Some(crate::request::body_from(body, &session.spec.root)?);
+        }
+        Ok(())
+    }
+
+    /// TestInvokeMethod on the working API, through the engine `lambdeck test` uses.
+    pub async fn test_invoke(
+        session: &Session,
+        conn: &SharedConn,
+        stack: &Stack,
+        mut request: HttpRequest,
+    ) -> Result<Answer, String> {
+        resolve_body(session, &mut request)?;
+        let clients = &connect(session, conn).await?.clients;
+        crate::stack::invoke::test_invoke(clients, stack, &request)
+            .await
+            .map(|t| Answer::Tested(Box::new(t)))
+            .map_err(|e| e.to_string())
+    }
+
+    /// A request to the stage, through the engine `lambdeck request` uses; the tail is poked so that
+    /// its log lines come without waiting for the next idle poll.
+    pub async fn send(
+        session: &Session,
+        stage_url: &str,
+        mut request: HttpRequest,
+        activity: TailActivity,
+    ) -> Result<Answer, String> {
+        resolve_body(session, &mut request)?;
+        let client = crate::request::client()?;
+        let response = crate::request::send(&client, stage_url, &request)
+            .await
+            .map_err(|e| format!("{} {}: {e}", request.method, request.path))?;
+        if let Some(a) = activity.get() {
+            a.poke();
+        }
+        Ok(Answer::Sent(Box::new(response)))
     }
 
     pub async fn promote(

@@ -193,11 +193,105 @@ fn snapshot_smallest_supported_terminal() {
 }
 
 #[test]
+fn snapshot_help_on_the_smallest_supported_terminal() {
+    let mut app = fresh();
+    load(&mut app, DriftState::InSync);
+    app.update(Msg::Command(Command::Help));
+    assert_screen!(&app, 80, 24);
+}
+
+/// Selects the tree node with this key.
+fn select(app: &mut App, key: &str) {
+    app.tree_selected = app
+        .visible_nodes()
+        .iter()
+        .position(|n| n.key == key)
+        .unwrap();
+}
+
+#[test]
+fn snapshot_test_invoke_response() {
+    let mut app = fresh();
+    load(&mut app, fixtures::stale_drift());
+    select(&mut app, "api/res//hello_world/GET");
+    let effects = app.update(Msg::Command(Command::Test));
+    let Some(Effect::TestInvoke { generation, .. }) = effects.first().cloned() else {
+        panic!("t tests the method: {effects:?}");
+    };
+    app.update(Msg::Answered {
+        generation,
+        result: Ok(fixtures::tested()),
+    });
+    assert_screen!(&app, 100, 30);
+}
+
+#[test]
+fn snapshot_request_composer() {
+    let mut app = fresh();
+    load(&mut app, DriftState::InSync);
+    let mut saved = crate::model::HttpRequest::new("POST", "/pets");
+    saved.body = Some("@pet.json".into());
+    app.saved_requests = vec![
+        ("create-pet".into(), saved),
+        (
+            "hello".into(),
+            crate::model::HttpRequest::new("GET", "/hello_world"),
+        ),
+    ];
+    select(&mut app, "api/res//hello_world/GET");
+    app.update(Msg::Command(Command::Compose));
+    // From the path to the query.
+    app.update(Msg::Command(Command::NextPane));
+    for c in "verbose=1".chars() {
+        app.update(Msg::Command(Command::Type(c)));
+    }
+    assert_screen!(&app, 100, 30);
+}
+
+#[test]
+fn snapshot_confirm_send() {
+    let mut app = fresh();
+    load(&mut app, DriftState::InSync);
+    app.update(Msg::Command(Command::Compose));
+    app.update(Msg::Command(Command::PrevPane));
+    app.update(Msg::Command(Command::Erase));
+    app.update(Msg::Command(Command::Erase));
+    app.update(Msg::Command(Command::Erase));
+    for c in "DELETE".chars() {
+        app.update(Msg::Command(Command::Type(c)));
+    }
+    app.update(Msg::Command(Command::Accept));
+    assert_screen!(&app, 100, 30);
+}
+
+#[test]
+fn snapshot_stage_response_with_its_log_lines() {
+    let mut app = fresh();
+    load(&mut app, DriftState::InSync);
+    app.update(Msg::Logs(invocation(3, "L1")));
+    app.update(Msg::Command(Command::Compose));
+    let effects = app.update(Msg::Command(Command::Accept));
+    let Some(Effect::Send { generation, .. }) = effects.first().cloned() else {
+        panic!("Enter sends a GET unasked: {effects:?}");
+    };
+    app.update(Msg::Answered {
+        generation,
+        result: Ok(fixtures::sent("GET", "L1")),
+    });
+    assert_screen!(&app, 100, 30);
+}
+
+#[test]
 fn tiny_terminals_do_not_panic() {
     let mut app = fresh();
     load(&mut app, fixtures::stale_drift());
     with_traffic(&mut app);
-    for overlay in [Command::Help, Command::Deploy, Command::Rollback] {
+    for overlay in [
+        Command::Help,
+        Command::Deploy,
+        Command::Rollback,
+        Command::Compose,
+    ] {
         app.update(Msg::Command(Command::Cancel));
         app.update(Msg::Command(overlay));
         for (w, h) in [(1, 1), (10, 3), (20, 8), (79, 23), (300, 100)] {
@@ -311,7 +405,16 @@ fn the_help_lists_every_key_even_on_80x24() {
             b.keys
         );
     }
-    assert!(s.contains("wheel"), "{s}");
+    // The composer's and the response pane's keys, from their own tables.
+    for what in [
+        "wheel",
+        "composer",
+        "response",
+        "Enter send",
+        "s edit and send again",
+    ] {
+        assert!(s.contains(what), "{what}: {s}");
+    }
 }
 
 #[test]

@@ -76,6 +76,15 @@ pub fn diff_line(line: &DiffLine<'_>) -> (char, String) {
     }
 }
 
+/// The method a method node's key names (`api/res/{path}/{VERB}`), or its integration's
+/// (`api/res/{path}/{VERB}/integration`).
+fn method_route(key: &str) -> Option<crate::stack::RouteKey> {
+    let rest = key.strip_prefix("api/res/")?;
+    let rest = rest.strip_suffix("/integration").unwrap_or(rest);
+    let (path, verb) = rest.rsplit_once('/')?;
+    Some(crate::stack::RouteKey::new(verb, path))
+}
+
 /// The tree, in the engine's order, worded for drawing.
 pub fn nodes(stack: &Stack) -> Vec<TreeNode> {
     projection::nodes(stack)
@@ -96,6 +105,7 @@ fn shape(n: &Node<'_>, stack: &Stack) -> TreeNode {
         is_stage: false,
         drift: None,
         diff: Vec::new(),
+        route: None,
     };
     match &n.piece {
         Piece::Function(f) => {
@@ -203,7 +213,11 @@ fn shape(n: &Node<'_>, stack: &Stack) -> TreeNode {
             t.details.push(kv("resource id", r.id.clone()));
         }
         Piece::Method(m) => {
+            t.route = method_route(&n.key);
             t.label = m.http_method.clone();
+            if let Some(route) = &t.route {
+                t.details.push(kv("route", route.to_string()));
+            }
             t.badge = m.authorization_type.clone();
             t.details
                 .push(kv("authorization", m.authorization_type.clone()));
@@ -212,10 +226,12 @@ fn shape(n: &Node<'_>, stack: &Stack) -> TreeNode {
             notes(&mut t, &m.notes);
         }
         Piece::Integration(None) => {
+            t.route = method_route(&n.key);
             t.label = "no integration".into();
             t.badge = "missing".into();
         }
         Piece::Integration(Some(int)) => {
+            t.route = method_route(&n.key);
             let to = match &int.target {
                 IntegrationTarget::ThisFunction => names.function.clone(),
                 IntegrationTarget::OtherFunction { function_arn } => function_arn.clone(),
@@ -287,6 +303,15 @@ fn shape(n: &Node<'_>, stack: &Stack) -> TreeNode {
                 .push(kv("description", d.description.clone().unwrap_or_default()));
             t.details.push(kv("stages", d.stages.join(", ")));
         }
+    }
+    // What Terraform manages: a "tf" badge, and the resource's address in the details.
+    if let Some(address) = n.terraform {
+        t.badge = if t.badge.is_empty() {
+            "tf".into()
+        } else {
+            format!("{} · tf", t.badge)
+        };
+        t.details.push(kv("terraform", address));
     }
     t
 }
@@ -444,5 +469,59 @@ mod tests {
             ('+', "GET /goodbye  (route added, not served)".into())
         );
         assert_eq!(change_line(&changes[1]).0, '~');
+    }
+
+    #[test]
+    fn what_terraform_manages_gets_a_tf_badge_and_its_address() {
+        let mut stack = fixtures::stack(Drift::InSync);
+        let show = r#"{"values":{"root_module":{"resources":[
+          {"address":"aws_lambda_function.f","mode":"managed","type":"aws_lambda_function","values":{"function_name":"tf-test-rust-hello-world"}},
+          {"address":"aws_api_gateway_rest_api.a","mode":"managed","type":"aws_api_gateway_rest_api","values":{"id":"abc123"}},
+          {"address":"aws_api_gateway_resource.r","mode":"managed","type":"aws_api_gateway_resource","values":{"id":"r1","rest_api_id":"abc123"}},
+          {"address":"aws_api_gateway_method.m","mode":"managed","type":"aws_api_gateway_method","values":{"rest_api_id":"abc123","resource_id":"r1","http_method":"GET"}},
+          {"address":"aws_api_gateway_integration.i","mode":"managed","type":"aws_api_gateway_integration","values":{"rest_api_id":"abc123","resource_id":"r1","http_method":"GET"}},
+          {"address":"aws_api_gateway_stage.s","mode":"managed","type":"aws_api_gateway_stage","values":{"rest_api_id":"abc123","stage_name":"tf-test"}},
+          {"address":"aws_api_gateway_deployment.d","mode":"managed","type":"aws_api_gateway_deployment","values":{"id":"d1","rest_api_id":"abc123"}},
+          {"address":"aws_api_gateway_stage.other_api","mode":"managed","type":"aws_api_gateway_stage","values":{"rest_api_id":"zzz","stage_name":"tf-test"}}
+        ]}}}"#;
+        let state = crate::terraform::TerraformState {
+            dir: "terraform".into(),
+            resources: crate::terraform::parse_show(show).unwrap(),
+        };
+        let marks = crate::stack::tree::terraform_addresses(&stack, &state);
+        assert_eq!(
+            marks.get("api/stage/tf-test").map(String::as_str),
+            Some("aws_api_gateway_stage.s"),
+            "{marks:?}"
+        );
+        assert_eq!(
+            marks["api/res//hello_world/GET/integration"],
+            "aws_api_gateway_integration.i"
+        );
+        assert_eq!(marks["api/deployments/d1"], "aws_api_gateway_deployment.d");
+        assert!(
+            !marks.contains_key("fn/role"),
+            "the role is not in the state"
+        );
+        assert!(!marks.contains_key("api/deployments/d2"));
+        stack.terraform = Some(crate::model::TerraformMarks {
+            dir: "terraform".into(),
+            nodes: marks,
+        });
+        let nodes = nodes(&stack);
+        let f = find(&nodes, "fn");
+        assert!(f.badge.ends_with("· tf"), "{}", f.badge);
+        assert!(
+            f.details
+                .contains(&("terraform".to_owned(), "aws_lambda_function.f".to_owned()))
+        );
+        assert_eq!(
+            find(&nodes, "fn/role")
+                .details
+                .iter()
+                .filter(|(k, _)| k == "terraform")
+                .count(),
+            0
+        );
     }
 }

@@ -58,6 +58,8 @@ pub struct TreeNode {
     pub drift: Option<Drift>,
     /// A stage's diff, worded: a sign (`+ - ~ ?`) and the line after it.
     pub diff: Vec<(char, String)>,
+    /// The method a method node (or its integration's node) stands for, which `t` tests.
+    pub route: Option<crate::stack::RouteKey>,
 }
 
 /// One log event as the log pane keeps it.

@@ -66,6 +66,58 @@ fn a_dead_endpoint_is_one_classified_line_and_exit_1() {
 }
 
 #[test]
+fn a_terraform_folder_without_terraform_is_one_line_and_exit_2_when_names_are_needed() {
+    let dir = project();
+    std::fs::write(dir.path().join("main.tf"), "").unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let run = |d: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+            .args([
+                "status",
+                "--endpoint-url",
+                &format!("http://127.0.0.1:{}", dead_port()),
+            ])
+            .current_dir(d)
+            .env("PATH", empty.path())
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env_remove("AWS_PROFILE")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run(dir.path());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = one_error_line(&out);
+    assert!(err.contains("terraform is not on PATH"), "{err}");
+    assert!(err.contains("function.name, api.name, api.stage"), "{err}");
+    // A named folder that does not exist is the same kind of line.
+    std::fs::remove_file(dir.path().join("main.tf")).unwrap();
+    std::fs::write(
+        dir.path().join("lambdeck.toml"),
+        "region = \"us-east-1\"\nterraform = \"infra\"\n",
+    )
+    .unwrap();
+    let out = run(dir.path());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(one_error_line(&out).contains("infra is not a folder"));
+    // With every name in lambdeck.toml, lambdeck goes on (here to the dead endpoint) after a note.
+    std::fs::create_dir(dir.path().join("infra")).unwrap();
+    std::fs::write(
+        dir.path().join("lambdeck.toml"),
+        "region = \"us-east-1\"\nterraform = \"infra\"\n[function]\nname = \"f\"\n[api]\nname = \"a\"\nstage = \"s\"\n",
+    )
+    .unwrap();
+    let out = run(dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("note: cannot read Terraform's state in infra"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn a_bad_config_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("lambdeck.toml"), "[function]\nmemory = 1\n").unwrap();

@@ -286,3 +286,147 @@ async fn the_dashboard_promotes_dev_to_prod_after_showing_the_diff() {
     assert!(screen.contains("lambdeck exited with 0"), "{screen}");
     drop(guard);
 }
+
+/// Closes the response pane, and waits until it is gone: an Esc followed at once by a letter reads as
+/// Alt+letter to a terminal.
+async fn close_pane(tmux: &Tmux) {
+    tmux.keys("Escape");
+    tmux.wait_for("the response pane closed", |s| !s.contains("Esc/q close"))
+        .await;
+}
+
+/// The development loop in the dashboard: `t` on a route added and not deployed answers through
+/// TestInvokeMethod while the stage still answers 403, and a POST with a body composed with `s` is sent
+/// after `y`, its response shown with the log lines of its invocation.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_tests_an_undeployed_route_and_sends_a_post_with_its_log_lines() {
+    if !Tmux::available() {
+        let _: Option<()> = support::skip(
+            "the dashboard's end-to-end test: tmux is not installed (.ci/run installs it)",
+        );
+        return;
+    }
+    let dir = support::project();
+    let toml = dir.path().join("lambdeck.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap();
+    text.push_str(
+        "[[api.routes]]\npath = \"/hello_world\"\nmethod = \"GET\"\n\
+         [[api.routes]]\npath = \"/hello_world\"\nmethod = \"POST\"\n",
+    );
+    std::fs::write(&toml, &text).unwrap();
+    let bin = env!("CARGO_BIN_EXE_lambdeck");
+    let command = format!(
+        "LAMBDECK_BUILD_PROFILE=dev {bin} --local; echo \"lambdeck exited with $?\"; sleep 600"
+    );
+    let name = format!("lambdeck-loop-{}", std::process::id());
+    let tmux = Tmux::start(&name, dir.path(), &command);
+    let screen = tmux
+        .wait_for("the end of the local setup", |s| {
+            s.contains("local stack ready") || s.contains("failed")
+        })
+        .await;
+    assert!(screen.contains("local stack ready"), "{screen}");
+    tmux.wait_for("the stage in sync", |s| s.contains("stage tf-test in sync"))
+        .await;
+
+    let guard = lambdeck::local::ensure_running(dir.path()).await.unwrap();
+    let clients = support::local_clients(&guard.endpoint_url()).await;
+    add_route(&clients).await;
+    tmux.keys("R");
+    tmux.wait_for("the stage as stale", |s| s.contains("STALE: 1 change"))
+        .await;
+
+    // The tree's rows are the engine's projection: walk down to GET /goodbye.
+    let spec = lambdeck::config::StackSpec::parse(&text, "lambdeck.toml").unwrap();
+    let stack = lambdeck::stack::load_stack(&clients, &spec).await.unwrap();
+    let row = lambdeck::stack::tree::nodes(&stack)
+        .iter()
+        .position(|n| n.key == "api/res//goodbye/GET")
+        .expect("the new method is in the tree");
+    for _ in 0..row {
+        tmux.keys("j");
+    }
+    tmux.wait_for("GET /goodbye selected", |s| {
+        s.lines()
+            .any(|l| l.contains("route ") && l.contains("GET /goodbye"))
+    })
+    .await;
+
+    tmux.keys("t");
+    let screen = tmux
+        .wait_for("the test invoke's answer", |s| {
+            s.contains("execution log") || s.contains("failed:")
+        })
+        .await;
+    assert!(
+        screen.contains("test invoke on the working API"),
+        "{screen}"
+    );
+    assert!(screen.contains("200 in "), "{screen}");
+    assert!(screen.contains("\"Hello from Lambda!\""), "{screen}");
+    assert!(
+        screen.contains("Method completed with status: 200"),
+        "{screen}"
+    );
+
+    // The stage does not serve it yet: the same request there is API Gateway's 403.
+    close_pane(&tmux).await;
+    tmux.keys("s");
+    tmux.wait_for("the composer", |s| s.contains("request to stage tf-test"))
+        .await;
+    tmux.keys("Enter");
+    let screen = tmux
+        .wait_for("the stage's answer", |s| {
+            s.contains("403 in ") || s.contains("failed:")
+        })
+        .await;
+    assert!(screen.contains("Missing Authentication Token"), "{screen}");
+    assert!(
+        screen.contains("API Gateway answered without calling the function"),
+        "{screen}"
+    );
+
+    // A POST with a body: composed, asked about, sent, answered, its log lines linked.
+    close_pane(&tmux).await;
+    tmux.keys("s");
+    tmux.wait_for("the composer", |s| s.contains("request to stage tf-test"))
+        .await;
+    for _ in 0.."/goodbye".len() {
+        tmux.keys("BSpace");
+    }
+    tmux.type_text("/hello_world");
+    tmux.keys("BTab");
+    for _ in 0.."GET".len() {
+        tmux.keys("BSpace");
+    }
+    tmux.type_text("POST");
+    tmux.keys("BTab");
+    tmux.type_text(r#"{"name":"ada"}"#);
+    tmux.keys("Enter");
+    let screen = tmux
+        .wait_for("the question before a POST", |s| {
+            s.contains("Send POST /hello_world to stage tf-test?")
+        })
+        .await;
+    assert!(screen.contains("POST may change data"), "{screen}");
+    tmux.keys("y");
+    let screen = tmux
+        .wait_for("the POST's answer and its REPORT line", |s| {
+            s.contains("failed:") || (s.contains("200 in ") && s.contains("REPORT RequestId:"))
+        })
+        .await;
+    assert!(screen.contains("\"Hello from Lambda!\""), "{screen}");
+    assert!(screen.contains("log lines of Lambda request"), "{screen}");
+    assert!(
+        screen.contains("POST /hello_world apigw-request-id="),
+        "{screen}"
+    );
+
+    close_pane(&tmux).await;
+    tmux.keys("q");
+    let screen = tmux
+        .wait_for("the exit", |s| s.contains("lambdeck exited with"))
+        .await;
+    assert!(screen.contains("lambdeck exited with 0"), "{screen}");
+    drop(guard);
+}

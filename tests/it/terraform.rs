@@ -336,6 +336,49 @@ async fn the_tutorials_terraform_applies_plans_clean_serves_goes_stale_and_destr
     tf.ok(&dir, &["apply", "-auto-approve", "-input=false"])
         .await;
     assert_eq!(get(&format!("{stage}/goodbye")).await.0, 403);
+    // A lambdeck.toml elsewhere that names only the Terraform folder: every name comes from the state.
+    let app = root.path().join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("lambdeck.toml"),
+        "region = \"us-east-1\"\nterraform = \"../terraform\"\n",
+    )
+    .unwrap();
+    let status = tf.lambdeck(&app, &endpoint, &["status"]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert_eq!(
+        status.status.code(),
+        Some(3),
+        "STALE: {text}{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    for line in [
+        "function tf-test-node-hello-world  nodejs20.x",
+        "role tf-test-lambda-role",
+        "rest api tf-test-to-lambda-node-api",
+        "+GET /goodbye",
+    ] {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
+    assert!(
+        !text.contains("note: runtime"),
+        "the runtime is Terraform's: {text}"
+    );
+    // What Terraform manages is marked: in the text, and in the JSON under the tree's node keys.
+    assert!(
+        text.lines().any(|l| l.contains("stage tf-test")
+            && l.ends_with("[tf aws_api_gateway_stage.hello_world]")),
+        "{text}"
+    );
+    let json = tf.lambdeck(&app, &endpoint, &["status", "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let marks = &doc["stack"]["terraform"]["nodes"];
+    assert_eq!(
+        marks["api/stage/tf-test"], "aws_api_gateway_stage.hello_world",
+        "{marks}"
+    );
+    assert_eq!(marks["fn"], "aws_lambda_function.hello_world", "{marks}");
+    assert_eq!(doc["stack"]["terraform"]["dir"], "../terraform");
     // lambdeck.toml beside the Terraform files: lambdeck finds Terraform's folder next to it.
     std::fs::write(dir.join("lambdeck.toml"), TUTORIAL_LAMBDECK_TOML).unwrap();
     let status = tf.lambdeck(&dir, &endpoint, &["status"]);
@@ -382,6 +425,54 @@ async fn the_tutorials_terraform_applies_plans_clean_serves_goes_stale_and_destr
             && text.contains("deployment_id"),
         "{text}"
     );
+
+    // `prune --all` keeps Terraform's deployment, though no stage uses it any more.
+    let prune = tf.lambdeck(&dir, &endpoint, &["prune", "--all", "--keep", "0", "--yes"]);
+    let text = String::from_utf8_lossy(&prune.stdout);
+    assert!(prune.status.success(), "{text}");
+    assert!(
+        text.contains(&format!(
+            "skipped {stage_deployment}: Terraform manages it (aws_api_gateway_deployment.hello_world)"
+        )),
+        "{text}"
+    );
+    c.apigateway
+        .get_deployment()
+        .rest_api_id(&api)
+        .deployment_id(&stage_deployment)
+        .send()
+        .await
+        .expect("Terraform's deployment is still there");
+    // `up` does not create what Terraform manages, even when it is missing.
+    c.logs
+        .delete_log_group()
+        .log_group_name("/aws/lambda/tf-test-node-hello-world")
+        .send()
+        .await
+        .unwrap();
+    let up = tf.lambdeck(&dir, &endpoint, &["up"]);
+    let text = String::from_utf8_lossy(&up.stdout);
+    assert!(
+        up.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    assert!(
+        text.contains("skipped log group /aws/lambda/tf-test-node-hello-world (missing, but Terraform manages it (aws_cloudwatch_log_group.node_lambda_hello_world)"),
+        "{text}"
+    );
+    let groups = c.logs.describe_log_groups().send().await.unwrap();
+    assert!(groups.log_groups().is_empty(), "{:?}", groups.log_groups());
+    // `down` deletes nothing Terraform manages, and says so.
+    let down = tf.lambdeck(&dir, &endpoint, &["down", "--yes"]);
+    let text = String::from_utf8_lossy(&down.stdout);
+    assert!(down.status.success(), "{text}");
+    for line in [
+        "keep    rest api tf-test-to-lambda-node-api",
+        "keep    function tf-test-node-hello-world (Terraform manages it (aws_lambda_function.hello_world)",
+    ] {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
 
     tf.ok(&dir, &["destroy", "-auto-approve", "-input=false"])
         .await;

@@ -53,7 +53,10 @@ pub async fn handle(cx: Ctx<'_>, req: &Req) -> Response {
         "PutRetentionPolicy" => parse(req).and_then(|i| put_retention(logs, i)).map(ok),
         "DeleteRetentionPolicy" => parse(req).and_then(|i| delete_retention(logs, i)).map(ok),
         "DescribeLogGroups" => parse(req)
-            .map(|i| describe_log_groups(logs, i, cx.region))
+            .and_then(|i| describe_log_groups(logs, i, cx.region))
+            .map(ok),
+        "ListLogGroups" => parse(req)
+            .and_then(|i| list_log_groups(logs, i, cx.region))
             .map(ok),
         "CreateLogStream" => parse(req).and_then(|i| create_log_stream(logs, i)).map(ok),
         "DeleteLogStream" => parse(req).and_then(|i| delete_log_stream(logs, i)).map(ok),

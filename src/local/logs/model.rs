@@ -29,6 +29,8 @@ pub struct LogGroup {
     pub next_stream_no: u64,
     pub streams: BTreeMap<String, LogStream>,
     pub tags: BTreeMap<String, String>,
+    /// The KMS key the group was created with (stored and returned; nothing is encrypted locally).
+    pub kms_key_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +71,7 @@ impl LogGroup {
             retention_in_days: self.retention_in_days,
             next_stream_no: self.next_stream_no,
             tags: self.tags.clone(),
+            kms_key_id: self.kms_key_id.clone(),
         }
     }
 }
@@ -146,6 +149,7 @@ impl Logs {
                     next_stream_no: g.next_stream_no,
                     streams: BTreeMap::new(),
                     tags: g.tags,
+                    kms_key_id: g.kms_key_id,
                 },
             );
         }
@@ -232,7 +236,7 @@ impl Logs {
     /// Creates a group.
     #[cfg(test)]
     pub(crate) fn create_group(&self, name: &str) -> Result<()> {
-        self.create_group_tagged(name, BTreeMap::new())
+        self.create_group_tagged(name, BTreeMap::new(), None)
     }
 
     /// Creates a group with tags.
@@ -240,6 +244,7 @@ impl Logs {
         &self,
         name: &str,
         tags: BTreeMap<String, String>,
+        kms_key_id: Option<String>,
     ) -> Result<()> {
         let mut inner = lock(&self.inner);
         if inner.state.groups.contains_key(name) {
@@ -254,6 +259,7 @@ impl Logs {
             next_stream_no: 0,
             streams: BTreeMap::new(),
             tags,
+            kms_key_id,
         };
         inner.db.put_group(&g.row()).map_err(db_error)?;
         inner.state.groups.insert(name.to_owned(), g);
@@ -474,6 +480,7 @@ fn ensure_stream(
                 next_stream_no: 0,
                 streams: BTreeMap::new(),
                 tags: BTreeMap::new(),
+                kms_key_id: None,
             },
         );
     }

@@ -11,8 +11,9 @@ use super::model::{LogGroup, LogStream, Logs, LogsState, event_id, missing_group
 use super::wire::{
     CreateGroupIn, DescribeGroupsIn, DescribeLogGroupsOut, DescribeLogStreamsOut,
     DescribeStreamsIn, Empty, FilterIn, FilterLogEventsOut, FilteredEvent, GetEventsIn,
-    GetLogEventsOut, GroupIn, LogGroupOut, LogStreamOut, OutputEvent, PutEventsIn, PutLogEventsOut,
-    RetentionIn, StreamIn, TagsIn, TagsOut,
+    GetLogEventsOut, GroupIn, ListGroupsIn, ListLogGroupsOut, LogGroupOut, LogGroupSummary,
+    LogStreamOut, OutputEvent, PutEventsIn, PutLogEventsOut, RejectedLogEventsInfo, RetentionIn,
+    StreamIn, TagsIn, TagsOut,
 };
 use crate::local::common::{AwsJsonError, Req, now_ms};
 use crate::wire::LOCAL_ACCOUNT_ID;
@@ -122,7 +123,7 @@ pub(super) fn group_tags(logs: &Logs, op: &str, input: TagsIn) -> Result<TagsOut
 
 pub(super) fn create_log_group(logs: &Logs, input: CreateGroupIn) -> Result<Empty> {
     check_group_name(&input.log_group_name)?;
-    logs.create_group_tagged(&input.log_group_name, input.tags)?;
+    logs.create_group_tagged(&input.log_group_name, input.tags, input.kms_key_id)?;
     Ok(Empty {})
 }
 
@@ -152,13 +153,76 @@ pub(super) fn put_retention(logs: &Logs, input: RetentionIn) -> Result<Empty> {
     Ok(Empty {})
 }
 
+/// A request's `limit`: its default when absent, refused (with AWS's message) outside 1..=max.
+pub(super) fn check_limit(limit: Option<usize>, default: usize, max: usize) -> Result<usize> {
+    match limit {
+        None => Ok(default),
+        Some(0) => Err(AwsJsonError::invalid(
+            "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
+        )),
+        Some(n) if n > max => Err(AwsJsonError::invalid(format!(
+            "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to {max}"
+        ))),
+        Some(n) => Ok(n),
+    }
+}
+
+/// ListLogGroups: the groups' names, ARNs and class, by name pattern (a substring), paginated.
+pub(super) fn list_log_groups(
+    logs: &Logs,
+    input: ListGroupsIn,
+    region: &str,
+) -> Result<ListLogGroupsOut> {
+    let limit = check_limit(input.limit, 50, 1000)?;
+    if input
+        .log_group_class
+        .as_deref()
+        .is_some_and(|c| c != "STANDARD")
+    {
+        return Ok(ListLogGroupsOut {
+            log_groups: Vec::new(),
+            next_token: None,
+        });
+    }
+    Ok(logs.with_state(|s| {
+        let mut groups = s
+            .groups
+            .values()
+            .filter(|g| {
+                input
+                    .log_group_name_pattern
+                    .as_deref()
+                    .is_none_or(|p| g.name.contains(p))
+            })
+            .filter(|g| {
+                input
+                    .next_token
+                    .as_deref()
+                    .is_none_or(|t| g.name.as_str() > t)
+            });
+        let page: Vec<&LogGroup> = groups.by_ref().take(limit).collect();
+        let more = groups.next().is_some();
+        ListLogGroupsOut {
+            log_groups: page
+                .iter()
+                .map(|g| LogGroupSummary {
+                    log_group_name: g.name.clone(),
+                    log_group_arn: group_arn(region, &g.name),
+                    log_group_class: "STANDARD",
+                })
+                .collect(),
+            next_token: page.last().filter(|_| more).map(|last| last.name.clone()),
+        }
+    }))
+}
+
 pub(super) fn describe_log_groups(
     logs: &Logs,
     input: DescribeGroupsIn,
     region: &str,
-) -> DescribeLogGroupsOut {
-    let limit = input.limit.unwrap_or(50).clamp(1, 50);
-    logs.with_state(|s| {
+) -> Result<DescribeLogGroupsOut> {
+    let limit = check_limit(input.limit, 50, 50)?;
+    Ok(logs.with_state(|s| {
         let mut groups = s
             .groups
             .values()
@@ -193,6 +257,7 @@ pub(super) fn describe_log_groups(
                     stored_bytes: g.streams.values().map(|s| s.stored_bytes).sum(),
                     log_group_class: "STANDARD",
                     log_group_arn: arn,
+                    kms_key_id: g.kms_key_id.clone(),
                 }
             })
             .collect();
@@ -200,7 +265,7 @@ pub(super) fn describe_log_groups(
             log_groups: items,
             next_token: page.last().filter(|_| more).map(|last| last.name.clone()),
         }
-    })
+    }))
 }
 
 pub(super) fn create_log_stream(logs: &Logs, input: StreamIn) -> Result<Empty> {
@@ -241,7 +306,7 @@ pub(super) fn describe_log_streams(
             "Cannot order by LastEventTime with a logStreamNamePrefix.",
         ));
     }
-    let limit = input.limit.unwrap_or(50).clamp(1, 50);
+    let limit = check_limit(input.limit, 50, 50)?;
     let offset = input
         .next_token
         .as_deref()
@@ -308,9 +373,45 @@ pub(super) fn put_log_events(logs: &Logs, input: PutEventsIn) -> Result<PutLogEv
             "Log events in a single PutLogEvents request must be in chronological order.",
         ));
     }
+    // CloudWatch refuses events more than 14 days old, older than the group's retention, or more than
+    // 2 hours ahead, and says which in rejectedLogEventsInfo; the batch is in order, so the refused
+    // ones are a prefix and a suffix.
+    let now = now_ms();
+    let retention = logs.with_state(|s| {
+        s.groups
+            .get(&input.log_group_name)
+            .and_then(|g| g.retention_in_days)
+    });
+    let too_old = now - 14 * 86_400_000;
+    let expired = retention.map(|days| now - i64::from(days) * 86_400_000);
+    let n_old = input
+        .log_events
+        .iter()
+        .take_while(|e| e.timestamp < too_old)
+        .count();
+    let n_expired = expired.map_or(0, |limit| {
+        input
+            .log_events
+            .iter()
+            .take_while(|e| e.timestamp < limit)
+            .count()
+    });
+    let new_from = input
+        .log_events
+        .iter()
+        .position(|e| e.timestamp > now + 2 * 3_600_000);
+    let rejected = RejectedLogEventsInfo {
+        too_new_log_event_start_index: new_from,
+        too_old_log_event_end_index: (n_old > 0).then_some(n_old),
+        expired_log_event_end_index: (n_expired > 0).then_some(n_expired),
+    };
+    let keep_from = n_old.max(n_expired);
+    let keep_to = new_from.unwrap_or(input.log_events.len()).max(keep_from);
     let events = input
         .log_events
         .into_iter()
+        .take(keep_to)
+        .skip(keep_from)
         .map(|e| (e.timestamp, e.message))
         .collect();
     logs.append(&input.log_group_name, &input.log_stream_name, events, false)?;
@@ -320,8 +421,12 @@ pub(super) fn put_log_events(logs: &Logs, input: PutEventsIn) -> Result<PutLogEv
             .and_then(|g| g.streams.get(&input.log_stream_name))
             .map(|st| event_id(now_ms(), st.no, st.next_seq))
     });
+    let any_rejected = rejected.too_new_log_event_start_index.is_some()
+        || rejected.too_old_log_event_end_index.is_some()
+        || rejected.expired_log_event_end_index.is_some();
     Ok(PutLogEventsOut {
         next_sequence_token: token,
+        rejected_log_events_info: any_rejected.then_some(rejected),
     })
 }
 
@@ -337,7 +442,7 @@ pub(super) fn filter_log_events(logs: &Logs, input: FilterIn) -> Result<FilterLo
     }
     let pattern = FilterPattern::parse(input.filter_pattern.as_deref().unwrap_or(""))
         .map_err(AwsJsonError::invalid)?;
-    let limit = input.limit.unwrap_or(10_000).clamp(1, 10_000);
+    let limit = check_limit(input.limit, 10_000, 10_000)?;
     let after = match input.next_token.as_deref() {
         Some(t) => Some(parse_filter_token(t)?),
         None => None,
@@ -429,7 +534,7 @@ pub(super) fn get_log_events(logs: &Logs, input: GetEventsIn) -> Result<GetLogEv
         input.log_group_name.as_deref(),
         input.log_group_identifier.as_deref(),
     )?;
-    let limit = input.limit.unwrap_or(10_000).clamp(1, 10_000);
+    let limit = check_limit(input.limit, 10_000, 10_000)?;
     let store_failed =
         |e: rusqlite::Error| AwsJsonError::internal(format!("The local stack's store failed: {e}"));
     logs.read(|s, db| {

@@ -17,6 +17,7 @@ pub struct GroupIn {
 #[serde(rename_all = "camelCase")]
 pub struct CreateGroupIn {
     pub log_group_name: String,
+    pub kms_key_id: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
 }
@@ -150,6 +151,8 @@ pub struct LogGroupOut {
     pub stored_bytes: u64,
     pub log_group_class: &'static str,
     pub log_group_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
 }
 
 /// ListTagsForResource / ListTagsLogGroup's answer; the tagging calls answer `{}`.
@@ -189,6 +192,48 @@ pub struct LogStreamOut {
 pub struct PutLogEventsOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_sequence_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected_log_events_info: Option<RejectedLogEventsInfo>,
+}
+
+/// Which of a PutLogEvents batch's (chronological) events were refused: before `tooOld...EndIndex`
+/// (exclusive) too old, from `tooNew...StartIndex` (inclusive) too new, before
+/// `expiredLogEventEndIndex` older than the group's retention.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RejectedLogEventsInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub too_new_log_event_start_index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub too_old_log_event_end_index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expired_log_event_end_index: Option<usize>,
+}
+
+/// ListLogGroups.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListGroupsIn {
+    pub log_group_name_pattern: Option<String>,
+    pub log_group_class: Option<String>,
+    pub limit: Option<usize>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListLogGroupsOut {
+    pub log_groups: Vec<LogGroupSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogGroupSummary {
+    pub log_group_name: String,
+    pub log_group_arn: String,
+    pub log_group_class: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -54,6 +54,7 @@ pub struct GroupRow {
     pub retention_in_days: Option<u32>,
     pub next_stream_no: u64,
     pub tags: BTreeMap<String, String>,
+    pub kms_key_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,13 +117,23 @@ pub struct LogDb {
 impl LogDb {
     pub fn new(conn: Connection) -> DbResult<Self> {
         conn.execute_batch(SCHEMA)?;
+        // Added after the first database format: a column older databases lack (NULL for theirs).
+        let has_kms: bool = conn.query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('log_groups') WHERE name = 'kms_key_id'",
+            [],
+            |r| r.get::<_, i64>(0).map(|n| n > 0),
+        )?;
+        if !has_kms {
+            conn.execute_batch("ALTER TABLE log_groups ADD COLUMN kms_key_id TEXT")?;
+        }
         Ok(Self { conn })
     }
 
     /// Every group and stream (their rows, not their events).
     pub fn load(&self) -> DbResult<(Vec<GroupRow>, Vec<StreamRow>)> {
         let mut q = self.conn.prepare(
-            "SELECT name, creation_time, retention_in_days, next_stream_no, tags FROM log_groups",
+            "SELECT name, creation_time, retention_in_days, next_stream_no, tags, kms_key_id \
+             FROM log_groups",
         )?;
         let groups = q
             .query_map([], |r| {
@@ -132,6 +143,7 @@ impl LogDb {
                     retention_in_days: r.get(2)?,
                     next_stream_no: u(r.get(3)?),
                     tags: tags_from(&r.get::<_, String>(4)?),
+                    kms_key_id: r.get(5)?,
                 })
             })?
             .collect::<DbResult<Vec<_>>>()?;
@@ -161,13 +173,14 @@ impl LogDb {
     pub fn put_group(&self, g: &GroupRow) -> DbResult<()> {
         self.conn.execute(
             "INSERT OR REPLACE INTO log_groups (name, creation_time, retention_in_days, next_stream_no, \
-             tags) VALUES (?1, ?2, ?3, ?4, ?5)",
+             tags, kms_key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 g.name,
                 g.creation_time,
                 g.retention_in_days,
                 i(g.next_stream_no),
-                tags_json(&g.tags)
+                tags_json(&g.tags),
+                g.kms_key_id
             ],
         )?;
         Ok(())
@@ -198,13 +211,14 @@ impl LogDb {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT OR REPLACE INTO log_groups (name, creation_time, retention_in_days, next_stream_no, \
-             tags) VALUES (?1, ?2, ?3, ?4, ?5)",
+             tags, kms_key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 group.name,
                 group.creation_time,
                 group.retention_in_days,
                 i(group.next_stream_no),
-                tags_json(&group.tags)
+                tags_json(&group.tags),
+                group.kms_key_id
             ],
         )?;
         tx.execute(

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 use super::tree::drift_lines;
 use crate::stack::stages::{StageDiff, diff_stages};
 use crate::tui::app::{App, StageChoice};
-use crate::tui::command::NORMAL;
+use crate::tui::command::{COMPOSE, NORMAL, RESPONSE};
 use crate::tui::theme;
 use crate::tui::tree::date;
 
@@ -35,32 +35,27 @@ pub struct Help;
 
 impl Widget for Help {
     fn render(self, screen: Rect, buf: &mut Buffer) {
-        let width = NORMAL
-            .iter()
-            .filter(|b| b.listed())
-            .map(|b| b.keys.chars().count())
-            .max()
-            .unwrap_or(0);
-        let mut lines: Vec<Line> = NORMAL
-            .iter()
-            .filter(|b| b.listed())
-            .map(|b| {
-                Line::from(vec![
-                    Span::styled(
-                        format!(" {:width$} ", b.keys),
-                        Style::new().fg(theme::ACCENT),
-                    ),
-                    Span::raw(b.help),
-                ])
-            })
+        let listed = || NORMAL.iter().filter(|b| b.listed());
+        let width = listed().map(|b| b.keys.chars().count()).max().unwrap_or(0);
+        let key = |k: &str| Span::styled(format!(" {k:width$} "), Style::new().fg(theme::ACCENT));
+        let mut lines: Vec<Line> = listed()
+            .map(|b| Line::from(vec![key(b.keys), Span::raw(b.help)]))
             .collect();
         lines.push(Line::from(vec![
-            Span::styled(
-                format!(" {:width$} ", "wheel"),
-                Style::new().fg(theme::ACCENT),
-            ),
+            key("wheel"),
             Span::raw("scroll the tree, pings or logs under the mouse"),
         ]));
+        // The composer's and the response pane's own keys, from their tables.
+        let keys = |table: &[crate::tui::command::Binding]| {
+            table
+                .iter()
+                .filter(|b| b.listed())
+                .map(|b| format!("{} {}", b.keys, b.help))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        };
+        lines.push(Line::from(vec![key("composer"), Span::raw(keys(COMPOSE))]));
+        lines.push(Line::from(vec![key("response"), Span::raw(keys(RESPONSE))]));
         // The note goes first when the screen is short (80x24 shows every key, without it).
         if lines.len() + 2 < usize::from(screen.height) {
             lines.push(Line::styled(
@@ -68,9 +63,11 @@ impl Widget for Help {
                 theme::dim(),
             ));
         }
-        let area = popup(screen, 68, lines.len() as u16 + 2);
+        let area = popup(screen, 78, lines.len() as u16 + 2);
         let inner = frame("keys", area, buf);
-        Paragraph::new(lines).render(inner, buf);
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .render(inner, buf);
     }
 }
 

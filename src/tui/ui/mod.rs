@@ -1,5 +1,6 @@
 //! Rendering: a pure function of `App`. One layout function is shared by drawing and by mouse hit-testing.
 
+mod compose;
 mod dialogs;
 mod header;
 mod logs;
@@ -95,6 +96,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
             selected: *selected,
         }
         .render(screen, frame.buffer_mut()),
+        Overlay::Composer => {
+            if let Some(composer) = &app.composer {
+                compose::ComposerDialog { app, composer }.render(screen, frame.buffer_mut());
+            }
+        }
+        Overlay::ConfirmSend => compose::ConfirmSend { app }.render(screen, frame.buffer_mut()),
+        Overlay::Response => compose::ResponsePane { app }.render(screen, frame.buffer_mut()),
         Overlay::StagePicker {
             choice,
             from,

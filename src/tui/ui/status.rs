@@ -8,7 +8,7 @@ use ratatui::widgets::{LineGauge, Widget};
 
 use super::{format_elapsed, spinner};
 use crate::tui::app::{App, Overlay};
-use crate::tui::command::Mode;
+use crate::tui::command::{Binding, COMPOSE, Mode, RESPONSE};
 use crate::tui::theme;
 use crate::tui::view::Pane;
 
@@ -67,14 +67,27 @@ pub struct KeysLine<'a> {
     pub app: &'a App,
 }
 
+/// A table's listed keys, as (key, what) pairs.
+fn listed(table: &[Binding]) -> Vec<(&'static str, &'static str)> {
+    table
+        .iter()
+        .filter(|b| b.listed())
+        .map(|b| (b.keys, b.help))
+        .collect()
+}
+
 /// The keys to show for the current mode and pane, as (key, what) pairs.
 pub fn keys_now(app: &App) -> Vec<(&'static str, &'static str)> {
     match app.mode() {
         Mode::Help => vec![("any key", "close")],
-        Mode::Confirm if matches!(app.overlay, Overlay::ConfirmPromote { .. }) => {
-            vec![("y", "promote"), ("n/Esc", "cancel")]
-        }
-        Mode::Confirm => vec![("y", "deploy"), ("n/Esc", "cancel")],
+        Mode::Confirm => match app.overlay {
+            Overlay::ConfirmSend => vec![("y", "send"), ("n/Esc", "back")],
+            Overlay::ConfirmBuild => vec![("y", "build + upload"), ("n/Esc", "cancel")],
+            Overlay::ConfirmPromote { .. } => vec![("y", "promote"), ("n/Esc", "cancel")],
+            _ => vec![("y", "deploy"), ("n/Esc", "cancel")],
+        },
+        Mode::Compose => listed(COMPOSE),
+        Mode::Response => listed(RESPONSE),
         Mode::Picker if matches!(app.overlay, Overlay::StagePicker { .. }) => {
             vec![("↑↓", "choose"), ("Enter", "pick"), ("Esc", "cancel")]
         }
@@ -95,6 +108,10 @@ pub fn keys_now(app: &App) -> Vec<(&'static str, &'static str)> {
             keys.push(("d", "deploy"));
             keys.push(("p", if app.pinging { "stop ping" } else { "ping" }));
             keys.push(("b", "build"));
+            if app.focus == Pane::Tree {
+                keys.push(("t", "test"));
+            }
+            keys.push(("s", "request"));
             keys.push(("Tab", "pane"));
             keys.push(("r", "rollback"));
             keys.push(("R", "refresh"));

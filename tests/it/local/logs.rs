@@ -27,7 +27,9 @@ async fn logs_streams_events_and_pagination_through_the_sdk() {
             .await
             .unwrap();
     }
-    for (stream, base) in [("a", 1000), ("b", 1001)] {
+    // A minute ago: CloudWatch refuses events older than the group's retention (7 days here).
+    let t0 = chrono::Utc::now().timestamp_millis() - 60_000;
+    for (stream, base) in [("a", t0), ("b", t0 + 1)] {
         let events = (0..5).map(|i| {
             aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
                 .timestamp(base + i * 2)
@@ -98,7 +100,7 @@ async fn logs_streams_events_and_pagination_through_the_sdk() {
             None => break,
         }
     }
-    assert_eq!(seen, (1000..1010).collect::<Vec<_>>());
+    assert_eq!(seen, (t0..t0 + 10).collect::<Vec<_>>());
     assert!(ids.iter().all(|i| i.len() == 56));
 
     let filtered = s
@@ -137,5 +139,197 @@ async fn logs_streams_events_and_pagination_through_the_sdk() {
         .await
         .unwrap();
     assert_eq!(next.events()[0].message(), Some("a line 4"));
+    s.server.shutdown().await;
+}
+
+/// CloudWatch Logs' refusals and newer calls as AWS records them (LocalStack's AWS-validated
+/// snapshots of test_logs_events.py, test_logs_filter_events.py and test_logs_groups.py): events too
+/// old or too new are refused in `rejectedLogEventsInfo` and not stored, limits out of range are
+/// InvalidParameterException, a group keeps its kmsKeyId and tags, ListLogGroups lists, and
+/// DeleteLogStream removes a stream with its events.
+#[tokio::test]
+async fn rejected_events_limits_kms_key_list_log_groups_and_delete_log_stream() {
+    use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+
+    let s = Stack::start(None).await;
+    let kms = "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    s.logs
+        .create_log_group()
+        .log_group_name("/kms")
+        .kms_key_id(kms)
+        .tags("team", "wire")
+        .send()
+        .await
+        .unwrap();
+    s.logs
+        .create_log_group()
+        .log_group_name("/other")
+        .send()
+        .await
+        .unwrap();
+    s.logs
+        .create_log_stream()
+        .log_group_name("/kms")
+        .log_stream_name("s")
+        .send()
+        .await
+        .unwrap();
+    let described = s
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix("/kms")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.log_groups()[0].kms_key_id(), Some(kms));
+    let tags = s
+        .logs
+        .list_tags_for_resource()
+        .resource_arn("arn:aws:logs:us-east-1:000000000000:log-group:/kms")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags.tags().unwrap()["team"], "wire");
+
+    let now = chrono::Utc::now().timestamp_millis();
+    let event = |ts: i64, m: &str| {
+        InputLogEvent::builder()
+            .timestamp(ts)
+            .message(m)
+            .build()
+            .unwrap()
+    };
+    let put = |events: Vec<InputLogEvent>| {
+        s.logs
+            .put_log_events()
+            .log_group_name("/kms")
+            .log_stream_name("s")
+            .set_log_events(Some(events))
+            .send()
+    };
+    let old = put(vec![event(now - 30 * 86_400_000, "old")])
+        .await
+        .unwrap();
+    let info = old.rejected_log_events_info().unwrap();
+    assert_eq!(info.too_old_log_event_end_index(), Some(1));
+    assert_eq!(info.too_new_log_event_start_index(), None);
+    let new = put(vec![event(now, "now"), event(now + 86_400_000, "future")])
+        .await
+        .unwrap();
+    let info = new.rejected_log_events_info().unwrap();
+    assert_eq!(info.too_new_log_event_start_index(), Some(1));
+    assert_eq!(info.too_old_log_event_end_index(), None);
+    let fine = put(vec![event(now + 1, "fine")]).await.unwrap();
+    assert!(fine.rejected_log_events_info().is_none());
+    let stored = s
+        .logs
+        .get_log_events()
+        .log_group_name("/kms")
+        .log_stream_name("s")
+        .start_from_head(true)
+        .send()
+        .await
+        .unwrap();
+    let messages: Vec<&str> = stored.events().iter().filter_map(|e| e.message()).collect();
+    assert_eq!(messages, ["now", "fine"]);
+
+    // Limits out of range, with AWS's message.
+    let too_many = s
+        .logs
+        .get_log_events()
+        .log_group_name("/kms")
+        .log_stream_name("s")
+        .limit(10_001)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(too_many.is_invalid_parameter_exception());
+    assert_eq!(
+        too_many.meta().message(),
+        Some(
+            "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000"
+        )
+    );
+    let filter = s
+        .logs
+        .filter_log_events()
+        .log_group_name("/kms")
+        .limit(10_001)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(filter.is_invalid_parameter_exception());
+    for e in [
+        s.logs
+            .describe_log_groups()
+            .limit(51)
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error()
+            .meta()
+            .message()
+            .map(str::to_owned),
+        s.logs
+            .describe_log_streams()
+            .log_group_name("/kms")
+            .limit(51)
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error()
+            .meta()
+            .message()
+            .map(str::to_owned),
+    ] {
+        assert_eq!(
+            e.as_deref(),
+            Some(
+                "1 validation error detected: Value '51' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 50"
+            )
+        );
+    }
+
+    // ListLogGroups: names, ARNs (without `:*`) and class; a pattern is a substring.
+    let listed = s.logs.list_log_groups().send().await.unwrap();
+    let names: Vec<&str> = listed
+        .log_groups()
+        .iter()
+        .filter_map(|g| g.log_group_name())
+        .collect();
+    assert_eq!(names, ["/kms", "/other"]);
+    assert_eq!(
+        listed.log_groups()[0].log_group_arn(),
+        Some("arn:aws:logs:us-east-1:000000000000:log-group:/kms")
+    );
+    let matched = s
+        .logs
+        .list_log_groups()
+        .log_group_name_pattern("oth")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(matched.log_groups().len(), 1);
+
+    // DeleteLogStream: the stream and its events are gone.
+    s.logs
+        .delete_log_stream()
+        .log_group_name("/kms")
+        .log_stream_name("s")
+        .send()
+        .await
+        .unwrap();
+    let gone = s
+        .logs
+        .get_log_events()
+        .log_group_name("/kms")
+        .log_stream_name("s")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(gone.is_resource_not_found_exception());
     s.server.shutdown().await;
 }

@@ -51,7 +51,7 @@ async fn the_stack_survives_a_restart_with_a_state_directory() {
         .log_stream_name("s")
         .log_events(
             aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                .timestamp(1)
+                .timestamp(chrono::Utc::now().timestamp_millis())
                 .message("still here")
                 .build()
                 .unwrap(),

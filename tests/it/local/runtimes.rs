@@ -317,6 +317,37 @@ async fn a_missing_interpreter_fails_the_invoke_naming_what_to_install() {
     assert_eq!(body["errorType"], "Runtime.InvalidEntrypoint", "{body}");
     let message = body["errorMessage"].as_str().unwrap();
     assert!(message.contains("install Node.js"), "{message}");
+    // `lambdeck status` on this machine's local stack says the same on the function.
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("lambdeck.toml"),
+        "region = \"us-east-1\"\n[function]\nname = \"needs-node\"\nruntime = \"nodejs20.x\"\nhandler = \"index.handler\"\n",
+    )
+    .unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+        .args(["status", "--endpoint-url", &endpoint])
+        .current_dir(project.path())
+        .env("PATH", empty_path.path())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_PROFILE")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&status.stdout);
+    let note = text
+        .lines()
+        .find(|l| l.contains("note: the nodejs20.x runtime"))
+        .unwrap_or_else(|| panic!("no interpreter note in:\n{text}"));
+    assert!(
+        message.contains(note.trim().trim_start_matches("note: ")),
+        "{note} / {message}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("!! function needs-node")),
+        "{text}"
+    );
     let _ = server.kill();
     let _ = server.wait();
 }

@@ -53,9 +53,17 @@ async fn clients(url: &str) -> (aws_sdk_cloudwatchlogs::Client, aws_sdk_apigatew
     )
 }
 
+/// The first event's time: the test's start (CloudWatch refuses events over 14 days old).
+static T0: std::sync::LazyLock<i64> = std::sync::LazyLock::new(|| {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+});
+
 fn event(n: usize) -> aws_sdk_cloudwatchlogs::types::InputLogEvent {
     aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-        .timestamp(1_700_000_000_000 + n as i64)
+        .timestamp(*T0 + n as i64)
         .message(format!("{n}"))
         .build()
         .expect("an event")

@@ -52,6 +52,15 @@ impl Tmux {
         assert!(status.success());
     }
 
+    /// Types `text` literally (no key names: "Enter" is five letters).
+    pub fn type_text(&self, text: &str) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-l", "-t", &self.name, text])
+            .status()
+            .expect("tmux runs");
+        assert!(status.success());
+    }
+
     /// The screen as text.
     pub fn screen(&self) -> String {
         self.query(&["capture-pane", "-p", "-t", &self.name])
