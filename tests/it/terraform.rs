@@ -538,3 +538,54 @@ async fn assets_terraform_applies_plans_clean_serves_the_rust_function_and_destr
     assert_empty(&c).await;
     server.shutdown().await;
 }
+
+const ADDITIONS_MAIN_TF: &str = include_str!("../fixtures/terraform/additions/main.tf");
+
+/// The common additions to the tutorial's stack (method and integration responses, a gateway response,
+/// an authorizer, a model, a request validator, a resource policy, an inline role policy, an alias)
+/// apply, plan clean and destroy: every read the provider makes after a write answers what was written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_common_additions_apply_plan_clean_and_destroy() {
+    let Some(tf) = Terraform::find() else { return };
+    let server = LocalServer::start(LocalConfig::default()).await.unwrap();
+    let endpoint = server.endpoint_url();
+    let c = clients(&endpoint).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), ADDITIONS_MAIN_TF).unwrap();
+    std::fs::write(
+        dir.path().join("provider.tf"),
+        provider_block(&endpoint, "\"us-east-1\""),
+    )
+    .unwrap();
+    let package = dir.path().join("index.zip");
+    std::fs::write(
+        &package,
+        zip_of(&[("index.js", 0o644, TUTORIAL_HANDLER.as_bytes())]),
+    )
+    .unwrap();
+    let vars = format!("-var=package={} -input=false", package.display());
+    let with = |cmd: &str| -> Vec<String> {
+        cmd.split(' ')
+            .chain(vars.split(' '))
+            .map(str::to_owned)
+            .collect()
+    };
+
+    tf.ok(dir.path(), &["init", "-input=false"]).await;
+    tf.ok(dir.path(), &strs(&with("apply -auto-approve"))).await;
+    let out = tf
+        .run(dir.path(), &strs(&with("plan -detailed-exitcode")))
+        .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a plan right after apply changes nothing:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    tf.ok(dir.path(), &strs(&with("destroy -auto-approve")))
+        .await;
+    assert_empty(&c).await;
+    server.shutdown().await;
+}

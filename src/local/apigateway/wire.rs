@@ -283,6 +283,18 @@ pub struct CanaryIn {
     pub use_stage_cache: bool,
 }
 
+/// A resource policy as API Gateway's control plane answers it: the document minified, then its
+/// backslashes, quotes and slashes escaped inside the string (`{\"Version\":...:abc\/*}`), as AWS
+/// records it. The Terraform provider un-escapes exactly this form when it reads the policy back.
+pub fn escaped_policy(policy: &str) -> String {
+    let minified = serde_json::from_str::<serde_json::Value>(policy)
+        .map_or_else(|_| policy.to_owned(), |v| v.to_string());
+    minified
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('/', "\\/")
+}
+
 pub fn render_api(api: &RestApi) -> RestApiOut {
     RestApiOut {
         id: api.id.clone(),
@@ -296,7 +308,7 @@ pub fn render_api(api: &RestApi) -> RestApiOut {
             types: api.endpoint_types.clone(),
         },
         disable_execute_api_endpoint: api.disable_execute_api_endpoint,
-        policy: api.policy.clone(),
+        policy: api.policy.as_deref().map(escaped_policy),
         minimum_compression_size: api.minimum_compression_size,
         root_resource_id: api.root_resource_id.clone(),
         tags: api.tags.clone(),
@@ -674,6 +686,24 @@ mod tests {
 
     fn value(v: impl Serialize) -> Value {
         serde_json::to_value(v).unwrap()
+    }
+
+    #[test]
+    fn a_policy_is_answered_escaped_and_minified_as_aws_records_it() {
+        let written = r#"{ "Version": "2012-10-17",
+          "Statement": [{"Effect": "Allow", "Resource": "arn:aws:execute-api:us-east-1:1:abc/*/GET/"}]}"#;
+        let answered = escaped_policy(written);
+        assert_eq!(
+            answered,
+            r#"{\"Statement\":[{\"Effect\":\"Allow\",\"Resource\":\"arn:aws:execute-api:us-east-1:1:abc\/*\/GET\/\"}],\"Version\":\"2012-10-17\"}"#
+        );
+        // lambdeck's own reader sees the same document in either form.
+        assert_eq!(
+            crate::model::definition::normalise_policy(&Value::String(answered)),
+            crate::model::definition::normalise_policy(&Value::String(written.into()))
+        );
+        // What is not JSON is still escaped, never dropped.
+        assert_eq!(escaped_policy(r#"a"b"#), r#"a\"b"#);
     }
 
     #[test]
