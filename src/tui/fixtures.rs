@@ -272,7 +272,7 @@ pub fn invocation(i: i64, request_id: &str) -> Vec<LogEvent> {
         line(
             4,
             format!(
-                "REPORT RequestId: {request_id} Duration: 1.52 ms Billed Duration: 2 ms Memory Size: 128 MB Max Memory Used: 18 MB"
+                "REPORT RequestId: {request_id}\tDuration: 1.52 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 18 MB\t"
             ),
             LineKind::Report(ReportMetrics {
                 duration_ms: 1.52,

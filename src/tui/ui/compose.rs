@@ -244,7 +244,8 @@ impl ResponsePane<'_> {
                 for e in log.map(|l| l.lines()).unwrap_or_default() {
                     lines.push(Line::from(vec![
                         Span::styled(format!("{} ", format_clock(e.timestamp)), theme::dim()),
-                        Span::raw(e.message.trim_end().to_owned()),
+                        // Tabs as the log pane shows them (a terminal cell cannot hold one).
+                        Span::raw(e.message.trim_end().replace('\t', "  ")),
                     ]));
                 }
                 if log.is_some_and(|l| l.lambda_request_id().is_some() && !l.is_complete()) {
