@@ -112,6 +112,26 @@ impl Terraform {
             .unwrap()
     }
 
+    /// `init`, `apply`, then a plan that must change nothing (exit 0 of `-detailed-exitcode`): every
+    /// read the provider makes after a write answers what was written. `vars` go to apply and plan.
+    async fn apply_and_plan_clean(&self, dir: &Path, vars: &[&str]) {
+        self.ok(dir, &["init", "-input=false"]).await;
+        let with = |args: &[&'static str]| -> Vec<&str> {
+            args.iter().copied().chain(vars.iter().copied()).collect()
+        };
+        self.ok(dir, &with(&["apply", "-auto-approve", "-input=false"]))
+            .await;
+        let plan = self
+            .run(dir, &with(&["plan", "-detailed-exitcode", "-input=false"]))
+            .await;
+        assert_eq!(
+            plan.status.code(),
+            Some(0),
+            "a plan right after apply changes nothing:\n{}",
+            String::from_utf8_lossy(&plan.stdout)
+        );
+    }
+
     /// Runs terraform and requires success.
     async fn ok(&self, dir: &Path, args: &[&str]) -> String {
         let out = self.run(dir, args).await;
@@ -310,18 +330,7 @@ async fn the_tutorials_terraform_applies_plans_clean_serves_goes_stale_and_destr
     )
     .unwrap();
 
-    tf.ok(&dir, &["init", "-input=false"]).await;
-    tf.ok(&dir, &["apply", "-auto-approve", "-input=false"])
-        .await;
-    let plan = tf
-        .run(&dir, &["plan", "-detailed-exitcode", "-input=false"])
-        .await;
-    assert_eq!(
-        plan.status.code(),
-        Some(0),
-        "a plan right after apply changes nothing:\n{}",
-        String::from_utf8_lossy(&plan.stdout)
-    );
+    tf.apply_and_plan_clean(&dir, &[]).await;
 
     // The stage URL answers from the tutorial's Node handler.
     let api = only_api_id(&c).await;
@@ -497,28 +506,12 @@ async fn assets_terraform_applies_plans_clean_serves_the_rust_function_and_destr
         provider_block(&endpoint, "var.aws_region"),
     )
     .unwrap();
-    let vars = format!(
-        "-var=aws_region=us-east-1 -var=package={} -input=false",
-        package.display()
-    );
-    let with = |cmd: &str| -> Vec<String> {
-        cmd.split(' ')
-            .chain(vars.split(' '))
-            .map(str::to_owned)
-            .collect()
-    };
+    let vars = [
+        "-var=aws_region=us-east-1".to_owned(),
+        format!("-var=package={}", package.display()),
+    ];
 
-    tf.ok(dir.path(), &["init", "-input=false"]).await;
-    tf.ok(dir.path(), &strs(&with("apply -auto-approve"))).await;
-    let out = tf
-        .run(dir.path(), &strs(&with("plan -detailed-exitcode")))
-        .await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "a plan right after apply changes nothing:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    tf.apply_and_plan_clean(dir.path(), &strs(&vars)).await;
 
     // The output names the AWS URL; the same API answers on the local stage URL.
     let url = tf.ok(dir.path(), &["output", "-raw", "invoke_url"]).await;
@@ -533,7 +526,8 @@ async fn assets_terraform_applies_plans_clean_serves_the_rust_function_and_destr
         (200, "\"Hello from Lambda!\"".to_owned())
     );
 
-    tf.ok(dir.path(), &strs(&with("destroy -auto-approve")))
+    let destroy = ["destroy", "-auto-approve", "-input=false"];
+    tf.ok(dir.path(), &[&destroy[..], &strs(&vars)].concat())
         .await;
     assert_empty(&c).await;
     server.shutdown().await;
@@ -564,27 +558,12 @@ async fn the_common_additions_apply_plan_clean_and_destroy() {
         zip_of(&[("index.js", 0o644, TUTORIAL_HANDLER.as_bytes())]),
     )
     .unwrap();
-    let vars = format!("-var=package={} -input=false", package.display());
-    let with = |cmd: &str| -> Vec<String> {
-        cmd.split(' ')
-            .chain(vars.split(' '))
-            .map(str::to_owned)
-            .collect()
-    };
+    let vars = [format!("-var=package={}", package.display())];
 
-    tf.ok(dir.path(), &["init", "-input=false"]).await;
-    tf.ok(dir.path(), &strs(&with("apply -auto-approve"))).await;
-    let out = tf
-        .run(dir.path(), &strs(&with("plan -detailed-exitcode")))
-        .await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "a plan right after apply changes nothing:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    tf.apply_and_plan_clean(dir.path(), &strs(&vars)).await;
 
-    tf.ok(dir.path(), &strs(&with("destroy -auto-approve")))
+    let destroy = ["destroy", "-auto-approve", "-input=false"];
+    tf.ok(dir.path(), &[&destroy[..], &strs(&vars)].concat())
         .await;
     assert_empty(&c).await;
     server.shutdown().await;
