@@ -326,6 +326,23 @@ impl LocalStack {
             .unwrap()
     }
 
+    /// Adds GET /`part` (under the root) with a proxy integration to the stack's function.
+    async fn add_route(&self, stack: &lambdeck::stack::Stack, part: &str) {
+        use lambdeck::aws::apigateway as gw;
+        let api = stack.api.as_ref().unwrap();
+        let c = &self.clients.apigateway;
+        let rid = gw::create_resource(c, &api.id, &api.resource("/").unwrap().id, part)
+            .await
+            .unwrap();
+        gw::put_method(c, &api.id, &rid, "GET", "NONE", false)
+            .await
+            .unwrap();
+        let uri = gw::lambda_invoke_uri("us-east-1", &stack.function.as_ref().unwrap().arn);
+        gw::put_proxy_integration(c, &api.id, &rid, "GET", &uri)
+            .await
+            .unwrap();
+    }
+
     /// Runs the binary against this stack without blocking the runtime that serves it.
     async fn run(&self, dir: &Path, args: &[&str]) -> Output {
         let dir = dir.to_owned();
@@ -507,27 +524,7 @@ async fn status_exit_codes_and_json_follow_the_stage_through_deploy_and_rollback
     );
 
     // A route added through the SDK is stale: exit 3, listed in text and JSON.
-    let before = local.load().await;
-    let api_info = before.api.as_ref().unwrap();
-    let gw = &local.clients.apigateway;
-    let rid = lambdeck::aws::apigateway::create_resource(
-        gw,
-        &api_info.id,
-        &api_info.resource("/").unwrap().id,
-        "new",
-    )
-    .await
-    .unwrap();
-    lambdeck::aws::apigateway::put_method(gw, &api_info.id, &rid, "GET", "NONE", false)
-        .await
-        .unwrap();
-    let uri = lambdeck::aws::apigateway::lambda_invoke_uri(
-        "us-east-1",
-        &before.function.as_ref().unwrap().arn,
-    );
-    lambdeck::aws::apigateway::put_proxy_integration(gw, &api_info.id, &rid, "GET", &uri)
-        .await
-        .unwrap();
+    local.add_route(&local.load().await, "new").await;
     let out = local.run(dir.path(), &["status"]).await;
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let text = stdout(&out);
@@ -991,24 +988,7 @@ async fn diff_and_promote_between_stages() {
     );
 
     // A new route deployed to tf-test only: prod is behind, on its own node, and diff says how.
-    let rid = lambdeck::aws::apigateway::create_resource(
-        gw,
-        &api.id,
-        &api.resource("/").unwrap().id,
-        "new",
-    )
-    .await
-    .unwrap();
-    lambdeck::aws::apigateway::put_method(gw, &api.id, &rid, "GET", "NONE", false)
-        .await
-        .unwrap();
-    let uri = lambdeck::aws::apigateway::lambda_invoke_uri(
-        "us-east-1",
-        &before.function.as_ref().unwrap().arn,
-    );
-    lambdeck::aws::apigateway::put_proxy_integration(gw, &api.id, &rid, "GET", &uri)
-        .await
-        .unwrap();
+    local.add_route(&before, "new").await;
     let out = local.run(dir.path(), &["deploy", "--yes"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = local.run(dir.path(), &["status"]).await;
