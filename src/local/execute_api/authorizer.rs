@@ -252,8 +252,9 @@ async fn call(
         .as_deref()
         .and_then(|u| super::lambda_target(u, input.variables))
         .ok_or_else(GatewayError::authorizer_configuration)?;
+    let region = super::uri_region(a.authorizer_uri.as_deref(), cx.region);
     let source_arn = crate::partition::arn(
-        cx.region,
+        region,
         "execute-api",
         LOCAL_ACCOUNT_ID,
         &format!("{}/authorizers/{}", input.api_id, a.id),
@@ -264,6 +265,7 @@ async fn call(
         &function_ref,
         &source_arn,
         a.authorizer_credentials.is_some(),
+        region,
     )
     .map_err(|_| GatewayError::authorizer_configuration())?;
     let payload = bytes::Bytes::from(event(a, input, token, arn).to_string());

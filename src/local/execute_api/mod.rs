@@ -347,15 +347,7 @@ pub async fn call_integration(
     else {
         return Integrated::Misconfigured("Invalid integration URI specified");
     };
-    // The API's region is the one its integration URI names (a client may use any region locally):
-    // arn:{partition}:apigateway:{region}:lambda:path/...
-    let region = integration
-        .uri
-        .as_deref()
-        .and_then(|u| u.split_once(":apigateway:"))
-        .and_then(|(_, u)| u.split(':').next())
-        .filter(|r| !r.is_empty())
-        .unwrap_or(cx.region);
+    let region = uri_region(integration.uri.as_deref(), cx.region);
     // The execution ARN, in the region's partition.
     let source_arn = crate::partition::arn(
         region,
@@ -369,7 +361,7 @@ pub async fn call_integration(
             input.resource_path
         ),
     );
-    let function = match function_for(cx, &function_ref, &source_arn, false) {
+    let function = match function_for(cx, &function_ref, &source_arn, false, region) {
         Ok(f) => f,
         Err(why) => return Integrated::Misconfigured(why),
     };
@@ -389,13 +381,15 @@ pub async fn call_integration(
     }
 }
 
-/// The function to run for `function_ref`, if it exists and (unless `skip_policy`: a role was
-/// given) its resource policy lets API Gateway call it from `source_arn`.
+/// The function to run (in `region`, the one its URI names) for `function_ref`, if it exists and
+/// (unless `skip_policy`: a role was given) its resource policy lets API Gateway call it from
+/// `source_arn`.
 pub fn function_for(
     cx: Ctx<'_>,
     function_ref: &str,
     source_arn: &str,
     skip_policy: bool,
+    region: &str,
 ) -> Result<FunctionCode, &'static str> {
     let (name, qualifier) = parse_function_name(function_ref);
     let state = lock(cx.lambda);
@@ -405,13 +399,16 @@ pub fn function_for(
     if !skip_policy && !policy_allows(&f.policy, "apigateway.amazonaws.com", source_arn) {
         return Err("Invalid permissions on Lambda function");
     }
-    // The function runs in the region its ARN names.
-    let region = function_ref
-        .split(':')
-        .nth(3)
-        .filter(|r| !r.is_empty())
-        .unwrap_or(cx.region);
     Ok(function_code(cfg, region))
+}
+
+/// The API's region is the one its integration (or authorizer) URI names (a client may use any
+/// region locally): `arn:{partition}:apigateway:{region}:lambda:path/...`.
+pub fn uri_region<'a>(uri: Option<&'a str>, default: &'a str) -> &'a str {
+    uri.and_then(|u| u.split_once(":apigateway:"))
+        .and_then(|(_, u)| u.split(':').next())
+        .filter(|r| !r.is_empty())
+        .unwrap_or(default)
 }
 
 /// The function a Lambda integration or authorizer URI names, with `${stageVariables.x}` substituted:
