@@ -529,7 +529,8 @@ async fn assets_terraform_applies_plans_clean_serves_the_rust_function_and_destr
 const ADDITIONS_MAIN_TF: &str = include_str!("../fixtures/terraform/additions/main.tf");
 
 /// The common additions to the tutorial's stack (method and integration responses, a gateway response,
-/// an authorizer, a model, a request validator, a resource policy, an inline role policy, an alias)
+/// an authorizer, a model, a request validator, a resource policy, an inline role policy, an alias, an
+/// API key in a usage plan bound to the stage)
 /// apply, plan clean and destroy: every read the provider makes after a write answers what was written.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_common_additions_apply_plan_clean_and_destroy() {
@@ -554,10 +555,28 @@ async fn the_common_additions_apply_plan_clean_and_destroy() {
     let vars = [format!("-var=package={}", package.display())];
 
     tf.apply_and_plan_clean(dir.path(), &strs(&vars)).await;
+    // The key is in the plan, which covers the stage.
+    let plans = c.apigateway.get_usage_plans().send().await.unwrap();
+    assert_eq!(plans.items().len(), 1);
+    let plan = &plans.items()[0];
+    assert_eq!(plan.api_stages()[0].stage(), Some("live"));
+    assert_eq!(plan.quota().map(|q| q.limit()), Some(1000));
+    let keys = c
+        .apigateway
+        .get_usage_plan_keys()
+        .usage_plan_id(plan.id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(keys.items()[0].name(), Some("tf-additions-key"));
 
     let destroy = ["destroy", "-auto-approve", "-input=false"];
     tf.ok(dir.path(), &[&destroy[..], &strs(&vars)].concat())
         .await;
     assert_empty(&c).await;
+    let keys = c.apigateway.get_api_keys().send().await.unwrap();
+    assert!(keys.items().is_empty(), "{:?}", keys.items());
+    let plans = c.apigateway.get_usage_plans().send().await.unwrap();
+    assert!(plans.items().is_empty(), "{:?}", plans.items());
     server.shutdown().await;
 }

@@ -1093,9 +1093,11 @@ pub(super) fn update_stage(cx: &Ctx<'_>, req: &Req, id: &str, name: &str) -> Res
 pub(super) fn tags_call(cx: &Ctx<'_>, req: &Req, arn: &str) -> Result<Response> {
     let path = arn.split("::").nth(1).unwrap_or("");
     let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let (id, stage_name) = match parts.as_slice() {
-        ["restapis", id] => (*id, None),
-        ["restapis", id, "stages", s] => (*id, Some(*s)),
+    // The tagged object: an API, a stage, an API key or a usage plan.
+    let (id, stage_name, account_level) = match parts.as_slice() {
+        ["restapis", id] => (*id, None, None),
+        ["restapis", id, "stages", s] => (*id, Some(*s), None),
+        [kind @ ("apikeys" | "usageplans"), id] => ("", None, Some((*kind, *id))),
         _ => {
             return Err(RestJsonError::not_found(format!(
                 "Invalid resource ARN specified: {arn}"
@@ -1105,6 +1107,24 @@ pub(super) fn tags_call(cx: &Ctx<'_>, req: &Req, arn: &str) -> Result<Response> 
     let with_tags = |state: &mut ApiGatewayState,
                      f: &mut dyn FnMut(&mut BTreeMap<String, String>)|
      -> Result<()> {
+        match account_level {
+            Some(("apikeys", key)) => {
+                let k = state.api_keys.get_mut(key).ok_or_else(|| {
+                    RestJsonError::not_found("Invalid API Key identifier specified")
+                })?;
+                f(&mut k.tags);
+                return Ok(());
+            }
+            Some((_, plan)) => {
+                let p = state
+                    .usage_plans
+                    .get_mut(plan)
+                    .ok_or_else(|| RestJsonError::not_found("Invalid Usage Plan ID specified"))?;
+                f(&mut p.tags);
+                return Ok(());
+            }
+            None => {}
+        }
         let api = api_mut(state, id)?;
         match stage_name {
             None => f(&mut api.tags),

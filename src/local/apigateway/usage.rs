@@ -470,8 +470,8 @@ fn patch_plan(state: &ApiGatewayState, p: &mut UsagePlan, op: &super::wire::Patc
                 stage: stage.to_owned(),
                 throttle: BTreeMap::new(),
             };
-            check_plan_stage(state, &p.id, &s)?;
             if op.op == "add" {
+                check_plan_stage(state, &p.id, &s)?;
                 if !p
                     .api_stages
                     .iter()
