@@ -125,6 +125,17 @@ impl GatewayError {
         )
     }
 
+    /// A request whose content type has no request template, when the passthrough behaviour
+    /// refuses it.
+    pub fn unsupported_media_type() -> Self {
+        Self::new(
+            "UNSUPPORTED_MEDIA_TYPE",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaTypeException",
+            "Unsupported Media Type",
+        )
+    }
+
     /// No usable integration, a function that cannot be found or called: 500.
     pub fn configuration() -> Self {
         GatewayError {

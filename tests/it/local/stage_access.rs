@@ -1,6 +1,7 @@
 //! What a deployment freezes, applied to stage traffic, driven through the real SDK and reqwest: API
 //! keys and usage plans (with their control plane's shapes and refusals), Lambda authorizers (TOKEN
-//! and REQUEST), customised gateway responses and request validators. The functions are Python,
+//! and REQUEST), customised gateway responses, request validators, MOCK integrations with their
+//! mapping templates, and the integration timeout. The functions are Python,
 //! run by this machine's `python3`.
 
 use aws_sdk_apigateway::error::ProvideErrorMetadata;
@@ -15,9 +16,11 @@ use serde_json::{Value, json};
 
 use super::{STAGE, Stack};
 
-/// Answers every request with the parts of its event the tests look at.
-const BACKEND: &str = r#"import json
+/// Answers every request with the parts of its event the tests look at (after 5 s with `$SLOW` set).
+const BACKEND: &str = r#"import json, os, time
 def handler(event, context):
+    if os.environ.get("SLOW"):
+        time.sleep(5)
     ctx = event["requestContext"]
     return {"statusCode": 200, "body": json.dumps({
         "authorizer": ctx.get("authorizer"),
@@ -690,6 +693,188 @@ async fn gateway_responses_and_request_validators_apply_as_deployed() {
     assert_eq!(
         r.json::<Value>().await.unwrap(),
         json!({"error": "Missing required request parameters: [version]", "type": "BAD_REQUEST_PARAMETERS"})
+    );
+    s.server.shutdown().await;
+}
+
+async fn mock_method(s: &Stack, api: &str, rid: &str, verb: &str, template: &str) {
+    s.apigw
+        .put_method()
+        .rest_api_id(api)
+        .resource_id(rid)
+        .http_method(verb)
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    s.apigw
+        .put_integration()
+        .rest_api_id(api)
+        .resource_id(rid)
+        .http_method(verb)
+        .r#type(IntegrationType::Mock)
+        .request_templates("application/json", template)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn mock_integrations_map_templates_and_slow_functions_time_out() {
+    let Some((s, backend, _)) = stack().await else {
+        return;
+    };
+    let (api, item) = api(&s, &backend).await;
+    // The CORS preflight pattern: a MOCK OPTIONS whose integration response sets the headers.
+    mock_method(&s, &api, &item, "OPTIONS", r#"{"statusCode": 200}"#).await;
+    s.apigw
+        .put_method_response()
+        .rest_api_id(&api)
+        .resource_id(&item)
+        .http_method("OPTIONS")
+        .status_code("200")
+        .response_parameters("method.response.header.Access-Control-Allow-Origin", true)
+        .response_parameters("method.response.header.Access-Control-Allow-Methods", true)
+        .send()
+        .await
+        .unwrap();
+    s.apigw
+        .put_integration_response()
+        .rest_api_id(&api)
+        .resource_id(&item)
+        .http_method("OPTIONS")
+        .status_code("200")
+        .response_parameters("method.response.header.Access-Control-Allow-Origin", "'*'")
+        .response_parameters(
+            "method.response.header.Access-Control-Allow-Methods",
+            "'GET,OPTIONS'",
+        )
+        .response_templates("application/json", "")
+        .send()
+        .await
+        .unwrap();
+    // The request template's statusCode selects the integration response.
+    mock_method(
+        &s,
+        &api,
+        &item,
+        "GET",
+        r#"{"statusCode": $input.params('code')}"#,
+    )
+    .await;
+    for (status, pattern, template) in [
+        (
+            "200",
+            None,
+            r#"{"id": "$input.params('id')", "stage": "$context.stage", "tenant": "$input.params('x-tenant')"}"#,
+        ),
+        ("404", Some("404"), r#"{"message": "no such item"}"#),
+    ] {
+        s.apigw
+            .put_integration_response()
+            .rest_api_id(&api)
+            .resource_id(&item)
+            .http_method("GET")
+            .status_code(status)
+            .set_selection_pattern(pattern.map(ToOwned::to_owned))
+            .response_templates("application/json", template)
+            .send()
+            .await
+            .unwrap();
+    }
+    // A template with a directive lambdeck does not evaluate: 500.
+    mock_method(
+        &s,
+        &api,
+        &item,
+        "PUT",
+        "#set($x = 1)\n{\"statusCode\": 200}",
+    )
+    .await;
+    // A function slower than the integration's 100 ms timeout: 504.
+    s.apigw
+        .put_method()
+        .rest_api_id(&api)
+        .resource_id(&item)
+        .http_method("POST")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    integrate(&s, &api, &item, "POST", &backend).await;
+    s.apigw
+        .update_integration()
+        .rest_api_id(&api)
+        .resource_id(&item)
+        .http_method("POST")
+        .patch_operations(op(Op::Replace, "/timeoutInMillis", "100"))
+        .send()
+        .await
+        .unwrap();
+    s.lambda
+        .update_function_configuration()
+        .function_name("backend")
+        .environment(
+            aws_sdk_lambda::types::Environment::builder()
+                .variables("SLOW", "1")
+                .build(),
+        )
+        .timeout(30)
+        .send()
+        .await
+        .unwrap();
+    s.deploy(&api).await;
+    let url = s.stage_url(&api, "/item");
+
+    let preflight = s
+        .http
+        .request(reqwest::Method::OPTIONS, &url)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 200);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        preflight.headers()["access-control-allow-methods"],
+        "GET,OPTIONS"
+    );
+    assert_eq!(preflight.text().await.unwrap(), "");
+
+    let found = s
+        .http
+        .get(format!("{url}?code=200&id=5"))
+        .header("x-tenant", "acme")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer(found).await,
+        (
+            200,
+            String::new(),
+            json!({"id": "5", "stage": STAGE, "tenant": "acme"})
+        )
+    );
+    let missing = s.http.get(format!("{url}?code=404")).send().await.unwrap();
+    assert_eq!(
+        answer(missing).await,
+        (404, String::new(), json!({"message": "no such item"}))
+    );
+
+    let r = s.http.put(&url).send().await.unwrap();
+    assert_eq!(r.status(), 500);
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"message": "Internal server error"}"#
+    );
+
+    assert_eq!(
+        answer(s.http.post(&url).send().await.unwrap()).await,
+        (
+            504,
+            "InternalServerErrorException".to_owned(),
+            json!({"message": "Endpoint request timed out"})
+        )
     );
     s.server.shutdown().await;
 }

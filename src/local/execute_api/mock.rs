@@ -1,0 +1,241 @@
+//! MOCK integrations on stage traffic: the request template for the request's content type (by the
+//! integration's passthrough behaviour) is evaluated, its `statusCode` selects the integration
+//! response (a `selectionPattern` matching the status, else the default one), whose status,
+//! `method.response.header.X` parameters and response template make the answer. Templates are
+//! evaluated by the VTL subset in `vtl`; one it cannot evaluate answers 500, with a log line saying
+//! what was not supported.
+
+use std::collections::BTreeMap;
+
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::super::apigateway::model::{Integration, IntegrationResponse};
+use super::event::EventInput;
+use super::gateway::GatewayError;
+use super::vtl;
+
+/// `$context` for templates: the request's members by dotted name.
+pub fn template_context(input: &EventInput<'_>) -> BTreeMap<String, String> {
+    let now = chrono::Utc::now();
+    let mut c = BTreeMap::from([
+        ("requestId".to_owned(), input.request_id.to_owned()),
+        ("stage".to_owned(), input.stage.to_owned()),
+        ("apiId".to_owned(), input.api_id.to_owned()),
+        (
+            "accountId".to_owned(),
+            crate::wire::LOCAL_ACCOUNT_ID.to_owned(),
+        ),
+        ("deploymentId".to_owned(), input.deployment_id.to_owned()),
+        (
+            "httpMethod".to_owned(),
+            input.req.method.as_str().to_owned(),
+        ),
+        ("resourceId".to_owned(), input.resource_id.to_owned()),
+        ("resourcePath".to_owned(), input.resource_path.to_owned()),
+        (
+            "path".to_owned(),
+            format!("/{}{}", input.stage, input.raw_path),
+        ),
+        ("protocol".to_owned(), "HTTP/1.1".to_owned()),
+        (
+            "requestTime".to_owned(),
+            now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
+        ),
+        (
+            "requestTimeEpoch".to_owned(),
+            now.timestamp_millis().to_string(),
+        ),
+        (
+            "identity.sourceIp".to_owned(),
+            input
+                .client
+                .addr
+                .map_or_else(|| "127.0.0.1".to_owned(), |a| a.ip().to_string()),
+        ),
+        (
+            "identity.userAgent".to_owned(),
+            input
+                .req
+                .header("user-agent")
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+        (
+            "domainName".to_owned(),
+            input.req.header("host").unwrap_or_default().to_owned(),
+        ),
+    ]);
+    if let Some((id, value)) = input.api_key {
+        c.insert("identity.apiKeyId".into(), id.to_owned());
+        c.insert("identity.apiKey".into(), value.to_owned());
+    }
+    if let Some(Value::Object(a)) = input.authorizer {
+        for (k, v) in a {
+            let v = v.as_str().map_or_else(|| v.to_string(), ToOwned::to_owned);
+            c.insert(format!("authorizer.{k}"), v);
+        }
+    }
+    c
+}
+
+/// The request's content type as API Gateway selects templates by it (`application/json` when none).
+fn content_type(input: &EventInput<'_>) -> String {
+    input
+        .req
+        .header("content-type")
+        .and_then(|c| c.split(';').next())
+        .map(|c| c.trim().to_ascii_lowercase())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "application/json".to_owned())
+}
+
+fn unsupported(what: &str, input: &EventInput<'_>) -> GatewayError {
+    tracing::warn!(
+        target: "lambdeck::local",
+        "{} {} {} {}: 500, the mapping template cannot be evaluated: {what}",
+        input.api_id,
+        input.stage,
+        input.req.method,
+        input.resource_path
+    );
+    GatewayError::configuration()
+}
+
+/// The integration response `status` selects: a selection pattern matching it whole, else the
+/// default one (no pattern).
+fn select<'i>(integration: &'i Integration, status: &str) -> Option<&'i IntegrationResponse> {
+    let responses = integration.integration_responses.values();
+    responses
+        .clone()
+        .filter(|r| {
+            r.selection_pattern
+                .as_deref()
+                .is_some_and(|p| !p.is_empty())
+        })
+        .find(|r| {
+            let p = r.selection_pattern.as_deref().unwrap_or_default();
+            regex::Regex::new(&format!("^(?:{p})$")).is_ok_and(|re| re.is_match(status))
+        })
+        .or_else(|| {
+            responses
+                .clone()
+                .find(|r| r.selection_pattern.as_deref().is_none_or(str::is_empty))
+        })
+}
+
+/// A `method.response.header.X` source: a `'literal'`, a request parameter, a stage variable or a
+/// context member.
+fn parameter(
+    expr: &str,
+    input: &EventInput<'_>,
+    context: &BTreeMap<String, String>,
+) -> Option<String> {
+    if let Some(l) = expr.strip_prefix('\'').and_then(|e| e.strip_suffix('\'')) {
+        return Some(l.to_owned());
+    }
+    if let Some(h) = expr.strip_prefix("method.request.header.") {
+        return input.req.header(h).map(ToOwned::to_owned);
+    }
+    if let Some(q) = expr.strip_prefix("method.request.querystring.") {
+        return input.req.query_one(q).map(ToOwned::to_owned);
+    }
+    if let Some(p) = expr.strip_prefix("method.request.path.") {
+        return input.path_parameters.get(p).cloned();
+    }
+    if let Some(v) = expr.strip_prefix("stageVariables.") {
+        return input.variables.get(v).cloned();
+    }
+    if let Some(c) = expr.strip_prefix("context.") {
+        return context.get(c).cloned();
+    }
+    None
+}
+
+/// Answers a request with a MOCK integration.
+pub fn answer(integration: &Integration, input: &EventInput<'_>) -> Result<Response, GatewayError> {
+    let context = template_context(input);
+    let body = String::from_utf8_lossy(&input.req.body).into_owned();
+    let ct = content_type(input);
+    let template = match integration.request_templates.get(&ct) {
+        Some(t) => Some(t.as_str()),
+        None => match integration.passthrough_behavior.as_str() {
+            "NEVER" => return Err(GatewayError::unsupported_media_type()),
+            "WHEN_NO_TEMPLATES" if !integration.request_templates.is_empty() => {
+                return Err(GatewayError::unsupported_media_type());
+            }
+            _ => None,
+        },
+    };
+    let request_scope = vtl::Scope {
+        req: Some(input.req),
+        path_parameters: input.path_parameters,
+        variables: input.variables,
+        context: &context,
+        body: &body,
+    };
+    // What the mock receives: the template's output, else the body passed through.
+    let mocked = match template {
+        Some(t) => vtl::render(t, &request_scope).map_err(|e| unsupported(&e, input))?,
+        None => body.clone(),
+    };
+    let status = serde_json::from_str::<Value>(&mocked)
+        .ok()
+        .and_then(|v| match &v["statusCode"] {
+            Value::Number(n) => Some(n.to_string()),
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "200".to_owned());
+    let Some(chosen) = select(integration, &status) else {
+        tracing::warn!(
+            target: "lambdeck::local",
+            "{} {}: 500, no integration response for status {status} and no default one",
+            input.api_id,
+            input.resource_path
+        );
+        return Err(GatewayError::configuration());
+    };
+    let code = chosen
+        .status_code
+        .parse::<u16>()
+        .ok()
+        .and_then(|c| StatusCode::from_u16(c).ok())
+        .ok_or_else(GatewayError::configuration)?;
+    // The mock's answer to the integration response is empty.
+    let response_scope = vtl::Scope {
+        body: "",
+        ..request_scope
+    };
+    let (response_type, out) = match chosen
+        .response_templates
+        .get_key_value("application/json")
+        .or_else(|| chosen.response_templates.iter().next())
+    {
+        Some((ct, t)) => (
+            ct.clone(),
+            vtl::render(t, &response_scope).map_err(|e| unsupported(&e, input))?,
+        ),
+        None => ("application/json".to_owned(), String::new()),
+    };
+    let mut r = (code, out).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_str(&response_type)
+            .unwrap_or_else(|_| HeaderValue::from_static("application/json")),
+    );
+    for (target, expr) in &chosen.response_parameters {
+        let Some(name) = target.strip_prefix("method.response.header.") else {
+            continue;
+        };
+        let Some(value) = parameter(expr, input, &context) else {
+            continue;
+        };
+        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            h.insert(n, v);
+        }
+    }
+    Ok(r)
+}
