@@ -1268,17 +1268,66 @@ async fn ping_sends_the_configured_api_key_and_explains_a_disabled_endpoint() {
     );
     assert!(!stdout(&out).contains("/keyed"), "{}", stdout(&out));
 
-    std::fs::write(
-        dir.path().join("lambdeck.toml"),
-        "region = \"us-east-1\"\n[ping]\napi_key = \"k-123\"\n",
-    )
-    .unwrap();
+    // A key the stage does not know: sent, and refused as API Gateway refuses it.
+    let with_key = |key: &str| {
+        std::fs::write(
+            dir.path().join("lambdeck.toml"),
+            format!("region = \"us-east-1\"\n[ping]\napi_key = \"{key}\"\n"),
+        )
+        .unwrap();
+    };
+    with_key("not-a-key-of-this-account");
+    let out = local.run(dir.path(), &["ping", "-n", "1"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("not pinged"), "{}", stderr(&out));
+    assert!(
+        stdout(&out)
+            .lines()
+            .any(|l| l.contains("/keyed") && l.contains("403")),
+        "{}",
+        stdout(&out)
+    );
+
+    // A key in a usage plan of this stage: every route answers.
+    let api = local.load().await.api.as_ref().unwrap().id.clone();
+    let gw = &local.clients.apigateway;
+    let key = gw
+        .create_api_key()
+        .name("pinger")
+        .enabled(true)
+        .send()
+        .await
+        .unwrap();
+    let plan = gw
+        .create_usage_plan()
+        .name("plan")
+        .api_stages(
+            aws_sdk_apigateway::types::ApiStage::builder()
+                .api_id(&api)
+                .stage("tf-test")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    gw.create_usage_plan_key()
+        .usage_plan_id(plan.id().unwrap())
+        .key_id(key.id().unwrap())
+        .key_type("API_KEY")
+        .send()
+        .await
+        .unwrap();
+    with_key(key.value().unwrap());
     let out = local.run(dir.path(), &["ping", "-n", "1"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(!stderr(&out).contains("/keyed"), "{}", stderr(&out));
-    assert!(stdout(&out).contains("/keyed"), "{}", stdout(&out));
+    assert!(
+        stdout(&out)
+            .lines()
+            .any(|l| l.contains("/keyed") && l.contains("200")),
+        "{}",
+        stdout(&out)
+    );
 
-    let api = local.load().await.api.as_ref().unwrap().id.clone();
     local
         .clients
         .apigateway
