@@ -16,8 +16,8 @@ use axum::response::{IntoResponse, Response};
 use super::apigateway::model::{ApiGatewayState, Integration, Snapshot};
 use super::common::{ERROR_TYPE_HEADER, MessageBody, Req, lock, percent_decode};
 use super::exec::{Executor, Invocation, Outcome};
-use super::lambda::model::LambdaState;
 use super::lambda::{function_code, parse_function_name, policy_allows, resolve};
+use super::store::Store;
 use crate::wire::{
     DEPLOYMENT_ID_HEADER, LAMBDA_REQUEST_ID_HEADER, LOCAL_ACCOUNT_ID, REQUEST_ID_HEADER,
 };
@@ -69,7 +69,8 @@ struct Target {
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
     pub apis: &'a Mutex<ApiGatewayState>,
-    pub lambda: &'a Mutex<LambdaState>,
+    /// Every region's state: an integration may name a function of another region.
+    pub store: &'a Store,
     pub executor: &'a Executor,
     pub region: &'a str,
 }
@@ -236,18 +237,9 @@ pub async fn call_integration(
     let Some(function_ref) = lambda_target(integration, input.variables) else {
         return Integrated::Misconfigured("Invalid integration URI specified");
     };
-    // The API's region is the one its integration URI names (a client may use any region locally):
-    // arn:{partition}:apigateway:{region}:lambda:path/...
-    let region = integration
-        .uri
-        .as_deref()
-        .and_then(|u| u.split_once(":apigateway:"))
-        .and_then(|(_, u)| u.split(':').next())
-        .filter(|r| !r.is_empty())
-        .unwrap_or(cx.region);
-    // The execution ARN, in the region's partition.
+    // The execution ARN: the API's region, in its partition.
     let source_arn = crate::partition::arn(
-        region,
+        cx.region,
         "execute-api",
         LOCAL_ACCOUNT_ID,
         &format!(
@@ -258,16 +250,33 @@ pub async fn call_integration(
             input.resource_path
         ),
     );
+    // The function's region: the one its ARN names (arn:{partition}:lambda:{region}:...), else the
+    // integration URI's (arn:{partition}:apigateway:{region}:lambda:path/...), else the API's.
+    let region_after = |text: &str, marker: &str| {
+        text.split_once(marker)
+            .and_then(|(_, rest)| rest.split(':').next())
+            .filter(|r| !r.is_empty())
+            .map(ToOwned::to_owned)
+    };
+    let function_region = region_after(&function_ref, ":lambda:")
+        .or_else(|| {
+            integration
+                .uri
+                .as_deref()
+                .and_then(|u| region_after(u, ":apigateway:"))
+        })
+        .unwrap_or_else(|| cx.region.to_owned());
     let (name, qualifier) = parse_function_name(&function_ref);
     let function = {
-        let state = lock(cx.lambda);
-        let Ok((f, cfg)) = resolve(&state, cx.region, &name, qualifier.as_deref()) else {
+        let regional = cx.store.regional(&function_region);
+        let state = lock(&regional.lambda);
+        let Ok((f, cfg)) = resolve(&state, &function_region, &name, qualifier.as_deref()) else {
             return Integrated::Misconfigured("Lambda function not found");
         };
         if !policy_allows(&f.policy, "apigateway.amazonaws.com", &source_arn) {
             return Integrated::Misconfigured("Invalid permissions on Lambda function");
         }
-        function_code(cfg, region)
+        function_code(cfg, &function_region)
     };
     let event = proxy_event(input);
     let payload = bytes::Bytes::from(event.to_string());
