@@ -106,6 +106,7 @@ impl Services {
             apis: &regional.apis,
             store: &self.store,
             executor: &self.executor,
+            authorizer_cache: &self.authorizer_cache,
             region,
         }
     }

@@ -13,6 +13,7 @@ mod persistence;
 mod regions;
 mod rest_api_elements;
 mod runtimes;
+mod stage_access;
 mod stage_errors;
 mod store_crash;
 mod test_invoke;
