@@ -22,6 +22,9 @@ pub struct StackSpec {
     /// How `watch` builds.
     #[serde(default)]
     pub watch: WatchSpec,
+    /// What the pinger sends.
+    #[serde(default)]
+    pub ping: PingSpec,
     /// The Terraform folder that provisions the stack, relative to lambdeck.toml (default: `*.tf`
     /// files beside lambdeck.toml, or in a `terraform/` folder next to it).
     #[serde(default)]
@@ -164,6 +167,29 @@ impl From<Timeout> for i64 {
 pub struct WatchSpec {
     /// The cargo profile; by default `dev` on the local stack (fast to build) and `lambda` on AWS.
     pub profile: Option<String>,
+}
+
+/// `[ping]`: what the pinger sends.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PingSpec {
+    /// The API key sent as `x-api-key` to routes that require one; `LAMBDECK_API_KEY` in the
+    /// environment wins. Never written back out.
+    #[serde(skip_serializing)]
+    pub api_key: Option<String>,
+}
+
+/// The environment variable that gives the pinger its API key, over `[ping] api_key`.
+pub const API_KEY_ENV: &str = "LAMBDECK_API_KEY";
+
+impl PingSpec {
+    /// The key the pinger sends: `LAMBDECK_API_KEY` when set and not empty, else lambdeck.toml's.
+    pub fn api_key(&self) -> Option<String> {
+        std::env::var(API_KEY_ENV)
+            .ok()
+            .filter(|k| !k.is_empty())
+            .or_else(|| self.api_key.clone().filter(|k| !k.is_empty()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -736,12 +762,21 @@ mod tests {
                 "requests.a.bodi",
             ),
             ("[requests.a]\nmethod = \"GET\"\n", "requests.a"),
+            ("[ping]\napi_kee = \"k\"\n", "ping.api_kee"),
         ] {
             let err = StackSpec::parse(bad, "x.toml").expect_err(bad);
             assert!(err.key.starts_with(key), "{bad}: {err}");
             assert!(!err.to_string().contains('\n'), "{err}");
             assert!(err.line >= 1, "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn the_ping_api_key_is_read_and_never_written_back_out() {
+        let spec = StackSpec::parse("[ping]\napi_key = \"k-123\"\n", "x.toml").expect("valid");
+        assert_eq!(spec.ping.api_key.as_deref(), Some("k-123"));
+        let json = serde_json::to_string(&spec).unwrap();
+        assert!(!json.contains("k-123"), "{json}");
     }
 
     #[test]

@@ -314,6 +314,8 @@ pub struct App {
     pub local: bool,
     /// Routes lambdeck.toml lets the pinger call whatever their method (`ping = true`).
     pub ping_opt_in: Vec<crate::model::RouteKey>,
+    /// Sent as `x-api-key` to routes that require one (`[ping] api_key`, `LAMBDECK_API_KEY`).
+    pub ping_api_key: Option<String>,
     /// The composer's form, kept between openings.
     pub composer: Option<Composer>,
     /// The last test invoke or request, shown in the response pane.
@@ -361,6 +363,7 @@ impl App {
             action_generation: 0,
             local: false,
             ping_opt_in: Vec::new(),
+            ping_api_key: None,
             composer: None,
             exchange: None,
             exchange_generation: 0,
@@ -1015,17 +1018,22 @@ impl App {
         let Some(stack) = &self.stack else {
             return Err("the stack is not loaded yet; press R to refresh".into());
         };
-        let plan =
-            stage_targets(stack, |k| self.ping_opt_in.contains(k)).map_err(|why| match why {
-                Unpingable::NoStage => format!(
-                    "nothing to ping: stage {} does not exist (d deploys it)",
-                    stack.names.stage
-                ),
-                Unpingable::NoRoute => format!(
-                    "nothing to ping: stage {} serves no route (d deploys the working API)",
-                    stack.names.stage
-                ),
-            })?;
+        let plan = stage_targets(
+            stack,
+            |k| self.ping_opt_in.contains(k),
+            self.ping_api_key.as_deref(),
+        )
+        .map_err(|why| match why {
+            Unpingable::NoStage => format!(
+                "nothing to ping: stage {} does not exist (d deploys it)",
+                stack.names.stage
+            ),
+            Unpingable::NoRoute => format!(
+                "nothing to ping: stage {} serves no route (d deploys the working API)",
+                stack.names.stage
+            ),
+            Unpingable::Unreachable(why) => format!("nothing to ping: {why}"),
+        })?;
         if plan.targets.is_empty() {
             return Err(format!(
                 "nothing to ping: {}",

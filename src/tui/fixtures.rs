@@ -98,6 +98,7 @@ pub fn stack(drift: Drift) -> Stack {
             created: Some(1_795_000_000),
             root_resource_id: Some("r0".into()),
             settings: Default::default(),
+            endpoint_types: vec![],
             resources: vec![Resource {
                 id: "r1".into(),
                 parent_id: Some("r0".into()),

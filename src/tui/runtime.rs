@@ -49,6 +49,7 @@ pub async fn run(terminal: &mut DefaultTerminal, session: &Session) -> Result<()
         Instant::now(),
     );
     app.ping_opt_in = crate::ping::opted_in(&session.spec);
+    app.ping_api_key = session.spec.ping.api_key();
     app.saved_requests = session
         .spec
         .requests
