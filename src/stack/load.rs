@@ -61,7 +61,12 @@ async fn load(clients: &Clients, spec: &StackSpec) -> Result<Stack, AwsError> {
         log_groups::get_log_group(&clients.logs, &names.log_group),
         lambda::get_policy(&clients.lambda, &names.function),
         role_future,
-        read_api(clients, &names, terraform_api_id(spec)),
+        read_api(
+            clients,
+            &names,
+            spec.api.id.as_deref(),
+            terraform_api_id(spec)
+        ),
     );
     for err in [
         function.as_ref().err(),
@@ -152,6 +157,7 @@ fn terraform_api_id(spec: &StackSpec) -> Option<&str> {
 async fn read_api(
     clients: &Clients,
     names: &StackNames,
+    chosen_id: Option<&str>,
     terraform_api_id: Option<&str>,
 ) -> Result<ApiRead, AwsError> {
     let unknown = |reason: String| ApiRead {
@@ -167,6 +173,17 @@ async fn read_api(
         }
         Err(e) => return Ok(unknown(e.to_string())),
     };
+    // `api.id` in lambdeck.toml picks one of several APIs sharing the name; an id no API of that
+    // name has is a mistake to show, not a missing API for `up` to create (it would get another id).
+    if let Some(id) = chosen_id {
+        apis.retain(|a| a.id == id);
+        if apis.is_empty() {
+            return Ok(unknown(format!(
+                "no REST API named {} has id {id} (api.id in lambdeck.toml)",
+                names.api
+            )));
+        }
+    }
     if apis.is_empty() {
         return Ok(ApiRead {
             api: Found::Missing,
