@@ -12,7 +12,7 @@ use crate::terraform::{Hints, Resolved, TerraformState};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StackSpec {
-    /// Region to use when neither --region nor the profile gives one.
+    /// Region to use when neither --region nor the environment or profile gives one.
     #[serde(default)]
     pub region: Option<String>,
     #[serde(default)]
@@ -61,6 +61,8 @@ pub struct FunctionSpec {
     pub timeout: Timeout,
     /// Name of the execution role (created by `up` on AWS).
     pub role: String,
+    /// Publish a version after each upload (`upload`, the dashboard's `b`), as `upload --publish`.
+    pub publish: bool,
 }
 
 impl Default for FunctionSpec {
@@ -73,6 +75,7 @@ impl Default for FunctionSpec {
             architecture: Architecture::X86_64,
             memory: MemorySize(128),
             timeout: Timeout(3),
+            publish: false,
             role: "tf-test-lambda-role".into(),
         }
     }
@@ -196,6 +199,9 @@ impl PingSpec {
 #[serde(deny_unknown_fields, default)]
 pub struct ApiSpec {
     pub name: String,
+    /// The REST API's id, when several share the name: picks that one (`api.id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub description: String,
     pub stage: StageName,
     pub routes: Vec<RouteSpec>,
@@ -205,6 +211,7 @@ impl Default for ApiSpec {
     fn default() -> Self {
         Self {
             name: "tf-test-to-lambda-rust-api".into(),
+            id: None,
             description: "REST API for lambda rust test".into(),
             stage: StageName("tf-test".into()),
             routes: vec![RouteSpec::default()],

@@ -28,7 +28,7 @@ fn project() -> tempfile::TempDir {
     dir
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
@@ -282,14 +282,14 @@ fn lambdeck_log_sets_what_the_log_file_records() {
 
 /// The tutorial's stack, created by `up` on an in-process local stack; the binary reaches it with
 /// --endpoint-url, as any AWS-compatible endpoint.
-struct LocalStack {
-    server: lambdeck::local::LocalServer,
-    clients: lambdeck::aws::Clients,
-    spec: lambdeck::config::StackSpec,
+pub(crate) struct LocalStack {
+    pub(crate) server: lambdeck::local::LocalServer,
+    pub(crate) clients: lambdeck::aws::Clients,
+    pub(crate) spec: lambdeck::config::StackSpec,
 }
 
 impl LocalStack {
-    async fn up() -> Self {
+    pub(crate) async fn up() -> Self {
         Self::up_with("").await
     }
 
@@ -369,7 +369,7 @@ impl LocalStack {
     }
 }
 
-fn json_of(o: &Output) -> serde_json::Value {
+pub(crate) fn json_of(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(o)))
 }

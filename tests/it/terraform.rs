@@ -169,6 +169,7 @@ async fn clients(endpoint: &str) -> Clients {
         region: Some("us-east-1".into()),
         endpoint_url: Some(endpoint.to_owned()),
         local: true,
+        ..Default::default()
     })
     .await
     .unwrap()
