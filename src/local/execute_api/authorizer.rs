@@ -252,9 +252,10 @@ async fn call(
         .as_deref()
         .and_then(|u| super::lambda_target(u, input.variables))
         .ok_or_else(GatewayError::authorizer_configuration)?;
+    // The function's region is the URI's; the authorizer's ARN names the API's region.
     let region = super::uri_region(a.authorizer_uri.as_deref(), cx.region);
     let source_arn = crate::partition::arn(
-        region,
+        cx.region,
         "execute-api",
         LOCAL_ACCOUNT_ID,
         &format!("{}/authorizers/{}", input.api_id, a.id),
