@@ -61,6 +61,8 @@ pub struct FunctionSpec {
     pub timeout: Timeout,
     /// Name of the execution role (created by `up` on AWS).
     pub role: String,
+    /// Publish a version after each upload (`upload`, the dashboard's `b`), as `upload --publish`.
+    pub publish: bool,
 }
 
 impl Default for FunctionSpec {
@@ -73,6 +75,7 @@ impl Default for FunctionSpec {
             architecture: Architecture::X86_64,
             memory: MemorySize(128),
             timeout: Timeout(3),
+            publish: false,
             role: "tf-test-lambda-role".into(),
         }
     }

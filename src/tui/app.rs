@@ -500,8 +500,9 @@ impl App {
                 if self.refuse_if_busy() {
                     return vec![];
                 }
-                if !self.local {
+                if !self.local && self.stack.as_ref().is_none_or(crate::stack::latest_is_live) {
                     // Real traffic runs on $LATEST: replacing it is asked for, never a keystroke away.
+                    // A stage whose integrations invoke an alias or a version is not changed by it.
                     self.overlay = Overlay::ConfirmBuild;
                     return vec![];
                 }
@@ -1154,11 +1155,15 @@ impl App {
             }
             Outcome::Upload { function, report } => {
                 let text = match report {
-                    UploadReport::Skipped { sha, .. } => {
+                    UploadReport::Skipped { sha, version } => {
                         format!("up to date: {function} already runs {sha}")
+                            + &published(version.as_deref())
                     }
-                    UploadReport::Updated { new_sha, .. } => {
+                    UploadReport::Updated {
+                        new_sha, version, ..
+                    } => {
                         format!("uploaded {function}: now runs {new_sha} (verified)")
+                            + &published(version.as_deref())
                     }
                 };
                 self.notice(Level::Success, text);
@@ -1375,6 +1380,11 @@ impl App {
     }
 }
 
+/// "; published version 3" after an upload notice, when a version was published.
+fn published(version: Option<&str>) -> String {
+    version.map_or_else(String::new, |v| format!("; published version {v}"))
+}
+
 fn step(cur: usize, n: usize, c: Command) -> usize {
     if n == 0 {
         return 0;
@@ -1575,6 +1585,17 @@ mod tests {
         local.local = true;
         assert!(matches!(
             cmd(&mut local, Command::Build)[..],
+            [Effect::Build { .. }]
+        ));
+        // A stage that invokes an alias is not changed by new $LATEST code: no question either.
+        let mut aliased = loaded_app(DriftState::InSync);
+        let api = aliased.stack.as_mut().unwrap().api.as_mut().unwrap();
+        for r in &mut api.deployed.as_mut().unwrap().routes {
+            let uri = r.integration_uri.take().unwrap();
+            r.integration_uri = Some(uri.replace("/invocations", ":live/invocations"));
+        }
+        assert!(matches!(
+            cmd(&mut aliased, Command::Build)[..],
             [Effect::Build { .. }]
         ));
     }

@@ -446,9 +446,14 @@ mod work {
         tx: &Tx,
     ) -> Result<UploadReport, String> {
         step(tx, generation, "uploading").await;
-        build::upload_code(clients, &session.spec.function.name, package, false)
-            .await
-            .map_err(|e| e.to_string())
+        build::upload_code(
+            clients,
+            &session.spec.function.name,
+            package,
+            session.spec.function.publish,
+        )
+        .await
+        .map_err(|e| e.to_string())
     }
 
     pub async fn build_and_upload(
