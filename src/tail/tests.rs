@@ -842,7 +842,7 @@ async fn a_following_tail_waits_out_expired_credentials_and_resumes() {
     let (tx, mut rx) = mpsc::channel(64);
     let tail = spawn_tail(logs.clone(), config(quick()), tx);
     let mut seen = Seen::default();
-    seen.until(&mut rx, |s| s.events.len() >= 1).await;
+    seen.until(&mut rx, |s| !s.events.is_empty()).await;
     logs.write("s", &[(20, "after the refresh")]);
     seen.until(&mut rx, |s| s.events.len() >= 2).await;
     tail.stop().await;
@@ -902,7 +902,7 @@ async fn the_first_live_tail_session_on_aws_says_once_that_it_is_billed() {
             seen.pump_calls(&mut rx, &logs, 1).await;
         }
         logs.write("s", &[(10, "still live")]);
-        seen.until(&mut rx, |s| s.events.len() >= 1).await;
+        seen.until(&mut rx, |s| !s.events.is_empty()).await;
         tail.stop().await;
         seen.drain(&mut rx);
         let want = billed.then(|| LIVE_TAIL_BILLED.to_owned());
