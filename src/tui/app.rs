@@ -19,7 +19,9 @@ use crate::stack::{Deployment, Drift, Stack};
 use crate::tail::LogEvent;
 
 mod stages;
+mod watch;
 pub use stages::StageChoice;
+pub use watch::{WatchPhase, WatchView};
 
 /// How many log lines the pane keeps; older ones are dropped and counted.
 pub const LOG_CAPACITY: usize = 100_000;
@@ -87,6 +89,11 @@ pub enum Effect {
         stage_url: String,
         request: HttpRequest,
     },
+    /// Watch the function crate (the watch engine), answering with `Msg::Watch` of this generation.
+    StartWatch {
+        generation: u64,
+    },
+    StopWatch,
 }
 
 /// A long action in flight: drawn as a spinner with elapsed time, or a gauge when progress is known.
@@ -325,6 +332,9 @@ pub struct App {
     pub saved_requests: Vec<(String, HttpRequest)>,
     /// The latest log events of Lambda requests, for a response that comes after its log lines.
     recent_events: VecDeque<LogEvent>,
+    /// Watch mode (`w`), while on.
+    pub watch: Option<WatchView>,
+    watch_generation: u64,
     pub quit: bool,
 }
 
@@ -367,6 +377,8 @@ impl App {
             history: VecDeque::new(),
             saved_requests: Vec::new(),
             recent_events: VecDeque::new(),
+            watch: None,
+            watch_generation: 0,
             quit: false,
         }
     }
@@ -455,6 +467,11 @@ impl App {
             }
             Msg::Answered { generation, result } => {
                 self.answered(generation, result);
+                vec![]
+            }
+            Msg::Watch { generation, event } => self.watch_event(generation, event),
+            Msg::WatchEnded { generation, error } => {
+                self.watch_ended(generation, error);
                 vec![]
             }
         }
@@ -553,6 +570,7 @@ impl App {
             Command::Ping => return self.toggle_ping(),
             Command::Test => return self.test_selected(),
             Command::Compose => self.open_composer(SendTo::Stage),
+            Command::Watch => return self.toggle_watch(),
             Command::Filter => {
                 let current = self.logs.filter().to_owned();
                 self.filter_edit = Some((current.clone(), current));

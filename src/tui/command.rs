@@ -30,6 +30,8 @@ pub enum Command {
     Test,
     /// Open the request composer.
     Compose,
+    /// Start or stop watching the function crate (rebuild and upload on save).
+    Watch,
     Filter,
     Follow,
     Clear,
@@ -181,6 +183,12 @@ pub const NORMAL: &[Binding] = &[
         "send a request to the stage (composer)",
         Command::Compose,
         &[KeyCode::Char('s')],
+    ),
+    bind(
+        "w",
+        "watch: rebuild + upload on every save, on / off",
+        Command::Watch,
+        &[KeyCode::Char('w')],
     ),
     bind(
         "/ f",

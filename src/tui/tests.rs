@@ -396,15 +396,22 @@ fn the_help_lists_every_key_even_on_80x24() {
     load(&mut app, DriftState::InSync);
     app.update(Msg::Command(Command::Help));
     let s = screen(&app, 80, 24);
-    let listed = || super::command::NORMAL.iter().filter(|b| b.listed());
-    let width = listed().map(|b| b.keys.chars().count()).max().unwrap_or(0);
-    for b in listed() {
+    // Two columns at this size, each help wrapped under itself: the key on the line where its help
+    // starts, and every word of the help on screen.
+    for b in super::command::NORMAL.iter().filter(|b| b.listed()) {
+        let first = b.help.split_whitespace().next().unwrap();
         assert!(
-            s.contains(&format!(" {:width$} {}", b.keys, b.help)),
+            s.lines()
+                .any(|l| l.contains(&format!(" {} ", b.keys)) && l.contains(first)),
             "{} is not listed:\n{s}",
             b.keys
         );
+        for word in b.help.split_whitespace() {
+            assert!(s.contains(word), "{word} of {}:\n{s}", b.keys);
+        }
     }
+    // The box fits: its bottom border is on screen.
+    assert!(s.lines().any(|l| l.contains("└──")), "{s}");
     // The composer's and the response pane's keys, from their own tables.
     for what in [
         "wheel",
@@ -636,4 +643,50 @@ fn a_lone_stage_has_nothing_to_diff_with() {
         .map(|n| n.text.clone())
         .unwrap_or_default();
     assert!(notice.contains("only stage"), "{notice}");
+}
+
+/// `w` on, and a save that does not compile: the header says the watch is on and failed, and the
+/// compiler's error takes the log pane's place.
+#[test]
+fn snapshot_watch_with_a_compiler_error() {
+    use crate::build::{BuildEvent, Diagnostic, Level as BuildLevel, Toolchain};
+    use crate::watch::WatchEvent;
+    let mut app = fresh();
+    load(&mut app, DriftState::InSync);
+    let effects = app.update(Msg::Command(Command::Watch));
+    let [Effect::StartWatch { generation }] = effects[..] else {
+        panic!("w starts the watch: {effects:?}");
+    };
+    for event in [
+        WatchEvent::Watching {
+            dir: "function".into(),
+            profile: "dev".into(),
+        },
+        WatchEvent::Changed {
+            paths: vec!["function/src/lib.rs".into()],
+        },
+        WatchEvent::Build(BuildEvent::Started {
+            toolchain: Toolchain::Cargo,
+            command: "cargo build".into(),
+        }),
+        WatchEvent::Build(BuildEvent::Diagnostic(Diagnostic {
+            level: BuildLevel::Error,
+            message: "mismatched types".into(),
+            code: Some("E0308".into()),
+            file: Some("src/lib.rs".into()),
+            line: Some(20),
+            column: Some(28),
+            rendered: "error[E0308]: mismatched types\n  --> src/lib.rs:20:28\n   |\n20 | pub const GREETING: &str = 42;\n   |                            ^^ expected `&str`, found integer\n".into(),
+        })),
+        WatchEvent::Failed {
+            reason: "cargo build failed".into(),
+        },
+        WatchEvent::Idle { elapsed_ms: 850 },
+    ] {
+        app.update(Msg::Watch { generation, event });
+    }
+    let s = screen(&app, 100, 30);
+    assert!(s.contains("watch: build failed"), "{s}");
+    assert!(s.contains("expected `&str`, found integer"), "{s}");
+    assert_screen!(&app, 100, 30);
 }

@@ -2,7 +2,7 @@
 //! the stage picker, the diff between two stages and the promote confirmation.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
@@ -33,18 +33,55 @@ fn frame(title: &str, area: Rect, buf: &mut Buffer) -> Rect {
 
 pub struct Help;
 
+/// Words of `text` in lines of at most `width` columns (a longer word gets a line of its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
+}
+
+/// A column of (key, what) entries: the keys padded to the widest, each help wrapped under itself.
+fn help_column(entries: &[(&str, String)], width: usize) -> Vec<Line<'static>> {
+    let keys = entries
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    let room = width.saturating_sub(keys + 3).max(8);
+    let mut lines = Vec::new();
+    for (k, help) in entries {
+        for (i, part) in wrap(help, room).into_iter().enumerate() {
+            let key = if i == 0 { *k } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(format!(" {key:keys$} "), Style::new().fg(theme::ACCENT)),
+                Span::raw(part),
+            ]));
+        }
+    }
+    lines
+}
+
 impl Widget for Help {
     fn render(self, screen: Rect, buf: &mut Buffer) {
-        let listed = || NORMAL.iter().filter(|b| b.listed());
-        let width = listed().map(|b| b.keys.chars().count()).max().unwrap_or(0);
-        let key = |k: &str| Span::styled(format!(" {k:width$} "), Style::new().fg(theme::ACCENT));
-        let mut lines: Vec<Line> = listed()
-            .map(|b| Line::from(vec![key(b.keys), Span::raw(b.help)]))
+        let mut entries: Vec<(&str, String)> = NORMAL
+            .iter()
+            .filter(|b| b.listed())
+            .map(|b| (b.keys, b.help.to_owned()))
             .collect();
-        lines.push(Line::from(vec![
-            key("wheel"),
-            Span::raw("scroll the tree, pings or logs under the mouse"),
-        ]));
+        entries.push((
+            "wheel",
+            "scroll the tree, pings or logs under the mouse".to_owned(),
+        ));
         // The composer's and the response pane's own keys, from their tables.
         let keys = |table: &[crate::tui::command::Binding]| {
             table
@@ -54,20 +91,60 @@ impl Widget for Help {
                 .collect::<Vec<_>>()
                 .join(" · ")
         };
-        lines.push(Line::from(vec![key("composer"), Span::raw(keys(COMPOSE))]));
-        lines.push(Line::from(vec![key("response"), Span::raw(keys(RESPONSE))]));
-        // The note goes first when the screen is short (80x24 shows every key, without it).
-        if lines.len() + 2 < usize::from(screen.height) {
-            lines.push(Line::styled(
-                " In pings, select a probe to highlight its log lines.",
-                theme::dim(),
-            ));
+        let modes = [("composer", keys(COMPOSE)), ("response", keys(RESPONSE))];
+        let note = " In pings, select a probe to highlight its log lines.";
+        let width = 78.min(screen.width);
+        let inner_width = usize::from(width.saturating_sub(2));
+        let one = help_column(&entries, inner_width);
+        let footer = help_column(&modes, inner_width);
+        let room = usize::from(screen.height.saturating_sub(2));
+        if one.len() + footer.len() <= room || screen.width < 60 {
+            // One column fits: the note too when there is a line for it.
+            let mut lines = one;
+            lines.extend(footer);
+            if lines.len() < room {
+                lines.push(Line::styled(note, theme::dim()));
+            }
+            let area = popup(screen, width, lines.len() as u16 + 2);
+            let inner = frame("keys", area, buf);
+            Paragraph::new(lines).render(inner, buf);
+            return;
         }
-        let area = popup(screen, 78, lines.len() as u16 + 2);
+        // Two columns side by side, split where their heights are closest; the composer's and the
+        // response pane's keys under both.
+        let width = screen.width.min(100);
+        let inner_width = usize::from(width.saturating_sub(2));
+        let column = inner_width.saturating_sub(1) / 2;
+        let (left, right) = (0..=entries.len())
+            .map(|at| {
+                (
+                    help_column(&entries[..at], column),
+                    help_column(&entries[at..], column),
+                )
+            })
+            .min_by_key(|(l, r)| l.len().max(r.len()))
+            .unwrap_or_default();
+        let footer = help_column(&modes, inner_width);
+        let rows = left.len().max(right.len());
+        let mut height = rows + footer.len();
+        let with_note = height < room;
+        if with_note {
+            height += 1;
+        }
+        let area = popup(screen, width, height as u16 + 2);
         let inner = frame("keys", area, buf);
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .render(inner, buf);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(rows as u16), Constraint::Fill(1)]).areas(inner);
+        let [l, r] =
+            Layout::horizontal([Constraint::Length(column as u16 + 1), Constraint::Fill(1)])
+                .areas(top);
+        Paragraph::new(left).render(l, buf);
+        Paragraph::new(right).render(r, buf);
+        let mut lines = footer;
+        if with_note {
+            lines.push(Line::styled(note, theme::dim()));
+        }
+        Paragraph::new(lines).render(bottom, buf);
     }
 }
 

@@ -82,7 +82,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     TreePane { app }.render(a.tree, buf);
     DetailsPane { app }.render(a.details, buf);
     PingPane { app }.render(a.pings, buf);
-    LogPane { app }.render(a.logs, buf);
+    match app.watch_errors() {
+        // While the last watch build failed, its errors take the log pane's place: nothing new runs.
+        Some(errors) => logs::BuildErrorsPane { errors }.render(a.logs, buf),
+        None => LogPane { app }.render(a.logs, buf),
+    }
     status::ActivityLine { app }.render(a.activity, buf);
     status::KeysLine { app }.render(a.keys, buf);
     let screen = frame.area();

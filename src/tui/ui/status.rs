@@ -112,6 +112,14 @@ pub fn keys_now(app: &App) -> Vec<(&'static str, &'static str)> {
                 keys.push(("t", "test"));
             }
             keys.push(("s", "request"));
+            keys.push((
+                "w",
+                if app.watch.is_some() {
+                    "stop watch"
+                } else {
+                    "watch"
+                },
+            ));
             keys.push(("Tab", "pane"));
             keys.push(("r", "rollback"));
             keys.push(("R", "refresh"));
