@@ -12,14 +12,18 @@ pub use super::view::Level;
 use super::view::{LogLine, Pane, ProbeRow, TreeNode};
 use crate::build::UploadReport;
 use crate::model::HttpRequest;
-use crate::ping::{LatencySeries, PingTarget, Probe, ProbeLinker, Unpingable, stage_targets};
+use crate::ping::{
+    DeploymentSplit, LatencySeries, PingTarget, Probe, ProbeLinker, Unpingable, stage_targets,
+};
 use crate::request::RequestLog;
 use crate::stack::deploy::{StageAction, rollback_target};
 use crate::stack::{Deployment, Drift, Stack};
 use crate::tail::LogEvent;
 
+mod canary;
 mod stages;
 mod watch;
+pub use canary::{CanaryAction, CanaryPrompt};
 pub use stages::StageChoice;
 pub use watch::{WatchPhase, WatchView};
 
@@ -94,6 +98,13 @@ pub enum Effect {
         generation: u64,
     },
     StopWatch,
+    /// Deploy, promote or cancel a canary release on stage `stage`; `stack` is what the user saw.
+    Canary {
+        generation: u64,
+        stack: Box<Stack>,
+        stage: String,
+        action: CanaryAction,
+    },
 }
 
 /// A long action in flight: drawn as a spinner with elapsed time, or a gauge when progress is known.
@@ -113,6 +124,7 @@ pub enum ActivityKind {
     Deploy,
     Rollback,
     Promote,
+    Canary,
 }
 
 impl ActivityKind {
@@ -123,6 +135,7 @@ impl ActivityKind {
             Self::Deploy => "deploying",
             Self::Rollback => "rolling back",
             Self::Promote => "promoting",
+            Self::Canary => "canary",
         }
     }
 }
@@ -165,6 +178,8 @@ pub enum Overlay {
         to: String,
         diff: Box<crate::stack::stages::StageDiff>,
     },
+    /// The canary prompt of a stage: set the percent, promote, cancel.
+    Canary(CanaryPrompt),
 }
 
 /// The log pane's buffer: bounded, with an index of the lines the filter keeps so that drawing touches
@@ -300,6 +315,9 @@ pub struct App {
     /// The latest probes' latencies, failures as gaps: the engine's series, as `lambdeck ping` keeps it,
     /// so both report the same percentiles.
     pub latency: LatencySeries,
+    /// The same probes per deployment that served them (two sides during a canary release), as
+    /// `lambdeck ping` splits them.
+    pub split: DeploymentSplit,
     /// How the log tail follows ("live tail", "polling"), once it says.
     pub log_source: Option<String>,
     /// Newest last.
@@ -332,6 +350,9 @@ pub struct App {
     pub saved_requests: Vec<(String, HttpRequest)>,
     /// The latest log events of Lambda requests, for a response that comes after its log lines.
     recent_events: VecDeque<LogEvent>,
+    /// How far the response pane can scroll on the screen last drawn (the runtime sets it after each
+    /// frame); None before the first.
+    pub response_max_scroll: Option<usize>,
     /// Watch mode (`w`), while on.
     pub watch: Option<WatchView>,
     watch_generation: u64,
@@ -358,6 +379,7 @@ impl App {
             ping_targets: Vec::new(),
             linker: ProbeLinker::default(),
             latency: LatencySeries::new(LATENCY_WINDOW),
+            split: DeploymentSplit::new(LATENCY_WINDOW),
             log_source: None,
             probes: VecDeque::new(),
             probe_selected: None,
@@ -377,6 +399,7 @@ impl App {
             history: VecDeque::new(),
             saved_requests: Vec::new(),
             recent_events: VecDeque::new(),
+            response_max_scroll: None,
             watch: None,
             watch_generation: 0,
             quit: false,
@@ -411,6 +434,7 @@ impl App {
             Overlay::Rollback { .. } | Overlay::StagePicker { .. } => Mode::Picker,
             Overlay::Composer => Mode::Compose,
             Overlay::Response => Mode::Response,
+            Overlay::Canary(_) => Mode::Canary,
         }
     }
 
@@ -495,6 +519,7 @@ impl App {
             Mode::Picker => self.picker_key(c),
             Mode::Compose => self.composer_key(c),
             Mode::Response => self.response_key(c),
+            Mode::Canary => self.canary_key(c),
             Mode::Normal => self.normal_key(c),
         }
     }
@@ -571,6 +596,7 @@ impl App {
             Command::Test => return self.test_selected(),
             Command::Compose => self.open_composer(SendTo::Stage),
             Command::Watch => return self.toggle_watch(),
+            Command::Canary => self.open_canary(),
             Command::Filter => {
                 let current = self.logs.filter().to_owned();
                 self.filter_edit = Some((current.clone(), current));
@@ -587,6 +613,7 @@ impl App {
                 self.probes.clear();
                 self.linker = ProbeLinker::default();
                 self.latency = LatencySeries::new(LATENCY_WINDOW);
+                self.split = DeploymentSplit::new(LATENCY_WINDOW);
                 self.probe_selected = None;
                 self.notice(Level::Info, "cleared logs and pings");
             }
@@ -596,7 +623,11 @@ impl App {
                 self.probe_selected = None;
                 self.notice = None;
             }
-            Command::Quit | Command::Accept | Command::Type(_) | Command::Erase => {}
+            Command::Quit
+            | Command::Accept
+            | Command::Type(_)
+            | Command::Erase
+            | Command::DropCanary => {}
         }
         vec![]
     }
@@ -882,6 +913,10 @@ impl App {
                         Command::PageUp => x.scroll.saturating_sub(PAGE),
                         _ => x.scroll + PAGE,
                     };
+                    // Not past the end: the last line stays at the bottom.
+                    if let Some(max) = self.response_max_scroll {
+                        x.scroll = x.scroll.min(max);
+                    }
                 }
             }
             _ => {}
@@ -1193,6 +1228,7 @@ impl App {
 
     fn push_probe(&mut self, probe: Probe) {
         self.latency.record(&probe);
+        self.split.record(&probe);
         self.linker.expect(&probe);
         self.probes.push_back(ProbeRow::from_probe(probe));
         if self.probes.len() > PROBE_CAPACITY {

@@ -79,6 +79,7 @@ pub async fn run(terminal: &mut DefaultTerminal, session: &Session) -> Result<()
             app.now = now;
             let frame = terminal.draw(|f| ui::draw(f, &app)).map_err(io)?;
             screen = frame.area;
+            app.response_max_scroll = Some(ui::response_max_scroll(&app, screen));
             dirty = false;
             last_frame = Some(now);
         }
@@ -292,6 +293,17 @@ impl Workers {
                         let _ = tx.send(Msg::Answered { generation, result }).await;
                     }));
                 }
+                Effect::Canary {
+                    generation,
+                    stack,
+                    stage,
+                    action,
+                } => self.tasks.push(tokio::spawn(async move {
+                    let result = caught(work::canary(&session, &conn, &stack, &stage, action))
+                        .await
+                        .and_then(|r| r);
+                    let _ = tx.send(Msg::ActionDone { generation, result }).await;
+                })),
                 Effect::StartWatch { generation } => {
                     self.stop_watch();
                     // A child of the dashboard's token: the exit stops the watch too.
@@ -379,6 +391,7 @@ mod work {
     use crate::stack::provision::{self, StepAction};
     use crate::stack::{Stack, load_stack};
     use crate::tail::{self, CloudWatch, TailConfig, TailMode, TailMsg};
+    use crate::tui::app::CanaryAction;
     use crate::tui::msg::{Answer, Msg, Outcome};
     use crate::tui::view::Level;
     use crate::watch::{WatchConfig, spawn_watch};
@@ -629,6 +642,31 @@ mod work {
             .await
             .map(|o| Outcome::Stage(Box::new(o)))
             .map_err(|e| e.to_string())
+    }
+
+    /// A canary release on a stage, through the engine `lambdeck canary` runs.
+    pub async fn canary(
+        session: &Session,
+        conn: &SharedConn,
+        stack: &Stack,
+        stage: &str,
+        action: CanaryAction,
+    ) -> Result<Outcome, String> {
+        let clients = &connect(session, conn).await?.clients;
+        let spec = &session.spec;
+        match action {
+            CanaryAction::Deploy(p) => {
+                crate::stack::stages::deploy_canary(clients, spec, stack, stage, p.0).await
+            }
+            CanaryAction::Promote => {
+                crate::stack::stages::end_canary(clients, spec, stack, stage, true).await
+            }
+            CanaryAction::Cancel => {
+                crate::stack::stages::end_canary(clients, spec, stack, stage, false).await
+            }
+        }
+        .map(|o| Outcome::Stage(Box::new(o)))
+        .map_err(|e| e.to_string())
     }
 
     /// Watches the function crate with the engine `lambdeck watch` runs, forwarding its events until

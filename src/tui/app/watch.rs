@@ -158,7 +158,7 @@ impl App {
                 if w.errors.is_empty()
                     && let Some(last) = w.last.take()
                 {
-                    let text = format!("{last} ({elapsed_ms} ms after the save)");
+                    let text = format!("{last} ({elapsed_ms} ms after the change)");
                     w.last = Some(text.clone());
                     self.notice(Level::Success, text);
                 }
@@ -302,7 +302,7 @@ mod tests {
         assert!(a.watch_errors().is_none());
         let notice = a.notice.as_ref().unwrap().text.clone();
         assert!(
-            notice.contains("now runs b (1200 ms after the save)"),
+            notice.contains("now runs b (1200 ms after the change)"),
             "{notice}"
         );
     }

@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use super::tree::drift_lines;
 use crate::stack::stages::{StageDiff, diff_stages};
-use crate::tui::app::{App, StageChoice};
-use crate::tui::command::{COMPOSE, NORMAL, RESPONSE};
+use crate::tui::app::{App, CanaryPrompt, StageChoice};
+use crate::tui::command::{CANARY, COMPOSE, NORMAL, RESPONSE};
 use crate::tui::theme;
 use crate::tui::tree::date;
 
@@ -91,7 +91,11 @@ impl Widget for Help {
                 .collect::<Vec<_>>()
                 .join(" · ")
         };
-        let modes = [("composer", keys(COMPOSE)), ("response", keys(RESPONSE))];
+        let modes = [
+            ("composer", keys(COMPOSE)),
+            ("response", keys(RESPONSE)),
+            ("canary", format!("0-9 percent · {}", keys(CANARY))),
+        ];
         let note = " In pings, select a probe to highlight its log lines.";
         let width = 78.min(screen.width);
         let inner_width = usize::from(width.saturating_sub(2));
@@ -392,6 +396,62 @@ impl Widget for StageDiffView<'_> {
             "diff"
         };
         let inner = frame(title, area, buf);
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .render(inner, buf);
+    }
+}
+
+/// The canary prompt of a stage: what it serves, its canary if any, what the working API would bring,
+/// the percent being typed.
+pub struct CanaryDialog<'a> {
+    pub app: &'a App,
+    pub prompt: &'a CanaryPrompt,
+}
+
+impl Widget for CanaryDialog<'_> {
+    fn render(self, screen: Rect, buf: &mut Buffer) {
+        let p = self.prompt;
+        let bold = Style::new().add_modifier(Modifier::BOLD);
+        let stage = self.app.stage_info(&p.stage);
+        let serves = stage
+            .and_then(|s| s.deployment_id.clone())
+            .unwrap_or_else(|| "no deployment".into());
+        let mut lines = vec![Line::from(vec![
+            Span::raw("Stage "),
+            Span::styled(p.stage.clone(), bold),
+            Span::raw(format!(" serves {serves}")),
+        ])];
+        match stage.and_then(|s| Some((s.canary_deployment_id.clone()?, s.canary_percent))) {
+            Some((canary, percent)) => lines.push(Line::from(vec![
+                Span::raw("canary "),
+                Span::styled(canary, bold),
+                Span::raw(format!(
+                    " takes {} of its requests",
+                    percent.map_or_else(|| "?".to_owned(), |p| p.to_string())
+                )),
+            ])),
+            None => lines.push(Line::styled("no canary release", theme::dim())),
+        }
+        let drift = stage
+            .and_then(|s| s.drift.as_ref())
+            .map_or_else(|| "drift unknown".to_owned(), |d| d.summary());
+        lines.push(Line::raw(format!("the working API against it: {drift}")));
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
+            Span::raw("percent of its requests to a new canary: "),
+            Span::styled(format!("{}▏", p.percent), theme::key()),
+        ]));
+        if let Some(e) = &p.error {
+            lines.push(Line::styled(e.clone(), theme::error()));
+        }
+        lines.push(Line::styled(
+            "Enter deploys the working API as the canary (replacing one there) · p promotes the \
+             canary · x cancels it · Esc closes",
+            theme::dim(),
+        ));
+        let area = popup(screen, 70, lines.len() as u16 + 3);
+        let inner = frame(&format!("canary on stage {}", p.stage), area, buf);
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .render(inner, buf);

@@ -8,6 +8,7 @@ mod pings;
 mod status;
 mod tree;
 
+pub use compose::response_max_scroll;
 pub use logs::LogPane;
 pub use pings::{PingPane, percentiles};
 pub use tree::{DetailsPane, TreePane};
@@ -123,6 +124,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
             promote: None,
         }
         .render(screen, frame.buffer_mut()),
+        Overlay::Canary(prompt) => {
+            dialogs::CanaryDialog { app, prompt }.render(screen, frame.buffer_mut())
+        }
         Overlay::ConfirmPromote { from, to, diff } => dialogs::StageDiffView {
             diff,
             promote: Some((from, to)),
