@@ -12,7 +12,7 @@ use crate::terraform::{Hints, Resolved, TerraformState};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StackSpec {
-    /// Region to use when neither --region nor the profile gives one.
+    /// Region to use when neither --region nor the environment or profile gives one.
     #[serde(default)]
     pub region: Option<String>,
     #[serde(default)]
@@ -22,6 +22,9 @@ pub struct StackSpec {
     /// How `watch` builds.
     #[serde(default)]
     pub watch: WatchSpec,
+    /// What the pinger sends.
+    #[serde(default)]
+    pub ping: PingSpec,
     /// The Terraform folder that provisions the stack, relative to lambdeck.toml (default: `*.tf`
     /// files beside lambdeck.toml, or in a `terraform/` folder next to it).
     #[serde(default)]
@@ -58,6 +61,8 @@ pub struct FunctionSpec {
     pub timeout: Timeout,
     /// Name of the execution role (created by `up` on AWS).
     pub role: String,
+    /// Publish a version after each upload (`upload`, the dashboard's `b`), as `upload --publish`.
+    pub publish: bool,
 }
 
 impl Default for FunctionSpec {
@@ -70,6 +75,7 @@ impl Default for FunctionSpec {
             architecture: Architecture::X86_64,
             memory: MemorySize(128),
             timeout: Timeout(3),
+            publish: false,
             role: "tf-test-lambda-role".into(),
         }
     }
@@ -166,10 +172,36 @@ pub struct WatchSpec {
     pub profile: Option<String>,
 }
 
+/// `[ping]`: what the pinger sends.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PingSpec {
+    /// The API key sent as `x-api-key` to routes that require one; `LAMBDECK_API_KEY` in the
+    /// environment wins. Never written back out.
+    #[serde(skip_serializing)]
+    pub api_key: Option<String>,
+}
+
+/// The environment variable that gives the pinger its API key, over `[ping] api_key`.
+pub const API_KEY_ENV: &str = "LAMBDECK_API_KEY";
+
+impl PingSpec {
+    /// The key the pinger sends: `LAMBDECK_API_KEY` when set and not empty, else lambdeck.toml's.
+    pub fn api_key(&self) -> Option<String> {
+        std::env::var(API_KEY_ENV)
+            .ok()
+            .filter(|k| !k.is_empty())
+            .or_else(|| self.api_key.clone().filter(|k| !k.is_empty()))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ApiSpec {
     pub name: String,
+    /// The REST API's id, when several share the name: picks that one (`api.id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub description: String,
     pub stage: StageName,
     pub routes: Vec<RouteSpec>,
@@ -179,6 +211,7 @@ impl Default for ApiSpec {
     fn default() -> Self {
         Self {
             name: "tf-test-to-lambda-rust-api".into(),
+            id: None,
             description: "REST API for lambda rust test".into(),
             stage: StageName("tf-test".into()),
             routes: vec![RouteSpec::default()],
@@ -732,12 +765,21 @@ mod tests {
                 "requests.a.bodi",
             ),
             ("[requests.a]\nmethod = \"GET\"\n", "requests.a"),
+            ("[ping]\napi_kee = \"k\"\n", "ping.api_kee"),
         ] {
             let err = StackSpec::parse(bad, "x.toml").expect_err(bad);
             assert!(err.key.starts_with(key), "{bad}: {err}");
             assert!(!err.to_string().contains('\n'), "{err}");
             assert!(err.line >= 1, "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn the_ping_api_key_is_read_and_never_written_back_out() {
+        let spec = StackSpec::parse("[ping]\napi_key = \"k-123\"\n", "x.toml").expect("valid");
+        assert_eq!(spec.ping.api_key.as_deref(), Some("k-123"));
+        let json = serde_json::to_string(&spec).unwrap();
+        assert!(!json.contains("k-123"), "{json}");
     }
 
     #[test]

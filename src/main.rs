@@ -55,6 +55,7 @@ async fn run(cli: Cli) -> CmdResult {
             region: global.region,
             endpoint_url: global.endpoint_url,
             local: global.local,
+            config_region: None,
         },
     );
     match &cli.command {

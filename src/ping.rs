@@ -9,7 +9,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::model::{DeployedRoute, RouteKey, Stack};
+use crate::model::{DeployedRoute, RestApiInfo, RouteKey, Stack};
 use crate::tail::{Activity, LogEvent};
 use crate::wire::{DEPLOYMENT_ID_HEADER, LAMBDA_REQUEST_ID_HEADER, REQUEST_ID_HEADER};
 
@@ -21,6 +21,9 @@ pub struct PingTarget {
     /// The route as API Gateway names it, e.g. `/hello_world`.
     pub route: String,
     pub url: String,
+    /// Sent as `x-api-key` (the route requires an API key and one is configured); never printed.
+    #[serde(skip)]
+    pub api_key: Option<String>,
 }
 
 impl PingTarget {
@@ -41,17 +44,42 @@ impl PingTarget {
             method,
             route: path.clone(),
             url: format!("{}{}", stage_url.trim_end_matches('/'), path),
+            api_key: None,
         }
     }
 }
 
 /// Why a stack offers nothing to ping; each front end words it for its own remedy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unpingable {
     /// The configured stage does not exist.
     NoStage,
     /// The stage serves no route with one URL to call (none at all, or only templated paths).
     NoRoute,
+    /// The stage URL cannot answer from here: a PRIVATE API, or its default endpoint disabled. The
+    /// reason, worded for the user.
+    Unreachable(String),
+}
+
+/// Why a REST API's stage URL cannot answer a call from this machine, if it cannot: a PRIVATE API
+/// answers only through an interface VPC endpoint, and `disableExecuteApiEndpoint` turns the
+/// `execute-api` URL off (callers use a custom domain name). Either way every call would be a 403.
+pub fn unreachable_reason(api: &RestApiInfo) -> Option<String> {
+    if api.endpoint_types.iter().any(|t| t == "PRIVATE") {
+        return Some(format!(
+            "API {} is PRIVATE: its stages answer only through an interface VPC endpoint, not from \
+             this machine",
+            api.name
+        ));
+    }
+    if api.settings.disable_execute_api_endpoint {
+        return Some(format!(
+            "API {} has its default execute-api endpoint disabled (disableExecuteApiEndpoint): its \
+             stages answer only on a custom domain name",
+            api.name
+        ));
+    }
+    None
 }
 
 /// The methods the pinger calls unasked: by HTTP's rules they read and change nothing. Calling POST,
@@ -59,8 +87,9 @@ pub enum Unpingable {
 pub const SAFE_METHODS: [&str; 4] = ["GET", "HEAD", "OPTIONS", "ANY"];
 
 /// Why the pinger leaves a deployed route alone, or None when it calls it. `opted_in`: lambdeck.toml
-/// lets the route be pinged whatever its method (`ping = true`).
-pub fn skip_reason(route: &DeployedRoute, opted_in: bool) -> Option<String> {
+/// lets the route be pinged whatever its method (`ping = true`); `has_api_key`: an API key is
+/// configured for routes that require one.
+pub fn skip_reason(route: &DeployedRoute, opted_in: bool, has_api_key: bool) -> Option<String> {
     let method = route.key.method.to_ascii_uppercase();
     if route.key.path.contains('{') {
         return Some("a templated path has no one URL to call".into());
@@ -76,8 +105,11 @@ pub fn skip_reason(route: &DeployedRoute, opted_in: bool) -> Option<String> {
                 .into(),
         );
     }
-    if route.api_key_required {
-        return Some("needs an API key (x-api-key), which the pinger does not send yet".into());
+    if route.api_key_required && !has_api_key {
+        return Some(format!(
+            "needs an API key (x-api-key): set {} or `[ping] api_key` in lambdeck.toml",
+            crate::config::API_KEY_ENV
+        ));
     }
     None
 }
@@ -100,12 +132,17 @@ impl PingPlan {
 }
 
 /// What a ping calls on a stack: every route the stage serves that `skip_reason` lets through, on the
-/// stage's URL. `opted_in` says which routes lambdeck.toml lets be pinged whatever their method.
+/// stage's URL. `opted_in` says which routes lambdeck.toml lets be pinged whatever their method;
+/// `api_key` is sent to the routes that require one.
 pub fn stage_targets(
     stack: &Stack,
     opted_in: impl Fn(&RouteKey) -> bool,
+    api_key: Option<&str>,
 ) -> Result<PingPlan, Unpingable> {
     let url = stack.invoke_url().ok_or(Unpingable::NoStage)?;
+    if let Some(why) = stack.api.as_ref().and_then(unreachable_reason) {
+        return Err(Unpingable::Unreachable(why));
+    }
     let mut plan = PingPlan::default();
     let routes = stack
         .api
@@ -114,11 +151,14 @@ pub fn stage_targets(
         .map(|d| d.routes.as_slice())
         .unwrap_or_default();
     for r in routes {
-        match skip_reason(r, opted_in(&r.key)) {
+        match skip_reason(r, opted_in(&r.key), api_key.is_some()) {
             Some(why) => plan.skipped.push((r.key.clone(), why)),
-            None => plan
-                .targets
-                .push(PingTarget::on_stage(url, &r.key.method, &r.key.path)),
+            None => plan.targets.push(PingTarget {
+                api_key: api_key
+                    .filter(|_| r.api_key_required)
+                    .map(ToOwned::to_owned),
+                ..PingTarget::on_stage(url, &r.key.method, &r.key.path)
+            }),
         }
     }
     if plan.targets.is_empty() && plan.skipped.is_empty() {
@@ -312,7 +352,11 @@ pub async fn probe(client: &reqwest::Client, target: &PingTarget, seq: u64, roun
             return p;
         }
     };
-    let response = match client.request(method, &target.url).send().await {
+    let mut request = client.request(method, &target.url);
+    if let Some(key) = &target.api_key {
+        request = request.header("x-api-key", key);
+    }
+    let response = match request.send().await {
         Ok(r) => r,
         Err(e) => {
             p.error = Some(describe(&e));
@@ -570,30 +614,36 @@ mod tests {
     #[test]
     fn only_safe_methods_are_pinged_unless_the_route_opts_in() {
         assert_eq!(
-            skip_reason(&deployed("GET", "/a", "NONE", false), false),
+            skip_reason(&deployed("GET", "/a", "NONE", false), false, false),
             None
         );
         assert_eq!(
-            skip_reason(&deployed("ANY", "/a", "NONE", false), false),
+            skip_reason(&deployed("ANY", "/a", "NONE", false), false, false),
             None
         );
         for verb in ["POST", "PUT", "PATCH", "DELETE"] {
             let r = deployed(verb, "/items", "NONE", false);
-            let why = skip_reason(&r, false).unwrap();
+            let why = skip_reason(&r, false, false).unwrap();
             assert!(why.contains("ping = true"), "{why}");
-            assert_eq!(skip_reason(&r, true), None);
+            assert_eq!(skip_reason(&r, true, false), None);
         }
         assert!(
-            skip_reason(&deployed("GET", "/a", "AWS_IAM", false), false)
+            skip_reason(&deployed("GET", "/a", "AWS_IAM", false), false, false)
                 .unwrap()
                 .contains("SigV4")
         );
+        let why = skip_reason(&deployed("GET", "/a", "NONE", true), false, false).unwrap();
         assert!(
-            skip_reason(&deployed("GET", "/a", "NONE", true), false)
-                .unwrap()
-                .contains("API key")
+            why.contains("API key") && why.contains("LAMBDECK_API_KEY"),
+            "{why}"
         );
-        assert!(skip_reason(&deployed("GET", "/items/{id}", "NONE", false), false).is_some());
+        assert_eq!(
+            skip_reason(&deployed("GET", "/a", "NONE", true), false, true),
+            None
+        );
+        assert!(
+            skip_reason(&deployed("GET", "/items/{id}", "NONE", false), false, false).is_some()
+        );
     }
 
     fn probe(seq: u64, status: Option<u16>, latency: Option<f64>) -> Probe {

@@ -81,16 +81,15 @@ impl From<StackError> for Failure {
 #[derive(Debug, Clone)]
 pub struct Session {
     pub spec: StackSpec,
-    /// The region is the flag's, else lambdeck.toml's; the profile and environment fill in the rest.
+    /// The region is the flag's, else the environment's or profile's, else lambdeck.toml's.
     pub target: Target,
 }
 
 impl Session {
-    /// Resolves the flags' target against lambdeck.toml: a region on the command line wins over the file.
+    /// Resolves the flags' target against lambdeck.toml: its region comes after the flag, the
+    /// environment and the profile.
     pub fn new(spec: StackSpec, mut target: Target) -> Self {
-        if target.region.is_none() {
-            target.region.clone_from(&spec.region);
-        }
+        target.config_region.clone_from(&spec.region);
         Self { spec, target }
     }
 
@@ -178,7 +177,7 @@ impl Connection {
     /// A custom endpoint is a local stack (lambdeck's, LocalStack, moto): no shared quota to protect,
     /// Live Tail is free, and responses may name the Lambda request.
     pub fn is_local_endpoint(&self) -> bool {
-        self.clients.local || self.clients.endpoint_url.is_some()
+        self.clients.local || self.clients.endpoints.any()
     }
 
     /// How often to poll the logs: briskly on a local endpoint, within AWS's shared quota otherwise.
@@ -194,7 +193,7 @@ impl Connection {
     /// its functions run with this machine's interpreters.
     pub fn runs_here(&self) -> bool {
         self.clients.local
-            || self.clients.endpoint_url.as_deref().is_some_and(|u| {
+            || self.clients.endpoints.lambda.as_deref().is_some_and(|u| {
                 let host = u.split("://").nth(1).unwrap_or(u);
                 host.starts_with("127.")
                     || host.starts_with("localhost")

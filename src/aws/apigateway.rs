@@ -49,6 +49,10 @@ pub async fn find_rest_apis(client: &Client, name: &str) -> Result<Vec<RestApiIn
                 created: secs(api.created_date()),
                 root_resource_id: api.root_resource_id().map(ToOwned::to_owned),
                 settings: super::api_definition::api_settings(&api),
+                endpoint_types: api
+                    .endpoint_configuration()
+                    .map(|e| e.types().iter().map(|t| t.as_str().to_owned()).collect())
+                    .unwrap_or_default(),
                 managed: api.tags().is_some_and(is_managed),
                 resources: vec![],
                 deployments: vec![],

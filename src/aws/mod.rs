@@ -13,6 +13,8 @@ pub mod retry;
 
 use std::time::Duration;
 
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::provider_config::ProviderConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_lambda::config::Credentials;
@@ -28,12 +30,66 @@ pub use error::{AwsError, ErrorKind};
 pub struct Target {
     /// Named profile from the shared config files.
     pub profile: Option<String>,
-    /// Region from --region, else lambdeck.toml, else the profile/environment.
+    /// Region from --region: it wins over everything.
     pub region: Option<String>,
-    /// Custom endpoint for every service (a local stack, LocalStack, moto).
+    /// lambdeck.toml's region: used when neither --region nor the environment or profile names one.
+    pub config_region: Option<String>,
+    /// --endpoint-url (or the embedded local stack's address): every service goes there, whatever the
+    /// environment or profile configures. Without it the SDK resolves each service's endpoint itself.
     pub endpoint_url: Option<String>,
     /// The endpoint is lambdeck's embedded local stack: static test credentials, no profile lookups.
     pub local: bool,
+}
+
+/// Each service's custom endpoint, when it has one: --endpoint-url, else what the SDK resolves from
+/// `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, or the profile's `endpoint_url` (per service in a
+/// `services` section, or for all), none of them when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is set.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Endpoints {
+    pub apigateway: Option<String>,
+    pub lambda: Option<String>,
+    pub logs: Option<String>,
+    pub iam: Option<String>,
+}
+
+impl Endpoints {
+    /// True when any service goes somewhere other than AWS's own endpoints.
+    pub fn any(&self) -> bool {
+        [&self.apigateway, &self.lambda, &self.logs, &self.iam]
+            .iter()
+            .any(|e| e.is_some())
+    }
+
+    /// Resolves each service's endpoint: the explicit one, else the service's own setting, else the
+    /// shared one, environment before profile. The keys are the documented ones (`api_gateway`,
+    /// `cloudwatch_logs` in a `services` section, as the AWS CLI reads them); the SDK's own lookup
+    /// spells multi-word services with a hyphen, so lambdeck resolves them here and hands each client
+    /// its endpoint.
+    fn resolve(sdk: &aws_types::SdkConfig, explicit: Option<&str>) -> Self {
+        let of = |service_id: &str| -> Option<String> {
+            if let Some(url) = explicit {
+                return Some(url.to_owned());
+            }
+            sdk.service_config()
+                .and_then(|c| {
+                    let key = aws_types::service_config::ServiceConfigKey::builder()
+                        .service_id(service_id)
+                        .env("AWS_ENDPOINT_URL")
+                        .profile("endpoint_url")
+                        .build()
+                        .ok()?;
+                    c.load_config(key)
+                })
+                .or_else(|| sdk.endpoint_url().map(ToOwned::to_owned))
+                .filter(|u| !u.trim().is_empty())
+        };
+        Self {
+            apigateway: of("api_gateway"),
+            lambda: of("lambda"),
+            logs: of("cloudwatch_logs"),
+            iam: of("iam"),
+        }
+    }
 }
 
 /// The service clients, all built from one `SdkConfig`.
@@ -45,17 +101,19 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     /// The region the clients sign for.
     pub region: String,
-    /// The custom endpoint, when there is one.
+    /// API Gateway's custom endpoint, when there is one: stage URLs are built on it.
     pub endpoint_url: Option<String>,
+    /// Every service's custom endpoint.
+    pub endpoints: Endpoints,
     /// True when talking to the embedded local stack.
     pub local: bool,
 }
 
 impl Clients {
-    /// Builds the clients: the standard credential chain (environment, profiles, SSO, IMDS) unless the
-    /// target is the local stack. Throttling and transient failures are retried with exponential backoff
-    /// by the SDK's standard retry mode, API Gateway's for longer ([`retry`]); a dead endpoint fails
-    /// fast on the connect timeout.
+    /// Builds the clients: the standard credential chain (environment, profiles, SSO, `aws login`
+    /// sessions, IMDS) unless the target is the local stack. Throttling and transient failures are
+    /// retried with exponential backoff by the SDK's standard retry mode, API Gateway's for longer
+    /// ([`retry`]); a dead endpoint fails fast on the connect timeout.
     pub async fn new(target: &Target) -> Result<Self, AwsError> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .http_client(http_client())
@@ -69,19 +127,9 @@ impl Clients {
         if let Some(profile) = &target.profile {
             loader = loader.profile_name(profile);
         }
-        if let Some(region) = &target.region {
-            loader = loader.region(Region::new(region.clone()));
-        }
-        // AWS_ENDPOINT_URL is read here rather than left to the SDK so that the stage URLs lambdeck shows
-        // and the endpoint checks below see it too.
-        let endpoint_url = target.endpoint_url.clone().or_else(|| {
-            std::env::var("AWS_ENDPOINT_URL")
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-        });
-        if let Some(url) = &endpoint_url {
+        loader = loader.region(region_chain(target));
+        if let Some(url) = &target.endpoint_url {
             check_endpoint_url(url)?;
-            loader = loader.endpoint_url(url);
         }
         if target.local {
             loader = loader.credentials_provider(Credentials::new(
@@ -91,15 +139,24 @@ impl Clients {
                 None,
                 "lambdeck-local",
             ));
-            if target.region.is_none() {
-                loader = loader.region(Region::new(LOCAL_REGION));
-            }
         }
         let sdk = loader.load().await;
+        let endpoints = Endpoints::resolve(&sdk, target.endpoint_url.as_deref());
+        for url in [
+            &endpoints.apigateway,
+            &endpoints.lambda,
+            &endpoints.logs,
+            &endpoints.iam,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            check_endpoint_url(url)?;
+        }
         let region = sdk
             .region()
             .map(ToString::to_string)
-            .or_else(|| endpoint_url.as_ref().map(|_| LOCAL_REGION.to_owned()))
+            .or_else(|| endpoints.any().then(|| LOCAL_REGION.to_owned()))
             .ok_or_else(AwsError::missing_region)?;
         check_region(&region)?;
         // A custom endpoint without a region still needs one to sign with.
@@ -110,24 +167,52 @@ impl Clients {
         } else {
             sdk
         };
+        let mut lambda =
+            aws_sdk_lambda::config::Builder::from(&sdk).retry_classifier(retry::ServiceHints);
+        lambda.set_endpoint_url(endpoints.lambda.clone());
+        let mut iam =
+            aws_sdk_iam::config::Builder::from(&sdk).retry_classifier(retry::ServiceHints);
+        iam.set_endpoint_url(endpoints.iam.clone());
         Ok(Self {
-            apigateway: apigateway_client(&sdk),
-            lambda: aws_sdk_lambda::Client::from_conf(
-                aws_sdk_lambda::config::Builder::from(&sdk)
-                    .retry_classifier(retry::ServiceHints)
-                    .build(),
-            ),
-            logs: logs_client(&sdk),
-            iam: aws_sdk_iam::Client::from_conf(
-                aws_sdk_iam::config::Builder::from(&sdk)
-                    .retry_classifier(retry::ServiceHints)
-                    .build(),
-            ),
-            endpoint_url: sdk.endpoint_url().map(ToOwned::to_owned),
+            apigateway: apigateway_client(&sdk, endpoints.apigateway.clone()),
+            lambda: aws_sdk_lambda::Client::from_conf(lambda.build()),
+            logs: logs_client(&sdk, endpoints.logs.clone()),
+            iam: aws_sdk_iam::Client::from_conf(iam.build()),
+            endpoint_url: endpoints.apigateway.clone(),
+            endpoints,
             region,
             local: target.local,
         })
     }
+}
+
+/// The region, in this order: --region; then the environment (`AWS_REGION`, `AWS_DEFAULT_REGION`) or
+/// the profile; then lambdeck.toml; then, on EC2, the instance's. The embedded local stack takes no
+/// profile: --region, lambdeck.toml, else us-east-1.
+fn region_chain(target: &Target) -> RegionProviderChain {
+    let config_region = target.config_region.clone().map(Region::new);
+    if let Some(region) = &target.region {
+        return RegionProviderChain::first_try(Region::new(region.clone()));
+    }
+    if target.local {
+        return RegionProviderChain::first_try(config_region).or_else(Region::new(LOCAL_REGION));
+    }
+    let provider_config = ProviderConfig::default().with_http_client(http_client());
+    let mut profile = aws_config::profile::region::ProfileFileRegionProvider::builder()
+        .configure(&provider_config);
+    if let Some(name) = &target.profile {
+        profile = profile.profile_name(name);
+    }
+    RegionProviderChain::first_try(
+        aws_config::environment::region::EnvironmentVariableRegionProvider::new(),
+    )
+    .or_else(profile.build())
+    .or_else(config_region)
+    .or_else(
+        aws_config::imds::region::ImdsRegionProvider::builder()
+            .configure(&provider_config)
+            .build(),
+    )
 }
 
 /// The HTTP client for every SDK client: hyper with rustls on ring, the build's one crypto provider,
@@ -173,23 +258,30 @@ fn check_endpoint_url(url: &str) -> Result<(), AwsError> {
 }
 
 /// The API Gateway client, with the retry policy its quotas call for.
-fn apigateway_client(sdk: &aws_types::SdkConfig) -> aws_sdk_apigateway::Client {
-    aws_sdk_apigateway::Client::from_conf(
-        aws_sdk_apigateway::config::Builder::from(sdk)
-            .retry_config(retry::apigateway_policy())
-            .retry_classifier(retry::ServiceHints)
-            .build(),
-    )
+fn apigateway_client(
+    sdk: &aws_types::SdkConfig,
+    endpoint: Option<String>,
+) -> aws_sdk_apigateway::Client {
+    let mut config = aws_sdk_apigateway::config::Builder::from(sdk)
+        .retry_config(retry::apigateway_policy())
+        .retry_classifier(retry::ServiceHints);
+    config.set_endpoint_url(endpoint);
+    aws_sdk_apigateway::Client::from_conf(config.build())
 }
 
 /// The CloudWatch Logs client. With a custom endpoint it drops the host prefix the SDK puts in front of
 /// StartLiveTail (`stream-` in this SDK, `streaming-` in the service model's older revisions): against
 /// `http://127.0.0.1:4566` the prefixed host `stream-127.0.0.1` does not resolve, and LocalStack or moto
 /// serve every operation on the one endpoint anyway. AWS's own endpoints keep the prefix.
-fn logs_client(sdk: &aws_types::SdkConfig) -> aws_sdk_cloudwatchlogs::Client {
+fn logs_client(
+    sdk: &aws_types::SdkConfig,
+    endpoint: Option<String>,
+) -> aws_sdk_cloudwatchlogs::Client {
     let mut config =
         aws_sdk_cloudwatchlogs::config::Builder::from(sdk).retry_classifier(retry::ServiceHints);
-    if sdk.endpoint_url().is_some() {
+    let custom = endpoint.is_some();
+    config.set_endpoint_url(endpoint);
+    if custom {
         config = config.interceptor(NoHostPrefix);
     }
     aws_sdk_cloudwatchlogs::Client::from_conf(config.build())
@@ -237,6 +329,7 @@ mod tests {
             region: Some(LOCAL_REGION.into()),
             endpoint_url: Some(format!("https://127.0.0.1:{port}")),
             local: true,
+            ..Target::default()
         })
         .await
         .expect("clients");

@@ -53,9 +53,14 @@ pub async fn upload(session: &Session, args: &UploadArgs) -> CmdResult {
         .await
         .map_err(|e| explain(e.into()))?;
     let package = run_build(session, &options, true).await?;
-    let report = build::upload_code(clients, function, &package, args.publish)
-        .await
-        .map_err(explain)?;
+    let report = build::upload_code(
+        clients,
+        function,
+        &package,
+        args.publish || session.spec.function.publish,
+    )
+    .await
+    .map_err(explain)?;
     if args.json {
         let mut value = serde_json::to_value(&report).map_err(Failure::error)?;
         if let Some(object) = value.as_object_mut() {

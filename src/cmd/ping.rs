@@ -52,19 +52,23 @@ pub async fn run(session: &Session, args: &PingArgs) -> CmdResult {
         .as_ref()
         .map(|r| format!("/{}", r.trim_start_matches('/')));
     let opted = crate::ping::opted_in(&session.spec);
-    let plan = stage_targets(&stack, |k| opted.contains(k)).map_err(|why| match (why, &only) {
-        (Unpingable::NoRoute, Some(only)) => Failure::usage(format!(
-            "route {only} is not deployed on stage {} (deployed: none)",
-            session.spec.api.stage
-        )),
-        (Unpingable::NoStage, _) => Failure::error(format!(
-            "stage {} of API {} does not exist; run `lambdeck up` or `lambdeck deploy` first",
-            session.spec.api.stage, session.spec.api.name
-        )),
-        (Unpingable::NoRoute, None) => Failure::error(format!(
-            "stage {} serves no route that can be called; deploy first (`lambdeck deploy`)",
-            session.spec.api.stage
-        )),
+    let api_key = session.spec.ping.api_key();
+    let plan = stage_targets(&stack, |k| opted.contains(k), api_key.as_deref()).map_err(|why| {
+        match (why, &only) {
+            (Unpingable::NoRoute, Some(only)) => Failure::usage(format!(
+                "route {only} is not deployed on stage {} (deployed: none)",
+                session.spec.api.stage
+            )),
+            (Unpingable::NoStage, _) => Failure::error(format!(
+                "stage {} of API {} does not exist; run `lambdeck up` or `lambdeck deploy` first",
+                session.spec.api.stage, session.spec.api.name
+            )),
+            (Unpingable::Unreachable(why), _) => Failure::error(why),
+            (Unpingable::NoRoute, None) => Failure::error(format!(
+                "stage {} serves no route that can be called; deploy first (`lambdeck deploy`)",
+                session.spec.api.stage
+            )),
+        }
     })?;
     for line in plan.skipped_lines() {
         eprintln!("not pinged: {line}");

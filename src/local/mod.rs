@@ -60,4 +60,6 @@ pub struct Services {
     pub executor: Arc<Executor>,
     pub region: String,
     pub faults: Arc<fault::Faults>,
+    /// Lambda authorizers' cached answers (stage traffic's, in memory only).
+    pub authorizer_cache: execute_api::authorizer::Cache,
 }

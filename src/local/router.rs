@@ -100,6 +100,7 @@ impl Services {
             apis: &self.store.apis,
             lambda: &self.store.lambda,
             executor: &self.executor,
+            authorizer_cache: &self.authorizer_cache,
             region,
         }
     }

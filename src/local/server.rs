@@ -127,6 +127,7 @@ impl LocalServer {
             executor: executor.clone(),
             region: config.region.clone(),
             faults: Arc::new(fault::Faults::new(config.faults.clone())),
+            authorizer_cache: Default::default(),
         });
         let (stop, stopped) = watch::channel(false);
         let app = axum::Router::new()

@@ -288,6 +288,8 @@ pub struct RestApiInfo {
     pub root_resource_id: Option<String>,
     /// The API's own settings a deployment freezes (policy, binary media types, ...), as working now.
     pub settings: definition::ApiSettings,
+    /// EDGE, REGIONAL or PRIVATE (not frozen by a deployment: never part of the drift).
+    pub endpoint_types: Vec<String>,
     /// The working copy (GetResources embed=methods), sorted by path.
     pub resources: Vec<Resource>,
     /// Newest first.

@@ -418,6 +418,7 @@ mod tests {
             created: None,
             root_resource_id: None,
             settings: Default::default(),
+            endpoint_types: vec![],
             resources: vec![],
             deployments,
             stages: vec![Stage {

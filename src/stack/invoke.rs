@@ -106,6 +106,7 @@ mod tests {
             created: None,
             root_resource_id: None,
             settings: Default::default(),
+            endpoint_types: vec![],
             resources: paths
                 .iter()
                 .enumerate()

@@ -61,7 +61,12 @@ async fn load(clients: &Clients, spec: &StackSpec) -> Result<Stack, AwsError> {
         log_groups::get_log_group(&clients.logs, &names.log_group),
         lambda::get_policy(&clients.lambda, &names.function),
         role_future,
-        read_api(clients, &names, terraform_api_id(spec)),
+        read_api(
+            clients,
+            &names,
+            spec.api.id.as_deref(),
+            terraform_api_id(spec)
+        ),
     );
     for err in [
         function.as_ref().err(),
@@ -152,6 +157,7 @@ fn terraform_api_id(spec: &StackSpec) -> Option<&str> {
 async fn read_api(
     clients: &Clients,
     names: &StackNames,
+    chosen_id: Option<&str>,
     terraform_api_id: Option<&str>,
 ) -> Result<ApiRead, AwsError> {
     let unknown = |reason: String| ApiRead {
@@ -167,6 +173,17 @@ async fn read_api(
         }
         Err(e) => return Ok(unknown(e.to_string())),
     };
+    // `api.id` in lambdeck.toml picks one of several APIs sharing the name; an id no API of that
+    // name has is a mistake to show, not a missing API for `up` to create (it would get another id).
+    if let Some(id) = chosen_id {
+        apis.retain(|a| a.id == id);
+        if apis.is_empty() {
+            return Ok(unknown(format!(
+                "no REST API named {} has id {id} (api.id in lambdeck.toml)",
+                names.api
+            )));
+        }
+    }
     if apis.is_empty() {
         return Ok(ApiRead {
             api: Found::Missing,
@@ -674,6 +691,38 @@ pub fn integration_target(uri: Option<&str>, function_name: &str) -> Integration
     }
 }
 
+/// The qualifier a Lambda integration URI invokes its function with (`live` in
+/// `...:function:f:live/invocations`, `$LATEST` when named), None when unqualified.
+fn integration_qualifier(uri: &str) -> Option<&str> {
+    let rest = uri.split_once(":lambda:path/2015-03-31/functions/")?.1;
+    let function_arn = rest.strip_suffix("/invocations").unwrap_or(rest);
+    let name = function_arn
+        .split_once(":function:")
+        .map_or(function_arn, |(_, n)| n);
+    name.split_once(':').map(|(_, q)| q)
+}
+
+/// Does uploading new code change what the configured stage serves live? Yes when one of its
+/// deployed integrations invokes the stack's function unqualified or as `$LATEST`, and whenever that
+/// cannot be told (the stage or its integrations unread); no when every one invokes an alias or a
+/// published version, which an upload leaves as they are.
+pub fn latest_is_live(stack: &Stack) -> bool {
+    let Some(deployed) = stack.api.as_ref().and_then(|a| a.deployed.as_ref()) else {
+        return true;
+    };
+    if deployed.integrations_unread.is_some() {
+        return true;
+    }
+    let function = &stack.names.function;
+    deployed.routes.iter().any(|r| {
+        let uri = r.integration_uri.as_deref();
+        integration_target(uri, function) == IntegrationTarget::ThisFunction
+            && uri
+                .and_then(integration_qualifier)
+                .is_none_or(|q| q == "$LATEST")
+    })
+}
+
 fn assess_api(api: &mut RestApiInfo, spec: &StackSpec, stage_name: &str) {
     let mut worst = if api.notes.is_empty() {
         Health::Ok
@@ -856,5 +905,22 @@ mod tests {
             IntegrationTarget::NotLambda
         );
         assert_eq!(integration_target(None, "f"), IntegrationTarget::NotLambda);
+    }
+
+    #[test]
+    fn an_integration_names_its_qualifier_or_none() {
+        let uri = |arn: &str| lambda_invoke_uri("us-east-1", arn);
+        let f = "arn:aws:lambda:us-east-1:1:function:f";
+        assert_eq!(integration_qualifier(&uri(f)), None);
+        assert_eq!(
+            integration_qualifier(&uri(&format!("{f}:live"))),
+            Some("live")
+        );
+        assert_eq!(integration_qualifier(&uri(&format!("{f}:7"))), Some("7"));
+        assert_eq!(
+            integration_qualifier(&uri(&format!("{f}:$LATEST"))),
+            Some("$LATEST")
+        );
+        assert_eq!(integration_qualifier("https://example.com/x"), None);
     }
 }

@@ -11,7 +11,7 @@ pub mod provision;
 pub mod stages;
 pub mod tree;
 
-pub use load::load_stack;
+pub use load::{latest_is_live, load_stack};
 // The engine speaks in the domain's types; callers may name them through it.
 pub use crate::model::*;
 

@@ -339,6 +339,8 @@ pub struct App {
     pub local: bool,
     /// Routes lambdeck.toml lets the pinger call whatever their method (`ping = true`).
     pub ping_opt_in: Vec<crate::model::RouteKey>,
+    /// Sent as `x-api-key` to routes that require one (`[ping] api_key`, `LAMBDECK_API_KEY`).
+    pub ping_api_key: Option<String>,
     /// The composer's form, kept between openings.
     pub composer: Option<Composer>,
     /// The last test invoke or request, shown in the response pane.
@@ -393,6 +395,7 @@ impl App {
             action_generation: 0,
             local: false,
             ping_opt_in: Vec::new(),
+            ping_api_key: None,
             composer: None,
             exchange: None,
             exchange_generation: 0,
@@ -539,8 +542,9 @@ impl App {
                 if self.refuse_if_busy() {
                     return vec![];
                 }
-                if !self.local {
+                if !self.local && self.stack.as_ref().is_none_or(crate::stack::latest_is_live) {
                     // Real traffic runs on $LATEST: replacing it is asked for, never a keystroke away.
+                    // A stage whose integrations invoke an alias or a version is not changed by it.
                     self.overlay = Overlay::ConfirmBuild;
                     return vec![];
                 }
@@ -1068,17 +1072,22 @@ impl App {
         let Some(stack) = &self.stack else {
             return Err("the stack is not loaded yet; press R to refresh".into());
         };
-        let plan =
-            stage_targets(stack, |k| self.ping_opt_in.contains(k)).map_err(|why| match why {
-                Unpingable::NoStage => format!(
-                    "nothing to ping: stage {} does not exist (d deploys it)",
-                    stack.names.stage
-                ),
-                Unpingable::NoRoute => format!(
-                    "nothing to ping: stage {} serves no route (d deploys the working API)",
-                    stack.names.stage
-                ),
-            })?;
+        let plan = stage_targets(
+            stack,
+            |k| self.ping_opt_in.contains(k),
+            self.ping_api_key.as_deref(),
+        )
+        .map_err(|why| match why {
+            Unpingable::NoStage => format!(
+                "nothing to ping: stage {} does not exist (d deploys it)",
+                stack.names.stage
+            ),
+            Unpingable::NoRoute => format!(
+                "nothing to ping: stage {} serves no route (d deploys the working API)",
+                stack.names.stage
+            ),
+            Unpingable::Unreachable(why) => format!("nothing to ping: {why}"),
+        })?;
         if plan.targets.is_empty() {
             return Err(format!(
                 "nothing to ping: {}",
@@ -1199,11 +1208,15 @@ impl App {
             }
             Outcome::Upload { function, report } => {
                 let text = match report {
-                    UploadReport::Skipped { sha, .. } => {
+                    UploadReport::Skipped { sha, version } => {
                         format!("up to date: {function} already runs {sha}")
+                            + &published(version.as_deref())
                     }
-                    UploadReport::Updated { new_sha, .. } => {
+                    UploadReport::Updated {
+                        new_sha, version, ..
+                    } => {
                         format!("uploaded {function}: now runs {new_sha} (verified)")
+                            + &published(version.as_deref())
                     }
                 };
                 self.notice(Level::Success, text);
@@ -1421,6 +1434,11 @@ impl App {
     }
 }
 
+/// "; published version 3" after an upload notice, when a version was published.
+fn published(version: Option<&str>) -> String {
+    version.map_or_else(String::new, |v| format!("; published version {v}"))
+}
+
 fn step(cur: usize, n: usize, c: Command) -> usize {
     if n == 0 {
         return 0;
@@ -1621,6 +1639,17 @@ mod tests {
         local.local = true;
         assert!(matches!(
             cmd(&mut local, Command::Build)[..],
+            [Effect::Build { .. }]
+        ));
+        // A stage that invokes an alias is not changed by new $LATEST code: no question either.
+        let mut aliased = loaded_app(DriftState::InSync);
+        let api = aliased.stack.as_mut().unwrap().api.as_mut().unwrap();
+        for r in &mut api.deployed.as_mut().unwrap().routes {
+            let uri = r.integration_uri.take().unwrap();
+            r.integration_uri = Some(uri.replace("/invocations", ":live/invocations"));
+        }
+        assert!(matches!(
+            cmd(&mut aliased, Command::Build)[..],
             [Effect::Build { .. }]
         ));
     }

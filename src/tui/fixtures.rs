@@ -17,6 +17,9 @@ const URL: &str = "http://127.0.0.1:4566/restapis/abc123/tf-test/_user_request_"
 /// The tutorial's stack, everything present, with the given drift.
 pub fn stack(drift: Drift) -> Stack {
     let fn_arn = "arn:aws:lambda:us-east-1:000000000000:function:tf-test-rust-hello-world";
+    let uri = format!(
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{fn_arn}/invocations"
+    );
     let method = Method {
         http_method: "GET".into(),
         authorization_type: "NONE".into(),
@@ -25,9 +28,7 @@ pub fn stack(drift: Drift) -> Stack {
         integration: Some(Integration {
             kind: "AWS_PROXY".into(),
             http_method: Some("POST".into()),
-            uri: Some(format!(
-                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{fn_arn}/invocations"
-            )),
+            uri: Some(uri.clone()),
             credentials: None,
             target: IntegrationTarget::ThisFunction,
             health: Health::Ok,
@@ -98,6 +99,7 @@ pub fn stack(drift: Drift) -> Stack {
             created: Some(1_795_000_000),
             root_resource_id: Some("r0".into()),
             settings: Default::default(),
+            endpoint_types: vec![],
             resources: vec![Resource {
                 id: "r1".into(),
                 parent_id: Some("r0".into()),
@@ -141,7 +143,7 @@ pub fn stack(drift: Drift) -> Stack {
                     authorization_type: "NONE".into(),
                     api_key_required: false,
                     integration_type: Some("AWS_PROXY".into()),
-                    integration_uri: None,
+                    integration_uri: Some(uri),
                 }],
                 integrations_unread: None,
                 not_comparable: vec![],

@@ -49,6 +49,7 @@ pub async fn run(terminal: &mut DefaultTerminal, session: &Session) -> Result<()
         Instant::now(),
     );
     app.ping_opt_in = crate::ping::opted_in(&session.spec);
+    app.ping_api_key = session.spec.ping.api_key();
     app.saved_requests = session
         .spec
         .requests
@@ -489,9 +490,14 @@ mod work {
         tx: &Tx,
     ) -> Result<UploadReport, String> {
         step(tx, generation, "uploading").await;
-        build::upload_code(clients, &session.spec.function.name, package, false)
-            .await
-            .map_err(|e| e.to_string())
+        build::upload_code(
+            clients,
+            &session.spec.function.name,
+            package,
+            session.spec.function.publish,
+        )
+        .await
+        .map_err(|e| e.to_string())
     }
 
     pub async fn build_and_upload(

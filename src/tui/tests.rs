@@ -756,3 +756,63 @@ fn the_response_pane_does_not_scroll_past_its_end() {
     assert_eq!(app.exchange.as_ref().unwrap().scroll, max - 1);
     assert_ne!(screen(&app, 80, 12), at_end, "one k moves the view");
 }
+
+/// The fixture's API with a second deployed route that requires an API key.
+fn with_key_route(app: &mut App) {
+    let api = app.stack.as_mut().unwrap().api.as_mut().unwrap();
+    api.deployed
+        .as_mut()
+        .unwrap()
+        .routes
+        .push(crate::model::DeployedRoute {
+            key: crate::model::RouteKey::new("GET", "/keyed"),
+            authorization_type: "NONE".into(),
+            api_key_required: true,
+            integration_type: Some("AWS_PROXY".into()),
+            integration_uri: None,
+        });
+}
+
+#[test]
+fn the_api_key_is_sent_only_to_routes_that_require_one_and_without_it_they_are_skipped() {
+    let mut app = fixtures::loaded(DriftState::InSync);
+    with_key_route(&mut app);
+    let routes = |app: &App| -> Vec<(String, Option<String>)> {
+        app.ping_targets_now()
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.route, t.api_key))
+            .collect()
+    };
+    assert_eq!(routes(&app), [("/hello_world".to_owned(), None)]);
+
+    app.ping_api_key = Some("k-123".into());
+    assert_eq!(
+        routes(&app),
+        [
+            ("/hello_world".to_owned(), None),
+            ("/keyed".to_owned(), Some("k-123".to_owned()))
+        ]
+    );
+}
+
+#[test]
+fn a_private_api_or_a_disabled_default_endpoint_is_explained_instead_of_pinged() {
+    let mut app = fixtures::loaded(DriftState::InSync);
+    let api = app.stack.as_mut().unwrap().api.as_mut().unwrap();
+    api.endpoint_types = vec!["PRIVATE".into()];
+    let why = app.ping_targets_now().unwrap_err();
+    assert!(
+        why.contains("is PRIVATE") && why.contains("VPC endpoint"),
+        "{why}"
+    );
+
+    let api = app.stack.as_mut().unwrap().api.as_mut().unwrap();
+    api.endpoint_types = vec!["REGIONAL".into()];
+    api.settings.disable_execute_api_endpoint = true;
+    let why = app.ping_targets_now().unwrap_err();
+    assert!(
+        why.contains("disableExecuteApiEndpoint") && why.contains("custom domain"),
+        "{why}"
+    );
+}

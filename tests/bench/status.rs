@@ -75,6 +75,12 @@ async fn counted_clients(endpoint: &str, counter: &CallCounter) -> Clients {
         ),
         region: "us-east-1".into(),
         endpoint_url: Some(endpoint.to_owned()),
+        endpoints: lambdeck::aws::Endpoints {
+            apigateway: Some(endpoint.to_owned()),
+            lambda: Some(endpoint.to_owned()),
+            logs: Some(endpoint.to_owned()),
+            iam: Some(endpoint.to_owned()),
+        },
         local: true,
     }
 }

@@ -16,6 +16,7 @@ fn lambdeck(dir: &Path, args: &[&str]) -> Output {
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("LAMBDECK_API_KEY")
         .stdin(Stdio::null())
         .output()
         .unwrap()
@@ -27,7 +28,7 @@ fn project() -> tempfile::TempDir {
     dir
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
@@ -281,14 +282,14 @@ fn lambdeck_log_sets_what_the_log_file_records() {
 
 /// The tutorial's stack, created by `up` on an in-process local stack; the binary reaches it with
 /// --endpoint-url, as any AWS-compatible endpoint.
-struct LocalStack {
-    server: lambdeck::local::LocalServer,
-    clients: lambdeck::aws::Clients,
-    spec: lambdeck::config::StackSpec,
+pub(crate) struct LocalStack {
+    pub(crate) server: lambdeck::local::LocalServer,
+    pub(crate) clients: lambdeck::aws::Clients,
+    pub(crate) spec: lambdeck::config::StackSpec,
 }
 
 impl LocalStack {
-    async fn up() -> Self {
+    pub(crate) async fn up() -> Self {
         Self::up_with("").await
     }
 
@@ -328,13 +329,23 @@ impl LocalStack {
 
     /// Adds GET /`part` (under the root) with a proxy integration to the stack's function.
     async fn add_route(&self, stack: &lambdeck::stack::Stack, part: &str) {
+        self.add_route_with_key(stack, part, false).await;
+    }
+
+    /// Adds GET /`part` as `add_route` does, requiring an API key when `key_required`.
+    async fn add_route_with_key(
+        &self,
+        stack: &lambdeck::stack::Stack,
+        part: &str,
+        key_required: bool,
+    ) {
         use lambdeck::aws::apigateway as gw;
         let api = stack.api.as_ref().unwrap();
         let c = &self.clients.apigateway;
         let rid = gw::create_resource(c, &api.id, &api.resource("/").unwrap().id, part)
             .await
             .unwrap();
-        gw::put_method(c, &api.id, &rid, "GET", "NONE", false)
+        gw::put_method(c, &api.id, &rid, "GET", "NONE", key_required)
             .await
             .unwrap();
         let uri = gw::lambda_invoke_uri("us-east-1", &stack.function.as_ref().unwrap().arn);
@@ -358,7 +369,7 @@ impl LocalStack {
     }
 }
 
-fn json_of(o: &Output) -> serde_json::Value {
+pub(crate) fn json_of(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(o)))
 }
@@ -1231,4 +1242,112 @@ async fn a_canary_at_half_the_traffic_pinged_then_promoted() {
     assert_eq!(out.status.code(), Some(1));
     assert!(one_error_line(&out).contains("no canary"));
     local.server.shutdown().await;
+}
+
+/// `ping` leaves a route that requires an API key alone, saying how to give it one, and sends the key
+/// from `[ping] api_key` once there is one; an API whose default endpoint is disabled is one line, not
+/// a stream of 403s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ping_sends_the_configured_api_key_and_explains_a_disabled_endpoint() {
+    let local = LocalStack::up().await;
+    let dir = project();
+    let stack = local.load().await;
+    local.add_route_with_key(&stack, "keyed", true).await;
+    let out = local.run(dir.path(), &["deploy", "--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let out = local.run(dir.path(), &["ping", "-n", "1"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "not pinged: GET /keyed: needs an API key (x-api-key): set LAMBDECK_API_KEY or \
+             `[ping] api_key` in lambdeck.toml"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stdout(&out).contains("/keyed"), "{}", stdout(&out));
+
+    // A key the stage does not know: sent, and refused as API Gateway refuses it.
+    let with_key = |key: &str| {
+        std::fs::write(
+            dir.path().join("lambdeck.toml"),
+            format!("region = \"us-east-1\"\n[ping]\napi_key = \"{key}\"\n"),
+        )
+        .unwrap();
+    };
+    with_key("not-a-key-of-this-account");
+    let out = local.run(dir.path(), &["ping", "-n", "1"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("not pinged"), "{}", stderr(&out));
+    assert!(
+        stdout(&out)
+            .lines()
+            .any(|l| l.contains("/keyed") && l.contains("403")),
+        "{}",
+        stdout(&out)
+    );
+
+    // A key in a usage plan of this stage: every route answers.
+    let api = local.load().await.api.as_ref().unwrap().id.clone();
+    let gw = &local.clients.apigateway;
+    let key = gw
+        .create_api_key()
+        .name("pinger")
+        .enabled(true)
+        .send()
+        .await
+        .unwrap();
+    let plan = gw
+        .create_usage_plan()
+        .name("plan")
+        .api_stages(
+            aws_sdk_apigateway::types::ApiStage::builder()
+                .api_id(&api)
+                .stage("tf-test")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    gw.create_usage_plan_key()
+        .usage_plan_id(plan.id().unwrap())
+        .key_id(key.id().unwrap())
+        .key_type("API_KEY")
+        .send()
+        .await
+        .unwrap();
+    with_key(key.value().unwrap());
+    let out = local.run(dir.path(), &["ping", "-n", "1"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out)
+            .lines()
+            .any(|l| l.contains("/keyed") && l.contains("200")),
+        "{}",
+        stdout(&out)
+    );
+
+    local
+        .clients
+        .apigateway
+        .update_rest_api()
+        .rest_api_id(&api)
+        .patch_operations(
+            aws_sdk_apigateway::types::PatchOperation::builder()
+                .op(aws_sdk_apigateway::types::Op::Replace)
+                .path("/disableExecuteApiEndpoint")
+                .value("true")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let out = local.run(dir.path(), &["ping", "-n", "1"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = one_error_line(&out);
+    assert!(
+        err.contains("disableExecuteApiEndpoint") && err.contains("custom domain"),
+        "{err}"
+    );
 }

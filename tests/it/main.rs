@@ -4,6 +4,7 @@
 
 mod build;
 mod cli;
+mod configuration;
 mod dashboard;
 mod faults;
 mod local;

@@ -14,7 +14,7 @@ use std::process::{Command, Output, Stdio};
 use lambdeck::aws::{Clients, Target};
 use lambdeck::local::{LocalConfig, LocalServer};
 
-use lambdeck_test_support::{hello_world_zip, skip, zip_of};
+use lambdeck_test_support::{hello_world_zip, on_path, skip, zip_of};
 
 /// The seed's Node handler, as the tutorial writes it.
 const TUTORIAL_HANDLER: &str = include_str!("../fixtures/terraform/tutorial/index.js");
@@ -22,13 +22,6 @@ const TUTORIAL_HANDLER: &str = include_str!("../fixtures/terraform/tutorial/inde
 const TUTORIAL_MAIN_TF: &str = include_str!("../fixtures/terraform/tutorial/main.tf");
 /// assets/terraform, the project's own Terraform for the Rust function.
 const ASSETS_MAIN_TF: &str = include_str!("../../assets/terraform/main.tf");
-
-fn on_path(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
-}
 
 /// Where the hashicorp/aws provider can be installed from without the registry.
 fn provider_mirror() -> Option<PathBuf> {
@@ -176,6 +169,7 @@ async fn clients(endpoint: &str) -> Clients {
         region: Some("us-east-1".into()),
         endpoint_url: Some(endpoint.to_owned()),
         local: true,
+        ..Default::default()
     })
     .await
     .unwrap()

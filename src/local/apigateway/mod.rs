@@ -1,6 +1,7 @@
 //! API Gateway REST (v1) control plane (rest-json): the route table of REST APIs, resources, methods
 //! and their responses, integrations and theirs, authorizers, models, request validators, gateway
-//! responses, deployments as frozen snapshots, stages, exports and tags.
+//! responses, deployments as frozen snapshots, stages, exports and tags; and the account's API keys
+//! and usage plans.
 
 pub mod elements;
 pub mod export;
@@ -9,6 +10,7 @@ mod ops;
 mod patch;
 mod responses;
 pub mod test_invoke;
+pub mod usage;
 pub mod wire;
 
 use axum::http::{Method as Verb, StatusCode};
@@ -32,7 +34,7 @@ pub const ROUTE: ServiceRoute = ServiceRoute {
     name: "API Gateway",
     signing_name: "apigateway",
     target_prefix: None,
-    path_prefixes: &["/restapis", "/tags/"],
+    path_prefixes: &["/restapis", "/tags/", "/apikeys", "/usageplans"],
 };
 
 /// What API Gateway's handlers work with: its state, the saver, and the region of the call.
@@ -54,6 +56,9 @@ pub async fn handle(cx: Ctx<'_>, req: &Req) -> Response {
 fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     let seg: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     let m = &req.method;
+    if let Some(answer) = usage::route(cx, req, &seg) {
+        return answer;
+    }
     let response = match (seg.as_slice(), m) {
         (["restapis"], &Verb::POST) => create_rest_api(cx, req)?,
         (["restapis"], &Verb::GET) => get_rest_apis(cx, req),

@@ -14,6 +14,89 @@ use crate::local::common::arc_serde;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ApiGatewayState {
     pub apis: BTreeMap<String, RestApi>,
+    /// API keys, by id: the account's, not a deployment's (they apply at once).
+    #[serde(default)]
+    pub api_keys: BTreeMap<String, ApiKey>,
+    /// Usage plans, by id: which API stages they cover and which keys they hold.
+    #[serde(default)]
+    pub usage_plans: BTreeMap<String, UsagePlan>,
+    /// Requests counted against usage plan quotas, by `plan/key/period start`: kept in memory only,
+    /// so a restart starts every quota afresh.
+    #[serde(skip)]
+    pub quota_used: BTreeMap<String, i64>,
+}
+
+/// An API key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: String,
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    pub enabled: bool,
+    pub created_date: i64,
+    pub last_updated_date: i64,
+    /// `restApiId/stageName`, the legacy binding of a key to stages.
+    #[serde(default)]
+    pub stage_keys: Vec<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A usage plan: API stages, a throttle, a quota, and the keys it holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsagePlan {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub api_stages: Vec<PlanStage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttle: Option<Throttle>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<Quota>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_code: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// The API key ids the plan holds (its usage plan keys).
+    #[serde(default)]
+    pub key_ids: Vec<String>,
+}
+
+/// One API stage a usage plan covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanStage {
+    pub api_id: String,
+    pub stage: String,
+    /// `/{resourcePath}/{METHOD}` -> a per-method throttle.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub throttle: BTreeMap<String, Throttle>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Throttle {
+    #[serde(default)]
+    pub burst_limit: i64,
+    #[serde(default)]
+    pub rate_limit: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Quota {
+    pub limit: i64,
+    #[serde(default)]
+    pub offset: i64,
+    /// DAY, WEEK or MONTH.
+    pub period: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

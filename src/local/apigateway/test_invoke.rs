@@ -123,6 +123,8 @@ async fn test_invoke(
         variables: &input.stage_variables,
         deployment_id: TEST_DEPLOYMENT,
         request_id: &request_id,
+        authorizer: None,
+        api_key: None,
     };
     let answer = match call_integration(cx, &event_input, method.integration.as_ref()).await {
         Integrated::Misconfigured(why) => {

@@ -55,6 +55,10 @@ pub struct EventInput<'a> {
     pub variables: &'a BTreeMap<String, String>,
     pub deployment_id: &'a str,
     pub request_id: &'a str,
+    /// What a Lambda authorizer granted: `requestContext.authorizer`.
+    pub authorizer: Option<&'a Value>,
+    /// The API key (id, value) the request was admitted with: `identity.apiKeyId` / `apiKey`.
+    pub api_key: Option<(&'a str, &'a str)>,
 }
 
 /// A map, or `null` when empty, as API Gateway sends empty members.
@@ -201,7 +205,7 @@ pub fn proxy_event(input: &EventInput<'_>) -> Value {
                 .collect(),
         )
     };
-    json!({
+    let mut event = json!({
         "resource": input.resource_path,
         "path": path,
         "httpMethod": req.method.as_str(),
@@ -244,7 +248,16 @@ pub fn proxy_event(input: &EventInput<'_>) -> Value {
         },
         "body": (!req.body.is_empty()).then(|| String::from_utf8_lossy(&req.body).into_owned()),
         "isBase64Encoded": false,
-    })
+    });
+    let context = &mut event["requestContext"];
+    if let Some(a) = input.authorizer {
+        context["authorizer"] = a.clone();
+    }
+    if let Some((id, value)) = input.api_key {
+        context["identity"]["apiKeyId"] = json!(id);
+        context["identity"]["apiKey"] = json!(value);
+    }
+    event
 }
 
 #[cfg(test)]
@@ -289,6 +302,8 @@ mod tests {
             variables: &vars,
             deployment_id: "d1",
             request_id: "rid",
+            authorizer: None,
+            api_key: None,
         })
     }
 

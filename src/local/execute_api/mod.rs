@@ -2,9 +2,12 @@
 //! only, a Lambda proxy (v1) event, the Lambda permission check, and API Gateway's validation of the
 //! function's answer.
 
+pub mod authorizer;
 pub mod event;
+pub mod gateway;
 pub mod path;
 pub mod response;
+mod validate;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -13,9 +16,10 @@ use std::time::Duration;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::apigateway::model::{ApiGatewayState, Integration, Snapshot};
+use super::apigateway::model::{ApiGatewayState, Integration, Resource, Snapshot};
+use super::apigateway::usage::{api_key_denied, plan_of_key};
 use super::common::{ERROR_TYPE_HEADER, MessageBody, Req, lock, percent_decode};
-use super::exec::{Executor, Invocation, Outcome};
+use super::exec::{Executor, FunctionCode, Invocation, Outcome};
 use super::lambda::model::LambdaState;
 use super::lambda::{function_code, parse_function_name, policy_allows, resolve};
 use crate::wire::{
@@ -23,6 +27,7 @@ use crate::wire::{
 };
 pub use event::Client;
 use event::{EventInput, proxy_event};
+use gateway::GatewayError;
 use path::match_path;
 use response::parse_proxy_response;
 
@@ -30,30 +35,6 @@ fn message(status: StatusCode, error_type: &'static str, text: &str) -> Response
     let mut r = (status, axum::Json(MessageBody { message: text })).into_response();
     r.headers_mut()
         .insert(ERROR_TYPE_HEADER, HeaderValue::from_static(error_type));
-    r
-}
-
-/// 403 for any route or method the stage's deployment does not have.
-fn missing_token() -> Response {
-    message(
-        StatusCode::FORBIDDEN,
-        "MissingAuthenticationTokenException",
-        "Missing Authentication Token",
-    )
-}
-
-/// 500 and 502 share this body, space after the colon included, as API Gateway sends it.
-fn internal(status: StatusCode) -> Response {
-    let mut r = (status, r#"{"message": "Internal server error"}"#).into_response();
-    let h = r.headers_mut();
-    h.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    h.insert(
-        ERROR_TYPE_HEADER,
-        HeaderValue::from_static("InternalServerErrorException"),
-    );
     r
 }
 
@@ -71,6 +52,7 @@ pub struct Ctx<'a> {
     pub apis: &'a Mutex<ApiGatewayState>,
     pub lambda: &'a Mutex<LambdaState>,
     pub executor: &'a Executor,
+    pub authorizer_cache: &'a authorizer::Cache,
     pub region: &'a str,
 }
 
@@ -136,7 +118,8 @@ async fn serve(
     response
 }
 
-/// The request against the deployment `target` resolved to.
+/// The request against the deployment `target` resolved to; API Gateway's own errors rendered with
+/// the deployment's gateway responses.
 #[allow(clippy::too_many_arguments)]
 async fn routed(
     cx: Ctx<'_>,
@@ -148,17 +131,34 @@ async fn routed(
     request_id: &str,
     target: &Target,
 ) -> Response {
-    let Some(route) = match_path(&target.snapshot, raw_path) else {
-        return missing_token();
+    let route = match_path(&target.snapshot, raw_path);
+    let empty = BTreeMap::new();
+    let context = BTreeMap::from([
+        ("requestId", request_id.to_owned()),
+        ("stage", stage.to_owned()),
+        ("apiId", api_id.to_owned()),
+        ("httpMethod", req.method.as_str().to_owned()),
+        ("path", format!("/{stage}{raw_path}")),
+        (
+            "resourcePath",
+            route
+                .as_ref()
+                .map(|r| r.resource.path.clone())
+                .unwrap_or_default(),
+        ),
+    ]);
+    let scope = gateway::Scope {
+        req: Some(req),
+        path_parameters: Some(route.as_ref().map_or(&empty, |r| &r.path_parameters)),
+        variables: &target.variables,
+        context: &context,
     };
-    let verb = req.method.as_str();
-    let Some(method) = route
-        .resource
-        .methods
-        .get(verb)
-        .or_else(|| route.resource.methods.get("ANY"))
-    else {
-        return missing_token();
+    let Some(route) = &route else {
+        return gateway::render(
+            &GatewayError::missing_token(),
+            Some(&target.snapshot),
+            &scope,
+        );
     };
     let input = EventInput {
         req,
@@ -172,30 +172,137 @@ async fn routed(
         variables: &target.variables,
         deployment_id: &target.deployment_id,
         request_id,
+        authorizer: None,
+        api_key: None,
     };
-    match call_integration(cx, &input, method.integration.as_ref()).await {
-        Integrated::Misconfigured(_) => internal(StatusCode::INTERNAL_SERVER_ERROR),
-        Integrated::TimedOut => message(
-            StatusCode::GATEWAY_TIMEOUT,
-            "InternalServerErrorException",
-            "Endpoint request timed out",
-        ),
-        Integrated::Invoked { invocation, .. } => {
-            let mut response = match &invocation.outcome {
-                Outcome::Response(body) => match parse_proxy_response(body) {
-                    Some(p) => p.into_response(),
-                    None => internal(StatusCode::BAD_GATEWAY),
-                },
-                Outcome::FunctionError(_) | Outcome::Timeout | Outcome::Crashed(_) => {
-                    internal(StatusCode::BAD_GATEWAY)
-                }
-            };
-            if let Ok(v) = HeaderValue::from_str(&invocation.request_id) {
-                response.headers_mut().insert(LAMBDA_REQUEST_ID_HEADER, v);
+    let mut lambda_request_id = None;
+    let mut response = match pipeline(
+        cx,
+        &input,
+        route.resource,
+        &target.snapshot,
+        &mut lambda_request_id,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => gateway::render(&e, Some(&target.snapshot), &scope),
+    };
+    if let Some(v) = lambda_request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        response.headers_mut().insert(LAMBDA_REQUEST_ID_HEADER, v);
+    }
+    response
+}
+
+/// A method's request through what the deployment froze: authorization, API key and usage plan,
+/// request validation, then the integration.
+async fn pipeline(
+    cx: Ctx<'_>,
+    input: &EventInput<'_>,
+    resource: &Resource,
+    snapshot: &Snapshot,
+    lambda_request_id: &mut Option<String>,
+) -> Result<Response, GatewayError> {
+    let verb = input.req.method.as_str();
+    let method = resource
+        .methods
+        .get(verb)
+        .or_else(|| resource.methods.get("ANY"))
+        .ok_or_else(GatewayError::missing_token)?;
+    let grant = match method.authorization_type.as_str() {
+        "CUSTOM" => {
+            let a = method
+                .authorizer_id
+                .as_deref()
+                .and_then(|id| snapshot.authorizers.get(id))
+                .ok_or_else(GatewayError::authorizer_configuration)?;
+            if a.kind == "COGNITO_USER_POOLS" {
+                None
+            } else {
+                Some(authorizer::authorize(cx, cx.authorizer_cache, a, input).await?)
             }
-            response
+        }
+        _ => None,
+    };
+    let key = if method.api_key_required {
+        let value = if snapshot.settings.api_key_source == "AUTHORIZER" {
+            grant.as_ref().and_then(|g| g.usage_identifier_key.clone())
+        } else {
+            input.req.header("x-api-key").map(ToOwned::to_owned)
+        };
+        Some(check_api_key(cx, input, value.as_deref())?)
+    } else {
+        None
+    };
+    let input = EventInput {
+        authorizer: grant.as_ref().map(|g| &g.context),
+        api_key: key.as_ref().map(|(id, v)| (id.as_str(), v.as_str())),
+        ..*input
+    };
+    validate::check(method, snapshot, &input)?;
+    match call_integration(cx, &input, method.integration.as_ref()).await {
+        Integrated::Misconfigured(_) => Err(GatewayError::configuration()),
+        Integrated::TimedOut => Err(GatewayError::timeout()),
+        Integrated::Invoked { invocation, .. } => {
+            *lambda_request_id = Some(invocation.request_id.clone());
+            match &invocation.outcome {
+                Outcome::Response(body) => parse_proxy_response(body)
+                    .map(IntoResponse::into_response)
+                    .ok_or_else(GatewayError::integration_failure),
+                Outcome::FunctionError(_) | Outcome::Timeout | Outcome::Crashed(_) => {
+                    Err(GatewayError::integration_failure())
+                }
+            }
         }
     }
+}
+
+/// The start of the quota period `now` falls in (UTC): the day, the ISO week's Monday, the month.
+fn quota_period(period: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Datelike;
+    match period {
+        "WEEK" => {
+            let monday = now.date_naive()
+                - chrono::Days::new(u64::from(now.weekday().num_days_from_monday()));
+            monday.to_string()
+        }
+        "MONTH" => format!("{:04}-{:02}", now.year(), now.month()),
+        _ => now.date_naive().to_string(),
+    }
+}
+
+/// The API key check of a method with apiKeyRequired, then its usage plan's quota: the key's
+/// (id, value), or 403 Forbidden / 429 Limit Exceeded.
+fn check_api_key(
+    cx: Ctx<'_>,
+    input: &EventInput<'_>,
+    value: Option<&str>,
+) -> Result<(String, String), GatewayError> {
+    let mut state = lock(cx.apis);
+    if let Some(why) = api_key_denied(&state, input.api_id, input.stage, value) {
+        tracing::debug!(target: "lambdeck::local", "{} {}: 403, {why}", input.api_id, input.stage);
+        return Err(GatewayError::invalid_api_key());
+    }
+    let value = value.unwrap_or_default();
+    let Some((plan, key_id, quota)) = plan_of_key(&state, input.api_id, input.stage, value) else {
+        let id = state
+            .api_keys
+            .values()
+            .find(|k| k.value == value)
+            .map(|k| k.id.clone())
+            .unwrap_or_default();
+        return Ok((id, value.to_owned()));
+    };
+    let counter = format!(
+        "{plan}/{key_id}/{}",
+        quota_period(&quota.period, chrono::Utc::now())
+    );
+    let used = state.quota_used.entry(counter).or_insert(0);
+    if *used >= quota.limit {
+        return Err(GatewayError::quota_exceeded());
+    }
+    *used += 1;
+    Ok((key_id, value.to_owned()))
 }
 
 /// How a method's integration call ended, for the stage and for TestInvokeMethod alike.
@@ -233,18 +340,14 @@ pub async fn call_integration(
             "only Lambda proxy (AWS_PROXY) integrations run on the local stack",
         );
     }
-    let Some(function_ref) = lambda_target(integration, input.variables) else {
-        return Integrated::Misconfigured("Invalid integration URI specified");
-    };
-    // The API's region is the one its integration URI names (a client may use any region locally):
-    // arn:{partition}:apigateway:{region}:lambda:path/...
-    let region = integration
+    let Some(function_ref) = integration
         .uri
         .as_deref()
-        .and_then(|u| u.split_once(":apigateway:"))
-        .and_then(|(_, u)| u.split(':').next())
-        .filter(|r| !r.is_empty())
-        .unwrap_or(cx.region);
+        .and_then(|uri| lambda_target(uri, input.variables))
+    else {
+        return Integrated::Misconfigured("Invalid integration URI specified");
+    };
+    let region = uri_region(integration.uri.as_deref(), cx.region);
     // The execution ARN, in the region's partition.
     let source_arn = crate::partition::arn(
         region,
@@ -258,16 +361,9 @@ pub async fn call_integration(
             input.resource_path
         ),
     );
-    let (name, qualifier) = parse_function_name(&function_ref);
-    let function = {
-        let state = lock(cx.lambda);
-        let Ok((f, cfg)) = resolve(&state, cx.region, &name, qualifier.as_deref()) else {
-            return Integrated::Misconfigured("Lambda function not found");
-        };
-        if !policy_allows(&f.policy, "apigateway.amazonaws.com", &source_arn) {
-            return Integrated::Misconfigured("Invalid permissions on Lambda function");
-        }
-        function_code(cfg, region)
+    let function = match function_for(cx, &function_ref, &source_arn, false, region) {
+        Ok(f) => f,
+        Err(why) => return Integrated::Misconfigured(why),
     };
     let event = proxy_event(input);
     let payload = bytes::Bytes::from(event.to_string());
@@ -285,13 +381,39 @@ pub async fn call_integration(
     }
 }
 
-/// The function an AWS_PROXY integration URI names, with `${stageVariables.x}` substituted:
+/// The function to run (in `region`, the one its URI names) for `function_ref`, if it exists and
+/// (unless `skip_policy`: a role was given) its resource policy lets API Gateway call it from
+/// `source_arn`.
+pub fn function_for(
+    cx: Ctx<'_>,
+    function_ref: &str,
+    source_arn: &str,
+    skip_policy: bool,
+    region: &str,
+) -> Result<FunctionCode, &'static str> {
+    let (name, qualifier) = parse_function_name(function_ref);
+    let state = lock(cx.lambda);
+    let Ok((f, cfg)) = resolve(&state, cx.region, &name, qualifier.as_deref()) else {
+        return Err("Lambda function not found");
+    };
+    if !skip_policy && !policy_allows(&f.policy, "apigateway.amazonaws.com", source_arn) {
+        return Err("Invalid permissions on Lambda function");
+    }
+    Ok(function_code(cfg, region))
+}
+
+/// The API's region is the one its integration (or authorizer) URI names (a client may use any
+/// region locally): `arn:{partition}:apigateway:{region}:lambda:path/...`.
+pub fn uri_region<'a>(uri: Option<&'a str>, default: &'a str) -> &'a str {
+    uri.and_then(|u| u.split_once(":apigateway:"))
+        .and_then(|(_, u)| u.split(':').next())
+        .filter(|r| !r.is_empty())
+        .unwrap_or(default)
+}
+
+/// The function a Lambda integration or authorizer URI names, with `${stageVariables.x}` substituted:
 /// `arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations`.
-pub fn lambda_target(
-    integration: &Integration,
-    variables: &BTreeMap<String, String>,
-) -> Option<String> {
-    let uri = integration.uri.as_deref()?;
+pub fn lambda_target(uri: &str, variables: &BTreeMap<String, String>) -> Option<String> {
     let (_, rest) = uri.split_once(":lambda:path/2015-03-31/functions/")?;
     let arn = rest.strip_suffix("/invocations")?;
     let mut out = arn.to_owned();
@@ -324,12 +446,13 @@ mod tests {
             integration_responses: BTreeMap::new(),
         };
         let vars = BTreeMap::from([("fn".to_owned(), "hello".to_owned())]);
+        let uri = i.uri.clone().unwrap();
         assert_eq!(
-            lambda_target(&i, &vars).as_deref(),
+            lambda_target(&uri, &vars).as_deref(),
             Some("arn:aws:lambda:us-east-1:000000000000:function:hello")
         );
-        assert_eq!(lambda_target(&i, &BTreeMap::new()), None);
+        assert_eq!(lambda_target(&uri, &BTreeMap::new()), None);
         i.uri = Some("https://example.com".into());
-        assert_eq!(lambda_target(&i, &vars), None);
+        assert_eq!(lambda_target(i.uri.as_deref().unwrap(), &vars), None);
     }
 }

@@ -11,14 +11,7 @@ use lambdeck::config::Architecture;
 
 use super::upload::{get_body, local_stack_with_old_build};
 use super::{REAL_TOOLS, host_architecture, python_code_sha256, real_tools_target_dir, repo_spec};
-use crate::support;
-
-/// `name` on PATH, if it is there.
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
+use crate::support::{self, on_path};
 
 /// Runs the lambdeck binary on the repository's lambdeck.toml with `path` as PATH, the dev profile
 /// and the real tools' target directory.

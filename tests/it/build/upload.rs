@@ -167,9 +167,19 @@ async fn a_package_over_50_mb_is_refused_naming_the_limit_before_any_call() {
 /// directory; callers hold `REAL_TOOLS`.
 fn lambdeck_cli(moto: &support::Moto, cwd: &Path, args: &[&str]) -> std::process::Output {
     let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("lambdeck.toml");
+    lambdeck_cli_with(moto, cwd, &config, args)
+}
+
+/// `lambdeck_cli` with another lambdeck.toml.
+fn lambdeck_cli_with(
+    moto: &support::Moto,
+    cwd: &Path,
+    config: &Path,
+    args: &[&str],
+) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_lambdeck"))
         .arg("--config")
-        .arg(&config)
+        .arg(config)
         .args(["--endpoint-url", &moto.url, "--region", "us-east-1"])
         .args(args)
         .current_dir(cwd)
@@ -246,6 +256,27 @@ async fn lambdeck_upload_json_updates_then_reports_up_to_date() {
         "{text}"
     );
     assert!(text.contains("nothing sent"), "{text}");
+
+    // `publish = true` in lambdeck.toml publishes a version on every upload, as `--publish` does.
+    let config = cwd.path().join("publish.toml");
+    let function = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("function");
+    std::fs::write(
+        &config,
+        format!(
+            "[function]\ncrate = {:?}\npublish = true\n",
+            function.display().to_string()
+        ),
+    )
+    .unwrap();
+    let third = lambdeck_cli_with(&moto, cwd.path(), &config, &["upload"]);
+    let text = String::from_utf8_lossy(&third.stdout);
+    assert!(
+        third.status.success(),
+        "{}",
+        String::from_utf8_lossy(&third.stderr)
+    );
+    assert!(text.contains("nothing sent"), "{text}");
+    assert!(text.contains("published version 1"), "{text}");
 }
 
 // ---------------------------------------------------------------------------------------------------

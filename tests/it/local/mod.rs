@@ -12,6 +12,7 @@ mod logs;
 mod persistence;
 mod rest_api_elements;
 mod runtimes;
+mod stage_access;
 mod stage_errors;
 mod store_crash;
 mod test_invoke;

@@ -10,17 +10,12 @@ use bytes::Bytes;
 use lambdeck::local::exec::{Executor, FunctionCode, Invocation, LogSink, Outcome};
 use serde_json::{Value, json};
 
-use lambdeck_test_support::{skip, zip_of};
+use lambdeck_test_support::{on_path, skip, zip_of};
 
 struct NoLogs;
 
 impl LogSink for NoLogs {
     fn put(&self, _: &str, _: &str, _: Vec<(i64, String)>) {}
-}
-
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
 }
 
 fn function(name: &str, runtime: &str, handler: &str, files: &[(&str, &str)]) -> FunctionCode {
@@ -90,7 +85,7 @@ const NODE_THROWS: &str = "exports.handler = async () => { throw new TypeError('
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_functions_run_async_callback_and_esm_handlers_with_context_and_log_lines() {
-    if !on_path("node") {
+    if on_path("node").is_none() {
         return skip::<()>("node is not installed").unwrap_or_default();
     }
     let executor = Executor::new(Arc::new(NoLogs));
@@ -190,7 +185,7 @@ const PYTHON_RAISES: &str = "def handler(event, context):\n    raise ValueError(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_functions_resolve_module_handlers_with_context_errors_and_log_lines() {
-    if !on_path("python3") {
+    if on_path("python3").is_none() {
         return skip::<()>("python3 is not installed").unwrap_or_default();
     }
     let executor = Executor::new(Arc::new(NoLogs));

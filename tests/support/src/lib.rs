@@ -44,6 +44,14 @@ pub fn project() -> tempfile::TempDir {
     dir
 }
 
+/// `program` on PATH, if it is there: how a test finds the real tool it drives (terraform, node,
+/// cargo-lambda, ...).
+pub fn on_path(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
 /// Skips a test that needs a tool this machine lacks, saying why; under `.ci/run`
 /// (`LAMBDECK_REQUIRE_TOOLS=1`) a missing tool fails the test instead, so a green CI run never hides a
 /// skipped suite.

@@ -62,6 +62,7 @@ impl Moto {
             region: Some("us-east-1".into()),
             endpoint_url: Some(self.url.clone()),
             local: true,
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -18,6 +18,7 @@ pub async fn local_clients(endpoint: &str) -> Clients {
         region: Some(LOCAL_REGION.into()),
         endpoint_url: Some(endpoint.to_owned()),
         local: true,
+        ..Default::default()
     })
     .await
     .expect("clients for a local endpoint")
