@@ -461,7 +461,9 @@ async fn watching_dashboard(package: &str) -> Option<(support::Sandbox, Tmux)> {
     // The first round builds what is there: the function already runs it, so nothing is sent.
     let screen = tmux
         .wait_for("the watch's first round", |s| {
-            s.contains("ms after the change") || s.contains("watch stopped")
+            s.contains("watch: unchanged")
+                || s.contains("watch: uploaded")
+                || s.contains("watch stopped")
         })
         .await;
     assert!(screen.contains("watch: unchanged"), "{screen}");
@@ -484,11 +486,11 @@ async fn w_watches_and_a_saved_change_answers_the_next_ping() {
     let Some((sandbox, tmux)) = watching_dashboard("hello-world-dash-watch").await else {
         return;
     };
-    sandbox.edit("Hello from the watch!");
+    sandbox.edit("watched");
     let screen = tmux
         .wait_for("a ping answered by the new code", |s| {
             s.lines()
-                .any(|l| l.contains("200") && l.contains("\"Hello from the watch!\""))
+                .any(|l| l.contains("200") && l.contains("\"watched\""))
         })
         .await;
     assert!(screen.contains("◉ watching (dev)"), "{screen}");
@@ -515,7 +517,11 @@ async fn a_syntax_error_under_watch_shows_the_compiler_error_and_watching_goes_o
             s.contains("build failed 1 error")
         })
         .await;
-    assert!(screen.contains("expected `;`"), "{screen}");
+    assert!(
+        screen.contains("20 | pub const GREETING: &str = \"oops\""),
+        "{screen}"
+    );
+    assert!(screen.contains("expected one of"), "{screen}");
     assert!(screen.contains("◉ watch: build failed"), "{screen}");
     assert!(screen.contains("still watching"), "{screen}");
 
