@@ -617,9 +617,10 @@ pub fn control(faults: &Faults, peer: Option<SocketAddr>, req: &Req) -> Response
 }
 
 /// Stores held-back log events once their delay has passed.
-pub fn ingest_later(logs: &Arc<Logs>, held: HeldEvents) {
+pub fn ingest_later(logs: &Arc<Logs>, region: &str, held: HeldEvents) {
     for (delay, group, stream, events) in held {
         let logs = logs.clone();
+        let group = crate::local::store::log_group_key(region, &group);
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
             if let Err(e) = logs.append(&group, &stream, events, true) {

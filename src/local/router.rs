@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
 use super::common::{LambdaError, Req, RestJsonError, ServiceRoute, parse_query, percent_decode};
+use super::store::Regional;
 use super::{Services, apigateway, execute_api, fault, iam, lambda, logs, sts};
 use crate::wire::{EXECUTE_API_HOST_INFIX, REQUEST_ID_HEADER, USER_REQUEST_MARKER};
 
@@ -42,15 +43,19 @@ type Handler = for<'a> fn(
 const CONTROL_PLANES: &[(ServiceRoute, Handler)] = &[
     (apigateway::ROUTE, |s, region, r| {
         Box::pin(async move {
+            let regional = s.store.regional(region);
             // TestInvokeMethod runs the method's integration: it needs the data plane's context.
-            match apigateway::test_invoke::handle(s.execute_api(region), r).await {
+            match apigateway::test_invoke::handle(s.execute_api(region, &regional), r).await {
                 Some(answer) => answer,
-                None => apigateway::handle(s.apigateway(region), r).await,
+                None => apigateway::handle(s.apigateway(region, &regional), r).await,
             }
         })
     }),
     (lambda::ROUTE, |s, region, r| {
-        Box::pin(lambda::handle(s.lambda(region), r))
+        Box::pin(async move {
+            let regional = s.store.regional(region);
+            lambda::handle(s.lambda(region, &regional), r).await
+        })
     }),
     (logs::ROUTE, |s, region, r| {
         Box::pin(logs::handle(s.logs(region), r))
@@ -61,19 +66,20 @@ const CONTROL_PLANES: &[(ServiceRoute, Handler)] = &[
     (sts::ROUTE, |_, region, r| Box::pin(sts::handle(region, r))),
 ];
 
-/// The contexts each service's handlers get: its own part of the store, never the whole stack.
+/// The contexts each service's handlers get: its own part of the store (API Gateway's, Lambda's and
+/// Logs' of the region of the call; IAM's is global), never the whole stack.
 impl Services {
-    fn apigateway<'a>(&'a self, region: &'a str) -> apigateway::Ctx<'a> {
+    fn apigateway<'a>(&'a self, region: &'a str, regional: &'a Regional) -> apigateway::Ctx<'a> {
         apigateway::Ctx {
-            state: &self.store.apis,
+            state: &regional.apis,
             saver: &*self.store,
             region,
         }
     }
 
-    fn lambda<'a>(&'a self, region: &'a str) -> lambda::Ctx<'a> {
+    fn lambda<'a>(&'a self, region: &'a str, regional: &'a Regional) -> lambda::Ctx<'a> {
         lambda::Ctx {
-            state: &self.store.lambda,
+            state: &regional.lambda,
             saver: &*self.store,
             executor: &self.executor,
             region,
@@ -95,10 +101,10 @@ impl Services {
         }
     }
 
-    fn execute_api<'a>(&'a self, region: &'a str) -> execute_api::Ctx<'a> {
+    fn execute_api<'a>(&'a self, region: &'a str, regional: &'a Regional) -> execute_api::Ctx<'a> {
         execute_api::Ctx {
-            apis: &self.store.apis,
-            lambda: &self.store.lambda,
+            apis: &regional.apis,
+            store: &self.store,
             executor: &self.executor,
             authorizer_cache: &self.authorizer_cache,
             region,
@@ -238,7 +244,7 @@ pub async fn dispatch(
         if op == "PutLogEvents" {
             let held = svc.faults.hold_back_logs(&mut req);
             let nothing_now = !held.is_empty() && req.body.is_empty();
-            fault::ingest_later(&svc.store.logs, held);
+            fault::ingest_later(&svc.store.logs, &region, held);
             if nothing_now {
                 return with_request_id(axum::Json(serde_json::json!({})).into_response());
             }
@@ -246,8 +252,19 @@ pub async fn dispatch(
     }
     let response = match route {
         Route::ExecuteApi { api_id, rest } => {
+            // Stage URLs seldom name a region (and are not signed): the API's region is the one that
+            // holds it.
+            let region = svc.store.region_of_api(&api_id).unwrap_or(region);
+            let regional = svc.store.regional(&region);
             let client = execute_api::Client::new(peer, header_names, raw_query);
-            execute_api::handle(svc.execute_api(&region), &api_id, &rest, req, client).await
+            execute_api::handle(
+                svc.execute_api(&region, &regional),
+                &api_id,
+                &rest,
+                req,
+                client,
+            )
+            .await
         }
         Route::Plane(name) => match CONTROL_PLANES.iter().find(|(r, _)| r.signing_name == name) {
             Some((_, handle)) => handle(&svc, &region, &req).await,

@@ -13,9 +13,16 @@
 //!   before the request is answered; the function-log sink's events together, at most a second later
 //!   (like CloudWatch's own ingestion delay), or before the next read (see `logs::model`).
 //!
+//! Regions are isolated as on AWS: API Gateway and Lambda keep one state per region (a `control` row
+//! `apigateway/{region}`, `lambda/{region}`), log groups are keyed `{region}:{name}` (a colon never
+//! occurs in a group name); IAM is global.
+//!
 //! State directories of earlier versions (`store.json`, `logs.json`) are imported on first open, in
-//! one transaction, and then renamed to `*.json.migrated`.
+//! one transaction, and then renamed to `*.json.migrated`. A database of format 1 (one state for
+//! every region) is upgraded in one transaction: its resources go to the region their ARNs name most
+//! often (the server's region when none does), and a warning says which.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -40,7 +47,7 @@ const CODE_DIR: &str = "code";
 /// The JSON files' format, which the migration reads.
 const JSON_FORMAT: u32 = 1;
 /// The database's schema version (`PRAGMA user_version`); a database of a newer version is refused.
-const DB_FORMAT: i64 = 1;
+const DB_FORMAT: i64 = 2;
 /// How often retention is applied.
 const EXPIRE_EVERY_MS: i64 = 60_000;
 
@@ -74,11 +81,22 @@ fn db_err(path: &Path) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
     }
 }
 
+/// One region's API Gateway and Lambda state.
+#[derive(Default)]
+pub struct Regional {
+    pub apis: Mutex<ApiGatewayState>,
+    pub lambda: Mutex<LambdaState>,
+}
+
+/// The key of a log group in the store: its region and name.
+pub fn log_group_key(region: &str, name: &str) -> String {
+    format!("{region}:{name}")
+}
+
 /// All services' state.
 pub struct Store {
     pub region: String,
-    pub apis: Mutex<ApiGatewayState>,
-    pub lambda: Mutex<LambdaState>,
+    regions: Mutex<BTreeMap<String, Arc<Regional>>>,
     pub iam: Mutex<IamState>,
     pub logs: Arc<Logs>,
     control: Mutex<Connection>,
@@ -113,8 +131,7 @@ impl Store {
             .map_err(db_err(&path))?;
         Ok(Self {
             region: region.to_owned(),
-            apis: Mutex::new(ApiGatewayState::default()),
-            lambda: Mutex::new(LambdaState::default()),
+            regions: Mutex::new(BTreeMap::new()),
             iam: Mutex::new(IamState::default()),
             logs: Arc::new(Logs::in_memory().map_err(db_err(&path))?),
             control: Mutex::new(control),
@@ -156,57 +173,48 @@ impl Store {
         control
             .execute_batch(CONTROL_SCHEMA)
             .map_err(db_err(&db_path))?;
-        control
-            .pragma_update(None, "user_version", DB_FORMAT)
-            .map_err(db_err(&db_path))?;
         let mut logdb = logdb::LogDb::new(connect(&db_path).map_err(db_err(&db_path))?)
             .map_err(db_err(&db_path))?;
-        migrate_json(dir, &db_path, &mut control, &mut logdb)?;
+        let imported = migrate_json(dir, &db_path, &mut control, &mut logdb)?;
+        if version < DB_FORMAT || imported {
+            isolate_regions(&db_path, &mut control, region)?;
+        }
 
-        let read = |service: &str| -> Result<Option<String>, StoreError> {
-            control
-                .query_row(
-                    "SELECT state FROM control WHERE service = ?1",
-                    [service],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(db_err(&db_path))
+        let rows: Vec<(String, String)> = {
+            let mut q = control
+                .prepare("SELECT service, state FROM control")
+                .map_err(db_err(&db_path))?;
+            q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .and_then(Iterator::collect)
+                .map_err(db_err(&db_path))?
         };
-        let apis: ApiGatewayState = match read("apigateway")? {
-            Some(json) => parse(&db_path, json.as_bytes())?,
-            None => ApiGatewayState::default(),
-        };
-        let mut lambda: LambdaState = match read("lambda")? {
-            Some(json) => parse(&db_path, json.as_bytes())?,
-            None => LambdaState::default(),
-        };
-        let iam: IamState = match read("iam")? {
-            Some(json) => parse(&db_path, json.as_bytes())?,
-            None => IamState::default(),
-        };
-        lambda.load_code(|sha_hex| {
-            let path = dir.join(CODE_DIR).join(format!("{sha_hex}.zip"));
-            let zip = fs::read(&path).map_err(|e| StoreError::Corrupt {
-                path: db_path.clone(),
-                reason: format!("the package {} cannot be read: {e}", path.display()),
-            })?;
-            // A package that changed on disk would run other code than its CodeSha256 claims.
-            if hex_sha256(&zip) != sha_hex {
-                return Err(StoreError::Corrupt {
-                    path: path.clone(),
-                    reason:
-                        "its SHA-256 is not the one its name and the function's CodeSha256 record"
-                            .to_owned(),
-                });
+        let mut iam = IamState::default();
+        let mut regions: BTreeMap<String, Arc<Regional>> = BTreeMap::new();
+        for (service, json) in rows {
+            if service == "iam" {
+                iam = parse(&db_path, json.as_bytes())?;
+                continue;
             }
-            Ok(zip)
-        })?;
+            let Some((service, region)) = service.split_once('/') else {
+                continue;
+            };
+            let regional = regions.entry(region.to_owned()).or_default();
+            match service {
+                "apigateway" => {
+                    *lock(&regional.apis) = parse(&db_path, json.as_bytes())?;
+                }
+                "lambda" => {
+                    let mut lambda: LambdaState = parse(&db_path, json.as_bytes())?;
+                    lambda.load_code(|sha_hex| read_code(dir, &db_path, sha_hex))?;
+                    *lock(&regional.lambda) = lambda;
+                }
+                _ => {}
+            }
+        }
         let logs = Logs::open(logdb, retention).map_err(db_err(&db_path))?;
         Ok(Self {
             region: region.to_owned(),
-            apis: Mutex::new(apis),
-            lambda: Mutex::new(lambda),
+            regions: Mutex::new(regions),
             iam: Mutex::new(iam),
             logs: Arc::new(logs),
             control: Mutex::new(control),
@@ -214,6 +222,22 @@ impl Store {
             dir: Some(dir.to_path_buf()),
             last_expiry: AtomicI64::new(0),
         })
+    }
+
+    /// A region's API Gateway and Lambda state (empty the first time the region is named).
+    pub fn regional(&self, region: &str) -> Arc<Regional> {
+        lock(&self.regions)
+            .entry(region.to_owned())
+            .or_default()
+            .clone()
+    }
+
+    /// The region that holds an API, for stage traffic that does not name one.
+    pub fn region_of_api(&self, api_id: &str) -> Option<String> {
+        lock(&self.regions)
+            .iter()
+            .find(|(_, r)| lock(&r.apis).apis.contains_key(api_id))
+            .map(|(name, _)| name.clone())
     }
 
     /// The state directory, when the store is persisted.
@@ -227,16 +251,29 @@ impl Store {
         let mut conn = lock(&self.control);
         // Each service is serialized under its own lock only, briefly; the database is written with
         // no service lock held, so traffic is never blocked on the disk.
-        let apis = serde_json::to_string(&*lock(&self.apis));
-        let lambda = serde_json::to_string(&*lock(&self.lambda));
-        let iam = serde_json::to_string(&*lock(&self.iam));
-        let (apis, lambda, iam) = match (apis, lambda, iam) {
-            (Ok(a), Ok(l), Ok(i)) => (a, l, i),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-                return Err(io_err(&self.db_path)(io::Error::other(e)));
-            }
+        let regions: Vec<(String, Arc<Regional>)> = lock(&self.regions)
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut rows = Vec::with_capacity(1 + 2 * regions.len());
+        let to_json = |r: serde_json::Result<String>| {
+            r.map_err(|e| io_err(&self.db_path)(io::Error::other(e)))
         };
-        write_control(&mut conn, &apis, &lambda, &iam).map_err(db_err(&self.db_path))
+        rows.push((
+            "iam".to_owned(),
+            to_json(serde_json::to_string(&*lock(&self.iam)))?,
+        ));
+        for (region, r) in regions {
+            rows.push((
+                format!("apigateway/{region}"),
+                to_json(serde_json::to_string(&*lock(&r.apis)))?,
+            ));
+            rows.push((
+                format!("lambda/{region}"),
+                to_json(serde_json::to_string(&*lock(&r.lambda)))?,
+            ));
+        }
+        write_control(&mut conn, &rows).map_err(db_err(&self.db_path))
     }
 
     /// Saves a function package under its SHA-256 (hex), before the store that refers to it.
@@ -263,19 +300,119 @@ impl Store {
     }
 }
 
-fn write_control(
-    conn: &mut Connection,
-    apis: &str,
-    lambda: &str,
-    iam: &str,
-) -> rusqlite::Result<()> {
+fn write_control(conn: &mut Connection, rows: &[(String, String)]) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
-    tx.execute(
-        "INSERT OR REPLACE INTO control (service, state) VALUES ('apigateway', ?1), ('lambda', ?2), \
-         ('iam', ?3)",
-        params![apis, lambda, iam],
-    )?;
+    {
+        let mut q =
+            tx.prepare("INSERT OR REPLACE INTO control (service, state) VALUES (?1, ?2)")?;
+        for (service, state) in rows {
+            q.execute(params![service, state])?;
+        }
+    }
     tx.commit()
+}
+
+/// Reads a function package from `code/`, checking it against the SHA-256 it is stored under.
+fn read_code(dir: &Path, db_path: &Path, sha_hex: &str) -> Result<Vec<u8>, StoreError> {
+    let path = dir.join(CODE_DIR).join(format!("{sha_hex}.zip"));
+    let zip = fs::read(&path).map_err(|e| StoreError::Corrupt {
+        path: db_path.to_path_buf(),
+        reason: format!("the package {} cannot be read: {e}", path.display()),
+    })?;
+    // A package that changed on disk would run other code than its CodeSha256 claims.
+    if hex_sha256(&zip) != sha_hex {
+        return Err(StoreError::Corrupt {
+            path,
+            reason: "its SHA-256 is not the one its name and the function's CodeSha256 record"
+                .to_owned(),
+        });
+    }
+    Ok(zip)
+}
+
+/// The region an earlier (region-less) state belongs to: the one its ARNs and integration URIs name
+/// most often (`arn:aws:lambda:eu-west-1:...`, `arn:aws:apigateway:eu-west-1:lambda:path/...`), or
+/// `fallback` when they name none.
+fn dominant_region(texts: &[&str], fallback: &str) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for text in texts {
+        for service in [":lambda:", ":apigateway:", ":execute-api:", ":logs:"] {
+            for (at, _) in text.match_indices(service) {
+                let rest = &text[at + service.len()..];
+                let region = rest.split(':').next().unwrap_or("");
+                let plausible = !region.is_empty()
+                    && region.len() <= 32
+                    && region.contains('-')
+                    && region
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                if plausible {
+                    *counts.entry(region).or_default() += 1;
+                }
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map_or_else(|| fallback.to_owned(), |(r, _)| r.to_owned())
+}
+
+/// Upgrades a database of format 1 (or the JSON import), whose API Gateway, Lambda and log state
+/// served every region, to per-region state, in one transaction; then marks it format 2.
+fn isolate_regions(
+    db_path: &Path,
+    control: &mut Connection,
+    server_region: &str,
+) -> Result<(), StoreError> {
+    let tx = control.transaction().map_err(db_err(db_path))?;
+    let old = |service: &str| -> Result<Option<String>, StoreError> {
+        tx.query_row(
+            "SELECT state FROM control WHERE service = ?1",
+            [service],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db_err(db_path))
+    };
+    let apis = old("apigateway")?;
+    let lambda = old("lambda")?;
+    let groups: i64 = tx
+        .query_row("SELECT COUNT(*) FROM log_groups", [], |r| r.get(0))
+        .map_err(db_err(db_path))?;
+    let texts: Vec<&str> = [apis.as_deref(), lambda.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let region = dominant_region(&texts, server_region);
+    let empty = |s: &Option<String>| s.as_deref().is_none_or(|s| s.len() < 64);
+    if !(empty(&apis) && empty(&lambda) && groups == 0) {
+        tracing::warn!(
+            "local stack: {} held one state for every region; its functions, APIs and log groups are now in {region} (regions are isolated, as on AWS)",
+            db_path.display()
+        );
+    }
+    let prefix = format!("{region}:");
+    let moved = tx
+        .execute(
+            "UPDATE control SET service = service || '/' || ?1 WHERE service IN ('apigateway', 'lambda')",
+            [&region],
+        )
+        .and_then(|_| {
+            tx.execute(
+                "UPDATE log_groups SET name = ?1 || name WHERE instr(name, ':') = 0",
+                [&prefix],
+            )
+        })
+        .and_then(|_| {
+            tx.execute(
+                "UPDATE log_streams SET group_name = ?1 || group_name WHERE instr(group_name, ':') = 0",
+                [&prefix],
+            )
+        })
+        .and_then(|_| tx.pragma_update(None, "user_version", DB_FORMAT));
+    moved.map_err(db_err(db_path))?;
+    tx.commit().map_err(db_err(db_path))
 }
 
 /// The JSON files of earlier versions.
@@ -332,11 +469,11 @@ fn migrate_json(
     db_path: &Path,
     control: &mut Connection,
     logdb: &mut logdb::LogDb,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let store_path = dir.join(STORE_FILE);
     let logs_path = dir.join(LOGS_FILE);
     if !store_path.exists() && !logs_path.exists() {
-        return Ok(());
+        return Ok(false);
     }
     let done: Option<String> = control
         .query_row(
@@ -346,7 +483,8 @@ fn migrate_json(
         )
         .optional()
         .map_err(db_err(db_path))?;
-    if done.is_none() {
+    let imported = done.is_none();
+    if imported {
         if let Some(bytes) = read_if_exists(&logs_path)? {
             check_format(&logs_path, &bytes)?;
             let file: LogsFileIn = parse(&logs_path, &bytes)?;
@@ -434,7 +572,7 @@ fn migrate_json(
             fs::rename(&path, &to).map_err(io_err(&path))?;
         }
     }
-    Ok(())
+    Ok(imported)
 }
 
 fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
@@ -603,15 +741,20 @@ mod tests {
         .unwrap_or_else(|e| panic!("an API from JSON: {e}"))
     }
 
+    /// A us-east-1 group's messages.
     fn messages(store: &Store, group: &str) -> Vec<String> {
-        store.logs.read_all(group)
+        store.logs.read_all(&log_group_key("us-east-1", group))
     }
+
+    const G: &str = "us-east-1:g";
 
     #[test]
     fn a_write_torn_by_a_crash_leaves_the_previous_store() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), "us-east-1").unwrap();
-        lock(&store.apis).apis.insert("kept".into(), kept_api());
+        lock(&store.regional("us-east-1").apis)
+            .apis
+            .insert("kept".into(), kept_api());
         store.save_control().unwrap();
         drop(store);
         // A package writer that crashed before its rename leaves a half-written temporary file.
@@ -619,7 +762,11 @@ mod tests {
         fs::write(&torn_code, b"PK").unwrap();
 
         let again = Store::open(dir.path(), "us-east-1").unwrap();
-        assert!(lock(&again.apis).apis.contains_key("kept"));
+        assert!(
+            lock(&again.regional("us-east-1").apis)
+                .apis
+                .contains_key("kept")
+        );
         assert!(!torn_code.exists());
     }
 
@@ -629,25 +776,31 @@ mod tests {
         let store = Store::open(dir.path(), "us-east-1").unwrap();
         store.save_control().unwrap();
         // An answered PutLogEvents is committed at once; the sink's events with the next flush.
-        store.logs.create_group("g").unwrap();
-        store.logs.create_stream("g", "s").unwrap();
+        store.logs.create_group(G).unwrap();
+        store.logs.create_stream(G, "s").unwrap();
         store
             .logs
-            .append("g", "s", vec![(1, "put".into())], false)
+            .append(G, "s", vec![(1, "put".into())], false)
             .unwrap();
-        crate::local::exec::LogSink::put(&*store.logs, "g", "sink", vec![(2, "sunk".into())]);
+        crate::local::exec::LogSink::put(
+            &*store.logs,
+            "us-east-1",
+            "g",
+            "sink",
+            vec![(2, "sunk".into())],
+        );
         store.flush_logs().unwrap();
         drop(store);
         let again = Store::open(dir.path(), "us-east-1").unwrap();
-        assert!(lock(&again.apis).apis.is_empty());
+        assert!(lock(&again.regional("us-east-1").apis).apis.is_empty());
         assert_eq!(messages(&again, "g"), ["put", "sunk"]);
         again.logs.with_state(|s| {
-            let st = &s.groups["g"].streams["s"];
+            let st = &s.groups[G].streams["s"];
             assert_eq!(
                 (st.next_seq, st.first_timestamp, st.stored_bytes),
                 (1, Some(1), 3)
             );
-            assert_eq!(s.groups["g"].streams["sink"].no, 1);
+            assert_eq!(s.groups[G].streams["sink"].no, 1);
         });
     }
 
@@ -662,7 +815,7 @@ mod tests {
         };
         assert!(
             err.to_string()
-                .contains("format 7 is not the supported format 1"),
+                .contains("format 7 is not the supported format 2"),
             "{err}"
         );
     }
@@ -692,12 +845,16 @@ mod tests {
         )
         .unwrap();
         let store = Store::open(dir.path(), "us-east-1").unwrap();
-        assert!(lock(&store.apis).apis.contains_key("kept"));
+        assert!(
+            lock(&store.regional("us-east-1").apis)
+                .apis
+                .contains_key("kept")
+        );
         assert_eq!(messages(&store, "g"), ["one", "two", "three"]);
         store.logs.with_state(|s| {
-            assert_eq!(s.groups["g"].retention_in_days, Some(7));
-            assert_eq!(s.groups["g"].next_stream_no, 2);
-            assert_eq!(s.groups["g"].streams["a"].last_timestamp, Some(30));
+            assert_eq!(s.groups[G].retention_in_days, Some(7));
+            assert_eq!(s.groups[G].next_stream_no, 2);
+            assert_eq!(s.groups[G].streams["a"].last_timestamp, Some(30));
         });
         drop(store);
         assert!(!dir.path().join(LOGS_FILE).exists());
@@ -716,10 +873,19 @@ mod tests {
         let now = now_ms();
         let day = 86_400_000;
         let sink = |g: &str, ts: i64, m: &str| {
-            crate::local::exec::LogSink::put(&*store.logs, g, "s", vec![(ts, m.to_owned())]);
+            crate::local::exec::LogSink::put(
+                &*store.logs,
+                "us-east-1",
+                g,
+                "s",
+                vec![(ts, m.to_owned())],
+            );
         };
-        store.logs.create_group("kept-a-day").unwrap();
-        store.logs.set_retention("kept-a-day", Some(1)).unwrap();
+        store.logs.create_group("us-east-1:kept-a-day").unwrap();
+        store
+            .logs
+            .set_retention("us-east-1:kept-a-day", Some(1))
+            .unwrap();
         sink("kept-a-day", now - 2 * day, "expired");
         sink("kept-a-day", now, "fresh");
         sink("capped", now, "c1");
@@ -736,9 +902,71 @@ mod tests {
         assert_eq!(messages(&store, "kept-a-day"), Vec::<String>::new());
         assert_eq!(messages(&store, "capped"), ["c2", "c3", "c4", "c5"]);
         store.logs.with_state(|s| {
-            let st = &s.groups["kept-a-day"].streams["s"];
+            let st = &s.groups["us-east-1:kept-a-day"].streams["s"];
             assert_eq!((st.first_timestamp, st.stored_bytes), (None, 0));
-            assert_eq!(s.groups["capped"].streams["s"].stored_bytes, 8);
+            assert_eq!(s.groups["us-east-1:capped"].streams["s"].stored_bytes, 8);
         });
+    }
+
+    #[test]
+    fn a_database_of_one_state_for_every_region_moves_to_the_region_its_arns_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut api = kept_api();
+        api.policy = Some(
+            r#"{"Statement":[{"Resource":"arn:aws:execute-api:eu-west-1:000000000000:kept/*"}]}"#
+                .into(),
+        );
+        let mut apis = ApiGatewayState::default();
+        apis.apis.insert("kept".into(), api);
+        {
+            // A format-1 database: region-less control rows and log groups.
+            let mut conn = connect(&dir.path().join(DB_FILE)).unwrap();
+            conn.execute_batch(CONTROL_SCHEMA).unwrap();
+            let logdb = logdb::LogDb::new(connect(&dir.path().join(DB_FILE)).unwrap()).unwrap();
+            drop(logdb);
+            let lambda = serde_json::to_string(&LambdaState::default()).unwrap();
+            let apis = serde_json::to_string(&apis).unwrap();
+            let iam = serde_json::to_string(&IamState::default()).unwrap();
+            let tx = conn.transaction().unwrap();
+            tx.execute(
+                "INSERT INTO control (service, state) VALUES ('apigateway', ?1), ('lambda', ?2), ('iam', ?3)",
+                params![apis, lambda, iam],
+            )
+            .unwrap();
+            tx.execute(
+                "INSERT INTO log_groups (name, creation_time, next_stream_no) VALUES ('/aws/lambda/f', 1, 0)",
+                [],
+            )
+            .unwrap();
+            tx.commit().unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let store = Store::open(dir.path(), "us-east-1").unwrap();
+        assert!(
+            lock(&store.regional("eu-west-1").apis)
+                .apis
+                .contains_key("kept")
+        );
+        assert!(lock(&store.regional("us-east-1").apis).apis.is_empty());
+        store.logs.with_state(|s| {
+            let names: Vec<&String> = s.groups.keys().collect();
+            assert_eq!(names, ["eu-west-1:/aws/lambda/f"]);
+        });
+        drop(store);
+        // Upgraded once: the next start reads the same regions.
+        let again = Store::open(dir.path(), "us-east-1").unwrap();
+        assert!(
+            lock(&again.regional("eu-west-1").apis)
+                .apis
+                .contains_key("kept")
+        );
+    }
+
+    #[test]
+    fn dominant_region_counts_the_arns_and_falls_back_to_the_servers() {
+        let text = "arn:aws:lambda:ap-south-1:0:function:a arn:aws:apigateway:eu-west-1:lambda:path/x \
+                    arn:aws:execute-api:eu-west-1:0:id/*";
+        assert_eq!(dominant_region(&[text], "us-east-1"), "eu-west-1");
+        assert_eq!(dominant_region(&["{}"], "us-east-1"), "us-east-1");
     }
 }

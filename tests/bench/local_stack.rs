@@ -21,7 +21,7 @@ const COLD_STARTS: usize = 20;
 struct CountingSink(std::sync::atomic::AtomicU64);
 
 impl LogSink for CountingSink {
-    fn put(&self, _group: &str, _stream: &str, events: Vec<(i64, String)>) {
+    fn put(&self, _region: &str, _group: &str, _stream: &str, events: Vec<(i64, String)>) {
         self.0
             .fetch_add(events.len() as u64, std::sync::atomic::Ordering::Relaxed);
     }

@@ -110,17 +110,21 @@ fn main() {
             let s = format!("2026/bench/[$LATEST]{:016x}", (ts - start) / HOUR_MS);
             if s != stream || batch.len() == 10_000 {
                 if !batch.is_empty() {
-                    store.logs.put(GROUP, &stream, std::mem::take(&mut batch));
+                    store
+                        .logs
+                        .put("us-east-1", GROUP, &stream, std::mem::take(&mut batch));
                 }
                 stream = s;
             }
             batch.push((ts, line(k)));
             if k % 200_000 == 199_999 {
-                store.logs.put(GROUP, &stream, std::mem::take(&mut batch));
+                store
+                    .logs
+                    .put("us-east-1", GROUP, &stream, std::mem::take(&mut batch));
                 store.flush_logs().unwrap_or_else(|e| panic!("flush: {e}"));
             }
         }
-        store.logs.put(GROUP, &stream, batch);
+        store.logs.put("us-east-1", GROUP, &stream, batch);
         store.flush_logs().unwrap_or_else(|e| panic!("flush: {e}"));
     }
     println!(
@@ -149,7 +153,9 @@ fn main() {
             let ts = now_ms();
             let events = (0..4).map(|j| (ts, line(k + j))).collect();
             k += 4;
-            store.logs.put(GROUP, "2026/bench/[$LATEST]live", events);
+            store
+                .logs
+                .put("us-east-1", GROUP, "2026/bench/[$LATEST]live", events);
             let next = began + Duration::from_millis(s * 1000 + (i + 1) * 40);
             std::thread::sleep(next.saturating_duration_since(Instant::now()));
         }

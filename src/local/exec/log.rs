@@ -8,6 +8,8 @@ use crate::wire::START_PREFIX;
 /// writes them to its stream.
 pub(super) struct EnvLog {
     pub(super) sink: Arc<dyn LogSink>,
+    /// The function's region: its log group is that region's.
+    pub(super) region: String,
     pub(super) group: String,
     pub(super) stream: String,
     pub(super) state: Mutex<LogState>,
@@ -29,9 +31,15 @@ pub(super) struct Pipe {
 }
 
 impl EnvLog {
-    pub(super) fn new(sink: Arc<dyn LogSink>, group: String, stream: String) -> Self {
+    pub(super) fn new(
+        sink: Arc<dyn LogSink>,
+        region: String,
+        group: String,
+        stream: String,
+    ) -> Self {
         Self {
             sink,
+            region,
             group,
             stream,
             state: Mutex::new(LogState::default()),
@@ -74,7 +82,8 @@ impl EnvLog {
     pub(super) fn flush(&self, st: &mut LogState) {
         if !st.pending.is_empty() {
             let events = std::mem::take(&mut st.pending);
-            self.sink.put(&self.group, &self.stream, events);
+            self.sink
+                .put(&self.region, &self.group, &self.stream, events);
         }
     }
 }

@@ -69,8 +69,9 @@ pub struct FunctionCode {
 
 /// Where the platform lines (START, END, REPORT) and the process's output go: CloudWatch Logs.
 pub trait LogSink: Send + Sync + 'static {
-    /// Appends events (epoch ms, message) to a stream, creating the group and stream when missing.
-    fn put(&self, group: &str, stream: &str, events: Vec<(i64, String)>);
+    /// Appends events (epoch ms, message) to a stream of a region's log group, creating the group and
+    /// stream when missing.
+    fn put(&self, region: &str, group: &str, stream: &str, events: Vec<(i64, String)>);
 }
 
 /// The result of one invocation.
@@ -199,7 +200,8 @@ impl Executor {
             };
         }
         inner.start_reaper();
-        let pool = inner.pool(&function.name);
+        // Functions of the same name in two regions are two functions.
+        let pool = inner.pool(&format!("{}:{}", function.region, function.name));
         let Ok(permit) = pool.permits.clone().acquire_owned().await else {
             return Invocation {
                 request_id,
@@ -323,6 +325,7 @@ impl Inner {
         let group = lambda_log_group(&function.name);
         let log = Arc::new(EnvLog::new(
             self.sink.clone(),
+            function.region.clone(),
             group.clone(),
             stream.clone(),
         ));
@@ -901,7 +904,7 @@ mod tests {
         fn assert_send<T: Send>(_: &T) {}
         struct Nothing;
         impl LogSink for Nothing {
-            fn put(&self, _: &str, _: &str, _: Vec<(i64, String)>) {}
+            fn put(&self, _: &str, _: &str, _: &str, _: Vec<(i64, String)>) {}
         }
         let executor = Executor::new(Arc::new(Nothing));
         let f = FunctionCode {

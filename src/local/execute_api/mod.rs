@@ -20,8 +20,8 @@ use super::apigateway::model::{ApiGatewayState, Integration, Resource, Snapshot}
 use super::apigateway::usage::{api_key_denied, plan_of_key};
 use super::common::{ERROR_TYPE_HEADER, MessageBody, Req, lock, percent_decode};
 use super::exec::{Executor, FunctionCode, Invocation, Outcome};
-use super::lambda::model::LambdaState;
 use super::lambda::{function_code, parse_function_name, policy_allows, resolve};
+use super::store::Store;
 use crate::wire::{
     DEPLOYMENT_ID_HEADER, LAMBDA_REQUEST_ID_HEADER, LOCAL_ACCOUNT_ID, REQUEST_ID_HEADER,
 };
@@ -50,7 +50,8 @@ struct Target {
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
     pub apis: &'a Mutex<ApiGatewayState>,
-    pub lambda: &'a Mutex<LambdaState>,
+    /// Every region's state: an integration may name a function of another region.
+    pub store: &'a Store,
     pub executor: &'a Executor,
     pub authorizer_cache: &'a authorizer::Cache,
     pub region: &'a str,
@@ -348,9 +349,9 @@ pub async fn call_integration(
         return Integrated::Misconfigured("Invalid integration URI specified");
     };
     let region = uri_region(integration.uri.as_deref(), cx.region);
-    // The execution ARN, in the region's partition.
+    // The execution ARN: the API's region, in its partition.
     let source_arn = crate::partition::arn(
-        region,
+        cx.region,
         "execute-api",
         LOCAL_ACCOUNT_ID,
         &format!(
@@ -391,9 +392,18 @@ pub fn function_for(
     skip_policy: bool,
     region: &str,
 ) -> Result<FunctionCode, &'static str> {
+    // The function's region: the one its ARN names (arn:{partition}:lambda:{region}:...), else the
+    // integration URI's (`region`).
+    let region = function_ref
+        .strip_prefix("arn:")
+        .and_then(|arn| arn.split_once(":lambda:"))
+        .and_then(|(_, rest)| rest.split(':').next())
+        .filter(|r| !r.is_empty())
+        .unwrap_or(region);
     let (name, qualifier) = parse_function_name(function_ref);
-    let state = lock(cx.lambda);
-    let Ok((f, cfg)) = resolve(&state, cx.region, &name, qualifier.as_deref()) else {
+    let regional = cx.store.regional(region);
+    let state = lock(&regional.lambda);
+    let Ok((f, cfg)) = resolve(&state, region, &name, qualifier.as_deref()) else {
         return Err("Lambda function not found");
     };
     if !skip_policy && !policy_allows(&f.policy, "apigateway.amazonaws.com", source_arn) {

@@ -40,7 +40,7 @@ const MAX_RESULTS: usize = 500;
 
 /// Which events a session passes on.
 struct Selection {
-    /// (group name, identifier as the client gave it)
+    /// (group's key in the store, identifier as the client gave it)
     groups: Vec<(String, String)>,
     stream_names: Option<Vec<String>>,
     stream_prefixes: Option<Vec<String>>,
@@ -94,7 +94,7 @@ fn open(cx: Ctx<'_>, req: &Req) -> Result<Response, AwsJsonError> {
         .map_err(AwsJsonError::invalid)?;
     let mut groups = Vec::new();
     for identifier in &input.log_group_identifiers {
-        let name = group_name(identifier);
+        let name = crate::local::store::log_group_key(cx.region, &group_name(identifier));
         let exists = cx.logs.with_state(|s| s.groups.contains_key(&name));
         if !exists {
             return Err(AwsJsonError::not_found(

@@ -48,30 +48,50 @@ pub async fn handle(cx: Ctx<'_>, req: &Req) -> Response {
     }
     let logs = cx.logs;
     let result = match op.as_str() {
-        "CreateLogGroup" => parse(req).and_then(|i| create_log_group(logs, i)).map(ok),
-        "DeleteLogGroup" => parse(req).and_then(|i| delete_log_group(logs, i)).map(ok),
-        "PutRetentionPolicy" => parse(req).and_then(|i| put_retention(logs, i)).map(ok),
-        "DeleteRetentionPolicy" => parse(req).and_then(|i| delete_retention(logs, i)).map(ok),
+        "CreateLogGroup" => parse(req)
+            .and_then(|i| create_log_group(logs, cx.region, i))
+            .map(ok),
+        "DeleteLogGroup" => parse(req)
+            .and_then(|i| delete_log_group(logs, cx.region, i))
+            .map(ok),
+        "PutRetentionPolicy" => parse(req)
+            .and_then(|i| put_retention(logs, cx.region, i))
+            .map(ok),
+        "DeleteRetentionPolicy" => parse(req)
+            .and_then(|i| delete_retention(logs, cx.region, i))
+            .map(ok),
         "DescribeLogGroups" => parse(req)
             .and_then(|i| describe_log_groups(logs, i, cx.region))
             .map(ok),
         "ListLogGroups" => parse(req)
             .and_then(|i| list_log_groups(logs, i, cx.region))
             .map(ok),
-        "CreateLogStream" => parse(req).and_then(|i| create_log_stream(logs, i)).map(ok),
-        "DeleteLogStream" => parse(req).and_then(|i| delete_log_stream(logs, i)).map(ok),
+        "CreateLogStream" => parse(req)
+            .and_then(|i| create_log_stream(logs, cx.region, i))
+            .map(ok),
+        "DeleteLogStream" => parse(req)
+            .and_then(|i| delete_log_stream(logs, cx.region, i))
+            .map(ok),
         "DescribeLogStreams" => parse(req)
             .and_then(|i| describe_log_streams(logs, i, cx.region))
             .map(ok),
-        "PutLogEvents" => parse(req).and_then(|i| put_log_events(logs, i)).map(ok),
-        "FilterLogEvents" => parse(req).and_then(|i| filter_log_events(logs, i)).map(ok),
-        "GetLogEvents" => parse(req).and_then(|i| get_log_events(logs, i)).map(ok),
+        "PutLogEvents" => parse(req)
+            .and_then(|i| put_log_events(logs, cx.region, i))
+            .map(ok),
+        "FilterLogEvents" => parse(req)
+            .and_then(|i| filter_log_events(logs, cx.region, i))
+            .map(ok),
+        "GetLogEvents" => parse(req)
+            .and_then(|i| get_log_events(logs, cx.region, i))
+            .map(ok),
         "ListTagsForResource"
         | "TagResource"
         | "UntagResource"
         | "ListTagsLogGroup"
         | "TagLogGroup"
-        | "UntagLogGroup" => parse(req).and_then(|i| group_tags(logs, &op, i)).map(ok),
+        | "UntagLogGroup" => parse(req)
+            .and_then(|i| group_tags(logs, &op, cx.region, i))
+            .map(ok),
         other => Err(AwsJsonError::unknown_operation(other)),
     };
     result.unwrap_or_else(IntoResponse::into_response)

@@ -543,8 +543,9 @@ fn commit_pending(inner: &mut Inner) -> Result<(), rusqlite::Error> {
 }
 
 impl LogSink for Logs {
-    fn put(&self, group: &str, stream: &str, events: Vec<(i64, String)>) {
-        if let Err(e) = self.append_with(group, stream, events, true, false) {
+    fn put(&self, region: &str, group: &str, stream: &str, events: Vec<(i64, String)>) {
+        let group = crate::local::store::log_group_key(region, group);
+        if let Err(e) = self.append_with(&group, stream, events, true, false) {
             tracing::warn!("local stack: cannot store function logs: {e}");
         }
     }

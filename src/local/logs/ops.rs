@@ -16,6 +16,7 @@ use super::wire::{
     StreamIn, TagsIn, TagsOut,
 };
 use crate::local::common::{AwsJsonError, Req, now_ms};
+use crate::local::store::log_group_key;
 use crate::wire::LOCAL_ACCOUNT_ID;
 
 pub type Result<T, E = AwsJsonError> = std::result::Result<T, E>;
@@ -70,7 +71,7 @@ pub(super) fn check_group_name(name: &str) -> Result<()> {
     }
 }
 
-pub(super) fn group_tags(logs: &Logs, op: &str, input: TagsIn) -> Result<TagsOut> {
+pub(super) fn group_tags(logs: &Logs, op: &str, region: &str, input: TagsIn) -> Result<TagsOut> {
     let name = match (&input.resource_arn, &input.log_group_name) {
         (Some(arn), _) => arn
             .split_once(":log-group:")
@@ -84,7 +85,10 @@ pub(super) fn group_tags(logs: &Logs, op: &str, input: TagsIn) -> Result<TagsOut
         }
     };
     let read = |s: &LogsState| -> Result<TagsOut> {
-        let g = s.groups.get(&name).ok_or_else(missing_group)?;
+        let g = s
+            .groups
+            .get(&log_group_key(region, &name))
+            .ok_or_else(missing_group)?;
         Ok(TagsOut {
             tags: Some(g.tags.clone()),
         })
@@ -92,7 +96,7 @@ pub(super) fn group_tags(logs: &Logs, op: &str, input: TagsIn) -> Result<TagsOut
     match op {
         "ListTagsForResource" | "ListTagsLogGroup" => logs.with_state(read),
         _ => {
-            logs.update_tags(&name, |tags| {
+            logs.update_tags(&log_group_key(region, &name), |tags| {
                 match (op, input.tags) {
                     ("TagResource" | "TagLogGroup", Value::Object(m)) => {
                         for (k, v) in m {
@@ -121,19 +125,23 @@ pub(super) fn group_tags(logs: &Logs, op: &str, input: TagsIn) -> Result<TagsOut
     }
 }
 
-pub(super) fn create_log_group(logs: &Logs, input: CreateGroupIn) -> Result<Empty> {
+pub(super) fn create_log_group(logs: &Logs, region: &str, input: CreateGroupIn) -> Result<Empty> {
     check_group_name(&input.log_group_name)?;
-    logs.create_group_tagged(&input.log_group_name, input.tags, input.kms_key_id)?;
+    logs.create_group_tagged(
+        &log_group_key(region, &input.log_group_name),
+        input.tags,
+        input.kms_key_id,
+    )?;
     Ok(Empty {})
 }
 
-pub(super) fn delete_log_group(logs: &Logs, input: GroupIn) -> Result<Empty> {
-    logs.delete_group(&input.log_group_name)?;
+pub(super) fn delete_log_group(logs: &Logs, region: &str, input: GroupIn) -> Result<Empty> {
+    logs.delete_group(&log_group_key(region, &input.log_group_name))?;
     Ok(Empty {})
 }
 
-pub(super) fn delete_retention(logs: &Logs, input: GroupIn) -> Result<Empty> {
-    logs.set_retention(&input.log_group_name, None)?;
+pub(super) fn delete_retention(logs: &Logs, region: &str, input: GroupIn) -> Result<Empty> {
+    logs.set_retention(&log_group_key(region, &input.log_group_name), None)?;
     Ok(Empty {})
 }
 
@@ -142,14 +150,17 @@ const RETENTION_DAYS: [u32; 22] = [
     3288, 3653,
 ];
 
-pub(super) fn put_retention(logs: &Logs, input: RetentionIn) -> Result<Empty> {
+pub(super) fn put_retention(logs: &Logs, region: &str, input: RetentionIn) -> Result<Empty> {
     if !RETENTION_DAYS.contains(&input.retention_in_days) {
         return Err(AwsJsonError::invalid(format!(
             "1 validation error detected: Value '{}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: {RETENTION_DAYS:?}",
             input.retention_in_days
         )));
     }
-    logs.set_retention(&input.log_group_name, Some(input.retention_in_days))?;
+    logs.set_retention(
+        &log_group_key(region, &input.log_group_name),
+        Some(input.retention_in_days),
+    )?;
     Ok(Empty {})
 }
 
@@ -184,34 +195,34 @@ pub(super) fn list_log_groups(
             next_token: None,
         });
     }
+    let prefix = log_group_key(region, "");
     Ok(logs.with_state(|s| {
         let mut groups = s
             .groups
-            .values()
-            .filter(|g| {
+            .range(prefix.clone()..)
+            .map_while(|(k, g)| k.strip_prefix(&prefix).map(|name| (name, g)))
+            .filter(|(name, _)| {
                 input
                     .log_group_name_pattern
                     .as_deref()
-                    .is_none_or(|p| g.name.contains(p))
+                    .is_none_or(|p| name.contains(p))
             })
-            .filter(|g| {
-                input
-                    .next_token
-                    .as_deref()
-                    .is_none_or(|t| g.name.as_str() > t)
-            });
-        let page: Vec<&LogGroup> = groups.by_ref().take(limit).collect();
+            .filter(|(name, _)| input.next_token.as_deref().is_none_or(|t| *name > t));
+        let page: Vec<(&str, &LogGroup)> = groups.by_ref().take(limit).collect();
         let more = groups.next().is_some();
         ListLogGroupsOut {
             log_groups: page
                 .iter()
-                .map(|g| LogGroupSummary {
-                    log_group_name: g.name.clone(),
-                    log_group_arn: group_arn(region, &g.name),
+                .map(|(name, _)| LogGroupSummary {
+                    log_group_name: (*name).to_owned(),
+                    log_group_arn: group_arn(region, name),
                     log_group_class: "STANDARD",
                 })
                 .collect(),
-            next_token: page.last().filter(|_| more).map(|last| last.name.clone()),
+            next_token: page
+                .last()
+                .filter(|_| more)
+                .map(|(last, _)| (*last).to_owned()),
         }
     }))
 }
@@ -222,34 +233,31 @@ pub(super) fn describe_log_groups(
     region: &str,
 ) -> Result<DescribeLogGroupsOut> {
     let limit = check_limit(input.limit, 50, 50)?;
+    let prefix = log_group_key(region, "");
     Ok(logs.with_state(|s| {
         let mut groups = s
             .groups
-            .values()
-            .filter(|g| {
+            .range(prefix.clone()..)
+            .map_while(|(k, g)| k.strip_prefix(&prefix).map(|name| (name, g)))
+            .filter(|(name, _)| {
                 input
                     .log_group_name_prefix
                     .as_deref()
-                    .is_none_or(|p| g.name.starts_with(p))
+                    .is_none_or(|p| name.starts_with(p))
                     && input
                         .log_group_name_pattern
                         .as_deref()
-                        .is_none_or(|p| g.name.contains(p))
+                        .is_none_or(|p| name.contains(p))
             })
-            .filter(|g| {
-                input
-                    .next_token
-                    .as_deref()
-                    .is_none_or(|t| g.name.as_str() > t)
-            });
-        let page: Vec<&LogGroup> = groups.by_ref().take(limit).collect();
+            .filter(|(name, _)| input.next_token.as_deref().is_none_or(|t| *name > t));
+        let page: Vec<(&str, &LogGroup)> = groups.by_ref().take(limit).collect();
         let more = groups.next().is_some();
         let items = page
             .iter()
-            .map(|g| {
-                let arn = group_arn(region, &g.name);
+            .map(|(name, g)| {
+                let arn = group_arn(region, name);
                 LogGroupOut {
-                    log_group_name: g.name.clone(),
+                    log_group_name: (*name).to_owned(),
                     creation_time: g.creation_time,
                     retention_in_days: g.retention_in_days,
                     metric_filter_count: 0,
@@ -263,23 +271,32 @@ pub(super) fn describe_log_groups(
             .collect();
         DescribeLogGroupsOut {
             log_groups: items,
-            next_token: page.last().filter(|_| more).map(|last| last.name.clone()),
+            next_token: page
+                .last()
+                .filter(|_| more)
+                .map(|(last, _)| (*last).to_owned()),
         }
     }))
 }
 
-pub(super) fn create_log_stream(logs: &Logs, input: StreamIn) -> Result<Empty> {
+pub(super) fn create_log_stream(logs: &Logs, region: &str, input: StreamIn) -> Result<Empty> {
     if input.log_stream_name.is_empty() || input.log_stream_name.contains([':', '*']) {
         return Err(AwsJsonError::invalid(
             "The log stream name must not be empty and must not contain ':' or '*'",
         ));
     }
-    logs.create_stream(&input.log_group_name, &input.log_stream_name)?;
+    logs.create_stream(
+        &log_group_key(region, &input.log_group_name),
+        &input.log_stream_name,
+    )?;
     Ok(Empty {})
 }
 
-pub(super) fn delete_log_stream(logs: &Logs, input: StreamIn) -> Result<Empty> {
-    logs.delete_stream(&input.log_group_name, &input.log_stream_name)?;
+pub(super) fn delete_log_stream(logs: &Logs, region: &str, input: StreamIn) -> Result<Empty> {
+    logs.delete_stream(
+        &log_group_key(region, &input.log_group_name),
+        &input.log_stream_name,
+    )?;
     Ok(Empty {})
 }
 
@@ -313,7 +330,10 @@ pub(super) fn describe_log_streams(
         .and_then(|t| t.parse::<usize>().ok())
         .unwrap_or(0);
     logs.with_state(|s| {
-        let g = s.groups.get(&name).ok_or_else(missing_group)?;
+        let g = s
+            .groups
+            .get(&log_group_key(region, &name))
+            .ok_or_else(missing_group)?;
         let mut streams: Vec<&LogStream> = g
             .streams
             .values()
@@ -346,7 +366,7 @@ pub(super) fn describe_log_streams(
                     upload_sequence_token: st
                         .last_ingestion_time
                         .map(|t| event_id(t, st.no, st.next_seq)),
-                    arn: format!("{}:log-stream:{}", group_arn(region, &g.name), st.name),
+                    arn: format!("{}:log-stream:{}", group_arn(region, &name), st.name),
                     stored_bytes: 0,
                 }
             })
@@ -358,7 +378,11 @@ pub(super) fn describe_log_streams(
     })
 }
 
-pub(super) fn put_log_events(logs: &Logs, input: PutEventsIn) -> Result<PutLogEventsOut> {
+pub(super) fn put_log_events(
+    logs: &Logs,
+    region: &str,
+    input: PutEventsIn,
+) -> Result<PutLogEventsOut> {
     if input.log_events.is_empty() || input.log_events.len() > 10_000 {
         return Err(AwsJsonError::invalid(
             "1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length between 1 and 10000",
@@ -379,7 +403,7 @@ pub(super) fn put_log_events(logs: &Logs, input: PutEventsIn) -> Result<PutLogEv
     let now = now_ms();
     let retention = logs.with_state(|s| {
         s.groups
-            .get(&input.log_group_name)
+            .get(&log_group_key(region, &input.log_group_name))
             .and_then(|g| g.retention_in_days)
     });
     let too_old = now - 14 * 86_400_000;
@@ -414,10 +438,15 @@ pub(super) fn put_log_events(logs: &Logs, input: PutEventsIn) -> Result<PutLogEv
         .skip(keep_from)
         .map(|e| (e.timestamp, e.message))
         .collect();
-    logs.append(&input.log_group_name, &input.log_stream_name, events, false)?;
+    logs.append(
+        &log_group_key(region, &input.log_group_name),
+        &input.log_stream_name,
+        events,
+        false,
+    )?;
     let token = logs.with_state(|s| {
         s.groups
-            .get(&input.log_group_name)
+            .get(&log_group_key(region, &input.log_group_name))
             .and_then(|g| g.streams.get(&input.log_stream_name))
             .map(|st| event_id(now_ms(), st.no, st.next_seq))
     });
@@ -430,7 +459,11 @@ pub(super) fn put_log_events(logs: &Logs, input: PutEventsIn) -> Result<PutLogEv
     })
 }
 
-pub(super) fn filter_log_events(logs: &Logs, input: FilterIn) -> Result<FilterLogEventsOut> {
+pub(super) fn filter_log_events(
+    logs: &Logs,
+    region: &str,
+    input: FilterIn,
+) -> Result<FilterLogEventsOut> {
     let name = group_name(
         input.log_group_name.as_deref(),
         input.log_group_identifier.as_deref(),
@@ -448,7 +481,10 @@ pub(super) fn filter_log_events(logs: &Logs, input: FilterIn) -> Result<FilterLo
         None => None,
     };
     logs.read(|s, db| {
-        let g = s.groups.get(&name).ok_or_else(missing_group)?;
+        let g = s
+            .groups
+            .get(&log_group_key(region, &name))
+            .ok_or_else(missing_group)?;
         let selected: Vec<&LogStream> = g
             .streams
             .values()
@@ -529,7 +565,11 @@ pub(super) fn parse_filter_token(token: &str) -> Result<(i64, u64, u64)> {
     Ok((ts, no, seq))
 }
 
-pub(super) fn get_log_events(logs: &Logs, input: GetEventsIn) -> Result<GetLogEventsOut> {
+pub(super) fn get_log_events(
+    logs: &Logs,
+    region: &str,
+    input: GetEventsIn,
+) -> Result<GetLogEventsOut> {
     let name = group_name(
         input.log_group_name.as_deref(),
         input.log_group_identifier.as_deref(),
@@ -538,7 +578,10 @@ pub(super) fn get_log_events(logs: &Logs, input: GetEventsIn) -> Result<GetLogEv
     let store_failed =
         |e: rusqlite::Error| AwsJsonError::internal(format!("The local stack's store failed: {e}"));
     logs.read(|s, db| {
-        let g = s.groups.get(&name).ok_or_else(missing_group)?;
+        let g = s
+            .groups
+            .get(&log_group_key(region, &name))
+            .ok_or_else(missing_group)?;
         let st = g
             .streams
             .get(&input.log_stream_name)
@@ -594,14 +637,19 @@ mod tests {
     fn logs_with(events: &[(&str, i64, &str)]) -> Logs {
         let logs = Logs::in_memory().unwrap();
         for (stream, ts, msg) in events {
-            logs.put("/aws/lambda/f", stream, vec![(*ts, (*msg).to_owned())]);
+            logs.put(
+                "us-east-1",
+                "/aws/lambda/f",
+                stream,
+                vec![(*ts, (*msg).to_owned())],
+            );
         }
         logs
     }
 
     fn filter(logs: &Logs, input: Value) -> Value {
         let input: FilterIn = serde_json::from_value(input).unwrap();
-        serde_json::to_value(filter_log_events(logs, input).unwrap()).unwrap()
+        serde_json::to_value(filter_log_events(logs, "us-east-1", input).unwrap()).unwrap()
     }
 
     #[test]
@@ -685,8 +733,10 @@ mod tests {
     fn get_log_events_tokens_come_back_at_the_end() {
         let logs = logs_with(&[("a", 1, "x"), ("a", 2, "y"), ("a", 3, "z")]);
         let get = |v: Value| {
-            serde_json::to_value(get_log_events(&logs, serde_json::from_value(v).unwrap()).unwrap())
-                .unwrap()
+            serde_json::to_value(
+                get_log_events(&logs, "us-east-1", serde_json::from_value(v).unwrap()).unwrap(),
+            )
+            .unwrap()
         };
         let head = get(
             json!({"logGroupName": "/aws/lambda/f", "logStreamName": "a", "startFromHead": true, "limit": 2}),
@@ -712,7 +762,7 @@ mod tests {
             .append("g", "s", vec![(1, "x".into())], false)
             .unwrap_err();
         assert_eq!(err.code, "ResourceNotFoundException");
-        logs.put("g", "s", vec![(1, "x".into())]);
-        logs.with_state(|s| assert_eq!(s.groups["g"].streams["s"].next_seq, 1));
+        logs.put("us-east-1", "g", "s", vec![(1, "x".into())]);
+        logs.with_state(|s| assert_eq!(s.groups["us-east-1:g"].streams["s"].next_seq, 1));
     }
 }

@@ -26,7 +26,7 @@ impl Default for MemorySink {
 }
 
 impl LogSink for MemorySink {
-    fn put(&self, group: &str, stream: &str, events: Vec<(i64, String)>) {
+    fn put(&self, _region: &str, group: &str, stream: &str, events: Vec<(i64, String)>) {
         let mut all = self.events.lock().unwrap();
         for (_, message) in events {
             all.push((group.to_owned(), stream.to_owned(), message));

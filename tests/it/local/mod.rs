@@ -10,6 +10,7 @@ mod invoke;
 mod lambda_errors;
 mod logs;
 mod persistence;
+mod regions;
 mod rest_api_elements;
 mod runtimes;
 mod stage_access;

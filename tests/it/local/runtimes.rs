@@ -15,7 +15,7 @@ use lambdeck_test_support::{on_path, skip, zip_of};
 struct NoLogs;
 
 impl LogSink for NoLogs {
-    fn put(&self, _: &str, _: &str, _: Vec<(i64, String)>) {}
+    fn put(&self, _: &str, _: &str, _: &str, _: Vec<(i64, String)>) {}
 }
 
 fn function(name: &str, runtime: &str, handler: &str, files: &[(&str, &str)]) -> FunctionCode {
