@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use crate::aws::sigv4::StageSigner;
 use crate::model::{DeployedRoute, RestApiInfo, RouteKey, Stack};
 use crate::tail::{Activity, LogEvent};
 use crate::wire::{DEPLOYMENT_ID_HEADER, LAMBDA_REQUEST_ID_HEADER, REQUEST_ID_HEADER};
@@ -24,6 +25,9 @@ pub struct PingTarget {
     /// Sent as `x-api-key` (the route requires an API key and one is configured); never printed.
     #[serde(skip)]
     pub api_key: Option<String>,
+    /// Signed with SigV4 (the route's authorization is AWS_IAM).
+    #[serde(skip)]
+    pub sign: bool,
 }
 
 impl PingTarget {
@@ -45,6 +49,7 @@ impl PingTarget {
             route: path.clone(),
             url: format!("{}{}", stage_url.trim_end_matches('/'), path),
             api_key: None,
+            sign: false,
         }
     }
 }
@@ -99,12 +104,6 @@ pub fn skip_reason(route: &DeployedRoute, opted_in: bool, has_api_key: bool) -> 
             "{method} may change data: not pinged unless the route has `ping = true` in lambdeck.toml"
         ));
     }
-    if route.authorization_type == "AWS_IAM" {
-        return Some(
-            "AWS_IAM: the stage answers only SigV4-signed calls, which the pinger does not sign yet"
-                .into(),
-        );
-    }
     if route.api_key_required && !has_api_key {
         return Some(format!(
             "needs an API key (x-api-key): set {} or `[ping] api_key` in lambdeck.toml",
@@ -157,6 +156,7 @@ pub fn stage_targets(
                 api_key: api_key
                     .filter(|_| r.api_key_required)
                     .map(ToOwned::to_owned),
+                sign: r.authorization_type == "AWS_IAM",
                 ..PingTarget::on_stage(url, &r.key.method, &r.key.path)
             }),
         }
@@ -187,6 +187,8 @@ pub struct PingConfig {
     pub rounds: Option<u32>,
     /// A call that takes longer fails (API Gateway itself gives up after 29 s).
     pub timeout: Duration,
+    /// Signs the calls to AWS_IAM routes (`PingTarget::sign`); without it they fail, saying why.
+    pub signer: Option<StageSigner>,
 }
 
 impl PingConfig {
@@ -196,6 +198,7 @@ impl PingConfig {
             interval: Duration::from_secs(1),
             rounds: None,
             timeout: Duration::from_secs(30),
+            signer: None,
         }
     }
 }
@@ -297,7 +300,7 @@ pub fn spawn_pinger(
                 }
                 let probe = tokio::select! {
                     _ = stop.changed() => return,
-                    p = probe(&client, target, seq, round) => p,
+                    p = probe(&client, config.signer.as_ref(), target, seq, round) => p,
                 };
                 if tx.send(PingMsg::Probe(Box::new(probe))).await.is_err() {
                     return;
@@ -325,8 +328,14 @@ pub fn spawn_pinger(
     })
 }
 
-/// Calls one target once.
-pub async fn probe(client: &reqwest::Client, target: &PingTarget, seq: u64, round: u32) -> Probe {
+/// Calls one target once, signed when the target asks for it.
+pub async fn probe(
+    client: &reqwest::Client,
+    signer: Option<&StageSigner>,
+    target: &PingTarget,
+    seq: u64,
+    round: u32,
+) -> Probe {
     let sent_at = chrono::Utc::now().timestamp_millis();
     let started = Instant::now();
     let mut p = Probe {
@@ -355,6 +364,23 @@ pub async fn probe(client: &reqwest::Client, target: &PingTarget, seq: u64, roun
     let mut request = client.request(method, &target.url);
     if let Some(key) = &target.api_key {
         request = request.header("x-api-key", key);
+    }
+    if target.sign {
+        let signed = match signer {
+            Some(s) => s.headers(&target.method, &target.url, b"").await,
+            None => Err("cannot sign the request: no credentials to sign with".to_owned()),
+        };
+        match signed {
+            Ok(headers) => {
+                for (name, value) in headers {
+                    request = request.header(name, value);
+                }
+            }
+            Err(e) => {
+                p.error = Some(e);
+                return p;
+            }
+        }
     }
     let response = match request.send().await {
         Ok(r) => r,
@@ -627,10 +653,10 @@ mod tests {
             assert!(why.contains("ping = true"), "{why}");
             assert_eq!(skip_reason(&r, true, false), None);
         }
-        assert!(
-            skip_reason(&deployed("GET", "/a", "AWS_IAM", false), false, false)
-                .unwrap()
-                .contains("SigV4")
+        // AWS_IAM routes are signed, not skipped.
+        assert_eq!(
+            skip_reason(&deployed("GET", "/a", "AWS_IAM", false), false, false),
+            None
         );
         let why = skip_reason(&deployed("GET", "/a", "NONE", true), false, false).unwrap();
         assert!(

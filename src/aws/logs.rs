@@ -152,13 +152,20 @@ pub async fn start_live_tail(
 }
 
 impl LiveSession {
-    /// The next batch of events (possibly empty: a heartbeat update), or `None` when the session ended.
+    /// The next batch of events (possibly empty: a heartbeat update), or `None` when the session ended:
+    /// closed by the server, or timed out (`SessionTimeoutException`, after 3 hours on AWS), which is
+    /// the normal end of a session, not a failure.
     pub async fn next_batch(&mut self) -> Result<Option<LiveBatch>, AwsError> {
         loop {
             let item = self.output.response_stream.recv().await.map_err(|e| {
                 let (kind, code, message) = match e.as_service_error() {
                     Some(service) => {
-                        let code = service.code().map(ToOwned::to_owned);
+                        // A modeled exception may come without error metadata: name it by its variant.
+                        let code = service.code().map(ToOwned::to_owned).or_else(|| {
+                            service
+                                .is_session_timeout_exception()
+                                .then(|| "SessionTimeoutException".to_owned())
+                        });
                         let kind = match code.as_deref() {
                             Some("AccessDeniedException") => ErrorKind::AccessDenied,
                             Some("ResourceNotFoundException") => ErrorKind::NotFound,
@@ -178,7 +185,12 @@ impl LiveSession {
                     code,
                     message,
                 }
-            })?;
+            });
+            let item = match item {
+                Ok(item) => item,
+                Err(e) if e.code.as_deref() == Some("SessionTimeoutException") => return Ok(None),
+                Err(e) => return Err(e),
+            };
             match item {
                 None => return Ok(None),
                 Some(StartLiveTailResponseStream::SessionUpdate(update)) => {

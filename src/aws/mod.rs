@@ -10,6 +10,7 @@ pub mod lambda_code;
 pub mod log_groups;
 pub mod logs;
 pub mod retry;
+pub mod sigv4;
 
 use std::time::Duration;
 
@@ -107,6 +108,8 @@ pub struct Clients {
     pub endpoints: Endpoints,
     /// True when talking to the embedded local stack.
     pub local: bool,
+    /// The credentials the clients sign with, for signing calls to a stage (`sigv4`).
+    pub credentials: Option<aws_sdk_apigateway::config::SharedCredentialsProvider>,
 }
 
 impl Clients {
@@ -182,6 +185,7 @@ impl Clients {
             endpoints,
             region,
             local: target.local,
+            credentials: sdk.credentials_provider(),
         })
     }
 }

@@ -33,6 +33,7 @@ pub async fn run(session: &Session, args: &LogsArgs) -> CmdResult {
         start_time: now.saturating_sub(since_ms).max(0),
         follow: args.follow,
         live_tail: args.follow && !args.no_live_tail,
+        live_tail_billed: !conn.is_local_endpoint(),
         timing,
         resume: None,
     };
@@ -77,9 +78,12 @@ pub async fn run(session: &Session, args: &LogsArgs) -> CmdResult {
                     TailMode::LiveTail => "following with Live Tail",
                     TailMode::Polling => "following by polling FilterLogEvents",
                 };
-                match reason {
-                    Some(r) => eprintln!("lambdeck: {what} ({r})"),
-                    None => eprintln!("lambdeck: {what}"),
+                match (mode, reason) {
+                    (TailMode::LiveTail, Some(r)) => {
+                        eprintln!("lambdeck: {what} ({r}; --no-live-tail polls instead)");
+                    }
+                    (_, Some(r)) => eprintln!("lambdeck: {what} ({r})"),
+                    (_, None) => eprintln!("lambdeck: {what}"),
                 }
             }
             Some(TailMsg::Trouble { error, retry_in }) => {

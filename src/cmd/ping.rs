@@ -116,6 +116,7 @@ pub async fn run(session: &Session, args: &PingArgs) -> CmdResult {
             interval: Duration::from_millis(args.interval),
             rounds: Some(args.count),
             timeout: Duration::from_secs(30),
+            signer: clients.stage_signer(),
         },
         tx,
         tail.as_ref().map(tail::TailHandle::activity),

@@ -11,7 +11,10 @@
 //! - fail CreateFunction with Lambda's IAM propagation error, a number of times or for some seconds;
 //! - hold a function `Pending` / `InProgress` for some seconds after a create or update: reads say so
 //!   and updates are refused with `ResourceConflictException`, as Lambda does;
-//! - drop the connection of a share of an operation's calls, before or after the call took effect.
+//! - drop the connection of a share of an operation's calls, before or after the call took effect;
+//! - answer an operation's next calls with AWS's expired-token error, as when an SSO session runs out
+//!   (until `aws sso login` in another terminal renews it);
+//! - end Live Tail sessions after some seconds with `SessionTimeoutException`, as AWS does after 3 hours.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -54,6 +57,21 @@ pub struct FaultPlan {
     /// Drop the connection of a share of an operation's calls.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drop_connections: Vec<DropConnections>,
+    /// Answer an operation's next calls with the expired-token error.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expired_credentials: Vec<ExpiredCredentials>,
+    /// End Live Tail sessions after this many seconds (AWS: 3 hours).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_tail_session_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExpiredCredentials {
+    /// The operation's name as AWS spells it (`FilterLogEvents`).
+    pub operation: String,
+    /// How many of its next calls fail.
+    pub calls: u32,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -114,6 +132,8 @@ struct FaultState {
     /// Calls seen per operation, for the even spread of shares.
     calls: HashMap<String, u64>,
     create_failures_left: u32,
+    /// Calls left to fail with the expired-token error, per operation.
+    expired_left: HashMap<String, u32>,
     /// Functions held, and until when; `true` while being created.
     held: HashMap<String, (Instant, bool)>,
     /// Faults injected per operation since the plan was set.
@@ -155,6 +175,11 @@ impl Faults {
     pub fn set(&self, plan: FaultPlan) {
         let mut st = self.lock();
         st.create_failures_left = plan.create_function_failures;
+        st.expired_left = plan
+            .expired_credentials
+            .iter()
+            .map(|e| (e.operation.clone(), e.calls))
+            .collect();
         st.calls.clear();
         st.held.clear();
         st.injected.clear();
@@ -164,6 +189,17 @@ impl Faults {
 
     pub fn plan(&self) -> FaultPlan {
         self.lock().plan.clone()
+    }
+
+    /// How long a Live Tail session lasts, when the plan shortens it.
+    pub fn live_tail_session(&self) -> Option<Duration> {
+        if !self.enabled {
+            return None;
+        }
+        self.lock()
+            .plan
+            .live_tail_session_seconds
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
     }
 
     /// How many faults were injected into `op`'s calls since the plan was set.
@@ -197,6 +233,10 @@ impl Faults {
             .any(|d| d.operation == op && !d.after && hits(d.share, n))
         {
             return Verdict::Drop;
+        }
+        if let Some(left) = st.expired_left.get_mut(op).filter(|n| **n > 0) {
+            *left -= 1;
+            return Verdict::Respond(expired(op));
         }
         if let Some(t) = st
             .plan
@@ -434,6 +474,18 @@ fn throttled(op: &str, retry_after: u32) -> Response {
         response.headers_mut().insert("Retry-After", v);
     }
     response
+}
+
+/// AWS's answer to a request signed with expired temporary credentials, in the service's protocol.
+fn expired(op: &str) -> Response {
+    const MESSAGE: &str = "The security token included in the request is expired";
+    match service_of(op) {
+        Service::Logs => AwsJsonError::new("ExpiredTokenException", MESSAGE).into_response(),
+        Service::Lambda | Service::ApiGateway => {
+            RestJsonError::new(StatusCode::FORBIDDEN, "ExpiredTokenException", MESSAGE)
+                .into_response()
+        }
+    }
 }
 
 /// Rewrites a GetFunction / GetFunctionConfiguration answer to show a function still being created

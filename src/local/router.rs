@@ -90,6 +90,10 @@ impl Services {
         logs::Ctx {
             logs: &self.store.logs,
             region,
+            session_timeout: self
+                .faults
+                .live_tail_session()
+                .unwrap_or(logs::live_tail::SESSION_TIMEOUT),
         }
     }
 

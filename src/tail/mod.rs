@@ -206,6 +206,8 @@ pub struct TailConfig {
     pub follow: bool,
     /// Try Live Tail first (following only); polling is the fallback.
     pub live_tail: bool,
+    /// Live Tail is billed here (AWS, not a local stack): the first session that opens says so, once.
+    pub live_tail_billed: bool,
     pub timing: PollTiming,
     /// Continue where an earlier tail stopped, without repeating or skipping an event.
     pub resume: Option<TailCursor>,
@@ -219,6 +221,7 @@ impl TailConfig {
             start_time,
             follow: true,
             live_tail: false,
+            live_tail_billed: false,
             timing: PollTiming::local(),
             resume: None,
         }
@@ -230,7 +233,8 @@ impl TailConfig {
 pub enum TailMsg {
     /// New events, in timestamp order.
     Events(Vec<LogEvent>),
-    /// The engine follows in this mode now; `reason` says why it fell back to polling.
+    /// The engine follows in this mode now; `reason` says why it fell back to polling, or, for Live
+    /// Tail on AWS, that the session is billed.
     Mode {
         mode: TailMode,
         reason: Option<String>,
@@ -630,7 +634,10 @@ impl<S: LogSource> Engine<S> {
             if !announced {
                 self.send(TailMsg::Mode {
                     mode: TailMode::LiveTail,
-                    reason: None,
+                    reason: self
+                        .config
+                        .live_tail_billed
+                        .then(|| LIVE_TAIL_BILLED.to_owned()),
                 })
                 .await?;
                 announced = true;
@@ -812,13 +819,15 @@ impl<S: LogSource> Engine<S> {
     }
 }
 
+/// What the first Live Tail session on AWS says.
+pub const LIVE_TAIL_BILLED: &str = "a Live Tail session is billed per minute on AWS";
+
 /// Failures a following tail does not wait out. A missing log group is waited for: Lambda creates it
-/// when the function first logs. Throttling and network failures pass.
+/// when the function first logs. Throttling and network failures pass, and so do expired or missing
+/// credentials: an SSO session renewed in another terminal (`aws sso login`) is picked up by the
+/// SDK's credential chain on the next call, and the tail resumes where it was.
 fn gives_up_on(error: &AwsError) -> bool {
-    matches!(
-        error.kind,
-        ErrorKind::Validation | ErrorKind::AccessDenied | ErrorKind::Credentials
-    )
+    matches!(error.kind, ErrorKind::Validation | ErrorKind::AccessDenied)
 }
 
 /// Runs `fut` unless the engine is told to stop first.

@@ -1,4 +1,6 @@
-//! Lambda's platform lines (START, END, REPORT) and the hello-world request line, parsed.
+//! Lambda's platform lines (START, END, REPORT), in the text log format and in the JSON one
+//! (`platform.start`, `platform.runtimeDone`, `platform.report`), and the hello-world request line,
+//! parsed.
 
 use serde::Serialize;
 
@@ -70,7 +72,51 @@ pub fn parse_line(message: &str) -> ParsedLine {
     if let Some(rest) = line.strip_prefix(REPORT_PREFIX) {
         return parse_report(rest).unwrap_or(plain);
     }
+    if line.starts_with('{') {
+        return parse_json(line).unwrap_or(plain);
+    }
     plain
+}
+
+/// A line of a function whose LoggingConfig says `LogFormat: JSON`. Lambda writes its platform events
+/// as `{"time": ..., "type": "platform.start", "record": {"requestId": ..., "version": ...}}`, the
+/// invocation's end as `platform.runtimeDone`, and its metrics as `platform.report` with
+/// `record.metrics` (`durationMs`, `billedDurationMs`, `memorySizeMB`, `maxMemoryUsedMB`, and
+/// `initDurationMs` on a cold start). The runtime's own JSON lines name the request at the top level
+/// (`requestId`): they stay plain, with that id.
+fn parse_json(line: &str) -> Option<ParsedLine> {
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    let text = |v: &serde_json::Value| v.as_str().map(ToOwned::to_owned);
+    let record = &value["record"];
+    let request_id = text(&record["requestId"]);
+    let kind = match value["type"].as_str() {
+        Some("platform.start") => LineKind::Start {
+            version: text(&record["version"]),
+        },
+        Some("platform.runtimeDone") => LineKind::End,
+        Some("platform.report") => {
+            let m = &record["metrics"];
+            let whole = |v: &serde_json::Value| v.as_f64().filter(|n| *n >= 0.0).map(f64::round);
+            LineKind::Report(ReportMetrics {
+                duration_ms: m["durationMs"].as_f64()?,
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                billed_duration_ms: whole(&m["billedDurationMs"])? as u64,
+                memory_size_mb: u32::try_from(m["memorySizeMB"].as_u64()?).ok()?,
+                max_memory_used_mb: u32::try_from(m["maxMemoryUsedMB"].as_u64()?).ok()?,
+                init_duration_ms: m["initDurationMs"].as_f64(),
+            })
+        }
+        _ => {
+            return Some(ParsedLine {
+                kind: LineKind::Plain,
+                request_id: text(&value["requestId"]),
+            });
+        }
+    };
+    Some(ParsedLine {
+        kind,
+        request_id: Some(request_id?),
+    })
 }
 
 /// `<id>\tDuration: 26.73 ms\tBilled Duration: 27 ms\tMemory Size: 128 MB\tMax Memory Used: 75 MB\t[Init Duration: 113.51 ms\t]`
@@ -184,6 +230,55 @@ mod tests {
             panic!("a REPORT line");
         };
         assert_eq!(m.duration_ms, 3000.0);
+    }
+
+    // Lines as Lambda writes them with LogFormat JSON (system log level INFO).
+    const JSON_START: &str = r#"{"time":"2026-11-26T22:10:01.125Z","type":"platform.start","record":{"requestId":"6f7f0961-7c4f-4b0b-9a3c-1f2e3d4c5b6a","version":"$LATEST"}}"#;
+    const JSON_DONE: &str = r#"{"time":"2026-11-26T22:10:01.130Z","type":"platform.runtimeDone","record":{"requestId":"6f7f0961-7c4f-4b0b-9a3c-1f2e3d4c5b6a","status":"success","metrics":{"durationMs":4.2,"producedBytes":52}}}"#;
+    const JSON_REPORT: &str = r#"{"time":"2026-11-26T22:10:01.131Z","type":"platform.report","record":{"requestId":"6f7f0961-7c4f-4b0b-9a3c-1f2e3d4c5b6a","metrics":{"durationMs":4.71,"billedDurationMs":5,"memorySizeMB":128,"maxMemoryUsedMB":19,"initDurationMs":41.3},"status":"success"}}"#;
+    const JSON_APP: &str = r#"{"timestamp":"2026-11-26T22:10:01.127Z","level":"INFO","requestId":"6f7f0961-7c4f-4b0b-9a3c-1f2e3d4c5b6a","message":"hello"}"#;
+
+    #[test]
+    fn json_platform_events_parse_as_start_end_and_report() {
+        let id = Some("6f7f0961-7c4f-4b0b-9a3c-1f2e3d4c5b6a".to_owned());
+        let start = parse_line(JSON_START);
+        assert_eq!(
+            start.kind,
+            LineKind::Start {
+                version: Some("$LATEST".into())
+            }
+        );
+        assert_eq!(start.request_id, id);
+        let done = parse_line(JSON_DONE);
+        assert_eq!((done.kind, done.request_id), (LineKind::End, id.clone()));
+        let report = parse_line(JSON_REPORT);
+        assert_eq!(report.request_id, id);
+        assert_eq!(
+            report.kind,
+            LineKind::Report(ReportMetrics {
+                duration_ms: 4.71,
+                billed_duration_ms: 5,
+                memory_size_mb: 128,
+                max_memory_used_mb: 19,
+                init_duration_ms: Some(41.3),
+            })
+        );
+        // The function's own JSON line is plain text that names its request.
+        let app = parse_line(JSON_APP);
+        assert_eq!((app.kind, app.request_id), (LineKind::Plain, id));
+    }
+
+    #[test]
+    fn json_that_is_not_a_whole_platform_event_stays_plain() {
+        for line in [
+            r#"{"type":"platform.report","record":{"requestId":"r","metrics":{"durationMs":1.0}}}"#,
+            r#"{"type":"platform.start","record":{}}"#,
+            r#"{"not json"#,
+            r#"{"message":"a JSON line of the function's own"}"#,
+        ] {
+            let p = parse_line(line);
+            assert_eq!((p.kind, p.request_id), (LineKind::Plain, None), "{line}");
+        }
     }
 
     #[test]

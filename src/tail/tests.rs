@@ -15,6 +15,8 @@ enum Fault {
     Invalid,
     /// The log group does not exist (yet).
     NoGroup,
+    /// The credentials expired (an SSO session ran out).
+    Expired,
 }
 
 #[derive(Debug, Default)]
@@ -163,6 +165,13 @@ impl LogSource for FakeLogs {
                         resource: query.group.clone(),
                         code: Some("InvalidParameterException".into()),
                         message: "Invalid filter pattern".into(),
+                    },
+                    Fault::Expired => AwsError {
+                        kind: ErrorKind::Credentials,
+                        operation: "FilterLogEvents",
+                        resource: query.group.clone(),
+                        code: Some("ExpiredTokenException".into()),
+                        message: "The security token included in the request is expired".into(),
                     },
                     Fault::NoGroup => AwsError {
                         kind: ErrorKind::NotFound,
@@ -820,4 +829,83 @@ async fn a_live_tail_session_that_fails_at_once_is_reopened_with_a_growing_wait(
     );
     assert!(seen.troubles.iter().all(|e| e.operation == "StartLiveTail"));
     assert_eq!(seen.modes[0].0, TailMode::LiveTail);
+}
+
+/// Expired credentials (an SSO session that ran out) do not stop a following tail: it reports the
+/// trouble once, waits with backoff, and resumes where it was once calls succeed again (after
+/// `aws sso login` in another terminal), losing nothing.
+#[tokio::test]
+async fn a_following_tail_waits_out_expired_credentials_and_resumes() {
+    let logs = FakeLogs::new(10);
+    logs.write("s", &[(10, "before")]);
+    logs.set(|s| s.faults = VecDeque::from([Fault::Expired; 4]));
+    let (tx, mut rx) = mpsc::channel(64);
+    let tail = spawn_tail(logs.clone(), config(quick()), tx);
+    let mut seen = Seen::default();
+    seen.until(&mut rx, |s| !s.events.is_empty()).await;
+    logs.write("s", &[(20, "after the refresh")]);
+    seen.until(&mut rx, |s| s.events.len() >= 2).await;
+    tail.stop().await;
+    seen.drain(&mut rx);
+    assert_eq!(seen.messages(), ["before", "after the refresh"]);
+    assert!(seen.failed.is_none(), "{:?}", seen.failed);
+    let kinds: Vec<ErrorKind> = seen.troubles.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [ErrorKind::Credentials], "reported once");
+}
+
+/// A one-shot read (not following) has nobody waiting for it to recover: expired credentials end it.
+#[tokio::test]
+async fn a_one_shot_read_stops_on_expired_credentials() {
+    let logs = FakeLogs::new(10);
+    logs.set(|s| s.faults = VecDeque::from([Fault::Expired]));
+    let (tx, mut rx) = mpsc::channel(64);
+    let tail = spawn_tail(
+        logs.clone(),
+        TailConfig {
+            follow: false,
+            ..config(quick())
+        },
+        tx,
+    );
+    tail.finished().await;
+    let mut seen = Seen::default();
+    seen.drain(&mut rx);
+    assert_eq!(
+        seen.failed.map(|e| e.kind),
+        Some(ErrorKind::Credentials),
+        "{:?}",
+        seen.troubles
+    );
+}
+
+/// On AWS the first Live Tail session says, once, that it is billed; reopened sessions say nothing
+/// more, and a local stack's sessions never say it.
+#[tokio::test]
+async fn the_first_live_tail_session_on_aws_says_once_that_it_is_billed() {
+    for billed in [true, false] {
+        let logs = FakeLogs::new(10);
+        logs.set(|s| s.live = Some(LiveMode::Works));
+        let (tx, mut rx) = mpsc::channel(64);
+        let tail = spawn_tail(
+            logs.clone(),
+            TailConfig {
+                live_tail: true,
+                live_tail_billed: billed,
+                ..config(quick())
+            },
+            tx,
+        );
+        let mut seen = Seen::default();
+        seen.until(&mut rx, |s| !s.modes.is_empty()).await;
+        for _ in 0..2 {
+            logs.end_live_sessions();
+            seen.pump_calls(&mut rx, &logs, 1).await;
+        }
+        logs.write("s", &[(10, "still live")]);
+        seen.until(&mut rx, |s| !s.events.is_empty()).await;
+        tail.stop().await;
+        seen.drain(&mut rx);
+        let want = billed.then(|| LIVE_TAIL_BILLED.to_owned());
+        assert_eq!(seen.modes, [(TailMode::LiveTail, want)], "billed: {billed}");
+    }
 }

@@ -261,7 +261,14 @@ impl Workers {
                     }
                     let activity = self.tail_activity.clone();
                     self.ping = Some(tokio::spawn(async move {
-                        if let Err(e) = caught(work::ping(targets, activity, &tx)).await {
+                        let signer = match targets.iter().any(|t| t.sign) {
+                            true => connect(&session, &conn)
+                                .await
+                                .ok()
+                                .and_then(|c| c.clients.stage_signer()),
+                            false => None,
+                        };
+                        if let Err(e) = caught(work::ping(targets, signer, activity, &tx)).await {
                             let _ = tx
                                 .send(Msg::WorkerNotice {
                                     level: Level::Error,
@@ -709,9 +716,17 @@ mod work {
     }
 
     /// Probes until aborted. Dropping the pinger's handle (when this task is aborted) stops it.
-    pub async fn ping(targets: Vec<PingTarget>, activity: TailActivity, tx: &Tx) {
+    pub async fn ping(
+        targets: Vec<PingTarget>,
+        signer: Option<crate::aws::sigv4::StageSigner>,
+        activity: TailActivity,
+        tx: &Tx,
+    ) {
         let (probes_tx, mut probes) = mpsc::channel(16);
-        let config = PingConfig::new(targets);
+        let config = PingConfig {
+            signer,
+            ..PingConfig::new(targets)
+        };
         let _pinger = match spawn_pinger(config, probes_tx, activity.get().cloned()) {
             Ok(p) => p,
             Err(e) => {

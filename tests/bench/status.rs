@@ -53,6 +53,7 @@ impl Intercept for CallCounter {
 async fn counted_clients(endpoint: &str, counter: &CallCounter) -> Clients {
     let sdk = sdk_config(endpoint, "us-east-1").await;
     Clients {
+        credentials: sdk.credentials_provider(),
         apigateway: aws_sdk_apigateway::Client::from_conf(
             aws_sdk_apigateway::config::Builder::from(&sdk)
                 .interceptor(counter.clone())

@@ -329,14 +329,16 @@ impl LocalStack {
 
     /// Adds GET /`part` (under the root) with a proxy integration to the stack's function.
     async fn add_route(&self, stack: &lambdeck::stack::Stack, part: &str) {
-        self.add_route_with_key(stack, part, false).await;
+        self.add_route_with(stack, part, "NONE", false).await;
     }
 
-    /// Adds GET /`part` as `add_route` does, requiring an API key when `key_required`.
-    async fn add_route_with_key(
+    /// Adds GET /`part` as `add_route` does, with this authorization type, requiring an API key when
+    /// `key_required`.
+    async fn add_route_with(
         &self,
         stack: &lambdeck::stack::Stack,
         part: &str,
+        authorization: &str,
         key_required: bool,
     ) {
         use lambdeck::aws::apigateway as gw;
@@ -345,7 +347,7 @@ impl LocalStack {
         let rid = gw::create_resource(c, &api.id, &api.resource("/").unwrap().id, part)
             .await
             .unwrap();
-        gw::put_method(c, &api.id, &rid, "GET", "NONE", key_required)
+        gw::put_method(c, &api.id, &rid, "GET", authorization, key_required)
             .await
             .unwrap();
         let uri = gw::lambda_invoke_uri("us-east-1", &stack.function.as_ref().unwrap().arn);
@@ -1252,7 +1254,7 @@ async fn ping_sends_the_configured_api_key_and_explains_a_disabled_endpoint() {
     let local = LocalStack::up().await;
     let dir = project();
     let stack = local.load().await;
-    local.add_route_with_key(&stack, "keyed", true).await;
+    local.add_route_with(&stack, "keyed", "NONE", true).await;
     let out = local.run(dir.path(), &["deploy", "--yes"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
@@ -1349,5 +1351,36 @@ async fn ping_sends_the_configured_api_key_and_explains_a_disabled_endpoint() {
     assert!(
         err.contains("disableExecuteApiEndpoint") && err.contains("custom domain"),
         "{err}"
+    );
+}
+
+/// `ping` signs the calls to an AWS_IAM route with SigV4 (the credentials the SDK clients use), which
+/// the stage accepts; the same call unsigned is refused as API Gateway refuses it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ping_signs_aws_iam_routes_which_the_stage_refuses_unsigned() {
+    let local = LocalStack::up().await;
+    let dir = project();
+    let stack = local.load().await;
+    local.add_route_with(&stack, "iam", "AWS_IAM", false).await;
+    let out = local.run(dir.path(), &["deploy", "--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let out = local.run(dir.path(), &["ping", "-n", "1"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("not pinged"), "{}", stderr(&out));
+    assert!(
+        stdout(&out)
+            .lines()
+            .any(|l| l.contains("/iam") && l.contains("200")),
+        "{}",
+        stdout(&out)
+    );
+
+    let url = format!("{}/iam", local.load().await.invoke_url().unwrap());
+    let unsigned = reqwest::get(&url).await.unwrap();
+    assert_eq!(unsigned.status().as_u16(), 403);
+    assert_eq!(
+        unsigned.text().await.unwrap(),
+        r#"{"message":"Missing Authentication Token"}"#
     );
 }

@@ -179,8 +179,10 @@ async fn the_region_comes_from_the_flag_then_environment_or_profile_then_lambdec
         "[profile tokyo]\nregion = ap-northeast-1\n[profile plain]\noutput = json\n",
     )
     .unwrap();
+    // Regions are isolated: the stack exists only in the region it was made in, so a status read
+    // through another region finds no API (1, with the JSON report) rather than the stack (0).
     let region_of = |out: &Output| {
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(out));
         json_of(out)["stack"]["region"].as_str().unwrap().to_owned()
     };
     let with_env = |region: &str| {

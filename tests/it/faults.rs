@@ -9,7 +9,9 @@ use lambdeck::aws::Clients;
 use lambdeck::aws::lambda_code;
 use lambdeck::aws::logs::put_events;
 use lambdeck::config::StackSpec;
-use lambdeck::local::fault::{DelayIngestion, DropConnections, FaultPlan, Throttle};
+use lambdeck::local::fault::{
+    DelayIngestion, DropConnections, ExpiredCredentials, FaultPlan, Throttle,
+};
 use lambdeck::local::{LocalConfig, LocalServer};
 use lambdeck::model::Drift;
 use lambdeck::stack::deploy::deploy_stage;
@@ -355,5 +357,162 @@ async fn late_by_a_minute_on_one_stream_loses_nothing_with_the_aws_timing() {
         seen.len()
     );
     assert_eq!((lost, twice), (0, 0));
+    server.shutdown().await;
+}
+
+/// An SSO session that runs out mid-tail: FilterLogEvents answers ExpiredTokenException through the
+/// real SDK, the following tail says so once, waits, and resumes when the calls succeed again (as
+/// after `aws sso login` in another terminal), delivering what was written meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_following_tail_survives_expired_credentials_and_resumes() {
+    let server = with_faults(FaultPlan::default()).await;
+    let c = clients(&server.endpoint_url()).await;
+    let group = "/aws/lambda/sso";
+    c.logs
+        .create_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+        .unwrap();
+    c.logs
+        .create_log_stream()
+        .log_group_name(group)
+        .log_stream_name("s")
+        .send()
+        .await
+        .unwrap();
+    put_events(&c, group, "s", &[(now_ms(), "before".into())])
+        .await
+        .unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let tail = spawn_tail(
+        CloudWatch { clients: c.clone() },
+        TailConfig {
+            timing: PollTiming {
+                max_backoff: Duration::from_millis(400),
+                ..PollTiming::local()
+            },
+            ..TailConfig::new(group, now_ms() - 60_000)
+        },
+        tx,
+    );
+    let mut messages = Vec::new();
+    let mut troubles = Vec::new();
+    let mut recovered = false;
+    let mut failed = None;
+    let mut expired_set = false;
+    let wait = async {
+        while !(recovered && messages.len() >= 2) && failed.is_none() {
+            match rx.recv().await.expect("the tail runs") {
+                TailMsg::Events(events) => {
+                    messages.extend(events.into_iter().map(|e| e.message));
+                    if !expired_set {
+                        expired_set = true;
+                        server.faults().set(FaultPlan {
+                            expired_credentials: vec![ExpiredCredentials {
+                                operation: "FilterLogEvents".into(),
+                                calls: 5,
+                            }],
+                            ..FaultPlan::default()
+                        });
+                        put_events(&c, group, "s", &[(now_ms(), "meanwhile".into())])
+                            .await
+                            .unwrap();
+                    }
+                }
+                TailMsg::Trouble { error, .. } => troubles.push(error),
+                TailMsg::Recovered => recovered = true,
+                TailMsg::Failed(e) => failed = Some(e),
+                _ => {}
+            }
+        }
+    };
+    // A guard against a hang, not a timing check.
+    tokio::time::timeout(Duration::from_secs(60), wait)
+        .await
+        .expect("the tail resumes");
+    tail.stop().await;
+    assert!(failed.is_none(), "the tail stopped: {failed:?}");
+    assert_eq!(messages, ["before", "meanwhile"]);
+    assert_eq!(troubles.len(), 1, "reported once: {troubles:?}");
+    assert_eq!(troubles[0].kind, lambdeck::aws::ErrorKind::Credentials);
+    assert!(
+        troubles[0].to_string().contains("expired"),
+        "{}",
+        troubles[0]
+    );
+    assert_eq!(server.faults().injected("FilterLogEvents"), 5);
+    server.shutdown().await;
+}
+
+/// A Live Tail session that times out (`SessionTimeoutException`, after 3 hours on AWS; a second here)
+/// is reopened quietly: no trouble reported, no fall back to polling, and events keep coming.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_tail_session_that_times_out_is_reopened_quietly() {
+    let server = with_faults(FaultPlan {
+        live_tail_session_seconds: Some(0.5),
+        ..FaultPlan::default()
+    })
+    .await;
+    let c = clients(&server.endpoint_url()).await;
+    let group = "/aws/lambda/long";
+    c.logs
+        .create_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+        .unwrap();
+    c.logs
+        .create_log_stream()
+        .log_group_name(group)
+        .log_stream_name("s")
+        .send()
+        .await
+        .unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let tail = spawn_tail(
+        CloudWatch { clients: c.clone() },
+        TailConfig {
+            live_tail: true,
+            timing: PollTiming::local(),
+            ..TailConfig::new(group, now_ms())
+        },
+        tx,
+    );
+    let mut others = Vec::new();
+    let mut messages = Vec::new();
+    let wait = async {
+        for i in 0..4 {
+            // Several sessions time out between these lines.
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            let line = format!("line {i}");
+            put_events(&c, group, "s", &[(now_ms(), line.clone())])
+                .await
+                .unwrap();
+            while !messages.contains(&line) {
+                match rx.recv().await.expect("the tail runs") {
+                    TailMsg::Events(events) => {
+                        messages.extend(events.into_iter().map(|e| e.message));
+                    }
+                    TailMsg::CaughtUp => {}
+                    other => others.push(other),
+                }
+            }
+        }
+    };
+    // A guard against a hang, not a timing check.
+    tokio::time::timeout(Duration::from_secs(60), wait)
+        .await
+        .expect("the tail delivers");
+    tail.stop().await;
+    assert_eq!(messages, ["line 0", "line 1", "line 2", "line 3"]);
+    assert_eq!(
+        others,
+        [TailMsg::Mode {
+            mode: lambdeck::tail::TailMode::LiveTail,
+            reason: None
+        }],
+        "only the one announcement"
+    );
     server.shutdown().await;
 }

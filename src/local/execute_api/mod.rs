@@ -195,6 +195,16 @@ async fn routed(
     response
 }
 
+/// Does the request carry a SigV4 signature (an `Authorization: AWS4-HMAC-SHA256 Credential=...,
+/// Signature=...` header, or a presigned URL's `X-Amz-Signature`)? The signature itself is not
+/// verified: the local stack keeps no secret keys to verify it with.
+fn sigv4_signed(req: &crate::local::common::request::Req) -> bool {
+    let header = req.header("authorization").is_some_and(|a| {
+        a.starts_with("AWS4-HMAC-SHA256 ") && a.contains("Credential=") && a.contains("Signature=")
+    });
+    header || req.query_one("X-Amz-Signature").is_some()
+}
+
 /// A method's request through what the deployment froze: authorization, API key and usage plan,
 /// request validation, then the integration.
 async fn pipeline(
@@ -223,6 +233,7 @@ async fn pipeline(
                 Some(authorizer::authorize(cx, cx.authorizer_cache, a, input).await?)
             }
         }
+        "AWS_IAM" if !sigv4_signed(input.req) => return Err(GatewayError::missing_token()),
         _ => None,
     };
     let key = if method.api_key_required {

@@ -124,7 +124,7 @@ fn open(cx: Ctx<'_>, req: &Req) -> Result<Response, AwsJsonError> {
         },
         initial: true,
         start: Some(start),
-        ends_at: Instant::now() + SESSION_TIMEOUT,
+        ends_at: Instant::now() + cx.session_timeout,
         done: false,
     };
     let body = Body::from_stream(futures::stream::unfold(session, |mut s| async move {

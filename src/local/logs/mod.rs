@@ -32,6 +32,8 @@ pub const ROUTE: ServiceRoute = ServiceRoute {
 pub struct Ctx<'a> {
     pub logs: &'a Logs,
     pub region: &'a str,
+    /// How long a Live Tail session lasts (3 hours, unless fault injection shortens it).
+    pub session_timeout: std::time::Duration,
 }
 
 /// Serves one CloudWatch Logs request (`X-Amz-Target: Logs_20140328.<Op>`).
