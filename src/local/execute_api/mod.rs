@@ -373,7 +373,9 @@ pub async fn call_integration(
             input.resource_path
         ),
     );
-    let function = match function_for(cx, &function_ref, &source_arn, false, region) {
+    // An integration with credentials invokes the function with that role: no resource policy needed.
+    let with_role = integration.credentials.is_some();
+    let function = match function_for(cx, &function_ref, &source_arn, with_role, region) {
         Ok(f) => f,
         Err(why) => return Integrated::Misconfigured(why),
     };
