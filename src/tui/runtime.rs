@@ -497,7 +497,7 @@ mod work {
         let package = package(session, generation, tx, true, cancel).await?;
         let mut done = Vec::new();
         step(tx, generation, "creating what is missing").await;
-        let zip = provision::needs_package(&stack).then(|| package.zip.to_vec());
+        let zip = provision::needs_package(&stack, &session.spec).then(|| package.zip.to_vec());
         let report = provision::up(clients, &session.spec, &stack, zip)
             .await
             .map_err(|e| e.to_string())?;
