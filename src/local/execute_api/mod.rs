@@ -352,6 +352,14 @@ pub async fn call_integration(
             "only Lambda proxy (AWS_PROXY) integrations run on the local stack",
         );
     }
+    // Lambda is invoked with POST: a proxy integration with another method fails as on AWS (500).
+    if integration
+        .http_method
+        .as_deref()
+        .is_some_and(|m| m != "POST")
+    {
+        return Integrated::Misconfigured("Lambda proxy integrations must use the POST method");
+    }
     let Some(function_ref) = integration
         .uri
         .as_deref()

@@ -85,6 +85,23 @@ async fn an_integration_with_credentials_needs_no_permission() {
     s.deploy(&api).await;
     // The function ran (and crashed): 502, not the missing permission's 500.
     assert_eq!(s.get(&api, "/hello_world").await.status(), 502);
+    // Lambda is invoked with POST: a proxy integration naming GET answers 500, as on AWS.
+    s.apigw
+        .put_integration()
+        .rest_api_id(&api)
+        .resource_id(&hello)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::AwsProxy)
+        .integration_http_method("GET")
+        .uri(format!(
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+        ))
+        .credentials("arn:aws:iam::000000000000:role/apigw-invokes-lambda")
+        .send()
+        .await
+        .unwrap();
+    s.deploy(&api).await;
+    assert_eq!(s.get(&api, "/hello_world").await.status(), 500);
     assert_eq!(s.log_messages("crashing").await, ["crashing"]);
     s.server.shutdown().await;
 }
