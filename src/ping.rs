@@ -536,6 +536,11 @@ impl DeploymentSplit {
         }
     }
 
+    /// How many deployments answered.
+    pub fn sides(&self) -> usize {
+        self.sides.len()
+    }
+
     /// Every side seen, by deployment id.
     pub fn stats(&self) -> Vec<SideStats> {
         self.sides

@@ -114,7 +114,13 @@ pub async fn spawn_watch(
     config: WatchConfig,
     events: mpsc::Sender<WatchEvent>,
 ) -> Result<WatchHandle, WatchError> {
-    let layout = Layout::discover(&spec).await?;
+    let mut layout = Layout::discover(&spec).await?;
+    // The OS reports absolute paths: a crate named relative to lambdeck.toml ("function") is made
+    // absolute, else no event would be seen as under it (and under a hidden directory, such as a
+    // temporary one, every event would be taken for a hidden file's).
+    if let Ok(dir) = std::fs::canonicalize(&layout.crate_dir) {
+        layout.crate_dir = dir;
+    }
     let (fs_tx, fs_rx) = mpsc::unbounded_channel();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(event) = res {

@@ -273,7 +273,10 @@ pub fn render_text(stack: &Stack) -> String {
                     }
                 );
             }
-            Piece::Integration(_) | Piece::StageDeployment(_) | Piece::MissingStage => {}
+            Piece::Integration(_)
+            | Piece::StageDeployment(_)
+            | Piece::StageCanary(_)
+            | Piece::MissingStage => {}
         }
         if let Some(m) = tf_mark
             && let Some(nl) = out[start..].find('\n')

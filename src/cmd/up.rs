@@ -89,7 +89,7 @@ pub async fn up(session: &Session, args: &JsonArgs) -> CmdResult {
     let clients = &conn.clients;
     let stack = load_stack(clients, &session.spec).await?;
     // Build only when the function has to be created: a second `up` must not rebuild anything.
-    let zip = if provision::needs_package(&stack) {
+    let zip = if provision::needs_package(&stack, &session.spec) {
         let package = package(session).await?;
         if !clients.local {
             // The same refusal as `upload`: provided.al2023 cannot run another CPU's or a newer glibc's

@@ -85,8 +85,16 @@ impl Steps {
 }
 
 /// The package `up` needs only when the function is missing.
-pub fn needs_package(stack: &Stack) -> bool {
-    stack.function.is_missing()
+pub fn needs_package(stack: &Stack, spec: &StackSpec) -> bool {
+    stack.function.is_missing() && terraform_function(spec, &stack.names.function).is_none()
+}
+
+/// The address of the function in Terraform's state, when Terraform manages it: `up` then neither
+/// builds nor creates it (`terraform apply` does).
+pub fn terraform_function<'a>(spec: &'a StackSpec, name: &str) -> Option<&'a str> {
+    spec.terraform_state
+        .as_ref()?
+        .address_where("aws_lambda_function", "function_name", name)
 }
 
 /// Creates whatever lambdeck.toml describes and `stack` lacks, in dependency order: role, log group,
@@ -455,8 +463,18 @@ async fn reconcile(
         && stack.function.is_present()
         && stack.permission.as_ref().is_some_and(|p| p.allows_api);
     let sid = permission_sid(&api_id);
+    // A function Terraform has yet to create cannot be given a permission: `terraform apply` first.
+    let function_pending =
+        stack.function.is_missing() && terraform_function(spec, &names.function).is_some();
     if allowed {
         steps.push("permission", &sid, StepAction::Exists, None);
+    } else if function_pending {
+        steps.push(
+            "permission",
+            &sid,
+            StepAction::Skipped,
+            Some("the function is Terraform's and not created yet: `terraform apply`, then `up` again".into()),
+        );
     } else {
         let source = api_source_arn(&clients.region, &account, &api_id);
         match lambda::add_invoke_permission(&clients.lambda, &names.function, &sid, &source).await {

@@ -45,6 +45,8 @@ pub enum Piece<'a> {
     },
     /// The deployment a stage serves.
     StageDeployment(&'a Deployment),
+    /// A stage's canary release (the stage has a canary deployment): its deployment id and percent.
+    StageCanary(&'a Stage),
     /// The configured stage, which the API does not have.
     MissingStage,
     /// The deployment history's folder.
@@ -328,6 +330,14 @@ fn tree(stack: &Stack) -> Vec<Node<'_>> {
                 2,
                 None,
                 Piece::StageDeployment(d),
+            ));
+        }
+        if s.canary_deployment_id.is_some() {
+            out.push(node(
+                format!("api/stage/{}/canary", s.name),
+                2,
+                None,
+                Piece::StageCanary(s),
             ));
         }
     }

@@ -12,14 +12,20 @@ pub use super::view::Level;
 use super::view::{LogLine, Pane, ProbeRow, TreeNode};
 use crate::build::UploadReport;
 use crate::model::HttpRequest;
-use crate::ping::{LatencySeries, PingTarget, Probe, ProbeLinker, Unpingable, stage_targets};
+use crate::ping::{
+    DeploymentSplit, LatencySeries, PingTarget, Probe, ProbeLinker, Unpingable, stage_targets,
+};
 use crate::request::RequestLog;
 use crate::stack::deploy::{StageAction, rollback_target};
 use crate::stack::{Deployment, Drift, Stack};
 use crate::tail::LogEvent;
 
+mod canary;
 mod stages;
+mod watch;
+pub use canary::{CanaryAction, CanaryPrompt};
 pub use stages::StageChoice;
+pub use watch::{WatchPhase, WatchView};
 
 /// How many log lines the pane keeps; older ones are dropped and counted.
 pub const LOG_CAPACITY: usize = 100_000;
@@ -87,6 +93,18 @@ pub enum Effect {
         stage_url: String,
         request: HttpRequest,
     },
+    /// Watch the function crate (the watch engine), answering with `Msg::Watch` of this generation.
+    StartWatch {
+        generation: u64,
+    },
+    StopWatch,
+    /// Deploy, promote or cancel a canary release on stage `stage`; `stack` is what the user saw.
+    Canary {
+        generation: u64,
+        stack: Box<Stack>,
+        stage: String,
+        action: CanaryAction,
+    },
 }
 
 /// A long action in flight: drawn as a spinner with elapsed time, or a gauge when progress is known.
@@ -106,6 +124,7 @@ pub enum ActivityKind {
     Deploy,
     Rollback,
     Promote,
+    Canary,
 }
 
 impl ActivityKind {
@@ -116,6 +135,7 @@ impl ActivityKind {
             Self::Deploy => "deploying",
             Self::Rollback => "rolling back",
             Self::Promote => "promoting",
+            Self::Canary => "canary",
         }
     }
 }
@@ -158,6 +178,8 @@ pub enum Overlay {
         to: String,
         diff: Box<crate::stack::stages::StageDiff>,
     },
+    /// The canary prompt of a stage: set the percent, promote, cancel.
+    Canary(CanaryPrompt),
 }
 
 /// The log pane's buffer: bounded, with an index of the lines the filter keeps so that drawing touches
@@ -293,6 +315,9 @@ pub struct App {
     /// The latest probes' latencies, failures as gaps: the engine's series, as `lambdeck ping` keeps it,
     /// so both report the same percentiles.
     pub latency: LatencySeries,
+    /// The same probes per deployment that served them (two sides during a canary release), as
+    /// `lambdeck ping` splits them.
+    pub split: DeploymentSplit,
     /// How the log tail follows ("live tail", "polling"), once it says.
     pub log_source: Option<String>,
     /// Newest last.
@@ -327,6 +352,12 @@ pub struct App {
     pub saved_requests: Vec<(String, HttpRequest)>,
     /// The latest log events of Lambda requests, for a response that comes after its log lines.
     recent_events: VecDeque<LogEvent>,
+    /// How far the response pane can scroll on the screen last drawn (the runtime sets it after each
+    /// frame); None before the first.
+    pub response_max_scroll: Option<usize>,
+    /// Watch mode (`w`), while on.
+    pub watch: Option<WatchView>,
+    watch_generation: u64,
     pub quit: bool,
 }
 
@@ -350,6 +381,7 @@ impl App {
             ping_targets: Vec::new(),
             linker: ProbeLinker::default(),
             latency: LatencySeries::new(LATENCY_WINDOW),
+            split: DeploymentSplit::new(LATENCY_WINDOW),
             log_source: None,
             probes: VecDeque::new(),
             probe_selected: None,
@@ -370,6 +402,9 @@ impl App {
             history: VecDeque::new(),
             saved_requests: Vec::new(),
             recent_events: VecDeque::new(),
+            response_max_scroll: None,
+            watch: None,
+            watch_generation: 0,
             quit: false,
         }
     }
@@ -402,6 +437,7 @@ impl App {
             Overlay::Rollback { .. } | Overlay::StagePicker { .. } => Mode::Picker,
             Overlay::Composer => Mode::Compose,
             Overlay::Response => Mode::Response,
+            Overlay::Canary(_) => Mode::Canary,
         }
     }
 
@@ -460,6 +496,11 @@ impl App {
                 self.answered(generation, result);
                 vec![]
             }
+            Msg::Watch { generation, event } => self.watch_event(generation, event),
+            Msg::WatchEnded { generation, error } => {
+                self.watch_ended(generation, error);
+                vec![]
+            }
         }
     }
 
@@ -481,6 +522,7 @@ impl App {
             Mode::Picker => self.picker_key(c),
             Mode::Compose => self.composer_key(c),
             Mode::Response => self.response_key(c),
+            Mode::Canary => self.canary_key(c),
             Mode::Normal => self.normal_key(c),
         }
     }
@@ -557,6 +599,8 @@ impl App {
             Command::Ping => return self.toggle_ping(),
             Command::Test => return self.test_selected(),
             Command::Compose => self.open_composer(SendTo::Stage),
+            Command::Watch => return self.toggle_watch(),
+            Command::Canary => self.open_canary(),
             Command::Filter => {
                 let current = self.logs.filter().to_owned();
                 self.filter_edit = Some((current.clone(), current));
@@ -573,6 +617,7 @@ impl App {
                 self.probes.clear();
                 self.linker = ProbeLinker::default();
                 self.latency = LatencySeries::new(LATENCY_WINDOW);
+                self.split = DeploymentSplit::new(LATENCY_WINDOW);
                 self.probe_selected = None;
                 self.notice(Level::Info, "cleared logs and pings");
             }
@@ -582,7 +627,11 @@ impl App {
                 self.probe_selected = None;
                 self.notice = None;
             }
-            Command::Quit | Command::Accept | Command::Type(_) | Command::Erase => {}
+            Command::Quit
+            | Command::Accept
+            | Command::Type(_)
+            | Command::Erase
+            | Command::DropCanary => {}
         }
         vec![]
     }
@@ -868,6 +917,10 @@ impl App {
                         Command::PageUp => x.scroll.saturating_sub(PAGE),
                         _ => x.scroll + PAGE,
                     };
+                    // Not past the end: the last line stays at the bottom.
+                    if let Some(max) = self.response_max_scroll {
+                        x.scroll = x.scroll.min(max);
+                    }
                 }
             }
             _ => {}
@@ -1188,6 +1241,7 @@ impl App {
 
     fn push_probe(&mut self, probe: Probe) {
         self.latency.record(&probe);
+        self.split.record(&probe);
         self.linker.expect(&probe);
         self.probes.push_back(ProbeRow::from_probe(probe));
         if self.probes.len() > PROBE_CAPACITY {

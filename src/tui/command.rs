@@ -30,6 +30,12 @@ pub enum Command {
     Test,
     /// Open the request composer.
     Compose,
+    /// The canary prompt of the selected stage.
+    Canary,
+    /// In the canary prompt: end the canary (the stage serves only what it served).
+    DropCanary,
+    /// Start or stop watching the function crate (rebuild and upload on save).
+    Watch,
     Filter,
     Follow,
     Clear,
@@ -58,6 +64,8 @@ pub enum Mode {
     Compose,
     /// The response pane of a test invoke or a sent request.
     Response,
+    /// The canary prompt: digits are the percent.
+    Canary,
 }
 
 /// One line of the keymap: the keys as shown, what they do, the command, and the keys that trigger it.
@@ -165,6 +173,12 @@ pub const NORMAL: &[Binding] = &[
     ),
     pair(Command::Promote, &[KeyCode::Char('P')]),
     bind(
+        "C",
+        "canary on this stage: set its percent, promote, cancel",
+        Command::Canary,
+        &[KeyCode::Char('C')],
+    ),
+    bind(
         "p",
         "start / stop pinging",
         Command::Ping,
@@ -181,6 +195,12 @@ pub const NORMAL: &[Binding] = &[
         "send a request to the stage (composer)",
         Command::Compose,
         &[KeyCode::Char('s')],
+    ),
+    bind(
+        "w",
+        "watch: rebuild + upload on every save, on / off",
+        Command::Watch,
+        &[KeyCode::Char('w')],
     ),
     bind(
         "/ f",
@@ -248,6 +268,25 @@ pub const RESPONSE: &[Binding] = &[
     ),
 ];
 
+/// The canary prompt's keys (digits and `.` are the percent).
+pub const CANARY: &[Binding] = &[
+    bind(
+        "Enter",
+        "deploy the canary",
+        Command::Accept,
+        &[KeyCode::Enter],
+    ),
+    bind("p", "promote it", Command::Promote, &[KeyCode::Char('p')]),
+    bind("x", "cancel it", Command::DropCanary, &[KeyCode::Char('x')]),
+    pair(Command::Erase, &[KeyCode::Backspace]),
+    bind(
+        "Esc",
+        "close",
+        Command::Cancel,
+        &[KeyCode::Esc, KeyCode::Char('q')],
+    ),
+];
+
 /// Maps a key to a command in the given mode. Unbound keys map to nothing.
 pub fn command_for(key: KeyEvent, mode: Mode) -> Option<Command> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
@@ -283,6 +322,10 @@ pub fn command_for(key: KeyEvent, mode: Mode) -> Option<Command> {
             _ => lookup(COMPOSE, key.code),
         },
         Mode::Response => lookup(RESPONSE, key.code),
+        Mode::Canary => match key.code {
+            KeyCode::Char(c) if c.is_ascii_digit() || c == '.' => Some(Command::Type(c)),
+            _ => lookup(CANARY, key.code),
+        },
         Mode::Normal => normal(key, ctrl),
     }
 }
@@ -343,6 +386,7 @@ mod tests {
             (NORMAL, Mode::Normal),
             (COMPOSE, Mode::Compose),
             (RESPONSE, Mode::Response),
+            (CANARY, Mode::Canary),
         ] {
             for b in table {
                 for code in b.codes {
@@ -407,6 +451,7 @@ mod tests {
             Mode::FilterInput,
             Mode::Compose,
             Mode::Response,
+            Mode::Canary,
         ] {
             assert_eq!(command_for(k, m), Some(Command::Quit));
         }

@@ -52,6 +52,13 @@ pub enum Msg {
         generation: u64,
         result: Result<Answer, String>,
     },
+    /// The watch engine reported something.
+    Watch {
+        generation: u64,
+        event: crate::watch::WatchEvent,
+    },
+    /// The watch could not start, or ended on its own.
+    WatchEnded { generation: u64, error: String },
 }
 
 /// What a test invoke or a request to the stage came back with.

@@ -80,6 +80,7 @@ pub async fn run(terminal: &mut DefaultTerminal, session: &Session) -> Result<()
             app.now = now;
             let frame = terminal.draw(|f| ui::draw(f, &app)).map_err(io)?;
             screen = frame.area;
+            app.response_max_scroll = Some(ui::response_max_scroll(&app, screen));
             dirty = false;
             last_frame = Some(now);
         }
@@ -179,6 +180,8 @@ struct Workers {
     tasks: Vec<JoinHandle<()>>,
     ping: Option<JoinHandle<()>>,
     tail: Option<JoinHandle<()>>,
+    /// The running watch, and what stops it (cleanly: a running cargo is cancelled, not left behind).
+    watch: Option<(JoinHandle<()>, crate::build::CancellationToken)>,
     /// The running tail's activity, set once it runs: each ping pokes it, so the ping's log lines show
     /// without waiting for the next idle poll.
     tail_activity: TailActivity,
@@ -195,6 +198,7 @@ impl Workers {
             tasks: Vec::new(),
             ping: None,
             tail: None,
+            watch: None,
             tail_activity: TailActivity::default(),
             cancel: crate::build::CancellationToken::new(),
         }
@@ -297,6 +301,33 @@ impl Workers {
                         let _ = tx.send(Msg::Answered { generation, result }).await;
                     }));
                 }
+                Effect::Canary {
+                    generation,
+                    stack,
+                    stage,
+                    action,
+                } => self.tasks.push(tokio::spawn(async move {
+                    let result = caught(work::canary(&session, &conn, &stack, &stage, action))
+                        .await
+                        .and_then(|r| r);
+                    let _ = tx.send(Msg::ActionDone { generation, result }).await;
+                })),
+                Effect::StartWatch { generation } => {
+                    self.stop_watch();
+                    // A child of the dashboard's token: the exit stops the watch too.
+                    let stop = cancel.child_token();
+                    let token = stop.clone();
+                    let task = tokio::spawn(async move {
+                        let error = caught(work::watch(&session, &conn, generation, &tx, token))
+                            .await
+                            .and_then(|r| r);
+                        if let Err(error) = error {
+                            let _ = tx.send(Msg::WatchEnded { generation, error }).await;
+                        }
+                    });
+                    self.watch = Some((task, stop));
+                }
+                Effect::StopWatch => self.stop_watch(),
                 Effect::StopPing => {
                     if let Some(old) = self.ping.take() {
                         old.abort();
@@ -322,9 +353,19 @@ impl Workers {
         }
     }
 
+    /// Asks a running watch to stop: its task stops the engine, which cancels a running build.
+    fn stop_watch(&mut self) {
+        if let Some((task, stop)) = self.watch.take() {
+            stop.cancel();
+            self.tasks.push(task);
+        }
+    }
+
     /// Stops every task and waits (briefly) for them to finish, so nothing outlives the dashboard.
     async fn stop(self) {
         self.cancel.cancel();
+        // The watch stops itself on the token (cancelling cargo); the others are aborted.
+        let watch = self.watch.map(|(task, _)| task);
         let all: Vec<JoinHandle<()>> = self
             .tasks
             .into_iter()
@@ -334,6 +375,7 @@ impl Workers {
         for t in &all {
             t.abort();
         }
+        let all: Vec<JoinHandle<()>> = all.into_iter().chain(watch).collect();
         let _ = tokio::time::timeout(Duration::from_secs(2), futures::future::join_all(all)).await;
         // Every task is gone, so this is the last reference: stop an in-process local stack cleanly.
         if let Some(conn) = Arc::into_inner(self.conn).and_then(OnceCell::into_inner) {
@@ -357,8 +399,10 @@ mod work {
     use crate::stack::provision::{self, StepAction};
     use crate::stack::{Stack, load_stack};
     use crate::tail::{self, CloudWatch, TailConfig, TailMode, TailMsg};
+    use crate::tui::app::CanaryAction;
     use crate::tui::msg::{Answer, Msg, Outcome};
     use crate::tui::view::Level;
+    use crate::watch::{WatchConfig, spawn_watch};
 
     /// How far back the log pane starts when the dashboard opens.
     const BACKLOG: std::time::Duration = std::time::Duration::from_secs(15 * 60);
@@ -497,7 +541,7 @@ mod work {
         let package = package(session, generation, tx, true, cancel).await?;
         let mut done = Vec::new();
         step(tx, generation, "creating what is missing").await;
-        let zip = provision::needs_package(&stack).then(|| package.zip.to_vec());
+        let zip = provision::needs_package(&stack, &session.spec).then(|| package.zip.to_vec());
         let report = provision::up(clients, &session.spec, &stack, zip)
             .await
             .map_err(|e| e.to_string())?;
@@ -611,6 +655,64 @@ mod work {
             .await
             .map(|o| Outcome::Stage(Box::new(o)))
             .map_err(|e| e.to_string())
+    }
+
+    /// A canary release on a stage, through the engine `lambdeck canary` runs.
+    pub async fn canary(
+        session: &Session,
+        conn: &SharedConn,
+        stack: &Stack,
+        stage: &str,
+        action: CanaryAction,
+    ) -> Result<Outcome, String> {
+        let clients = &connect(session, conn).await?.clients;
+        let spec = &session.spec;
+        match action {
+            CanaryAction::Deploy(p) => {
+                crate::stack::stages::deploy_canary(clients, spec, stack, stage, p.0).await
+            }
+            CanaryAction::Promote => {
+                crate::stack::stages::end_canary(clients, spec, stack, stage, true).await
+            }
+            CanaryAction::Cancel => {
+                crate::stack::stages::end_canary(clients, spec, stack, stage, false).await
+            }
+        }
+        .map(|o| Outcome::Stage(Box::new(o)))
+        .map_err(|e| e.to_string())
+    }
+
+    /// Watches the function crate with the engine `lambdeck watch` runs, forwarding its events until
+    /// `stop` is cancelled; then stops it (a running build is cancelled). An error is why it could not
+    /// start or why it ended.
+    pub async fn watch(
+        session: &Session,
+        conn: &SharedConn,
+        generation: u64,
+        tx: &Tx,
+        stop: CancellationToken,
+    ) -> Result<(), String> {
+        let clients = connect(session, conn).await?.clients.clone();
+        let config = WatchConfig::for_target(&session.spec, session.build_target());
+        let (events_tx, mut events) = mpsc::channel(256);
+        let handle = spawn_watch(clients, session.spec.clone(), config, events_tx)
+            .await
+            .map_err(|e| e.to_string())?;
+        let ended = loop {
+            tokio::select! {
+                () = stop.cancelled() => break Ok(()),
+                event = events.recv() => match event {
+                    Some(event) => {
+                        if tx.send(Msg::Watch { generation, event }).await.is_err() {
+                            break Ok(());
+                        }
+                    }
+                    None => break Err("the watch ended".to_owned()),
+                },
+            }
+        };
+        handle.stop().await;
+        ended
     }
 
     /// Probes until aborted. Dropping the pinger's handle (when this task is aborted) stops it.

@@ -396,15 +396,22 @@ fn the_help_lists_every_key_even_on_80x24() {
     load(&mut app, DriftState::InSync);
     app.update(Msg::Command(Command::Help));
     let s = screen(&app, 80, 24);
-    let listed = || super::command::NORMAL.iter().filter(|b| b.listed());
-    let width = listed().map(|b| b.keys.chars().count()).max().unwrap_or(0);
-    for b in listed() {
+    // Two columns at this size, each help wrapped under itself: the key on the line where its help
+    // starts, and every word of the help on screen.
+    for b in super::command::NORMAL.iter().filter(|b| b.listed()) {
+        let first = b.help.split_whitespace().next().unwrap();
         assert!(
-            s.contains(&format!(" {:width$} {}", b.keys, b.help)),
+            s.lines()
+                .any(|l| l.contains(&format!(" {} ", b.keys)) && l.contains(first)),
             "{} is not listed:\n{s}",
             b.keys
         );
+        for word in b.help.split_whitespace() {
+            assert!(s.contains(word), "{word} of {}:\n{s}", b.keys);
+        }
     }
+    // The box fits: its bottom border is on screen.
+    assert!(s.lines().any(|l| l.contains("└──")), "{s}");
     // The composer's and the response pane's keys, from their own tables.
     for what in [
         "wheel",
@@ -636,6 +643,118 @@ fn a_lone_stage_has_nothing_to_diff_with() {
         .map(|n| n.text.clone())
         .unwrap_or_default();
     assert!(notice.contains("only stage"), "{notice}");
+}
+
+/// `w` on, and a save that does not compile: the header says the watch is on and failed, and the
+/// compiler's error takes the log pane's place.
+#[test]
+fn snapshot_watch_with_a_compiler_error() {
+    use crate::build::{BuildEvent, Diagnostic, Level as BuildLevel, Toolchain};
+    use crate::watch::WatchEvent;
+    let mut app = fresh();
+    load(&mut app, DriftState::InSync);
+    let effects = app.update(Msg::Command(Command::Watch));
+    let [Effect::StartWatch { generation }] = effects[..] else {
+        panic!("w starts the watch: {effects:?}");
+    };
+    for event in [
+        WatchEvent::Watching {
+            dir: "function".into(),
+            profile: "dev".into(),
+        },
+        WatchEvent::Changed {
+            paths: vec!["function/src/lib.rs".into()],
+        },
+        WatchEvent::Build(BuildEvent::Started {
+            toolchain: Toolchain::Cargo,
+            command: "cargo build".into(),
+        }),
+        WatchEvent::Build(BuildEvent::Diagnostic(Diagnostic {
+            level: BuildLevel::Error,
+            message: "mismatched types".into(),
+            code: Some("E0308".into()),
+            file: Some("src/lib.rs".into()),
+            line: Some(20),
+            column: Some(28),
+            rendered: "error[E0308]: mismatched types\n  --> src/lib.rs:20:28\n   |\n20 | pub const GREETING: &str = 42;\n   |                            ^^ expected `&str`, found integer\n".into(),
+        })),
+        WatchEvent::Failed {
+            reason: "cargo build failed".into(),
+        },
+        WatchEvent::Idle { elapsed_ms: 850 },
+    ] {
+        app.update(Msg::Watch { generation, event });
+    }
+    let s = screen(&app, 100, 30);
+    assert!(s.contains("watch: build failed"), "{s}");
+    assert!(s.contains("expected `&str`, found integer"), "{s}");
+    assert_screen!(&app, 100, 30);
+}
+
+/// A stage with a canary at 50%: the tree says so, the ping pane shows each deployment's figures and
+/// which one answered each probe, and `C` opens the canary prompt.
+#[test]
+fn snapshot_canary_prompt_and_pings_per_deployment() {
+    let mut app = fresh();
+    load(&mut app, DriftState::InSync);
+    let mut stack = app.stack.clone().unwrap();
+    let stage = &mut stack.api.as_mut().unwrap().stages[0];
+    stage.canary_deployment_id = Some("d3".into());
+    stage.canary_percent = Some(crate::model::Percent(50.0));
+    let generation = match app.update(Msg::Command(Command::Refresh))[..] {
+        [Effect::LoadStack { generation }] => generation,
+        ref e => panic!("R reloads: {e:?}"),
+    };
+    app.update(Msg::StackLoaded {
+        generation,
+        result: Ok(Box::new(stack)),
+    });
+    app.update(Msg::Command(Command::Ping));
+    for i in 0..6 {
+        let mut p = probe(i, Some(200), Some(10.0 + i as f64), &format!("req-{i}"));
+        p.deployment_id = Some(if i % 2 == 0 { "d2" } else { "d3" }.into());
+        app.update(Msg::Probe(p));
+    }
+    let s = screen(&app, 100, 30);
+    assert!(s.contains("canary d3"), "{s}");
+    assert!(s.contains("d2 3 probes, 0% failed"), "{s}");
+    assert!(s.contains("d3 3 probes, 0% failed"), "{s}");
+    app.update(Msg::Command(Command::Canary));
+    assert_screen!(&app, 100, 30);
+}
+
+/// The response pane scrolls until its last line is at the bottom, not past it: `k` after many `j`s
+/// moves at once.
+#[test]
+fn the_response_pane_does_not_scroll_past_its_end() {
+    let mut app = fresh();
+    load(&mut app, DriftState::InSync);
+    app.update(Msg::Logs(invocation(3, "L1")));
+    app.update(Msg::Command(Command::Compose));
+    let effects = app.update(Msg::Command(Command::Accept));
+    let Some(Effect::Send { generation, .. }) = effects.first().cloned() else {
+        panic!("Enter sends a GET unasked: {effects:?}");
+    };
+    app.update(Msg::Answered {
+        generation,
+        result: Ok(fixtures::sent("GET", "L1")),
+    });
+    // A short screen, so the answer and its log lines do not fit: the runtime's value after a frame.
+    let area = Rect::new(0, 0, 80, 12);
+    let max = ui::response_max_scroll(&app, area);
+    assert!(max > 0, "the answer is longer than the pane");
+    app.response_max_scroll = Some(max);
+    let last = screen(&app, 80, 12);
+    for _ in 0..50 {
+        app.update(Msg::Command(Command::Down));
+    }
+    app.update(Msg::Command(Command::PageDown));
+    assert_eq!(app.exchange.as_ref().unwrap().scroll, max);
+    let at_end = screen(&app, 80, 12);
+    assert_ne!(at_end, last, "scrolled");
+    app.update(Msg::Command(Command::Up));
+    assert_eq!(app.exchange.as_ref().unwrap().scroll, max - 1);
+    assert_ne!(screen(&app, 80, 12), at_end, "one k moves the view");
 }
 
 /// The fixture's API with a second deployed route that requires an API key.

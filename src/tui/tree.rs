@@ -261,7 +261,13 @@ fn shape(n: &Node<'_>, stack: &Stack) -> TreeNode {
                 t.badge = drift_badge(d);
             }
             if let Some(canary) = &s.canary_deployment_id {
-                t.details.push(kv("canary", canary.clone()));
+                let percent = s
+                    .canary_percent
+                    .map_or_else(|| "?".to_owned(), |p| p.to_string());
+                t.details.push(kv(
+                    "canary",
+                    format!("{canary} ({percent} of its requests)"),
+                ));
             }
             t.diff = diff.iter().map(diff_line).collect();
             let dep = s.deployment_id.as_deref().unwrap_or("-");
@@ -275,6 +281,25 @@ fn shape(n: &Node<'_>, stack: &Stack) -> TreeNode {
             t.details.push(kv("url", s.invoke_url.clone()));
             t.details.push(kv("updated", date(s.last_updated)));
             notes(&mut t, &s.notes);
+        }
+        Piece::StageCanary(s) => {
+            let canary = s.canary_deployment_id.clone().unwrap_or_default();
+            let percent = s
+                .canary_percent
+                .map_or_else(|| "?".to_owned(), |p| p.to_string());
+            t.label = format!("canary {canary}");
+            t.badge = percent.clone();
+            t.details.push(kv("canary", canary.clone()));
+            t.details
+                .push(kv("traffic", format!("{percent} of the stage's requests")));
+            let created = stack
+                .api
+                .as_ref()
+                .and_then(|a| a.deployment(&canary))
+                .and_then(|d| d.created);
+            t.details.push(kv("created", date(created)));
+            t.details
+                .push(kv("keys", "C: set the percent, promote, cancel"));
         }
         Piece::StageDeployment(d) => {
             t.label = format!("deployment {}", d.id);

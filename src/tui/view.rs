@@ -120,6 +120,8 @@ pub struct ProbeRow {
     pub request_id: Option<String>,
     /// API Gateway's request id, from the response.
     pub apigw_request_id: Option<String>,
+    /// The deployment that answered, when the stage names it (the local stack does).
+    pub deployment_id: Option<String>,
 }
 
 impl ProbeRow {
@@ -146,6 +148,7 @@ impl ProbeRow {
             summary,
             request_id: p.lambda_request_id,
             apigw_request_id: p.apigw_request_id,
+            deployment_id: p.deployment_id,
         }
     }
 }

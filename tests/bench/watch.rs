@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use lambdeck::build::{BuildOptions, BuildTarget};
+use lambdeck::build::{BuildEvent, BuildOptions, BuildTarget};
 use lambdeck::local::{LocalConfig, LocalServer};
 use lambdeck::watch::{WatchConfig, WatchEvent, spawn_watch};
 use lambdeck_test_support::{Sandbox, hello_world_zip, load_average, local_clients};
@@ -67,12 +67,35 @@ async fn run() {
             None => fail("the watch ended"),
         }
     }
-    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    // When each step of a round ended, as the engine reports it: the breakdown of the figure.
+    let marks = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(Instant, &'static str)>::new()));
+    let drain = {
+        let marks = marks.clone();
+        tokio::spawn(async move {
+            while let Some(e) = rx.recv().await {
+                let step = match e {
+                    WatchEvent::Changed { .. } => "changed",
+                    WatchEvent::Build(BuildEvent::Started { .. }) => "cargo started",
+                    WatchEvent::Build(BuildEvent::Progress { .. }) => "cargo done",
+                    WatchEvent::Build(BuildEvent::Finished { .. }) => "packaged",
+                    WatchEvent::Uploaded(_) => "uploaded",
+                    _ => continue,
+                };
+                if let Ok(mut m) = marks.lock() {
+                    m.push((Instant::now(), step));
+                }
+            }
+        })
+    };
     let http = reqwest::Client::new();
     let mut samples = Vec::new();
+    let mut steps: Vec<Vec<(&str, Duration)>> = Vec::new();
     for round in 1..=ROUNDS {
         let greeting = format!("Hello from Lambda! (watch edit {round})");
         let started = Instant::now();
+        if let Ok(mut m) = marks.lock() {
+            m.clear();
+        }
         sandbox.edit(&greeting);
         loop {
             let body = match http.get(&url).send().await {
@@ -89,7 +112,33 @@ async fn run() {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        let served = Instant::now();
         samples.push(started.elapsed());
+        // Each step's end, the last of its kind (cargo reports a unit at a time), then the first
+        // answer with the new body: debounce, cargo, packaging, upload, the new code's first answer.
+        let marks = marks.lock().map(|m| m.clone()).unwrap_or_default();
+        let end = |step: &str| {
+            marks
+                .iter()
+                .rev()
+                .find(|(_, s)| *s == step)
+                .map(|(t, _)| *t)
+        };
+        let mut round_steps = Vec::new();
+        let mut from = started;
+        for (name, step) in [
+            ("debounce", "cargo started"),
+            ("cargo", "cargo done"),
+            ("zip", "packaged"),
+            ("upload", "uploaded"),
+        ] {
+            if let Some(t) = end(step) {
+                round_steps.push((name, t.saturating_duration_since(from)));
+                from = t;
+            }
+        }
+        round_steps.push(("first answer", served.saturating_duration_since(from)));
+        steps.push(round_steps);
     }
     watch.stop().await;
     drain.abort();
@@ -106,6 +155,22 @@ async fn run() {
             .map(|d| format!("{:.2}s", d.as_secs_f64()))
             .collect::<Vec<_>>()
     );
+    // The median of each step over the rounds.
+    if let Some(first) = steps.first() {
+        let names: Vec<&str> = first.iter().map(|(n, _)| *n).collect();
+        let medians: Vec<String> = names
+            .iter()
+            .map(|name| {
+                let mut d: Vec<Duration> = steps
+                    .iter()
+                    .filter_map(|r| r.iter().find(|(n, _)| n == name).map(|(_, d)| *d))
+                    .collect();
+                d.sort();
+                format!("{name} {:.2}s", d[d.len() / 2].as_secs_f64())
+            })
+            .collect();
+        println!("where it goes (medians): {}", medians.join(", "));
+    }
     println!(
         "1-minute load average {} at the end",
         load_average().map_or_else(|| "unknown".into(), |l| l.to_string())

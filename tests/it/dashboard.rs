@@ -430,3 +430,206 @@ async fn the_dashboard_tests_an_undeployed_route_and_sends_a_post_with_its_log_l
     assert!(screen.contains("lambdeck exited with 0"), "{screen}");
     drop(guard);
 }
+
+/// The dashboard on a sandbox copy of the function crate (edited by the test, never the repository's),
+/// set up and pinging the hello-world greeting, with `w` pressed and the watch's first round over.
+async fn watching_dashboard(package: &str) -> Option<(support::Sandbox, Tmux)> {
+    if !Tmux::available() {
+        return support::skip(
+            "the dashboard's end-to-end test: tmux is not installed (.ci/run installs it)",
+        );
+    }
+    let sandbox = support::Sandbox::new(package);
+    let bin = env!("CARGO_BIN_EXE_lambdeck");
+    let command = format!(
+        "LAMBDECK_BUILD_PROFILE=dev {bin} --local; echo \"lambdeck exited with $?\"; sleep 600"
+    );
+    let name = format!("lambdeck-{package}-{}", std::process::id());
+    let tmux = Tmux::start(&name, sandbox.dir.path(), &command);
+    let screen = tmux
+        .wait_for("the end of the local setup", |s| {
+            s.contains("local stack ready") || s.contains("failed")
+        })
+        .await;
+    assert!(screen.contains("local stack ready"), "{screen}");
+    tmux.wait_for("a ping answered with the greeting", |s| {
+        s.lines()
+            .any(|l| l.contains("200") && l.contains("\"Hello from Lambda!\""))
+    })
+    .await;
+    tmux.keys("w");
+    // The first round builds what is there: the function already runs it, so nothing is sent.
+    let screen = tmux
+        .wait_for("the watch's first round", |s| {
+            s.contains("watch: unchanged")
+                || s.contains("watch: uploaded")
+                || s.contains("watch stopped")
+        })
+        .await;
+    assert!(screen.contains("watch: unchanged"), "{screen}");
+    assert!(screen.contains("◉ watching (dev)"), "{screen}");
+    Some((sandbox, tmux))
+}
+
+async fn quit(tmux: &Tmux) {
+    tmux.keys("q");
+    let screen = tmux
+        .wait_for("the exit", |s| s.contains("lambdeck exited with"))
+        .await;
+    assert!(screen.contains("lambdeck exited with 0"), "{screen}");
+}
+
+/// `w` in the dashboard: a saved change to the function's source is rebuilt and uploaded, and the
+/// next ping answers with it; `w` again stops watching.
+#[tokio::test(flavor = "multi_thread")]
+async fn w_watches_and_a_saved_change_answers_the_next_ping() {
+    let Some((sandbox, tmux)) = watching_dashboard("hello-world-dash-watch").await else {
+        return;
+    };
+    sandbox.edit("watched");
+    let screen = tmux
+        .wait_for("a ping answered by the new code", |s| {
+            s.lines()
+                .any(|l| l.contains("200") && l.contains("\"watched\""))
+        })
+        .await;
+    assert!(screen.contains("◉ watching (dev)"), "{screen}");
+    assert!(screen.contains("watch: uploaded"), "{screen}");
+
+    tmux.keys("w");
+    let screen = tmux
+        .wait_for("the watch stopped", |s| s.contains("watch stopped"))
+        .await;
+    assert!(!screen.contains("◉ watch"), "{screen}");
+    quit(&tmux).await;
+}
+
+/// A save that does not compile: the compiler's error shows in the dashboard, the watch stays on and
+/// the stage keeps serving the last good build; the fix is served.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_syntax_error_under_watch_shows_the_compiler_error_and_watching_goes_on() {
+    let Some((sandbox, tmux)) = watching_dashboard("hello-world-dash-error").await else {
+        return;
+    };
+    sandbox.replace_greeting_line("pub const GREETING: &str = \"oops\"");
+    let screen = tmux
+        .wait_for("the compiler's error", |s| {
+            s.contains("build failed 1 error")
+        })
+        .await;
+    assert!(
+        screen.contains("20 | pub const GREETING: &str = \"oops\""),
+        "{screen}"
+    );
+    assert!(screen.contains("expected one of"), "{screen}");
+    assert!(screen.contains("◉ watch: build failed"), "{screen}");
+    assert!(screen.contains("still watching"), "{screen}");
+
+    sandbox.edit("fixed");
+    let screen = tmux
+        .wait_for("a ping answered by the fix", |s| {
+            s.lines()
+                .any(|l| l.contains("200") && l.contains("\"fixed\""))
+        })
+        .await;
+    assert!(screen.contains("◉ watching (dev)"), "{screen}");
+    assert!(!screen.contains("build failed"), "{screen}");
+    quit(&tmux).await;
+}
+
+/// A canary from the dashboard: `C` on the stage, 50, Enter: the working API (one route ahead) takes
+/// half the requests, the tree shows the canary, the ping pane shows both deployments' figures; `C`
+/// then `p` promotes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn c_deploys_a_canary_whose_pings_show_both_deployments_then_promotes_it() {
+    if !Tmux::available() {
+        let _: Option<()> = support::skip(
+            "the dashboard's end-to-end test: tmux is not installed (.ci/run installs it)",
+        );
+        return;
+    }
+    let dir = support::project();
+    let bin = env!("CARGO_BIN_EXE_lambdeck");
+    let command = format!(
+        "LAMBDECK_BUILD_PROFILE=dev {bin} --local; echo \"lambdeck exited with $?\"; sleep 600"
+    );
+    let name = format!("lambdeck-canary-{}", std::process::id());
+    let tmux = Tmux::start(&name, dir.path(), &command);
+    let screen = tmux
+        .wait_for("the end of the local setup", |s| {
+            s.contains("local stack ready") || s.contains("failed")
+        })
+        .await;
+    assert!(screen.contains("local stack ready"), "{screen}");
+    tmux.wait_for("the stage in sync", |s| s.contains("stage tf-test in sync"))
+        .await;
+    let guard = lambdeck::local::ensure_running(dir.path()).await.unwrap();
+    let clients = support::local_clients(&guard.endpoint_url()).await;
+    add_route(&clients).await;
+    tmux.keys("R");
+    tmux.wait_for("the stage as stale", |s| s.contains("STALE: 1 change"))
+        .await;
+
+    tmux.keys("C");
+    let screen = tmux
+        .wait_for("the canary prompt", |s| {
+            s.contains("canary on stage tf-test")
+        })
+        .await;
+    assert!(screen.contains("no canary release"), "{screen}");
+    tmux.keys("BSpace");
+    tmux.keys("BSpace");
+    tmux.type_text("50");
+    tmux.keys("Enter");
+    let screen = tmux
+        .wait_for("the canary's outcome", |s| {
+            s.contains("takes 50% of its requests") || s.contains("canary failed")
+        })
+        .await;
+    assert!(screen.contains("on stage tf-test takes 50%"), "{screen}");
+    let stage = tmux
+        .wait_for("the canary in the tree", |s| s.contains("· canary "))
+        .await;
+    let canary = stage
+        .split("· canary ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    // Both deployments answer the pings, each with its own figures.
+    let screen = tmux
+        .wait_for("pings from both deployments", |s| {
+            s.matches(" probes, ").count() >= 2
+        })
+        .await;
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains(&format!("{canary} ")) && l.contains(" probes, ")),
+        "the canary's side: {screen}"
+    );
+
+    tmux.keys("C");
+    let screen = tmux
+        .wait_for("the canary prompt", |s| {
+            s.contains("takes 50% of its requests")
+        })
+        .await;
+    assert!(screen.contains(&format!("canary {canary}")), "{screen}");
+    tmux.keys("p");
+    let screen = tmux
+        .wait_for("the promote's outcome", |s| {
+            s.contains("canary promoted") || s.contains("canary failed")
+        })
+        .await;
+    assert!(
+        screen.contains(&format!("canary promoted: stage tf-test serves {canary}")),
+        "{screen}"
+    );
+    tmux.wait_for("the stage in sync, without a canary", |s| {
+        s.contains("stage tf-test in sync") && !s.contains("· canary ")
+    })
+    .await;
+    quit(&tmux).await;
+    drop(guard);
+}

@@ -357,6 +357,14 @@ pub async fn call_integration(
             "only Lambda proxy (AWS_PROXY) integrations run on the local stack",
         );
     }
+    // Lambda is invoked with POST: a proxy integration with another method fails as on AWS (500).
+    if integration
+        .http_method
+        .as_deref()
+        .is_some_and(|m| m != "POST")
+    {
+        return Integrated::Misconfigured("Lambda proxy integrations must use the POST method");
+    }
     let Some(function_ref) = integration
         .uri
         .as_deref()
@@ -378,7 +386,9 @@ pub async fn call_integration(
             input.resource_path
         ),
     );
-    let function = match function_for(cx, &function_ref, &source_arn, false, region) {
+    // An integration with credentials invokes the function with that role: no resource policy needed.
+    let with_role = integration.credentials.is_some();
+    let function = match function_for(cx, &function_ref, &source_arn, with_role, region) {
         Ok(f) => f,
         Err(why) => return Integrated::Misconfigured(why),
     };

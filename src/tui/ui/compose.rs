@@ -257,6 +257,21 @@ impl ResponsePane<'_> {
     }
 }
 
+/// The lines of the response pane on this screen: its text area's rows (the popup's inner height, less
+/// the keys line).
+fn response_rows(screen: Rect) -> usize {
+    let height = screen.height.saturating_sub(2).max(6).min(screen.height);
+    usize::from(height.saturating_sub(3))
+}
+
+/// How far the response pane scrolls on this screen: to where its last line is at the bottom.
+pub fn response_max_scroll(app: &App, screen: Rect) -> usize {
+    ResponsePane { app }
+        .lines()
+        .len()
+        .saturating_sub(response_rows(screen))
+}
+
 impl Widget for ResponsePane<'_> {
     fn render(self, screen: Rect, buf: &mut Buffer) {
         let app = self.app;
@@ -275,7 +290,7 @@ impl Widget for ResponsePane<'_> {
         let area = popup(screen, width, height);
         let inner = frame(title, area, buf);
         let lines = self.lines();
-        let rows = usize::from(inner.height.saturating_sub(1));
+        let rows = response_rows(screen);
         let scroll = app
             .exchange
             .as_ref()

@@ -2,15 +2,15 @@
 //! the stage picker, the diff between two stages and the promote confirmation.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use super::tree::drift_lines;
 use crate::stack::stages::{StageDiff, diff_stages};
-use crate::tui::app::{App, StageChoice};
-use crate::tui::command::{COMPOSE, NORMAL, RESPONSE};
+use crate::tui::app::{App, CanaryPrompt, StageChoice};
+use crate::tui::command::{CANARY, COMPOSE, NORMAL, RESPONSE};
 use crate::tui::theme;
 use crate::tui::tree::date;
 
@@ -33,18 +33,55 @@ fn frame(title: &str, area: Rect, buf: &mut Buffer) -> Rect {
 
 pub struct Help;
 
+/// Words of `text` in lines of at most `width` columns (a longer word gets a line of its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
+}
+
+/// A column of (key, what) entries: the keys padded to the widest, each help wrapped under itself.
+fn help_column(entries: &[(&str, String)], width: usize) -> Vec<Line<'static>> {
+    let keys = entries
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    let room = width.saturating_sub(keys + 3).max(8);
+    let mut lines = Vec::new();
+    for (k, help) in entries {
+        for (i, part) in wrap(help, room).into_iter().enumerate() {
+            let key = if i == 0 { *k } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(format!(" {key:keys$} "), Style::new().fg(theme::ACCENT)),
+                Span::raw(part),
+            ]));
+        }
+    }
+    lines
+}
+
 impl Widget for Help {
     fn render(self, screen: Rect, buf: &mut Buffer) {
-        let listed = || NORMAL.iter().filter(|b| b.listed());
-        let width = listed().map(|b| b.keys.chars().count()).max().unwrap_or(0);
-        let key = |k: &str| Span::styled(format!(" {k:width$} "), Style::new().fg(theme::ACCENT));
-        let mut lines: Vec<Line> = listed()
-            .map(|b| Line::from(vec![key(b.keys), Span::raw(b.help)]))
+        let mut entries: Vec<(&str, String)> = NORMAL
+            .iter()
+            .filter(|b| b.listed())
+            .map(|b| (b.keys, b.help.to_owned()))
             .collect();
-        lines.push(Line::from(vec![
-            key("wheel"),
-            Span::raw("scroll the tree, pings or logs under the mouse"),
-        ]));
+        entries.push((
+            "wheel",
+            "scroll the tree, pings or logs under the mouse".to_owned(),
+        ));
         // The composer's and the response pane's own keys, from their tables.
         let keys = |table: &[crate::tui::command::Binding]| {
             table
@@ -54,20 +91,64 @@ impl Widget for Help {
                 .collect::<Vec<_>>()
                 .join(" · ")
         };
-        lines.push(Line::from(vec![key("composer"), Span::raw(keys(COMPOSE))]));
-        lines.push(Line::from(vec![key("response"), Span::raw(keys(RESPONSE))]));
-        // The note goes first when the screen is short (80x24 shows every key, without it).
-        if lines.len() + 2 < usize::from(screen.height) {
-            lines.push(Line::styled(
-                " In pings, select a probe to highlight its log lines.",
-                theme::dim(),
-            ));
+        let modes = [
+            ("composer", keys(COMPOSE)),
+            ("response", keys(RESPONSE)),
+            ("canary", format!("0-9 percent · {}", keys(CANARY))),
+        ];
+        let note = " In pings, select a probe to highlight its log lines.";
+        let width = 78.min(screen.width);
+        let inner_width = usize::from(width.saturating_sub(2));
+        let one = help_column(&entries, inner_width);
+        let footer = help_column(&modes, inner_width);
+        let room = usize::from(screen.height.saturating_sub(2));
+        if one.len() + footer.len() <= room || screen.width < 60 {
+            // One column fits: the note too when there is a line for it.
+            let mut lines = one;
+            lines.extend(footer);
+            if lines.len() < room {
+                lines.push(Line::styled(note, theme::dim()));
+            }
+            let area = popup(screen, width, lines.len() as u16 + 2);
+            let inner = frame("keys", area, buf);
+            Paragraph::new(lines).render(inner, buf);
+            return;
         }
-        let area = popup(screen, 78, lines.len() as u16 + 2);
+        // Two columns side by side, split where their heights are closest; the composer's and the
+        // response pane's keys under both.
+        let width = screen.width.min(100);
+        let inner_width = usize::from(width.saturating_sub(2));
+        let column = inner_width.saturating_sub(1) / 2;
+        let (left, right) = (0..=entries.len())
+            .map(|at| {
+                (
+                    help_column(&entries[..at], column),
+                    help_column(&entries[at..], column),
+                )
+            })
+            .min_by_key(|(l, r)| l.len().max(r.len()))
+            .unwrap_or_default();
+        let footer = help_column(&modes, inner_width);
+        let rows = left.len().max(right.len());
+        let mut height = rows + footer.len();
+        let with_note = height < room;
+        if with_note {
+            height += 1;
+        }
+        let area = popup(screen, width, height as u16 + 2);
         let inner = frame("keys", area, buf);
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .render(inner, buf);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(rows as u16), Constraint::Fill(1)]).areas(inner);
+        let [l, r] =
+            Layout::horizontal([Constraint::Length(column as u16 + 1), Constraint::Fill(1)])
+                .areas(top);
+        Paragraph::new(left).render(l, buf);
+        Paragraph::new(right).render(r, buf);
+        let mut lines = footer;
+        if with_note {
+            lines.push(Line::styled(note, theme::dim()));
+        }
+        Paragraph::new(lines).render(bottom, buf);
     }
 }
 
@@ -315,6 +396,62 @@ impl Widget for StageDiffView<'_> {
             "diff"
         };
         let inner = frame(title, area, buf);
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .render(inner, buf);
+    }
+}
+
+/// The canary prompt of a stage: what it serves, its canary if any, what the working API would bring,
+/// the percent being typed.
+pub struct CanaryDialog<'a> {
+    pub app: &'a App,
+    pub prompt: &'a CanaryPrompt,
+}
+
+impl Widget for CanaryDialog<'_> {
+    fn render(self, screen: Rect, buf: &mut Buffer) {
+        let p = self.prompt;
+        let bold = Style::new().add_modifier(Modifier::BOLD);
+        let stage = self.app.stage_info(&p.stage);
+        let serves = stage
+            .and_then(|s| s.deployment_id.clone())
+            .unwrap_or_else(|| "no deployment".into());
+        let mut lines = vec![Line::from(vec![
+            Span::raw("Stage "),
+            Span::styled(p.stage.clone(), bold),
+            Span::raw(format!(" serves {serves}")),
+        ])];
+        match stage.and_then(|s| Some((s.canary_deployment_id.clone()?, s.canary_percent))) {
+            Some((canary, percent)) => lines.push(Line::from(vec![
+                Span::raw("canary "),
+                Span::styled(canary, bold),
+                Span::raw(format!(
+                    " takes {} of its requests",
+                    percent.map_or_else(|| "?".to_owned(), |p| p.to_string())
+                )),
+            ])),
+            None => lines.push(Line::styled("no canary release", theme::dim())),
+        }
+        let drift = stage
+            .and_then(|s| s.drift.as_ref())
+            .map_or_else(|| "drift unknown".to_owned(), |d| d.summary());
+        lines.push(Line::raw(format!("the working API against it: {drift}")));
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
+            Span::raw("percent of its requests to a new canary: "),
+            Span::styled(format!("{}▏", p.percent), theme::key()),
+        ]));
+        if let Some(e) = &p.error {
+            lines.push(Line::styled(e.clone(), theme::error()));
+        }
+        lines.push(Line::styled(
+            "Enter deploys the working API as the canary (replacing one there) · p promotes the \
+             canary · x cancels it · Esc closes",
+            theme::dim(),
+        ));
+        let area = popup(screen, 70, lines.len() as u16 + 3);
+        let inner = frame(&format!("canary on stage {}", p.stage), area, buf);
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .render(inner, buf);

@@ -42,6 +42,15 @@ impl Widget for Header<'_> {
             spans.push(Span::raw("  "));
             spans.push(Span::styled("● pinging", theme::status_code(Some(200))));
         }
+        if let Some(w) = &app.watch {
+            spans.push(Span::raw("  "));
+            let style = if w.errors.is_empty() {
+                theme::key()
+            } else {
+                theme::error()
+            };
+            spans.push(Span::styled(format!("◉ {}", w.status()), style));
+        }
         Line::from(spans).render(area, buf);
     }
 }

@@ -1,4 +1,5 @@
-//! The live log pane. Only the visible window is touched, so a full buffer draws as fast as an empty one.
+//! The live log pane (only the visible window is touched, so a full buffer draws as fast as an empty
+//! one), and in its place while the last watch build failed, that build's compiler errors.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -85,5 +86,36 @@ impl Widget for LogPane<'_> {
             buf.set_style(r, style);
             text.render(r, buf);
         }
+    }
+}
+
+/// The compiler's errors of the last watch build, as rustc renders them, first error first.
+pub struct BuildErrorsPane<'a> {
+    pub errors: &'a [String],
+}
+
+impl Widget for BuildErrorsPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let n = self.errors.len();
+        let title = Line::from(vec![
+            Span::styled(" build failed ", theme::error()),
+            Span::styled(
+                format!(
+                    "{n} error{}; still watching: fix and save (the logs return after a good build) ",
+                    if n == 1 { "" } else { "s" }
+                ),
+                theme::dim(),
+            ),
+        ]);
+        let block = Block::bordered().title(title).border_style(theme::error());
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let lines: Vec<Line> = self
+            .errors
+            .iter()
+            .flat_map(|e| e.lines())
+            .map(|l| Line::raw(l.to_owned()))
+            .collect();
+        Paragraph::new(lines).render(inner, buf);
     }
 }

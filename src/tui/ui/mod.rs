@@ -8,6 +8,7 @@ mod pings;
 mod status;
 mod tree;
 
+pub use compose::response_max_scroll;
 pub use logs::LogPane;
 pub use pings::{PingPane, percentiles};
 pub use tree::{DetailsPane, TreePane};
@@ -82,7 +83,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     TreePane { app }.render(a.tree, buf);
     DetailsPane { app }.render(a.details, buf);
     PingPane { app }.render(a.pings, buf);
-    LogPane { app }.render(a.logs, buf);
+    match app.watch_errors() {
+        // While the last watch build failed, its errors take the log pane's place: nothing new runs.
+        Some(errors) => logs::BuildErrorsPane { errors }.render(a.logs, buf),
+        None => LogPane { app }.render(a.logs, buf),
+    }
     status::ActivityLine { app }.render(a.activity, buf);
     status::KeysLine { app }.render(a.keys, buf);
     let screen = frame.area();
@@ -119,6 +124,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
             promote: None,
         }
         .render(screen, frame.buffer_mut()),
+        Overlay::Canary(prompt) => {
+            dialogs::CanaryDialog { app, prompt }.render(screen, frame.buffer_mut())
+        }
         Overlay::ConfirmPromote { from, to, diff } => dialogs::StageDiffView {
             diff,
             promote: Some((from, to)),

@@ -58,6 +58,32 @@ impl Widget for PingPane<'_> {
         let [chart_area, list_area] =
             Layout::horizontal([Constraint::Percentage(35), Constraint::Fill(1)]).areas(inner);
         LatencyChart { app }.render(chart_area, buf);
+        // Two deployments answered (a canary release): each side's figures above the history.
+        let sides = app.split.stats();
+        let list_area = if sides.len() > 1 {
+            let n = (sides.len() as u16).min(list_area.height / 2);
+            let [top, rest] =
+                Layout::vertical([Constraint::Length(n), Constraint::Fill(1)]).areas(list_area);
+            for (row, side) in sides.iter().take(usize::from(n)).enumerate() {
+                let s = &side.stats;
+                let figures = match (s.p50_ms, s.p95_ms) {
+                    (Some(p50), Some(p95)) => format!("p50 {p50:.0}ms p95 {p95:.0}ms"),
+                    _ => "no latency yet".to_owned(),
+                };
+                Line::from(vec![
+                    Span::styled(format!("{} ", side.deployment_id), theme::key()),
+                    Span::raw(format!(
+                        "{} probes, {:.0}% failed, {figures}",
+                        s.probes,
+                        side.error_rate()
+                    )),
+                ])
+                .render(Rect::new(top.x, top.y + row as u16, top.width, 1), buf);
+            }
+            rest
+        } else {
+            list_area
+        };
         History { app, focused }.render(list_area, buf);
     }
 }
@@ -154,6 +180,12 @@ impl Widget for History<'_> {
                 theme::status_code(p.status),
             ));
             spans.push(Span::raw(format!("{latency}ms ")));
+            // During a canary release, which deployment answered.
+            if app.split.sides() > 1
+                && let Some(d) = &p.deployment_id
+            {
+                spans.push(Span::styled(format!("{d} "), theme::key()));
+            }
             // With more than one route, say which one answered.
             if app.ping_targets.len() > 1 {
                 spans.push(Span::styled(format!("{} ", p.route), theme::dim()));

@@ -8,7 +8,7 @@ use ratatui::widgets::{LineGauge, Widget};
 
 use super::{format_elapsed, spinner};
 use crate::tui::app::{App, Overlay};
-use crate::tui::command::{Binding, COMPOSE, Mode, RESPONSE};
+use crate::tui::command::{Binding, CANARY, COMPOSE, Mode, RESPONSE};
 use crate::tui::theme;
 use crate::tui::view::Pane;
 
@@ -88,6 +88,11 @@ pub fn keys_now(app: &App) -> Vec<(&'static str, &'static str)> {
         },
         Mode::Compose => listed(COMPOSE),
         Mode::Response => listed(RESPONSE),
+        Mode::Canary => {
+            let mut keys = vec![("0-9", "percent")];
+            keys.extend(listed(CANARY));
+            keys
+        }
         Mode::Picker if matches!(app.overlay, Overlay::StagePicker { .. }) => {
             vec![("↑↓", "choose"), ("Enter", "pick"), ("Esc", "cancel")]
         }
@@ -112,6 +117,14 @@ pub fn keys_now(app: &App) -> Vec<(&'static str, &'static str)> {
                 keys.push(("t", "test"));
             }
             keys.push(("s", "request"));
+            keys.push((
+                "w",
+                if app.watch.is_some() {
+                    "stop watch"
+                } else {
+                    "watch"
+                },
+            ));
             keys.push(("Tab", "pane"));
             keys.push(("r", "rollback"));
             keys.push(("R", "refresh"));

@@ -3,6 +3,7 @@
 //! AWS's error wire formats, persistence, and the state directory's lock; and the execution engine
 //! alone. One file per topic; the harness they share is here.
 
+mod aws_cli;
 mod awslambdaric;
 mod deployments;
 mod exec;

@@ -57,6 +57,55 @@ async fn a_missing_permission_answers_500_and_a_crash_502() {
     s.server.shutdown().await;
 }
 
+/// An integration with `credentials` (a role API Gateway assumes to invoke the function) needs no
+/// resource policy on the function, as on AWS.
+#[tokio::test]
+async fn an_integration_with_credentials_needs_no_permission() {
+    let s = Stack::start(None).await;
+    let arn = s
+        .create_function(FUNCTION, script_zip("#!/bin/sh\necho crashing\nexit 3\n"))
+        .await;
+    let (api, hello) = s.create_api(&arn).await;
+    s.deploy(&api).await;
+    assert_eq!(s.get(&api, "/hello_world").await.status(), 500);
+    s.apigw
+        .put_integration()
+        .rest_api_id(&api)
+        .resource_id(&hello)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::AwsProxy)
+        .integration_http_method("POST")
+        .uri(format!(
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+        ))
+        .credentials("arn:aws:iam::000000000000:role/apigw-invokes-lambda")
+        .send()
+        .await
+        .unwrap();
+    s.deploy(&api).await;
+    // The function ran (and crashed): 502, not the missing permission's 500.
+    assert_eq!(s.get(&api, "/hello_world").await.status(), 502);
+    // Lambda is invoked with POST: a proxy integration naming GET answers 500, as on AWS.
+    s.apigw
+        .put_integration()
+        .rest_api_id(&api)
+        .resource_id(&hello)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::AwsProxy)
+        .integration_http_method("GET")
+        .uri(format!(
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+        ))
+        .credentials("arn:aws:iam::000000000000:role/apigw-invokes-lambda")
+        .send()
+        .await
+        .unwrap();
+    s.deploy(&api).await;
+    assert_eq!(s.get(&api, "/hello_world").await.status(), 500);
+    assert_eq!(s.log_messages("crashing").await, ["crashing"]);
+    s.server.shutdown().await;
+}
+
 /// Sets the function's environment variables (a new revision, so the next request starts a new
 /// environment) and its timeout.
 async fn configure(s: &Stack, vars: &[(&str, &str)], timeout: i32) {

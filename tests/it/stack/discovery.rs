@@ -31,7 +31,7 @@ async fn up_creates_every_piece_and_discovery_reads_them_back() {
     let before = load_stack(&clients, &spec).await.unwrap();
     assert!(before.function.is_missing() && before.api.is_missing());
     assert!(before.role.is_missing() && before.log_group.is_missing());
-    assert!(provision::needs_package(&before));
+    assert!(provision::needs_package(&before, &spec));
 
     let report = provision::up(&clients, &spec, &before, Some(zip.clone()))
         .await

@@ -490,3 +490,34 @@ async fn an_integration_timeout_is_stale_until_deployed_and_again_after_a_rollba
         )]
     );
 }
+
+/// A function missing from AWS that Terraform's state holds is Terraform's to create: `up` needs no
+/// package for it (so builds nothing) and skips it, saying where it is managed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_neither_builds_nor_creates_a_function_terraform_manages() {
+    let mut local = start().await;
+    let name = local.spec.function.name.clone();
+    let show = format!(
+        r#"{{"values":{{"root_module":{{"resources":[{{"address":"aws_lambda_function.hello","mode":"managed","type":"aws_lambda_function","name":"hello","values":{{"function_name":"{name}","arn":"arn:aws:lambda:us-east-1:000000000000:function:{name}"}}}}]}}}}}}"#
+    );
+    local.spec.terraform_state = Some(lambdeck::terraform::TerraformState {
+        dir: "terraform".into(),
+        resources: lambdeck::terraform::parse_show(&show).unwrap(),
+    });
+    let before = local.load().await;
+    assert!(before.function.is_missing());
+    assert!(!provision::needs_package(&before, &local.spec));
+    let report = provision::up(&local.clients, &local.spec, &before, None)
+        .await
+        .unwrap();
+    let step = report.steps.iter().find(|s| s.kind == "function").unwrap();
+    assert_eq!(step.action, StepAction::Skipped);
+    assert!(
+        step.detail
+            .as_deref()
+            .is_some_and(|d| d.contains("Terraform manages it (aws_lambda_function.hello)")),
+        "{step:?}"
+    );
+    assert!(local.load().await.function.is_missing());
+    local.server.shutdown().await;
+}

@@ -1,0 +1,33 @@
+"""A pytest plugin that lets LocalStack's AWS-validated tests reach lambdeck's local stack.
+
+In its "against AWS" mode (TEST_TARGET=AWS_CLOUD), LocalStack's harness sends its SDK calls to
+AWS_ENDPOINT_URL, but calls a stage at https://{api}.execute-api.{region}.amazonaws.com/..., which
+DNS sends to AWS. This plugin sends those requests (through `requests`, which the tests use) to the
+endpoint instead, over plain HTTP, with the Host header the harness gave: lambdeck routes a request
+whose Host is `{api}.execute-api.{region}.amazonaws.com` to that API's stage. Nothing else changes.
+
+Use: pytest -p lambdeck_endpoint (with this directory on PYTHONPATH).
+"""
+
+import os
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+import requests.adapters
+
+_STAGE_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
+_send = requests.adapters.HTTPAdapter.send
+
+
+def _to_endpoint(self, request, *args, **kwargs):
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    parts = urlsplit(request.url)
+    if endpoint and parts.hostname and _STAGE_HOST.match(parts.hostname):
+        local = urlsplit(endpoint)
+        request.headers["Host"] = parts.hostname
+        request.url = urlunsplit((local.scheme, local.netloc, parts.path, parts.query, ""))
+        kwargs["verify"] = False
+    return _send(self, request, *args, **kwargs)
+
+
+requests.adapters.HTTPAdapter.send = _to_endpoint
