@@ -76,31 +76,38 @@ async fn add_route(clients: &Clients) {
         .unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_dashboard_sets_up_and_redeploys_a_stale_stage() {
+/// The dashboard on the local stack in a tmux session of its own (`lambdeck-<label>-<pid>`) in `dir`,
+/// once its local setup has ended with `local stack ready`; None (skipped, or failed under
+/// `.ci/run`) without tmux. The dev profile keeps the function's build short; the pane stays open
+/// after exit to show how it ended.
+async fn dashboard_set_up(label: &str, dir: &std::path::Path) -> Option<Tmux> {
     if !Tmux::available() {
-        let _: Option<()> = support::skip(
+        return support::skip(
             "the dashboard's end-to-end test: tmux is not installed (.ci/run installs it)",
         );
-        return;
     }
-    // A project of its own: its local stack keeps its state in this directory, on its own port.
-    let dir = support::project();
     let bin = env!("CARGO_BIN_EXE_lambdeck");
-    // The dev profile keeps the function's build short; the pane stays open after exit to show how it ended.
     let command = format!(
         "LAMBDECK_BUILD_PROFILE=dev {bin} --local; echo \"lambdeck exited with $?\"; sleep 600"
     );
-    let name = format!("lambdeck-e2e-{}", std::process::id());
-    let tmux = Tmux::start(&name, dir.path(), &command);
-
-    // Provisioned, built, uploaded and deployed with no key pressed.
+    let name = format!("lambdeck-{label}-{}", std::process::id());
+    let tmux = Tmux::start(&name, dir, &command);
     let screen = tmux
         .wait_for("the end of the local setup", |s| {
             s.contains("local stack ready") || s.contains("failed")
         })
         .await;
     assert!(screen.contains("local stack ready"), "{screen}");
+    Some(tmux)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_sets_up_and_redeploys_a_stale_stage() {
+    // A project of its own: its local stack keeps its state in this directory, on its own port.
+    let dir = support::project();
+    let Some(tmux) = dashboard_set_up("e2e", dir.path()).await else {
+        return;
+    };
     tmux.wait_for("the stage in sync", |s| s.contains("stage tf-test in sync"))
         .await;
     // Pinging and tailing started on their own: a ping row shows 200, the function's answer and the
@@ -178,30 +185,15 @@ async fn api_id(clients: &Clients) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_dashboard_promotes_dev_to_prod_after_showing_the_diff() {
-    if !Tmux::available() {
-        let _: Option<()> = support::skip(
-            "the dashboard's end-to-end test: tmux is not installed (.ci/run installs it)",
-        );
-        return;
-    }
     // The configured stage is dev; prod is made beside it on the same deployment.
     let dir = support::project();
     let toml = dir.path().join("lambdeck.toml");
     let mut text = std::fs::read_to_string(&toml).unwrap();
     text.push_str("\n[api]\nstage = \"dev\"\n");
     std::fs::write(&toml, text).unwrap();
-    let bin = env!("CARGO_BIN_EXE_lambdeck");
-    let command = format!(
-        "LAMBDECK_BUILD_PROFILE=dev {bin} --local; echo \"lambdeck exited with $?\"; sleep 600"
-    );
-    let name = format!("lambdeck-promote-{}", std::process::id());
-    let tmux = Tmux::start(&name, dir.path(), &command);
-    let screen = tmux
-        .wait_for("the end of the local setup", |s| {
-            s.contains("local stack ready") || s.contains("failed")
-        })
-        .await;
-    assert!(screen.contains("local stack ready"), "{screen}");
+    let Some(tmux) = dashboard_set_up("promote", dir.path()).await else {
+        return;
+    };
     tmux.wait_for("dev in sync", |s| s.contains("stage dev in sync"))
         .await;
 
@@ -300,12 +292,6 @@ async fn close_pane(tmux: &Tmux) {
 /// after `y`, its response shown with the log lines of its invocation.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_dashboard_tests_an_undeployed_route_and_sends_a_post_with_its_log_lines() {
-    if !Tmux::available() {
-        let _: Option<()> = support::skip(
-            "the dashboard's end-to-end test: tmux is not installed (.ci/run installs it)",
-        );
-        return;
-    }
     let dir = support::project();
     let toml = dir.path().join("lambdeck.toml");
     let mut text = std::fs::read_to_string(&toml).unwrap();
@@ -314,18 +300,9 @@ async fn the_dashboard_tests_an_undeployed_route_and_sends_a_post_with_its_log_l
          [[api.routes]]\npath = \"/hello_world\"\nmethod = \"POST\"\n",
     );
     std::fs::write(&toml, &text).unwrap();
-    let bin = env!("CARGO_BIN_EXE_lambdeck");
-    let command = format!(
-        "LAMBDECK_BUILD_PROFILE=dev {bin} --local; echo \"lambdeck exited with $?\"; sleep 600"
-    );
-    let name = format!("lambdeck-loop-{}", std::process::id());
-    let tmux = Tmux::start(&name, dir.path(), &command);
-    let screen = tmux
-        .wait_for("the end of the local setup", |s| {
-            s.contains("local stack ready") || s.contains("failed")
-        })
-        .await;
-    assert!(screen.contains("local stack ready"), "{screen}");
+    let Some(tmux) = dashboard_set_up("loop", dir.path()).await else {
+        return;
+    };
     tmux.wait_for("the stage in sync", |s| s.contains("stage tf-test in sync"))
         .await;
 
@@ -434,24 +411,8 @@ async fn the_dashboard_tests_an_undeployed_route_and_sends_a_post_with_its_log_l
 /// The dashboard on a sandbox copy of the function crate (edited by the test, never the repository's),
 /// set up and pinging the hello-world greeting, with `w` pressed and the watch's first round over.
 async fn watching_dashboard(package: &str) -> Option<(support::Sandbox, Tmux)> {
-    if !Tmux::available() {
-        return support::skip(
-            "the dashboard's end-to-end test: tmux is not installed (.ci/run installs it)",
-        );
-    }
     let sandbox = support::Sandbox::new(package);
-    let bin = env!("CARGO_BIN_EXE_lambdeck");
-    let command = format!(
-        "LAMBDECK_BUILD_PROFILE=dev {bin} --local; echo \"lambdeck exited with $?\"; sleep 600"
-    );
-    let name = format!("lambdeck-{package}-{}", std::process::id());
-    let tmux = Tmux::start(&name, sandbox.dir.path(), &command);
-    let screen = tmux
-        .wait_for("the end of the local setup", |s| {
-            s.contains("local stack ready") || s.contains("failed")
-        })
-        .await;
-    assert!(screen.contains("local stack ready"), "{screen}");
+    let tmux = dashboard_set_up(package, sandbox.dir.path()).await?;
     tmux.wait_for("a ping answered with the greeting", |s| {
         s.lines()
             .any(|l| l.contains("200") && l.contains("\"Hello from Lambda!\""))
@@ -542,25 +503,10 @@ async fn a_syntax_error_under_watch_shows_the_compiler_error_and_watching_goes_o
 /// then `p` promotes it.
 #[tokio::test(flavor = "multi_thread")]
 async fn c_deploys_a_canary_whose_pings_show_both_deployments_then_promotes_it() {
-    if !Tmux::available() {
-        let _: Option<()> = support::skip(
-            "the dashboard's end-to-end test: tmux is not installed (.ci/run installs it)",
-        );
-        return;
-    }
     let dir = support::project();
-    let bin = env!("CARGO_BIN_EXE_lambdeck");
-    let command = format!(
-        "LAMBDECK_BUILD_PROFILE=dev {bin} --local; echo \"lambdeck exited with $?\"; sleep 600"
-    );
-    let name = format!("lambdeck-canary-{}", std::process::id());
-    let tmux = Tmux::start(&name, dir.path(), &command);
-    let screen = tmux
-        .wait_for("the end of the local setup", |s| {
-            s.contains("local stack ready") || s.contains("failed")
-        })
-        .await;
-    assert!(screen.contains("local stack ready"), "{screen}");
+    let Some(tmux) = dashboard_set_up("canary", dir.path()).await else {
+        return;
+    };
     tmux.wait_for("the stage in sync", |s| s.contains("stage tf-test in sync"))
         .await;
     let guard = lambdeck::local::ensure_running(dir.path()).await.unwrap();
