@@ -666,22 +666,9 @@ fn assess_log_group(l: &mut LogGroupInfo) {
 
 /// Resolves a Lambda proxy integration URI to the function it calls, compared by function name.
 pub fn integration_target(uri: Option<&str>, function_name: &str) -> IntegrationTarget {
-    let Some(uri) = uri else {
+    let Some((function_arn, name, _)) = uri.and_then(invoked_function) else {
         return IntegrationTarget::NotLambda;
     };
-    // arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations
-    let Some(rest) = uri
-        .split_once(":lambda:path/2015-03-31/functions/")
-        .map(|(_, rest)| rest)
-    else {
-        return IntegrationTarget::NotLambda;
-    };
-    let function_arn = rest.strip_suffix("/invocations").unwrap_or(rest);
-    // arn:aws:lambda:{region}:{account}:function:{name}[:{qualifier}], or a bare name.
-    let name = function_arn
-        .split_once(":function:")
-        .map_or(function_arn, |(_, n)| n);
-    let name = name.split(':').next().unwrap_or(name);
     if name == function_name {
         IntegrationTarget::ThisFunction
     } else {
@@ -691,15 +678,26 @@ pub fn integration_target(uri: Option<&str>, function_name: &str) -> Integration
     }
 }
 
-/// The qualifier a Lambda integration URI invokes its function with (`live` in
-/// `...:function:f:live/invocations`, `$LATEST` when named), None when unqualified.
-fn integration_qualifier(uri: &str) -> Option<&str> {
+/// What a Lambda integration URI invokes: the function ARN as written, the function's name, and the
+/// qualifier (`live` in `...:function:f:live`, `$LATEST` when named), None for a URI that is not a
+/// Lambda invocation.
+fn invoked_function(uri: &str) -> Option<(&str, &str, Option<&str>)> {
+    // arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations
     let rest = uri.split_once(":lambda:path/2015-03-31/functions/")?.1;
     let function_arn = rest.strip_suffix("/invocations").unwrap_or(rest);
+    // arn:aws:lambda:{region}:{account}:function:{name}[:{qualifier}], or a bare name.
     let name = function_arn
         .split_once(":function:")
         .map_or(function_arn, |(_, n)| n);
-    name.split_once(':').map(|(_, q)| q)
+    Some(match name.split_once(':') {
+        Some((name, qualifier)) => (function_arn, name, Some(qualifier)),
+        None => (function_arn, name, None),
+    })
+}
+
+/// The qualifier a Lambda integration URI invokes its function with, None when unqualified.
+fn integration_qualifier(uri: &str) -> Option<&str> {
+    invoked_function(uri)?.2
 }
 
 /// Does uploading new code change what the configured stage serves live? Yes when one of its
