@@ -45,9 +45,11 @@ const RECENT_EVENTS: usize = 512;
 /// Work the runtime does for the app: each becomes a worker task that answers with `Msg`s.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Read the stack and its drift.
+    /// Read the stack and its drift; on `R`, Terraform's state first (a project with a Terraform
+    /// folder), since an apply elsewhere may have changed what it manages.
     LoadStack {
         generation: u64,
+        terraform: bool,
     },
     /// With --local: provision what is missing, build and upload, deploy when stale.
     Bootstrap {
@@ -621,7 +623,7 @@ impl App {
                 self.probe_selected = None;
                 self.notice(Level::Info, "cleared logs and pings");
             }
-            Command::Refresh => return vec![self.refresh()],
+            Command::Refresh => return vec![self.reload(true)],
             Command::Help => self.overlay = Overlay::Help,
             Command::Cancel => {
                 self.probe_selected = None;
@@ -1028,10 +1030,16 @@ impl App {
     }
 
     fn refresh(&mut self) -> Effect {
+        self.reload(false)
+    }
+
+    /// A new stack load; `terraform` re-reads Terraform's state first (the user's `R`).
+    fn reload(&mut self, terraform: bool) -> Effect {
         self.stack_generation += 1;
         self.loading = Some(self.now);
         Effect::LoadStack {
             generation: self.stack_generation,
+            terraform,
         }
     }
 
@@ -1489,7 +1497,7 @@ mod tests {
         let mut a = app();
         let effects = a.start(false);
         assert_eq!(effects[1], Effect::StartTail);
-        let Effect::LoadStack { generation } = effects[0] else {
+        let Effect::LoadStack { generation, .. } = effects[0] else {
             panic!("{effects:?}")
         };
         a.update(Msg::StackLoaded {
@@ -1510,12 +1518,42 @@ mod tests {
     }
 
     #[test]
+    fn only_the_users_refresh_reads_terraforms_state_again() {
+        let mut a = app();
+        assert!(matches!(
+            cmd(&mut a, Command::Refresh)[..],
+            [Effect::LoadStack {
+                terraform: true,
+                ..
+            }]
+        ));
+        // The loads the dashboard starts itself (at start, after an action) keep the state it has.
+        let mut b = app();
+        assert!(matches!(
+            b.start(false)[..],
+            [
+                Effect::LoadStack {
+                    terraform: false,
+                    ..
+                },
+                ..
+            ]
+        ));
+    }
+
+    #[test]
     fn a_late_stack_reply_is_dropped() {
         let mut a = app();
-        let Effect::LoadStack { generation: old } = cmd(&mut a, Command::Refresh)[0] else {
+        let Effect::LoadStack {
+            generation: old, ..
+        } = cmd(&mut a, Command::Refresh)[0]
+        else {
             panic!()
         };
-        let Effect::LoadStack { generation: new } = cmd(&mut a, Command::Refresh)[0] else {
+        let Effect::LoadStack {
+            generation: new, ..
+        } = cmd(&mut a, Command::Refresh)[0]
+        else {
             panic!()
         };
         a.update(Msg::StackLoaded {
@@ -1533,7 +1571,7 @@ mod tests {
     #[test]
     fn a_failed_refresh_keeps_what_was_shown_and_says_why() {
         let mut a = loaded_app(DriftState::InSync);
-        let Effect::LoadStack { generation } = cmd(&mut a, Command::Refresh)[0] else {
+        let Effect::LoadStack { generation, .. } = cmd(&mut a, Command::Refresh)[0] else {
             panic!()
         };
         a.update(Msg::StackLoaded {
@@ -1553,7 +1591,7 @@ mod tests {
             cmd(&mut a, Command::Down);
         }
         let key = a.selected_node().unwrap().key.clone();
-        let Effect::LoadStack { generation } = cmd(&mut a, Command::Refresh)[0] else {
+        let Effect::LoadStack { generation, .. } = cmd(&mut a, Command::Refresh)[0] else {
             panic!()
         };
         a.update(Msg::StackLoaded {
@@ -1584,7 +1622,10 @@ mod tests {
         };
         assert_eq!(a.activity.as_ref().unwrap().kind, ActivityKind::Deploy);
         // A load started before the deploy answers after it: it is older than the re-read, so dropped.
-        let Effect::LoadStack { generation: load } = cmd(&mut a, Command::Refresh)[0] else {
+        let Effect::LoadStack {
+            generation: load, ..
+        } = cmd(&mut a, Command::Refresh)[0]
+        else {
             panic!()
         };
         let in_sync = fixtures::stack(DriftState::InSync);
@@ -1893,7 +1934,7 @@ mod tests {
         };
         assert_eq!(targets.len(), 1);
         // The same routes: the running pinger is left alone.
-        let Effect::LoadStack { generation } = cmd(&mut a, Command::Refresh)[0] else {
+        let Effect::LoadStack { generation, .. } = cmd(&mut a, Command::Refresh)[0] else {
             panic!()
         };
         let effects = a.update(Msg::StackLoaded {
@@ -1910,7 +1951,7 @@ mod tests {
             route.key = crate::stack::RouteKey::new("GET", "/goodbye");
             d.routes.push(route);
         }
-        let Effect::LoadStack { generation } = cmd(&mut a, Command::Refresh)[0] else {
+        let Effect::LoadStack { generation, .. } = cmd(&mut a, Command::Refresh)[0] else {
             panic!()
         };
         let effects = a.update(Msg::StackLoaded {
@@ -1929,7 +1970,7 @@ mod tests {
     fn without_a_stage_p_says_why_it_cannot_ping() {
         let mut a = app();
         let effects = a.start(false);
-        let Effect::LoadStack { generation } = effects[0] else {
+        let Effect::LoadStack { generation, .. } = effects[0] else {
             panic!()
         };
         let mut stack = fixtures::stack(DriftState::InSync);
