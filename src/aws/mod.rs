@@ -255,13 +255,12 @@ fn check_region(region: &str) -> Result<(), AwsError> {
 /// profile. `default` may be absent (the environment's credentials are then used). Files that cannot
 /// be read are left to the SDK, which reports them.
 async fn check_profile(name: &str) -> Result<(), AwsError> {
-    use aws_config::profile::profile_file::ProfileFiles;
     use aws_types::os_shim_internal::{Env, Fs};
     if name == "default" {
         return Ok(());
     }
     let Ok(set) =
-        aws_config::profile::load(&Fs::real(), &Env::real(), &ProfileFiles::default(), None).await
+        aws_config::profile::load(&Fs::real(), &Env::real(), &Default::default(), None).await
     else {
         return Ok(());
     };
