@@ -13,7 +13,8 @@ use super::view::{LogLine, Pane, ProbeRow, TreeNode};
 use crate::build::UploadReport;
 use crate::model::HttpRequest;
 use crate::ping::{
-    DeploymentSplit, LatencySeries, PingTarget, Probe, ProbeLinker, Unpingable, stage_targets,
+    DeploymentSplit, LatencySeries, PingPlan, PingTarget, Probe, ProbeLinker, Unpingable,
+    stage_targets,
 };
 use crate::request::RequestLog;
 use crate::stack::deploy::{StageAction, rollback_target};
@@ -311,6 +312,8 @@ pub struct App {
     pub pinging: bool,
     /// What the running pinger calls (empty when not pinging).
     pub ping_targets: Vec<PingTarget>,
+    /// The routes the running pinger leaves alone, each with why ("POST /items: POST may change data…").
+    pub ping_skipped: Vec<String>,
     /// Probes whose Lambda request is not known yet (on AWS it is found in the logs, through the line
     /// the function writes for each request): the engine's linker, as `lambdeck ping` uses it.
     linker: ProbeLinker,
@@ -381,6 +384,7 @@ impl App {
             notice: None,
             pinging: false,
             ping_targets: Vec::new(),
+            ping_skipped: Vec::new(),
             linker: ProbeLinker::default(),
             latency: LatencySeries::new(LATENCY_WINDOW),
             split: DeploymentSplit::new(LATENCY_WINDOW),
@@ -1047,20 +1051,23 @@ impl App {
         if self.pinging {
             self.pinging = false;
             self.ping_targets.clear();
+            self.ping_skipped.clear();
             self.notice(Level::Info, "pinging stopped");
             return vec![Effect::StopPing];
         }
-        match self.ping_targets_now() {
-            Ok(targets) => {
-                let routes: Vec<String> = targets
+        match self.ping_plan_now() {
+            Ok(plan) => {
+                let routes: Vec<String> = plan
+                    .targets
                     .iter()
                     .map(|t| format!("{} {}", t.method, t.route))
                     .collect();
-                self.notice(
-                    Level::Info,
-                    format!("pinging {} every second", routes.join(", ")),
-                );
-                self.start_ping(targets)
+                let mut text = format!("pinging {} every second", routes.join(", "));
+                if !plan.skipped.is_empty() {
+                    text.push_str(&format!("; skipped {}", plan.skipped_lines().join("; ")));
+                }
+                self.notice(Level::Info, text);
+                self.start_ping(plan)
             }
             Err(e) => {
                 self.notice(Level::Error, e);
@@ -1069,14 +1076,22 @@ impl App {
         }
     }
 
-    fn start_ping(&mut self, targets: Vec<PingTarget>) -> Vec<Effect> {
+    fn start_ping(&mut self, plan: PingPlan) -> Vec<Effect> {
         self.pinging = true;
-        self.ping_targets = targets.clone();
-        vec![Effect::StartPing { targets }]
+        self.ping_targets = plan.targets.clone();
+        self.ping_skipped = plan.skipped_lines();
+        vec![Effect::StartPing {
+            targets: plan.targets,
+        }]
     }
 
     /// What a ping calls: the engine's targets for the stage, or why there are none.
     pub fn ping_targets_now(&self) -> Result<Vec<PingTarget>, String> {
+        self.ping_plan_now().map(|plan| plan.targets)
+    }
+
+    /// What a ping calls and what it leaves alone (and why), or why there is nothing to call.
+    fn ping_plan_now(&self) -> Result<PingPlan, String> {
         let Some(stack) = &self.stack else {
             return Err("the stack is not loaded yet; press R to refresh".into());
         };
@@ -1102,7 +1117,7 @@ impl App {
                 plan.skipped_lines().join("; ")
             ));
         }
-        Ok(plan.targets)
+        Ok(plan)
     }
 
     fn stack_loaded(&mut self, generation: u64, result: Result<Box<Stack>, String>) -> Vec<Effect> {
@@ -1131,18 +1146,18 @@ impl App {
         self.tree_selected = selected_key
             .and_then(|k| rows.iter().position(|n| n.key == k))
             .unwrap_or(0);
-        let targets = self.ping_targets_now();
+        let plan = self.ping_plan_now();
         if self.ping_when_loaded && !self.pinging {
             self.ping_when_loaded = false;
-            if let Ok(targets) = targets {
-                return self.start_ping(targets);
+            if let Ok(plan) = plan {
+                return self.start_ping(plan);
             }
         } else if self.pinging
-            && let Ok(targets) = targets
-            && targets != self.ping_targets
+            && let Ok(plan) = plan
+            && plan.targets != self.ping_targets
         {
             // A deploy or rollback changed what the stage serves: ping that instead.
-            return self.start_ping(targets);
+            return self.start_ping(plan);
         }
         vec![]
     }
@@ -1964,6 +1979,39 @@ mod tests {
         let routes: Vec<&str> = targets.iter().map(|t| t.route.as_str()).collect();
         assert!(routes.contains(&"/goodbye") && routes.contains(&"/hello_world"));
         assert!(a.pinging);
+    }
+
+    #[test]
+    fn p_names_the_routes_it_leaves_alone_and_the_pane_counts_them() {
+        let mut a = app();
+        let Effect::LoadStack { generation, .. } = a.start(false)[0] else {
+            panic!()
+        };
+        // The stage serves GET /hello_world and POST /items; a POST may change data.
+        let mut stack = fixtures::stack(DriftState::InSync);
+        if let Some(d) = stack.api.as_mut().and_then(|api| api.deployed.as_mut()) {
+            let mut route = d.routes[0].clone();
+            route.key = crate::stack::RouteKey::new("POST", "/items");
+            d.routes.push(route);
+        }
+        a.update(Msg::StackLoaded {
+            generation,
+            result: Ok(Box::new(stack)),
+        });
+        let [Effect::StartPing { targets }] = &cmd(&mut a, Command::Ping)[..] else {
+            panic!()
+        };
+        assert_eq!(targets.len(), 1);
+        let n = a.notice.clone().unwrap();
+        assert!(
+            n.text.starts_with("pinging GET /hello_world every second; skipped POST /items: "),
+            "{}",
+            n.text
+        );
+        assert_eq!(a.ping_skipped.len(), 1, "{:?}", a.ping_skipped);
+        // Stopping forgets them.
+        cmd(&mut a, Command::Ping);
+        assert!(a.ping_skipped.is_empty());
     }
 
     #[test]
