@@ -6,6 +6,38 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::Value;
 
+/// Whether a media type (a `Content-Type` value, or the first type of an `Accept` list) is one of an
+/// API's `binaryMediaTypes`: the same type (parameters and case aside), or a configured `type/*` or
+/// `*/*` covering it. A wildcard on the left (`*/png`) matches nothing, not even itself, and a wildcard the client sends
+/// (`Accept: image/*`) matches only the same wildcard, as AWS's recorded answers show.
+pub fn matches_binary_media_type(value: Option<&str>, types: &[String]) -> bool {
+    let Some(value) = value else {
+        return false;
+    };
+    let first = value.split(',').next().unwrap_or_default();
+    let wanted = first
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if wanted.is_empty() {
+        return false;
+    }
+    types.iter().any(|t| {
+        let t = t.trim().to_ascii_lowercase();
+        match t.split_once('/') {
+            Some(("*", "*")) => true,
+            Some(("*", _)) => false,
+            _ if t == wanted => true,
+            Some((kind, "*")) if kind != "*" => {
+                wanted.split_once('/').is_some_and(|(k, _)| k == kind)
+            }
+            _ => false,
+        }
+    })
+}
+
 /// A function's answer that passed API Gateway's validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProxyResponse {
@@ -54,6 +86,13 @@ fn header_value(v: &Value) -> Option<String> {
 /// statusCode, headers, multiValueHeaders, body and isBase64Encoded; anything else, a non-object, `{}`
 /// or a non-numeric statusCode is malformed.
 pub fn parse_proxy_response(payload: &[u8]) -> Option<ProxyResponse> {
+    parse_proxy_response_for(payload, true)
+}
+
+/// [`parse_proxy_response`] for a stage request: a body flagged `isBase64Encoded` is decoded only when
+/// `decode` (the request's `Accept` names one of the API's binary media types); otherwise the client
+/// gets the base64 text, as AWS answers.
+pub fn parse_proxy_response_for(payload: &[u8], decode: bool) -> Option<ProxyResponse> {
     let value: Value = serde_json::from_slice(payload).ok()?;
     let obj = value.as_object()?;
     if obj.is_empty() {
@@ -126,7 +165,7 @@ pub fn parse_proxy_response(payload: &[u8]) -> Option<ProxyResponse> {
     };
     let body = match obj.get("body") {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::String(s)) if base64 => B64.decode(s).ok()?,
+        Some(Value::String(s)) if base64 && decode => B64.decode(s).ok()?,
         Some(Value::String(s)) => s.clone().into_bytes(),
         Some(_) => return None,
     };
@@ -179,6 +218,42 @@ mod tests {
         );
         let p = parse(json!({"body": "aGk=", "isBase64Encoded": true})).unwrap();
         assert_eq!(p.body, b"hi");
+    }
+
+    /// The cases of AWS's recorded test_aws_proxy_binary_response: only the first `Accept` type,
+    /// matched exactly or by a configured `type/*` or `*/*`, never by a wildcard on the left.
+    #[test]
+    fn binary_media_types_match_as_aws_matches_them() {
+        let types = vec!["image/png".to_owned(), "*/test".to_owned()];
+        let m = |v: &str| matches_binary_media_type(Some(v), &types);
+        assert!(m("image/png"));
+        assert!(m("IMAGE/PNG; q=0.9"));
+        assert!(m("image/png, text/html"));
+        assert!(!m("text/html, image/png"));
+        assert!(!m("image/jpg"));
+        assert!(!m("image/*"));
+        assert!(!m("*/test"));
+        assert!(!m("random/test"));
+        assert!(!m("*/*"));
+        assert!(!matches_binary_media_type(None, &types));
+        assert!(matches_binary_media_type(
+            Some("text/plain"),
+            &["*/*".to_owned()]
+        ));
+        assert!(matches_binary_media_type(
+            Some("image/gif"),
+            &["image/*".to_owned()]
+        ));
+    }
+
+    #[test]
+    fn a_base64_body_is_decoded_only_for_a_binary_accept() {
+        let answer = json!({"statusCode": 200, "body": "dGVzdC1kYXRh", "isBase64Encoded": true});
+        let bytes = answer.to_string();
+        let text = parse_proxy_response_for(bytes.as_bytes(), false).unwrap();
+        assert_eq!(text.body, b"dGVzdC1kYXRh");
+        let binary = parse_proxy_response_for(bytes.as_bytes(), true).unwrap();
+        assert_eq!(binary.body, b"test-data");
     }
 
     #[test]
