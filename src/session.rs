@@ -107,6 +107,27 @@ impl Session {
         }
     }
 
+    /// True when the project has a Terraform folder whose state names (part of) the stack.
+    pub fn has_terraform(&self) -> bool {
+        self.spec.terraform_dir().is_some()
+    }
+
+    /// Reads Terraform's state again (after a `terraform apply` elsewhere): the names lambdeck.toml
+    /// leaves out and the marks follow the new state. Runs `terraform show -json`, so it blocks. When
+    /// the state cannot be read now, this session is unchanged and the error says why, in one line.
+    pub fn reread_terraform(&self) -> Result<Session, String> {
+        let mut spec = self.spec.clone();
+        spec.terraform_state = None;
+        match adopt_terraform(&mut spec) {
+            Ok(None) => Ok(Session {
+                spec,
+                target: self.target.clone(),
+            }),
+            Ok(Some(note)) => Err(note),
+            Err(failure) => Err(failure.message),
+        }
+    }
+
     /// Builds the clients; with --local, first starts (or finds) the project's local stack. The
     /// connection's guard keeps an in-process local stack alive until the connection is dropped or shut
     /// down.
@@ -131,8 +152,16 @@ impl Session {
 /// `terraform` binary, a broken state) and lambdeck.toml does not name the function, API and stage
 /// itself, that is one line and exit 2; with every name given, a note on stderr and no Terraform marks.
 pub fn read_terraform(spec: &mut StackSpec) -> Result<(), Failure> {
+    if let Some(note) = adopt_terraform(spec)? {
+        eprintln!("lambdeck: note: {note}");
+    }
+    Ok(())
+}
+
+/// [`read_terraform`] without printing: the note (state unreadable, every name given) is returned.
+fn adopt_terraform(spec: &mut StackSpec) -> Result<Option<String>, Failure> {
     let Some(dir) = spec.terraform_dir() else {
-        return Ok(());
+        return Ok(None);
     };
     let names_needed = ["function.name", "api.name", "api.stage"]
         .iter()
@@ -152,18 +181,17 @@ pub fn read_terraform(spec: &mut StackSpec) -> Result<(), Failure> {
                     dir.display()
                 )));
             }
-            eprintln!(
-                "lambdeck: note: cannot read Terraform's state in {}: {why}; what Terraform manages is not marked",
+            return Ok(Some(format!(
+                "cannot read Terraform's state in {}: {why}; what Terraform manages is not marked",
                 dir.display()
-            );
-            return Ok(());
+            )));
         }
     };
     let resolved = crate::terraform::resolve(&state.resources, spec.terraform_hints())
         .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
     spec.adopt(&resolved);
     spec.terraform_state = Some(state);
-    Ok(())
+    Ok(None)
 }
 
 /// The clients, and the local stack they talk to when this process serves it.

@@ -128,6 +128,9 @@ impl Clients {
                     .build(),
             );
         if let Some(profile) = &target.profile {
+            if !target.local {
+                check_profile(profile).await?;
+            }
             loader = loader.profile_name(profile);
         }
         loader = loader.region(region_chain(target));
@@ -247,6 +250,28 @@ fn check_region(region: &str) -> Result<(), AwsError> {
 }
 
 /// An endpoint URL needs an http or https scheme and a host.
+/// A profile named by --profile or AWS_PROFILE must be in the shared config or credentials file, as the
+/// AWS CLI requires: the SDK would go on without it and report missing credentials, never naming the
+/// profile. `default` may be absent (the environment's credentials are then used). Files that cannot
+/// be read are left to the SDK, which reports them.
+async fn check_profile(name: &str) -> Result<(), AwsError> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    if name == "default" {
+        return Ok(());
+    }
+    let Ok(set) =
+        aws_config::profile::load(&Fs::real(), &Env::real(), &Default::default(), None).await
+    else {
+        return Ok(());
+    };
+    if set.get_profile(name).is_some() {
+        return Ok(());
+    }
+    Err(AwsError::configuration(format!(
+        "profile `{name}` (--profile or AWS_PROFILE) is in neither the shared config file nor the credentials file; `aws configure --profile {name}` creates it"
+    )))
+}
+
 fn check_endpoint_url(url: &str) -> Result<(), AwsError> {
     let parsed = url.parse::<http::Uri>().ok();
     let ok = parsed.as_ref().is_some_and(|u| {

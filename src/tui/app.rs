@@ -13,7 +13,8 @@ use super::view::{LogLine, Pane, ProbeRow, TreeNode};
 use crate::build::UploadReport;
 use crate::model::HttpRequest;
 use crate::ping::{
-    DeploymentSplit, LatencySeries, PingTarget, Probe, ProbeLinker, Unpingable, stage_targets,
+    DeploymentSplit, LatencySeries, PingPlan, PingTarget, Probe, ProbeLinker, Unpingable,
+    stage_targets,
 };
 use crate::request::RequestLog;
 use crate::stack::deploy::{StageAction, rollback_target};
@@ -45,9 +46,11 @@ const RECENT_EVENTS: usize = 512;
 /// Work the runtime does for the app: each becomes a worker task that answers with `Msg`s.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Read the stack and its drift.
+    /// Read the stack and its drift; on `R`, Terraform's state first (a project with a Terraform
+    /// folder), since an apply elsewhere may have changed what it manages.
     LoadStack {
         generation: u64,
+        terraform: bool,
     },
     /// With --local: provision what is missing, build and upload, deploy when stale.
     Bootstrap {
@@ -309,6 +312,8 @@ pub struct App {
     pub pinging: bool,
     /// What the running pinger calls (empty when not pinging).
     pub ping_targets: Vec<PingTarget>,
+    /// The routes the running pinger leaves alone, each with why ("POST /items: POST may change data…").
+    pub ping_skipped: Vec<String>,
     /// Probes whose Lambda request is not known yet (on AWS it is found in the logs, through the line
     /// the function writes for each request): the engine's linker, as `lambdeck ping` uses it.
     linker: ProbeLinker,
@@ -379,6 +384,7 @@ impl App {
             notice: None,
             pinging: false,
             ping_targets: Vec::new(),
+            ping_skipped: Vec::new(),
             linker: ProbeLinker::default(),
             latency: LatencySeries::new(LATENCY_WINDOW),
             split: DeploymentSplit::new(LATENCY_WINDOW),
@@ -621,7 +627,7 @@ impl App {
                 self.probe_selected = None;
                 self.notice(Level::Info, "cleared logs and pings");
             }
-            Command::Refresh => return vec![self.refresh()],
+            Command::Refresh => return vec![self.reload(true)],
             Command::Help => self.overlay = Overlay::Help,
             Command::Cancel => {
                 self.probe_selected = None;
@@ -1028,10 +1034,16 @@ impl App {
     }
 
     fn refresh(&mut self) -> Effect {
+        self.reload(false)
+    }
+
+    /// A new stack load; `terraform` re-reads Terraform's state first (the user's `R`).
+    fn reload(&mut self, terraform: bool) -> Effect {
         self.stack_generation += 1;
         self.loading = Some(self.now);
         Effect::LoadStack {
             generation: self.stack_generation,
+            terraform,
         }
     }
 
@@ -1039,20 +1051,23 @@ impl App {
         if self.pinging {
             self.pinging = false;
             self.ping_targets.clear();
+            self.ping_skipped.clear();
             self.notice(Level::Info, "pinging stopped");
             return vec![Effect::StopPing];
         }
-        match self.ping_targets_now() {
-            Ok(targets) => {
-                let routes: Vec<String> = targets
+        match self.ping_plan_now() {
+            Ok(plan) => {
+                let routes: Vec<String> = plan
+                    .targets
                     .iter()
                     .map(|t| format!("{} {}", t.method, t.route))
                     .collect();
-                self.notice(
-                    Level::Info,
-                    format!("pinging {} every second", routes.join(", ")),
-                );
-                self.start_ping(targets)
+                let mut text = format!("pinging {} every second", routes.join(", "));
+                if !plan.skipped.is_empty() {
+                    text.push_str(&format!("; skipped {}", plan.skipped_lines().join("; ")));
+                }
+                self.notice(Level::Info, text);
+                self.start_ping(plan)
             }
             Err(e) => {
                 self.notice(Level::Error, e);
@@ -1061,14 +1076,22 @@ impl App {
         }
     }
 
-    fn start_ping(&mut self, targets: Vec<PingTarget>) -> Vec<Effect> {
+    fn start_ping(&mut self, plan: PingPlan) -> Vec<Effect> {
         self.pinging = true;
-        self.ping_targets = targets.clone();
-        vec![Effect::StartPing { targets }]
+        self.ping_targets = plan.targets.clone();
+        self.ping_skipped = plan.skipped_lines();
+        vec![Effect::StartPing {
+            targets: plan.targets,
+        }]
     }
 
     /// What a ping calls: the engine's targets for the stage, or why there are none.
     pub fn ping_targets_now(&self) -> Result<Vec<PingTarget>, String> {
+        self.ping_plan_now().map(|plan| plan.targets)
+    }
+
+    /// What a ping calls and what it leaves alone (and why), or why there is nothing to call.
+    fn ping_plan_now(&self) -> Result<PingPlan, String> {
         let Some(stack) = &self.stack else {
             return Err("the stack is not loaded yet; press R to refresh".into());
         };
@@ -1094,7 +1117,7 @@ impl App {
                 plan.skipped_lines().join("; ")
             ));
         }
-        Ok(plan.targets)
+        Ok(plan)
     }
 
     fn stack_loaded(&mut self, generation: u64, result: Result<Box<Stack>, String>) -> Vec<Effect> {
@@ -1123,18 +1146,18 @@ impl App {
         self.tree_selected = selected_key
             .and_then(|k| rows.iter().position(|n| n.key == k))
             .unwrap_or(0);
-        let targets = self.ping_targets_now();
+        let plan = self.ping_plan_now();
         if self.ping_when_loaded && !self.pinging {
             self.ping_when_loaded = false;
-            if let Ok(targets) = targets {
-                return self.start_ping(targets);
+            if let Ok(plan) = plan {
+                return self.start_ping(plan);
             }
         } else if self.pinging
-            && let Ok(targets) = targets
-            && targets != self.ping_targets
+            && let Ok(plan) = plan
+            && plan.targets != self.ping_targets
         {
             // A deploy or rollback changed what the stage serves: ping that instead.
-            return self.start_ping(targets);
+            return self.start_ping(plan);
         }
         vec![]
     }
@@ -1489,7 +1512,7 @@ mod tests {
         let mut a = app();
         let effects = a.start(false);
         assert_eq!(effects[1], Effect::StartTail);
-        let Effect::LoadStack { generation } = effects[0] else {
+        let Effect::LoadStack { generation, .. } = effects[0] else {
             panic!("{effects:?}")
         };
         a.update(Msg::StackLoaded {
@@ -1510,12 +1533,42 @@ mod tests {
     }
 
     #[test]
+    fn only_the_users_refresh_reads_terraforms_state_again() {
+        let mut a = app();
+        assert!(matches!(
+            cmd(&mut a, Command::Refresh)[..],
+            [Effect::LoadStack {
+                terraform: true,
+                ..
+            }]
+        ));
+        // The loads the dashboard starts itself (at start, after an action) keep the state it has.
+        let mut b = app();
+        assert!(matches!(
+            b.start(false)[..],
+            [
+                Effect::LoadStack {
+                    terraform: false,
+                    ..
+                },
+                ..
+            ]
+        ));
+    }
+
+    #[test]
     fn a_late_stack_reply_is_dropped() {
         let mut a = app();
-        let Effect::LoadStack { generation: old } = cmd(&mut a, Command::Refresh)[0] else {
+        let Effect::LoadStack {
+            generation: old, ..
+        } = cmd(&mut a, Command::Refresh)[0]
+        else {
             panic!()
         };
-        let Effect::LoadStack { generation: new } = cmd(&mut a, Command::Refresh)[0] else {
+        let Effect::LoadStack {
+            generation: new, ..
+        } = cmd(&mut a, Command::Refresh)[0]
+        else {
             panic!()
         };
         a.update(Msg::StackLoaded {
@@ -1533,7 +1586,7 @@ mod tests {
     #[test]
     fn a_failed_refresh_keeps_what_was_shown_and_says_why() {
         let mut a = loaded_app(DriftState::InSync);
-        let Effect::LoadStack { generation } = cmd(&mut a, Command::Refresh)[0] else {
+        let Effect::LoadStack { generation, .. } = cmd(&mut a, Command::Refresh)[0] else {
             panic!()
         };
         a.update(Msg::StackLoaded {
@@ -1553,7 +1606,7 @@ mod tests {
             cmd(&mut a, Command::Down);
         }
         let key = a.selected_node().unwrap().key.clone();
-        let Effect::LoadStack { generation } = cmd(&mut a, Command::Refresh)[0] else {
+        let Effect::LoadStack { generation, .. } = cmd(&mut a, Command::Refresh)[0] else {
             panic!()
         };
         a.update(Msg::StackLoaded {
@@ -1584,7 +1637,10 @@ mod tests {
         };
         assert_eq!(a.activity.as_ref().unwrap().kind, ActivityKind::Deploy);
         // A load started before the deploy answers after it: it is older than the re-read, so dropped.
-        let Effect::LoadStack { generation: load } = cmd(&mut a, Command::Refresh)[0] else {
+        let Effect::LoadStack {
+            generation: load, ..
+        } = cmd(&mut a, Command::Refresh)[0]
+        else {
             panic!()
         };
         let in_sync = fixtures::stack(DriftState::InSync);
@@ -1893,7 +1949,7 @@ mod tests {
         };
         assert_eq!(targets.len(), 1);
         // The same routes: the running pinger is left alone.
-        let Effect::LoadStack { generation } = cmd(&mut a, Command::Refresh)[0] else {
+        let Effect::LoadStack { generation, .. } = cmd(&mut a, Command::Refresh)[0] else {
             panic!()
         };
         let effects = a.update(Msg::StackLoaded {
@@ -1910,7 +1966,7 @@ mod tests {
             route.key = crate::stack::RouteKey::new("GET", "/goodbye");
             d.routes.push(route);
         }
-        let Effect::LoadStack { generation } = cmd(&mut a, Command::Refresh)[0] else {
+        let Effect::LoadStack { generation, .. } = cmd(&mut a, Command::Refresh)[0] else {
             panic!()
         };
         let effects = a.update(Msg::StackLoaded {
@@ -1926,10 +1982,43 @@ mod tests {
     }
 
     #[test]
+    fn p_names_the_routes_it_leaves_alone_and_the_pane_counts_them() {
+        let mut a = app();
+        let Effect::LoadStack { generation, .. } = a.start(false)[0] else {
+            panic!()
+        };
+        // The stage serves GET /hello_world and POST /items; a POST may change data.
+        let mut stack = fixtures::stack(DriftState::InSync);
+        if let Some(d) = stack.api.as_mut().and_then(|api| api.deployed.as_mut()) {
+            let mut route = d.routes[0].clone();
+            route.key = crate::stack::RouteKey::new("POST", "/items");
+            d.routes.push(route);
+        }
+        a.update(Msg::StackLoaded {
+            generation,
+            result: Ok(Box::new(stack)),
+        });
+        let [Effect::StartPing { targets }] = &cmd(&mut a, Command::Ping)[..] else {
+            panic!()
+        };
+        assert_eq!(targets.len(), 1);
+        let n = a.notice.clone().unwrap();
+        assert!(
+            n.text.starts_with("pinging GET /hello_world every second; skipped POST /items: "),
+            "{}",
+            n.text
+        );
+        assert_eq!(a.ping_skipped.len(), 1, "{:?}", a.ping_skipped);
+        // Stopping forgets them.
+        cmd(&mut a, Command::Ping);
+        assert!(a.ping_skipped.is_empty());
+    }
+
+    #[test]
     fn without_a_stage_p_says_why_it_cannot_ping() {
         let mut a = app();
         let effects = a.start(false);
-        let Effect::LoadStack { generation } = effects[0] else {
+        let Effect::LoadStack { generation, .. } = effects[0] else {
             panic!()
         };
         let mut stack = fixtures::stack(DriftState::InSync);

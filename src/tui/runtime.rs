@@ -172,9 +172,51 @@ pub async fn caught<T>(work: impl std::future::Future<Output = T>) -> Result<T, 
         })
 }
 
+/// The session the workers start from, replaced when `R` reads Terraform's state again.
+type SharedSession = Arc<std::sync::Mutex<Session>>;
+
+/// A copy of the session as it is now (a poisoned lock still holds a whole session: it is only ever
+/// replaced, never half-written).
+fn current(shared: &SharedSession) -> Session {
+    match shared.lock() {
+        Ok(s) => s.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
+
+/// Reads Terraform's state again off the UI task and makes the result the session for what follows.
+/// When it cannot be read now, the dashboard says why and goes on with the state it had.
+async fn reread_terraform(
+    shared: &SharedSession,
+    session: Session,
+    tx: &mpsc::Sender<Msg>,
+) -> Session {
+    let old = session.clone();
+    let why = match tokio::task::spawn_blocking(move || session.reread_terraform()).await {
+        Ok(Ok(fresh)) => {
+            match shared.lock() {
+                Ok(mut s) => *s = fresh.clone(),
+                Err(poisoned) => *poisoned.into_inner() = fresh.clone(),
+            }
+            return fresh;
+        }
+        Ok(Err(why)) => why,
+        Err(_) => "reading Terraform's state stopped unexpectedly".to_owned(),
+    };
+    let _ = tx
+        .send(Msg::WorkerNotice {
+            level: Level::Warning,
+            text: format!("{why}; showing the state read before"),
+        })
+        .await;
+    old
+}
+
 /// Every task the dashboard started, kept so that all of them stop on exit.
 struct Workers {
-    session: Session,
+    /// The session every new task starts from: `R` may replace it with one that read Terraform's state
+    /// again, and the tasks started after that use the new names and marks.
+    session: SharedSession,
     tx: mpsc::Sender<Msg>,
     conn: SharedConn,
     tasks: Vec<JoinHandle<()>>,
@@ -192,7 +234,7 @@ struct Workers {
 impl Workers {
     fn new(session: Session, tx: mpsc::Sender<Msg>) -> Self {
         Self {
-            session,
+            session: Arc::new(std::sync::Mutex::new(session)),
             tx,
             conn: Arc::new(OnceCell::new()),
             tasks: Vec::new(),
@@ -207,13 +249,25 @@ impl Workers {
     fn run(&mut self, effects: Vec<Effect>) {
         self.tasks.retain(|t| !t.is_finished());
         for effect in effects {
-            let (session, tx, conn) = (self.session.clone(), self.tx.clone(), self.conn.clone());
+            let session = current(&self.session);
+            let (tx, conn) = (self.tx.clone(), self.conn.clone());
             let cancel = self.cancel.clone();
             match effect {
-                Effect::LoadStack { generation } => self.tasks.push(tokio::spawn(async move {
-                    let result = caught(work::load(&session, &conn)).await.and_then(|r| r);
-                    let _ = tx.send(Msg::StackLoaded { generation, result }).await;
-                })),
+                Effect::LoadStack {
+                    generation,
+                    terraform,
+                } => {
+                    let shared = self.session.clone();
+                    self.tasks.push(tokio::spawn(async move {
+                        let session = if terraform && session.has_terraform() {
+                            reread_terraform(&shared, session, &tx).await
+                        } else {
+                            session
+                        };
+                        let result = caught(work::load(&session, &conn)).await.and_then(|r| r);
+                        let _ = tx.send(Msg::StackLoaded { generation, result }).await;
+                    }));
+                }
                 Effect::Bootstrap { generation } => self.tasks.push(tokio::spawn(async move {
                     let result = caught(work::bootstrap(&session, &conn, generation, &tx, cancel))
                         .await

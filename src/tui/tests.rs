@@ -53,7 +53,7 @@ fn text(buf: &Buffer) -> String {
 
 fn load(app: &mut App, drift: DriftState) {
     let effects = app.start(false);
-    let Some(Effect::LoadStack { generation }) = effects.first().cloned() else {
+    let Some(Effect::LoadStack { generation, .. }) = effects.first().cloned() else {
         panic!("start loads the stack: {effects:?}");
     };
     app.update(Msg::StackLoaded {
@@ -531,7 +531,7 @@ fn the_ping_pane_leaves_failed_probes_out_of_its_percentiles_as_lambdeck_ping_do
 fn two_stages_on(stage: &str) -> App {
     let mut app = fresh();
     let effects = app.start(false);
-    let Some(Effect::LoadStack { generation }) = effects.first().cloned() else {
+    let Some(Effect::LoadStack { generation, .. }) = effects.first().cloned() else {
         panic!("start loads the stack: {effects:?}");
     };
     app.update(Msg::StackLoaded {
@@ -702,7 +702,7 @@ fn snapshot_canary_prompt_and_pings_per_deployment() {
     stage.canary_deployment_id = Some("d3".into());
     stage.canary_percent = Some(crate::model::Percent(50.0));
     let generation = match app.update(Msg::Command(Command::Refresh))[..] {
-        [Effect::LoadStack { generation }] => generation,
+        [Effect::LoadStack { generation, .. }] => generation,
         ref e => panic!("R reloads: {e:?}"),
     };
     app.update(Msg::StackLoaded {

@@ -295,3 +295,48 @@ async fn api_id_picks_one_of_several_apis_with_the_same_name() {
     assert!(why.contains("has id nosuchid"), "{json}");
     local.server.shutdown().await;
 }
+
+/// A profile that is in neither shared file is named in one line, as the AWS CLI does, instead of
+/// "credentials missing" (the SDK would go on without it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_profile_is_named() {
+    let dir = project("region = \"us-east-1\"\n");
+    std::fs::write(
+        dir.path().join("aws-config"),
+        "[profile other]\nregion = us-east-1\n",
+    )
+    .unwrap();
+    let flag = run(dir.path(), &["status", "--profile", "nosuch"], &keys()).await;
+    let env = {
+        let mut env = keys();
+        env.push(("AWS_PROFILE", "nosuch".into()));
+        run(dir.path(), &["status"], &env).await
+    };
+    for out in [flag, env] {
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("profile `nosuch` (--profile or AWS_PROFILE) is in neither the shared config file nor the credentials file"),
+            "{err}"
+        );
+    }
+    // A profile that is there goes on to the endpoint (here: none answers, so not a profile error).
+    let out = run(
+        dir.path(),
+        &[
+            "status",
+            "--profile",
+            "other",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ],
+        &keys(),
+    )
+    .await;
+    assert!(
+        !stderr(&out).contains("profile `other`"),
+        "{}",
+        stderr(&out)
+    );
+}

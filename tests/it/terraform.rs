@@ -14,7 +14,7 @@ use std::process::{Command, Output, Stdio};
 use lambdeck::aws::{Clients, Target};
 use lambdeck::local::{LocalConfig, LocalServer};
 
-use lambdeck_test_support::{hello_world_zip, on_path, skip, zip_of};
+use lambdeck_test_support::{Tmux, hello_world_zip, on_path, skip, zip_of};
 
 /// The seed's Node handler, as the tutorial writes it.
 const TUTORIAL_HANDLER: &str = include_str!("../fixtures/terraform/tutorial/index.js");
@@ -208,6 +208,36 @@ async fn assert_empty(c: &Clients) {
 
 impl Terraform {
     /// The lambdeck binary in `dir`, against the local stack, with this terraform on its PATH first.
+    /// The dashboard on `endpoint` in `dir`, in tmux, once its tree shows the stack: None (skipped, or
+    /// failed under `.ci/run`) without tmux.
+    async fn dashboard(&self, dir: &Path, endpoint: &str) -> Option<Tmux> {
+        if !Tmux::available() {
+            return skip(
+                "the Terraform dashboard test: tmux is not installed (.ci/run installs it)",
+            );
+        }
+        let bin_dir = self.bin.parent().map(Path::to_path_buf).unwrap_or_default();
+        let command = format!(
+            "env -u AWS_PROFILE -u AWS_ENDPOINT_URL PATH={}:\"$PATH\" TF_CLI_CONFIG_FILE={} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test {} --endpoint-url {endpoint}; echo \"lambdeck exited with $?\"; sleep 600",
+            bin_dir.display(),
+            self.config.path().join("cli.tfrc").display(),
+            env!("CARGO_BIN_EXE_lambdeck"),
+        );
+        let tmux = Tmux::start(
+            &format!("lambdeck-tf-{}", std::process::id()),
+            dir,
+            &command,
+        );
+        let screen = tmux
+            .wait_for("the Terraform stack's tree", |s| {
+                s.contains("stage tf-test") || s.contains("exited")
+            })
+            .await;
+        assert!(!screen.contains("exited"), "{screen}");
+        assert!(!screen.contains("/goodbye"), "{screen}");
+        Some(tmux)
+    }
+
     fn lambdeck(&self, dir: &Path, endpoint: &str, args: &[&str]) -> Output {
         let mut path = vec![self.bin.parent().map(Path::to_path_buf).unwrap_or_default()];
         path.extend(std::env::split_paths(
@@ -334,11 +364,6 @@ async fn the_tutorials_terraform_applies_plans_clean_serves_goes_stale_and_destr
         (200, "\"Hello from Lambda!\"".to_owned())
     );
 
-    // The seed's scenario: a route added in Terraform, with no triggers, is applied but not deployed.
-    std::fs::write(dir.join("goodbye.tf"), GOODBYE_ROUTE_TF).unwrap();
-    tf.ok(&dir, &["apply", "-auto-approve", "-input=false"])
-        .await;
-    assert_eq!(get(&format!("{stage}/goodbye")).await.0, 403);
     // A lambdeck.toml elsewhere that names only the Terraform folder: every name comes from the state.
     let app = root.path().join("app");
     std::fs::create_dir_all(&app).unwrap();
@@ -347,6 +372,25 @@ async fn the_tutorials_terraform_applies_plans_clean_serves_goes_stale_and_destr
         "region = \"us-east-1\"\nterraform = \"../terraform\"\n",
     )
     .unwrap();
+    // The dashboard, open while Terraform applies elsewhere.
+    let dashboard = tf.dashboard(&app, &endpoint).await;
+
+    // The seed's scenario: a route added in Terraform, with no triggers, is applied but not deployed.
+    std::fs::write(dir.join("goodbye.tf"), GOODBYE_ROUTE_TF).unwrap();
+    tf.ok(&dir, &["apply", "-auto-approve", "-input=false"])
+        .await;
+    assert_eq!(get(&format!("{stage}/goodbye")).await.0, 403);
+    // `R` reads Terraform's state again: the new route shows, marked as Terraform's.
+    if let Some(tmux) = dashboard {
+        tmux.keys("R");
+        let screen = tmux
+            .wait_for("the new route marked tf", |s| {
+                s.lines()
+                    .any(|l| l.contains("/goodbye") && l.contains("tf"))
+            })
+            .await;
+        assert!(!screen.contains("cannot read Terraform"), "{screen}");
+    }
     let status = tf.lambdeck(&app, &endpoint, &["status"]);
     let text = String::from_utf8_lossy(&status.stdout);
     assert_eq!(

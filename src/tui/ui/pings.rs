@@ -41,6 +41,14 @@ impl Widget for PingPane<'_> {
                 theme::dim(),
             ));
         }
+        // Routes the pinger leaves alone (a method that may change data, a templated path): counted
+        // here, listed with their reasons in the notice when pinging started.
+        if app.pinging && !app.ping_skipped.is_empty() {
+            title.push(Span::styled(
+                format!("{} skipped ", app.ping_skipped.len()),
+                theme::dim(),
+            ));
+        }
         let block = Block::bordered()
             .title(Line::from(title))
             .border_style(theme::border(focused));
