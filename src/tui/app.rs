@@ -2004,7 +2004,8 @@ mod tests {
         assert_eq!(targets.len(), 1);
         let n = a.notice.clone().unwrap();
         assert!(
-            n.text.starts_with("pinging GET /hello_world every second; skipped POST /items: "),
+            n.text
+                .starts_with("pinging GET /hello_world every second; skipped POST /items: "),
             "{}",
             n.text
         );

@@ -308,8 +308,11 @@ pub fn proxy_event(input: &EventInput<'_>) -> Value {
     } else {
         input.api_id.to_owned()
     };
-    // The path as sent: API Gateway does not decode it (`%2B` stays `%2B`).
+    // The path as sent: API Gateway does not decode it (`%2B` stays `%2B`). The event's `path` starts
+    // with one slash however many the client sent (`/stage//a` gives `/a`), while the context's path
+    // keeps them (AWS's recorded events).
     let path = input.raw_path;
+    let event_path = format!("/{}", path.trim_start_matches('/'));
     let strings = |m: &BTreeMap<String, String>| {
         map_or_null(
             m.iter()
@@ -330,7 +333,7 @@ pub fn proxy_event(input: &EventInput<'_>) -> Value {
     };
     let mut event = json!({
         "resource": input.resource_path,
-        "path": path,
+        "path": event_path,
         "httpMethod": req.method.as_str(),
         "headers": map_or_null(single),
         "multiValueHeaders": map_or_null(multi),
@@ -646,6 +649,34 @@ mod tests {
         // TestInvokeMethod adds nothing.
         let e = event(&req, &Client::default(), &BTreeMap::new());
         assert_eq!(keys(&e["headers"]), ["x-forwarded-for"]);
+    }
+
+    /// AWS's recorded `invocation-payload-with-prepended-slash` and `invocation-hardcoded`: the
+    /// event's `path` starts with one slash, the context's keeps what was sent.
+    #[test]
+    fn the_event_path_starts_with_one_slash_and_the_context_path_keeps_them() {
+        let req = request(&[]);
+        let vars = BTreeMap::new();
+        let params = BTreeMap::new();
+        let client = Client::default();
+        let e = proxy_event(&EventInput {
+            req: &req,
+            client: &client,
+            api_id: "abc",
+            stage: "stage",
+            raw_path: "//hardcoded//x",
+            resource_path: "/hardcoded",
+            resource_id: "r",
+            path_parameters: &params,
+            variables: &vars,
+            deployment_id: "d",
+            request_id: "rid",
+            authorizer: None,
+            api_key: None,
+            binary_media_types: &[],
+        });
+        assert_eq!(e["path"], "/hardcoded//x");
+        assert_eq!(e["requestContext"]["path"], "/stage//hardcoded//x");
     }
 
     #[test]

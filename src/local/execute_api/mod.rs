@@ -31,7 +31,7 @@ pub use event::Client;
 use event::{EventInput, proxy_event};
 use gateway::GatewayError;
 use path::match_path;
-use response::parse_proxy_response_for;
+use response::{Refusal, parse_proxy_response_for};
 
 fn message(status: StatusCode, error_type: &'static str, text: &str) -> Response {
     let mut r = (status, axum::Json(MessageBody { message: text })).into_response();
@@ -290,9 +290,13 @@ async fn pipeline(
         Integrated::Invoked { invocation, .. } => {
             *lambda_request_id = Some(invocation.request_id.clone());
             match &invocation.outcome {
-                Outcome::Response(body) => parse_proxy_response_for(body, input.binary_accepted())
-                    .map(IntoResponse::into_response)
-                    .ok_or_else(GatewayError::integration_failure),
+                Outcome::Response(body) => {
+                    match parse_proxy_response_for(body, input.binary_accepted()) {
+                        Ok(answer) => Ok(answer.into_response()),
+                        Err(Refusal::Malformed) => Err(GatewayError::integration_failure()),
+                        Err(Refusal::BadBase64) => Err(GatewayError::configuration()),
+                    }
+                }
                 Outcome::FunctionError(_) | Outcome::Timeout | Outcome::Crashed(_) => {
                     Err(GatewayError::integration_failure())
                 }
