@@ -58,12 +58,54 @@ pub struct FunctionConfig {
     pub environment: BTreeMap<String, String>,
     pub revision_id: String,
     pub architectures: Vec<String>,
+    /// Whether the function was given an `Environment` (even an empty one): AWS returns it then.
+    #[serde(default)]
+    pub environment_given: bool,
+    /// `/tmp`'s size in MB (512 to 10240).
+    #[serde(default = "default_ephemeral_storage")]
+    pub ephemeral_storage: u32,
+    /// `Active` or `PassThrough` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracing_mode: Option<String>,
+    /// `PublishedVersions` or `None` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snap_start: Option<String>,
+    /// As set; absent members take AWS's defaults when rendered (see [`FunctionConfig::logging`]).
+    #[serde(default)]
+    pub logging: super::wire::LoggingConfig,
+    /// For a published version: the RevisionId `$LATEST` had when it was published (an unchanged
+    /// `$LATEST` publishes no new version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_from: Option<String>,
     /// The package, loaded from the state directory's `code/<hex>.zip`.
     #[serde(skip)]
     pub zip: Arc<Vec<u8>>,
 }
 
+fn default_ephemeral_storage() -> u32 {
+    512
+}
+
 impl FunctionConfig {
+    /// The logging configuration with AWS's defaults filled in: `Text` into `/aws/lambda/<name>`;
+    /// with `JSON`, both log levels (default `INFO`).
+    pub fn logging(&self) -> super::wire::LoggingConfig {
+        let format = self.logging.log_format.as_deref().unwrap_or("Text");
+        let json = format == "JSON";
+        let level = |l: &Option<String>| json.then(|| l.clone().unwrap_or_else(|| "INFO".into()));
+        super::wire::LoggingConfig {
+            log_format: Some(format.to_owned()),
+            application_log_level: level(&self.logging.application_log_level),
+            system_log_level: level(&self.logging.system_log_level),
+            log_group: Some(
+                self.logging
+                    .log_group
+                    .clone()
+                    .unwrap_or_else(|| crate::wire::lambda_log_group(&self.name)),
+            ),
+        }
+    }
+
     /// The SHA-256 in hex, the package's file name in the state directory.
     pub fn code_hex(&self) -> String {
         B64.decode(&self.code_sha256)

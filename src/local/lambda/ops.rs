@@ -17,9 +17,9 @@ use super::model::{
 use super::names::{check_function_ref, check_new_function_name, check_runtime};
 use super::policy::{Conditions, PolicyDocument, Principal, Statement};
 use super::wire::{
-    AddPermissionIn, AddPermissionOut, CodeIn, CodeLocation, CreateFunctionIn, GetFunctionOut,
-    GetPolicyOut, ListFunctionsOut, ListVersionsOut, Phase, PublishVersionIn, TagsIn, TagsOut,
-    UpdateCodeIn, UpdateConfigIn, qualified, render, render_config,
+    AddPermissionIn, AddPermissionOut, CodeIn, CodeLocation, CreateFunctionIn, ExtraSettingsIn,
+    GetFunctionOut, GetPolicyOut, ListFunctionsOut, ListVersionsOut, Phase, PublishVersionIn,
+    TagsIn, TagsOut, UpdateCodeIn, UpdateConfigIn, qualified, render, render_config,
 };
 use super::{CODE_PATH, Ctx};
 use crate::local::common::{LambdaError, Req, lock};
@@ -103,6 +103,78 @@ pub(super) fn check_limits(timeout: u32, memory: u32) -> Result<()> {
     Ok(())
 }
 
+fn validation(message: String) -> LambdaError {
+    LambdaError::new(StatusCode::BAD_REQUEST, "ValidationException", message)
+}
+
+fn check_enum(value: &str, at: &str, allowed: &[&str]) -> Result<()> {
+    if allowed.contains(&value) {
+        return Ok(());
+    }
+    Err(validation(format!(
+        "1 validation error detected: Value '{value}' at '{at}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+        allowed.join(", ")
+    )))
+}
+
+const LOG_LEVELS: [&str; 6] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
+
+/// Applies EphemeralStorage, TracingConfig, SnapStart and LoggingConfig (a partial LoggingConfig
+/// updates only the members it names), refusing values outside AWS's model constraints with its
+/// messages.
+fn apply_settings(cfg: &mut FunctionConfig, extra: ExtraSettingsIn) -> Result<()> {
+    if let Some(size) = extra.ephemeral_storage.and_then(|e| e.size) {
+        if size < 512 {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{size}' at 'ephemeralStorage.size' failed to satisfy constraint: Member must have value greater than or equal to 512"
+            )));
+        }
+        if size > 10240 {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{size}' at 'ephemeralStorage.size' failed to satisfy constraint: Member must have value less than or equal to 10240"
+            )));
+        }
+        cfg.ephemeral_storage = u32::try_from(size).unwrap_or(512);
+    }
+    if let Some(mode) = extra.tracing_config.and_then(|t| t.mode) {
+        check_enum(&mode, "tracingConfig.mode", &["Active", "PassThrough"])?;
+        cfg.tracing_mode = Some(mode);
+    }
+    if let Some(apply_on) = extra.snap_start.and_then(|s| s.apply_on) {
+        check_enum(
+            &apply_on,
+            "snapStart.applyOn",
+            &["PublishedVersions", "None"],
+        )?;
+        cfg.snap_start = Some(apply_on);
+    }
+    if let Some(l) = extra.logging_config {
+        let mut logging = cfg.logging.clone();
+        if let Some(f) = l.log_format {
+            check_enum(&f, "loggingConfig.logFormat", &["JSON", "Text"])?;
+            logging.log_format = Some(f);
+        }
+        if let Some(level) = l.application_log_level {
+            check_enum(&level, "loggingConfig.applicationLogLevel", &LOG_LEVELS)?;
+            logging.application_log_level = Some(level);
+        }
+        if let Some(level) = l.system_log_level {
+            check_enum(&level, "loggingConfig.systemLogLevel", &LOG_LEVELS)?;
+            logging.system_log_level = Some(level);
+        }
+        if let Some(group) = l.log_group {
+            logging.log_group = Some(group);
+        }
+        // Log levels belong to the JSON format: switching to Text drops them.
+        if logging.log_format.as_deref() != Some("JSON") {
+            logging.application_log_level = None;
+            logging.system_log_level = None;
+        }
+        cfg.logging = logging;
+    }
+    Ok(())
+}
+
 pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     let input: CreateFunctionIn = body(req)?;
     let given = input.function_name.clone().unwrap_or_default();
@@ -127,7 +199,7 @@ pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         )));
     }
     let pkg = package(cx, input.code.as_ref())?;
-    let cfg = FunctionConfig {
+    let mut cfg = FunctionConfig {
         name: name.clone(),
         version: "$LATEST".into(),
         runtime: input.runtime,
@@ -139,14 +211,21 @@ pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         last_modified: last_modified(),
         code_sha256: pkg.info.sha256,
         code_size: pkg.info.size,
+        environment_given: input.environment.is_some(),
         environment: input.environment.unwrap_or_default().variables,
         revision_id: new_revision(),
         architectures: input
             .architectures
             .filter(|a| !a.is_empty())
             .unwrap_or_else(|| vec!["x86_64".into()]),
+        ephemeral_storage: 512,
+        tracing_mode: None,
+        snap_start: None,
+        logging: Default::default(),
+        published_from: None,
         zip: pkg.zip,
     };
+    apply_settings(&mut cfg, input.extra)?;
     let value = {
         let mut state = lock(cx.state);
         if state.functions.contains_key(&name) {
@@ -163,16 +242,15 @@ pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             aliases: BTreeMap::new(),
         };
         let shown = if input.publish {
-            let mut v = f.latest.clone();
-            v.version = "1".into();
-            f.versions.insert(1, v.clone());
-            v
+            publish(&mut f, None)
         } else {
             f.latest.clone()
         };
         // With Publish, Lambda answers with the new version's number but the unqualified ARN.
         let mut shown = render(&shown, cx.region, Phase::Creating);
         shown.function_arn = function_arn(cx.region, &name);
+        // The answer carries the Pending state's RevisionId; settling to Active makes a new one.
+        shown.revision_id = new_revision();
         state.functions.insert(name, f);
         shown
     };
@@ -257,7 +335,7 @@ pub(super) fn list_functions(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
                 // Every version, `$LATEST` qualified as in ListVersionsByFunction.
                 version_list(f, cx.region)
             } else {
-                vec![render_config(&f.latest, cx.region)]
+                vec![render(&f.latest, cx.region, Phase::Listed)]
             }
         })
         .collect();
@@ -271,11 +349,15 @@ pub(super) fn list_functions(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
 /// `$LATEST` (its ARN qualified `:$LATEST`) and every published version, as Lambda lists them.
 fn version_list(f: &Function, region: &str) -> Vec<super::wire::FunctionConfiguration> {
     std::iter::once(qualified(
-        render_config(&f.latest, region),
+        render(&f.latest, region, Phase::Listed),
         region,
         "$LATEST",
     ))
-    .chain(f.versions.values().map(|c| render_config(c, region)))
+    .chain(
+        f.versions
+            .values()
+            .map(|c| render(c, region, Phase::Listed)),
+    )
     .collect()
 }
 
@@ -343,11 +425,20 @@ pub(super) fn update_code(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response
         }
         f.latest = cfg;
         let shown = if input.publish {
-            publish(f)
+            publish(f, None)
         } else {
             f.latest.clone()
         };
-        render(&shown, cx.region, Phase::Updating)
+        // A version published with the update answers as a new function does: Pending.
+        let phase = if input.publish {
+            Phase::Creating
+        } else {
+            Phase::Updating
+        };
+        let mut shown = render(&shown, cx.region, phase);
+        // The transitional state's RevisionId; settling makes a new one.
+        shown.revision_id = new_revision();
+        shown
     };
     save(cx)?;
     Ok(ok(StatusCode::OK, value))
@@ -379,10 +470,14 @@ pub(super) fn update_configuration(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result
         check_limits(cfg.timeout, cfg.memory_size)?;
         if let Some(e) = input.environment {
             cfg.environment = e.variables;
+            cfg.environment_given = true;
         }
+        apply_settings(&mut cfg, input.extra)?;
         cfg.last_modified = last_modified();
         cfg.revision_id = new_revision();
-        let value = render(&cfg, cx.region, Phase::Updating);
+        let mut value = render(&cfg, cx.region, Phase::Updating);
+        // The InProgress state's RevisionId; settling makes a new one.
+        value.revision_id = new_revision();
         if let Some(f) = state.functions.get_mut(&name) {
             f.latest = cfg;
         }
@@ -392,23 +487,34 @@ pub(super) fn update_configuration(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result
     Ok(ok(StatusCode::OK, value))
 }
 
-/// Publishes `$LATEST` as a new version, unless the newest version already has the same code and
-/// configuration (Lambda then returns that version).
-pub(super) fn publish(f: &mut Function) -> FunctionConfig {
-    if let Some((_, last)) = f.versions.iter().next_back()
-        && last.code_sha256 == f.latest.code_sha256
-        && last.timeout == f.latest.timeout
-        && last.memory_size == f.latest.memory_size
-        && last.environment == f.latest.environment
-        && last.handler == f.latest.handler
-        && last.description == f.latest.description
-    {
-        return last.clone();
+/// Publishes `$LATEST` as a new version with its own RevisionId (and `description`, when given),
+/// unless `$LATEST` has not changed since the newest version was published: Lambda then returns
+/// that version as it is.
+pub(super) fn publish(f: &mut Function, description: Option<String>) -> FunctionConfig {
+    if let Some((_, last)) = f.versions.iter().next_back() {
+        let unchanged = match &last.published_from {
+            Some(revision) => *revision == f.latest.revision_id,
+            None => {
+                last.code_sha256 == f.latest.code_sha256
+                    && last.timeout == f.latest.timeout
+                    && last.memory_size == f.latest.memory_size
+                    && last.environment == f.latest.environment
+                    && last.handler == f.latest.handler
+                    && last.runtime == f.latest.runtime
+            }
+        };
+        if unchanged {
+            return last.clone();
+        }
     }
     let n = f.versions.keys().next_back().map_or(1, |n| n + 1);
     let mut v = f.latest.clone();
     v.version = n.to_string();
     v.revision_id = new_revision();
+    v.published_from = Some(f.latest.revision_id.clone());
+    if let Some(d) = description {
+        v.description = d;
+    }
     f.versions.insert(n, v.clone());
     v
 }
@@ -432,13 +538,7 @@ pub(super) fn publish_version(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Resp
             .functions
             .get_mut(&name)
             .ok_or_else(|| not_found(cx.region, &name, None))?;
-        let mut v = publish(f);
-        if let Some(d) = input.description {
-            v.description = d;
-            if let Ok(n) = v.version.parse::<u64>() {
-                f.versions.insert(n, v.clone());
-            }
-        }
+        let v = publish(f, input.description);
         render_config(&v, cx.region)
     };
     save(cx)?;

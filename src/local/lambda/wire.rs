@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::model::{FunctionConfig, function_arn};
-use crate::wire::lambda_log_group;
 
 /// `Pending`/`InProgress` in the answer to a create or update; every later read sees the settled state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +13,9 @@ pub(super) enum Phase {
     Creating,
     Updating,
     Settled,
+    /// An entry of ListFunctions or ListVersionsByFunction: AWS lists neither State nor
+    /// LastUpdateStatus nor RuntimeVersionConfig there.
+    Listed,
 }
 
 /// A function configuration (GetFunctionConfiguration, CreateFunction, UpdateFunctionCode, ...).
@@ -38,18 +40,22 @@ pub struct FunctionConfiguration {
     pub environment: Option<Environment>,
     pub tracing_config: TracingConfig,
     pub revision_id: String,
-    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_reason: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_reason_code: Option<&'static str>,
-    pub last_update_status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_status: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_update_status_reason: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_update_status_reason_code: Option<&'static str>,
     pub package_type: &'static str,
     pub architectures: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime_version_config: Option<RuntimeVersionConfig>,
     pub ephemeral_storage: EphemeralStorage,
     pub snap_start: SnapStart,
     pub logging_config: LoggingConfig,
@@ -64,7 +70,15 @@ pub struct Environment {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TracingConfig {
-    pub mode: &'static str,
+    pub mode: String,
+}
+
+/// The runtime version a function runs on: `arn:aws:lambda:{region}::runtime:<64 hex>`, one per
+/// runtime identifier.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuntimeVersionConfig {
+    pub runtime_version_arn: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,15 +90,23 @@ pub struct EphemeralStorage {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SnapStart {
-    pub apply_on: &'static str,
+    pub apply_on: String,
     pub optimization_status: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Where and how the function's logs are written: `Text` or `JSON`; the log levels apply to JSON
+/// only (AWS returns them only then).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct LoggingConfig {
-    pub log_format: &'static str,
-    pub log_group: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_log_level: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_log_level: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_group: Option<String>,
 }
 
 /// GetFunction.
@@ -159,6 +181,36 @@ pub struct EnvironmentIn {
     pub variables: BTreeMap<String, String>,
 }
 
+/// `EphemeralStorage`, `TracingConfig` and `SnapStart` as CreateFunction and
+/// UpdateFunctionConfiguration take them.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EphemeralStorageIn {
+    pub size: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TracingConfigIn {
+    pub mode: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnapStartIn {
+    pub apply_on: Option<String>,
+}
+
+/// The settings CreateFunction and UpdateFunctionConfiguration share beyond the basic ones.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ExtraSettingsIn {
+    pub ephemeral_storage: Option<EphemeralStorageIn>,
+    pub tracing_config: Option<TracingConfigIn>,
+    pub snap_start: Option<SnapStartIn>,
+    pub logging_config: Option<LoggingConfig>,
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CodeIn {
@@ -184,6 +236,8 @@ pub struct CreateFunctionIn {
     pub architectures: Option<Vec<String>>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub extra: ExtraSettingsIn,
 }
 
 #[derive(Deserialize)]
@@ -210,6 +264,8 @@ pub struct UpdateConfigIn {
     pub environment: Option<EnvironmentIn>,
     pub runtime: Option<String>,
     pub revision_id: Option<String>,
+    #[serde(flatten)]
+    pub extra: ExtraSettingsIn,
 }
 
 #[derive(Deserialize)]
@@ -256,27 +312,26 @@ pub fn render_config(cfg: &FunctionConfig, region: &str) -> FunctionConfiguratio
 
 pub(super) fn render(cfg: &FunctionConfig, region: &str, phase: Phase) -> FunctionConfiguration {
     let arn = function_arn(region, &cfg.name);
+    // As AWS records them: a create answers Pending without any LastUpdateStatus; an update answers
+    // InProgress with the reason "being created"; lists carry neither.
     let (state, state_reason, state_reason_code) = match phase {
         Phase::Creating => (
-            "Pending",
+            Some("Pending"),
             Some("The function is being created."),
             Some("Creating"),
         ),
-        Phase::Updating | Phase::Settled => ("Active", None, None),
+        Phase::Updating | Phase::Settled => (Some("Active"), None, None),
+        Phase::Listed => (None, None, None),
     };
     let (last_update_status, last_update_status_reason, last_update_status_reason_code) =
         match phase {
-            Phase::Creating => (
-                "InProgress",
+            Phase::Updating => (
+                Some("InProgress"),
                 Some("The function is being created."),
                 Some("Creating"),
             ),
-            Phase::Updating => (
-                "InProgress",
-                Some("The function is being updated."),
-                Some("InProgress"),
-            ),
-            Phase::Settled => ("Successful", None, None),
+            Phase::Settled => (Some("Successful"), None, None),
+            Phase::Creating | Phase::Listed => (None, None, None),
         };
     FunctionConfiguration {
         function_name: cfg.name.clone(),
@@ -295,11 +350,14 @@ pub(super) fn render(cfg: &FunctionConfig, region: &str, phase: Phase) -> Functi
         last_modified: cfg.last_modified.clone(),
         code_sha256: cfg.code_sha256.clone(),
         version: cfg.version.clone(),
-        environment: (!cfg.environment.is_empty()).then(|| Environment {
+        environment: (cfg.environment_given || !cfg.environment.is_empty()).then(|| Environment {
             variables: cfg.environment.clone(),
         }),
         tracing_config: TracingConfig {
-            mode: "PassThrough",
+            mode: cfg
+                .tracing_mode
+                .clone()
+                .unwrap_or_else(|| "PassThrough".into()),
         },
         revision_id: cfg.revision_id.clone(),
         state,
@@ -310,16 +368,39 @@ pub(super) fn render(cfg: &FunctionConfig, region: &str, phase: Phase) -> Functi
         last_update_status_reason_code,
         package_type: "Zip",
         architectures: cfg.architectures.clone(),
-        ephemeral_storage: EphemeralStorage { size: 512 },
+        runtime_version_config: cfg
+            .runtime
+            .as_deref()
+            .filter(|_| phase != Phase::Listed)
+            .map(|r| RuntimeVersionConfig {
+                runtime_version_arn: runtime_version_arn(region, r),
+            }),
+        ephemeral_storage: EphemeralStorage {
+            size: cfg.ephemeral_storage,
+        },
         snap_start: SnapStart {
-            apply_on: "None",
-            optimization_status: "Off",
+            apply_on: cfg.snap_start.clone().unwrap_or_else(|| "None".into()),
+            optimization_status: if cfg.snap_start.as_deref() == Some("PublishedVersions")
+                && cfg.version != "$LATEST"
+            {
+                "On"
+            } else {
+                "Off"
+            },
         },
-        logging_config: LoggingConfig {
-            log_format: "Text",
-            log_group: lambda_log_group(&cfg.name),
-        },
+        logging_config: cfg.logging(),
     }
+}
+
+/// `arn:aws:lambda:{region}::runtime:<64 hex>`: AWS names each runtime version by a 64-digit hex
+/// digest; lambdeck derives it from the runtime identifier, so one runtime has one version.
+pub fn runtime_version_arn(region: &str, runtime: &str) -> String {
+    use sha2::Digest;
+    let hex: String = sha2::Sha256::digest(runtime.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    crate::partition::arn(region, "lambda", "", &format!("runtime:{hex}"))
 }
 
 /// GetFunctionCodeSigningConfig's answer: no code signing config.

@@ -356,3 +356,252 @@ async fn versions_and_aliases_answer_as_aws_records_them() {
     }
     s.server.shutdown().await;
 }
+
+/// The configuration members AWS returns (test_lambda_api.py's TestLambdaFunction,
+/// TestLambdaVersions and TestLoggingConfig snapshots): RuntimeVersionConfig, EphemeralStorage,
+/// SnapStart and LoggingConfig; a create answers Pending without LastUpdateStatus, an update
+/// InProgress "being created"; each settles to a new RevisionId; lists carry neither State nor
+/// LastUpdateStatus nor RuntimeVersionConfig.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_members_answer_as_aws_records_them() {
+    use aws_sdk_lambda::types::{
+        ApplicationLogLevel, EphemeralStorage, LastUpdateStatus, LogFormat, LoggingConfig,
+        SnapStart, SnapStartApplyOn, State, SystemLogLevel,
+    };
+    let s = Stack::start(None).await;
+    let created = s
+        .lambda
+        .create_function()
+        .function_name(FUNCTION)
+        .runtime(Runtime::Python312)
+        .handler("bootstrap")
+        .role("arn:aws:iam::000000000000:role/r")
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(script_zip(PID_RUNTIME)))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.state(), Some(&State::Pending));
+    assert_eq!(
+        created.state_reason(),
+        Some("The function is being created.")
+    );
+    assert_eq!(created.last_update_status(), None);
+    // No Environment given: none returned.
+    assert!(created.environment().is_none());
+    let runtime_arn = created
+        .runtime_version_config()
+        .and_then(|r| r.runtime_version_arn())
+        .unwrap()
+        .to_owned();
+    let digest = runtime_arn
+        .strip_prefix("arn:aws:lambda:us-east-1::runtime:")
+        .unwrap();
+    assert_eq!(digest.len(), 64);
+    assert!(digest.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_eq!(created.ephemeral_storage().map(|e| e.size()), Some(512));
+    let snap = created.snap_start().unwrap();
+    assert_eq!(snap.apply_on(), Some(&SnapStartApplyOn::None));
+    assert_eq!(snap.optimization_status().map(|o| o.as_str()), Some("Off"));
+    let logging = created.logging_config().unwrap();
+    assert_eq!(logging.log_format(), Some(&LogFormat::Text));
+    assert_eq!(
+        logging.log_group(),
+        Some(format!("/aws/lambda/{FUNCTION}").as_str())
+    );
+    assert_eq!(logging.application_log_level(), None);
+
+    let got = s
+        .lambda
+        .get_function_configuration()
+        .function_name(FUNCTION)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.state(), Some(&State::Active));
+    assert_eq!(
+        got.last_update_status(),
+        Some(&LastUpdateStatus::Successful)
+    );
+    assert_ne!(got.revision_id(), created.revision_id());
+    assert_eq!(
+        got.runtime_version_config().unwrap().runtime_version_arn(),
+        Some(runtime_arn.as_str())
+    );
+
+    // EphemeralStorage, SnapStart and JSON logging set by UpdateFunctionConfiguration.
+    let updated = s
+        .lambda
+        .update_function_configuration()
+        .function_name(FUNCTION)
+        .ephemeral_storage(EphemeralStorage::builder().size(1024).build().unwrap())
+        .snap_start(
+            SnapStart::builder()
+                .apply_on(SnapStartApplyOn::PublishedVersions)
+                .build(),
+        )
+        .logging_config(LoggingConfig::builder().log_format(LogFormat::Json).build())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        updated.last_update_status(),
+        Some(&LastUpdateStatus::InProgress)
+    );
+    assert_eq!(
+        updated.last_update_status_reason(),
+        Some("The function is being created.")
+    );
+    assert_eq!(
+        updated.last_update_status_reason_code().map(|c| c.as_str()),
+        Some("Creating")
+    );
+    assert_eq!(updated.ephemeral_storage().map(|e| e.size()), Some(1024));
+    assert_eq!(
+        updated.snap_start().unwrap().apply_on(),
+        Some(&SnapStartApplyOn::PublishedVersions)
+    );
+    let logging = updated.logging_config().unwrap();
+    assert_eq!(logging.log_format(), Some(&LogFormat::Json));
+    assert_eq!(
+        logging.application_log_level(),
+        Some(&ApplicationLogLevel::Info)
+    );
+    assert_eq!(logging.system_log_level(), Some(&SystemLogLevel::Info));
+    let settled = s
+        .lambda
+        .get_function_configuration()
+        .function_name(FUNCTION)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(settled.revision_id(), updated.revision_id());
+
+    // A partial LoggingConfig changes only what it names; back to Text drops the levels.
+    let partial = s
+        .lambda
+        .update_function_configuration()
+        .function_name(FUNCTION)
+        .logging_config(
+            LoggingConfig::builder()
+                .application_log_level(ApplicationLogLevel::Debug)
+                .log_group("cool_lambda")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let logging = partial.logging_config().unwrap();
+    assert_eq!(logging.log_format(), Some(&LogFormat::Json));
+    assert_eq!(
+        logging.application_log_level(),
+        Some(&ApplicationLogLevel::Debug)
+    );
+    assert_eq!(logging.system_log_level(), Some(&SystemLogLevel::Info));
+    assert_eq!(logging.log_group(), Some("cool_lambda"));
+    let text = s
+        .lambda
+        .update_function_configuration()
+        .function_name(FUNCTION)
+        .logging_config(LoggingConfig::builder().log_format(LogFormat::Text).build())
+        .send()
+        .await
+        .unwrap();
+    let logging = text.logging_config().unwrap();
+    assert_eq!(logging.application_log_level(), None);
+    assert_eq!(logging.system_log_level(), None);
+    assert_eq!(logging.log_group(), Some("cool_lambda"));
+
+    // Out of AWS's model constraints: ValidationException with its messages.
+    for (size, message) in [
+        (
+            10241,
+            "1 validation error detected: Value '10241' at 'ephemeralStorage.size' failed to satisfy constraint: Member must have value less than or equal to 10240",
+        ),
+        (
+            511,
+            "1 validation error detected: Value '511' at 'ephemeralStorage.size' failed to satisfy constraint: Member must have value greater than or equal to 512",
+        ),
+    ] {
+        let e = s
+            .lambda
+            .update_function_configuration()
+            .function_name(FUNCTION)
+            .ephemeral_storage(EphemeralStorage::builder().size(size).build().unwrap())
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error();
+        assert_eq!(e.meta().code(), Some("ValidationException"));
+        assert_eq!(e.meta().message(), Some(message));
+    }
+    let e = s
+        .lambda
+        .update_function_configuration()
+        .function_name(FUNCTION)
+        .snap_start(
+            SnapStart::builder()
+                .apply_on(SnapStartApplyOn::from("invalidOption"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        e.meta().message(),
+        Some(
+            "1 validation error detected: Value 'invalidOption' at 'snapStart.applyOn' failed to satisfy constraint: Member must satisfy enum value set: [PublishedVersions, None]"
+        )
+    );
+
+    // Publishing twice without a change returns the first version, its description kept.
+    let v1 = s
+        .lambda
+        .publish_version()
+        .function_name(FUNCTION)
+        .description("first")
+        .send()
+        .await
+        .unwrap();
+    let again = s
+        .lambda
+        .publish_version()
+        .function_name(FUNCTION)
+        .description("repeated")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.version(), Some("1"));
+    assert_eq!(again.description(), Some("first"));
+    assert_eq!(again.revision_id(), v1.revision_id());
+    assert_eq!(
+        v1.snap_start()
+            .unwrap()
+            .optimization_status()
+            .map(|o| o.as_str()),
+        Some("On")
+    );
+
+    // Version lists carry neither State nor LastUpdateStatus nor RuntimeVersionConfig.
+    let versions = s
+        .lambda
+        .list_versions_by_function()
+        .function_name(FUNCTION)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(versions.versions().len(), 2);
+    for v in versions.versions() {
+        assert_eq!(v.state(), None);
+        assert_eq!(v.last_update_status(), None);
+        assert!(v.runtime_version_config().is_none());
+        assert_eq!(v.ephemeral_storage().map(|e| e.size()), Some(1024));
+    }
+    let listed = s.lambda.list_functions().send().await.unwrap();
+    assert_eq!(listed.functions()[0].state(), None);
+    assert_eq!(listed.functions()[0].last_update_status(), None);
+}
