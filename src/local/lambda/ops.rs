@@ -14,7 +14,9 @@ use super::model::{
     Function, FunctionConfig, function_arn, last_modified, new_revision, not_found,
     parse_function_name, resolve,
 };
-use super::names::{check_function_ref, check_new_function_name, check_runtime};
+use super::names::{
+    check_architectures, check_function_ref, check_new_function_name, check_role, check_runtime,
+};
 use super::policy::{Conditions, PolicyDocument, Principal, Statement};
 use super::wire::{
     AddPermissionIn, AddPermissionOut, CodeIn, CodeLocation, CreateFunctionIn, ExtraSettingsIn,
@@ -190,6 +192,10 @@ pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         .ok_or_else(|| {
             LambdaError::invalid("The role defined for the function cannot be assumed by Lambda.")
         })?;
+    check_role(&role)?;
+    if let Some(a) = &input.architectures {
+        check_architectures(a)?;
+    }
     let timeout = input.timeout.unwrap_or(3);
     let memory = input.memory_size.unwrap_or(128);
     check_limits(timeout, memory)?;
@@ -265,7 +271,7 @@ pub(super) fn qualifier<'a>(req: &'a Req, from_name: Option<&'a str>) -> Option<
 }
 
 /// The qualifier a call named, `$LATEST` included (in the name or as `Qualifier`).
-fn named_qualifier(req: &Req, raw: &str) -> Option<String> {
+pub(super) fn named_qualifier(req: &Req, raw: &str) -> Option<String> {
     req.query_one("Qualifier")
         .map(ToOwned::to_owned)
         .or_else(|| {
@@ -280,10 +286,16 @@ pub(super) fn get_function(cx: &Ctx<'_>, req: &Req, raw: &str, full: bool) -> Re
     check_function_ref(raw, req.query_one("Qualifier"))?;
     let (name, q) = parse_function_name(raw);
     let state = lock(cx.state);
-    let (f, cfg) = resolve(&state, cx.region, &name, qualifier(req, q.as_deref()))?;
+    let named = named_qualifier(req, raw);
+    let (f, cfg) = resolve(&state, cx.region, &name, qualifier(req, q.as_deref()))
+        // A missing function named with `:$LATEST` is reported with it, as AWS does.
+        .map_err(|e| match named.as_deref() {
+            Some("$LATEST") => not_found(cx.region, &name, Some("$LATEST")),
+            _ => e,
+        })?;
     let mut config = render_config(cfg, cx.region);
     // A qualified read answers with the ARN qualified as named (`:$LATEST`, `:1`, `:alias`).
-    if let Some(named) = named_qualifier(req, raw) {
+    if let Some(named) = named {
         config = qualified(config, cx.region, &named);
     }
     if !full {
@@ -363,20 +375,35 @@ fn version_list(f: &Function, region: &str) -> Vec<super::wire::FunctionConfigur
 
 pub(super) fn delete_function(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
     check_function_ref(raw, req.query_one("Qualifier"))?;
-    let (name, q) = parse_function_name(raw);
+    let (name, _) = parse_function_name(raw);
+    let named = named_qualifier(req, raw);
+    if named.as_deref() == Some("$LATEST") {
+        return Err(LambdaError::invalid(
+            "$LATEST version cannot be deleted without deleting the function.",
+        ));
+    }
     {
         let mut state = lock(cx.state);
-        let q = qualifier(req, q.as_deref());
-        resolve(&state, cx.region, &name, q)?;
-        match q.and_then(|q| q.parse::<u64>().ok()) {
-            Some(n) => {
-                if let Some(f) = state.functions.get_mut(&name) {
-                    f.versions.remove(&n);
-                }
-            }
+        // AWS names the unqualified function when it is missing, whatever the qualifier.
+        let f = state
+            .functions
+            .get_mut(&name)
+            .ok_or_else(|| not_found(cx.region, &name, None))?;
+        match named {
             None => {
                 state.functions.remove(&name);
             }
+            // Deleting a version that does not exist succeeds, as on AWS.
+            Some(q) => match q.parse::<u64>() {
+                Ok(n) => {
+                    f.versions.remove(&n);
+                }
+                Err(_) => {
+                    return Err(LambdaError::invalid(format!(
+                        "DeleteFunction deletes a function or one of its versions, not the alias {q}; use DeleteAlias"
+                    )));
+                }
+            },
         }
     }
     save(cx)?;
@@ -453,6 +480,7 @@ pub(super) fn update_configuration(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result
         check_revision(f, input.revision_id.as_deref())?;
         let mut cfg = f.latest.clone();
         if let Some(r) = input.role {
+            check_role(&r)?;
             cfg.role = r;
         }
         if let Some(h) = input.handler {

@@ -258,3 +258,179 @@ async fn malformed_names_and_qualifiers_are_validation_exceptions() {
     );
     s.server.shutdown().await;
 }
+
+/// More of Lambda's refusals as AWS records them (test_lambda_api.py's TestLambdaFunction,
+/// TestRuntimeValidation snapshots): runtime errors carry the lowercase `message` member and
+/// `Type: User`; a malformed role or architecture list is a ValidationException; an ARN of another
+/// region is out of reach; DeleteFunction refuses `$LATEST` and deletes a missing version without
+/// complaint; a missing function read or invoked through `$LATEST` is named with it;
+/// GetFunctionEventInvokeConfig names the qualifier without looking the function up.
+#[tokio::test]
+async fn refusals_carry_awss_codes_members_and_messages() {
+    let s = Stack::start(None).await;
+    let endpoint = s.server.endpoint_url();
+    let raw = s
+        .http
+        .post(format!("{endpoint}/2015-03-31/functions"))
+        .json(&json!({
+            "FunctionName": "old",
+            "Runtime": "python3.7",
+            "Role": "arn:aws:iam::000000000000:role/r",
+            "Handler": "app.handler",
+            "Code": {"ZipFile": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 400);
+    let body: serde_json::Value = raw.json().await.unwrap();
+    assert_eq!(body["Type"], "User");
+    assert_eq!(
+        body["message"],
+        "The runtime parameter of python3.7 is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions."
+    );
+
+    let bad_role = s
+        .lambda
+        .create_function()
+        .function_name("f")
+        .runtime(Runtime::Python312)
+        .handler("app.handler")
+        .role("r1")
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(python_zip(BIG)))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(bad_role.meta().code(), Some("ValidationException"));
+    assert_eq!(
+        bad_role.meta().message(),
+        Some(
+            r"1 validation error detected: Value 'r1' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
+        )
+    );
+    let two = s
+        .lambda
+        .create_function()
+        .function_name("f")
+        .runtime(Runtime::Python312)
+        .handler("app.handler")
+        .role("arn:aws:iam::000000000000:role/r")
+        .architectures("x86_64".into())
+        .architectures("arm64".into())
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(python_zip(BIG)))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        two.meta().message(),
+        Some(
+            "1 validation error detected: Value '[x86_64, arm64]' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1"
+        )
+    );
+
+    create(&s, "f", Runtime::Python312).await.unwrap();
+    let far = s
+        .lambda
+        .get_function()
+        .function_name("arn:aws:lambda:eu-central-1:000000000000:function:f")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(far.is_resource_not_found_exception());
+    assert_eq!(
+        far.meta().message(),
+        Some("Functions from 'eu-central-1' are not reachable in this region ('us-east-1')")
+    );
+    let no_config = s
+        .lambda
+        .get_function_event_invoke_config()
+        .function_name("missing")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        no_config.meta().message(),
+        Some(
+            "The function arn:aws:lambda:us-east-1:000000000000:function:missing:$LATEST doesn't have an EventInvokeConfig"
+        )
+    );
+    let latest = s
+        .lambda
+        .get_function()
+        .function_name("arn:aws:lambda:us-east-1:000000000000:function:missing:$LATEST")
+        .qualifier("$LATEST")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        latest.meta().message(),
+        Some("Function not found: arn:aws:lambda:us-east-1:000000000000:function:missing:$LATEST")
+    );
+    let invoked = s
+        .lambda
+        .invoke()
+        .function_name("missing")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        invoked.meta().message(),
+        Some("Function not found: arn:aws:lambda:us-east-1:000000000000:function:missing:$LATEST")
+    );
+    let delete_latest = s
+        .lambda
+        .delete_function()
+        .function_name("f")
+        .qualifier("$LATEST")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        delete_latest.meta().code(),
+        Some("InvalidParameterValueException")
+    );
+    assert_eq!(
+        delete_latest.meta().message(),
+        Some("$LATEST version cannot be deleted without deleting the function.")
+    );
+    for _ in 0..2 {
+        s.lambda
+            .delete_function()
+            .function_name("f")
+            .qualifier("1233")
+            .send()
+            .await
+            .unwrap();
+    }
+    s.lambda
+        .delete_function()
+        .function_name("f")
+        .send()
+        .await
+        .unwrap();
+    let gone = s
+        .lambda
+        .delete_function()
+        .function_name("f")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(gone.is_resource_not_found_exception());
+    s.server.shutdown().await;
+}
