@@ -34,6 +34,14 @@ pub fn function_code(cfg: &FunctionConfig, region: &str) -> FunctionCode {
         timeout_secs: cfg.timeout,
         environment: cfg.environment.clone(),
         region: region.to_owned(),
+        logging: {
+            let l = cfg.logging();
+            crate::local::exec::LogSettings {
+                group: l.log_group,
+                json: l.log_format.as_deref() == Some("JSON"),
+                system_level: l.system_log_level,
+            }
+        },
     }
 }
 

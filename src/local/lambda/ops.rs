@@ -119,6 +119,27 @@ fn check_enum(value: &str, at: &str, allowed: &[&str]) -> Result<()> {
     )))
 }
 
+/// Lambda's limit on the environment: its variables as compact JSON, at most 4 KB.
+fn check_environment(variables: &BTreeMap<String, String>) -> Result<()> {
+    let measured = serde_json::to_string(variables).unwrap_or_default();
+    if measured.len() > 4096 {
+        return Err(LambdaError::invalid(format!(
+            "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {measured}"
+        )));
+    }
+    Ok(())
+}
+
+/// A function carries at most 50 tags.
+fn check_tag_count(count: usize) -> Result<()> {
+    if count > 50 {
+        return Err(LambdaError::invalid(
+            "Number of tags exceeds resource tag limit.",
+        ));
+    }
+    Ok(())
+}
+
 const LOG_LEVELS: [&str; 6] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
 
 /// Applies EphemeralStorage, TracingConfig, SnapStart and LoggingConfig (a partial LoggingConfig
@@ -204,6 +225,10 @@ pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             "Function already exist: {name}"
         )));
     }
+    if let Some(e) = &input.environment {
+        check_environment(&e.variables)?;
+    }
+    check_tag_count(input.tags.len())?;
     let pkg = package(cx, input.code.as_ref())?;
     let mut cfg = FunctionConfig {
         name: name.clone(),
@@ -412,9 +437,7 @@ pub(super) fn delete_function(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Resp
 
 pub(super) fn check_revision(f: &Function, expected: Option<&str>) -> Result<()> {
     match expected {
-        Some(r) if r != f.latest.revision_id => Err(LambdaError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "PreconditionFailedException",
+        Some(r) if r != f.latest.revision_id => Err(LambdaError::precondition_failed(
             "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
         )),
         _ => Ok(()),
@@ -497,6 +520,7 @@ pub(super) fn update_configuration(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result
         cfg.memory_size = input.memory_size.unwrap_or(cfg.memory_size);
         check_limits(cfg.timeout, cfg.memory_size)?;
         if let Some(e) = input.environment {
+            check_environment(&e.variables)?;
             cfg.environment = e.variables;
             cfg.environment_given = true;
         }
@@ -714,7 +738,12 @@ pub(super) fn download(cx: &Ctx<'_>, req: &Req) -> Response {
 }
 
 pub(super) fn tags(cx: &Ctx<'_>, req: &Req, arn: &str) -> Result<Response> {
-    let (name, _) = parse_function_name(arn);
+    let (name, q) = parse_function_name(arn);
+    if q.is_some() || arn.ends_with(":$LATEST") {
+        return Err(LambdaError::invalid(
+            "Tags on function aliases and versions are not supported. Please specify a function ARN.",
+        ));
+    }
     match req.method {
         Verb::GET => {
             let state = lock(cx.state);
@@ -730,22 +759,41 @@ pub(super) fn tags(cx: &Ctx<'_>, req: &Req, arn: &str) -> Result<Response> {
             let input: TagsIn = body(req)?;
             {
                 let mut state = lock(cx.state);
-                resolve(&state, cx.region, &name, None)?;
+                let (f, _) = resolve(&state, cx.region, &name, None)?;
+                if input.tags.is_empty() {
+                    return Err(LambdaError::invalid(
+                        "An error occurred and the request cannot be processed.",
+                    ));
+                }
+                let keys: std::collections::BTreeSet<&String> =
+                    f.tags.keys().chain(input.tags.keys()).collect();
+                check_tag_count(keys.len())?;
                 if let Some(f) = state.functions.get_mut(&name) {
                     f.tags.extend(input.tags);
+                    // Tagging is a change of the function: a new RevisionId, as on AWS.
+                    f.latest.revision_id = new_revision();
                 }
             }
             save(cx)?;
             Ok(empty(StatusCode::NO_CONTENT))
         }
         Verb::DELETE => {
+            let keys = req.query_all("tagKeys");
             {
                 let mut state = lock(cx.state);
                 resolve(&state, cx.region, &name, None)?;
+                if keys.is_empty() {
+                    return Err(LambdaError::new(
+                        StatusCode::BAD_REQUEST,
+                        "ValidationException",
+                        "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
+                    ));
+                }
                 if let Some(f) = state.functions.get_mut(&name) {
-                    for k in req.query_all("tagKeys") {
+                    for k in keys {
                         f.tags.remove(k);
                     }
+                    f.latest.revision_id = new_revision();
                 }
             }
             save(cx)?;

@@ -434,3 +434,107 @@ async fn refusals_carry_awss_codes_members_and_messages() {
     assert!(gone.is_resource_not_found_exception());
     s.server.shutdown().await;
 }
+
+/// Tags and limits as AWS records them (TestLambdaTags, TestLambdaSizeLimits, TestLambdaRevisions):
+/// a version's or alias's ARN cannot be tagged, at most 50 tags, an empty TagResource or
+/// UntagResource is refused; tagging gives the function a new RevisionId; an environment over 4 KB
+/// is refused with the string Lambda measured; a stale RevisionId is refused with the lowercase
+/// `message` member.
+#[tokio::test]
+async fn tags_limits_and_revisions_are_refused_as_aws_records() {
+    let s = Stack::start(None).await;
+    create(&s, "f", Runtime::Python312).await.unwrap();
+    let arn = "arn:aws:lambda:us-east-1:000000000000:function:f";
+    let before = s
+        .lambda
+        .get_function_configuration()
+        .function_name("f")
+        .send()
+        .await
+        .unwrap();
+    s.lambda
+        .tag_resource()
+        .resource(arn)
+        .tags("a", "1")
+        .send()
+        .await
+        .unwrap();
+    let after = s
+        .lambda
+        .get_function_configuration()
+        .function_name("f")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(before.revision_id(), after.revision_id());
+    for qualified in [format!("{arn}:$LATEST"), format!("{arn}:1")] {
+        let e = s
+            .lambda
+            .tag_resource()
+            .resource(qualified)
+            .tags("a", "1")
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error();
+        assert_eq!(e.meta().code(), Some("InvalidParameterValueException"));
+        assert_eq!(
+            e.meta().message(),
+            Some(
+                "Tags on function aliases and versions are not supported. Please specify a function ARN."
+            )
+        );
+    }
+    let mut many = s.lambda.tag_resource().resource(arn);
+    for i in 0..50 {
+        many = many.tags(format!("k{i}"), "v");
+    }
+    let e = many.send().await.unwrap_err().into_service_error();
+    assert_eq!(
+        e.meta().message(),
+        Some("Number of tags exceeds resource tag limit.")
+    );
+
+    let large = "x".repeat(4097 - r#"{"LARGE_VAR":""}"#.len());
+    let e = s
+        .lambda
+        .update_function_configuration()
+        .function_name("f")
+        .environment(
+            aws_sdk_lambda::types::Environment::builder()
+                .variables("LARGE_VAR", &large)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(e.meta().code(), Some("InvalidParameterValueException"));
+    assert_eq!(
+        e.meta().message(),
+        Some(
+            format!(
+                "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {{\"LARGE_VAR\":\"{large}\"}}"
+            )
+            .as_str()
+        )
+    );
+
+    let stale = s
+        .http
+        .put(format!(
+            "{}/2015-03-31/functions/f/configuration",
+            s.server.endpoint_url()
+        ))
+        .json(&json!({"Description": "d", "RevisionId": before.revision_id().unwrap()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 412);
+    let body: serde_json::Value = stale.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
+    );
+    s.server.shutdown().await;
+}
