@@ -1,6 +1,7 @@
 //! Benchmark of `lambdeck status --json`'s engine path (discovery, drift, JSON) against the embedded local
 //! stack on loopback: wall time and the number of API calls, on the tutorial's stack and on a large API
-//! (300 resources, 900 methods, 50 deployments). Run with `cargo bench --bench status`. Not a test: it
+//! (300 resources, 900 methods, 50 deployments; every GET behind one of 5 TOKEN authorizers, with one
+//! of 20 request models, one of 2 request validators, a method response and an integration response). Run with `cargo bench --bench status`. Not a test: it
 //! prints figures, it asserts nothing.
 
 use std::fmt::Display;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use aws_sdk_apigateway::types::{AuthorizerType, Op, PatchOperation};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
@@ -24,6 +26,8 @@ const RUNS: usize = 50;
 const BINARY_RUNS: usize = 20;
 const LARGE_RESOURCES: usize = 300;
 const LARGE_DEPLOYMENTS: usize = 50;
+const LARGE_AUTHORIZERS: usize = 5;
+const LARGE_MODELS: usize = 20;
 
 fn ok<T, E: Display>(r: Result<T, E>, what: &str) -> T {
     r.unwrap_or_else(|e| panic!("{what}: {e}"))
@@ -191,6 +195,8 @@ async fn run() {
             "integration",
         );
     }
+    let elements = Elements::create(gw, &api.id, &uri).await;
+    elements.dress(gw, &api.id, &hello, 0).await;
     for i in 1..LARGE_RESOURCES {
         let rid = ok(
             apigateway::create_resource(gw, &api.id, &root, &format!("r{i:03}")).await,
@@ -206,6 +212,7 @@ async fn run() {
                 "integration",
             );
         }
+        elements.dress(gw, &api.id, &rid, i).await;
     }
     // The tutorial's first deployment counts as one of the 50.
     for i in 1..LARGE_DEPLOYMENTS {
@@ -219,10 +226,11 @@ async fn run() {
     let check = ok(load_stack(&clients, &spec).await, "status");
     let api = check.api.as_ref().unwrap_or_else(|| panic!("api"));
     println!(
-        "large API: {} resources besides the root, {} methods, {} deployments",
+        "large API: {} resources besides the root, {} methods, {} deployments, {LARGE_AUTHORIZERS} authorizers, {} models, 2 request validators",
         api.resources.iter().filter(|r| r.path != "/").count(),
         api.routes().count(),
-        api.deployments.len()
+        api.deployments.len(),
+        LARGE_MODELS + 2
     );
     report("large API", &large);
     report_binary("large API", &measure_binary(&server.endpoint_url()));
@@ -283,4 +291,122 @@ fn report_binary(name: &str, times: &[Duration]) {
         times[0].as_secs_f64() * 1e3,
         times.len()
     );
+}
+
+/// The API-level elements every GET of the large API uses.
+struct Elements {
+    authorizers: Vec<String>,
+    validators: Vec<String>,
+}
+
+fn patch(op: Op, path: &str, value: Option<&str>) -> PatchOperation {
+    PatchOperation::builder()
+        .op(op)
+        .path(path)
+        .set_value(value.map(ToOwned::to_owned))
+        .build()
+}
+
+impl Elements {
+    async fn create(gw: &aws_sdk_apigateway::Client, api_id: &str, uri: &str) -> Self {
+        let mut authorizers = Vec::new();
+        for i in 0..LARGE_AUTHORIZERS {
+            let a = ok(
+                gw.create_authorizer()
+                    .rest_api_id(api_id)
+                    .name(format!("auth{i}"))
+                    .r#type(AuthorizerType::Token)
+                    .authorizer_uri(uri)
+                    .identity_source("method.request.header.Authorization")
+                    .send()
+                    .await,
+                "authorizer",
+            );
+            authorizers.push(a.id.unwrap_or_default());
+        }
+        for i in 0..LARGE_MODELS {
+            ok(
+                gw.create_model()
+                    .rest_api_id(api_id)
+                    .name(format!("Model{i}"))
+                    .content_type("application/json")
+                    .schema(format!(
+                        r#"{{"type":"object","required":["id"],"properties":{{"id":{{"type":"integer"}},"name{i}":{{"type":"string"}}}}}}"#
+                    ))
+                    .send()
+                    .await,
+                "model",
+            );
+        }
+        let mut validators = Vec::new();
+        for (name, body) in [("params", false), ("all", true)] {
+            let v = ok(
+                gw.create_request_validator()
+                    .rest_api_id(api_id)
+                    .name(name)
+                    .validate_request_parameters(true)
+                    .validate_request_body(body)
+                    .send()
+                    .await,
+                "validator",
+            );
+            validators.push(v.id.unwrap_or_default());
+        }
+        Self {
+            authorizers,
+            validators,
+        }
+    }
+
+    /// Puts resource `rid`'s GET behind an authorizer, with a request model, a validator, a
+    /// query parameter, a method response and an integration response.
+    async fn dress(&self, gw: &aws_sdk_apigateway::Client, api_id: &str, rid: &str, i: usize) {
+        let authorizer = &self.authorizers[i % self.authorizers.len()];
+        let validator = &self.validators[i % self.validators.len()];
+        let model = format!("Model{}", i % LARGE_MODELS);
+        ok(
+            gw.update_method()
+                .rest_api_id(api_id)
+                .resource_id(rid)
+                .http_method("GET")
+                .patch_operations(patch(Op::Replace, "/authorizationType", Some("CUSTOM")))
+                .patch_operations(patch(Op::Replace, "/authorizerId", Some(authorizer)))
+                .patch_operations(patch(Op::Replace, "/requestValidatorId", Some(validator)))
+                .patch_operations(patch(
+                    Op::Add,
+                    "/requestModels/application~1json",
+                    Some(&model),
+                ))
+                .patch_operations(patch(
+                    Op::Add,
+                    "/requestParameters/method.request.querystring.page",
+                    Some("false"),
+                ))
+                .send()
+                .await,
+            "method",
+        );
+        ok(
+            gw.put_method_response()
+                .rest_api_id(api_id)
+                .resource_id(rid)
+                .http_method("GET")
+                .status_code("200")
+                .response_parameters("method.response.header.X-Trace", false)
+                .send()
+                .await,
+            "method response",
+        );
+        ok(
+            gw.put_integration_response()
+                .rest_api_id(api_id)
+                .resource_id(rid)
+                .http_method("GET")
+                .status_code("200")
+                .response_parameters("method.response.header.X-Trace", "'bench'")
+                .send()
+                .await,
+            "integration response",
+        );
+    }
 }

@@ -23,7 +23,7 @@ fn missing_authorizer() -> RestJsonError {
     RestJsonError::not_found("Invalid Authorizer identifier specified")
 }
 
-fn check_authorizer(a: &Authorizer) -> Result<()> {
+pub(super) fn check_authorizer(a: &Authorizer) -> Result<()> {
     if a.name.trim().is_empty() {
         return Err(RestJsonError::bad_request(
             "Invalid authorizer name specified",

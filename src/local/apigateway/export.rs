@@ -894,7 +894,7 @@ fn root_extensions(snapshot: &Snapshot, refs: &Referenced) -> RootExtensions {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::collections::BTreeMap;
 
     use serde_json::json;
@@ -970,7 +970,7 @@ mod tests {
     }
 
     /// An API using every element: the extensions and shapes AWS's exports use.
-    fn full_api() -> (RestApi, Stage, Deployment) {
+    pub(in crate::local::apigateway) fn full_api() -> (RestApi, Stage, Deployment) {
         use super::super::model::{
             Authorizer, GatewayResponse, IntegrationResponse, MethodResponse, Model,
             RequestValidator,

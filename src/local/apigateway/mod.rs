@@ -1,10 +1,11 @@
 //! API Gateway REST (v1) control plane (rest-json): the route table of REST APIs, resources, methods
 //! and their responses, integrations and theirs, authorizers, models, request validators, gateway
-//! responses, deployments as frozen snapshots, stages, exports and tags; and the account's API keys
-//! and usage plans.
+//! responses, deployments as frozen snapshots, stages, exports, imports (ImportRestApi, PutRestApi)
+//! and tags; and the account's API keys and usage plans.
 
 pub mod elements;
 pub mod export;
+pub mod import;
 pub mod model;
 mod ops;
 mod patch;
@@ -60,12 +61,16 @@ fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         return answer;
     }
     let response = match (seg.as_slice(), m) {
+        (["restapis"], &Verb::POST) if req.query_one("mode") == Some("import") => {
+            import::import_rest_api(cx, req)?
+        }
         (["restapis"], &Verb::POST) => create_rest_api(cx, req)?,
         (["restapis"], &Verb::GET) => get_rest_apis(cx, req),
         (["restapis", id], &Verb::GET) => {
             read(cx, id, |api| Ok(ok(StatusCode::OK, render_api(api))))?
         }
         (["restapis", id], &Verb::PATCH) => update_rest_api(cx, req, id)?,
+        (["restapis", id], &Verb::PUT) => import::put_rest_api(cx, req, id)?,
         (["restapis", id], &Verb::DELETE) => {
             write(cx, id, |state| {
                 state.apis.remove(*id);

@@ -51,6 +51,9 @@ pub struct RestApiOut {
     pub root_resource_id: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// What ImportRestApi and PutRestApi could not import.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -312,6 +315,7 @@ pub fn render_api(api: &RestApi) -> RestApiOut {
         minimum_compression_size: api.minimum_compression_size,
         root_resource_id: api.root_resource_id.clone(),
         tags: api.tags.clone(),
+        warnings: Vec::new(),
     }
 }
 

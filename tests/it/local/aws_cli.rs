@@ -167,3 +167,340 @@ async fn the_aws_cli_reads_exports_invokes_and_filters_logs_on_the_local_stack()
         "{events}"
     );
 }
+
+/// The lines `lambdeck status --endpoint-url URL` prints under `drift:`, and its exit status.
+fn status_lines(url: &str, dir: &Path) -> (Option<i32>, Vec<String>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+        .args(["status", "--endpoint-url", url])
+        .current_dir(dir)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines = text
+        .lines()
+        .skip_while(|l| !l.starts_with("drift: "))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| l.trim().to_owned())
+        .collect();
+    (out.status.code(), lines)
+}
+
+/// The issue's seed stack (the tutorial's function behind GET /hello_world), extended with a CORS
+/// preflight (MOCK OPTIONS), a gateway response, a TOKEN authorizer and a request validator, built
+/// only with `aws` commands: the stage serves them as AWS does, and `lambdeck status` is in sync once
+/// deployed, then shows exactly one line for one change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_stack_built_with_the_aws_cli_serves_and_diffs_as_aws_does() {
+    let Some(cli) = aws_cli() else {
+        return;
+    };
+    let stack = Stack::start(None).await;
+    let url = stack.server.endpoint_url();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lambdeck.toml"), "region = \"us-east-1\"\n").unwrap();
+    let project = dir.path().to_owned();
+    let run = {
+        let (cli, url, dir) = (cli.clone(), url.clone(), project.clone());
+        move |args: Vec<String>| {
+            let (cli, url, dir) = (cli.clone(), url.clone(), dir.clone());
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                    aws(&cli, &url, &dir, &args)
+                })
+                .await
+                .unwrap()
+            }
+        }
+    };
+    let args = |s: &[&str]| s.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let zip = project.join("function.zip");
+    std::fs::write(&zip, hello_world_zip()).unwrap();
+
+    let function = run(args(&[
+        "lambda",
+        "create-function",
+        "--function-name",
+        FUNCTION,
+        "--runtime",
+        "provided.al2023",
+        "--handler",
+        "bootstrap",
+        "--role",
+        "arn:aws:iam::000000000000:role/tf-test-lambda-role",
+        "--zip-file",
+        &format!("fileb://{}", zip.display()),
+    ]))
+    .await;
+    let function_arn = function["FunctionArn"].as_str().unwrap().to_owned();
+    let invoke_uri = format!(
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    );
+    let api = run(args(&[
+        "apigateway",
+        "create-rest-api",
+        "--name",
+        "tf-test-to-lambda-rust-api",
+        "--description",
+        "REST API for lambda rust test",
+    ]))
+    .await;
+    let id = api["id"].as_str().unwrap().to_owned();
+    let root = api["rootResourceId"].as_str().unwrap().to_owned();
+    let gw = |more: &[&str]| {
+        let mut a = vec!["apigateway".to_owned()];
+        a.extend(more.iter().map(ToString::to_string));
+        a.extend(["--rest-api-id".to_owned(), id.clone()]);
+        a
+    };
+    let hello = run(gw(&[
+        "create-resource",
+        "--parent-id",
+        &root,
+        "--path-part",
+        "hello_world",
+    ]))
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let secure = run(gw(&[
+        "create-resource",
+        "--parent-id",
+        &root,
+        "--path-part",
+        "secure",
+    ]))
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let greet = run(gw(&[
+        "create-resource",
+        "--parent-id",
+        &root,
+        "--path-part",
+        "greet",
+    ]))
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The TOKEN authorizer and the request validator the routes use.
+    let authorizer = run(gw(&[
+        "create-authorizer",
+        "--name",
+        "tokenAuth",
+        "--type",
+        "TOKEN",
+        "--authorizer-uri",
+        &invoke_uri,
+        "--identity-source",
+        "method.request.header.Authorization",
+    ]))
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let validator = run(gw(&[
+        "create-request-validator",
+        "--name",
+        "params",
+        "--validate-request-parameters",
+    ]))
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    run(gw(&[
+        "put-method",
+        "--resource-id",
+        &hello,
+        "--http-method",
+        "GET",
+        "--authorization-type",
+        "NONE",
+    ]))
+    .await;
+    run(gw(&[
+        "put-method",
+        "--resource-id",
+        &secure,
+        "--http-method",
+        "GET",
+        "--authorization-type",
+        "CUSTOM",
+        "--authorizer-id",
+        &authorizer,
+    ]))
+    .await;
+    run(gw(&[
+        "put-method",
+        "--resource-id",
+        &greet,
+        "--http-method",
+        "GET",
+        "--authorization-type",
+        "NONE",
+        "--request-validator-id",
+        &validator,
+        "--request-parameters",
+        r#"{"method.request.querystring.name":true}"#,
+    ]))
+    .await;
+    for rid in [&hello, &secure, &greet] {
+        run(gw(&[
+            "put-integration",
+            "--resource-id",
+            rid,
+            "--http-method",
+            "GET",
+            "--type",
+            "AWS_PROXY",
+            "--integration-http-method",
+            "POST",
+            "--uri",
+            &invoke_uri,
+        ]))
+        .await;
+    }
+    // The CORS preflight: a MOCK OPTIONS whose integration response sets the headers.
+    run(gw(&[
+        "put-method",
+        "--resource-id",
+        &hello,
+        "--http-method",
+        "OPTIONS",
+        "--authorization-type",
+        "NONE",
+    ]))
+    .await;
+    run(gw(&[
+        "put-integration",
+        "--resource-id",
+        &hello,
+        "--http-method",
+        "OPTIONS",
+        "--type",
+        "MOCK",
+        "--request-templates",
+        r#"{"application/json":"{\"statusCode\": 200}"}"#,
+    ]))
+    .await;
+    run(gw(&[
+        "put-method-response", "--resource-id", &hello, "--http-method", "OPTIONS",
+        "--status-code", "200", "--response-parameters",
+        r#"{"method.response.header.Access-Control-Allow-Origin":false,"method.response.header.Access-Control-Allow-Methods":false,"method.response.header.Access-Control-Allow-Headers":false}"#,
+    ]))
+    .await;
+    run(gw(&[
+        "put-integration-response", "--resource-id", &hello, "--http-method", "OPTIONS",
+        "--status-code", "200", "--response-parameters",
+        r#"{"method.response.header.Access-Control-Allow-Origin":"'*'","method.response.header.Access-Control-Allow-Methods":"'GET,OPTIONS'","method.response.header.Access-Control-Allow-Headers":"'Content-Type,Authorization'"}"#,
+    ]))
+    .await;
+    // API Gateway's own 401 carries the CORS header too.
+    run(gw(&[
+        "put-gateway-response",
+        "--response-type",
+        "UNAUTHORIZED",
+        "--response-parameters",
+        r#"{"gatewayresponse.header.Access-Control-Allow-Origin":"'*'"}"#,
+    ]))
+    .await;
+    run(args(&[
+        "lambda",
+        "add-permission",
+        "--function-name",
+        FUNCTION,
+        "--statement-id",
+        "AllowAPIGatewayInvoke",
+        "--action",
+        "lambda:InvokeFunction",
+        "--principal",
+        "apigateway.amazonaws.com",
+        "--source-arn",
+        &format!("arn:aws:execute-api:us-east-1:000000000000:{id}/*/*"),
+    ]))
+    .await;
+    run(gw(&["create-deployment", "--stage-name", STAGE])).await;
+
+    // Served as AWS serves it.
+    let http = reqwest::Client::new();
+    let stage = |path: &str| format!("{url}/restapis/{id}/{STAGE}/_user_request_{path}");
+    let preflight = http
+        .request(reqwest::Method::OPTIONS, stage("/hello_world"))
+        .header("Origin", "https://example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 200);
+    let h = preflight.headers();
+    assert_eq!(h["access-control-allow-origin"], "*");
+    assert_eq!(h["access-control-allow-methods"], "GET,OPTIONS");
+    assert_eq!(
+        h["access-control-allow-headers"],
+        "Content-Type,Authorization"
+    );
+
+    let unauthorized = http.get(stage("/secure")).send().await.unwrap();
+    assert_eq!(unauthorized.status(), 401);
+    assert_eq!(unauthorized.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        unauthorized.headers()["x-amzn-errortype"],
+        "UnauthorizedException"
+    );
+    assert_eq!(
+        unauthorized.text().await.unwrap(),
+        r#"{"message":"Unauthorized"}"#
+    );
+
+    let invalid = http.get(stage("/greet")).send().await.unwrap();
+    assert_eq!(invalid.status(), 400);
+    assert_eq!(
+        invalid.text().await.unwrap(),
+        r#"{"message":"Missing required request parameters: [name]"}"#
+    );
+    let hello_answer = http.get(stage("/hello_world")).send().await.unwrap();
+    assert_eq!(hello_answer.status(), 200);
+
+    // Diffed exactly: in sync as deployed; one change, one line (exit 3); in sync once deployed.
+    let status = |project: PathBuf, url: String| async move {
+        tokio::task::spawn_blocking(move || status_lines(&url, &project))
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        status(project.clone(), url.clone()).await,
+        (Some(0), Vec::<String>::new())
+    );
+    run(gw(&[
+        "update-integration",
+        "--resource-id",
+        &hello,
+        "--http-method",
+        "OPTIONS",
+        "--patch-operations",
+        "op=replace,path=/timeoutInMillis,value=5000",
+    ]))
+    .await;
+    assert_eq!(
+        status(project.clone(), url.clone()).await,
+        (
+            Some(3),
+            vec!["~ OPTIONS /hello_world integration.timeoutInMillis 29000 → 5000".to_owned()]
+        )
+    );
+    run(gw(&["create-deployment", "--stage-name", STAGE])).await;
+    assert_eq!(
+        status(project.clone(), url.clone()).await,
+        (Some(0), Vec::<String>::new())
+    );
+}

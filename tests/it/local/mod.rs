@@ -7,6 +7,7 @@ mod aws_cli;
 mod awslambdaric;
 mod deployments;
 mod exec;
+mod import;
 mod invoke;
 mod lambda_errors;
 mod logs;

@@ -414,95 +414,103 @@ async fn rest_api_compression_key_source_and_endpoint() {
     .await;
 }
 
-/// A freshly deployed API that uses every element is in sync, and nothing is left not comparable.
-#[tokio::test]
-async fn an_api_using_every_element_is_in_sync_once_deployed() {
-    let api = Api::up().await;
-    let authorizer = api.create_authorizer("tokenAuth").await;
-    api.create_model("Pet").await;
-    let validator = api.create_validator("params").await;
-    api.update_api(vec![
+impl Api {
+    /// Gives the working API every element a deployment freezes.
+    async fn use_every_element(&self) {
+        let api = self;
+        let authorizer = api.create_authorizer("tokenAuth").await;
+        api.create_model("Pet").await;
+        let validator = api.create_validator("params").await;
+        api.update_api(vec![
         op(Op::Replace, "/policy", Some(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:us-east-1:000000000000:*/*"}]}"#)),
         op(Op::Add, "/binaryMediaTypes/image~1png", None),
         op(Op::Replace, "/minimumCompressionSize", Some("0")),
     ])
     .await;
-    api.update_method(vec![
-        op(Op::Replace, "/authorizationType", Some("CUSTOM")),
-        op(Op::Replace, "/authorizerId", Some(&authorizer)),
-        op(Op::Replace, "/apiKeyRequired", Some("true")),
-        op(Op::Replace, "/requestValidatorId", Some(&validator)),
-        op(Op::Add, "/requestModels/application~1json", Some("Pet")),
-        op(
-            Op::Add,
-            "/requestParameters/method.request.querystring.page",
-            Some("false"),
-        ),
-        op(
-            Op::Add,
-            "/requestParameters/method.request.header.X-Trace",
-            Some("true"),
-        ),
-    ])
-    .await;
-    api.put_method_response("200", &["Access-Control-Allow-Origin"])
+        api.update_method(vec![
+            op(Op::Replace, "/authorizationType", Some("CUSTOM")),
+            op(Op::Replace, "/authorizerId", Some(&authorizer)),
+            op(Op::Replace, "/apiKeyRequired", Some("true")),
+            op(Op::Replace, "/requestValidatorId", Some(&validator)),
+            op(Op::Add, "/requestModels/application~1json", Some("Pet")),
+            op(
+                Op::Add,
+                "/requestParameters/method.request.querystring.page",
+                Some("false"),
+            ),
+            op(
+                Op::Add,
+                "/requestParameters/method.request.header.X-Trace",
+                Some("true"),
+            ),
+        ])
         .await;
-    api.gw()
-        .update_method_response()
-        .rest_api_id(&api.id)
-        .resource_id(&api.rid)
-        .http_method("GET")
-        .status_code("200")
-        .patch_operations(op(
-            Op::Add,
-            "/responseModels/application~1json",
-            Some("Empty"),
-        ))
-        .send()
-        .await
-        .unwrap();
-    api.gw()
-        .put_integration_response()
-        .rest_api_id(&api.id)
-        .resource_id(&api.rid)
-        .http_method("GET")
-        .status_code("200")
-        .response_parameters("method.response.header.Access-Control-Allow-Origin", "'*'")
-        .send()
-        .await
-        .unwrap();
-    api.update_integration(vec![
-        op(Op::Replace, "/timeoutInMillis", Some("5000")),
-        op(Op::Add, "/requestTemplates/application~1json", Some("{}")),
-        op(
-            Op::Add,
-            "/requestParameters/integration.request.header.X-Page",
-            Some("method.request.querystring.page"),
-        ),
-        op(
-            Op::Add,
-            "/cacheKeyParameters/method.request.querystring.page",
-            None,
-        ),
-    ])
-    .await;
-    for (kind, status) in [
-        (GatewayResponseType::Default4Xx, None),
-        (GatewayResponseType::MissingAuthenticationToken, Some("404")),
-    ] {
+        api.put_method_response("200", &["Access-Control-Allow-Origin"])
+            .await;
         api.gw()
-            .put_gateway_response()
+            .update_method_response()
             .rest_api_id(&api.id)
-            .response_type(kind)
-            .set_status_code(status.map(ToOwned::to_owned))
-            .set_response_parameters(Some(HashMap::from([(
-                "gatewayresponse.header.Access-Control-Allow-Origin".to_owned(),
-                "'*'".to_owned(),
-            )])))
+            .resource_id(&api.rid)
+            .http_method("GET")
+            .status_code("200")
+            .patch_operations(op(
+                Op::Add,
+                "/responseModels/application~1json",
+                Some("Empty"),
+            ))
             .send()
             .await
             .unwrap();
+        api.gw()
+            .put_integration_response()
+            .rest_api_id(&api.id)
+            .resource_id(&api.rid)
+            .http_method("GET")
+            .status_code("200")
+            .response_parameters("method.response.header.Access-Control-Allow-Origin", "'*'")
+            .send()
+            .await
+            .unwrap();
+        api.update_integration(vec![
+            op(Op::Replace, "/timeoutInMillis", Some("5000")),
+            op(Op::Add, "/requestTemplates/application~1json", Some("{}")),
+            op(
+                Op::Add,
+                "/requestParameters/integration.request.header.X-Page",
+                Some("method.request.querystring.page"),
+            ),
+            op(
+                Op::Add,
+                "/cacheKeyParameters/method.request.querystring.page",
+                None,
+            ),
+        ])
+        .await;
+        for (kind, status) in [
+            (GatewayResponseType::Default4Xx, None),
+            (GatewayResponseType::MissingAuthenticationToken, Some("404")),
+        ] {
+            api.gw()
+                .put_gateway_response()
+                .rest_api_id(&api.id)
+                .response_type(kind)
+                .set_status_code(status.map(ToOwned::to_owned))
+                .set_response_parameters(Some(HashMap::from([(
+                    "gatewayresponse.header.Access-Control-Allow-Origin".to_owned(),
+                    "'*'".to_owned(),
+                )])))
+                .send()
+                .await
+                .unwrap();
+        }
     }
+}
+
+/// A freshly deployed API that uses every element is in sync, and nothing is left not comparable.
+#[tokio::test]
+async fn an_api_using_every_element_is_in_sync_once_deployed() {
+    let api = Api::up().await;
+    api.use_every_element().await;
     assert!(!api.lines().await.is_empty(), "stale before the deployment");
     let stale = api.local.load().await;
     let outcome = deploy_stage(&api.local.clients, &api.local.spec, &stale)
@@ -516,4 +524,118 @@ async fn an_api_using_every_element_is_in_sync_once_deployed() {
         "{:?}",
         stack.not_comparable()
     );
+}
+
+impl Api {
+    async fn deploy(&self) {
+        let stale = self.local.load().await;
+        let outcome = deploy_stage(&self.local.clients, &self.local.spec, &stale)
+            .await
+            .unwrap();
+        assert_eq!(outcome.drift, Drift::InSync);
+    }
+
+    /// The stage's export with API Gateway's extensions, as JSON.
+    async fn export(&self, id: &str, stage: &str, kind: &str) -> serde_json::Value {
+        let out = self
+            .gw()
+            .get_export()
+            .rest_api_id(id)
+            .stage_name(stage)
+            .export_type(kind)
+            .parameters("extensions", "integrations")
+            .accepts("application/json")
+            .send()
+            .await
+            .unwrap();
+        serde_json::from_slice(out.body().unwrap().as_ref()).unwrap()
+    }
+}
+
+/// What differs between two exports of equal APIs: the API's id (in the host), the deployment's
+/// time (the version).
+fn without_ids(mut doc: serde_json::Value) -> serde_json::Value {
+    let map = doc.as_object_mut().unwrap();
+    map.remove("servers");
+    map.remove("host");
+    map["info"].as_object_mut().unwrap().remove("version");
+    doc
+}
+
+/// An export put back onto its API (PutRestApi, overwrite) leaves the stage in sync; a changed
+/// document merged in is exactly one diff line until deployed; the export imported as a new API
+/// (ImportRestApi) and deployed exports the same document.
+#[tokio::test]
+async fn an_export_put_and_imported_again_gives_the_same_api() {
+    let api = Api::up().await;
+    api.use_every_element().await;
+    api.deploy().await;
+    // The imported copy has the same name: nothing loads the stack while it exists.
+    let stage = api.local.load().await.stage().unwrap().name.clone();
+    for kind in ["oas30", "swagger"] {
+        let exported = api.export(&api.id, &stage, kind).await;
+        let put = api
+            .gw()
+            .put_rest_api()
+            .rest_api_id(&api.id)
+            .mode(aws_sdk_apigateway::types::PutMode::Overwrite)
+            .fail_on_warnings(true)
+            .body(aws_sdk_apigateway::primitives::Blob::new(
+                serde_json::to_vec(&exported).unwrap(),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert!(put.warnings().is_empty(), "{:?}", put.warnings());
+        assert!(api.lines().await.is_empty(), "{kind}: in sync after put");
+
+        let imported = api
+            .gw()
+            .import_rest_api()
+            .fail_on_warnings(true)
+            .body(aws_sdk_apigateway::primitives::Blob::new(
+                serde_json::to_vec(&exported).unwrap(),
+            ))
+            .send()
+            .await
+            .unwrap();
+        let new_id = imported.id().unwrap().to_owned();
+        api.gw()
+            .create_deployment()
+            .rest_api_id(&new_id)
+            .stage_name(&stage)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            without_ids(api.export(&new_id, &stage, kind).await),
+            without_ids(exported.clone()),
+            "{kind}: the imported API exports the same document"
+        );
+        api.gw()
+            .delete_rest_api()
+            .rest_api_id(&new_id)
+            .send()
+            .await
+            .unwrap();
+    }
+    // One change in a merged document: one line, in sync once deployed.
+    let mut doc = api.export(&api.id, &stage, "oas30").await;
+    doc["paths"]["/hello_world"]["get"]["x-amazon-apigateway-integration"]["timeoutInMillis"] =
+        serde_json::json!(7000);
+    api.gw()
+        .put_rest_api()
+        .rest_api_id(&api.id)
+        .body(aws_sdk_apigateway::primitives::Blob::new(
+            serde_json::to_vec(&doc).unwrap(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        api.lines().await,
+        ["~ GET /hello_world integration.timeoutInMillis 5000 → 7000"]
+    );
+    api.deploy().await;
+    assert!(api.lines().await.is_empty());
 }
