@@ -67,7 +67,7 @@ impl LogEvent {
 }
 
 /// Where events come from: CloudWatch Logs in lambdeck, a scripted fake in tests.
-pub trait LogSource: Send + Sync + 'static {
+pub trait LogSource: Clone + Send + Sync + 'static {
     type Live: LiveFeed;
 
     /// One FilterLogEvents page.
@@ -339,6 +339,8 @@ pub struct TailCursor {
     lag: (i64, i64),
     /// Ids stamped before this are forgotten.
     kept_from: i64,
+    /// The start of a scan still running beside Live Tail: nothing it may read is forgotten meanwhile.
+    held_from: Option<i64>,
     /// Ids delivered that a scan may still read again (at or after `resume`, or inside the
     /// reconciliation window), with their timestamps.
     ids: HashMap<String, i64>,
@@ -467,6 +469,7 @@ impl TailCursor {
             self.resume = target;
         }
         let keep_from = self.reconcile_from(timing);
+        let keep_from = self.held_from.map_or(keep_from, |held| keep_from.min(held));
         if keep_from > self.kept_from {
             self.kept_from = keep_from;
             self.ids.retain(|_, ts| *ts >= keep_from);
@@ -642,25 +645,76 @@ impl<S: LogSource> Engine<S> {
                 .await?;
                 announced = true;
             }
+            // The session is read by a task of its own, so that nothing the engine waits for (the
+            // scans below) stalls it; its batches wait in a short queue.
+            let (batch_tx, mut batches) = mpsc::channel(16);
+            let _reader = AbortOnDrop(tokio::spawn(async move {
+                loop {
+                    let next = feed.next_batch().await;
+                    let last = !matches!(next, Ok(Some(_)));
+                    if batch_tx.send(next).await.is_err() || last {
+                        break;
+                    }
+                }
+            }));
             // The session only pushes what arrives after it started: close the gap since the last scan.
             self.scan_until_done(self.cursor.resume, None).await?;
             let mut delivered = false;
+            // The scan for what a sampled batch left out, one page call at a time, raced against the
+            // session so that its batches keep being shown while a page is slow or retried. Dedupe
+            // drops what both deliver.
+            let mut catch_up: Option<PageCall> = None;
+            // Where a catch-up scan that failed starts again, after the next batch.
+            let mut retry_from: Option<i64> = None;
             let ended = loop {
-                let next = until_stopped(&mut self.stop, feed.next_batch()).await?;
+                if *self.stop.borrow() {
+                    return Err(Stopped);
+                }
+                let next = tokio::select! {
+                    _ = self.stop.changed() => return Err(Stopped),
+                    batch = batches.recv() => Next::Batch(batch),
+                    (query, page) = in_flight(&mut catch_up) => Next::Page(query, page),
+                };
                 match next {
-                    Ok(Some(batch)) => {
+                    Next::Batch(Some(Ok(Some(batch)))) => {
                         delivered = true;
                         self.deliver(batch.events, Via::Live).await?;
-                        if batch.sampled {
-                            // The session skipped events: a scan finds them (dedupe drops the rest).
-                            self.scan_until_done(self.cursor.resume, None).await?;
+                        if batch.sampled && retry_from.is_none() {
+                            retry_from = Some(self.cursor.resume);
+                        }
+                        if catch_up.is_none()
+                            && let Some(from) = retry_from.take()
+                        {
+                            // Not before what is already forgotten; and nothing it reads is
+                            // forgotten until it ends.
+                            let from = from.max(self.cursor.kept_from);
+                            self.cursor.held_from = Some(from);
+                            catch_up = Some(self.page_call(self.query_from(from, None)));
                         }
                     }
                     // The session timed out (3 h on AWS) or the server closed it: open another.
-                    Ok(None) => break None,
-                    Err(e) => break Some(e),
+                    Next::Batch(Some(Ok(None)) | None) => break None,
+                    Next::Batch(Some(Err(e))) => break Some(e),
+                    Next::Page(mut query, Ok(page)) => {
+                        self.deliver(page.events, Via::Scan).await?;
+                        catch_up = page.next_token.map(|token| {
+                            query.next_token = Some(token);
+                            self.page_call(query)
+                        });
+                        if catch_up.is_none() {
+                            self.cursor.held_from = None;
+                        }
+                    }
+                    Next::Page(query, Err(_)) => {
+                        // Tried again from its start after the next batch (the call gap spaces the
+                        // tries); the session goes on meanwhile.
+                        catch_up = None;
+                        retry_from = Some(query.start_time);
+                    }
                 }
             };
+            // A catch-up cut short by the session's end is covered by the next session's first scan.
+            self.cursor.held_from = None;
             // A session that fails at once (a dropped connection, a service in trouble) is not
             // reopened in a tight loop: wait, doubling while it keeps failing. A session that
             // worked (AWS sends an update every second) is reopened at once.
@@ -732,15 +786,35 @@ impl<S: LogSource> Engine<S> {
     }
 
     /// One scan: every page from `start` until nextToken is absent.
-    async fn scan(&mut self, start: i64, end_time: Option<i64>) -> Result<(), Failure> {
-        // A token continues the query it came from, so the start time is fixed for the whole scan.
-        let mut query = FilterQuery {
+    /// A FilterLogEvents query of the tailed group from `start`.
+    fn query_from(&self, start: i64, end_time: Option<i64>) -> FilterQuery {
+        FilterQuery {
             group: self.config.group.clone(),
             start_time: start,
             end_time,
             pattern: self.config.pattern.clone(),
             next_token: None,
-        };
+        }
+    }
+
+    /// One page of `query` as a future of its own (it holds no borrow of the engine), started once the
+    /// gap between calls has passed.
+    fn page_call(&mut self, query: FilterQuery) -> PageCall {
+        let source = self.source.clone();
+        let at = self.last_call.map_or_else(Instant::now, |last| {
+            (last + self.timing.min_call_gap).max(Instant::now())
+        });
+        self.last_call = Some(at);
+        Box::pin(async move {
+            tokio::time::sleep_until(at).await;
+            let page = source.filter(&query).await;
+            (query, page)
+        })
+    }
+
+    async fn scan(&mut self, start: i64, end_time: Option<i64>) -> Result<(), Failure> {
+        // A token continues the query it came from, so the start time is fixed for the whole scan.
+        let mut query = self.query_from(start, end_time);
         loop {
             self.respect_call_gap().await?;
             self.last_call = Some(Instant::now());
@@ -831,6 +905,34 @@ fn gives_up_on(error: &AwsError) -> bool {
 }
 
 /// Runs `fut` unless the engine is told to stop first.
+/// A page call in flight: the query it answers and its outcome.
+type PageCall =
+    std::pin::Pin<Box<dyn Future<Output = (FilterQuery, Result<FilterPage, AwsError>)> + Send>>;
+
+/// What the Live Tail loop woke for.
+enum Next {
+    Batch(Option<Result<Option<LiveBatch>, AwsError>>),
+    Page(FilterQuery, Result<FilterPage, AwsError>),
+}
+
+/// The page call in flight, or never (no scan is running).
+async fn in_flight(call: &mut Option<PageCall>) -> (FilterQuery, Result<FilterPage, AwsError>) {
+    match call {
+        // The loop replaces a finished call before it polls this again.
+        Some(call) => call.as_mut().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A task stopped when its owner is dropped (the reader of a Live Tail session the engine left).
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 async fn until_stopped<T>(
     stop: &mut watch::Receiver<bool>,
     fut: impl Future<Output = T>,

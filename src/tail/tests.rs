@@ -32,9 +32,14 @@ struct FakeState {
     fail_every: Option<u64>,
     calls: u64,
     live: Option<LiveMode>,
-    live_senders: Vec<mpsc::UnboundedSender<Option<Vec<RawEvent>>>>,
+    live_senders: Vec<mpsc::UnboundedSender<Option<LivePush>>>,
+    /// While false, FilterLogEvents calls wait (a slow or stuck scan).
+    scans_open: Option<watch::Receiver<bool>>,
     live_opens: u64,
 }
+
+/// What a Live Tail session is pushed: its events, and whether the batch is sampled.
+type LivePush = (Vec<RawEvent>, bool);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LiveMode {
@@ -87,8 +92,34 @@ impl FakeLogs {
             })
             .collect();
         st.live_senders
-            .retain(|tx| tx.send(Some(live.clone())).is_ok());
+            .retain(|tx| tx.send(Some((live.clone(), false))).is_ok());
         batch.into_iter().filter_map(|e| e.event_id).collect()
+    }
+
+    /// Appends lines of which Live Tail shows only the first `shown`, flagging its batch as sampled
+    /// (as AWS does above about 500 events a second).
+    fn write_sampled(&self, stream: &str, lines: &[(i64, &str)], shown: usize) {
+        let mut st = self.state.lock().unwrap();
+        let mut live = Vec::new();
+        for (i, (ts, msg)) in lines.iter().enumerate() {
+            st.next_id += 1;
+            let e = RawEvent {
+                event_id: Some(format!("{:056}", st.next_id)),
+                stream: stream.into(),
+                timestamp: *ts,
+                ingestion_time: *ts,
+                message: (*msg).into(),
+            };
+            if i < shown {
+                live.push(RawEvent {
+                    event_id: None,
+                    ..e.clone()
+                });
+            }
+            st.events.push(e);
+        }
+        st.live_senders
+            .retain(|tx| tx.send(Some((live.clone(), true))).is_ok());
     }
 
     /// Appends lines that CloudWatch Logs stores only now, at `ingested`, whatever their timestamps.
@@ -130,6 +161,10 @@ impl LogSource for FakeLogs {
     type Live = FakeLive;
 
     async fn filter(&self, query: &FilterQuery) -> Result<FilterPage, AwsError> {
+        let gate = self.state.lock().unwrap().scans_open.clone();
+        if let Some(mut open) = gate {
+            let _ = open.wait_for(|open| *open).await;
+        }
         let page = {
             let mut st = self.state.lock().unwrap();
             st.calls += 1;
@@ -237,7 +272,7 @@ impl LogSource for FakeLogs {
 
 #[derive(Debug)]
 struct FakeLive {
-    rx: mpsc::UnboundedReceiver<Option<Vec<RawEvent>>>,
+    rx: mpsc::UnboundedReceiver<Option<LivePush>>,
     fail: bool,
 }
 
@@ -252,10 +287,12 @@ impl LiveFeed for FakeLive {
                 message: "connection reset by peer".into(),
             });
         }
-        Ok(self.rx.recv().await.flatten().map(|events| LiveBatch {
-            events,
-            sampled: false,
-        }))
+        Ok(self
+            .rx
+            .recv()
+            .await
+            .flatten()
+            .map(|(events, sampled)| LiveBatch { events, sampled }))
     }
 }
 
@@ -647,6 +684,71 @@ async fn live_tail_and_its_catch_up_scan_deliver_each_event_once() {
         ]
     );
     assert_eq!(seen.events.len(), expected.len());
+}
+
+#[tokio::test]
+async fn a_sampled_batch_is_caught_up_by_a_scan_that_never_stalls_the_session() {
+    let logs = FakeLogs::new(2);
+    logs.set(|s| s.live = Some(LiveMode::Works));
+    let (tx, mut rx) = mpsc::channel(64);
+    let tail = spawn_tail(
+        logs.clone(),
+        TailConfig {
+            live_tail: true,
+            ..config(quick())
+        },
+        tx,
+    );
+    let mut seen = Seen::default();
+    seen.until(&mut rx, |s| {
+        s.modes.first().is_some_and(|m| m.0 == TailMode::LiveTail)
+    })
+    .await;
+    // Once a live line shows, the engine reads the session.
+    logs.write("s", &[(10, "first")]);
+    seen.until(&mut rx, |s| s.events.len() == 1).await;
+    // Scans hang from now on; the session samples: of four lines it shows one.
+    let (open, gate) = watch::channel(false);
+    logs.set(|s| s.scans_open = Some(gate));
+    logs.write_sampled(
+        "s",
+        &[
+            (20, "shown"),
+            (21, "left out"),
+            (22, "left out too"),
+            (23, "and this"),
+        ],
+        1,
+    );
+    seen.until(&mut rx, |s| s.messages().contains(&"shown"))
+        .await;
+    // The catch-up scan is stuck; the session's next batch still shows.
+    logs.write("s", &[(30, "during the scan")]);
+    seen.until(&mut rx, |s| s.messages().contains(&"during the scan"))
+        .await;
+    assert!(
+        !seen.messages().contains(&"left out"),
+        "{:?}",
+        seen.messages()
+    );
+    // The scan answers: what the session left out shows, each line once.
+    open.send_replace(true);
+    seen.until(&mut rx, |s| s.events.len() >= 6).await;
+    tail.stop().await;
+    seen.drain(&mut rx);
+    let mut messages = seen.messages();
+    messages.sort_unstable();
+    assert_eq!(
+        messages,
+        [
+            "and this",
+            "during the scan",
+            "first",
+            "left out",
+            "left out too",
+            "shown"
+        ]
+    );
 }
 
 #[tokio::test]

@@ -581,10 +581,8 @@ fn check_integration(input: &PutIntegrationIn) -> Result<()> {
                 "Invalid integration URI specified",
             ));
         }
-        if kind.starts_with("AWS") && !(uri.starts_with("arn:") && uri.contains(":apigateway:")) {
-            return Err(RestJsonError::bad_request(
-                "AWS ARN for integration must contain path or action",
-            ));
+        if kind.starts_with("AWS") {
+            check_aws_uri(kind, uri)?;
         }
     }
     if let Some(t) = input.timeout_in_millis
@@ -592,6 +590,42 @@ fn check_integration(input: &PutIntegrationIn) -> Result<()> {
     {
         return Err(RestJsonError::bad_request(
             "Timeout should be between 50 ms and 29000 ms",
+        ));
+    }
+    Ok(())
+}
+
+/// An `AWS` or `AWS_PROXY` integration's URI, `arn:{partition}:apigateway:{region}:{service}:
+/// {path|action}/...`, refused with AWS's messages (LocalStack's AWS-validated snapshots): not an ARN;
+/// an ARN without `path/` or `action/` (a function's own ARN given as the URI); for `AWS_PROXY`,
+/// anything but a Lambda function's invocations path or a Firehose action.
+fn check_aws_uri(kind: &str, uri: &str) -> Result<()> {
+    let Some(rest) = uri.strip_prefix("arn:") else {
+        return Err(RestJsonError::bad_request(
+            "Invalid ARN specified in the request",
+        ));
+    };
+    let mut parts = rest.splitn(5, ':');
+    let (_partition, service, _region, target, tail) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    if service != Some("apigateway") || !(tail.starts_with("path/") || tail.starts_with("action/"))
+    {
+        return Err(RestJsonError::bad_request(
+            "AWS ARN for integration must contain path or action",
+        ));
+    }
+    let lambda = target == "lambda"
+        && tail.starts_with("path/2015-03-31/functions/")
+        && tail.ends_with("/invocations");
+    let firehose = target == "firehose" && tail.starts_with("action/");
+    if kind == "AWS_PROXY" && !lambda && !firehose {
+        return Err(RestJsonError::bad_request(
+            "Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.",
         ));
     }
     Ok(())

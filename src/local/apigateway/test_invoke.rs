@@ -125,6 +125,7 @@ async fn test_invoke(
         request_id: &request_id,
         authorizer: None,
         api_key: None,
+        binary_media_types: &[],
     };
     let answer = match call_integration(cx, &event_input, method.integration.as_ref()).await {
         Integrated::Misconfigured(why) => {

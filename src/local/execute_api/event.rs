@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 
 use serde_json::{Map, Value, json};
 
+use super::response::matches_binary_media_type;
 use crate::local::common::{Req, percent_decode, random_id};
 use crate::wire::{EXECUTE_API_HOST_INFIX, LOCAL_ACCOUNT_ID};
 
@@ -23,6 +24,49 @@ pub struct Client {
     /// Whether API Gateway's own headers (`X-Forwarded-*`, `X-Amzn-Trace-Id`) are added: true for
     /// stage traffic, false for TestInvokeMethod, which sends only the headers it was given.
     pub forwarded: bool,
+    /// What the edge (CloudFront, in front of every edge-optimized stage) stamps on this request and
+    /// its answer; `None` for TestInvokeMethod.
+    pub edge: Option<Edge>,
+}
+
+/// The ids CloudFront and API Gateway give one stage request. The event's `Via`, `X-Amz-Cf-Id` and
+/// `X-Amzn-Trace-Id` and `requestContext.extendedRequestId` carry them, and the answer repeats them
+/// (`Via`, `X-Amz-Cf-Id`, `X-Amzn-Trace-Id`, `x-amz-apigw-id`), as AWS's recorded exchanges show.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    /// `1.1 <32 hex>.cloudfront.net (CloudFront)`.
+    pub via: String,
+    /// 56 characters of URL-safe base64.
+    pub cf_id: String,
+    /// `Root=1-<8 hex epoch seconds>-<24 hex>`.
+    pub trace_id: String,
+    /// 15 characters and `=`: `requestContext.extendedRequestId` and the answer's `x-amz-apigw-id`.
+    pub extended_request_id: String,
+}
+
+/// The edge location that served the request (`X-Amz-Cf-Pop`): a fixed, plausible one.
+pub const EDGE_POP: &str = "IAD89-C1";
+
+impl Edge {
+    /// Fresh ids for one request.
+    pub fn new() -> Self {
+        use base64::Engine;
+        let via_host = uuid::Uuid::new_v4().simple().to_string();
+        let mut cf_bytes = [0u8; 40];
+        rand::Rng::fill(&mut rand::thread_rng(), &mut cf_bytes[..]);
+        Edge {
+            via: format!("1.1 {via_host}.cloudfront.net (CloudFront)"),
+            cf_id: base64::engine::general_purpose::URL_SAFE.encode(cf_bytes),
+            trace_id: trace_header(chrono::Utc::now().timestamp()),
+            extended_request_id: format!("{}=", random_id(15)),
+        }
+    }
+}
+
+impl Default for Edge {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Client {
@@ -37,6 +81,7 @@ impl Client {
             header_names,
             raw_query,
             forwarded: true,
+            edge: Some(Edge::new()),
         }
     }
 }
@@ -59,6 +104,17 @@ pub struct EventInput<'a> {
     pub authorizer: Option<&'a Value>,
     /// The API key (id, value) the request was admitted with: `identity.apiKeyId` / `apiKey`.
     pub api_key: Option<(&'a str, &'a str)>,
+    /// The deployed API's `binaryMediaTypes`: a body whose `Content-Type` matches one reaches the
+    /// function base64-encoded.
+    pub binary_media_types: &'a [String],
+}
+
+impl EventInput<'_> {
+    /// Whether the request's `Accept` (its first media type) is one of the API's binary media types:
+    /// only then is a function's base64 body decoded for the client.
+    pub fn binary_accepted(&self) -> bool {
+        matches_binary_media_type(self.req.header("accept"), self.binary_media_types)
+    }
 }
 
 /// A map, or `null` when empty, as API Gateway sends empty members.
@@ -108,12 +164,22 @@ fn headers(input: &EventInput<'_>, source_ip: &str, epoch_secs: i64) -> Vec<(Str
             spelling.clear();
         }
     }
+    let forwarded = input.client.forwarded;
     let mut out: Vec<(String, String)> = Vec::new();
     for name in req.headers.keys() {
-        let spelled = spelling
-            .get(name.as_str())
-            .cloned()
-            .unwrap_or_else(|| name.as_str().to_owned());
+        if forwarded && DROPPED.contains(&name.as_str()) {
+            continue;
+        }
+        let respelled = RESPELLED
+            .iter()
+            .find(|r| forwarded && r.eq_ignore_ascii_case(name.as_str()));
+        let spelled = match respelled {
+            Some(r) => (*r).to_owned(),
+            None => spelling
+                .get(name.as_str())
+                .cloned()
+                .unwrap_or_else(|| name.as_str().to_owned()),
+        };
         for value in req.headers.get_all(name) {
             // The event is JSON text: a header that is not UTF-8 is passed on lossily.
             out.push((
@@ -145,11 +211,57 @@ fn headers(input: &EventInput<'_>, source_ip: &str, epoch_secs: i64) -> Vec<(Str
             out.push((name.to_owned(), value));
         }
         if position(&out, "x-amzn-trace-id").is_none() {
-            out.push(("X-Amzn-Trace-Id".to_owned(), trace_header(epoch_secs)));
+            let trace = match &input.client.edge {
+                Some(edge) => edge.trace_id.clone(),
+                None => trace_header(epoch_secs),
+            };
+            out.push(("X-Amzn-Trace-Id".to_owned(), trace));
+        }
+        if let Some(edge) = &input.client.edge {
+            let viewer = [
+                ("CloudFront-Forwarded-Proto", "https"),
+                ("CloudFront-Is-Desktop-Viewer", "true"),
+                ("CloudFront-Is-Mobile-Viewer", "false"),
+                ("CloudFront-Is-SmartTV-Viewer", "false"),
+                ("CloudFront-Is-Tablet-Viewer", "false"),
+                ("CloudFront-Viewer-ASN", EDGE_VIEWER_ASN),
+                ("CloudFront-Viewer-Country", EDGE_VIEWER_COUNTRY),
+            ];
+            let ids = [
+                ("Via", edge.via.as_str()),
+                ("X-Amz-Cf-Id", edge.cf_id.as_str()),
+            ];
+            for (name, value) in viewer.into_iter().chain(ids) {
+                out.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+                out.push((name.to_owned(), value.to_owned()));
+            }
         }
     }
     out
 }
+
+/// Headers API Gateway does not pass to the function: AWS's recorded events have neither
+/// `Connection` nor `Content-Length` (the event's body carries the payload), and the other
+/// hop-by-hop headers of HTTP/1.1 end at the edge too.
+const DROPPED: [&str; 8] = [
+    "connection",
+    "content-length",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Names the edge re-spells whatever the client sent (AWS's recorded events show `authorization` and
+/// `aUThorization` arriving as `Authorization`); every other name keeps the client's spelling.
+const RESPELLED: [&str; 3] = ["Authorization", "Host", "User-Agent"];
+
+/// The viewer CloudFront reports for a request that reaches the local stack: AWS derives these from
+/// the client's address; locally they are fixed, plausible values (Amazon's ASN, the US).
+const EDGE_VIEWER_ASN: &str = "16509";
+const EDGE_VIEWER_COUNTRY: &str = "US";
 
 /// The Lambda proxy integration input (payload format 1.0), absent parts as null.
 pub fn proxy_event(input: &EventInput<'_>) -> Value {
@@ -196,8 +308,11 @@ pub fn proxy_event(input: &EventInput<'_>) -> Value {
     } else {
         input.api_id.to_owned()
     };
-    // The path as sent: API Gateway does not decode it (`%2B` stays `%2B`).
+    // The path as sent: API Gateway does not decode it (`%2B` stays `%2B`). The event's `path` starts
+    // with one slash however many the client sent (`/stage//a` gives `/a`), while the context's path
+    // keeps them (AWS's recorded events).
     let path = input.raw_path;
+    let event_path = format!("/{}", path.trim_start_matches('/'));
     let strings = |m: &BTreeMap<String, String>| {
         map_or_null(
             m.iter()
@@ -205,9 +320,20 @@ pub fn proxy_event(input: &EventInput<'_>) -> Value {
                 .collect(),
         )
     };
+    // A body of a binary media type is passed base64-encoded; any other as text.
+    let binary = !req.body.is_empty()
+        && matches_binary_media_type(req.header("content-type"), input.binary_media_types);
+    let body = if req.body.is_empty() {
+        None
+    } else if binary {
+        use base64::Engine;
+        Some(base64::engine::general_purpose::STANDARD.encode(&req.body))
+    } else {
+        Some(String::from_utf8_lossy(&req.body).into_owned())
+    };
     let mut event = json!({
         "resource": input.resource_path,
-        "path": path,
+        "path": event_path,
         "httpMethod": req.method.as_str(),
         "headers": map_or_null(single),
         "multiValueHeaders": map_or_null(multi),
@@ -219,7 +345,11 @@ pub fn proxy_event(input: &EventInput<'_>) -> Value {
             "resourceId": input.resource_id,
             "resourcePath": input.resource_path,
             "httpMethod": req.method.as_str(),
-            "extendedRequestId": format!("{}=", random_id(15)),
+            "extendedRequestId": input
+                .client
+                .edge
+                .as_ref()
+                .map_or_else(|| format!("{}=", random_id(15)), |e| e.extended_request_id.clone()),
             "requestTime": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
             "path": format!("/{}{}", input.stage, path),
             "accountId": LOCAL_ACCOUNT_ID,
@@ -246,8 +376,8 @@ pub fn proxy_event(input: &EventInput<'_>) -> Value {
             "deploymentId": input.deployment_id,
             "apiId": input.api_id,
         },
-        "body": (!req.body.is_empty()).then(|| String::from_utf8_lossy(&req.body).into_owned()),
-        "isBase64Encoded": false,
+        "body": body,
+        "isBase64Encoded": binary,
     });
     let context = &mut event["requestContext"];
     if let Some(a) = input.authorizer {
@@ -304,6 +434,7 @@ mod tests {
             request_id: "rid",
             authorizer: None,
             api_key: None,
+            binary_media_types: &[],
         })
     }
 
@@ -317,6 +448,9 @@ mod tests {
             ("test-header", "aValUE"),
             ("accept", "*/*"),
             ("accept", "text/plain"),
+            ("authorization", "random-value"),
+            ("connection", "keep-alive"),
+            ("content-length", "0"),
         ]);
         let client = Client::new(
             Some(SocketAddr::from(([10, 1, 2, 3], 50000))),
@@ -326,6 +460,9 @@ mod tests {
                 "tEsT-HEADeR".into(),
                 "Accept".into(),
                 "accept".into(),
+                "aUThorization".into(),
+                "Connection".into(),
+                "Content-Length".into(),
             ]),
             Some(
                 "urlparam=test&plus=test+alias@gmail.com&email=test%2Balias@gmail.com&a=1&a=2"
@@ -430,6 +567,45 @@ mod tests {
         assert_eq!(h["X-Forwarded-Proto"], "http");
         let trace = h["X-Amzn-Trace-Id"].as_str().unwrap();
         assert!(trace.starts_with("Root=1-") && trace.len() == 40, "{trace}");
+        // As AWS's recorded events: `Connection` and `Content-Length` dropped, `Authorization`
+        // re-spelled, and CloudFront's headers added.
+        assert_eq!(h["Authorization"], "random-value");
+        for dropped in [
+            "Connection",
+            "Content-Length",
+            "connection",
+            "content-length",
+        ] {
+            assert!(h.get(dropped).is_none(), "{dropped} passed on");
+        }
+        for (name, value) in [
+            ("CloudFront-Forwarded-Proto", "https"),
+            ("CloudFront-Is-Desktop-Viewer", "true"),
+            ("CloudFront-Is-Mobile-Viewer", "false"),
+            ("CloudFront-Is-SmartTV-Viewer", "false"),
+            ("CloudFront-Is-Tablet-Viewer", "false"),
+        ] {
+            assert_eq!(h[name], value, "{name}");
+        }
+        assert!(
+            h["CloudFront-Viewer-ASN"]
+                .as_str()
+                .unwrap()
+                .parse::<u32>()
+                .is_ok()
+        );
+        assert_eq!(h["CloudFront-Viewer-Country"].as_str().unwrap().len(), 2);
+        let edge = client.edge.as_ref().unwrap();
+        assert_eq!(h["Via"], edge.via.as_str());
+        assert!(edge.via.starts_with("1.1 ") && edge.via.ends_with(".cloudfront.net (CloudFront)"));
+        assert_eq!(h["X-Amz-Cf-Id"], edge.cf_id.as_str());
+        assert_eq!(edge.cf_id.len(), 56);
+        assert_eq!(h["X-Amzn-Trace-Id"], edge.trace_id.as_str());
+        assert_eq!(rc["extendedRequestId"], edge.extended_request_id.as_str());
+        // Each request gets its own edge ids.
+        let other = Edge::new();
+        assert_ne!(other.via, edge.via);
+        assert_ne!(other.cf_id, edge.cf_id);
         let m = &e["multiValueHeaders"];
         assert_eq!(m["Accept"], json!(["*/*", "text/plain"]));
         assert_eq!(m["tEsT-HEADeR"], json!(["aValUE"]));
@@ -458,7 +634,7 @@ mod tests {
         let client = Client::new(None, Some(vec!["Other".into()]), None);
         let e = event(&req, &client, &BTreeMap::new());
         assert_eq!(e["headers"]["x-one"], "1");
-        assert_eq!(e["headers"]["host"], "127.0.0.1:4566");
+        assert_eq!(e["headers"]["Host"], "127.0.0.1:4566");
         assert_eq!(e["requestContext"]["domainPrefix"], "abc");
         assert_eq!(e["queryStringParameters"], Value::Null);
         assert_eq!(e["multiValueQueryStringParameters"], Value::Null);
@@ -473,5 +649,67 @@ mod tests {
         // TestInvokeMethod adds nothing.
         let e = event(&req, &Client::default(), &BTreeMap::new());
         assert_eq!(keys(&e["headers"]), ["x-forwarded-for"]);
+    }
+
+    /// AWS's recorded `invocation-payload-with-prepended-slash` and `invocation-hardcoded`: the
+    /// event's `path` starts with one slash, the context's keeps what was sent.
+    #[test]
+    fn the_event_path_starts_with_one_slash_and_the_context_path_keeps_them() {
+        let req = request(&[]);
+        let vars = BTreeMap::new();
+        let params = BTreeMap::new();
+        let client = Client::default();
+        let e = proxy_event(&EventInput {
+            req: &req,
+            client: &client,
+            api_id: "abc",
+            stage: "stage",
+            raw_path: "//hardcoded//x",
+            resource_path: "/hardcoded",
+            resource_id: "r",
+            path_parameters: &params,
+            variables: &vars,
+            deployment_id: "d",
+            request_id: "rid",
+            authorizer: None,
+            api_key: None,
+            binary_media_types: &[],
+        });
+        assert_eq!(e["path"], "/hardcoded//x");
+        assert_eq!(e["requestContext"]["path"], "/stage//hardcoded//x");
+    }
+
+    #[test]
+    fn a_body_of_a_binary_media_type_is_base64_encoded() {
+        let mut req = request(&[("content-type", "image/png")]);
+        req.body = bytes::Bytes::from_static(&[0x89, b'P', b'N', b'G', 0xff]);
+        let vars = BTreeMap::new();
+        let params = BTreeMap::new();
+        let client = Client::default();
+        let types = vec!["image/png".to_owned()];
+        let input = |binary_media_types: &'static [String]| EventInput {
+            req: &req,
+            client: &client,
+            api_id: "abc",
+            stage: "s",
+            raw_path: "/",
+            resource_path: "/",
+            resource_id: "r",
+            path_parameters: &params,
+            variables: &vars,
+            deployment_id: "d",
+            request_id: "rid",
+            authorizer: None,
+            api_key: None,
+            binary_media_types,
+        };
+        let e = proxy_event(&input(&[]));
+        assert_eq!(e["isBase64Encoded"], false);
+        let e = proxy_event(&EventInput {
+            binary_media_types: &types,
+            ..input(&[])
+        });
+        assert_eq!(e["isBase64Encoded"], true);
+        assert_eq!(e["body"], "iVBOR/8=");
     }
 }

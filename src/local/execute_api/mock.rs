@@ -1,6 +1,8 @@
-//! MOCK integrations on stage traffic: the request template for the request's content type (by the
-//! integration's passthrough behaviour) is evaluated, its `statusCode` selects the integration
-//! response (a `selectionPattern` matching the status, else the default one), whose status,
+//! Non-proxy integrations on stage traffic: MOCK, and `AWS` integrations calling a Lambda function.
+//! The request template for the request's content type (by the integration's passthrough behaviour)
+//! is evaluated; for a MOCK its `statusCode` selects the integration response, for a Lambda function
+//! its output is the payload and the function's `errorMessage` (when it fails) selects it (a
+//! `selectionPattern` matching whole, else the default one). The chosen response's status,
 //! `method.response.header.X` parameters and response template make the answer. Templates are
 //! evaluated by the VTL subset in `vtl`; one it cannot evaluate answers 500, with a log line saying
 //! what was not supported.
@@ -103,6 +105,14 @@ fn unsupported(what: &str, input: &EventInput<'_>) -> GatewayError {
     GatewayError::configuration()
 }
 
+/// The default integration response: the one without a selection pattern.
+fn select_default(integration: &Integration) -> Option<&IntegrationResponse> {
+    integration
+        .integration_responses
+        .values()
+        .find(|r| r.selection_pattern.as_deref().is_none_or(str::is_empty))
+}
+
 /// The integration response `status` selects: a selection pattern matching it whole, else the
 /// default one (no pattern).
 fn select<'i>(integration: &'i Integration, status: &str) -> Option<&'i IntegrationResponse> {
@@ -153,9 +163,13 @@ fn parameter(
     None
 }
 
-/// Answers a request with a MOCK integration.
-pub fn answer(integration: &Integration, input: &EventInput<'_>) -> Result<Response, GatewayError> {
-    let context = template_context(input);
+/// The integration request of a non-proxy integration: the request template for the request's
+/// content type, rendered (else the body passed through, by the passthrough behaviour).
+pub fn integration_request(
+    integration: &Integration,
+    input: &EventInput<'_>,
+    context: &BTreeMap<String, String>,
+) -> Result<String, GatewayError> {
     let body = String::from_utf8_lossy(&input.req.body).into_owned();
     let ct = content_type(input);
     let template = match integration.request_templates.get(&ct) {
@@ -168,32 +182,41 @@ pub fn answer(integration: &Integration, input: &EventInput<'_>) -> Result<Respo
             _ => None,
         },
     };
-    let request_scope = vtl::Scope {
+    let scope = vtl::Scope {
         req: Some(input.req),
         path_parameters: input.path_parameters,
         variables: input.variables,
-        context: &context,
+        context,
         body: &body,
     };
-    // What the mock receives: the template's output, else the body passed through.
-    let mocked = match template {
-        Some(t) => vtl::render(t, &request_scope).map_err(|e| unsupported(&e, input))?,
-        None => body.clone(),
+    match template {
+        Some(t) => vtl::render(t, &scope).map_err(|e| unsupported(&e, input)),
+        None => Ok(body),
+    }
+}
+
+/// The integration response of a non-proxy integration: the one `selector` selects (a selection
+/// pattern matching it whole; with no selector, or none matching, the default one), its status,
+/// `method.response.header.X` parameters and response template over `body` (the integration's
+/// answer, `$input.body`; passed through when there is no template).
+pub fn integration_response(
+    integration: &Integration,
+    input: &EventInput<'_>,
+    context: &BTreeMap<String, String>,
+    selector: Option<&str>,
+    body: &str,
+) -> Result<Response, GatewayError> {
+    let chosen = match selector {
+        Some(s) => select(integration, s),
+        None => select_default(integration),
     };
-    let status = serde_json::from_str::<Value>(&mocked)
-        .ok()
-        .and_then(|v| match &v["statusCode"] {
-            Value::Number(n) => Some(n.to_string()),
-            Value::String(s) => Some(s.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| "200".to_owned());
-    let Some(chosen) = select(integration, &status) else {
+    let Some(chosen) = chosen else {
         tracing::warn!(
             target: "lambdeck::local",
-            "{} {}: 500, no integration response for status {status} and no default one",
+            "{} {}: 500, no integration response for {} and no default one",
             input.api_id,
-            input.resource_path
+            input.resource_path,
+            selector.unwrap_or("a success"),
         );
         return Err(GatewayError::configuration());
     };
@@ -203,10 +226,12 @@ pub fn answer(integration: &Integration, input: &EventInput<'_>) -> Result<Respo
         .ok()
         .and_then(|c| StatusCode::from_u16(c).ok())
         .ok_or_else(GatewayError::configuration)?;
-    // The mock's answer to the integration response is empty.
-    let response_scope = vtl::Scope {
-        body: "",
-        ..request_scope
+    let scope = vtl::Scope {
+        req: Some(input.req),
+        path_parameters: input.path_parameters,
+        variables: input.variables,
+        context,
+        body,
     };
     let (response_type, out) = match chosen
         .response_templates
@@ -215,9 +240,9 @@ pub fn answer(integration: &Integration, input: &EventInput<'_>) -> Result<Respo
     {
         Some((ct, t)) => (
             ct.clone(),
-            vtl::render(t, &response_scope).map_err(|e| unsupported(&e, input))?,
+            vtl::render(t, &scope).map_err(|e| unsupported(&e, input))?,
         ),
-        None => ("application/json".to_owned(), String::new()),
+        None => ("application/json".to_owned(), body.to_owned()),
     };
     let mut r = (code, out).into_response();
     let h = r.headers_mut();
@@ -230,7 +255,7 @@ pub fn answer(integration: &Integration, input: &EventInput<'_>) -> Result<Respo
         let Some(name) = target.strip_prefix("method.response.header.") else {
             continue;
         };
-        let Some(value) = parameter(expr, input, &context) else {
+        let Some(value) = parameter(expr, input, context) else {
             continue;
         };
         if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
@@ -238,4 +263,20 @@ pub fn answer(integration: &Integration, input: &EventInput<'_>) -> Result<Respo
         }
     }
     Ok(r)
+}
+
+/// Answers a request with a MOCK integration: the request template's `statusCode` (200 when absent)
+/// selects the integration response; the mock's own answer (`$input.body`) is empty.
+pub fn answer(integration: &Integration, input: &EventInput<'_>) -> Result<Response, GatewayError> {
+    let context = template_context(input);
+    let mocked = integration_request(integration, input, &context)?;
+    let status = serde_json::from_str::<Value>(&mocked)
+        .ok()
+        .and_then(|v| match &v["statusCode"] {
+            Value::Number(n) => Some(n.to_string()),
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "200".to_owned());
+    integration_response(integration, input, &context, Some(&status), "")
 }

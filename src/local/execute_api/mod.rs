@@ -31,7 +31,7 @@ pub use event::Client;
 use event::{EventInput, proxy_event};
 use gateway::GatewayError;
 use path::match_path;
-use response::parse_proxy_response;
+use response::{Refusal, parse_proxy_response_for};
 
 fn message(status: StatusCode, error_type: &'static str, text: &str) -> Response {
     let mut r = (status, axum::Json(MessageBody { message: text })).into_response();
@@ -65,6 +65,29 @@ pub async fn handle(cx: Ctx<'_>, api_id: &str, rest: &str, req: Req, client: Cli
     let mut response = serve(cx, api_id, rest, &req, &client, &request_id).await;
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    if let Some(edge) = &client.edge {
+        // The trace id the function saw: the client's own, else the one API Gateway added.
+        let trace = req.header("x-amzn-trace-id").unwrap_or(&edge.trace_id);
+        let status = response.status();
+        let cache = if status.is_client_error() || status.is_server_error() {
+            "Error from cloudfront"
+        } else {
+            "Miss from cloudfront"
+        };
+        let h = response.headers_mut();
+        for (name, value) in [
+            ("via", edge.via.as_str()),
+            ("x-amz-cf-id", edge.cf_id.as_str()),
+            ("x-amz-cf-pop", event::EDGE_POP),
+            ("x-cache", cache),
+            ("x-amz-apigw-id", edge.extended_request_id.as_str()),
+            ("x-amzn-trace-id", trace),
+        ] {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                h.insert(name, v);
+            }
+        }
     }
     response
 }
@@ -177,6 +200,7 @@ async fn routed(
         request_id,
         authorizer: None,
         api_key: None,
+        binary_media_types: &target.snapshot.settings.binary_media_types,
     };
     let mut lambda_request_id = None;
     let mut response = match pipeline(
@@ -257,18 +281,78 @@ async fn pipeline(
     if let Some(i) = method.integration.as_ref().filter(|i| i.kind == "MOCK") {
         return mock::answer(i, &input);
     }
+    if let Some(i) = method.integration.as_ref().filter(|i| i.kind == "AWS") {
+        return lambda_custom(cx, &input, i, lambda_request_id).await;
+    }
     match call_integration(cx, &input, method.integration.as_ref()).await {
         Integrated::Misconfigured(_) => Err(GatewayError::configuration()),
         Integrated::TimedOut => Err(GatewayError::timeout()),
         Integrated::Invoked { invocation, .. } => {
             *lambda_request_id = Some(invocation.request_id.clone());
             match &invocation.outcome {
-                Outcome::Response(body) => parse_proxy_response(body)
-                    .map(IntoResponse::into_response)
-                    .ok_or_else(GatewayError::integration_failure),
+                Outcome::Response(body) => {
+                    match parse_proxy_response_for(body, input.binary_accepted()) {
+                        Ok(answer) => Ok(answer.into_response()),
+                        Err(Refusal::Malformed) => Err(GatewayError::integration_failure()),
+                        Err(Refusal::BadBase64) => Err(GatewayError::configuration()),
+                    }
+                }
                 Outcome::FunctionError(_) | Outcome::Timeout | Outcome::Crashed(_) => {
                     Err(GatewayError::integration_failure())
                 }
+            }
+        }
+    }
+}
+
+/// A non-proxy (`AWS`) integration calling a Lambda function: the request template's output is the
+/// payload; the function's answer, or its error document selected by its `errorMessage`, goes through
+/// the integration response.
+async fn lambda_custom(
+    cx: Ctx<'_>,
+    input: &EventInput<'_>,
+    integration: &Integration,
+    lambda_request_id: &mut Option<String>,
+) -> Result<Response, GatewayError> {
+    let context = mock::template_context(input);
+    let payload = mock::integration_request(integration, input, &context)?;
+    // Lambda takes a JSON document: an empty body is sent as an empty object.
+    let payload = if payload.trim().is_empty() {
+        "{}".to_owned()
+    } else {
+        payload
+    };
+    let payload = Payload::Mapped(bytes::Bytes::from(payload));
+    match invoke_integration(cx, input, integration, payload).await {
+        Integrated::Misconfigured(why) => {
+            tracing::warn!(target: "lambdeck::local", "{} {} {}: 500, {why}", input.api_id, input.stage, input.resource_path);
+            Err(GatewayError::configuration())
+        }
+        Integrated::TimedOut => Err(GatewayError::timeout()),
+        Integrated::Invoked { invocation, .. } => {
+            *lambda_request_id = Some(invocation.request_id.clone());
+            match &invocation.outcome {
+                Outcome::Response(body) => mock::integration_response(
+                    integration,
+                    input,
+                    &context,
+                    None,
+                    &String::from_utf8_lossy(body),
+                ),
+                Outcome::FunctionError(body) => {
+                    let message = serde_json::from_slice::<serde_json::Value>(body)
+                        .ok()
+                        .and_then(|v| v["errorMessage"].as_str().map(ToOwned::to_owned))
+                        .unwrap_or_default();
+                    mock::integration_response(
+                        integration,
+                        input,
+                        &context,
+                        Some(&message),
+                        &String::from_utf8_lossy(body),
+                    )
+                }
+                Outcome::Timeout | Outcome::Crashed(_) => Err(GatewayError::integration_failure()),
             }
         }
     }
@@ -357,13 +441,32 @@ pub async fn call_integration(
             "only Lambda proxy (AWS_PROXY) integrations run on the local stack",
         );
     }
-    // Lambda is invoked with POST: a proxy integration with another method fails as on AWS (500).
+    invoke_integration(cx, input, integration, Payload::ProxyEvent).await
+}
+
+/// What a Lambda integration sends the function.
+enum Payload {
+    /// The request's proxy event (`AWS_PROXY`).
+    ProxyEvent,
+    /// A request template's output, or the body passed through (`AWS`).
+    Mapped(bytes::Bytes),
+}
+
+/// Calls the Lambda function a Lambda integration names with `payload`, checking the function's
+/// resource policy against the request's execute-api ARN.
+async fn invoke_integration(
+    cx: Ctx<'_>,
+    input: &EventInput<'_>,
+    integration: &Integration,
+    payload: Payload,
+) -> Integrated {
+    // Lambda is invoked with POST: an integration with another method fails as on AWS (500).
     if integration
         .http_method
         .as_deref()
         .is_some_and(|m| m != "POST")
     {
-        return Integrated::Misconfigured("Lambda proxy integrations must use the POST method");
+        return Integrated::Misconfigured("Lambda integrations must use the POST method");
     }
     let Some(function_ref) = integration
         .uri
@@ -392,8 +495,17 @@ pub async fn call_integration(
         Ok(f) => f,
         Err(why) => return Integrated::Misconfigured(why),
     };
-    let event = proxy_event(input);
-    let payload = bytes::Bytes::from(event.to_string());
+    let (event, payload) = match payload {
+        Payload::ProxyEvent => {
+            let event = proxy_event(input);
+            let payload = bytes::Bytes::from(event.to_string());
+            (event, payload)
+        }
+        Payload::Mapped(payload) => (
+            serde_json::from_slice(&payload).unwrap_or(serde_json::Value::Null),
+            payload,
+        ),
+    };
     let limit = Duration::from_millis(integration.timeout_in_millis);
     let started = std::time::Instant::now();
     let Ok(invocation) = tokio::time::timeout(limit, cx.executor.invoke(&function, payload)).await

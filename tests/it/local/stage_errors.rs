@@ -153,13 +153,18 @@ async fn a_malformed_answer_is_a_502_and_a_timeout_kills_the_environment_and_fai
     for malformed in [
         r#"{"statusCode":200,"body":"x","extra":1}"#,
         r#"{"statusCode":"abc"}"#,
-        r#"{}"#,
         r#""just a string""#,
         r#"{"multiValueHeaders":{"a":"not-an-array"}}"#,
     ] {
         configure(&s, &[("ANSWER", malformed)], 3).await;
         assert_internal_error(s.get(&api, "/hello_world").await, 502).await;
     }
+    // `{}` is not malformed: AWS answers it 200 with no body (recorded
+    // test_lambda_aws_proxy_response_format).
+    configure(&s, &[("ANSWER", "{}")], 3).await;
+    let response = s.get(&api, "/hello_world").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), "");
     // The same runtime with a well-formed answer: the 502s came from the answers' shape alone.
     configure(
         &s,
