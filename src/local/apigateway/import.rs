@@ -1,4 +1,4 @@
-//! ImportRestApi and PutRestApi: an OpenAPI 3.0 or Swagger 2.0 document (JSON) with API Gateway's
+//! ImportRestApi and PutRestApi: an OpenAPI 3.0 or Swagger 2.0 document (JSON or YAML) with API Gateway's
 //! `x-amazon-apigateway-*` extensions, read into a REST API's working copy. The inverse of the
 //! export: a stage's export imported again gives the same API.
 
@@ -143,10 +143,11 @@ fn ref_name(schema: Option<&Value>) -> Option<String> {
         .map(ToOwned::to_owned)
 }
 
-/// Parses the request body into a document: JSON, an OpenAPI 3.x or Swagger 2.0 object.
+/// Parses the request body into a document: JSON or YAML, an OpenAPI 3.x or Swagger 2.0 object.
 pub fn parse_document(body: &[u8]) -> Result<Value> {
-    let doc: Value =
-        serde_json::from_slice(body).map_err(|_| RestJsonError::bad_request(INVALID_INPUT))?;
+    let doc: Value = serde_json::from_slice(body)
+        .or_else(|_| serde_norway::from_slice(body))
+        .map_err(|_| RestJsonError::bad_request(INVALID_INPUT))?;
     let swagger = doc.get("swagger").and_then(|v| text(Some(v)));
     let openapi = doc.get("openapi").and_then(Value::as_str);
     let known = swagger.as_deref().is_some_and(|v| v.starts_with('2'))
@@ -1065,10 +1066,27 @@ mod tests {
     }
 
     #[test]
+    fn yaml_documents_read_as_their_json_twins() {
+        let yaml = b"openapi: 3.0.1\ninfo:\n  title: pets\n  version: '1.0'\npaths:\n  /pets:\n    get:\n      responses:\n        200:\n          description: ok\n      x-amazon-apigateway-integration:\n        type: mock\n        timeoutInMillis: 5000\n        responses:\n          default:\n            statusCode: 200\n";
+        let doc = parse_document(yaml).unwrap();
+        let def = read_definition(&doc, BasePath::Ignore);
+        assert!(def.warnings.is_empty(), "{:?}", def.warnings);
+        assert_eq!(def.title.as_deref(), Some("pets"));
+        assert_eq!(def.version.as_deref(), Some("1.0"));
+        let m = &def.routes[0].method;
+        // An integer status code (a YAML mapping key) is a status code.
+        assert!(m.method_responses.contains_key("200"));
+        let i = m.integration.as_ref().unwrap();
+        assert_eq!(i.timeout_in_millis, 5000);
+        assert_eq!(i.integration_responses["200"].status_code, "200");
+    }
+
+    #[test]
     fn bad_documents_are_refused_with_aws_message() {
         for body in [
             &b"{'key:value}"[..],
             b"test:\n  value: 1\n",
+            b"test:\n    value:\n        - \"value ... \"escaped\": $var, \"dt\": $(var +\"%a\")}\"\n        ",
             b"{\"info\": {\"title\": \"x\"}}",
             b"[1, 2]",
         ] {

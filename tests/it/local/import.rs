@@ -47,7 +47,8 @@ fn petstore() -> serde_json::Value {
 async fn bad_documents_are_refused_as_aws_refuses_them() {
     let (_server, gw) = client().await;
     for body in [
-        "test:\n    value:\n        - \"value ... \\\"escaped\\\": $var\"\n",
+        // AWS's recorded test documents: YAML that does not parse, and JSON that does not.
+        "test:\n    value:\n        - \"value ... \"escaped\": $var, \"dt\": $(var +\"%a\")}\"\n        ",
         "{'key:value}",
     ] {
         let e = gw
@@ -185,4 +186,73 @@ async fn warnings_are_answered_or_fail_the_import_when_asked() {
         before,
         "nothing is created"
     );
+}
+
+#[tokio::test]
+async fn a_yaml_document_imports_like_its_json_twin() {
+    let (_server, gw) = client().await;
+    let yaml = "openapi: 3.0.1
+info:
+  title: PetStore
+  version: 1.0.0
+paths:
+  /pets:
+    options:
+      responses:
+        200:
+          description: 200 response
+          headers:
+            Access-Control-Allow-Origin:
+              schema:
+                type: string
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates:
+          application/json: '{\"statusCode\": 200}'
+        responses:
+          default:
+            statusCode: 200
+            responseParameters:
+              method.response.header.Access-Control-Allow-Origin: \"'*'\"
+        passthroughBehavior: when_no_match
+x-amazon-apigateway-binary-media-types:
+  - image/png
+  - image/jpg
+";
+    let mut ids = Vec::new();
+    for body in [Blob::new(yaml), blob(&petstore())] {
+        let api = gw
+            .import_rest_api()
+            .fail_on_warnings(true)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(api.binary_media_types(), ["image/png", "image/jpg"]);
+        ids.push(api.id().unwrap().to_owned());
+    }
+    let mut integrations = Vec::new();
+    for id in &ids {
+        let resources = gw.get_resources().rest_api_id(id).send().await.unwrap();
+        let pets = resources
+            .items()
+            .iter()
+            .find(|r| r.path() == Some("/pets"))
+            .unwrap();
+        let i = gw
+            .get_integration()
+            .rest_api_id(id)
+            .resource_id(pets.id().unwrap())
+            .http_method("OPTIONS")
+            .send()
+            .await
+            .unwrap();
+        integrations.push(format!(
+            "{:?} {:?} {:?}",
+            i.r#type(),
+            i.request_templates(),
+            i.integration_responses()
+        ));
+    }
+    assert_eq!(integrations[0], integrations[1]);
 }
