@@ -165,6 +165,7 @@ async fn executor_only(zip: Vec<u8>) {
         timeout_secs: 10,
         environment: BTreeMap::new(),
         region: "us-east-1".into(),
+        logging: Default::default(),
     };
     let event = proxy_event();
 

@@ -124,6 +124,18 @@ impl LambdaError {
         }
     }
 
+    /// A RevisionId that is not the current one (the model spells the member `message`).
+    pub fn precondition_failed(message: impl Into<String>) -> Self {
+        Self {
+            lowercase: true,
+            ..Self::new(
+                StatusCode::PRECONDITION_FAILED,
+                "PreconditionFailedException",
+                message,
+            )
+        }
+    }
+
     pub fn invalid(message: impl Into<String>) -> Self {
         Self {
             lowercase: true,

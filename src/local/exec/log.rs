@@ -12,6 +12,7 @@ pub(super) struct EnvLog {
     pub(super) region: String,
     pub(super) group: String,
     pub(super) stream: String,
+    pub(super) logging: LogSettings,
     pub(super) state: Mutex<LogState>,
 }
 
@@ -36,12 +37,14 @@ impl EnvLog {
         region: String,
         group: String,
         stream: String,
+        logging: LogSettings,
     ) -> Self {
         Self {
             sink,
             region,
             group,
             stream,
+            logging,
             state: Mutex::new(LogState::default()),
         }
     }
@@ -61,7 +64,14 @@ impl EnvLog {
     pub(super) fn begin(&self, request_id: &str, version: &str) {
         let mut st = lock(&self.state);
         st.tail.clear();
-        st.push(format!("{START_PREFIX}{request_id} Version: {version}"));
+        if !self.logging.json {
+            st.push(format!("{START_PREFIX}{request_id} Version: {version}"));
+        } else if self.logging.platform_info() {
+            st.push(platform_record(
+                "platform.start",
+                serde_json::json!({"requestId": request_id, "version": version}),
+            ));
+        }
     }
 
     /// Ends an invocation: everything the process wrote so far, then `lines`; returns the tail.

@@ -65,6 +65,32 @@ pub struct FunctionCode {
     pub timeout_secs: u32,
     pub environment: BTreeMap<String, String>,
     pub region: String,
+    /// Where the platform lines go and in which format.
+    pub logging: LogSettings,
+}
+
+/// A function's LoggingConfig as the platform lines follow it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogSettings {
+    /// The log group; `None` for `/aws/lambda/<name>`.
+    pub group: Option<String>,
+    /// `LogFormat: JSON`: START and REPORT become `platform.start` and `platform.report` records
+    /// (END is not written), as Lambda writes them.
+    pub json: bool,
+    /// With JSON, the system log level (`TRACE` .. `FATAL`, default `INFO`): the start and report
+    /// records are INFO records, left out from `WARN` up.
+    pub system_level: Option<String>,
+}
+
+impl LogSettings {
+    /// Whether INFO platform records are written.
+    fn platform_info(&self) -> bool {
+        !self.json
+            || matches!(
+                self.system_level.as_deref(),
+                None | Some("TRACE" | "DEBUG" | "INFO")
+            )
+    }
 }
 
 /// Where the platform lines (START, END, REPORT) and the process's output go: CloudWatch Logs.
@@ -322,12 +348,17 @@ impl Inner {
     async fn start_env(&self, function: &FunctionCode) -> Result<Arc<Env>, StartFailure> {
         let id = self.next_env.fetch_add(1, Ordering::Relaxed);
         let stream = stream_name(&function.version);
-        let group = lambda_log_group(&function.name);
+        let group = function
+            .logging
+            .group
+            .clone()
+            .unwrap_or_else(|| lambda_log_group(&function.name));
         let log = Arc::new(EnvLog::new(
             self.sink.clone(),
             function.region.clone(),
             group.clone(),
             stream.clone(),
+            function.logging.clone(),
         ));
         let started = Instant::now();
         let fail = |reason: String, kind: &'static str| StartFailure {
@@ -777,19 +808,23 @@ impl Env {
             }
             _ => {}
         }
-        lines.push(format!("{END_PREFIX}{request_id}"));
-        let mut report = report_line(
+        let status = match &outcome {
+            Outcome::Response(_) => "success",
+            Outcome::FunctionError(_) => "error",
+            Outcome::Timeout => "timeout",
+            Outcome::Crashed(_) => "failure",
+        };
+        lines.extend(closing_lines(
+            &function.logging,
             &request_id,
-            took,
-            function.memory_mb,
-            self.max_memory_mb(),
-            init,
-        );
-        // A timed-out invocation's REPORT ends with its status, as Lambda writes it.
-        if matches!(outcome, Outcome::Timeout) {
-            report.push_str("Status: timeout");
-        }
-        lines.push(report);
+            Report {
+                took,
+                memory_mb: function.memory_mb,
+                used_mb: self.max_memory_mb(),
+                init,
+                status,
+            },
+        ));
         let log_tail = self.log.finish(lines);
         Invocation {
             request_id,
@@ -815,6 +850,56 @@ pub fn error_type(reason: &str) -> &'static str {
     } else {
         "Runtime.Unknown"
     }
+}
+
+/// What a REPORT line (or `platform.report` record) says.
+struct Report {
+    took: Duration,
+    memory_mb: u32,
+    used_mb: u64,
+    init: Option<Duration>,
+    /// `success`, `error`, `timeout` or `failure`.
+    status: &'static str,
+}
+
+/// An invocation's closing platform lines: END and REPORT as text (a timed-out REPORT ends with
+/// `Status: timeout`), or, with JSON, one `platform.report` record.
+fn closing_lines(logging: &LogSettings, request_id: &str, r: Report) -> Vec<String> {
+    if logging.json {
+        if !logging.platform_info() {
+            return Vec::new();
+        }
+        let ms = |d: Duration| (d.as_secs_f64() * 100_000.0).round() / 100.0;
+        let duration = ms(r.took);
+        let mut metrics = serde_json::json!({
+            "durationMs": duration,
+            "billedDurationMs": (duration.ceil() as u64).max(1),
+            "memorySizeMB": r.memory_mb,
+            "maxMemoryUsedMB": r.used_mb,
+        });
+        if let Some(init) = r.init {
+            metrics["initDurationMs"] = serde_json::json!(ms(init));
+        }
+        return vec![platform_record(
+            "platform.report",
+            serde_json::json!({"requestId": request_id, "metrics": metrics, "status": r.status}),
+        )];
+    }
+    let mut report = report_line(request_id, r.took, r.memory_mb, r.used_mb, r.init);
+    if r.status == "timeout" {
+        report.push_str("Status: timeout");
+    }
+    vec![format!("{END_PREFIX}{request_id}"), report]
+}
+
+/// A platform event as Lambda writes it in the JSON log format: `{"time", "type", "record"}`.
+pub(super) fn platform_record(kind: &str, record: serde_json::Value) -> String {
+    serde_json::json!({
+        "time": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        "type": kind,
+        "record": record,
+    })
+    .to_string()
 }
 
 fn report_line(
@@ -873,18 +958,21 @@ struct StartFailure {
 impl StartFailure {
     fn report(self, request_id: &str, function: &FunctionCode) -> Invocation {
         self.log.begin(request_id, &function.version);
-        let lines = vec![
+        let mut lines = vec![
             format!("RequestId: {request_id} Error: {}", self.reason),
             self.kind.to_owned(),
-            format!("{END_PREFIX}{request_id}"),
-            report_line(
-                request_id,
-                Duration::ZERO,
-                function.memory_mb,
-                0,
-                Some(self.started.elapsed()),
-            ),
         ];
+        lines.extend(closing_lines(
+            &function.logging,
+            request_id,
+            Report {
+                took: Duration::ZERO,
+                memory_mb: function.memory_mb,
+                used_mb: 0,
+                init: Some(self.started.elapsed()),
+                status: "failure",
+            },
+        ));
         let log_tail = self.log.finish(lines);
         Invocation {
             request_id: request_id.to_owned(),
@@ -908,6 +996,7 @@ mod tests {
         }
         let executor = Executor::new(Arc::new(Nothing));
         let f = FunctionCode {
+            logging: LogSettings::default(),
             name: "f".into(),
             runtime: None,
             arn: "arn".into(),

@@ -32,6 +32,24 @@ pub struct Alias {
     pub routing_config: Option<serde_json::Value>,
 }
 
+impl Alias {
+    /// The version an invocation of this alias runs, given a uniform draw in [0, 1): the additional
+    /// version of the routing config for its weighted share of draws, else the alias's own.
+    pub fn routed_version(&self, draw: f64) -> &str {
+        let additional = self
+            .routing_config
+            .as_ref()
+            .and_then(|c| c.get("AdditionalVersionWeights"))
+            .and_then(|w| w.as_object())
+            .and_then(|w| w.iter().next())
+            .and_then(|(v, w)| Some((v, w.as_f64()?)));
+        match additional {
+            Some((version, weight)) if draw < weight => version,
+            _ => &self.function_version,
+        }
+    }
+}
+
 /// A routing config with weights, or none (an empty one removes it).
 fn routing(config: Option<serde_json::Value>) -> Option<serde_json::Value> {
     config.filter(|c| {
@@ -101,13 +119,19 @@ pub fn route(cx: &Ctx<'_>, req: &Req) -> Option<Result<Response>> {
                 })
             })
         }
-        (["2019-09-25", "functions", name, "event-invoke-config"], &Verb::GET) => exists(cx, name)
-            .and_then(|n| {
-                Err(LambdaError::not_found(format!(
-                    "The function {} doesn't have an EventInvokeConfig",
-                    function_arn(cx.region, &n)
-                )))
-            }),
+        // AWS answers without looking the function up, naming the qualifier ($LATEST by default).
+        (["2019-09-25", "functions", name, "event-invoke-config"], &Verb::GET) => {
+            let (n, q) = parse_function_name(name);
+            let q = req
+                .query_one("Qualifier")
+                .map(ToOwned::to_owned)
+                .or(q)
+                .unwrap_or_else(|| "$LATEST".into());
+            Err(LambdaError::not_found(format!(
+                "The function {}:{q} doesn't have an EventInvokeConfig",
+                function_arn(cx.region, &n)
+            )))
+        }
         (["2015-03-31", "functions", name, "aliases"], &Verb::POST) => create_alias(cx, req, name),
         (["2015-03-31", "functions", name, "aliases"], &Verb::GET) => {
             list_aliases(cx, name, req.query_one("FunctionVersion"))
@@ -136,11 +160,77 @@ fn render_alias(region: &str, function: &str, a: &Alias) -> AliasConfiguration {
     }
 }
 
+/// GetAlias's (and most calls') missing alias; UpdateAlias words it as `Alias not found: ...`.
 fn alias_not_found(region: &str, function: &str, alias: &str) -> LambdaError {
     LambdaError::not_found(format!(
-        "Alias not found: {}:{alias}",
+        "Cannot find alias arn: {}:{alias}",
         function_arn(region, function)
     ))
+}
+
+/// Checks a routing config as AWS does, in AWS's order: the model's constraints on weights and
+/// version keys, at most one additional version, every version existing, the additional version
+/// not the alias's own, and no weights on an alias of `$LATEST`.
+fn check_routing(
+    cx: &Ctx<'_>,
+    function: &str,
+    target: &str,
+    config: Option<&serde_json::Value>,
+) -> Result<()> {
+    let Some(weights) = config
+        .and_then(|c| c.get("AdditionalVersionWeights"))
+        .and_then(|w| w.as_object())
+        .filter(|w| !w.is_empty())
+    else {
+        return Ok(());
+    };
+    let shown = || {
+        let pairs: Vec<String> = weights
+            .iter()
+            .map(|(k, v)| format!("{k}={:?}", v.as_f64().unwrap_or(f64::NAN)))
+            .collect();
+        format!("{{{}}}", pairs.join(", "))
+    };
+    let validation =
+        |m: String| LambdaError::new(StatusCode::BAD_REQUEST, "ValidationException", m);
+    if weights
+        .values()
+        .any(|w| w.as_f64().is_none_or(|w| !(0.0..=1.0).contains(&w)))
+    {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]",
+            shown()
+        )));
+    }
+    if weights
+        .keys()
+        .any(|k| k.is_empty() || !k.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]",
+            shown()
+        )));
+    }
+    if weights.len() > 1 {
+        return Err(LambdaError::invalid(
+            "Number of items in AdditionalVersionWeights cannot be greater than 1",
+        ));
+    }
+    check_version(cx, function, target)?;
+    for version in weights.keys() {
+        check_version(cx, function, version)?;
+        if version == target {
+            return Err(LambdaError::invalid(format!(
+                "Invalid function version {version}. Function version {version} is already included in routing configuration."
+            )));
+        }
+    }
+    if target == "$LATEST" {
+        return Err(LambdaError::invalid(
+            "$LATEST is not supported for an alias pointing to more than 1 version",
+        ));
+    }
+    Ok(())
 }
 
 fn check_version(cx: &Ctx<'_>, function: &str, version: &str) -> Result<()> {
@@ -156,6 +246,7 @@ fn create_alias(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
     })?;
     check_alias_name(&name)?;
     let version = input.function_version.unwrap_or_default();
+    check_routing(cx, &function, &version, input.routing_config.as_ref())?;
     check_version(cx, &function, &version)?;
     let alias = Alias {
         name: name.clone(),
@@ -213,6 +304,21 @@ fn update_alias(cx: &Ctx<'_>, req: &Req, raw: &str, name: &str) -> Result<Respon
     if let Some(v) = &input.function_version {
         check_version(cx, &function, v)?;
     }
+    let current = {
+        let state = lock(cx.state);
+        let (f, _) = resolve(&state, cx.region, &function, None)?;
+        f.aliases.get(name).map(|a| a.function_version.clone())
+    };
+    let Some(current) = current else {
+        return Err(LambdaError::not_found(format!(
+            "Alias not found: {}:{name}",
+            function_arn(cx.region, &function)
+        )));
+    };
+    if input.routing_config.is_some() {
+        let target = input.function_version.as_deref().unwrap_or(&current);
+        check_routing(cx, &function, target, input.routing_config.as_ref())?;
+    }
     let rendered = {
         let mut state = lock(cx.state);
         let a = function_mut(&mut state, cx, &function)?
@@ -259,4 +365,29 @@ fn function_mut<'a>(
             function_arn(cx.region, name)
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_alias_routes_its_weighted_share_to_the_additional_version() {
+        let alias = Alias {
+            name: "live".into(),
+            function_version: "1".into(),
+            description: String::new(),
+            revision_id: String::new(),
+            routing_config: Some(serde_json::json!({"AdditionalVersionWeights": {"2": 0.25}})),
+        };
+        assert_eq!(alias.routed_version(0.0), "2");
+        assert_eq!(alias.routed_version(0.2499), "2");
+        assert_eq!(alias.routed_version(0.25), "1");
+        assert_eq!(alias.routed_version(0.99), "1");
+        let plain = Alias {
+            routing_config: None,
+            ..alias
+        };
+        assert_eq!(plain.routed_version(0.0), "1");
+    }
 }

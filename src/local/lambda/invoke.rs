@@ -34,6 +34,14 @@ pub fn function_code(cfg: &FunctionConfig, region: &str) -> FunctionCode {
         timeout_secs: cfg.timeout,
         environment: cfg.environment.clone(),
         region: region.to_owned(),
+        logging: {
+            let l = cfg.logging();
+            crate::local::exec::LogSettings {
+                group: l.log_group,
+                json: l.log_format.as_deref() == Some("JSON"),
+                system_level: l.system_log_level,
+            }
+        },
     }
 }
 
@@ -71,7 +79,20 @@ pub(super) async fn invoke(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Respons
     let (name, q) = parse_function_name(raw);
     let (function, executed_version) = {
         let state = lock(cx.state);
-        let (_, cfg) = resolve(&state, cx.region, &name, qualifier(req, q.as_deref()))?;
+        let q = qualifier(req, q.as_deref());
+        // An alias with a routing config sends its weighted share to the additional version;
+        // X-Amz-Executed-Version answers which ran.
+        let routed = q
+            .and_then(|q| state.functions.get(&name)?.aliases.get(q))
+            .map(|a| a.routed_version(rand::random::<f64>()).to_owned());
+        let (_, cfg) = resolve(&state, cx.region, &name, routed.as_deref().or(q)).map_err(|e| {
+            // Invoke names the missing function with the qualifier it would run, `$LATEST` by default.
+            if q.is_none() && !state.functions.contains_key(&name) {
+                super::model::not_found(cx.region, &name, Some("$LATEST"))
+            } else {
+                e
+            }
+        })?;
         (function_code(cfg, cx.region), cfg.version.clone())
     };
     let payload = if req.body.is_empty() {

@@ -68,6 +68,9 @@ pub async fn handle(cx: Ctx<'_>, req: &Req) -> Response {
 
 async fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     let seg: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+    if let [_, "functions", name, ..] = seg.as_slice() {
+        names::check_region(name, cx.region)?;
+    }
     let r = match (seg.as_slice(), &req.method) {
         (["2015-03-31", "functions"], &Verb::POST) => create_function(cx, req)?,
         (["2015-03-31", "functions"], &Verb::GET) => list_functions(cx, req)?,

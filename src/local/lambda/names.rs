@@ -217,30 +217,120 @@ pub fn check_new_function_name(raw: &str) -> Result<()> {
 /// A runtime for a new or updated function: known, and not deprecated.
 pub fn check_runtime(runtime: &str) -> Result<()> {
     if DEPRECATED.contains(&runtime) {
-        return Err(LambdaError::new(
-            StatusCode::BAD_REQUEST,
-            "InvalidParameterValueException",
-            format!(
-                "The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions."
-            ),
-        ));
+        return Err(LambdaError::invalid(format!(
+            "The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions."
+        )));
     }
     if !RUNTIMES.contains(&runtime) {
-        return Err(LambdaError::new(
-            StatusCode::BAD_REQUEST,
-            "InvalidParameterValueException",
-            format!(
-                "Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{}] or be a valid ARN",
-                RUNTIMES.join(", ")
-            ),
-        ));
+        return Err(LambdaError::invalid(format!(
+            "Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{}] or be a valid ARN",
+            RUNTIMES.join(", ")
+        )));
     }
     Ok(())
+}
+
+/// The `role` pattern: `arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`.
+pub fn check_role(role: &str) -> Result<()> {
+    let parts: Vec<&str> = role.splitn(6, ':').collect();
+    let valid = match parts.as_slice() {
+        ["arn", partition, "iam", "", account, resource] => {
+            (partition.is_empty()
+                || partition
+                    .strip_prefix("aws")
+                    .is_some_and(|r| r.chars().all(|c| c.is_ascii_alphabetic() || c == '-')))
+                && account.len() == 12
+                && account.chars().all(|c| c.is_ascii_digit())
+                && resource.strip_prefix("role").is_some_and(|r| {
+                    let r = r.strip_prefix('/').unwrap_or(r);
+                    !r.is_empty()
+                        && r.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-/".contains(c))
+                })
+        }
+        _ => false,
+    };
+    if valid {
+        return Ok(());
+    }
+    Err(validation(format!(
+        "1 validation error detected: Value '{role}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{{12}}:role/?[a-zA-Z_0-9+=,.@\\-_/]+"
+    )))
+}
+
+/// `Architectures`: at most one, `x86_64` or `arm64`.
+pub fn check_architectures(architectures: &[String]) -> Result<()> {
+    let listed = format!("[{}]", architectures.join(", "));
+    if architectures.len() > 1 {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{listed}' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1"
+        )));
+    }
+    if architectures.iter().any(|a| a != "x86_64" && a != "arm64") {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{listed}' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]"
+        )));
+    }
+    Ok(())
+}
+
+/// A full function ARN names its region: a call signed for another region cannot reach it. A
+/// malformed name is left to the call's own validation, which AWS reports first.
+pub fn check_region(raw: &str, region: &str) -> Result<()> {
+    let mut parts = raw.split(':');
+    if parts.next() != Some("arn") || !matches_pattern(raw, false) {
+        return Ok(());
+    }
+    match parts.nth(2) {
+        Some(named) if !named.is_empty() && named != region => Err(LambdaError::not_found(
+            format!("Functions from '{named}' are not reachable in this region ('{region}')"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_architectures_and_regions_are_checked_as_aws_records() {
+        assert!(check_role("arn:aws:iam::000000000000:role/lambda-role").is_ok());
+        let e = check_role("r1").unwrap_err();
+        assert_eq!(e.code, "ValidationException");
+        assert_eq!(
+            e.message,
+            r"1 validation error detected: Value 'r1' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
+        );
+        let two = check_architectures(&["x86_64".into(), "arm64".into()]).unwrap_err();
+        assert_eq!(
+            two.message,
+            "1 validation error detected: Value '[x86_64, arm64]' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1"
+        );
+        let upper = check_architectures(&["X86_64".into()]).unwrap_err();
+        assert_eq!(
+            upper.message,
+            "1 validation error detected: Value '[X86_64]' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]"
+        );
+        let far = check_region(
+            "arn:aws:lambda:eu-central-1:000000000000:function:f",
+            "us-east-1",
+        )
+        .unwrap_err();
+        assert_eq!(far.code, "ResourceNotFoundException");
+        assert_eq!(
+            far.message,
+            "Functions from 'eu-central-1' are not reachable in this region ('us-east-1')"
+        );
+        assert!(
+            check_region(
+                "arn:aws:lambda:us-east-1:000000000000:function:f",
+                "us-east-1"
+            )
+            .is_ok()
+        );
+        assert!(check_region("f", "us-east-1").is_ok());
+    }
 
     #[test]
     fn function_names_follow_lambdas_pattern() {

@@ -14,7 +14,9 @@ use super::model::{
     Function, FunctionConfig, function_arn, last_modified, new_revision, not_found,
     parse_function_name, resolve,
 };
-use super::names::{check_function_ref, check_new_function_name, check_runtime};
+use super::names::{
+    check_architectures, check_function_ref, check_new_function_name, check_role, check_runtime,
+};
 use super::policy::{Conditions, PolicyDocument, Principal, Statement};
 use super::wire::{
     AddPermissionIn, AddPermissionOut, CodeIn, CodeLocation, CreateFunctionIn, ExtraSettingsIn,
@@ -117,6 +119,27 @@ fn check_enum(value: &str, at: &str, allowed: &[&str]) -> Result<()> {
     )))
 }
 
+/// Lambda's limit on the environment: its variables as compact JSON, at most 4 KB.
+fn check_environment(variables: &BTreeMap<String, String>) -> Result<()> {
+    let measured = serde_json::to_string(variables).unwrap_or_default();
+    if measured.len() > 4096 {
+        return Err(LambdaError::invalid(format!(
+            "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {measured}"
+        )));
+    }
+    Ok(())
+}
+
+/// A function carries at most 50 tags.
+fn check_tag_count(count: usize) -> Result<()> {
+    if count > 50 {
+        return Err(LambdaError::invalid(
+            "Number of tags exceeds resource tag limit.",
+        ));
+    }
+    Ok(())
+}
+
 const LOG_LEVELS: [&str; 6] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
 
 /// Applies EphemeralStorage, TracingConfig, SnapStart and LoggingConfig (a partial LoggingConfig
@@ -190,6 +213,10 @@ pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         .ok_or_else(|| {
             LambdaError::invalid("The role defined for the function cannot be assumed by Lambda.")
         })?;
+    check_role(&role)?;
+    if let Some(a) = &input.architectures {
+        check_architectures(a)?;
+    }
     let timeout = input.timeout.unwrap_or(3);
     let memory = input.memory_size.unwrap_or(128);
     check_limits(timeout, memory)?;
@@ -198,6 +225,10 @@ pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             "Function already exist: {name}"
         )));
     }
+    if let Some(e) = &input.environment {
+        check_environment(&e.variables)?;
+    }
+    check_tag_count(input.tags.len())?;
     let pkg = package(cx, input.code.as_ref())?;
     let mut cfg = FunctionConfig {
         name: name.clone(),
@@ -265,7 +296,7 @@ pub(super) fn qualifier<'a>(req: &'a Req, from_name: Option<&'a str>) -> Option<
 }
 
 /// The qualifier a call named, `$LATEST` included (in the name or as `Qualifier`).
-fn named_qualifier(req: &Req, raw: &str) -> Option<String> {
+pub(super) fn named_qualifier(req: &Req, raw: &str) -> Option<String> {
     req.query_one("Qualifier")
         .map(ToOwned::to_owned)
         .or_else(|| {
@@ -280,10 +311,16 @@ pub(super) fn get_function(cx: &Ctx<'_>, req: &Req, raw: &str, full: bool) -> Re
     check_function_ref(raw, req.query_one("Qualifier"))?;
     let (name, q) = parse_function_name(raw);
     let state = lock(cx.state);
-    let (f, cfg) = resolve(&state, cx.region, &name, qualifier(req, q.as_deref()))?;
+    let named = named_qualifier(req, raw);
+    let (f, cfg) = resolve(&state, cx.region, &name, qualifier(req, q.as_deref()))
+        // A missing function named with `:$LATEST` is reported with it, as AWS does.
+        .map_err(|e| match named.as_deref() {
+            Some("$LATEST") => not_found(cx.region, &name, Some("$LATEST")),
+            _ => e,
+        })?;
     let mut config = render_config(cfg, cx.region);
     // A qualified read answers with the ARN qualified as named (`:$LATEST`, `:1`, `:alias`).
-    if let Some(named) = named_qualifier(req, raw) {
+    if let Some(named) = named {
         config = qualified(config, cx.region, &named);
     }
     if !full {
@@ -363,20 +400,35 @@ fn version_list(f: &Function, region: &str) -> Vec<super::wire::FunctionConfigur
 
 pub(super) fn delete_function(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
     check_function_ref(raw, req.query_one("Qualifier"))?;
-    let (name, q) = parse_function_name(raw);
+    let (name, _) = parse_function_name(raw);
+    let named = named_qualifier(req, raw);
+    if named.as_deref() == Some("$LATEST") {
+        return Err(LambdaError::invalid(
+            "$LATEST version cannot be deleted without deleting the function.",
+        ));
+    }
     {
         let mut state = lock(cx.state);
-        let q = qualifier(req, q.as_deref());
-        resolve(&state, cx.region, &name, q)?;
-        match q.and_then(|q| q.parse::<u64>().ok()) {
-            Some(n) => {
-                if let Some(f) = state.functions.get_mut(&name) {
-                    f.versions.remove(&n);
-                }
-            }
+        // AWS names the unqualified function when it is missing, whatever the qualifier.
+        let f = state
+            .functions
+            .get_mut(&name)
+            .ok_or_else(|| not_found(cx.region, &name, None))?;
+        match named {
             None => {
                 state.functions.remove(&name);
             }
+            // Deleting a version that does not exist succeeds, as on AWS.
+            Some(q) => match q.parse::<u64>() {
+                Ok(n) => {
+                    f.versions.remove(&n);
+                }
+                Err(_) => {
+                    return Err(LambdaError::invalid(format!(
+                        "DeleteFunction deletes a function or one of its versions, not the alias {q}; use DeleteAlias"
+                    )));
+                }
+            },
         }
     }
     save(cx)?;
@@ -385,9 +437,7 @@ pub(super) fn delete_function(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Resp
 
 pub(super) fn check_revision(f: &Function, expected: Option<&str>) -> Result<()> {
     match expected {
-        Some(r) if r != f.latest.revision_id => Err(LambdaError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "PreconditionFailedException",
+        Some(r) if r != f.latest.revision_id => Err(LambdaError::precondition_failed(
             "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
         )),
         _ => Ok(()),
@@ -453,6 +503,7 @@ pub(super) fn update_configuration(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result
         check_revision(f, input.revision_id.as_deref())?;
         let mut cfg = f.latest.clone();
         if let Some(r) = input.role {
+            check_role(&r)?;
             cfg.role = r;
         }
         if let Some(h) = input.handler {
@@ -469,6 +520,7 @@ pub(super) fn update_configuration(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result
         cfg.memory_size = input.memory_size.unwrap_or(cfg.memory_size);
         check_limits(cfg.timeout, cfg.memory_size)?;
         if let Some(e) = input.environment {
+            check_environment(&e.variables)?;
             cfg.environment = e.variables;
             cfg.environment_given = true;
         }
@@ -686,7 +738,12 @@ pub(super) fn download(cx: &Ctx<'_>, req: &Req) -> Response {
 }
 
 pub(super) fn tags(cx: &Ctx<'_>, req: &Req, arn: &str) -> Result<Response> {
-    let (name, _) = parse_function_name(arn);
+    let (name, q) = parse_function_name(arn);
+    if q.is_some() || arn.ends_with(":$LATEST") {
+        return Err(LambdaError::invalid(
+            "Tags on function aliases and versions are not supported. Please specify a function ARN.",
+        ));
+    }
     match req.method {
         Verb::GET => {
             let state = lock(cx.state);
@@ -702,22 +759,41 @@ pub(super) fn tags(cx: &Ctx<'_>, req: &Req, arn: &str) -> Result<Response> {
             let input: TagsIn = body(req)?;
             {
                 let mut state = lock(cx.state);
-                resolve(&state, cx.region, &name, None)?;
+                let (f, _) = resolve(&state, cx.region, &name, None)?;
+                if input.tags.is_empty() {
+                    return Err(LambdaError::invalid(
+                        "An error occurred and the request cannot be processed.",
+                    ));
+                }
+                let keys: std::collections::BTreeSet<&String> =
+                    f.tags.keys().chain(input.tags.keys()).collect();
+                check_tag_count(keys.len())?;
                 if let Some(f) = state.functions.get_mut(&name) {
                     f.tags.extend(input.tags);
+                    // Tagging is a change of the function: a new RevisionId, as on AWS.
+                    f.latest.revision_id = new_revision();
                 }
             }
             save(cx)?;
             Ok(empty(StatusCode::NO_CONTENT))
         }
         Verb::DELETE => {
+            let keys = req.query_all("tagKeys");
             {
                 let mut state = lock(cx.state);
                 resolve(&state, cx.region, &name, None)?;
+                if keys.is_empty() {
+                    return Err(LambdaError::new(
+                        StatusCode::BAD_REQUEST,
+                        "ValidationException",
+                        "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
+                    ));
+                }
                 if let Some(f) = state.functions.get_mut(&name) {
-                    for k in req.query_all("tagKeys") {
+                    for k in keys {
                         f.tags.remove(k);
                     }
+                    f.latest.revision_id = new_revision();
                 }
             }
             save(cx)?;

@@ -108,6 +108,7 @@ fn function(name: &str, zip: Vec<u8>, timeout_secs: u32) -> FunctionCode {
         timeout_secs,
         environment: BTreeMap::new(),
         region: "us-east-1".to_owned(),
+        logging: Default::default(),
     }
 }
 

@@ -192,3 +192,107 @@ async fn invoke_answers_with_payload_version_and_log_tail() {
     assert_eq!(out.function_error(), None);
     s.server.shutdown().await;
 }
+
+/// `LoggingConfig` honoured as AWS writes it: with `LogFormat: JSON` the START and REPORT lines
+/// become `platform.start` and `platform.report` records (`{"time","type","record"}`, END is not
+/// written) in the configured log group; `SystemLogLevel: WARN` leaves them out.
+#[tokio::test]
+async fn json_logging_writes_platform_records_into_the_configured_group() {
+    use aws_sdk_lambda::types::{LogFormat, LoggingConfig, SystemLogLevel};
+    let s = Stack::start(None).await;
+    s.create_function(FUNCTION, hello_world_zip()).await;
+    let event = serde_json::json!({
+        "resource": "/x", "path": "/x", "httpMethod": "GET",
+        "requestContext": {"requestId": "r-1", "httpMethod": "GET", "resourcePath": "/x", "stage": "s"}
+    });
+    s.lambda
+        .update_function_configuration()
+        .function_name(FUNCTION)
+        .logging_config(
+            LoggingConfig::builder()
+                .log_format(LogFormat::Json)
+                .log_group("/custom/json")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let out = s
+        .lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .payload(Blob::new(event.to_string()))
+        .log_type(LogType::Tail)
+        .send()
+        .await
+        .unwrap();
+    use base64::Engine;
+    let tail = base64::engine::general_purpose::STANDARD
+        .decode(out.log_result().unwrap())
+        .unwrap();
+    let tail = String::from_utf8(tail).unwrap();
+    let records: Vec<serde_json::Value> = tail
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|v: &serde_json::Value| v["type"].as_str().is_some())
+        .collect();
+    let kinds: Vec<&str> = records
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["platform.start", "platform.report"], "{tail}");
+    assert!(!tail.contains("END RequestId"), "{tail}");
+    let start = &records[0]["record"];
+    assert_eq!(start["version"], "$LATEST");
+    let report = &records[1]["record"];
+    assert_eq!(report["requestId"], start["requestId"]);
+    assert_eq!(report["status"], "success");
+    assert_eq!(report["metrics"]["memorySizeMB"], 128);
+    assert!(report["metrics"]["durationMs"].is_number());
+    assert!(report["metrics"]["initDurationMs"].is_number());
+    assert!(records[1]["time"].as_str().unwrap().ends_with('Z'));
+
+    // The records are in the configured group, not in /aws/lambda/<fn>.
+    let events = s
+        .logs
+        .filter_log_events()
+        .log_group_name("/custom/json")
+        .send()
+        .await
+        .unwrap();
+    let messages: Vec<&str> = events.events().iter().filter_map(|e| e.message()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("\"type\":\"platform.report\"")),
+        "{messages:?}"
+    );
+
+    // SystemLogLevel WARN: no INFO platform records.
+    s.lambda
+        .update_function_configuration()
+        .function_name(FUNCTION)
+        .logging_config(
+            LoggingConfig::builder()
+                .system_log_level(SystemLogLevel::Warn)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let quiet = s
+        .lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .payload(Blob::new(event.to_string()))
+        .log_type(LogType::Tail)
+        .send()
+        .await
+        .unwrap();
+    let tail = base64::engine::general_purpose::STANDARD
+        .decode(quiet.log_result().unwrap())
+        .unwrap();
+    let tail = String::from_utf8(tail).unwrap();
+    assert!(!tail.contains("platform."), "{tail}");
+    s.server.shutdown().await;
+}

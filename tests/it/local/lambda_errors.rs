@@ -258,3 +258,283 @@ async fn malformed_names_and_qualifiers_are_validation_exceptions() {
     );
     s.server.shutdown().await;
 }
+
+/// More of Lambda's refusals as AWS records them (test_lambda_api.py's TestLambdaFunction,
+/// TestRuntimeValidation snapshots): runtime errors carry the lowercase `message` member and
+/// `Type: User`; a malformed role or architecture list is a ValidationException; an ARN of another
+/// region is out of reach; DeleteFunction refuses `$LATEST` and deletes a missing version without
+/// complaint; a missing function read or invoked through `$LATEST` is named with it;
+/// GetFunctionEventInvokeConfig names the qualifier without looking the function up.
+#[tokio::test]
+async fn refusals_carry_awss_codes_members_and_messages() {
+    let s = Stack::start(None).await;
+    let endpoint = s.server.endpoint_url();
+    let raw = s
+        .http
+        .post(format!("{endpoint}/2015-03-31/functions"))
+        .json(&json!({
+            "FunctionName": "old",
+            "Runtime": "python3.7",
+            "Role": "arn:aws:iam::000000000000:role/r",
+            "Handler": "app.handler",
+            "Code": {"ZipFile": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 400);
+    let body: serde_json::Value = raw.json().await.unwrap();
+    assert_eq!(body["Type"], "User");
+    assert_eq!(
+        body["message"],
+        "The runtime parameter of python3.7 is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions."
+    );
+
+    let bad_role = s
+        .lambda
+        .create_function()
+        .function_name("f")
+        .runtime(Runtime::Python312)
+        .handler("app.handler")
+        .role("r1")
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(python_zip(BIG)))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(bad_role.meta().code(), Some("ValidationException"));
+    assert_eq!(
+        bad_role.meta().message(),
+        Some(
+            r"1 validation error detected: Value 'r1' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
+        )
+    );
+    let two = s
+        .lambda
+        .create_function()
+        .function_name("f")
+        .runtime(Runtime::Python312)
+        .handler("app.handler")
+        .role("arn:aws:iam::000000000000:role/r")
+        .architectures("x86_64".into())
+        .architectures("arm64".into())
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(python_zip(BIG)))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        two.meta().message(),
+        Some(
+            "1 validation error detected: Value '[x86_64, arm64]' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1"
+        )
+    );
+
+    create(&s, "f", Runtime::Python312).await.unwrap();
+    let far = s
+        .lambda
+        .get_function()
+        .function_name("arn:aws:lambda:eu-central-1:000000000000:function:f")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(far.is_resource_not_found_exception());
+    assert_eq!(
+        far.meta().message(),
+        Some("Functions from 'eu-central-1' are not reachable in this region ('us-east-1')")
+    );
+    let no_config = s
+        .lambda
+        .get_function_event_invoke_config()
+        .function_name("missing")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        no_config.meta().message(),
+        Some(
+            "The function arn:aws:lambda:us-east-1:000000000000:function:missing:$LATEST doesn't have an EventInvokeConfig"
+        )
+    );
+    let latest = s
+        .lambda
+        .get_function()
+        .function_name("arn:aws:lambda:us-east-1:000000000000:function:missing:$LATEST")
+        .qualifier("$LATEST")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        latest.meta().message(),
+        Some("Function not found: arn:aws:lambda:us-east-1:000000000000:function:missing:$LATEST")
+    );
+    let invoked = s
+        .lambda
+        .invoke()
+        .function_name("missing")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        invoked.meta().message(),
+        Some("Function not found: arn:aws:lambda:us-east-1:000000000000:function:missing:$LATEST")
+    );
+    let delete_latest = s
+        .lambda
+        .delete_function()
+        .function_name("f")
+        .qualifier("$LATEST")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        delete_latest.meta().code(),
+        Some("InvalidParameterValueException")
+    );
+    assert_eq!(
+        delete_latest.meta().message(),
+        Some("$LATEST version cannot be deleted without deleting the function.")
+    );
+    for _ in 0..2 {
+        s.lambda
+            .delete_function()
+            .function_name("f")
+            .qualifier("1233")
+            .send()
+            .await
+            .unwrap();
+    }
+    s.lambda
+        .delete_function()
+        .function_name("f")
+        .send()
+        .await
+        .unwrap();
+    let gone = s
+        .lambda
+        .delete_function()
+        .function_name("f")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(gone.is_resource_not_found_exception());
+    s.server.shutdown().await;
+}
+
+/// Tags and limits as AWS records them (TestLambdaTags, TestLambdaSizeLimits, TestLambdaRevisions):
+/// a version's or alias's ARN cannot be tagged, at most 50 tags, an empty TagResource or
+/// UntagResource is refused; tagging gives the function a new RevisionId; an environment over 4 KB
+/// is refused with the string Lambda measured; a stale RevisionId is refused with the lowercase
+/// `message` member.
+#[tokio::test]
+async fn tags_limits_and_revisions_are_refused_as_aws_records() {
+    let s = Stack::start(None).await;
+    create(&s, "f", Runtime::Python312).await.unwrap();
+    let arn = "arn:aws:lambda:us-east-1:000000000000:function:f";
+    let before = s
+        .lambda
+        .get_function_configuration()
+        .function_name("f")
+        .send()
+        .await
+        .unwrap();
+    s.lambda
+        .tag_resource()
+        .resource(arn)
+        .tags("a", "1")
+        .send()
+        .await
+        .unwrap();
+    let after = s
+        .lambda
+        .get_function_configuration()
+        .function_name("f")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(before.revision_id(), after.revision_id());
+    for qualified in [format!("{arn}:$LATEST"), format!("{arn}:1")] {
+        let e = s
+            .lambda
+            .tag_resource()
+            .resource(qualified)
+            .tags("a", "1")
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error();
+        assert_eq!(e.meta().code(), Some("InvalidParameterValueException"));
+        assert_eq!(
+            e.meta().message(),
+            Some(
+                "Tags on function aliases and versions are not supported. Please specify a function ARN."
+            )
+        );
+    }
+    let mut many = s.lambda.tag_resource().resource(arn);
+    for i in 0..50 {
+        many = many.tags(format!("k{i}"), "v");
+    }
+    let e = many.send().await.unwrap_err().into_service_error();
+    assert_eq!(
+        e.meta().message(),
+        Some("Number of tags exceeds resource tag limit.")
+    );
+
+    let large = "x".repeat(4097 - r#"{"LARGE_VAR":""}"#.len());
+    let e = s
+        .lambda
+        .update_function_configuration()
+        .function_name("f")
+        .environment(
+            aws_sdk_lambda::types::Environment::builder()
+                .variables("LARGE_VAR", &large)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(e.meta().code(), Some("InvalidParameterValueException"));
+    assert_eq!(
+        e.meta().message(),
+        Some(
+            format!(
+                "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {{\"LARGE_VAR\":\"{large}\"}}"
+            )
+            .as_str()
+        )
+    );
+
+    let stale = s
+        .http
+        .put(format!(
+            "{}/2015-03-31/functions/f/configuration",
+            s.server.endpoint_url()
+        ))
+        .json(&json!({"Description": "d", "RevisionId": before.revision_id().unwrap()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 412);
+    let body: serde_json::Value = stale.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
+    );
+    s.server.shutdown().await;
+}

@@ -35,6 +35,7 @@ fn function(name: &str, runtime: &str, handler: &str, files: &[(&str, &str)]) ->
         timeout_secs: 10,
         environment: BTreeMap::from([("GREETING".to_owned(), "hi".to_owned())]),
         region: "us-east-1".to_owned(),
+        logging: Default::default(),
     }
 }
 

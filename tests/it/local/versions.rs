@@ -289,14 +289,99 @@ async fn versions_and_aliases_answer_as_aws_records_them() {
         update_missing.meta().message(),
         Some(format!("Alias not found: {arn}:non-existent").as_str())
     );
+    let get_missing = s
+        .lambda
+        .get_alias()
+        .function_name(FUNCTION)
+        .name("non-existent")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        get_missing.meta().message(),
+        Some(format!("Cannot find alias arn: {arn}:non-existent").as_str())
+    );
 
     // Invoke by version, alias and $LATEST: each runs its own configuration.
     assert_eq!(invoke_body(&s, Some("1")).await, ("one".into(), "1".into()));
     assert_eq!(invoke_body(&s, Some("2")).await, ("two".into(), "2".into()));
-    assert_eq!(
-        invoke_body(&s, Some("live")).await,
-        ("one".into(), "1".into())
-    );
+    // The alias's routing config applies: weight 1.0 sends every call to version 2, 0.0 none.
+    for (weight, want) in [(1.0, ("two", "2")), (0.0, ("one", "1"))] {
+        s.lambda
+            .update_alias()
+            .function_name(FUNCTION)
+            .name("live")
+            .routing_config(
+                AliasRoutingConfiguration::builder()
+                    .additional_version_weights("2", weight)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            invoke_body(&s, Some("live")).await,
+            (want.0.into(), want.1.into())
+        );
+    }
+    // AWS's checks of a routing config, in its order and words.
+    for (version, weights, code, message) in [
+        (
+            "1",
+            vec![("1", 0.8), ("2", 0.2)],
+            "InvalidParameterValueException",
+            "Number of items in AdditionalVersionWeights cannot be greater than 1".to_owned(),
+        ),
+        (
+            "1",
+            vec![("2", 2.0)],
+            "ValidationException",
+            "1 validation error detected: Value '{2=2.0}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]".to_owned(),
+        ),
+        (
+            "1",
+            vec![("1", 0.5)],
+            "InvalidParameterValueException",
+            "Invalid function version 1. Function version 1 is already included in routing configuration.".to_owned(),
+        ),
+        (
+            "1",
+            vec![("10", 0.5)],
+            "ResourceNotFoundException",
+            format!("Function not found: {arn}:10"),
+        ),
+        (
+            "$LATEST",
+            vec![("1", 0.5)],
+            "InvalidParameterValueException",
+            "$LATEST is not supported for an alias pointing to more than 1 version".to_owned(),
+        ),
+        (
+            "1",
+            vec![("$LATEST", 0.5)],
+            "ValidationException",
+            "1 validation error detected: Value '{$LATEST=0.5}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]".to_owned(),
+        ),
+    ] {
+        let mut routing = AliasRoutingConfiguration::builder();
+        for (v, w) in weights {
+            routing = routing.additional_version_weights(v, w);
+        }
+        let e = s
+            .lambda
+            .create_alias()
+            .function_name(FUNCTION)
+            .name("custom")
+            .function_version(version)
+            .routing_config(routing.build())
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error();
+        assert_eq!(e.meta().code(), Some(code), "{message}");
+        assert_eq!(e.meta().message(), Some(message.as_str()));
+    }
     assert_eq!(
         invoke_body(&s, None).await,
         ("latest".into(), "$LATEST".into())
