@@ -226,7 +226,7 @@ async fn wait_for_lock(dir: &Path) -> Result<File, LocalError> {
         match take_lock(dir) {
             Err(LocalError::InUse {
                 addr: Some(addr), ..
-            }) if tokio::net::TcpStream::connect(&addr).await.is_ok() => {
+            }) if answers(&addr).await => {
                 return Err(LocalError::InUse {
                     dir: dir.to_path_buf(),
                     addr: Some(addr),
@@ -241,6 +241,27 @@ async fn wait_for_lock(dir: &Path) -> Result<File, LocalError> {
             other => return other,
         }
     }
+}
+
+/// True when a server answers at `addr`: an HTTP request gets a reply within a second. A TCP connect
+/// alone is not enough: a child process another thread forked (and has not yet exec'd) holds the
+/// listening socket of a server that has stopped, and the kernel completes connections to it that
+/// nobody will ever answer.
+async fn answers(addr: &str) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let probe = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await
+            .ok()?;
+        let mut first = [0u8; 1];
+        (stream.read(&mut first).await.ok()? > 0).then_some(())
+    };
+    matches!(
+        tokio::time::timeout(Duration::from_secs(1), probe).await,
+        Ok(Some(()))
+    )
 }
 
 fn take_lock(dir: &Path) -> Result<File, LocalError> {
@@ -339,7 +360,7 @@ pub async fn ensure_running(project_root: &Path) -> Result<LocalGuard, String> {
             }
             Err(LocalError::InUse {
                 addr: Some(addr), ..
-            }) if tokio::net::TcpStream::connect(&addr).await.is_ok() => {
+            }) if answers(&addr).await => {
                 return Ok(LocalGuard {
                     endpoint_url: format!("http://{addr}"),
                     server: None,
@@ -351,4 +372,19 @@ pub async fn ensure_running(project_root: &Path) -> Result<LocalGuard, String> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Err(format!("{last}, which does not answer"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_socket_nobody_answers_on_is_not_a_live_server() {
+        // What a forked child holds: a listening socket on which connections complete but nobody reads.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        assert!(!answers(&silent.local_addr().unwrap().to_string()).await);
+        let server = LocalServer::start(LocalConfig::default()).await.unwrap();
+        assert!(answers(&server.addr().to_string()).await);
+        server.shutdown().await;
+    }
 }
