@@ -1085,13 +1085,8 @@ impl App {
         }]
     }
 
-    /// What a ping calls: the engine's targets for the stage, or why there are none.
-    pub fn ping_targets_now(&self) -> Result<Vec<PingTarget>, String> {
-        self.ping_plan_now().map(|plan| plan.targets)
-    }
-
     /// What a ping calls and what it leaves alone (and why), or why there is nothing to call.
-    fn ping_plan_now(&self) -> Result<PingPlan, String> {
+    pub fn ping_plan_now(&self) -> Result<PingPlan, String> {
         let Some(stack) = &self.stack else {
             return Err("the stack is not loaded yet; press R to refresh".into());
         };

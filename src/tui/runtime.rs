@@ -178,10 +178,10 @@ type SharedSession = Arc<std::sync::Mutex<Session>>;
 /// A copy of the session as it is now (a poisoned lock still holds a whole session: it is only ever
 /// replaced, never half-written).
 fn current(shared: &SharedSession) -> Session {
-    match shared.lock() {
-        Ok(s) => s.clone(),
-        Err(poisoned) => poisoned.into_inner().clone(),
-    }
+    shared
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
 }
 
 /// Reads Terraform's state again off the UI task and makes the result the session for what follows.
@@ -194,10 +194,9 @@ async fn reread_terraform(
     let old = session.clone();
     let why = match tokio::task::spawn_blocking(move || session.reread_terraform()).await {
         Ok(Ok(fresh)) => {
-            match shared.lock() {
-                Ok(mut s) => *s = fresh.clone(),
-                Err(poisoned) => *poisoned.into_inner() = fresh.clone(),
-            }
+            *shared
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh.clone();
             return fresh;
         }
         Ok(Err(why)) => why,

@@ -778,8 +778,9 @@ fn the_api_key_is_sent_only_to_routes_that_require_one_and_without_it_they_are_s
     let mut app = fixtures::loaded(DriftState::InSync);
     with_key_route(&mut app);
     let routes = |app: &App| -> Vec<(String, Option<String>)> {
-        app.ping_targets_now()
+        app.ping_plan_now()
             .unwrap()
+            .targets
             .into_iter()
             .map(|t| (t.route, t.api_key))
             .collect()
@@ -801,7 +802,7 @@ fn a_private_api_or_a_disabled_default_endpoint_is_explained_instead_of_pinged()
     let mut app = fixtures::loaded(DriftState::InSync);
     let api = app.stack.as_mut().unwrap().api.as_mut().unwrap();
     api.endpoint_types = vec!["PRIVATE".into()];
-    let why = app.ping_targets_now().unwrap_err();
+    let why = app.ping_plan_now().unwrap_err();
     assert!(
         why.contains("is PRIVATE") && why.contains("VPC endpoint"),
         "{why}"
@@ -810,7 +811,7 @@ fn a_private_api_or_a_disabled_default_endpoint_is_explained_instead_of_pinged()
     let api = app.stack.as_mut().unwrap().api.as_mut().unwrap();
     api.endpoint_types = vec!["REGIONAL".into()];
     api.settings.disable_execute_api_endpoint = true;
-    let why = app.ping_targets_now().unwrap_err();
+    let why = app.ping_plan_now().unwrap_err();
     assert!(
         why.contains("disableExecuteApiEndpoint") && why.contains("custom domain"),
         "{why}"
