@@ -4,8 +4,9 @@
 //! its output is the payload and the function's `errorMessage` (when it fails) selects it (a
 //! `selectionPattern` matching whole, else the default one). The chosen response's status,
 //! `method.response.header.X` parameters and response template make the answer. Templates are
-//! evaluated by the VTL subset in `vtl`; one it cannot evaluate answers 500, with a log line saying
-//! what was not supported.
+//! evaluated by `vtl`; one that fails (as it would on AWS) answers 500, with a log line saying why.
+//! A response template's `$context.responseOverride.status` and `.header.X` replace the chosen
+//! response's status and headers.
 
 use std::collections::BTreeMap;
 
@@ -96,7 +97,7 @@ fn content_type(input: &EventInput<'_>) -> String {
 fn unsupported(what: &str, input: &EventInput<'_>) -> GatewayError {
     tracing::warn!(
         target: "lambdeck::local",
-        "{} {} {} {}: 500, the mapping template cannot be evaluated: {what}",
+        "{} {} {} {}: 500, Execution failed due to configuration error: the mapping template failed: {what}",
         input.api_id,
         input.stage,
         input.req.method,
@@ -182,8 +183,10 @@ pub fn integration_request(
             _ => None,
         },
     };
+    let headers = super::event::template_headers(input);
     let scope = vtl::Scope {
         req: Some(input.req),
+        headers: Some(&headers),
         path_parameters: input.path_parameters,
         variables: input.variables,
         context,
@@ -220,31 +223,50 @@ pub fn integration_response(
         );
         return Err(GatewayError::configuration());
     };
-    let code = chosen
-        .status_code
-        .parse::<u16>()
-        .ok()
-        .and_then(|c| StatusCode::from_u16(c).ok())
-        .ok_or_else(GatewayError::configuration)?;
+    let headers = super::event::template_headers(input);
     let scope = vtl::Scope {
         req: Some(input.req),
+        headers: Some(&headers),
         path_parameters: input.path_parameters,
         variables: input.variables,
         context,
         body,
     };
-    let (response_type, out) = match chosen
+    let (response_type, rendered) = match chosen
         .response_templates
         .get_key_value("application/json")
         .or_else(|| chosen.response_templates.iter().next())
     {
         Some((ct, t)) => (
             ct.clone(),
-            vtl::render(t, &scope).map_err(|e| unsupported(&e, input))?,
+            vtl::render_full(t, &scope).map_err(|e| unsupported(&e, input))?,
         ),
-        None => ("application/json".to_owned(), body.to_owned()),
+        None => (
+            "application/json".to_owned(),
+            vtl::Rendered {
+                body: body.to_owned(),
+                ..Default::default()
+            },
+        ),
     };
-    let mut r = (code, out).into_response();
+    // `$context.responseOverride.status` replaces the integration response's status.
+    let status = rendered
+        .overrides
+        .status
+        .as_deref()
+        .unwrap_or(&chosen.status_code);
+    let Some(code) = status
+        .trim()
+        .parse::<u16>()
+        .ok()
+        .and_then(|c| StatusCode::from_u16(c).ok())
+    else {
+        return Err(unsupported(
+            &format!("{status:?} is not an HTTP status code"),
+            input,
+        ));
+    };
+    let mut r = (code, rendered.body).into_response();
     let h = r.headers_mut();
     h.insert(
         http::header::CONTENT_TYPE,
@@ -259,6 +281,15 @@ pub fn integration_response(
             continue;
         };
         if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            h.insert(n, v);
+        }
+    }
+    // `$context.responseOverride.header.X` comes last: overrides are final.
+    for (name, value) in &rendered.overrides.response_headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::try_from(value.as_str()),
+        ) {
             h.insert(n, v);
         }
     }

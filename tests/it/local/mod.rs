@@ -11,6 +11,7 @@ mod import;
 mod invoke;
 mod lambda_errors;
 mod logs;
+mod mapping_templates;
 mod persistence;
 mod regions;
 mod rest_api_elements;
