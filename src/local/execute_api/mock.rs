@@ -170,7 +170,7 @@ pub fn integration_request(
     integration: &Integration,
     input: &EventInput<'_>,
     context: &BTreeMap<String, String>,
-) -> Result<String, GatewayError> {
+) -> Result<vtl::Rendered, GatewayError> {
     let body = String::from_utf8_lossy(&input.req.body).into_owned();
     let ct = content_type(input);
     let template = match integration.request_templates.get(&ct) {
@@ -193,21 +193,26 @@ pub fn integration_request(
         body: &body,
     };
     match template {
-        Some(t) => vtl::render(t, &scope).map_err(|e| unsupported(&e, input)),
-        None => Ok(body),
+        Some(t) => vtl::render_full(t, &scope, None).map_err(|e| unsupported(&e, input)),
+        None => Ok(vtl::Rendered {
+            body,
+            ..Default::default()
+        }),
     }
 }
 
 /// The integration response of a non-proxy integration: the one `selector` selects (a selection
 /// pattern matching it whole; with no selector, or none matching, the default one), its status,
 /// `method.response.header.X` parameters and response template over `body` (the integration's
-/// answer, `$input.body`; passed through when there is no template).
+/// answer, `$input.body`; passed through when there is no template). `carried`: the overrides the
+/// request template left, which the response template starts from.
 pub fn integration_response(
     integration: &Integration,
     input: &EventInput<'_>,
     context: &BTreeMap<String, String>,
     selector: Option<&str>,
     body: &str,
+    carried: &vtl::Overrides,
 ) -> Result<Response, GatewayError> {
     let chosen = match selector {
         Some(s) => select(integration, s),
@@ -239,22 +244,19 @@ pub fn integration_response(
     {
         Some((ct, t)) => (
             ct.clone(),
-            vtl::render_full(t, &scope).map_err(|e| unsupported(&e, input))?,
+            vtl::render_full(t, &scope, Some(carried)).map_err(|e| unsupported(&e, input))?,
         ),
         None => (
             "application/json".to_owned(),
             vtl::Rendered {
                 body: body.to_owned(),
-                ..Default::default()
+                overrides: carried.clone(),
             },
         ),
     };
     // `$context.responseOverride.status` replaces the integration response's status.
-    let status = rendered
-        .overrides
-        .status
-        .as_deref()
-        .unwrap_or(&chosen.status_code);
+    let overridden = rendered.overrides.status();
+    let status = overridden.as_deref().unwrap_or(&chosen.status_code);
     let Some(code) = status
         .trim()
         .parse::<u16>()
@@ -285,7 +287,7 @@ pub fn integration_response(
         }
     }
     // `$context.responseOverride.header.X` comes last: overrides are final.
-    for (name, value) in &rendered.overrides.response_headers {
+    for (name, value) in &rendered.overrides.response_headers() {
         if let (Ok(n), Ok(v)) = (
             HeaderName::try_from(name.as_str()),
             HeaderValue::try_from(value.as_str()),
@@ -301,13 +303,27 @@ pub fn integration_response(
 pub fn answer(integration: &Integration, input: &EventInput<'_>) -> Result<Response, GatewayError> {
     let context = template_context(input);
     let mocked = integration_request(integration, input, &context)?;
-    let status = serde_json::from_str::<Value>(&mocked)
-        .ok()
-        .and_then(|v| match &v["statusCode"] {
+    let status = mock_status(&mocked.body).unwrap_or_else(|| "200".to_owned());
+    integration_response(
+        integration,
+        input,
+        &context,
+        Some(&status),
+        "",
+        &mocked.overrides,
+    )
+}
+
+/// The `statusCode` a MOCK's request template gave: from JSON, else from text AWS accepts that is
+/// not quite JSON (`{statusCode: 200}`, as CDK writes it).
+fn mock_status(mocked: &str) -> Option<String> {
+    if let Ok(v) = serde_json::from_str::<Value>(mocked) {
+        return match &v["statusCode"] {
             Value::Number(n) => Some(n.to_string()),
             Value::String(s) => Some(s.clone()),
             _ => None,
-        })
-        .unwrap_or_else(|| "200".to_owned());
-    integration_response(integration, input, &context, Some(&status), "")
+        };
+    }
+    let re = regex::Regex::new(r#"["']?statusCode["']?\s*:\s*["']?(\d+)"#).ok()?;
+    re.captures(mocked).map(|c| c[1].to_owned())
 }

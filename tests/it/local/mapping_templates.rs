@@ -195,3 +195,89 @@ async fn directives_map_requests_and_override_answers() {
     }
     s.server.shutdown().await;
 }
+
+/// The overrides a MOCK's request template sets carry into its response template and apply to the
+/// answer even with no response template; `{statusCode: 200}` (not JSON, as CDK writes it) selects.
+#[tokio::test]
+async fn request_template_overrides_carry_into_the_answer() {
+    let s = Stack::start(None).await;
+    let api = s
+        .apigw
+        .create_rest_api()
+        .name("overrides")
+        .send()
+        .await
+        .unwrap();
+    let id = api.id.unwrap();
+    let root = api.root_resource_id.unwrap();
+    let request = "#set($context.responseOverride.status = 444)\n#set($context.responseOverride.header.foo = \"bar\")\n#set($context.requestOverride.path.body = $input.params('v'))\n{statusCode: 200}";
+    let response = "{\"status\": \"$context.responseOverride.status\", \"carried\": \"$context.requestOverride.path.body\"}";
+    for (part, template) in [("with", Some(response)), ("without", None)] {
+        let r = s
+            .apigw
+            .create_resource()
+            .rest_api_id(&id)
+            .parent_id(&root)
+            .path_part(part)
+            .send()
+            .await
+            .unwrap()
+            .id
+            .unwrap();
+        s.apigw
+            .put_method()
+            .rest_api_id(&id)
+            .resource_id(&r)
+            .http_method("GET")
+            .authorization_type("NONE")
+            .send()
+            .await
+            .unwrap();
+        s.apigw
+            .put_integration()
+            .rest_api_id(&id)
+            .resource_id(&r)
+            .http_method("GET")
+            .r#type(IntegrationType::Mock)
+            .request_templates("application/json", request)
+            .send()
+            .await
+            .unwrap();
+        s.apigw
+            .put_integration_response()
+            .rest_api_id(&id)
+            .resource_id(&r)
+            .http_method("GET")
+            .status_code("200")
+            .selection_pattern("2\\d{2}")
+            .set_response_templates(
+                template.map(|t| [("application/json".to_owned(), t.to_owned())].into()),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    s.deploy(&id).await;
+    let with = s
+        .http
+        .get(format!("{}?v=x1", s.stage_url(&id, "/with")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with.status(), 444);
+    assert_eq!(with.headers()["foo"], "bar");
+    assert_eq!(
+        with.json::<Value>().await.unwrap(),
+        json!({"status": "444", "carried": "x1"})
+    );
+    let without = s
+        .http
+        .get(s.stage_url(&id, "/without"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(without.status(), 444);
+    assert_eq!(without.headers()["foo"], "bar");
+    assert_eq!(without.text().await.unwrap(), "");
+    s.server.shutdown().await;
+}

@@ -25,6 +25,8 @@ pub struct Eval<'a> {
     /// Maps whose keys may each be assigned once (`$context.requestOverride.*`,
     /// `$context.responseOverride.*`): AWS fails a template that overrides one twice.
     pub once: Vec<Map>,
+    /// The (map, key) pairs of `once` maps this template assigned.
+    assigned: Vec<(usize, String)>,
     pub out: String,
     steps: usize,
     /// The body read as JSON, once (`$input.path`, `$input.json`).
@@ -45,6 +47,7 @@ impl<'a> Eval<'a> {
             body,
             params,
             once,
+            assigned: Vec::new(),
             out: String::new(),
             steps: 0,
             document: None,
@@ -190,9 +193,12 @@ impl<'a> Eval<'a> {
     }
 
     fn put_once(&mut self, m: &Map, key: String, v: Value) -> Result<(), String> {
-        let once = self.once.iter().any(|o| std::rc::Rc::ptr_eq(o, m));
-        if once && map_get(m, &key).is_some_and(|old| !old.is_null()) {
-            return Err(format!("{key} is overridden twice (overrides are final)"));
+        if self.once.iter().any(|o| std::rc::Rc::ptr_eq(o, m)) {
+            let id = (std::rc::Rc::as_ptr(m) as usize, key.clone());
+            if self.assigned.contains(&id) {
+                return Err(format!("{key} is overridden twice (overrides are final)"));
+            }
+            self.assigned.push(id);
         }
         map_put(m, key, v);
         Ok(())

@@ -37,14 +37,68 @@ pub struct Scope<'a> {
     pub body: &'a str,
 }
 
-/// What a template set in `$context.requestOverride` / `$context.responseOverride`, in the order set.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// `$context.requestOverride` and `$context.responseOverride` as a template left them. The request
+/// template's carry over into the response template (a MOCK passes data this way), and what they
+/// hold applies to the integration request and to the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Overrides {
-    pub status: Option<String>,
-    pub response_headers: Vec<(String, String)>,
-    pub request_headers: Vec<(String, String)>,
-    pub request_querystring: Vec<(String, String)>,
-    pub request_path: Vec<(String, String)>,
+    /// `{header, querystring, path}`.
+    pub request: serde_json::Value,
+    /// `{status, header, ...}`.
+    pub response: serde_json::Value,
+}
+
+impl Default for Overrides {
+    fn default() -> Self {
+        Overrides {
+            request: serde_json::json!({"header": {}, "querystring": {}, "path": {}}),
+            response: serde_json::json!({"status": null, "header": {}}),
+        }
+    }
+}
+
+fn plain_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn members(holder: &serde_json::Value, key: &str) -> Vec<(String, String)> {
+    holder[key]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), plain_text(v)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Overrides {
+    /// `$context.responseOverride.status`, as set.
+    pub fn status(&self) -> Option<String> {
+        Some(&self.response["status"])
+            .filter(|v| !v.is_null())
+            .map(plain_text)
+    }
+
+    pub fn response_headers(&self) -> Vec<(String, String)> {
+        members(&self.response, "header")
+    }
+
+    pub fn request_headers(&self) -> Vec<(String, String)> {
+        members(&self.request, "header")
+    }
+
+    pub fn request_querystring(&self) -> Vec<(String, String)> {
+        members(&self.request, "querystring")
+    }
+
+    pub fn request_path(&self) -> Vec<(String, String)> {
+        members(&self.request, "path")
+    }
 }
 
 /// A rendered template.
@@ -56,26 +110,24 @@ pub struct Rendered {
 
 /// Renders `template`; the error says why it failed.
 pub fn render(template: &str, scope: &Scope<'_>) -> Result<String, String> {
-    render_full(template, scope).map(|r| r.body)
+    render_full(template, scope, None).map(|r| r.body)
 }
 
-/// Renders `template` with the overrides it set.
-pub fn render_full(template: &str, scope: &Scope<'_>) -> Result<Rendered, String> {
+/// Renders `template`, starting from the overrides an earlier template left (`carried`), with the
+/// overrides it leaves.
+pub fn render_full(
+    template: &str,
+    scope: &Scope<'_>,
+    carried: Option<&Overrides>,
+) -> Result<Rendered, String> {
     let block = parse::parse(template)?;
     let context = nested(scope.context.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let Value::Map(context_map) = &context else {
         return Err("no context".into());
     };
-    let empty = || value::map(Vec::new());
-    let request_override = value::map(vec![
-        ("header".into(), empty()),
-        ("querystring".into(), empty()),
-        ("path".into(), empty()),
-    ]);
-    let response_override = value::map(vec![
-        ("status".into(), Value::Null),
-        ("header".into(), empty()),
-    ]);
+    let start = carried.cloned().unwrap_or_default();
+    let request_override = value::from_serde(&start.request);
+    let response_override = value::from_serde(&start.response);
     value::map_put(
         context_map,
         "requestOverride".into(),
@@ -110,34 +162,11 @@ pub fn render_full(template: &str, scope: &Scope<'_>) -> Result<Rendered, String
     ]);
     let mut e = eval::Eval::new(vars, scope.body, params(scope), once);
     e.run(&block)?;
-    let pairs = |holder: &Value, key: &str| -> Vec<(String, String)> {
-        let Value::Map(m) = holder else {
-            return Vec::new();
-        };
-        match value::map_get(m, key) {
-            Some(Value::Map(inner)) => inner
-                .borrow()
-                .iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), v.text()))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    let status = match &response_override {
-        Value::Map(m) => value::map_get(m, "status")
-            .filter(|v| !v.is_null())
-            .map(|v| v.text()),
-        _ => None,
-    };
     Ok(Rendered {
         body: e.out,
         overrides: Overrides {
-            status,
-            response_headers: pairs(&response_override, "header"),
-            request_headers: pairs(&request_override, "header"),
-            request_querystring: pairs(&request_override, "querystring"),
-            request_path: pairs(&request_override, "path"),
+            request: value::to_serde(&request_override),
+            response: value::to_serde(&response_override),
         },
     })
 }
@@ -228,6 +257,10 @@ mod tests {
 
     /// Renders `t` over `body` with a fixed request, path `{id: 7}`, stage variable `env=dev`.
     fn run(t: &str, body: &str) -> Result<Rendered, String> {
+        run_after(t, body, None)
+    }
+
+    fn run_after(t: &str, body: &str, carried: Option<&Overrides>) -> Result<Rendered, String> {
         let r = req();
         let path = BTreeMap::from([("id".to_owned(), "7".to_owned())]);
         let vars = BTreeMap::from([("env".to_owned(), "dev".to_owned())]);
@@ -245,7 +278,7 @@ mod tests {
             context: &ctx,
             body,
         };
-        render_full(t, &s)
+        render_full(t, &s, carried)
     }
 
     fn out(t: &str, body: &str) -> String {
@@ -454,9 +487,9 @@ $input.json("$")
 #set($context.responseOverride.header.Content-Type = "application/problem+json")
 #end"#;
         let r = run(t, r#"{"errors": [{"key": "GetPetRequest.petId", "message": "The value is out of range."}]}"#).unwrap();
-        assert_eq!(r.overrides.status.as_deref(), Some("400"));
+        assert_eq!(r.overrides.status().as_deref(), Some("400"));
         assert_eq!(
-            r.overrides.response_headers,
+            r.overrides.response_headers(),
             vec![(
                 "Content-Type".to_owned(),
                 "application/problem+json".to_owned()
@@ -469,15 +502,41 @@ $input.json("$")
         let r = run(t, r#"{"id": 1}"#).unwrap();
         assert_eq!(r.overrides, Overrides::default());
         let t = r#"#set($context.requestOverride.header.header1 = "$input.params('q')-x")
-#set($context.requestOverride.querystring.q2 = $input.path('$.v'))"#;
+#set($context.requestOverride.querystring.q2 = $input.path('$.v'))
+#set($name = "q3")
+#set($context.requestOverride.querystring[$name] = "by index")
+#set($context["requestOverride"].path["p"] = "nested")
+$context.requestOverride.header.put("h2", "put")
+#set($context.responseOverride.custom = "passed on")"#;
         let r = run(t, r#"{"v": "w"}"#).unwrap();
+        assert_eq!(r.body.trim(), "");
         assert_eq!(
-            r.overrides.request_headers,
-            vec![("header1".into(), "a b-x".into())]
+            r.overrides.request_headers(),
+            vec![
+                ("h2".into(), "put".into()),
+                ("header1".into(), "a b-x".into())
+            ]
         );
         assert_eq!(
-            r.overrides.request_querystring,
-            vec![("q2".into(), "w".into())]
+            r.overrides.request_querystring(),
+            vec![("q2".into(), "w".into()), ("q3".into(), "by index".into())]
+        );
+        assert_eq!(
+            r.overrides.request_path(),
+            vec![("p".into(), "nested".into())]
+        );
+        // The next template (the response's) sees them, and may set what is not set yet.
+        let next = run_after(
+            "$context.requestOverride.path.p $context.responseOverride.custom#set($context.responseOverride.status = 201)",
+            "",
+            Some(&r.overrides),
+        )
+        .unwrap();
+        assert_eq!(next.body, "nested passed on");
+        assert_eq!(next.overrides.status().as_deref(), Some("201"));
+        assert_eq!(
+            next.overrides.request_path(),
+            vec![("p".into(), "nested".into())]
         );
         // Overriding the same member twice fails the template, as on AWS.
         let twice = "#set($context.responseOverride.status = 400)#set($context.responseOverride.status = 401)";

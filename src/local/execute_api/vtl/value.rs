@@ -271,3 +271,44 @@ impl<'de> serde::de::Visitor<'de> for JsonVisitor {
 pub fn parse_json(text: &str) -> Option<Value> {
     serde_json::from_str::<Json>(text).ok().map(|j| j.0)
 }
+
+/// A value as serde_json's (maps sorted by key).
+pub fn to_serde(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Null | Value::Input | Value::Util => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Int(i) => serde_json::Value::from(*i),
+        Value::Float(f) => serde_json::Value::from(*f),
+        Value::Str(s) => serde_json::Value::String(s.clone()),
+        Value::List(items, _) => {
+            serde_json::Value::Array(items.borrow().iter().map(to_serde).collect())
+        }
+        Value::Map(entries) => serde_json::Value::Object(
+            entries
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), to_serde(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// A serde_json value as a template's (lists print as JSON, as read from JSON).
+pub fn from_serde(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(0.0)),
+        },
+        serde_json::Value::String(s) => Value::Str(s.clone()),
+        serde_json::Value::Array(items) => Value::List(
+            Rc::new(RefCell::new(items.iter().map(from_serde).collect())),
+            true,
+        ),
+        serde_json::Value::Object(m) => {
+            map(m.iter().map(|(k, v)| (k.clone(), from_serde(v))).collect())
+        }
+    }
+}
