@@ -137,8 +137,50 @@ pub struct RestApi {
     /// Only the customised ones, by response type; the others are AWS's defaults.
     #[serde(default)]
     pub gateway_responses: BTreeMap<String, GatewayResponse>,
+    /// The working documentation parts, in the order they were created (AWS lists them so).
+    #[serde(default)]
+    pub documentation_parts: Vec<DocumentationPart>,
+    /// Published snapshots of the documentation parts, by version name.
+    #[serde(default)]
+    pub documentation_versions: BTreeMap<String, DocumentationVersion>,
     pub deployments: BTreeMap<String, Deployment>,
     pub stages: BTreeMap<String, Stage>,
+}
+
+/// A documentation part: where it applies and its properties (a JSON object, as the caller wrote it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentationPart {
+    pub id: String,
+    pub location: DocumentationLocation,
+    pub properties: String,
+}
+
+/// Where a documentation part applies; the members a type does not use are absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentationLocation {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A documentation version: the documentation parts as they were when it was created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentationVersion {
+    pub version: String,
+    /// Epoch seconds.
+    pub created_date: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub parts: Vec<DocumentationPart>,
 }
 
 impl RestApi {
@@ -341,6 +383,9 @@ pub struct Stage {
     /// A canary release: part of the stage's traffic goes to another deployment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canary: Option<Canary>,
+    /// The documentation version published to the stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documentation_version: Option<String>,
 }
 
 /// A stage's canarySettings.
@@ -474,6 +519,7 @@ pub mod fixtures {
             tracing_enabled: false,
             tags: BTreeMap::new(),
             canary: None,
+            documentation_version: None,
         };
         let api = RestApi {
             id: "abc123defg".into(),
@@ -494,6 +540,8 @@ pub mod fixtures {
             models: BTreeMap::new(),
             request_validators: BTreeMap::new(),
             gateway_responses: BTreeMap::new(),
+            documentation_parts: Vec::new(),
+            documentation_versions: BTreeMap::new(),
             deployments: BTreeMap::new(),
             stages: BTreeMap::new(),
         };

@@ -203,6 +203,8 @@ pub(super) fn create_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             models: default_models(),
             request_validators: BTreeMap::new(),
             gateway_responses: BTreeMap::new(),
+            documentation_parts: Vec::new(),
+            documentation_versions: BTreeMap::new(),
             deployments: BTreeMap::new(),
             stages: BTreeMap::new(),
         };
@@ -1021,6 +1023,7 @@ pub(super) fn create_deployment(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Res
                             tracing_enabled: false,
                             tags: BTreeMap::new(),
                             canary: None,
+                            documentation_version: None,
                         },
                     );
                 }
@@ -1062,6 +1065,11 @@ pub(super) fn create_stage(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response
                 })
             }
         };
+        if let Some(v) = &input.documentation_version
+            && !api.documentation_versions.contains_key(v)
+        {
+            return Err(super::documentation::missing_version());
+        }
         let now = now_s();
         let s = Stage {
             stage_name: name.clone(),
@@ -1073,6 +1081,7 @@ pub(super) fn create_stage(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response
             tracing_enabled: input.tracing_enabled,
             tags: input.tags,
             canary,
+            documentation_version: input.documentation_version,
         };
         let value = render_stage(&s);
         api.stages.insert(name, s);
@@ -1097,6 +1106,15 @@ pub(super) fn update_stage(cx: &Ctx<'_>, req: &Req, id: &str, name: &str) -> Res
                     s.deployment_id = did;
                 }
                 ("replace", "/description") => s.description = op.value.clone(),
+                ("replace", "/documentationVersion") => {
+                    s.documentation_version = patch::optional(op);
+                    if let Some(v) = &s.documentation_version
+                        && !api.documentation_versions.contains_key(v)
+                    {
+                        return Err(super::documentation::missing_version());
+                    }
+                }
+                ("remove", "/documentationVersion") => s.documentation_version = None,
                 ("replace", "/tracingEnabled") => {
                     s.tracing_enabled = op.value.as_deref() == Some("true");
                 }

@@ -258,6 +258,8 @@ pub struct StageOut {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub documentation_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub canary_settings: Option<CanaryOut>,
     pub created_date: i64,
     pub last_updated_date: i64,
@@ -467,6 +469,7 @@ pub fn render_stage(s: &Stage) -> StageOut {
         variables: s.variables.clone(),
         tracing_enabled: s.tracing_enabled,
         tags: s.tags.clone(),
+        documentation_version: s.documentation_version.clone(),
         canary_settings: s.canary.as_ref().map(|c| CanaryOut {
             deployment_id: c.deployment_id.clone(),
             percent_traffic: c.percent_traffic,
@@ -671,6 +674,7 @@ pub struct CreateStageIn {
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     pub canary_settings: Option<CanaryIn>,
+    pub documentation_version: Option<String>,
 }
 
 #[derive(Deserialize)]

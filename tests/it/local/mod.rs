@@ -6,6 +6,7 @@
 mod aws_cli;
 mod awslambdaric;
 mod deployments;
+mod documentation;
 mod exec;
 mod import;
 mod invoke;
