@@ -24,6 +24,20 @@ pub struct ApiGatewayState {
     /// so a restart starts every quota afresh.
     #[serde(skip)]
     pub quota_used: BTreeMap<String, i64>,
+    /// Admitted requests by `plan/key/YYYY-MM-DD` (UTC), for GetUsage; in memory only.
+    #[serde(skip)]
+    pub usage_daily: BTreeMap<String, i64>,
+    /// The token buckets of usage plan throttles, by `plan/key` (the plan's throttle) or
+    /// `plan/key/api/stage/path/VERB` (a method's); in memory only.
+    #[serde(skip)]
+    pub buckets: BTreeMap<String, Bucket>,
+}
+
+/// A token bucket: holds up to the burst limit, refills at the rate limit per second.
+#[derive(Debug, Clone, Copy)]
+pub struct Bucket {
+    pub tokens: f64,
+    pub at: std::time::Instant,
 }
 
 /// An API key.

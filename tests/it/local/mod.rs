@@ -12,6 +12,7 @@ mod import;
 mod invoke;
 mod lambda_errors;
 mod logs;
+mod metering;
 mod persistence;
 mod regions;
 mod rest_api_elements;
