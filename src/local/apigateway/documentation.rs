@@ -71,7 +71,7 @@ fn missing_part() -> RestJsonError {
     RestJsonError::not_found("Invalid Documentation part identifier specified")
 }
 
-pub(super) fn missing_version() -> RestJsonError {
+fn missing_version() -> RestJsonError {
     RestJsonError::not_found("Invalid Documentation version identifier specified")
 }
 

@@ -400,6 +400,44 @@ pub struct Stage {
     /// The documentation version published to the stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub documentation_version: Option<String>,
+    /// Method settings by `*/*` (every method) or `{resourcePath}/{VERB}` (`test/GET`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub method_settings: BTreeMap<String, MethodSetting>,
+}
+
+/// A stage's settings for one method (or every method, `*/*`); serialized as AWS renders it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MethodSetting {
+    pub metrics_enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging_level: Option<String>,
+    pub data_trace_enabled: bool,
+    pub throttling_burst_limit: i64,
+    pub throttling_rate_limit: f64,
+    pub caching_enabled: bool,
+    pub cache_ttl_in_seconds: i64,
+    pub cache_data_encrypted: bool,
+    pub require_authorization_for_cache_control: bool,
+    pub unauthorized_cache_control_header_strategy: String,
+}
+
+impl Default for MethodSetting {
+    /// AWS's defaults (the account's throttle: 5000 burst, 10000 a second).
+    fn default() -> Self {
+        Self {
+            metrics_enabled: false,
+            logging_level: None,
+            data_trace_enabled: false,
+            throttling_burst_limit: 5000,
+            throttling_rate_limit: 10000.0,
+            caching_enabled: false,
+            cache_ttl_in_seconds: 300,
+            cache_data_encrypted: false,
+            require_authorization_for_cache_control: true,
+            unauthorized_cache_control_header_strategy: "SUCCEED_WITH_RESPONSE_HEADER".into(),
+        }
+    }
 }
 
 /// A stage's canarySettings.
@@ -534,6 +572,7 @@ pub mod fixtures {
             tags: BTreeMap::new(),
             canary: None,
             documentation_version: None,
+            method_settings: BTreeMap::new(),
         };
         let api = RestApi {
             id: "abc123defg".into(),

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{
     Authorizer, Deployment, GatewayResponse, Integration, IntegrationResponse, Method,
-    MethodResponse, Model, RequestValidator, Resource, RestApi, Snapshot, Stage,
+    MethodResponse, MethodSetting, Model, RequestValidator, Resource, RestApi, Snapshot, Stage,
 };
 
 /// `{}`: a member AWS sends as an empty object.
@@ -251,7 +251,7 @@ pub struct StageOut {
     pub description: Option<String>,
     pub cache_cluster_enabled: bool,
     pub cache_cluster_status: &'static str,
-    pub method_settings: Empty,
+    pub method_settings: BTreeMap<String, MethodSetting>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub variables: BTreeMap<String, String>,
     pub tracing_enabled: bool,
@@ -465,7 +465,7 @@ pub fn render_stage(s: &Stage) -> StageOut {
         description: s.description.clone(),
         cache_cluster_enabled: false,
         cache_cluster_status: "NOT_AVAILABLE",
-        method_settings: Empty {},
+        method_settings: s.method_settings.clone(),
         variables: s.variables.clone(),
         tracing_enabled: s.tracing_enabled,
         tags: s.tags.clone(),

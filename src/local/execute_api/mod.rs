@@ -249,6 +249,7 @@ async fn pipeline(
         .get(verb)
         .or_else(|| resource.methods.get("ANY"))
         .ok_or_else(GatewayError::missing_token)?;
+    check_stage_throttle(cx, input)?;
     let grant = match method.authorization_type.as_str() {
         "CUSTOM" => {
             let a = method
@@ -398,6 +399,40 @@ fn take_token(
         true
     } else {
         false
+    }
+}
+
+/// The stage's own throttle for the method: its `{resourcePath}/{VERB}` method setting, else its
+/// `*/*` one, one bucket per setting for all callers (none without method settings).
+fn check_stage_throttle(cx: Ctx<'_>, input: &EventInput<'_>) -> Result<(), GatewayError> {
+    let mut state = lock(cx.apis);
+    let verb = input.req.method.as_str();
+    let path = input.resource_path.trim_start_matches('/');
+    let setting = state
+        .apis
+        .get(input.api_id)
+        .and_then(|a| a.stages.get(input.stage))
+        .and_then(|s| {
+            [
+                format!("{path}/{verb}"),
+                format!("{path}/ANY"),
+                "*/*".to_owned(),
+            ]
+            .into_iter()
+            .find_map(|k| s.method_settings.get(&k).map(|m| (k, m.clone())))
+        });
+    let Some((key, m)) = setting else {
+        return Ok(());
+    };
+    let throttle = Throttle {
+        burst_limit: m.throttling_burst_limit,
+        rate_limit: m.throttling_rate_limit,
+    };
+    let bucket = format!("stage/{}/{}/{key}", input.api_id, input.stage);
+    if take_token(&mut state.buckets, bucket, &throttle, Instant::now()) {
+        Ok(())
+    } else {
+        Err(GatewayError::throttled())
     }
 }
 

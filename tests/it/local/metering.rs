@@ -386,3 +386,75 @@ async fn cognito_authorizers_admit_tokens_of_their_pools_and_pass_the_claims() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_stages_method_settings_throttle_its_methods_for_every_caller() {
+    let s = Stack::start(None).await;
+    let (api, item) = api(&s).await;
+    for verb in ["GET", "POST"] {
+        let m = s.apigw.put_method().authorization_type("NONE");
+        mock(&s, &api, &item, verb, m, r#"{"ok": true}"#).await;
+    }
+    deploy(&s, &api).await;
+    let stage = s
+        .apigw
+        .update_stage()
+        .rest_api_id(&api)
+        .stage_name(STAGE)
+        .patch_operations(op(Op::Replace, "/*/*/throttling/rateLimit", Some("0.0001")))
+        .patch_operations(op(Op::Replace, "/*/*/throttling/burstLimit", Some("2")))
+        .patch_operations(op(
+            Op::Replace,
+            "/~1item/POST/throttling/burstLimit",
+            Some("1"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let settings = stage.method_settings().unwrap();
+    assert_eq!(settings["*/*"].throttling_burst_limit(), 2);
+    // A method's setting starts from the stage's `*/*` one, as AWS's recorded answers show.
+    assert_eq!(settings["item/POST"].throttling_burst_limit(), 1);
+    assert_eq!(settings["item/POST"].throttling_rate_limit(), 0.0001);
+    assert_eq!(settings["item/POST"].cache_ttl_in_seconds(), 300);
+    for _ in 0..2 {
+        assert_eq!(call(&s, reqwest::Method::GET, &api, &[]).await.0, 200);
+    }
+    assert_eq!(
+        call(&s, reqwest::Method::GET, &api, &[]).await,
+        (
+            429,
+            "TooManyRequestsException".into(),
+            json!({"message": "Too Many Requests"})
+        )
+    );
+    assert_eq!(call(&s, reqwest::Method::POST, &api, &[]).await.0, 200);
+    assert_eq!(call(&s, reqwest::Method::POST, &api, &[]).await.0, 429);
+
+    // Removing the settings lifts the throttle; removing one that is not there is AWS's 400.
+    s.apigw
+        .update_stage()
+        .rest_api_id(&api)
+        .stage_name(STAGE)
+        .patch_operations(op(Op::Remove, "/*/*", None))
+        .patch_operations(op(Op::Remove, "/~1item/POST", None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(call(&s, reqwest::Method::GET, &api, &[]).await.0, 200);
+    let refused = s
+        .apigw
+        .update_stage()
+        .rest_api_id(&api)
+        .stage_name(STAGE)
+        .patch_operations(op(Op::Remove, "/*/*", None))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        aws_sdk_apigateway::error::ProvideErrorMetadata::message(&refused.into_service_error()),
+        Some(
+            "Cannot remove method setting */* because there is no method setting for this method "
+        )
+    );
+}
