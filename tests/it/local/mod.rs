@@ -6,12 +6,14 @@
 mod aws_cli;
 mod awslambdaric;
 mod deployments;
+mod documentation;
 mod exec;
 mod import;
 mod invoke;
 mod lambda_errors;
 mod logs;
 mod mapping_templates;
+mod metering;
 mod persistence;
 mod regions;
 mod rest_api_elements;
