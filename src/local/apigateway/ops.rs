@@ -666,9 +666,12 @@ pub(super) fn integration_call(
                     .get_mut(rid)
                     .and_then(|r| r.methods.get_mut(verb))
                     .ok_or_else(missing_method)?;
+                let kind = input.kind.unwrap_or_default();
+                // A MOCK calls nothing: AWS drops the integration HTTP method it was given.
+                let http_method = input.http_method.filter(|_| kind != "MOCK");
                 let i = Integration {
-                    kind: input.kind.unwrap_or_default(),
-                    http_method: input.http_method,
+                    kind,
+                    http_method,
                     uri: input.uri,
                     passthrough_behavior: input
                         .passthrough_behavior
