@@ -83,6 +83,8 @@ impl Services {
             saver: &*self.store,
             executor: &self.executor,
             region,
+            // A fault plan's `holdInProgressSeconds` lengthens the window.
+            update_window: self.faults.update_window().unwrap_or(self.update_window),
         }
     }
 
@@ -238,9 +240,8 @@ pub async fn dispatch(
     }
     let op =
         fault::operation(&req).filter(|_| svc.faults.enabled() && matches!(route, Route::Plane(_)));
-    let function = op.as_deref().and_then(|op| fault::function_of(op, &req));
     if let Some(op) = &op {
-        match svc.faults.before(op, &req) {
+        match svc.faults.before(op) {
             fault::Verdict::Pass => {}
             fault::Verdict::Respond(r) => return with_request_id(r),
             fault::Verdict::Drop => return fault::dropped(),
@@ -277,7 +278,7 @@ pub async fn dispatch(
         Route::Unknown => unknown(&req),
     };
     let response = match &op {
-        Some(op) => match svc.faults.after(op, function.as_deref(), response).await {
+        Some(op) => match svc.faults.after(op, response) {
             Ok(r) => r,
             Err(fault::Dropped) => return fault::dropped(),
         },

@@ -547,6 +547,11 @@ pub fn function_for(
     if !skip_policy && !policy_allows(&f.policy, "apigateway.amazonaws.com", source_arn) {
         return Err("Invalid permissions on Lambda function");
     }
+    // Lambda refuses to invoke a function still being created (API Gateway answers 500); during an
+    // update the previous configuration runs.
+    let cfg = cfg
+        .runnable()
+        .map_err(|_| "Lambda function is not active yet")?;
     Ok(function_code(cfg, region))
 }
 

@@ -93,6 +93,9 @@ pub(super) async fn invoke(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Respons
                 e
             }
         })?;
+        // While an update is applied the previous configuration runs; a function being created
+        // cannot be invoked yet.
+        let cfg = cfg.runnable()?;
         (function_code(cfg, cx.region), cfg.version.clone())
     };
     let payload = if req.body.is_empty() {

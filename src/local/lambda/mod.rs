@@ -53,6 +53,8 @@ pub struct Ctx<'a> {
     pub saver: &'a dyn Saver,
     pub executor: &'a Arc<Executor>,
     pub region: &'a str,
+    /// How long a create or update stays `Pending` / `InProgress` (zero: settled at once).
+    pub update_window: std::time::Duration,
 }
 
 /// Serves one Lambda request, or a package download.
