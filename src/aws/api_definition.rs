@@ -12,11 +12,11 @@ use aws_sdk_apigateway::types;
 use super::AwsError;
 use crate::model::RouteKey;
 use crate::model::definition::{
-    ApiSettings, AuthorizerDefinition, DEFAULT_AUTHORIZER_TTL, DEFAULT_TIMEOUT_MS,
+    ApiSettings, AuthorizerDefinition, DEFAULT_AUTHORIZER_TTL, DEFAULT_TIMEOUT_MS, Fields,
     GatewayResponseDefinition, IntegrationDefinition, IntegrationResponseDefinition,
-    MethodDefinition, MethodResponseDefinition, ValidatorDefinition, non_empty,
-    normalise_identity_source, normalise_policy, normalise_request_parameter, normalise_schema,
-    sorted, upper_opt, upper_or,
+    MethodDefinition, MethodResponseDefinition, ValidatorDefinition, documentation_fields,
+    documentation_location, non_empty, normalise_identity_source, normalise_policy,
+    normalise_request_parameter, normalise_schema, sorted, upper_opt, upper_or,
 };
 
 fn map<V: Clone>(m: Option<&std::collections::HashMap<String, V>>) -> BTreeMap<String, V> {
@@ -298,8 +298,11 @@ pub async fn get_gateway_responses(
     Ok(all.into_iter().collect())
 }
 
-/// How many documentation parts the API has.
-pub async fn count_documentation_parts(client: &Client, api_id: &str) -> Result<usize, AwsError> {
+/// Every documentation part, by location (see [`documentation_location`]), its properties as fields.
+pub async fn get_documentation_parts(
+    client: &Client,
+    api_id: &str,
+) -> Result<BTreeMap<String, Fields>, AwsError> {
     let all = all_pages(|position| async move {
         let out = client
             .get_documentation_parts()
@@ -311,13 +314,27 @@ pub async fn count_documentation_parts(client: &Client, api_id: &str) -> Result<
             .map_err(|e| {
                 AwsError::from_sdk("GetDocumentationParts", format!("rest api {api_id}"), e)
             })?;
-        Ok((
-            vec![(); out.items().len()],
-            out.position().map(ToOwned::to_owned),
-        ))
+        let items = out
+            .items()
+            .iter()
+            .map(|p| {
+                let l = p.location();
+                let key = documentation_location(
+                    l.map(|l| l.r#type().as_str()).unwrap_or(""),
+                    l.and_then(|l| l.path()),
+                    l.and_then(|l| l.method()),
+                    l.and_then(|l| l.status_code()),
+                    l.and_then(|l| l.name()),
+                );
+                let properties =
+                    serde_json::Value::String(p.properties().unwrap_or("{}").to_owned());
+                (key, documentation_fields(&properties))
+            })
+            .collect::<Vec<_>>();
+        Ok((items, out.position().map(ToOwned::to_owned)))
     })
     .await?;
-    Ok(all.len())
+    Ok(all.into_iter().collect())
 }
 
 /// The working methods of GetResources (embed=methods), by route.

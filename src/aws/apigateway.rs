@@ -198,6 +198,7 @@ fn stage_from(
             .map(ToOwned::to_owned),
         canary_percent: s.canary_settings().map(|c| Percent(c.percent_traffic())),
         description: s.description().map(ToOwned::to_owned),
+        documentation_version: s.documentation_version().map(ToOwned::to_owned),
         created: secs(s.created_date()),
         last_updated: secs(s.last_updated_date()),
         ..Stage::listed(String::new(), None, String::new())
@@ -301,7 +302,10 @@ pub async fn get_export(
         .rest_api_id(api_id)
         .stage_name(stage)
         .export_type("oas30")
-        .parameters("extensions", "integrations,authorizers,apigateway")
+        .parameters(
+            "extensions",
+            "integrations,authorizers,apigateway,documentation",
+        )
         .accepts("application/json")
         .send()
         .await
@@ -339,6 +343,33 @@ pub async fn create_deployment(
         description: out.description().map(ToOwned::to_owned),
         stages: vec![stage.to_owned()],
     })
+}
+
+/// Publishes the working documentation parts to the stage: a new documentation version (a
+/// snapshot of the parts) associated with it.
+pub async fn publish_documentation(
+    client: &Client,
+    api_id: &str,
+    stage: &str,
+    version: &str,
+    description: &str,
+) -> Result<(), AwsError> {
+    client
+        .create_documentation_version()
+        .rest_api_id(api_id)
+        .stage_name(stage)
+        .documentation_version(version)
+        .description(description)
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::from_sdk(
+                "CreateDocumentationVersion",
+                format!("stage {stage} of {api_id}"),
+                e,
+            )
+        })?;
+    Ok(())
 }
 
 /// Points the stage at another deployment (UpdateStage replace /deploymentId): the documented rollback.

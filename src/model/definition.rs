@@ -29,6 +29,90 @@ pub struct ApiDefinition {
     pub request_validators: BTreeMap<String, ValidatorDefinition>,
     /// Only the customised ones, by response type (DEFAULT_4XX, MISSING_AUTHENTICATION_TOKEN, ...).
     pub gateway_responses: BTreeMap<String, GatewayResponseDefinition>,
+    /// Documentation parts by location ([`documentation_location`]), each a field per top-level
+    /// property. On the deployed side: the documentation version published to the stage (published
+    /// by version, not by deployment). None where it could not be seen.
+    pub documentation: Option<BTreeMap<String, Fields>>,
+}
+
+/// A documentation part's location as one line: its type, then the method, path, status code and
+/// name the type uses, in that order (`METHOD GET /pets`, `RESPONSE GET /pets 200`, `MODEL Pet`,
+/// `API`). A method or status code the type uses but the part leaves out is `*`, AWS's default; a
+/// path it leaves out is `/`.
+pub fn documentation_location(
+    kind: &str,
+    path: Option<&str>,
+    method: Option<&str>,
+    status_code: Option<&str>,
+    name: Option<&str>,
+) -> String {
+    const WITH_METHOD: [&str; 8] = [
+        "METHOD",
+        "PATH_PARAMETER",
+        "QUERY_PARAMETER",
+        "REQUEST_HEADER",
+        "REQUEST_BODY",
+        "RESPONSE",
+        "RESPONSE_HEADER",
+        "RESPONSE_BODY",
+    ];
+    const WITH_STATUS: [&str; 3] = ["RESPONSE", "RESPONSE_HEADER", "RESPONSE_BODY"];
+    let kind = kind.to_ascii_uppercase();
+    let mut out = kind.clone();
+    if WITH_METHOD.contains(&kind.as_str()) {
+        out.push(' ');
+        out.push_str(&method.unwrap_or("*").to_ascii_uppercase());
+    }
+    if WITH_METHOD.contains(&kind.as_str()) || kind == "RESOURCE" {
+        out.push(' ');
+        out.push_str(path.unwrap_or("/"));
+    }
+    if WITH_STATUS.contains(&kind.as_str()) {
+        out.push(' ');
+        out.push_str(status_code.unwrap_or("*"));
+    }
+    if let Some(n) = name.filter(|n| !n.is_empty()) {
+        out.push(' ');
+        out.push_str(n);
+    }
+    out
+}
+
+/// A documentation part's properties (a JSON object, or its text) as the diff's fields: one per
+/// top-level property, strings as they are, anything else as compact JSON with keys sorted.
+pub fn documentation_fields(properties: &Value) -> Fields {
+    let v = match properties {
+        Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone())),
+        other => other.clone(),
+    };
+    match v {
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    Value::String(s) => s,
+                    other => sorted_json(&other),
+                };
+                (k, text)
+            })
+            .collect(),
+        other => Fields::from([("properties".to_owned(), sorted_json(&other))]),
+    }
+}
+
+fn sorted_json(v: &Value) -> String {
+    fn sort(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let sorted: BTreeMap<&String, Value> =
+                    m.iter().map(|(k, v)| (k, sort(v))).collect();
+                Value::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
+            }
+            Value::Array(a) => Value::Array(a.iter().map(sort).collect()),
+            other => other.clone(),
+        }
+    }
+    sort(v).to_string()
 }
 
 /// The REST API's own settings that a deployment freezes.

@@ -436,6 +436,9 @@ pub struct Stage {
     /// `https://{id}.execute-api.{region}.amazonaws.com/{stage}`, or the local stack's path-style URL.
     pub invoke_url: String,
     pub description: Option<String>,
+    /// The documentation version published to the stage, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documentation_version: Option<String>,
     /// Epoch seconds.
     pub created: Option<i64>,
     /// Epoch seconds.
@@ -465,6 +468,7 @@ impl Stage {
             canary_percent: None,
             invoke_url,
             description: None,
+            documentation_version: None,
             created: None,
             last_updated: None,
             drift: None,
@@ -598,6 +602,8 @@ pub enum Element {
     Model(String),
     RequestValidator(String),
     GatewayResponse(String),
+    /// A documentation part, by its location (`METHOD GET /pets`).
+    Documentation(String),
 }
 
 impl Element {
@@ -611,6 +617,7 @@ impl Element {
             Self::Model(n) => (3, n, ""),
             Self::RequestValidator(n) => (4, n, ""),
             Self::GatewayResponse(n) => (5, n, ""),
+            Self::Documentation(n) => (6, n, ""),
         }
     }
 }
@@ -624,6 +631,7 @@ impl fmt::Display for Element {
             Self::Model(n) => write!(f, "model {n}"),
             Self::RequestValidator(n) => write!(f, "request validator {n}"),
             Self::GatewayResponse(n) => write!(f, "gateway response {n}"),
+            Self::Documentation(n) => write!(f, "documentation {n}"),
         }
     }
 }

@@ -126,8 +126,27 @@ pub async fn deploy_stage(
     let deployment =
         apigateway::create_deployment(&clients.apigateway, &api.id, stage_name, &description)
             .await?;
-    let stage = confirm_stage(clients, &api.id, stage_name, &deployment.id).await?;
-    let after = load_stack(clients, spec).await?;
+    let mut stage = confirm_stage(clients, &api.id, stage_name, &deployment.id).await?;
+    let mut after = load_stack(clients, spec).await?;
+    // Documentation is published by documentation version, not by deployment: when the stage's
+    // documentation still differs, the working parts are published to it as a new version.
+    if after
+        .drift
+        .changes()
+        .iter()
+        .any(|c| matches!(c.element, Element::Documentation(_)))
+    {
+        apigateway::publish_documentation(
+            &clients.apigateway,
+            &api.id,
+            stage_name,
+            &format!("lambdeck-{}", deployment.id),
+            &format!("published by lambdeck with deployment {}", deployment.id),
+        )
+        .await?;
+        stage = confirm_stage(clients, &api.id, stage_name, &deployment.id).await?;
+        after = load_stack(clients, spec).await?;
+    }
     Ok(StageOutcome {
         action: StageAction::Deploy,
         api_id: api.id.clone(),
@@ -428,6 +447,7 @@ mod tests {
                 canary_percent: None,
                 invoke_url: String::new(),
                 description: None,
+                documentation_version: None,
                 created: None,
                 last_updated: None,
                 drift: None,

@@ -202,6 +202,25 @@ pub fn compare_definitions(working: &WorkingApi, deployed: &ApiDefinition) -> Co
             &mut not_comparable,
         );
     }
+    if !working.unread.contains_key("documentation parts") {
+        match (&deployed.documentation, &w.documentation) {
+            (Some(d), Some(wd)) => diff_named(
+                "documentation parts",
+                |n| Element::Documentation(n.to_owned()),
+                d,
+                wd,
+                None,
+                Clone::clone,
+                &mut changes,
+                &mut not_comparable,
+            ),
+            (None, Some(wd)) if !wd.is_empty() => not_comparable.push(format!(
+                "{} documentation part(s): the documentation published to the stage could not be read",
+                wd.len()
+            )),
+            _ => {}
+        }
+    }
     for (kind, why) in &working.unread {
         not_comparable.push(format!("{kind}: {why}"));
     }

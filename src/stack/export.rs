@@ -9,10 +9,10 @@ use serde_json::{Map, Value};
 use crate::model::RouteKey;
 use crate::model::definition::{
     ApiDefinition, ApiSettings, AuthorizerDefinition, DEFAULT_AUTHORIZER_TTL, DEFAULT_TIMEOUT_MS,
-    GatewayResponseDefinition, IntegrationDefinition, IntegrationResponseDefinition,
-    MethodDefinition, MethodResponseDefinition, ValidatorDefinition, model_ref_name, non_empty,
-    normalise_identity_source, normalise_policy, normalise_request_parameter, normalise_schema,
-    sorted, upper_opt, upper_or,
+    Fields, GatewayResponseDefinition, IntegrationDefinition, IntegrationResponseDefinition,
+    MethodDefinition, MethodResponseDefinition, ValidatorDefinition, documentation_fields,
+    documentation_location, model_ref_name, non_empty, normalise_identity_source, normalise_policy,
+    normalise_request_parameter, normalise_schema, sorted, upper_opt, upper_or,
 };
 
 const VERBS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
@@ -221,7 +221,35 @@ pub fn parse_export(doc: &Value) -> Result<ApiDefinition, String> {
         models,
         request_validators,
         gateway_responses,
+        documentation: documentation(doc),
     })
+}
+
+/// `x-amazon-apigateway-documentation`: the parts of the documentation version published to the
+/// stage, by location. None when the export does not carry it.
+fn documentation(doc: &Value) -> Option<BTreeMap<String, Fields>> {
+    let d = obj(doc.get("x-amazon-apigateway-documentation"))?;
+    let parts = d
+        .get("documentationParts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let l = p.get("location");
+            let field = |k: &str| l.and_then(|l| l.get(k)).and_then(Value::as_str);
+            (
+                documentation_location(
+                    field("type").unwrap_or(""),
+                    field("path"),
+                    field("method"),
+                    field("statusCode"),
+                    field("name"),
+                ),
+                documentation_fields(p.get("properties").unwrap_or(&Value::Null)),
+            )
+        })
+        .collect();
+    Some(parts)
 }
 
 fn ref_model(schema: Option<&Value>) -> Option<String> {

@@ -12,8 +12,8 @@ use crate::aws::api_definition::{self, ExportBlind};
 use crate::aws::{AwsError, Clients, ErrorKind, apigateway, iam, lambda, log_groups};
 use crate::config::StackSpec;
 use crate::model::definition::{
-    ApiDefinition, ApiSettings, AuthorizerDefinition, GatewayResponseDefinition, MethodDefinition,
-    ValidatorDefinition,
+    ApiDefinition, ApiSettings, AuthorizerDefinition, Fields, GatewayResponseDefinition,
+    MethodDefinition, ValidatorDefinition,
 };
 use crate::model::{
     ApiSummary, DeployedApi, Drift, Found, FunctionInfo, Health, IntegrationTarget, LogGroupInfo,
@@ -345,8 +345,15 @@ fn judge_stage(
             })
         })
         .map_err(|e| e.to_string());
-    let (mut deployed, definition) =
+    let (mut deployed, mut definition) =
         drift::deployed_api(&dep, summary, export.as_ref().map_err(Clone::clone));
+    // Documentation is published by documentation version, not by deployment: a stage that
+    // publishes none serves no documentation, whatever its export says.
+    if let Ok(d) = definition.as_mut()
+        && stage.documentation_version.is_none()
+    {
+        d.documentation = Some(BTreeMap::new());
+    }
     let (d, not_comparable) = drift::compare(working, summary, &definition);
     deployed.not_comparable.clone_from(&not_comparable);
     stage.drift = Some(d);
@@ -362,7 +369,7 @@ struct Elements {
     models: Result<Vec<(String, String)>, AwsError>,
     validators: Result<Vec<(String, String, ValidatorDefinition)>, AwsError>,
     gateway_responses: Result<BTreeMap<String, GatewayResponseDefinition>, AwsError>,
-    documentation_parts: Result<usize, AwsError>,
+    documentation_parts: Result<BTreeMap<String, Fields>, AwsError>,
 }
 
 async fn read_elements(gw: &aws_sdk_apigateway::Client, id: &str) -> Elements {
@@ -371,7 +378,7 @@ async fn read_elements(gw: &aws_sdk_apigateway::Client, id: &str) -> Elements {
         api_definition::get_models(gw, id),
         api_definition::get_request_validators(gw, id),
         api_definition::get_gateway_responses(gw, id),
-        api_definition::count_documentation_parts(gw, id),
+        api_definition::get_documentation_parts(gw, id),
     );
     Elements {
         authorizers,
@@ -442,13 +449,13 @@ fn working_api(
             (k, m)
         })
         .collect();
-    match elements.documentation_parts {
-        Ok(0) => {}
-        Ok(n) => w.export_blind.push(format!(
-            "{n} documentation part(s): a stage's export carries the documentation version published to it, not its deployment"
-        )),
-        Err(e) => unread("documentation parts", &e),
-    }
+    let documentation = match elements.documentation_parts {
+        Ok(parts) => Some(parts),
+        Err(e) => {
+            unread("documentation parts", &e);
+            None
+        }
+    };
     if blind.required_response_headers > 0 {
         w.export_blind.push(format!(
             "{} method response header(s) marked required: the export lists headers, not whether they are required",
@@ -468,6 +475,7 @@ fn working_api(
         models,
         request_validators: validators,
         gateway_responses,
+        documentation,
     };
     w
 }

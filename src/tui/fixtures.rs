@@ -128,6 +128,7 @@ pub fn stack(drift: Drift) -> Stack {
                 canary_percent: None,
                 invoke_url: URL.into(),
                 description: None,
+                documentation_version: None,
                 created: Some(1_795_000_000),
                 last_updated: Some(1_795_003_600),
                 drift: Some(drift.clone()),

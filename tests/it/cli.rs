@@ -718,6 +718,12 @@ type Respond = fn(usize) -> (u16, Option<&'static str>, &'static str);
 
 impl FakeEndpoint {
     async fn start(respond: Respond) -> Self {
+        Self::start_hinted(respond, None).await
+    }
+
+    /// As `start`, with a `Retry-After` header (seconds) on every error answer, as API Gateway
+    /// sends on a 429.
+    async fn start_hinted(respond: Respond, retry_after: Option<&'static str>) -> Self {
         use std::sync::atomic::Ordering;
         let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let seen = count.clone();
@@ -731,6 +737,9 @@ impl FakeEndpoint {
                     .header("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000");
                 if let Some(t) = error_type {
                     res = res.header("x-amzn-ErrorType", t);
+                }
+                if let (Some(wait), true) = (retry_after, status >= 400) {
+                    res = res.header("Retry-After", wait);
                 }
                 res.body(axum::body::Body::from(body)).unwrap()
             }
@@ -794,9 +803,10 @@ async fn throttling_and_transient_failures_are_retried_with_backoff() {
         .unwrap();
     assert_eq!(fake.requests(), 2);
 
-    // Throttled every time: API Gateway's quotas get eight attempts in all (waits doubling from a
-    // second), then one classified line.
-    let fake = FakeEndpoint::start(|_| THROTTLED).await;
+    // Throttled every time: API Gateway's quotas get eight attempts in all, then one classified
+    // line. The endpoint asks for no wait (`Retry-After: 0`), which is honoured: without it the
+    // waits double from a second and this case would sleep about 45 s.
+    let fake = FakeEndpoint::start_hinted(|_| THROTTLED, Some("0")).await;
     let err = lambdeck::aws::apigateway::find_rest_apis(&fake.clients().await.apigateway, api)
         .await
         .unwrap_err();

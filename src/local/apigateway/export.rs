@@ -46,12 +46,20 @@ pub(super) fn get_export(
         .iter()
         .flat_map(|v| v.split(','))
         .any(|e| matches!(e.trim(), "integrations" | "apigateway"));
+    let documentation = req
+        .query_all("extensions")
+        .iter()
+        .flat_map(|v| v.split(','))
+        .any(|e| e.trim() == "documentation");
     let (document, version) = {
         let state = lock(cx.state);
         let api = api(&state, id)?;
         let s = stage(api, name)?;
         let d = deployment(api, &s.deployment_id)?;
-        let doc = export(api, s, d, kind, extensions, cx.region);
+        let mut doc = export(api, s, d, kind, extensions, cx.region);
+        if documentation {
+            doc.root_mut().documentation = super::documentation::export_extension(api, s);
+        }
         (doc, export_version(d))
     };
     let bytes =
@@ -86,6 +94,16 @@ pub(super) fn export_version(d: &Deployment) -> String {
 pub enum Document {
     Oas30(Oas30),
     Swagger(Swagger),
+}
+
+impl Document {
+    /// The extensions at the document's root.
+    pub fn root_mut(&mut self) -> &mut RootExtensions {
+        match self {
+            Self::Oas30(d) => &mut d.extensions,
+            Self::Swagger(d) => &mut d.extensions,
+        }
+    }
 }
 
 /// The API-level extensions both formats carry at their root.
@@ -126,6 +144,12 @@ pub struct RootExtensions {
         skip_serializing_if = "Option::is_none"
     )]
     pub endpoint_configuration: Option<EndpointExtension>,
+    /// The documentation version published to the stage (`extensions=documentation`).
+    #[serde(
+        rename = "x-amazon-apigateway-documentation",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub documentation: Option<Value>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -890,6 +914,7 @@ fn root_extensions(snapshot: &Snapshot, refs: &Referenced) -> RootExtensions {
                 disable_execute_api_endpoint: true,
             },
         ),
+        documentation: None,
     }
 }
 

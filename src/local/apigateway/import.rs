@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 use super::Ctx;
 use super::elements::{GATEWAY_RESPONSE_TYPES, check_authorizer};
 use super::model::{
-    Authorizer, GatewayResponse, Integration, IntegrationResponse, Method, MethodResponse, Model,
-    RequestValidator, Resource, RestApi,
+    Authorizer, DocumentationLocation, GatewayResponse, Integration, IntegrationResponse, Method,
+    MethodResponse, Model, RequestValidator, Resource, RestApi,
 };
 use super::ops::{Result, api_mut, fresh_id, now_s, ok, write};
 use super::wire::render_api;
@@ -59,6 +59,8 @@ pub struct Definition {
     /// By name: (validateRequestBody, validateRequestParameters).
     pub validators: BTreeMap<String, (bool, bool)>,
     pub gateway_responses: BTreeMap<String, GatewayResponse>,
+    /// `x-amazon-apigateway-documentation`'s parts, when the document has the extension.
+    pub documentation: Option<Vec<(DocumentationLocation, String)>>,
     pub warnings: Vec<String>,
 }
 
@@ -305,6 +307,11 @@ pub fn read_definition(doc: &Value, base: BasePath) -> Definition {
                 boolean(v.get("validateRequestParameters")).unwrap_or(false),
             ),
         );
+    }
+    if doc.get("x-amazon-apigateway-documentation").is_some() {
+        let (parts, warnings) = super::documentation::document_parts(doc);
+        def.documentation = Some(parts);
+        def.warnings.extend(warnings);
     }
     for (kind, v) in obj(doc.get("x-amazon-apigateway-gateway-responses"))
         .into_iter()
@@ -669,6 +676,9 @@ fn by_name_ids<T>(
 /// Applies a definition to an API's working copy. Returns the warnings of resolving references.
 pub fn apply(api: &mut RestApi, mut def: Definition, mode: Mode) -> Vec<String> {
     let overwrite = mode == Mode::Overwrite;
+    if let Some(parts) = def.documentation.take() {
+        super::documentation::put_parts(api, parts, overwrite);
+    }
     if let Some(title) = def.title.take().filter(|t| !t.trim().is_empty()) {
         api.name = title;
     }
@@ -973,6 +983,8 @@ pub(super) fn import_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             models: BTreeMap::new(),
             request_validators: BTreeMap::new(),
             gateway_responses: BTreeMap::new(),
+            documentation_parts: Vec::new(),
+            documentation_versions: BTreeMap::new(),
             deployments: BTreeMap::new(),
             stages: BTreeMap::new(),
         };

@@ -1,8 +1,9 @@
 //! API Gateway REST (v1) control plane (rest-json): the route table of REST APIs, resources, methods
 //! and their responses, integrations and theirs, authorizers, models, request validators, gateway
-//! responses, deployments as frozen snapshots, stages, exports, imports (ImportRestApi, PutRestApi)
+//! responses, documentation parts and versions, deployments as frozen snapshots, stages, exports, imports (ImportRestApi, PutRestApi)
 //! and tags; and the account's API keys and usage plans.
 
+pub mod documentation;
 pub mod elements;
 pub mod export;
 pub mod import;
@@ -142,14 +143,16 @@ fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         (["restapis", id, "gatewayresponses", kind], _) => {
             gateway_response_call(cx, req, id, kind)?
         }
-        // Documentation parts are not modelled, and none can be created here: the list is
-        // truthfully empty, so the stale diff compares it instead of reporting it unreadable.
-        (["restapis", id, "documentation", "parts"], &Verb::GET) => read(cx, id, |_| {
-            Ok(ok(
-                StatusCode::OK,
-                page(Vec::<serde_json::Value>::new(), req),
-            ))
-        })?,
+        (["restapis", id, "documentation", "parts"], _) => documentation::parts_call(cx, req, id)?,
+        (["restapis", id, "documentation", "parts", pid], _) => {
+            documentation::part_call(cx, req, id, pid)?
+        }
+        (["restapis", id, "documentation", "versions"], _) => {
+            documentation::versions_call(cx, req, id)?
+        }
+        (["restapis", id, "documentation", "versions", v], _) => {
+            documentation::version_call(cx, req, id, v)?
+        }
         (["restapis", id, "deployments"], &Verb::POST) => create_deployment(cx, req, id)?,
         (["restapis", id, "deployments"], &Verb::GET) => read(cx, id, |api| {
             let items = api

@@ -24,6 +24,20 @@ pub struct ApiGatewayState {
     /// so a restart starts every quota afresh.
     #[serde(skip)]
     pub quota_used: BTreeMap<String, i64>,
+    /// Admitted requests by `plan/key/YYYY-MM-DD` (UTC), for GetUsage; in memory only.
+    #[serde(skip)]
+    pub usage_daily: BTreeMap<String, i64>,
+    /// The token buckets of usage plan throttles, by `plan/key` (the plan's throttle) or
+    /// `plan/key/api/stage/path/VERB` (a method's); in memory only.
+    #[serde(skip)]
+    pub buckets: BTreeMap<String, Bucket>,
+}
+
+/// A token bucket: holds up to the burst limit, refills at the rate limit per second.
+#[derive(Debug, Clone, Copy)]
+pub struct Bucket {
+    pub tokens: f64,
+    pub at: std::time::Instant,
 }
 
 /// An API key.
@@ -137,8 +151,50 @@ pub struct RestApi {
     /// Only the customised ones, by response type; the others are AWS's defaults.
     #[serde(default)]
     pub gateway_responses: BTreeMap<String, GatewayResponse>,
+    /// The working documentation parts, in the order they were created (AWS lists them so).
+    #[serde(default)]
+    pub documentation_parts: Vec<DocumentationPart>,
+    /// Published snapshots of the documentation parts, by version name.
+    #[serde(default)]
+    pub documentation_versions: BTreeMap<String, DocumentationVersion>,
     pub deployments: BTreeMap<String, Deployment>,
     pub stages: BTreeMap<String, Stage>,
+}
+
+/// A documentation part: where it applies and its properties (a JSON object, as the caller wrote it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentationPart {
+    pub id: String,
+    pub location: DocumentationLocation,
+    pub properties: String,
+}
+
+/// Where a documentation part applies; the members a type does not use are absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentationLocation {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A documentation version: the documentation parts as they were when it was created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentationVersion {
+    pub version: String,
+    /// Epoch seconds.
+    pub created_date: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub parts: Vec<DocumentationPart>,
 }
 
 impl RestApi {
@@ -341,6 +397,47 @@ pub struct Stage {
     /// A canary release: part of the stage's traffic goes to another deployment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canary: Option<Canary>,
+    /// The documentation version published to the stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documentation_version: Option<String>,
+    /// Method settings by `*/*` (every method) or `{resourcePath}/{VERB}` (`test/GET`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub method_settings: BTreeMap<String, MethodSetting>,
+}
+
+/// A stage's settings for one method (or every method, `*/*`); serialized as AWS renders it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MethodSetting {
+    pub metrics_enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging_level: Option<String>,
+    pub data_trace_enabled: bool,
+    pub throttling_burst_limit: i64,
+    pub throttling_rate_limit: f64,
+    pub caching_enabled: bool,
+    pub cache_ttl_in_seconds: i64,
+    pub cache_data_encrypted: bool,
+    pub require_authorization_for_cache_control: bool,
+    pub unauthorized_cache_control_header_strategy: String,
+}
+
+impl Default for MethodSetting {
+    /// AWS's defaults (the account's throttle: 5000 burst, 10000 a second).
+    fn default() -> Self {
+        Self {
+            metrics_enabled: false,
+            logging_level: None,
+            data_trace_enabled: false,
+            throttling_burst_limit: 5000,
+            throttling_rate_limit: 10000.0,
+            caching_enabled: false,
+            cache_ttl_in_seconds: 300,
+            cache_data_encrypted: false,
+            require_authorization_for_cache_control: true,
+            unauthorized_cache_control_header_strategy: "SUCCEED_WITH_RESPONSE_HEADER".into(),
+        }
+    }
 }
 
 /// A stage's canarySettings.
@@ -474,6 +571,8 @@ pub mod fixtures {
             tracing_enabled: false,
             tags: BTreeMap::new(),
             canary: None,
+            documentation_version: None,
+            method_settings: BTreeMap::new(),
         };
         let api = RestApi {
             id: "abc123defg".into(),
@@ -494,6 +593,8 @@ pub mod fixtures {
             models: BTreeMap::new(),
             request_validators: BTreeMap::new(),
             gateway_responses: BTreeMap::new(),
+            documentation_parts: Vec::new(),
+            documentation_versions: BTreeMap::new(),
             deployments: BTreeMap::new(),
             stages: BTreeMap::new(),
         };

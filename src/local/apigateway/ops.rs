@@ -203,6 +203,8 @@ pub(super) fn create_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             models: default_models(),
             request_validators: BTreeMap::new(),
             gateway_responses: BTreeMap::new(),
+            documentation_parts: Vec::new(),
+            documentation_versions: BTreeMap::new(),
             deployments: BTreeMap::new(),
             stages: BTreeMap::new(),
         };
@@ -1021,6 +1023,8 @@ pub(super) fn create_deployment(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Res
                             tracing_enabled: false,
                             tags: BTreeMap::new(),
                             canary: None,
+                            documentation_version: None,
+                            method_settings: BTreeMap::new(),
                         },
                     );
                 }
@@ -1073,6 +1077,8 @@ pub(super) fn create_stage(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response
             tracing_enabled: input.tracing_enabled,
             tags: input.tags,
             canary,
+            documentation_version: input.documentation_version,
+            method_settings: BTreeMap::new(),
         };
         let value = render_stage(&s);
         api.stages.insert(name, s);
@@ -1097,6 +1103,11 @@ pub(super) fn update_stage(cx: &Ctx<'_>, req: &Req, id: &str, name: &str) -> Res
                     s.deployment_id = did;
                 }
                 ("replace", "/description") => s.description = op.value.clone(),
+                // AWS's recorded CreateStage takes a version that does not exist; so does this.
+                ("replace", "/documentationVersion") => {
+                    s.documentation_version = patch::optional(op);
+                }
+                ("remove", "/documentationVersion") => s.documentation_version = None,
                 ("replace", "/tracingEnabled") => {
                     s.tracing_enabled = op.value.as_deref() == Some("true");
                 }
@@ -1109,6 +1120,7 @@ pub(super) fn update_stage(cx: &Ctx<'_>, req: &Req, id: &str, name: &str) -> Res
                     s.variables.remove(p.trim_start_matches("/variables/"));
                 }
                 ("remove", "/canarySettings") => s.canary = None,
+                (_, p) if method_setting_path(p).is_some() => patch_method_setting(&mut s, op)?,
                 (_, p) if p.starts_with("/canarySettings/") => {
                     patch_canary(&mut s, op, api)?;
                 }
@@ -1121,6 +1133,92 @@ pub(super) fn update_stage(cx: &Ctx<'_>, req: &Req, id: &str, name: &str) -> Res
         Ok(value)
     })?;
     Ok(ok(StatusCode::OK, value))
+}
+
+/// `/{resourcePath}/{VERB}[/{group}/{field}]` (or `/*/*/...`): the method setting's key (`*/*`,
+/// `test/GET`, the resource path unescaped and without its leading slash) and the field, if any.
+fn method_setting_path(path: &str) -> Option<(String, Option<String>)> {
+    let segs: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+    let (res, verb, field) = match segs.as_slice() {
+        [res, verb] => (*res, *verb, None),
+        [res, verb, group, field] => (*res, *verb, Some(format!("{group}/{field}"))),
+        _ => return None,
+    };
+    let verb_ok = verb == "*" || check_verb(verb).is_ok();
+    if !verb_ok || res.is_empty() || (res == "*") != (verb == "*") {
+        return None;
+    }
+    let key = if res == "*" {
+        "*/*".to_owned()
+    } else {
+        format!("{}/{verb}", patch::unescape(res).trim_start_matches('/'))
+    };
+    Some((key, field))
+}
+
+/// UpdateStage on a method setting: a field is set on the method's setting, created from the
+/// stage's `*/*` setting (or AWS's defaults) when there is none; `remove /{res}/{VERB}` drops it.
+fn patch_method_setting(s: &mut Stage, op: &PatchOp) -> Result<()> {
+    let Some((key, field)) = method_setting_path(&op.path) else {
+        return Err(bad_patch(op));
+    };
+    let Some(field) = field else {
+        if op.op == "remove" {
+            if s.method_settings.remove(&key).is_none() {
+                return Err(RestJsonError::bad_request(format!(
+                    "Cannot remove method setting {key} because there is no method setting for this method "
+                )));
+            }
+            return Ok(());
+        }
+        return Err(bad_patch(op));
+    };
+    if op.op != "replace" {
+        return Err(bad_patch(op));
+    }
+    let value = op.value.clone().unwrap_or_default();
+    let invalid = || {
+        RestJsonError::bad_request(format!(
+            "Invalid value '{value}' for method setting {}",
+            op.path
+        ))
+    };
+    let flag = || match value.as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(invalid()),
+    };
+    let base = s.method_settings.get("*/*").cloned().unwrap_or_default();
+    let mut m = s.method_settings.get(&key).cloned().unwrap_or(base);
+    match field.as_str() {
+        "metrics/enabled" => m.metrics_enabled = flag()?,
+        "logging/dataTrace" => m.data_trace_enabled = flag()?,
+        "logging/loglevel" => {
+            if !["OFF", "ERROR", "INFO"].contains(&value.as_str()) {
+                return Err(invalid());
+            }
+            m.logging_level = Some(value.clone());
+        }
+        "throttling/burstLimit" => {
+            m.throttling_burst_limit = value.parse().map_err(|_| invalid())?;
+        }
+        "throttling/rateLimit" => {
+            m.throttling_rate_limit = value.parse().map_err(|_| invalid())?;
+        }
+        "caching/enabled" => m.caching_enabled = flag()?,
+        "caching/ttlInSeconds" => m.cache_ttl_in_seconds = value.parse().map_err(|_| invalid())?,
+        "caching/dataEncrypted" => m.cache_data_encrypted = flag()?,
+        "caching/requireAuthorizationForCacheControl" => {
+            m.require_authorization_for_cache_control = flag()?;
+        }
+        "caching/unauthorizedCacheControlHeaderStrategy" => {
+            m.unauthorized_cache_control_header_strategy
+                .clone_from(&value);
+        }
+        _ => return Err(bad_patch(op)),
+    }
+    s.method_settings.insert(key, m);
+    Ok(())
 }
 
 /// Tags on REST APIs and stages, addressed by ARN `arn:aws:apigateway:{region}::/restapis/{id}[/stages/{name}]`.

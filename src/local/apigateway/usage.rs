@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use axum::http::{Method as Verb, StatusCode};
 use axum::response::Response;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::Ctx;
@@ -629,6 +630,10 @@ pub(super) fn route(cx: &Ctx<'_>, req: &Req, seg: &[&str]) -> Option<Result<Resp
         ["usageplans", id] => usage_plan_call(cx, req, id),
         ["usageplans", id, "keys"] => plan_keys_call(cx, req, id),
         ["usageplans", id, "keys", key] => plan_key_call(cx, req, id, key),
+        ["usageplans", id, "usage"] if req.method == Verb::GET => get_usage(cx, req, id),
+        ["usageplans", id, "keys", key, "usage"] if req.method == Verb::PATCH => {
+            update_usage(cx, req, id, key)
+        }
         _ => return None,
     })
 }
@@ -659,22 +664,194 @@ pub fn api_key_denied(
     (!covered).then_some("no usage plan with the API key covers this API stage")
 }
 
-/// The usage plan (id, quota) that admits `value` on the API stage, for quota counting.
-pub fn plan_of_key(
-    state: &ApiGatewayState,
+/// The usage plan that admits `value` on the API stage, with the key's id.
+pub fn plan_of_key<'a>(
+    state: &'a ApiGatewayState,
     api_id: &str,
     stage: &str,
     value: &str,
-) -> Option<(String, String, Quota)> {
+) -> Option<(&'a UsagePlan, &'a ApiKey)> {
     let key = state.api_keys.values().find(|k| k.value == value)?;
-    state
-        .usage_plans
-        .values()
-        .find(|p| {
-            p.key_ids.contains(&key.id)
-                && p.api_stages
-                    .iter()
-                    .any(|s| s.api_id == api_id && s.stage == stage)
+    let plan = state.usage_plans.values().find(|p| {
+        p.key_ids.contains(&key.id)
+            && p.api_stages
+                .iter()
+                .any(|s| s.api_id == api_id && s.stage == stage)
+    })?;
+    Some((plan, key))
+}
+
+/// The start of the quota period `day` falls in: the day itself, its ISO week's Monday, or the first
+/// of its month.
+pub fn period_start(period: &str, day: NaiveDate) -> NaiveDate {
+    match period {
+        "WEEK" => day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday())),
+        "MONTH" => day.with_day(1).unwrap_or(day),
+        _ => day,
+    }
+}
+
+/// The counter of a plan's quota for a key in the period `day` falls in.
+pub fn quota_counter(plan: &str, key: &str, quota: &Quota, day: NaiveDate) -> String {
+    format!("{plan}/{key}/{}", period_start(&quota.period, day))
+}
+
+fn daily_counter(plan: &str, key: &str, day: NaiveDate) -> String {
+    format!("{plan}/{key}/{day}")
+}
+
+/// Counts one admitted request of `key` under `plan` on `day`.
+pub fn count_usage(state: &mut ApiGatewayState, plan: &str, key: &str, day: NaiveDate) {
+    *state
+        .usage_daily
+        .entry(daily_counter(plan, key, day))
+        .or_insert(0) += 1;
+}
+
+/// `[used, remaining]` of `key` under `plan` for each day from `start` to `end`: used that day, and
+/// what the quota had left at the end of it (0 without a quota).
+fn key_usage(
+    state: &ApiGatewayState,
+    plan: &UsagePlan,
+    key: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+    today: NaiveDate,
+) -> Vec<[i64; 2]> {
+    let used = |d: NaiveDate| {
+        state
+            .usage_daily
+            .get(&daily_counter(&plan.id, key, d))
+            .copied()
+            .unwrap_or(0)
+    };
+    start
+        .iter_days()
+        .take_while(|d| *d <= end)
+        .map(|d| {
+            let remaining = plan.quota.as_ref().map_or(0, |q| {
+                let from = period_start(&q.period, d);
+                let through: i64 = from.iter_days().take_while(|x| *x <= d).map(used).sum();
+                // UpdateUsage moves the period's counter away from the sum of its days.
+                let counted = if d > today {
+                    0
+                } else {
+                    let whole: i64 = from.iter_days().take_while(|x| *x <= today).map(used).sum();
+                    let counter = state
+                        .quota_used
+                        .get(&quota_counter(&plan.id, key, q, d))
+                        .copied()
+                        .unwrap_or(whole);
+                    through + (counter - whole)
+                };
+                q.limit - counted
+            });
+            [used(d), remaining]
         })
-        .and_then(|p| Some((p.id.clone(), key.id.clone(), p.quota.clone()?)))
+        .collect()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UsageOut {
+    usage_plan_id: String,
+    start_date: String,
+    end_date: String,
+    values: BTreeMap<String, Vec<[i64; 2]>>,
+}
+
+fn date(req: &Req, name: &str) -> Result<NaiveDate> {
+    req.query_one(name)
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .ok_or_else(|| {
+            RestJsonError::bad_request(format!(
+                "Invalid {name} specified: a date of the form YYYY-MM-DD is required"
+            ))
+        })
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// GetUsage: `GET /usageplans/{id}/usage?startDate&endDate[&keyId]`.
+fn get_usage(cx: &Ctx<'_>, req: &Req, plan_id: &str) -> Result<Response> {
+    let (start, end) = (date(req, "startDate")?, date(req, "endDate")?);
+    if end < start {
+        return Err(RestJsonError::bad_request(
+            "Invalid endDate specified: it is before startDate",
+        ));
+    }
+    let state = lock(cx.state);
+    let plan = state.usage_plans.get(plan_id).ok_or_else(missing_plan)?;
+    let keys: Vec<&String> = match req.query_one("keyId") {
+        Some(k) => vec![
+            plan.key_ids
+                .iter()
+                .find(|id| *id == k)
+                .ok_or_else(missing_key)?,
+        ],
+        None => plan.key_ids.iter().collect(),
+    };
+    let today = today();
+    let values = keys
+        .into_iter()
+        .map(|k| (k.clone(), key_usage(&state, plan, k, start, end, today)))
+        .collect();
+    Ok(ok(
+        StatusCode::OK,
+        UsageOut {
+            usage_plan_id: plan.id.clone(),
+            start_date: start.to_string(),
+            end_date: end.to_string(),
+            values,
+        },
+    ))
+}
+
+/// UpdateUsage: `PATCH /usageplans/{id}/keys/{keyId}/usage` with `replace /remaining N`: the key's
+/// quota has N requests left in the current period.
+fn update_usage(cx: &Ctx<'_>, req: &Req, plan_id: &str, key_id: &str) -> Result<Response> {
+    let input: PatchIn = body(req)?;
+    patch::check_ops(&input.patch_operations, "updateUsageInput")?;
+    let today = today();
+    let out = {
+        let mut state = lock(cx.state);
+        let plan = state
+            .usage_plans
+            .get(plan_id)
+            .ok_or_else(missing_plan)?
+            .clone();
+        if !plan.key_ids.iter().any(|k| k == key_id) {
+            return Err(missing_key());
+        }
+        for op in &input.patch_operations {
+            match (op.op.as_str(), op.path.as_str()) {
+                ("replace", "/remaining") => {
+                    let remaining: i64 = number(op)?;
+                    let q = plan.quota.as_ref().ok_or_else(|| {
+                        RestJsonError::bad_request(format!(
+                            "Usage plan {plan_id} has no quota to set the remaining requests of"
+                        ))
+                    })?;
+                    state.quota_used.insert(
+                        quota_counter(plan_id, key_id, q, today),
+                        q.limit - remaining,
+                    );
+                }
+                ("replace", _) => return Err(patch::bad_op(op, &["/remaining"])),
+                _ => return Err(patch::unsupported_op(op)),
+            }
+        }
+        UsageOut {
+            usage_plan_id: plan_id.to_owned(),
+            start_date: today.to_string(),
+            end_date: today.to_string(),
+            values: BTreeMap::from([(
+                key_id.to_owned(),
+                key_usage(&state, &plan, key_id, today, today, today),
+            )]),
+        }
+    };
+    Ok(ok(StatusCode::OK, out))
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{
     Authorizer, Deployment, GatewayResponse, Integration, IntegrationResponse, Method,
-    MethodResponse, Model, RequestValidator, Resource, RestApi, Snapshot, Stage,
+    MethodResponse, MethodSetting, Model, RequestValidator, Resource, RestApi, Snapshot, Stage,
 };
 
 /// `{}`: a member AWS sends as an empty object.
@@ -251,12 +251,14 @@ pub struct StageOut {
     pub description: Option<String>,
     pub cache_cluster_enabled: bool,
     pub cache_cluster_status: &'static str,
-    pub method_settings: Empty,
+    pub method_settings: BTreeMap<String, MethodSetting>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub variables: BTreeMap<String, String>,
     pub tracing_enabled: bool,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documentation_version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub canary_settings: Option<CanaryOut>,
     pub created_date: i64,
@@ -463,10 +465,11 @@ pub fn render_stage(s: &Stage) -> StageOut {
         description: s.description.clone(),
         cache_cluster_enabled: false,
         cache_cluster_status: "NOT_AVAILABLE",
-        method_settings: Empty {},
+        method_settings: s.method_settings.clone(),
         variables: s.variables.clone(),
         tracing_enabled: s.tracing_enabled,
         tags: s.tags.clone(),
+        documentation_version: s.documentation_version.clone(),
         canary_settings: s.canary.as_ref().map(|c| CanaryOut {
             deployment_id: c.deployment_id.clone(),
             percent_traffic: c.percent_traffic,
@@ -671,6 +674,7 @@ pub struct CreateStageIn {
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     pub canary_settings: Option<CanaryIn>,
+    pub documentation_version: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -60,6 +60,15 @@ impl GatewayError {
         )
     }
 
+    pub fn throttled() -> Self {
+        Self::new(
+            "THROTTLED",
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequestsException",
+            "Too Many Requests",
+        )
+    }
+
     pub fn quota_exceeded() -> Self {
         Self::new(
             "QUOTA_EXCEEDED",

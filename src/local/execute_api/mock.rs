@@ -75,6 +75,15 @@ pub fn template_context(input: &EventInput<'_>) -> BTreeMap<String, String> {
     }
     if let Some(Value::Object(a)) = input.authorizer {
         for (k, v) in a {
+            // A Cognito authorizer's claims are addressed one by one: `$context.authorizer.claims.email`.
+            if let Value::Object(inner) = v {
+                for (ik, iv) in inner {
+                    let iv = iv
+                        .as_str()
+                        .map_or_else(|| iv.to_string(), ToOwned::to_owned);
+                    c.insert(format!("authorizer.{k}.{ik}"), iv);
+                }
+            }
             let v = v.as_str().map_or_else(|| v.to_string(), ToOwned::to_owned);
             c.insert(format!("authorizer.{k}"), v);
         }

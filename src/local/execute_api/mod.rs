@@ -3,6 +3,7 @@
 //! function's answer.
 
 pub mod authorizer;
+mod cognito;
 pub mod event;
 pub mod gateway;
 mod mock;
@@ -13,13 +14,15 @@ pub mod vtl;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::apigateway::model::{ApiGatewayState, Integration, Resource, Snapshot};
-use super::apigateway::usage::{api_key_denied, plan_of_key};
+use super::apigateway::model::{
+    ApiGatewayState, Bucket, Integration, Resource, Snapshot, Throttle,
+};
+use super::apigateway::usage::{api_key_denied, count_usage, plan_of_key, quota_counter};
 use super::common::{ERROR_TYPE_HEADER, MessageBody, Req, lock, percent_decode};
 use super::exec::{Executor, FunctionCode, Invocation, Outcome};
 use super::lambda::{function_code, parse_function_name, policy_allows, resolve};
@@ -246,6 +249,7 @@ async fn pipeline(
         .get(verb)
         .or_else(|| resource.methods.get("ANY"))
         .ok_or_else(GatewayError::missing_token)?;
+    check_stage_throttle(cx, input)?;
     let grant = match method.authorization_type.as_str() {
         "CUSTOM" => {
             let a = method
@@ -254,10 +258,26 @@ async fn pipeline(
                 .and_then(|id| snapshot.authorizers.get(id))
                 .ok_or_else(GatewayError::authorizer_configuration)?;
             if a.kind == "COGNITO_USER_POOLS" {
-                None
+                Some(cognito::authorize(
+                    a,
+                    &method.authorization_scopes,
+                    input.req,
+                )?)
             } else {
                 Some(authorizer::authorize(cx, cx.authorizer_cache, a, input).await?)
             }
+        }
+        "COGNITO_USER_POOLS" => {
+            let a = method
+                .authorizer_id
+                .as_deref()
+                .and_then(|id| snapshot.authorizers.get(id))
+                .ok_or_else(GatewayError::authorizer_configuration)?;
+            Some(cognito::authorize(
+                a,
+                &method.authorization_scopes,
+                input.req,
+            )?)
         }
         "AWS_IAM" if !sigv4_signed(input.req) => return Err(GatewayError::missing_token()),
         _ => None,
@@ -358,22 +378,67 @@ async fn lambda_custom(
     }
 }
 
-/// The start of the quota period `now` falls in (UTC): the day, the ISO week's Monday, the month.
-fn quota_period(period: &str, now: chrono::DateTime<chrono::Utc>) -> String {
-    use chrono::Datelike;
-    match period {
-        "WEEK" => {
-            let monday = now.date_naive()
-                - chrono::Days::new(u64::from(now.weekday().num_days_from_monday()));
-            monday.to_string()
-        }
-        "MONTH" => format!("{:04}-{:02}", now.year(), now.month()),
-        _ => now.date_naive().to_string(),
+/// Takes one token from a bucket that holds up to `throttle.burst_limit` tokens (at least one) and
+/// refills at `throttle.rate_limit` a second; false when none is left.
+fn take_token(
+    buckets: &mut BTreeMap<String, Bucket>,
+    key: String,
+    throttle: &Throttle,
+    now: Instant,
+) -> bool {
+    let capacity = (throttle.burst_limit as f64).max(1.0);
+    let b = buckets.entry(key).or_insert(Bucket {
+        tokens: capacity,
+        at: now,
+    });
+    let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
+    b.tokens = (b.tokens + elapsed * throttle.rate_limit.max(0.0)).min(capacity);
+    b.at = now;
+    if b.tokens >= 1.0 {
+        b.tokens -= 1.0;
+        true
+    } else {
+        false
     }
 }
 
-/// The API key check of a method with apiKeyRequired, then its usage plan's quota: the key's
-/// (id, value), or 403 Forbidden / 429 Limit Exceeded.
+/// The stage's own throttle for the method: its `{resourcePath}/{VERB}` method setting, else its
+/// `*/*` one, one bucket per setting for all callers (none without method settings).
+fn check_stage_throttle(cx: Ctx<'_>, input: &EventInput<'_>) -> Result<(), GatewayError> {
+    let mut state = lock(cx.apis);
+    let verb = input.req.method.as_str();
+    let path = input.resource_path.trim_start_matches('/');
+    let setting = state
+        .apis
+        .get(input.api_id)
+        .and_then(|a| a.stages.get(input.stage))
+        .and_then(|s| {
+            [
+                format!("{path}/{verb}"),
+                format!("{path}/ANY"),
+                "*/*".to_owned(),
+            ]
+            .into_iter()
+            .find_map(|k| s.method_settings.get(&k).map(|m| (k, m.clone())))
+        });
+    let Some((key, m)) = setting else {
+        return Ok(());
+    };
+    let throttle = Throttle {
+        burst_limit: m.throttling_burst_limit,
+        rate_limit: m.throttling_rate_limit,
+    };
+    let bucket = format!("stage/{}/{}/{key}", input.api_id, input.stage);
+    if take_token(&mut state.buckets, bucket, &throttle, Instant::now()) {
+        Ok(())
+    } else {
+        Err(GatewayError::throttled())
+    }
+}
+
+/// The API key check of a method with apiKeyRequired, then its usage plan's throttle (the method's
+/// own throttle in the plan, else the plan's) and quota: the key's (id, value), or 403 Forbidden,
+/// 429 Too Many Requests, 429 Limit Exceeded.
 fn check_api_key(
     cx: Ctx<'_>,
     input: &EventInput<'_>,
@@ -385,7 +450,7 @@ fn check_api_key(
         return Err(GatewayError::invalid_api_key());
     }
     let value = value.unwrap_or_default();
-    let Some((plan, key_id, quota)) = plan_of_key(&state, input.api_id, input.stage, value) else {
+    let Some((plan, key)) = plan_of_key(&state, input.api_id, input.stage, value) else {
         let id = state
             .api_keys
             .values()
@@ -394,15 +459,48 @@ fn check_api_key(
             .unwrap_or_default();
         return Ok((id, value.to_owned()));
     };
-    let counter = format!(
-        "{plan}/{key_id}/{}",
-        quota_period(&quota.period, chrono::Utc::now())
-    );
-    let used = state.quota_used.entry(counter).or_insert(0);
-    if *used >= quota.limit {
-        return Err(GatewayError::quota_exceeded());
+    let (plan_id, key_id, quota) = (plan.id.clone(), key.id.clone(), plan.quota.clone());
+    let verb = input.req.method.as_str();
+    let method_throttle = plan
+        .api_stages
+        .iter()
+        .filter(|s| s.api_id == input.api_id && s.stage == input.stage)
+        .find_map(|s| {
+            [verb, "ANY", "*"]
+                .iter()
+                .find_map(|v| s.throttle.get(&format!("{}/{v}", input.resource_path)))
+        })
+        .cloned();
+    let throttle = match method_throttle {
+        Some(t) => Some((
+            format!(
+                "{plan_id}/{key_id}/{}/{}{}/{verb}",
+                input.api_id, input.stage, input.resource_path
+            ),
+            t,
+        )),
+        None => plan
+            .throttle
+            .clone()
+            .map(|t| (format!("{plan_id}/{key_id}"), t)),
+    };
+    if let Some((bucket, t)) = throttle
+        && !take_token(&mut state.buckets, bucket, &t, Instant::now())
+    {
+        return Err(GatewayError::throttled());
     }
-    *used += 1;
+    let today = chrono::Utc::now().date_naive();
+    if let Some(q) = &quota {
+        let used = state
+            .quota_used
+            .entry(quota_counter(&plan_id, &key_id, q, today))
+            .or_insert(0);
+        if *used >= q.limit {
+            return Err(GatewayError::quota_exceeded());
+        }
+        *used += 1;
+    }
+    count_usage(&mut state, &plan_id, &key_id, today);
     Ok((key_id, value.to_owned()))
 }
 

@@ -194,7 +194,8 @@ fn status_lines(url: &str, dir: &Path) -> (Option<i32>, Vec<String>) {
 /// The issue's seed stack (the tutorial's function behind GET /hello_world), extended with a CORS
 /// preflight (MOCK OPTIONS), a gateway response, a TOKEN authorizer and a request validator, built
 /// only with `aws` commands: the stage serves them as AWS does, and `lambdeck status` is in sync once
-/// deployed, then shows exactly one line for one change.
+/// deployed, then shows exactly one line for one change; a documentation part likewise until a
+/// documentation version is published to the stage.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_seed_stack_built_with_the_aws_cli_serves_and_diffs_as_aws_does() {
     let Some(cli) = aws_cli() else {
@@ -502,5 +503,56 @@ async fn the_seed_stack_built_with_the_aws_cli_serves_and_diffs_as_aws_does() {
     assert_eq!(
         status(project.clone(), url.clone()).await,
         (Some(0), Vec::<String>::new())
+    );
+
+    // Documentation is published by version: a part is one line until a version of it is
+    // published to the stage, and the stage's export then carries that version.
+    run(gw(&[
+        "create-documentation-part",
+        "--location",
+        "type=METHOD,method=GET,path=/hello_world",
+        "--properties",
+        r#"{"description": "Says hello"}"#,
+    ]))
+    .await;
+    assert_eq!(
+        status(project.clone(), url.clone()).await,
+        (
+            Some(3),
+            vec!["+ documentation METHOD GET /hello_world".to_owned()]
+        )
+    );
+    let version = run(gw(&[
+        "create-documentation-version",
+        "--documentation-version",
+        "1.0.0",
+        "--stage-name",
+        STAGE,
+    ]))
+    .await;
+    assert_eq!(version["version"], "1.0.0", "{version}");
+    assert_eq!(
+        status(project.clone(), url.clone()).await,
+        (Some(0), Vec::<String>::new())
+    );
+    let export = project.join("documented.json").display().to_string();
+    run(gw(&[
+        "get-export",
+        "--stage-name",
+        STAGE,
+        "--export-type",
+        "swagger",
+        "--parameters",
+        "extensions=documentation",
+        &export,
+    ]))
+    .await;
+    let swagger: Value = serde_json::from_slice(&std::fs::read(&export).unwrap()).unwrap();
+    assert_eq!(
+        swagger["x-amazon-apigateway-documentation"],
+        serde_json::json!({"version": "1.0.0", "documentationParts": [{
+            "location": {"type": "METHOD", "path": "/hello_world", "method": "GET"},
+            "properties": {"description": "Says hello"}}]}),
+        "{swagger}"
     );
 }

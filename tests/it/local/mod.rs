@@ -6,11 +6,13 @@
 mod aws_cli;
 mod awslambdaric;
 mod deployments;
+mod documentation;
 mod exec;
 mod import;
 mod invoke;
 mod lambda_errors;
 mod logs;
+mod metering;
 mod persistence;
 mod regions;
 mod rest_api_elements;

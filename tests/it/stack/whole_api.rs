@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::types::{
-    AuthorizerType, ContentHandlingStrategy, GatewayResponseType, Op, PatchOperation,
+    AuthorizerType, ContentHandlingStrategy, DocumentationPartLocation, DocumentationPartType,
+    GatewayResponseType, Op, PatchOperation,
 };
 use lambdeck::stack::Drift;
 use lambdeck::stack::deploy::{deploy_stage, roll_back};
@@ -415,9 +416,113 @@ async fn rest_api_compression_key_source_and_endpoint() {
 }
 
 impl Api {
+    async fn document(
+        &self,
+        kind: DocumentationPartType,
+        method: Option<&str>,
+        properties: &str,
+    ) -> String {
+        self.gw()
+            .create_documentation_part()
+            .rest_api_id(&self.id)
+            .location(
+                DocumentationPartLocation::builder()
+                    .r#type(kind)
+                    .set_method(method.map(ToOwned::to_owned))
+                    .set_path(method.map(|_| "/hello_world".to_owned()))
+                    .build()
+                    .unwrap(),
+            )
+            .properties(properties)
+            .send()
+            .await
+            .unwrap()
+            .id
+            .unwrap()
+    }
+
+    async fn set_stage(&self, path: &str, value: &str) {
+        self.gw()
+            .update_stage()
+            .rest_api_id(&self.id)
+            .stage_name(&self.local.spec.api.stage.0)
+            .patch_operations(op(Op::Replace, path, Some(value)))
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+/// Documentation is published by documentation version, not by deployment: a part is stale until
+/// `deploy` publishes the working parts to the stage as a new version; a rollback of the deployment
+/// leaves the documentation as published, and publishing an older version makes it stale again.
+#[tokio::test]
+async fn documentation_parts() {
+    let api = Api::up().await;
+    let part = api
+        .document(
+            DocumentationPartType::Method,
+            Some("GET"),
+            r#"{"description": "Says hello"}"#,
+        )
+        .await;
+    assert_eq!(
+        api.lines().await,
+        ["+ documentation METHOD GET /hello_world"]
+    );
+    api.deploy().await;
+    let first = api
+        .local
+        .load()
+        .await
+        .stage()
+        .and_then(|s| s.documentation_version.clone())
+        .expect("deploy published a documentation version");
+    api.gw()
+        .update_documentation_part()
+        .rest_api_id(&api.id)
+        .documentation_part_id(&part)
+        .patch_operations(op(
+            Op::Replace,
+            "/properties",
+            Some(r#"{"description": "Says hi", "summary": "hi"}"#),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let changed = [
+        "~ documentation METHOD GET /hello_world description Says hello → Says hi",
+        "~ documentation METHOD GET /hello_world summary (none) → hi",
+    ];
+    assert_eq!(api.lines().await, changed);
+    api.deploy().await;
+    let deployed = api.local.load().await;
+    roll_back(
+        &api.local.clients,
+        &api.local.spec,
+        &deployed,
+        Some(&api.first_deployment),
+    )
+    .await
+    .unwrap();
+    assert!(
+        api.lines().await.is_empty(),
+        "a rollback of the deployment does not unpublish documentation"
+    );
+    api.set_stage("/documentationVersion", &first).await;
+    assert_eq!(api.lines().await, changed);
+}
+
+impl Api {
     /// Gives the working API every element a deployment freezes.
     async fn use_every_element(&self) {
         let api = self;
+        api.document(
+            DocumentationPartType::Api,
+            None,
+            r#"{"description": "every element"}"#,
+        )
+        .await;
         let authorizer = api.create_authorizer("tokenAuth").await;
         api.create_model("Pet").await;
         let validator = api.create_validator("params").await;
