@@ -15,8 +15,9 @@ use super::store::Regional;
 use super::{Services, apigateway, execute_api, fault, iam, lambda, logs, sts};
 use crate::wire::{EXECUTE_API_HOST_INFIX, REQUEST_ID_HEADER, USER_REQUEST_MARKER};
 
-/// The largest request body accepted: Lambda's direct-upload limit, base64-encoded, plus JSON framing.
-const MAX_BODY: usize = 70 * 1024 * 1024;
+/// The largest request body accepted: Lambda's (a 50 MB zip, base64-encoded, plus the rest of the
+/// request), which AWS names in its refusal.
+const MAX_BODY: usize = 70_167_211;
 /// Which service a request is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Route {
@@ -215,7 +216,8 @@ pub async fn dispatch(
         Err(_) => {
             return with_request_id(
                 LambdaError::too_large(format!(
-                    "Request must be smaller than {MAX_BODY} bytes for the operation"
+                    "Request must be smaller than {MAX_BODY} bytes for the {} operation",
+                    operation_of(&parts.method, &path)
                 ))
                 .into_response(),
             );
@@ -285,6 +287,18 @@ pub async fn dispatch(
         None => response,
     };
     with_request_id(response)
+}
+
+/// The operation a request too large to read was for, as AWS names it in the refusal: Lambda's
+/// package uploads by name, anything else generically.
+fn operation_of(method: &http::Method, path: &str) -> &'static str {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match (method, segments.as_slice()) {
+        (&http::Method::POST, ["2015-03-31", "functions"]) => "CreateFunction",
+        (&http::Method::PUT, ["2015-03-31", "functions", _, "code"]) => "UpdateFunctionCode",
+        (&http::Method::POST, ["2018-10-31", "layers", _, "versions"]) => "PublishLayerVersion",
+        _ => "requested",
+    }
 }
 
 /// The answer to a request no service recognises, naming the services that are served.

@@ -35,6 +35,12 @@ pub struct Function {
     pub tags: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub aliases: BTreeMap<String, super::config::Alias>,
+    /// Reserved concurrency (PutFunctionConcurrency); 0 stops synchronous invocations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved_concurrency: Option<u32>,
+    /// Event invoke configs by qualifier (`$LATEST`, a version, an alias).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub event_invoke_configs: BTreeMap<String, super::settings::EventInvokeConfig>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

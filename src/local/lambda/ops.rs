@@ -272,6 +272,8 @@ pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             policy_revision: new_revision(),
             tags: input.tags,
             aliases: BTreeMap::new(),
+            reserved_concurrency: None,
+            event_invoke_configs: BTreeMap::new(),
         };
         // The answer carries the Pending state's RevisionId; settling to Active makes a new one.
         let mut revision = f.latest.begin_transition(cx.update_window, true, None);
@@ -303,12 +305,16 @@ pub(super) fn qualifier<'a>(req: &'a Req, from_name: Option<&'a str>) -> Option<
 pub(super) fn named_qualifier(req: &Req, raw: &str) -> Option<String> {
     req.query_one("Qualifier")
         .map(ToOwned::to_owned)
-        .or_else(|| {
-            let rest = raw
-                .find("function:")
-                .map_or(raw, |i| &raw[i + "function:".len()..]);
-            rest.split_once(':').map(|(_, q)| q.to_owned())
-        })
+        .or_else(|| named_qualifier_in_name(raw))
+}
+
+/// The qualifier the function name itself carries (`name:q`, `...:function:name:q`), `$LATEST`
+/// included.
+pub(super) fn named_qualifier_in_name(raw: &str) -> Option<String> {
+    let rest = raw
+        .find("function:")
+        .map_or(raw, |i| &raw[i + "function:".len()..]);
+    rest.split_once(':').map(|(_, q)| q.to_owned())
 }
 
 pub(super) fn get_function(cx: &Ctx<'_>, req: &Req, raw: &str, full: bool) -> Result<Response> {
@@ -426,6 +432,7 @@ pub(super) fn delete_function(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Resp
             Some(q) => match q.parse::<u64>() {
                 Ok(n) => {
                     f.versions.remove(&n);
+                    super::settings::prune(f);
                 }
                 Err(_) => {
                     return Err(LambdaError::invalid(format!(
@@ -674,6 +681,8 @@ pub(super) fn add_permission(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Respo
                 source_arn: input.source_arn.clone(),
                 source_account: input.source_account.clone(),
                 principal_org_id: input.principal_org_i_d.clone(),
+                function_url_auth_type: input.function_url_auth_type.clone(),
+                event_source_token: input.event_source_token.clone(),
             },
         );
         let statement =

@@ -67,6 +67,10 @@ pub struct Conditions {
     pub source_arn: Option<String>,
     pub source_account: Option<String>,
     pub principal_org_id: Option<String>,
+    /// `NONE` or `AWS_IAM`, for `lambda:InvokeFunctionUrl`.
+    pub function_url_auth_type: Option<String>,
+    /// An Alexa skill's id.
+    pub event_source_token: Option<String>,
 }
 
 impl Statement {
@@ -87,6 +91,12 @@ impl Statement {
         }
         if let Some(org) = &conditions.principal_org_id {
             equals.insert("aws:PrincipalOrgID", org.clone());
+        }
+        if let Some(auth) = &conditions.function_url_auth_type {
+            equals.insert("lambda:FunctionUrlAuthType", auth.clone());
+        }
+        if let Some(token) = &conditions.event_source_token {
+            equals.insert("lambda:EventSourceToken", token.clone());
         }
         if !equals.is_empty() {
             condition.insert("StringEquals", equals);

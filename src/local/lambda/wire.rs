@@ -278,6 +278,8 @@ pub struct AddPermissionIn {
     pub source_arn: Option<String>,
     pub source_account: Option<String>,
     pub principal_org_i_d: Option<String>,
+    pub function_url_auth_type: Option<String>,
+    pub event_source_token: Option<String>,
     pub revision_id: Option<String>,
 }
 
@@ -419,10 +421,6 @@ pub struct CodeSigningConfig {
     pub function_name: String,
     pub code_signing_config_arn: String,
 }
-
-/// GetFunctionConcurrency's answer for a function with no reserved concurrency: nothing.
-#[derive(Debug, Serialize)]
-pub struct Concurrency {}
 
 /// GetFunctionRecursionConfig's answer.
 #[derive(Debug, Serialize)]

@@ -8,6 +8,7 @@ mod awslambdaric;
 mod deployments;
 mod documentation;
 mod exec;
+mod function_settings;
 mod import;
 mod invoke;
 mod lambda_errors;
