@@ -388,6 +388,20 @@ mod tests {
     }
 
     #[test]
+    fn an_oversize_request_names_its_operation_as_aws_does() {
+        use http::Method;
+        assert_eq!(
+            operation_of(&Method::POST, "/2015-03-31/functions"),
+            "CreateFunction"
+        );
+        assert_eq!(
+            operation_of(&Method::PUT, "/2015-03-31/functions/f/code"),
+            "UpdateFunctionCode"
+        );
+        assert_eq!(operation_of(&Method::POST, "/restapis"), "requested");
+    }
+
+    #[test]
     fn recognises_the_three_stage_url_forms() {
         let want = Route::ExecuteApi {
             api_id: "abc123defg".into(),

@@ -134,7 +134,9 @@ struct Concurrency {
 }
 
 /// The function of a call that takes no qualifier: a qualified name or ARN is refused, as AWS does.
-fn unqualified(cx: &Ctx<'_>, raw: &str) -> Result<String> {
+/// A missing function is named with `:$LATEST` by PutFunctionConcurrency (`latest`), without by the
+/// reads, as AWS's recorded answers name it.
+fn unqualified(cx: &Ctx<'_>, raw: &str, latest: bool) -> Result<String> {
     let qualified = raw
         .rsplit_once("function:")
         .map_or(raw, |(_, rest)| rest)
@@ -148,8 +150,9 @@ fn unqualified(cx: &Ctx<'_>, raw: &str) -> Result<String> {
     let (name, _) = parse_function_name(raw);
     let state = lock(cx.state);
     if !state.functions.contains_key(&name) {
+        let suffix = if latest { ":$LATEST" } else { "" };
         return Err(LambdaError::not_found(format!(
-            "Function not found: {}:$LATEST",
+            "Function not found: {}{suffix}",
             function_arn(cx.region, &name)
         )));
     }
@@ -158,7 +161,7 @@ fn unqualified(cx: &Ctx<'_>, raw: &str) -> Result<String> {
 
 fn put_concurrency(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
     let input: Concurrency = req.json().map_err(LambdaError::invalid)?;
-    let name = unqualified(cx, raw)?;
+    let name = unqualified(cx, raw, true)?;
     let wanted = input.reserved_concurrent_executions.ok_or_else(|| {
         LambdaError::new(
             StatusCode::BAD_REQUEST,
@@ -187,7 +190,7 @@ fn put_concurrency(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
 }
 
 fn get_concurrency(cx: &Ctx<'_>, raw: &str) -> Result<Response> {
-    let name = unqualified(cx, raw)?;
+    let name = unqualified(cx, raw, false)?;
     let state = lock(cx.state);
     Ok(ok(Concurrency {
         reserved_concurrent_executions: state
@@ -198,7 +201,7 @@ fn get_concurrency(cx: &Ctx<'_>, raw: &str) -> Result<Response> {
 }
 
 fn delete_concurrency(cx: &Ctx<'_>, raw: &str) -> Result<Response> {
-    let name = unqualified(cx, raw)?;
+    let name = unqualified(cx, raw, false)?;
     if let Some(f) = lock(cx.state).functions.get_mut(&name) {
         f.reserved_concurrency = None;
     }
