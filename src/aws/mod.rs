@@ -259,6 +259,14 @@ async fn check_profile(name: &str) -> Result<(), AwsError> {
     if name == "default" {
         return Ok(());
     }
+    if name.trim().is_empty() {
+        // The SDK would look for a profile named "" and the AWS CLI says it cannot be found: an
+        // exported-but-empty AWS_PROFILE is the usual cause.
+        return Err(AwsError::configuration(
+            "the profile name is empty (--profile or AWS_PROFILE): name a profile, or unset AWS_PROFILE to use the default"
+                .to_owned(),
+        ));
+    }
     let Ok(set) =
         aws_config::profile::load(&Fs::real(), &Env::real(), &Default::default(), None).await
     else {

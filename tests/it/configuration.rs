@@ -321,6 +321,16 @@ async fn a_missing_profile_is_named() {
             "{err}"
         );
     }
+    // An empty name (an exported but empty AWS_PROFILE) is named as such, not as profile ``.
+    let mut env = keys();
+    env.push(("AWS_PROFILE", String::new()));
+    let out = run(dir.path(), &["status"], &env).await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "lambdeck: error: the profile name is empty (--profile or AWS_PROFILE): name a profile, or unset AWS_PROFILE to use the default"
+    );
     // A profile that is there goes on to the endpoint (here: none answers, so not a profile error).
     let out = run(
         dir.path(),
