@@ -525,7 +525,11 @@ pub(super) fn method_call(
         }),
         Verb::PUT => {
             let input: PutMethodIn = body(req)?;
-            let auth = input.authorization_type.unwrap_or_default();
+            // AWS takes the type in any case (`none`) and keeps it upper-case.
+            let auth = input
+                .authorization_type
+                .unwrap_or_default()
+                .to_ascii_uppercase();
             if !["NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"].contains(&auth.as_str()) {
                 return Err(RestJsonError::bad_request(format!(
                     "Invalid authorization type specified: '{auth}'"

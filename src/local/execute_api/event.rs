@@ -263,6 +263,17 @@ const RESPELLED: [&str; 3] = ["Authorization", "Host", "User-Agent"];
 const EDGE_VIEWER_ASN: &str = "16509";
 const EDGE_VIEWER_COUNTRY: &str = "US";
 
+/// The request's headers as a mapping template's `$input.params().header` has them: the names as
+/// the client spelled them, with API Gateway's own added, as in the proxy event.
+pub fn template_headers(input: &EventInput<'_>) -> Vec<(String, String)> {
+    let source_ip = input
+        .client
+        .addr
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "127.0.0.1".to_owned());
+    headers(input, &source_ip, chrono::Utc::now().timestamp())
+}
+
 /// The Lambda proxy integration input (payload format 1.0), absent parts as null.
 pub fn proxy_event(input: &EventInput<'_>) -> Value {
     let req = input.req;

@@ -1,8 +1,8 @@
 //! API Gateway's own answers on stage traffic (gateway responses): the deployment's customised
 //! response of the type, else its customised DEFAULT_4XX / DEFAULT_5XX, else AWS's default. A
 //! customised response sets the status, headers (`gatewayresponse.header.X` from a 'literal', a
-//! request header, query string or path parameter, or a stage variable) and body template (with
-//! `$context.error.*`, `$context.*` basics and `$stageVariables.*` substituted).
+//! request header, query string or path parameter, or a stage variable) and body template (a
+//! mapping template with `$context.error.*`, the `$context` basics and `$stageVariables.*`).
 
 use std::collections::BTreeMap;
 
@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::super::apigateway::model::{GatewayResponse, Snapshot};
 use super::super::common::{ERROR_TYPE_HEADER, Req};
+use super::vtl;
 
 /// One of API Gateway's own errors on stage traffic.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,45 +229,38 @@ fn source_value(expr: &str, scope: &Scope<'_>) -> Option<String> {
     None
 }
 
-/// Substitutes `$context.x`, `${context.x}` and `$stageVariables.x` in a gateway response template.
-pub fn substitute(
+/// A gateway response's body template, run as a mapping template (`$context.error.*`, the
+/// request's `$context`, `$input.params`, `$stageVariables`); one that fails leaves the body AWS
+/// writes by default, and a log line says why.
+pub fn template_body(
     template: &str,
     context: &BTreeMap<&'static str, String>,
-    vars: &BTreeMap<String, String>,
+    scope: &Scope<'_>,
+    err: &GatewayError,
 ) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        let (braced, body) = match after.strip_prefix('{') {
-            Some(b) => (true, b),
-            None => (false, after),
-        };
-        let len = body
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_'))
-            .unwrap_or(body.len());
-        let name = body[..len].trim_end_matches('.');
-        let value = if let Some(n) = name.strip_prefix("context.") {
-            context.get(n).cloned()
-        } else {
-            name.strip_prefix("stageVariables.")
-                .map(|n| vars.get(n).cloned().unwrap_or_default())
-        };
-        let closed = !braced || body[name.len()..].starts_with('}');
-        match value {
-            Some(v) if closed => {
-                out.push_str(&v);
-                rest = &body[name.len() + usize::from(braced)..];
-            }
-            _ => {
-                out.push('$');
-                rest = after;
+    let context: BTreeMap<String, String> = context
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    let empty = BTreeMap::new();
+    let s = vtl::Scope {
+        req: scope.req,
+        headers: None,
+        path_parameters: scope.path_parameters.unwrap_or(&empty),
+        variables: scope.variables,
+        context: &context,
+        body: "",
+    };
+    match vtl::render(template, &s) {
+        Ok(body) => body,
+        Err(why) => {
+            tracing::warn!(target: "lambdeck::local", "the {} gateway response's template failed: {why}", err.kind);
+            match err.literal_body {
+                Some(b) => b.to_owned(),
+                None => serde_json::json!({ "message": err.message }).to_string(),
             }
         }
     }
-    out.push_str(rest);
-    out
 }
 
 /// Renders `err` as the stage answers it, with the deployment's customisation if any.
@@ -304,7 +298,7 @@ pub fn render(err: &GatewayError, snapshot: Option<&Snapshot>, scope: &Scope<'_>
         .get_key_value("application/json")
         .or_else(|| g.response_templates.iter().next())
         .map_or(("application/json", ""), |(k, v)| (k.as_str(), v.as_str()));
-    let body = substitute(template, &context, scope.variables);
+    let body = template_body(template, &context, scope, err);
     let mut r = (status, body).into_response();
     let h = r.headers_mut();
     h.insert(
@@ -342,13 +336,20 @@ mod tests {
             ("requestId", "r-1".to_owned()),
         ]);
         let vars = BTreeMap::from([("env".to_owned(), "dev".to_owned())]);
+        let scope = Scope {
+            req: None,
+            path_parameters: None,
+            variables: &vars,
+            context: &ctx,
+        };
         assert_eq!(
-            substitute(
-                r#"{"msg":$context.error.messageString,"id":"${context.requestId}","env":"$stageVariables.env","cost":"$5"}"#,
+            template_body(
+                r##"{"msg":$context.error.messageString,"id":"${context.requestId}","env":"$stageVariables.env","cost":"$5"#if($stageVariables.env == "dev"),"dev":true#end}"##,
                 &ctx,
-                &vars
+                &scope,
+                &GatewayError::missing_token(),
             ),
-            r#"{"msg":"Forbidden","id":"r-1","env":"dev","cost":"$5"}"#
+            r#"{"msg":"Forbidden","id":"r-1","env":"dev","cost":"$5","dev":true}"#
         );
     }
 

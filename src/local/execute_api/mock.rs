@@ -4,8 +4,9 @@
 //! its output is the payload and the function's `errorMessage` (when it fails) selects it (a
 //! `selectionPattern` matching whole, else the default one). The chosen response's status,
 //! `method.response.header.X` parameters and response template make the answer. Templates are
-//! evaluated by the VTL subset in `vtl`; one it cannot evaluate answers 500, with a log line saying
-//! what was not supported.
+//! evaluated by `vtl`; one that fails (as it would on AWS) answers 500, with a log line saying why.
+//! A response template's `$context.responseOverride.status` and `.header.X` replace the chosen
+//! response's status and headers.
 
 use std::collections::BTreeMap;
 
@@ -105,7 +106,7 @@ fn content_type(input: &EventInput<'_>) -> String {
 fn unsupported(what: &str, input: &EventInput<'_>) -> GatewayError {
     tracing::warn!(
         target: "lambdeck::local",
-        "{} {} {} {}: 500, the mapping template cannot be evaluated: {what}",
+        "{} {} {} {}: 500, Execution failed due to configuration error: the mapping template failed: {what}",
         input.api_id,
         input.stage,
         input.req.method,
@@ -178,7 +179,7 @@ pub fn integration_request(
     integration: &Integration,
     input: &EventInput<'_>,
     context: &BTreeMap<String, String>,
-) -> Result<String, GatewayError> {
+) -> Result<vtl::Rendered, GatewayError> {
     let body = String::from_utf8_lossy(&input.req.body).into_owned();
     let ct = content_type(input);
     let template = match integration.request_templates.get(&ct) {
@@ -191,29 +192,36 @@ pub fn integration_request(
             _ => None,
         },
     };
+    let headers = super::event::template_headers(input);
     let scope = vtl::Scope {
         req: Some(input.req),
+        headers: Some(&headers),
         path_parameters: input.path_parameters,
         variables: input.variables,
         context,
         body: &body,
     };
     match template {
-        Some(t) => vtl::render(t, &scope).map_err(|e| unsupported(&e, input)),
-        None => Ok(body),
+        Some(t) => vtl::render_full(t, &scope, None).map_err(|e| unsupported(&e, input)),
+        None => Ok(vtl::Rendered {
+            body,
+            ..Default::default()
+        }),
     }
 }
 
 /// The integration response of a non-proxy integration: the one `selector` selects (a selection
 /// pattern matching it whole; with no selector, or none matching, the default one), its status,
 /// `method.response.header.X` parameters and response template over `body` (the integration's
-/// answer, `$input.body`; passed through when there is no template).
+/// answer, `$input.body`; passed through when there is no template). `carried`: the overrides the
+/// request template left, which the response template starts from.
 pub fn integration_response(
     integration: &Integration,
     input: &EventInput<'_>,
     context: &BTreeMap<String, String>,
     selector: Option<&str>,
     body: &str,
+    carried: &vtl::Overrides,
 ) -> Result<Response, GatewayError> {
     let chosen = match selector {
         Some(s) => select(integration, s),
@@ -229,31 +237,47 @@ pub fn integration_response(
         );
         return Err(GatewayError::configuration());
     };
-    let code = chosen
-        .status_code
-        .parse::<u16>()
-        .ok()
-        .and_then(|c| StatusCode::from_u16(c).ok())
-        .ok_or_else(GatewayError::configuration)?;
+    let headers = super::event::template_headers(input);
     let scope = vtl::Scope {
         req: Some(input.req),
+        headers: Some(&headers),
         path_parameters: input.path_parameters,
         variables: input.variables,
         context,
         body,
     };
-    let (response_type, out) = match chosen
+    let (response_type, rendered) = match chosen
         .response_templates
         .get_key_value("application/json")
         .or_else(|| chosen.response_templates.iter().next())
     {
         Some((ct, t)) => (
             ct.clone(),
-            vtl::render(t, &scope).map_err(|e| unsupported(&e, input))?,
+            vtl::render_full(t, &scope, Some(carried)).map_err(|e| unsupported(&e, input))?,
         ),
-        None => ("application/json".to_owned(), body.to_owned()),
+        None => (
+            "application/json".to_owned(),
+            vtl::Rendered {
+                body: body.to_owned(),
+                overrides: carried.clone(),
+            },
+        ),
     };
-    let mut r = (code, out).into_response();
+    // `$context.responseOverride.status` replaces the integration response's status.
+    let overridden = rendered.overrides.status();
+    let status = overridden.as_deref().unwrap_or(&chosen.status_code);
+    let Some(code) = status
+        .trim()
+        .parse::<u16>()
+        .ok()
+        .and_then(|c| StatusCode::from_u16(c).ok())
+    else {
+        return Err(unsupported(
+            &format!("{status:?} is not an HTTP status code"),
+            input,
+        ));
+    };
+    let mut r = (code, rendered.body).into_response();
     let h = r.headers_mut();
     h.insert(
         http::header::CONTENT_TYPE,
@@ -271,6 +295,15 @@ pub fn integration_response(
             h.insert(n, v);
         }
     }
+    // `$context.responseOverride.header.X` comes last: overrides are final.
+    for (name, value) in &rendered.overrides.response_headers() {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::try_from(value.as_str()),
+        ) {
+            h.insert(n, v);
+        }
+    }
     Ok(r)
 }
 
@@ -279,13 +312,27 @@ pub fn integration_response(
 pub fn answer(integration: &Integration, input: &EventInput<'_>) -> Result<Response, GatewayError> {
     let context = template_context(input);
     let mocked = integration_request(integration, input, &context)?;
-    let status = serde_json::from_str::<Value>(&mocked)
-        .ok()
-        .and_then(|v| match &v["statusCode"] {
+    let status = mock_status(&mocked.body).unwrap_or_else(|| "200".to_owned());
+    integration_response(
+        integration,
+        input,
+        &context,
+        Some(&status),
+        "",
+        &mocked.overrides,
+    )
+}
+
+/// The `statusCode` a MOCK's request template gave: from JSON, else from text AWS accepts that is
+/// not quite JSON (`{statusCode: 200}`, as CDK writes it).
+fn mock_status(mocked: &str) -> Option<String> {
+    if let Ok(v) = serde_json::from_str::<Value>(mocked) {
+        return match &v["statusCode"] {
             Value::Number(n) => Some(n.to_string()),
             Value::String(s) => Some(s.clone()),
             _ => None,
-        })
-        .unwrap_or_else(|| "200".to_owned());
-    integration_response(integration, input, &context, Some(&status), "")
+        };
+    }
+    let re = regex::Regex::new(r#"["']?statusCode["']?\s*:\s*["']?(\d+)"#).ok()?;
+    re.captures(mocked).map(|c| c[1].to_owned())
 }

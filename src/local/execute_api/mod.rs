@@ -335,13 +335,14 @@ async fn lambda_custom(
     lambda_request_id: &mut Option<String>,
 ) -> Result<Response, GatewayError> {
     let context = mock::template_context(input);
-    let payload = mock::integration_request(integration, input, &context)?;
+    let mapped = mock::integration_request(integration, input, &context)?;
     // Lambda takes a JSON document: an empty body is sent as an empty object.
-    let payload = if payload.trim().is_empty() {
+    let payload = if mapped.body.trim().is_empty() {
         "{}".to_owned()
     } else {
-        payload
+        mapped.body
     };
+    let carried = mapped.overrides;
     let payload = Payload::Mapped(bytes::Bytes::from(payload));
     match invoke_integration(cx, input, integration, payload).await {
         Integrated::Misconfigured(why) => {
@@ -358,6 +359,7 @@ async fn lambda_custom(
                     &context,
                     None,
                     &String::from_utf8_lossy(body),
+                    &carried,
                 ),
                 Outcome::FunctionError(body) => {
                     let message = serde_json::from_slice::<serde_json::Value>(body)
@@ -370,6 +372,7 @@ async fn lambda_custom(
                         &context,
                         Some(&message),
                         &String::from_utf8_lossy(body),
+                        &carried,
                     )
                 }
                 Outcome::Timeout | Outcome::Crashed(_) => Err(GatewayError::integration_failure()),

@@ -12,6 +12,7 @@ mod import;
 mod invoke;
 mod lambda_errors;
 mod logs;
+mod mapping_templates;
 mod metering;
 mod persistence;
 mod regions;
