@@ -114,6 +114,11 @@ pub struct LocalArgs {
     /// (0: no cap). A log group's own retention (PutRetentionPolicy) applies too
     #[arg(long, value_name = "N", default_value_t = 2_000_000)]
     pub max_log_events: u64,
+
+    /// How long a Lambda create or update stays Pending / InProgress, in milliseconds: reads say so
+    /// and a second update is refused with ResourceConflictException, as on AWS (0: settled at once)
+    #[arg(long, value_name = "MS", default_value_t = 100)]
+    pub update_window_ms: u64,
 }
 
 #[derive(Debug, Clone, Args)]

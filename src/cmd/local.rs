@@ -17,6 +17,7 @@ pub async fn run(args: &LocalArgs) -> CmdResult {
         state_dir: args.state_dir.clone(),
         faults,
         max_log_events: Some(args.max_log_events).filter(|n| *n > 0),
+        update_window: std::time::Duration::from_millis(args.update_window_ms),
         ..LocalConfig::default()
     };
     let server = LocalServer::start(config).await.map_err(Failure::error)?;

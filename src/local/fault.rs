@@ -9,7 +9,8 @@
 //! - hold back chosen PutLogEvents events and store them `seconds` later (their ingestion time is when
 //!   they are stored, as on AWS when a writer is late);
 //! - fail CreateFunction with Lambda's IAM propagation error, a number of times or for some seconds;
-//! - hold a function `Pending` / `InProgress` for some seconds after a create or update: reads say so
+//! - lengthen the window a Lambda create or update stays `Pending` / `InProgress` (the Lambda model
+//!   keeps it; see `LocalConfig::update_window`): reads say so
 //!   and updates are refused with `ResourceConflictException`, as Lambda does;
 //! - drop the connection of a share of an operation's calls, before or after the call took effect;
 //! - answer an operation's next calls with AWS's expired-token error, as when an SSO session runs out
@@ -134,8 +135,6 @@ struct FaultState {
     create_failures_left: u32,
     /// Calls left to fail with the expired-token error, per operation.
     expired_left: HashMap<String, u32>,
-    /// Functions held, and until when; `true` while being created.
-    held: HashMap<String, (Instant, bool)>,
     /// Faults injected per operation since the plan was set.
     injected: HashMap<String, u64>,
 }
@@ -181,7 +180,6 @@ impl Faults {
             .map(|e| (e.operation.clone(), e.calls))
             .collect();
         st.calls.clear();
-        st.held.clear();
         st.injected.clear();
         st.set_at = Some(Instant::now());
         st.plan = plan;
@@ -202,21 +200,30 @@ impl Faults {
             .and_then(|s| Duration::try_from_secs_f64(s).ok())
     }
 
+    /// The Lambda create/update window the plan sets (`holdInProgressSeconds`), if any.
+    pub fn update_window(&self) -> Option<Duration> {
+        if !self.enabled {
+            return None;
+        }
+        let seconds = self.lock().plan.hold_in_progress_seconds;
+        (seconds > 0).then(|| Duration::from_secs(u64::from(seconds)))
+    }
+
     /// How many faults were injected into `op`'s calls since the plan was set.
     pub fn injected(&self, op: &str) -> u64 {
         self.lock().injected.get(op).copied().unwrap_or(0)
     }
 
     /// Decides, before a call is served, whether it fails.
-    pub fn before(&self, op: &str, req: &Req) -> Verdict {
-        let verdict = self.decide(op, req);
+    pub fn before(&self, op: &str) -> Verdict {
+        let verdict = self.decide(op);
         if !matches!(verdict, Verdict::Pass) {
             *self.lock().injected.entry(op.to_owned()).or_default() += 1;
         }
         verdict
     }
 
-    fn decide(&self, op: &str, req: &Req) -> Verdict {
+    fn decide(&self, op: &str) -> Verdict {
         if !self.enabled {
             return Verdict::Pass;
         }
@@ -260,69 +267,18 @@ impl Faults {
                 );
             }
         }
-        if matches!(
-            op,
-            "UpdateFunctionCode" | "UpdateFunctionConfiguration" | "PublishVersion"
-        ) && let Some(name) = function_name(req)
-            && let Some((until, creating)) = st.held.get(&name).copied()
-            && Instant::now() < until
-        {
-            let why = if creating {
-                "The function is currently in the following state: Pending".to_owned()
-            } else {
-                format!("An update is in progress for resource: {name}")
-            };
-            return Verdict::Respond(
-                LambdaError::conflict(format!(
-                    "The operation cannot be performed at this time. {why}"
-                ))
-                .into_response(),
-            );
-        }
         Verdict::Pass
     }
 
-    /// Adjusts the answer to a served call: holds functions in progress, shows the hold in reads, and
-    /// drops connections after the fact.
-    /// `function` is the function the call names ([`function_of`]).
-    pub async fn after(
-        &self,
-        op: &str,
-        function: Option<&str>,
-        response: Response,
-    ) -> Result<Response, Dropped> {
+    /// Drops connections after the fact: a call that took effect, whose answer the client never gets.
+    pub fn after(&self, op: &str, response: Response) -> Result<Response, Dropped> {
         if !self.enabled {
             return Ok(response);
         }
-        let held = self.settle(op, function, &response)?;
-        match held {
-            Some(creating) => Ok(in_progress(response, op, creating).await),
-            None => Ok(response),
-        }
-    }
-
-    /// The bookkeeping of `after`, under the lock: `Some(creating)` when the answer is to show a hold.
-    fn settle(
-        &self,
-        op: &str,
-        function: Option<&str>,
-        response: &Response,
-    ) -> Result<Option<bool>, Dropped> {
         let mut st = self.lock();
         let n = st.calls.get(op).copied().unwrap_or(1).saturating_sub(1);
-        let hold = Duration::from_secs(u64::from(st.plan.hold_in_progress_seconds));
-        let ok = response.status().is_success();
-        if ok && !hold.is_zero() {
-            let creating = op == "CreateFunction";
-            if (creating || matches!(op, "UpdateFunctionCode" | "UpdateFunctionConfiguration"))
-                && let Some(name) = function
-            {
-                st.held
-                    .insert(name.to_owned(), (Instant::now() + hold, creating));
-            }
-        }
         // Only a call that took effect has an answer worth losing.
-        if ok
+        if response.status().is_success()
             && st
                 .plan
                 .drop_connections
@@ -332,12 +288,7 @@ impl Faults {
             *st.injected.entry(op.to_owned()).or_default() += 1;
             return Err(Dropped);
         }
-        let held = matches!(op, "GetFunction" | "GetFunctionConfiguration")
-            .then_some(function)
-            .flatten()
-            .and_then(|name| st.held.get(name).copied())
-            .filter(|(until, _)| ok && Instant::now() < *until);
-        Ok(held.map(|(_, creating)| creating))
+        Ok(response)
     }
 
     /// Splits a PutLogEvents call: the events to store now stay in the request, the held-back ones are
@@ -421,33 +372,6 @@ fn str_field(v: &Value, key: &str) -> String {
         .to_owned()
 }
 
-/// The function a Lambda call is about: named in its path, or in CreateFunction's body.
-pub fn function_of(op: &str, req: &Req) -> Option<String> {
-    if op == "CreateFunction" {
-        serde_json::from_slice::<Value>(&req.body)
-            .ok()
-            .and_then(|v| {
-                v.get("FunctionName")
-                    .and_then(Value::as_str)
-                    .map(ToOwned::to_owned)
-            })
-    } else {
-        function_name(req)
-    }
-}
-
-/// The function a Lambda call names (`/2015-03-31/functions/{name}/...`), without a qualifier: a
-/// name, `name:qualifier`, or an ARN (`...:function:name[:qualifier]`).
-fn function_name(req: &Req) -> Option<String> {
-    match req.segments.as_slice() {
-        [version, functions, name, ..] if version.starts_with("20") && functions == "functions" => {
-            let name = name.split(":function:").nth(1).unwrap_or(name);
-            name.split(':').next().map(ToOwned::to_owned)
-        }
-        _ => None,
-    }
-}
-
 /// The throttling answer each protocol gives.
 fn throttled(op: &str, retry_after: u32) -> Response {
     let mut response = match service_of(op) {
@@ -486,40 +410,6 @@ fn expired(op: &str) -> Response {
                 .into_response()
         }
     }
-}
-
-/// Rewrites a GetFunction / GetFunctionConfiguration answer to show a function still being created
-/// or updated.
-async fn in_progress(response: Response, op: &str, creating: bool) -> Response {
-    let (mut parts, body) = response.into_parts();
-    // The local stack's answers are small JSON bodies already in memory.
-    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return Response::from_parts(parts, Body::empty());
-    };
-    let Ok(mut v) = serde_json::from_slice::<Value>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
-    };
-    let config = if op == "GetFunction" {
-        v.get_mut("Configuration")
-    } else {
-        Some(&mut v)
-    };
-    if let Some(Value::Object(m)) = config {
-        if creating {
-            m.insert("State".into(), json!("Pending"));
-            m.insert("StateReasonCode".into(), json!("Creating"));
-            m.insert(
-                "StateReason".into(),
-                json!("The function is being created."),
-            );
-            m.insert("LastUpdateStatusReasonCode".into(), json!("Creating"));
-        } else {
-            m.insert("LastUpdateStatusReasonCode".into(), json!("InProgress"));
-        }
-        m.insert("LastUpdateStatus".into(), json!("InProgress"));
-    }
-    parts.headers.remove(http::header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(v.to_string()))
 }
 
 /// An answer whose body fails at once: the server closes the connection before the client has a

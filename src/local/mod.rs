@@ -51,7 +51,8 @@ use exec::Executor;
 use store::Store;
 
 pub use server::{
-    LOCK_FILE, LocalConfig, LocalError, LocalGuard, LocalServer, ensure_running, project_state_dir,
+    DEFAULT_UPDATE_WINDOW, LOCK_FILE, LocalConfig, LocalError, LocalGuard, LocalServer,
+    ensure_running, project_state_dir,
 };
 
 /// The running stack's shared parts; the router hands each service only its own part (its `Ctx`).
@@ -62,4 +63,6 @@ pub struct Services {
     pub faults: Arc<fault::Faults>,
     /// Lambda authorizers' cached answers (stage traffic's, in memory only).
     pub authorizer_cache: execute_api::authorizer::Cache,
+    /// How long a Lambda create or update stays `Pending` / `InProgress`.
+    pub update_window: std::time::Duration,
 }

@@ -15,8 +15,9 @@ use super::store::Regional;
 use super::{Services, apigateway, execute_api, fault, iam, lambda, logs, sts};
 use crate::wire::{EXECUTE_API_HOST_INFIX, REQUEST_ID_HEADER, USER_REQUEST_MARKER};
 
-/// The largest request body accepted: Lambda's direct-upload limit, base64-encoded, plus JSON framing.
-const MAX_BODY: usize = 70 * 1024 * 1024;
+/// The largest request body accepted: Lambda's (a 50 MB zip, base64-encoded, plus the rest of the
+/// request), which AWS names in its refusal.
+const MAX_BODY: usize = 70_167_211;
 /// Which service a request is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Route {
@@ -83,6 +84,8 @@ impl Services {
             saver: &*self.store,
             executor: &self.executor,
             region,
+            // A fault plan's `holdInProgressSeconds` lengthens the window.
+            update_window: self.faults.update_window().unwrap_or(self.update_window),
         }
     }
 
@@ -213,7 +216,8 @@ pub async fn dispatch(
         Err(_) => {
             return with_request_id(
                 LambdaError::too_large(format!(
-                    "Request must be smaller than {MAX_BODY} bytes for the operation"
+                    "Request must be smaller than {MAX_BODY} bytes for the {} operation",
+                    operation_of(&parts.method, &path)
                 ))
                 .into_response(),
             );
@@ -238,9 +242,8 @@ pub async fn dispatch(
     }
     let op =
         fault::operation(&req).filter(|_| svc.faults.enabled() && matches!(route, Route::Plane(_)));
-    let function = op.as_deref().and_then(|op| fault::function_of(op, &req));
     if let Some(op) = &op {
-        match svc.faults.before(op, &req) {
+        match svc.faults.before(op) {
             fault::Verdict::Pass => {}
             fault::Verdict::Respond(r) => return with_request_id(r),
             fault::Verdict::Drop => return fault::dropped(),
@@ -277,13 +280,25 @@ pub async fn dispatch(
         Route::Unknown => unknown(&req),
     };
     let response = match &op {
-        Some(op) => match svc.faults.after(op, function.as_deref(), response).await {
+        Some(op) => match svc.faults.after(op, response) {
             Ok(r) => r,
             Err(fault::Dropped) => return fault::dropped(),
         },
         None => response,
     };
     with_request_id(response)
+}
+
+/// The operation a request too large to read was for, as AWS names it in the refusal: Lambda's
+/// package uploads by name, anything else generically.
+fn operation_of(method: &http::Method, path: &str) -> &'static str {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match (method, segments.as_slice()) {
+        (&http::Method::POST, ["2015-03-31", "functions"]) => "CreateFunction",
+        (&http::Method::PUT, ["2015-03-31", "functions", _, "code"]) => "UpdateFunctionCode",
+        (&http::Method::POST, ["2018-10-31", "layers", _, "versions"]) => "PublishLayerVersion",
+        _ => "requested",
+    }
 }
 
 /// The answer to a request no service recognises, naming the services that are served.
@@ -370,6 +385,20 @@ mod tests {
             Route::Plane("lambda")
         );
         assert_eq!(route("/x", &HeaderMap::new()), Route::Unknown);
+    }
+
+    #[test]
+    fn an_oversize_request_names_its_operation_as_aws_does() {
+        use http::Method;
+        assert_eq!(
+            operation_of(&Method::POST, "/2015-03-31/functions"),
+            "CreateFunction"
+        );
+        assert_eq!(
+            operation_of(&Method::PUT, "/2015-03-31/functions/f/code"),
+            "UpdateFunctionCode"
+        );
+        assert_eq!(operation_of(&Method::POST, "/restapis"), "requested");
     }
 
     #[test]

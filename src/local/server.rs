@@ -37,7 +37,15 @@ pub struct LocalConfig {
     pub faults: Option<fault::FaultPlan>,
     /// The most log events kept over all log groups (the oldest go first); `None`: no cap.
     pub max_log_events: Option<u64>,
+    /// How long a Lambda create or update stays `Pending` / `InProgress` (refusing further updates),
+    /// as on AWS; zero settles at once. Default [`DEFAULT_UPDATE_WINDOW`].
+    pub update_window: std::time::Duration,
 }
+
+/// The default create/update window: long enough that a client reading right after an update sees
+/// `InProgress` and a second update is refused, as on AWS (where it lasts seconds), and short enough
+/// that a waiter's first retry (the SDK's come a second or more apart) finds the update settled.
+pub const DEFAULT_UPDATE_WINDOW: std::time::Duration = std::time::Duration::from_millis(100);
 
 impl Default for LocalConfig {
     fn default() -> Self {
@@ -47,6 +55,7 @@ impl Default for LocalConfig {
             region: LOCAL_REGION.to_owned(),
             faults: None,
             max_log_events: Some(DEFAULT_MAX_EVENTS),
+            update_window: DEFAULT_UPDATE_WINDOW,
         }
     }
 }
@@ -128,6 +137,7 @@ impl LocalServer {
             region: config.region.clone(),
             faults: Arc::new(fault::Faults::new(config.faults.clone())),
             authorizer_cache: Default::default(),
+            update_window: config.update_window,
         });
         let (stop, stopped) = watch::channel(false);
         let app = axum::Router::new()

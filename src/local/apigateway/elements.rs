@@ -238,7 +238,8 @@ pub(super) fn models_call(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response>
                 let m = Model {
                     id: fresh_id(&api.models),
                     name: name.clone(),
-                    description: input.description.clone(),
+                    // AWS leaves an empty description out.
+                    description: input.description.clone().filter(|d| !d.is_empty()),
                     schema: input.schema.clone(),
                     content_type: input
                         .content_type

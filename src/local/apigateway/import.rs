@@ -15,7 +15,7 @@ use super::model::{
     MethodResponse, Model, RequestValidator, Resource, RestApi,
 };
 use super::ops::{Result, api_mut, fresh_id, now_s, ok, write};
-use super::wire::render_api;
+use super::wire::{render_api, render_api_single};
 use crate::local::common::{Req, RestJsonError, random_id};
 
 /// AWS's answer to a body that is not an OpenAPI or Swagger document.
@@ -964,6 +964,7 @@ pub(super) fn import_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             } else {
                 endpoint_types
             },
+            ip_address_type: None,
             binary_media_types: Vec::new(),
             disable_execute_api_endpoint: false,
             policy: None,
@@ -1021,7 +1022,7 @@ pub(super) fn put_rest_api(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response
         let mut warnings = def.warnings.clone();
         warnings.extend(apply(&mut api, def, mode));
         check_warnings(req, &warnings)?;
-        let mut out = render_api(&api);
+        let mut out = render_api_single(&api);
         out.warnings = warnings;
         state.apis.insert(id.to_owned(), api);
         Ok(out)

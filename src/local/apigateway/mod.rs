@@ -28,7 +28,7 @@ use self::export::get_export;
 use self::model::ApiGatewayState;
 use self::ops::*;
 use self::responses::{integration_response_call, method_response_call};
-use self::wire::{Page, render_api, render_deployment, render_resource, render_stage};
+use self::wire::{Page, render_api_single, render_deployment, render_resource, render_stage};
 use super::common::{Req, RestJsonError, Saver, ServiceRoute};
 
 /// How the router recognises API Gateway's control-plane requests.
@@ -68,7 +68,7 @@ fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         (["restapis"], &Verb::POST) => create_rest_api(cx, req)?,
         (["restapis"], &Verb::GET) => get_rest_apis(cx, req),
         (["restapis", id], &Verb::GET) => {
-            read(cx, id, |api| Ok(ok(StatusCode::OK, render_api(api))))?
+            read(cx, id, |api| Ok(ok(StatusCode::OK, render_api_single(api))))?
         }
         (["restapis", id], &Verb::PATCH) => update_rest_api(cx, req, id)?,
         (["restapis", id], &Verb::PUT) => import::put_rest_api(cx, req, id)?,
@@ -86,13 +86,14 @@ fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
                 StatusCode::OK,
                 render_resource(r, embeds(req, "methods")),
             ))
-        })?,
+        })
+        .map_err(unknown_api_as(missing_resource()))?,
         (["restapis", id, "resources", parent], &Verb::POST) => {
             create_resource(cx, req, id, parent)?
         }
         (["restapis", id, "resources", rid], &Verb::DELETE) => delete_resource(cx, id, rid)?,
         (["restapis", id, "resources", rid, "methods", verb], _) => {
-            method_call(cx, req, id, rid, verb)?
+            method_call(cx, req, id, rid, verb).map_err(unknown_api_as(missing_resource()))?
         }
         (
             [
@@ -136,9 +137,20 @@ fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         (["restapis", id, "authorizers"], _) => authorizers_call(cx, req, id)?,
         (["restapis", id, "authorizers", aid], _) => authorizer_call(cx, req, id, aid)?,
         (["restapis", id, "models"], _) => models_call(cx, req, id)?,
-        (["restapis", id, "models", name], _) => model_call(cx, req, id, name)?,
+        (["restapis", id, "models", name], _) => {
+            model_call(cx, req, id, name).map_err(unknown_api_as(RestJsonError::not_found(
+                format!("Invalid model name specified: {name}"),
+            )))?
+        }
+        (["restapis", id, "requestvalidators"], &Verb::POST) => validators_call(cx, req, id)
+            .map_err(unknown_api_as(RestJsonError::bad_request(
+                "Invalid REST API identifier specified",
+            )))?,
         (["restapis", id, "requestvalidators"], _) => validators_call(cx, req, id)?,
-        (["restapis", id, "requestvalidators", vid], _) => validator_call(cx, req, id, vid)?,
+        (["restapis", id, "requestvalidators", vid], _) => validator_call(cx, req, id, vid)
+            .map_err(unknown_api_as(RestJsonError::not_found(
+                "Invalid Request Validator identifier specified",
+            )))?,
         (["restapis", id, "gatewayresponses"], &Verb::GET) => gateway_responses_list(cx, req, id)?,
         (["restapis", id, "gatewayresponses", kind], _) => {
             gateway_response_call(cx, req, id, kind)?

@@ -126,6 +126,9 @@ pub struct RestApi {
     pub root_resource_id: String,
     pub api_key_source: String,
     pub endpoint_types: Vec<String>,
+    /// `ipv4` or `dualstack`; None for AWS's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address_type: Option<String>,
     #[serde(default)]
     pub binary_media_types: Vec<String>,
     #[serde(default)]
@@ -583,6 +586,7 @@ pub mod fixtures {
             root_resource_id: "root".into(),
             api_key_source: "HEADER".into(),
             endpoint_types: vec!["EDGE".into()],
+            ip_address_type: None,
             binary_media_types: vec![],
             disable_execute_api_endpoint: false,
             policy: None,

@@ -16,8 +16,8 @@ use super::model::{
 use super::patch;
 use super::wire::{
     CreateDeploymentIn, CreateResourceIn, CreateRestApiIn, CreateStageIn, Page, PatchIn, PatchOp,
-    PutIntegrationIn, PutMethodIn, Tags, TagsIn, render_api, render_deployment, render_integration,
-    render_method, render_resource, render_stage,
+    PutIntegrationIn, PutMethodIn, Tags, TagsIn, render_api, render_api_single, render_deployment,
+    render_integration, render_method, render_resource, render_stage,
 };
 use crate::local::common::{Req, RestJsonError, lock, now_ms, random_id};
 use crate::wire::LOCAL_ACCOUNT_ID;
@@ -61,6 +61,20 @@ pub(super) fn missing_api(id: &str) -> RestJsonError {
     ))
 }
 
+/// AWS answers a call on an element of an API that does not exist as if the element did not:
+/// `Invalid Resource identifier specified`, not the API's own message.
+pub(super) fn unknown_api_as(
+    element: RestJsonError,
+) -> impl FnOnce(RestJsonError) -> RestJsonError {
+    move |e| {
+        if e.message.starts_with("Invalid API identifier specified") {
+            element
+        } else {
+            e
+        }
+    }
+}
+
 pub(super) fn api<'a>(state: &'a ApiGatewayState, id: &str) -> Result<&'a RestApi> {
     state.apis.get(id).ok_or_else(|| missing_api(id))
 }
@@ -69,10 +83,12 @@ pub(super) fn api_mut<'a>(state: &'a mut ApiGatewayState, id: &str) -> Result<&'
     state.apis.get_mut(id).ok_or_else(|| missing_api(id))
 }
 
+pub(super) fn missing_resource() -> RestJsonError {
+    RestJsonError::not_found("Invalid Resource identifier specified")
+}
+
 pub(super) fn resource<'a>(api: &'a RestApi, id: &str) -> Result<&'a Resource> {
-    api.resources
-        .get(id)
-        .ok_or_else(|| RestJsonError::not_found("Invalid Resource identifier specified"))
+    api.resources.get(id).ok_or_else(missing_resource)
 }
 
 pub(super) fn deployment<'a>(api: &'a RestApi, id: &str) -> Result<&'a Deployment> {
@@ -167,8 +183,17 @@ pub(super) fn create_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     }
     let name = input
         .name
+        .clone()
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| RestJsonError::bad_request("Invalid REST API name specified"))?;
+    if input.description.as_deref() == Some("") {
+        return Err(RestJsonError::bad_request(
+            "Description cannot be an empty string",
+        ));
+    }
+    if let Some(e) = &input.endpoint_configuration {
+        check_ip_address_type(&e.types, e.ip_address_type.as_deref())?;
+    }
     let value = write(cx, "", |state| {
         let id = fresh_id(&state.apis);
         let root_id = random_id(10);
@@ -179,6 +204,10 @@ pub(super) fn create_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             path: "/".into(),
             methods: BTreeMap::new(),
         };
+        let ip_address_type = input
+            .endpoint_configuration
+            .as_ref()
+            .and_then(|e| e.ip_address_type.clone());
         let types = input
             .endpoint_configuration
             .map(|e| e.types)
@@ -193,6 +222,7 @@ pub(super) fn create_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             root_resource_id: root_id.clone(),
             api_key_source: input.api_key_source.unwrap_or_else(|| "HEADER".into()),
             endpoint_types: types,
+            ip_address_type,
             binary_media_types: input.binary_media_types,
             disable_execute_api_endpoint: input.disable_execute_api_endpoint,
             policy: input.policy.filter(|p| !p.trim().is_empty()),
@@ -250,6 +280,24 @@ fn default_models() -> BTreeMap<String, Model> {
             "{\n  \"$schema\" : \"http://json-schema.org/draft-04/schema#\",\n  \"title\" : \"Error Schema\",\n  \"type\" : \"object\",\n  \"properties\" : {\n    \"message\" : { \"type\" : \"string\" }\n  }\n}",
         ),
     ])
+}
+
+/// `ipAddressType` as AWS checks it: `ipv4` or `dualstack`, and only `dualstack` for a private API.
+fn check_ip_address_type(types: &[String], ip: Option<&str>) -> Result<()> {
+    match ip {
+        None | Some("dualstack") => Ok(()),
+        Some("ipv4") if types.iter().any(|t| t == "PRIVATE") => Err(RestJsonError::bad_request(
+            "Only dualstack ipAddressType is supported for Private APIs.",
+        )),
+        Some("ipv4") => Ok(()),
+        Some(other) => Err(RestJsonError::new(
+            StatusCode::BAD_REQUEST,
+            "ValidationException",
+            format!(
+                "1 validation error detected: Value '{other}' at 'createRestApiInput.endpointConfiguration.ipAddressType' failed to satisfy constraint: Member must satisfy enum value set: [ipv4, dualstack]"
+            ),
+        )),
+    }
 }
 
 fn check_compression_size(size: i64) -> Result<()> {
@@ -321,7 +369,7 @@ pub(super) fn update_rest_api(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Respo
                 _ => return Err(patch::bad_path(op)),
             }
         }
-        let value = render_api(&api);
+        let value = render_api_single(&api);
         state.apis.insert(id.to_owned(), api);
         Ok(value)
     })?;
@@ -358,14 +406,10 @@ pub(super) fn create_resource(
     let value = write(cx, id, |state| {
         let api = api_mut(state, id)?;
         let parent = resource(api, parent_id)?.clone();
-        if parent
-            .path_part
-            .as_deref()
-            .is_some_and(|p| p.ends_with("+}"))
-        {
-            return Err(RestJsonError::bad_request(
-                "Cannot create a child of a resource with a greedy path variable",
-            ));
+        if let Some(greedy) = parent.path_part.as_deref().filter(|p| p.ends_with("+}")) {
+            return Err(RestJsonError::bad_request(format!(
+                "Cannot create a child of a resource with a greedy path variable: {greedy}"
+            )));
         }
         for sibling in api
             .resources
@@ -436,6 +480,16 @@ pub(super) const VERBS: [&str; 8] = [
     "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY",
 ];
 
+/// PutMethod's own check, with the verbs in the order AWS's message lists them; the other calls
+/// on a method that cannot exist answer that it is not found, as AWS's recorded answers show.
+fn check_put_verb(verb: &str) -> Result<()> {
+    check_verb(verb).map_err(|_| {
+        RestJsonError::bad_request(
+            "Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY",
+        )
+    })
+}
+
 pub(super) fn check_verb(verb: &str) -> Result<()> {
     if VERBS.contains(&verb) {
         Ok(())
@@ -458,7 +512,9 @@ pub(super) fn method_call(
     rid: &str,
     verb: &str,
 ) -> Result<Response> {
-    check_verb(verb)?;
+    if req.method == Verb::PUT {
+        check_put_verb(verb)?;
+    }
     match req.method {
         Verb::GET => read(cx, id, |api| {
             let m = resource(api, rid)?
@@ -644,14 +700,14 @@ pub(super) fn integration_call(
     rid: &str,
     verb: &str,
 ) -> Result<Response> {
-    check_verb(verb)?;
     let missing = || RestJsonError::not_found("Invalid Integration identifier specified");
+    if req.method == Verb::PUT {
+        check_verb(verb)?;
+    }
     match req.method {
+        // A method that is not there has no integration either: AWS names the integration.
         Verb::GET => read(cx, id, |api| {
-            let m = resource(api, rid)?
-                .methods
-                .get(verb)
-                .ok_or_else(missing_method)?;
+            let m = resource(api, rid)?.methods.get(verb).ok_or_else(missing)?;
             let i = m.integration.as_ref().ok_or_else(missing)?;
             Ok(ok(StatusCode::OK, render_integration(i)))
         }),

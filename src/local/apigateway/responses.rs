@@ -131,7 +131,8 @@ pub(super) fn method_response_call(
                     .insert(status.to_owned(), r);
                 Ok(value)
             })?;
-            Ok(ok(StatusCode::OK, value))
+            // AWS answers UpdateMethodResponse with 201 (its recorded answers), not 200.
+            Ok(ok(StatusCode::CREATED, value))
         }
         Verb::DELETE => {
             write(cx, id, |state| {

@@ -49,16 +49,20 @@ pub struct RestApiOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum_compression_size: Option<i64>,
     pub root_resource_id: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub tags: BTreeMap<String, String>,
+    /// Always on a single read, an update and PutRestApi (`{}` when none); elsewhere only when
+    /// there are some, as AWS's recorded answers show.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
     /// What ImportRestApi and PutRestApi could not import.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EndpointConfiguration {
     pub types: Vec<String>,
+    pub ip_address_type: String,
 }
 
 /// A resource; its methods are listed as `{}` unless embedded (`embed=methods`).
@@ -203,6 +207,9 @@ pub struct IntegrationOut {
     pub http_method: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
+    /// `INTERNET` for HTTP integrations (VPC links are not modelled), as AWS renders them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection_type: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -311,13 +318,29 @@ pub fn render_api(api: &RestApi) -> RestApiOut {
         api_key_source: api.api_key_source.clone(),
         endpoint_configuration: EndpointConfiguration {
             types: api.endpoint_types.clone(),
+            ip_address_type: api.ip_address_type.clone().unwrap_or_else(|| {
+                // AWS's default: dualstack for a private API, ipv4 otherwise.
+                if api.endpoint_types.iter().any(|t| t == "PRIVATE") {
+                    "dualstack".into()
+                } else {
+                    "ipv4".into()
+                }
+            }),
         },
         disable_execute_api_endpoint: api.disable_execute_api_endpoint,
         policy: api.policy.as_deref().map(escaped_policy),
         minimum_compression_size: api.minimum_compression_size,
         root_resource_id: api.root_resource_id.clone(),
-        tags: api.tags.clone(),
+        tags: Some(api.tags.clone()).filter(|t| !t.is_empty()),
         warnings: Vec::new(),
+    }
+}
+
+/// A REST API as GetRestApi, UpdateRestApi and PutRestApi answer it: `tags` always.
+pub fn render_api_single(api: &RestApi) -> RestApiOut {
+    RestApiOut {
+        tags: Some(api.tags.clone()),
+        ..render_api(api)
     }
 }
 
@@ -371,6 +394,7 @@ pub fn render_integration(i: &Integration) -> IntegrationOut {
         kind: i.kind.clone(),
         http_method: i.http_method.clone(),
         uri: i.uri.clone(),
+        connection_type: i.kind.starts_with("HTTP").then_some("INTERNET"),
         credentials: i.credentials.clone(),
         request_parameters: i.request_parameters.clone(),
         request_templates: i.request_templates.clone(),
@@ -525,9 +549,11 @@ pub struct CreateRestApiIn {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EndpointConfigurationIn {
     #[serde(default)]
     pub types: Vec<String>,
+    pub ip_address_type: Option<String>,
 }
 
 #[derive(Deserialize)]

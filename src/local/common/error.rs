@@ -21,11 +21,12 @@ pub struct MessageBody<'a> {
     pub message: &'a str,
 }
 
-/// `{"Type": "User", "Message" | "message": "..."}`: Lambda's error body.
+/// `{"Type": "User", "Message" | "message": "..."}`: Lambda's error body (a size refusal carries only
+/// `Message`).
 #[derive(Debug, Clone, Serialize)]
 struct LambdaBody<'a> {
-    #[serde(rename = "Type")]
-    kind: &'static str,
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'a str>,
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
@@ -101,6 +102,8 @@ pub struct LambdaError {
     pub message: String,
     /// Whether the model spells the member `message` (lowercase) for this error.
     lowercase: bool,
+    /// Whether the body names the error's `Type` (`User`); AWS's size refusals do not.
+    typed: bool,
 }
 
 impl LambdaError {
@@ -110,6 +113,7 @@ impl LambdaError {
             code,
             message: message.into(),
             lowercase: false,
+            typed: true,
         }
     }
 
@@ -147,9 +151,10 @@ impl LambdaError {
         }
     }
 
+    /// 413: AWS's recorded body is `{"Message": "..."}` alone.
     pub fn too_large(message: impl Into<String>) -> Self {
         Self {
-            lowercase: true,
+            typed: false,
             ..Self::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "RequestEntityTooLargeException",
@@ -169,15 +174,16 @@ impl LambdaError {
 
 impl IntoResponse for LambdaError {
     fn into_response(self) -> Response {
+        let kind = self.typed.then_some("User");
         let body = if self.lowercase {
             LambdaBody {
-                kind: "User",
+                kind,
                 message: Some(&self.message),
                 message_capitalized: None,
             }
         } else {
             LambdaBody {
-                kind: "User",
+                kind,
                 message: None,
                 message_capitalized: Some(&self.message),
             }

@@ -22,6 +22,8 @@ pub(super) struct LogState {
     pub(super) pending: Vec<(i64, String)>,
     /// The current invocation's lines, for its log tail.
     pub(super) tail: String,
+    /// What the process's lines are filtered by (JSON log levels).
+    pub(super) logging: LogSettings,
 }
 
 pub(super) struct Pipe {
@@ -39,13 +41,17 @@ impl EnvLog {
         stream: String,
         logging: LogSettings,
     ) -> Self {
+        let state = Mutex::new(LogState {
+            logging: logging.clone(),
+            ..LogState::default()
+        });
         Self {
             sink,
             region,
             group,
             stream,
             logging,
-            state: Mutex::new(LogState::default()),
+            state,
         }
     }
 
@@ -173,7 +179,9 @@ impl LogState {
             }
         }
         for line in lines {
-            self.push(line);
+            if self.logging.keeps_application_line(&line) {
+                self.push(line);
+            }
         }
     }
 }

@@ -80,9 +80,53 @@ pub struct LogSettings {
     /// With JSON, the system log level (`TRACE` .. `FATAL`, default `INFO`): the start and report
     /// records are INFO records, left out from `WARN` up.
     pub system_level: Option<String>,
+    /// With JSON, the application log level (default `INFO`): a line the process writes is a record
+    /// of the level its JSON `level` member names (INFO when it is not JSON or names none), and
+    /// records below this level are dropped, as Lambda's log-level filtering does.
+    pub application_level: Option<String>,
+}
+
+/// The rank of a log level, `TRACE` (0) to `FATAL` (5); `None` for anything else.
+pub fn level_rank(level: &str) -> Option<u8> {
+    let rank = match level.to_ascii_uppercase().as_str() {
+        "TRACE" => 0,
+        "DEBUG" => 1,
+        "INFO" => 2,
+        "WARN" | "WARNING" => 3,
+        "ERROR" => 4,
+        "FATAL" | "CRITICAL" => 5,
+        _ => return None,
+    };
+    Some(rank)
+}
+
+/// The level of a line the process wrote: its JSON `level` member, else INFO (Lambda's rule).
+fn line_rank(line: &str) -> u8 {
+    const INFO: u8 = 2;
+    if !line.trim_start().starts_with('{') {
+        return INFO;
+    }
+    serde_json::from_str::<serde_json::Value>(line)
+        .ok()
+        .and_then(|v| v.get("level").and_then(|l| l.as_str()).and_then(level_rank))
+        .unwrap_or(INFO)
 }
 
 impl LogSettings {
+    /// Whether a line the process wrote reaches the log: always with `Text`; with JSON, when its
+    /// level is at least the application log level.
+    pub fn keeps_application_line(&self, line: &str) -> bool {
+        if !self.json {
+            return true;
+        }
+        let min = self
+            .application_level
+            .as_deref()
+            .and_then(level_rank)
+            .unwrap_or(2);
+        line_rank(line) >= min
+    }
+
     /// Whether INFO platform records are written.
     fn platform_info(&self) -> bool {
         !self.json

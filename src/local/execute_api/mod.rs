@@ -642,12 +642,28 @@ pub fn function_for(
     let (name, qualifier) = parse_function_name(function_ref);
     let regional = cx.store.regional(region);
     let state = lock(&regional.lambda);
-    let Ok((f, cfg)) = resolve(&state, region, &name, qualifier.as_deref()) else {
+    // An alias with a routing config sends its weighted share of calls to the additional version, as
+    // Invoke does.
+    let routed = qualifier
+        .as_deref()
+        .and_then(|q| state.functions.get(&name)?.aliases.get(q))
+        .map(|a| a.routed_version(rand::random::<f64>()).to_owned());
+    let Ok((f, cfg)) = resolve(
+        &state,
+        region,
+        &name,
+        routed.as_deref().or(qualifier.as_deref()),
+    ) else {
         return Err("Lambda function not found");
     };
     if !skip_policy && !policy_allows(&f.policy, "apigateway.amazonaws.com", source_arn) {
         return Err("Invalid permissions on Lambda function");
     }
+    // Lambda refuses to invoke a function still being created (API Gateway answers 500); during an
+    // update the previous configuration runs.
+    let cfg = cfg
+        .runnable()
+        .map_err(|_| "Lambda function is not active yet")?;
     Ok(function_code(cfg, region))
 }
 

@@ -1,6 +1,5 @@
 //! The Lambda reads the Terraform AWS provider makes after every create and on every refresh
-//! (code signing, concurrency, recursion and runtime-management settings, event invoke configs), and
-//! aliases. None of these settings is modelled beyond its default; each answers exactly what Lambda
+//! (code signing, recursion and runtime-management settings), and aliases. None of these settings is modelled beyond its default; each answers exactly what Lambda
 //! answers for a function that never set it.
 
 use axum::http::{Method as Verb, StatusCode};
@@ -11,7 +10,7 @@ use super::Ctx;
 use super::model::{Function, LambdaState, function_arn, parse_function_name, resolve};
 use super::ops::save;
 use super::wire::{
-    AliasConfiguration, AliasIn, Aliases, CodeSigningConfig, Concurrency, RecursionConfig,
+    AliasConfiguration, AliasIn, Aliases, CodeSigningConfig, RecursionConfig,
     RuntimeManagementConfig,
 };
 use crate::local::common::LambdaError;
@@ -102,9 +101,6 @@ pub fn route(cx: &Ctx<'_>, req: &Req) -> Option<Result<Response>> {
                     code_signing_config_arn: String::new(),
                 })
             }),
-        (["2019-09-30", "functions", name, "concurrency"], &Verb::GET) => {
-            exists(cx, name).map(|_| ok(Concurrency {}))
-        }
         (["2024-08-31", "functions", name, "recursion-config"], &Verb::GET) => exists(cx, name)
             .map(|_| {
                 ok(RecursionConfig {
@@ -118,19 +114,6 @@ pub fn route(cx: &Ctx<'_>, req: &Req) -> Option<Result<Response>> {
                     function_arn: function_arn(cx.region, &n),
                 })
             })
-        }
-        // AWS answers without looking the function up, naming the qualifier ($LATEST by default).
-        (["2019-09-25", "functions", name, "event-invoke-config"], &Verb::GET) => {
-            let (n, q) = parse_function_name(name);
-            let q = req
-                .query_one("Qualifier")
-                .map(ToOwned::to_owned)
-                .or(q)
-                .unwrap_or_else(|| "$LATEST".into());
-            Err(LambdaError::not_found(format!(
-                "The function {}:{q} doesn't have an EventInvokeConfig",
-                function_arn(cx.region, &n)
-            )))
         }
         (["2015-03-31", "functions", name, "aliases"], &Verb::POST) => create_alias(cx, req, name),
         (["2015-03-31", "functions", name, "aliases"], &Verb::GET) => {
@@ -345,9 +328,9 @@ fn delete_alias(cx: &Ctx<'_>, raw: &str, name: &str) -> Result<Response> {
     let function = exists(cx, raw)?;
     {
         let mut state = lock(cx.state);
-        function_mut(&mut state, cx, &function)?
-            .aliases
-            .remove(name);
+        let f = function_mut(&mut state, cx, &function)?;
+        f.aliases.remove(name);
+        super::settings::prune(f);
     }
     save(cx)?;
     Ok(StatusCode::NO_CONTENT.into_response())

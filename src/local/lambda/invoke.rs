@@ -40,6 +40,7 @@ pub fn function_code(cfg: &FunctionConfig, region: &str) -> FunctionCode {
                 group: l.log_group,
                 json: l.log_format.as_deref() == Some("JSON"),
                 system_level: l.system_log_level,
+                application_level: l.application_log_level,
             }
         },
     }
@@ -77,7 +78,7 @@ pub fn outcome_payload(inv: &Invocation, timeout_secs: u32) -> (Bytes, bool) {
 pub(super) async fn invoke(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
     super::names::check_function_ref(raw, req.query_one("Qualifier"))?;
     let (name, q) = parse_function_name(raw);
-    let (function, executed_version) = {
+    let (function, executed_version, reserved) = {
         let state = lock(cx.state);
         let q = qualifier(req, q.as_deref());
         // An alias with a routing config sends its weighted share to the additional version;
@@ -93,7 +94,14 @@ pub(super) async fn invoke(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Respons
                 e
             }
         })?;
-        (function_code(cfg, cx.region), cfg.version.clone())
+        // While an update is applied the previous configuration runs; a function being created
+        // cannot be invoked yet.
+        let cfg = cfg.runnable()?;
+        let reserved = state
+            .functions
+            .get(&name)
+            .and_then(|f| f.reserved_concurrency);
+        (function_code(cfg, cx.region), cfg.version.clone(), reserved)
     };
     let payload = if req.body.is_empty() {
         Bytes::from_static(b"{}")
@@ -135,6 +143,12 @@ pub(super) async fn invoke(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Respons
                 .insert("X-Amz-Executed-Version", version_header);
             return Ok(r);
         }
+        "Event" if reserved == Some(0) => {
+            let mut r = empty(StatusCode::ACCEPTED);
+            r.headers_mut()
+                .insert("X-Amz-Executed-Version", version_header);
+            return Ok(r);
+        }
         "Event" => {
             let executor = cx.executor.clone();
             tokio::spawn(async move {
@@ -147,6 +161,9 @@ pub(super) async fn invoke(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Respons
                 .insert("X-Amz-Executed-Version", version_header);
             return Ok(r);
         }
+        // Reserved concurrency 0 throttles every synchronous invocation (asynchronous ones are
+        // accepted, then throttled: nothing runs).
+        "RequestResponse" if reserved == Some(0) => return Ok(super::settings::throttled()),
         "RequestResponse" => {}
         other => {
             return Err(LambdaError::invalid(format!(

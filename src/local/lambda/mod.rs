@@ -7,6 +7,7 @@ pub mod model;
 mod names;
 mod ops;
 pub mod policy;
+pub mod settings;
 pub mod wire;
 
 use std::sync::{Arc, Mutex};
@@ -37,6 +38,7 @@ pub const ROUTE: ServiceRoute = ServiceRoute {
         "/2015-03-31/",
         "/2017-03-31/",
         "/2016-08-19/",
+        "/2017-10-31/",
         "/2019-09-25/",
         "/2019-09-30/",
         "/2020-06-30/",
@@ -53,6 +55,8 @@ pub struct Ctx<'a> {
     pub saver: &'a dyn Saver,
     pub executor: &'a Arc<Executor>,
     pub region: &'a str,
+    /// How long a create or update stays `Pending` / `InProgress` (zero: settled at once).
+    pub update_window: std::time::Duration,
 }
 
 /// Serves one Lambda request, or a package download.
@@ -99,6 +103,7 @@ async fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         }
         (["2017-03-31", "tags", arn], _) => tags(cx, req, arn)?,
         _ if let Some(r) = config::route(cx, req) => r?,
+        _ if let Some(r) = settings::route(cx, req) => r?,
         _ => {
             return Err(LambdaError::new(
                 StatusCode::NOT_FOUND,

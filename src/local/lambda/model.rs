@@ -35,6 +35,12 @@ pub struct Function {
     pub tags: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub aliases: BTreeMap<String, super::config::Alias>,
+    /// Reserved concurrency (PutFunctionConcurrency); 0 stops synchronous invocations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved_concurrency: Option<u32>,
+    /// Event invoke configs by qualifier (`$LATEST`, a version, an alias).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub event_invoke_configs: BTreeMap<String, super::settings::EventInvokeConfig>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,6 +86,24 @@ pub struct FunctionConfig {
     /// The package, loaded from the state directory's `code/<hex>.zip`.
     #[serde(skip)]
     pub zip: Arc<Vec<u8>>,
+    /// The create or update Lambda is still applying, if any (in memory only: a restarted stack
+    /// finds every function settled).
+    #[serde(skip)]
+    pub transition: Option<Transition>,
+}
+
+/// A create or update still being applied: until `until`, reads show `Pending` (creating) or
+/// `LastUpdateStatus: InProgress` (updating) with the transitional RevisionId, further updates are
+/// refused with ResourceConflictException, and invocations of an updating function run the
+/// configuration it had before (AWS's "Lambda function states").
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub until: std::time::Instant,
+    pub creating: bool,
+    /// The RevisionId shown until it settles; the configuration's own is the settled one.
+    pub revision_id: String,
+    /// What invocations run while an update is applied.
+    pub previous: Option<Box<FunctionConfig>>,
 }
 
 fn default_ephemeral_storage() -> u32 {
@@ -87,6 +111,61 @@ fn default_ephemeral_storage() -> u32 {
 }
 
 impl FunctionConfig {
+    /// The transition still under way, if its window has not passed.
+    pub fn in_transition(&self) -> Option<&Transition> {
+        self.transition
+            .as_ref()
+            .filter(|t| std::time::Instant::now() < t.until)
+    }
+
+    /// Starts a create (`creating`) or update window of `window`, showing `revision_id` meanwhile;
+    /// an update keeps `previous` for the invocations made during it. A zero window settles at once.
+    pub fn begin_transition(
+        &mut self,
+        window: std::time::Duration,
+        creating: bool,
+        previous: Option<FunctionConfig>,
+    ) -> String {
+        let shown = new_revision();
+        self.transition = (!window.is_zero()).then(|| Transition {
+            until: std::time::Instant::now() + window,
+            creating,
+            revision_id: shown.clone(),
+            previous: previous.map(|mut p| {
+                p.transition = None;
+                Box::new(p)
+            }),
+        });
+        shown
+    }
+
+    /// Refuses an update (UpdateFunctionCode, UpdateFunctionConfiguration, PublishVersion) while a
+    /// create or update is being applied, with Lambda's messages.
+    pub fn check_settled(&self, region: &str) -> Result<()> {
+        match self.in_transition() {
+            None => Ok(()),
+            Some(t) if t.creating => Err(LambdaError::conflict(
+                "The operation cannot be performed at this time. The function is currently in the following state: Pending",
+            )),
+            Some(_) => Err(LambdaError::conflict(format!(
+                "The operation cannot be performed at this time. An update is in progress for resource: {}",
+                function_arn(region, &self.name)
+            ))),
+        }
+    }
+
+    /// The configuration an invocation runs: while an update is applied, the one before it; a
+    /// function still being created cannot be invoked (ResourceConflictException, as on AWS).
+    pub fn runnable(&self) -> Result<&FunctionConfig> {
+        match self.in_transition() {
+            None => Ok(self),
+            Some(t) if t.creating => Err(LambdaError::conflict(
+                "The operation cannot be performed at this time. The function is currently in the following state: Pending",
+            )),
+            Some(t) => Ok(t.previous.as_deref().unwrap_or(self)),
+        }
+    }
+
     /// The logging configuration with AWS's defaults filled in: `Text` into `/aws/lambda/<name>`;
     /// with `JSON`, both log levels (default `INFO`).
     pub fn logging(&self) -> super::wire::LoggingConfig {

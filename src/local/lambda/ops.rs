@@ -255,6 +255,7 @@ pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         logging: Default::default(),
         published_from: None,
         zip: pkg.zip,
+        transition: None,
     };
     apply_settings(&mut cfg, input.extra)?;
     let value = {
@@ -271,17 +272,22 @@ pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             policy_revision: new_revision(),
             tags: input.tags,
             aliases: BTreeMap::new(),
+            reserved_concurrency: None,
+            event_invoke_configs: BTreeMap::new(),
         };
+        // The answer carries the Pending state's RevisionId; settling to Active makes a new one.
+        let mut revision = f.latest.begin_transition(cx.update_window, true, None);
         let shown = if input.publish {
-            publish(&mut f, None)
+            let (v, version_revision) = publish_pending(&mut f, cx.update_window);
+            revision = version_revision;
+            v
         } else {
             f.latest.clone()
         };
         // With Publish, Lambda answers with the new version's number but the unqualified ARN.
         let mut shown = render(&shown, cx.region, Phase::Creating);
         shown.function_arn = function_arn(cx.region, &name);
-        // The answer carries the Pending state's RevisionId; settling to Active makes a new one.
-        shown.revision_id = new_revision();
+        shown.revision_id = revision;
         state.functions.insert(name, f);
         shown
     };
@@ -299,12 +305,16 @@ pub(super) fn qualifier<'a>(req: &'a Req, from_name: Option<&'a str>) -> Option<
 pub(super) fn named_qualifier(req: &Req, raw: &str) -> Option<String> {
     req.query_one("Qualifier")
         .map(ToOwned::to_owned)
-        .or_else(|| {
-            let rest = raw
-                .find("function:")
-                .map_or(raw, |i| &raw[i + "function:".len()..]);
-            rest.split_once(':').map(|(_, q)| q.to_owned())
-        })
+        .or_else(|| named_qualifier_in_name(raw))
+}
+
+/// The qualifier the function name itself carries (`name:q`, `...:function:name:q`), `$LATEST`
+/// included.
+pub(super) fn named_qualifier_in_name(raw: &str) -> Option<String> {
+    let rest = raw
+        .find("function:")
+        .map_or(raw, |i| &raw[i + "function:".len()..]);
+    rest.split_once(':').map(|(_, q)| q.to_owned())
 }
 
 pub(super) fn get_function(cx: &Ctx<'_>, req: &Req, raw: &str, full: bool) -> Result<Response> {
@@ -422,6 +432,7 @@ pub(super) fn delete_function(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Resp
             Some(q) => match q.parse::<u64>() {
                 Ok(n) => {
                     f.versions.remove(&n);
+                    super::settings::prune(f);
                 }
                 Err(_) => {
                     return Err(LambdaError::invalid(format!(
@@ -450,6 +461,7 @@ pub(super) fn update_code(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response
     {
         let state = lock(cx.state);
         let (f, _) = resolve(&state, cx.region, &name, None)?;
+        f.latest.check_settled(cx.region)?;
         check_revision(f, input.revision_id.as_deref())?;
     }
     let code = CodeIn {
@@ -464,31 +476,34 @@ pub(super) fn update_code(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response
             .functions
             .get_mut(&name)
             .ok_or_else(|| not_found(cx.region, &name, None))?;
+        // Another update may have started while the package was checked.
+        f.latest.check_settled(cx.region)?;
         let mut cfg = f.latest.clone();
         cfg.code_sha256 = pkg.info.sha256;
         cfg.code_size = pkg.info.size;
         cfg.zip = pkg.zip;
         cfg.last_modified = last_modified();
         cfg.revision_id = new_revision();
+        cfg.transition = None;
         if input.dry_run {
             return Ok(ok(StatusCode::OK, render(&cfg, cx.region, Phase::Settled)));
         }
-        f.latest = cfg;
-        let shown = if input.publish {
-            publish(f, None)
-        } else {
-            f.latest.clone()
-        };
-        // A version published with the update answers as a new function does: Pending.
-        let phase = if input.publish {
-            Phase::Creating
-        } else {
-            Phase::Updating
-        };
-        let mut shown = render(&shown, cx.region, phase);
+        let previous = std::mem::replace(&mut f.latest, cfg);
         // The transitional state's RevisionId; settling makes a new one.
-        shown.revision_id = new_revision();
-        shown
+        let revision = f
+            .latest
+            .begin_transition(cx.update_window, false, Some(previous));
+        if input.publish {
+            // A version published with the update answers as a new function does: Pending.
+            let (v, revision) = publish_pending(f, cx.update_window);
+            let mut shown = render(&v, cx.region, Phase::Creating);
+            shown.revision_id = revision;
+            shown
+        } else {
+            let mut shown = render(&f.latest, cx.region, Phase::Updating);
+            shown.revision_id = revision;
+            shown
+        }
     };
     save(cx)?;
     Ok(ok(StatusCode::OK, value))
@@ -500,8 +515,10 @@ pub(super) fn update_configuration(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result
     let value = {
         let mut state = lock(cx.state);
         let (f, _) = resolve(&state, cx.region, &name, None)?;
+        f.latest.check_settled(cx.region)?;
         check_revision(f, input.revision_id.as_deref())?;
         let mut cfg = f.latest.clone();
+        cfg.transition = None;
         if let Some(r) = input.role {
             check_role(&r)?;
             cfg.role = r;
@@ -527,12 +544,17 @@ pub(super) fn update_configuration(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result
         apply_settings(&mut cfg, input.extra)?;
         cfg.last_modified = last_modified();
         cfg.revision_id = new_revision();
-        let mut value = render(&cfg, cx.region, Phase::Updating);
+        let f = state
+            .functions
+            .get_mut(&name)
+            .ok_or_else(|| not_found(cx.region, &name, None))?;
+        let previous = std::mem::replace(&mut f.latest, cfg);
         // The InProgress state's RevisionId; settling makes a new one.
-        value.revision_id = new_revision();
-        if let Some(f) = state.functions.get_mut(&name) {
-            f.latest = cfg;
-        }
+        let revision = f
+            .latest
+            .begin_transition(cx.update_window, false, Some(previous));
+        let mut value = render(&f.latest, cx.region, Phase::Updating);
+        value.revision_id = revision;
         value
     };
     save(cx)?;
@@ -561,6 +583,7 @@ pub(super) fn publish(f: &mut Function, description: Option<String>) -> Function
     }
     let n = f.versions.keys().next_back().map_or(1, |n| n + 1);
     let mut v = f.latest.clone();
+    v.transition = None;
     v.version = n.to_string();
     v.revision_id = new_revision();
     v.published_from = Some(f.latest.revision_id.clone());
@@ -571,12 +594,31 @@ pub(super) fn publish(f: &mut Function, description: Option<String>) -> Function
     v
 }
 
+/// Publishes the version a create or update with `Publish` makes: it is `Pending` for the window,
+/// as a new function is. Returns it and the RevisionId its answer shows.
+fn publish_pending(f: &mut Function, window: std::time::Duration) -> (FunctionConfig, String) {
+    let v = publish(f, None);
+    let stored = v
+        .version
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| f.versions.get_mut(&n));
+    match stored {
+        Some(stored) => {
+            let revision = stored.begin_transition(window, true, None);
+            (stored.clone(), revision)
+        }
+        None => (v, new_revision()),
+    }
+}
+
 pub(super) fn publish_version(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
     let input: PublishVersionIn = body(req)?;
     let (name, _) = parse_function_name(raw);
     let value = {
         let mut state = lock(cx.state);
         let (f, _) = resolve(&state, cx.region, &name, None)?;
+        f.latest.check_settled(cx.region)?;
         check_revision(f, input.revision_id.as_deref())?;
         if let Some(sha) = &input.code_sha256
             && *sha != f.latest.code_sha256
@@ -639,6 +681,8 @@ pub(super) fn add_permission(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Respo
                 source_arn: input.source_arn.clone(),
                 source_account: input.source_account.clone(),
                 principal_org_id: input.principal_org_i_d.clone(),
+                function_url_auth_type: input.function_url_auth_type.clone(),
+                event_source_token: input.event_source_token.clone(),
             },
         );
         let statement =

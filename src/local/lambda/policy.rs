@@ -67,6 +67,10 @@ pub struct Conditions {
     pub source_arn: Option<String>,
     pub source_account: Option<String>,
     pub principal_org_id: Option<String>,
+    /// `NONE` or `AWS_IAM`, for `lambda:InvokeFunctionUrl`.
+    pub function_url_auth_type: Option<String>,
+    /// An Alexa skill's id.
+    pub event_source_token: Option<String>,
 }
 
 impl Statement {
@@ -87,6 +91,12 @@ impl Statement {
         }
         if let Some(org) = &conditions.principal_org_id {
             equals.insert("aws:PrincipalOrgID", org.clone());
+        }
+        if let Some(auth) = &conditions.function_url_auth_type {
+            equals.insert("lambda:FunctionUrlAuthType", auth.clone());
+        }
+        if let Some(token) = &conditions.event_source_token {
+            equals.insert("lambda:EventSourceToken", token.clone());
         }
         if !equals.is_empty() {
             condition.insert("StringEquals", equals);
@@ -168,6 +178,35 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn conditions_are_written_as_aws_records_them() {
+        let statement = Statement::allow(
+            "urlPermission".into(),
+            Principal::parse("*", "us-east-1"),
+            "lambda:InvokeFunctionUrl".into(),
+            "arn:aws:lambda:us-east-1:000000000000:function:f".into(),
+            &Conditions {
+                source_arn: Some("arn:aws:s3:::bucket".into()),
+                source_account: Some("000000000000".into()),
+                principal_org_id: Some("o-1234567890".into()),
+                function_url_auth_type: Some("NONE".into()),
+                event_source_token: Some("amzn1.ask.skill.x".into()),
+            },
+        );
+        assert_eq!(
+            serde_json::to_value(statement).unwrap()["Condition"],
+            json!({
+                "ArnLike": {"AWS:SourceArn": "arn:aws:s3:::bucket"},
+                "StringEquals": {
+                    "AWS:SourceAccount": "000000000000",
+                    "aws:PrincipalOrgID": "o-1234567890",
+                    "lambda:FunctionUrlAuthType": "NONE",
+                    "lambda:EventSourceToken": "amzn1.ask.skill.x",
+                }
+            })
+        );
+    }
 
     #[test]
     fn policy_checks_principal_action_and_source_arn() {

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{FunctionConfig, function_arn};
 
-/// `Pending`/`InProgress` in the answer to a create or update; every later read sees the settled state.
+/// `Pending`/`InProgress` in the answer to a create or update and in reads within its window
+/// (`FunctionConfig::in_transition`); every later read sees the settled state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {
     Creating,
@@ -277,6 +278,8 @@ pub struct AddPermissionIn {
     pub source_arn: Option<String>,
     pub source_account: Option<String>,
     pub principal_org_i_d: Option<String>,
+    pub function_url_auth_type: Option<String>,
+    pub event_source_token: Option<String>,
     pub revision_id: Option<String>,
 }
 
@@ -312,6 +315,14 @@ pub fn render_config(cfg: &FunctionConfig, region: &str) -> FunctionConfiguratio
 
 pub(super) fn render(cfg: &FunctionConfig, region: &str, phase: Phase) -> FunctionConfiguration {
     let arn = function_arn(region, &cfg.name);
+    // Within a create or update window a read shows the transitional state and RevisionId.
+    let transition = cfg.in_transition();
+    let phase = match (phase, transition) {
+        (Phase::Settled, Some(t)) if t.creating => Phase::Creating,
+        (Phase::Settled, Some(_)) => Phase::Updating,
+        (phase, _) => phase,
+    };
+    let revision_id = transition.map_or_else(|| cfg.revision_id.clone(), |t| t.revision_id.clone());
     // As AWS records them: a create answers Pending without any LastUpdateStatus; an update answers
     // InProgress with the reason "being created"; lists carry neither.
     let (state, state_reason, state_reason_code) = match phase {
@@ -359,7 +370,7 @@ pub(super) fn render(cfg: &FunctionConfig, region: &str, phase: Phase) -> Functi
                 .clone()
                 .unwrap_or_else(|| "PassThrough".into()),
         },
-        revision_id: cfg.revision_id.clone(),
+        revision_id,
         state,
         state_reason,
         state_reason_code,
@@ -410,10 +421,6 @@ pub struct CodeSigningConfig {
     pub function_name: String,
     pub code_signing_config_arn: String,
 }
-
-/// GetFunctionConcurrency's answer for a function with no reserved concurrency: nothing.
-#[derive(Debug, Serialize)]
-pub struct Concurrency {}
 
 /// GetFunctionRecursionConfig's answer.
 #[derive(Debug, Serialize)]

@@ -395,3 +395,96 @@ async fn on_the_local_stack_an_upload_is_served_by_the_stage_and_a_repeat_is_ski
     );
     server.shutdown().await;
 }
+
+/// A build of the hello-world binary made distinct by a trailing marker (its CodeSha256 differs;
+/// the ELF checks still read it).
+fn marked_package(marker: &str) -> build::Package {
+    let mut binary = std::fs::read(hello_world_bootstrap()).unwrap();
+    binary.extend_from_slice(marker.as_bytes());
+    package_of(&binary)
+}
+
+/// Lambda's create/update window, as AWS has it (here 3 s long): a function just created is
+/// `Pending`, one just updated `InProgress`, and either refuses a second update with
+/// ResourceConflictException. lambdeck's upload waits it out: right after the create, right after
+/// someone else's update, and (update_code alone) retrying the conflict.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_right_after_a_create_or_another_update_wait_out_the_update_window() {
+    let server = lambdeck::local::LocalServer::start(lambdeck::local::LocalConfig {
+        update_window: std::time::Duration::from_secs(3),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let clients = support::local_clients(&server.endpoint_url()).await;
+    // Packaged first: zipping takes a while, and each call below must come right after the last.
+    let (a, b, c) = (
+        marked_package("a"),
+        marked_package("b"),
+        marked_package("c"),
+    );
+    let name = "update-window";
+    create_function(&clients, name, support::script_zip("#!/bin/sh\nexit 1\n")).await;
+
+    // Right after the create: Pending.
+    let report = build::upload_code(&clients, name, &a, false).await.unwrap();
+    assert!(matches!(report, UploadReport::Updated { .. }), "{report:?}");
+    assert_eq!(deployed_sha(&clients, name).await, a.code_sha256);
+
+    // Someone else's update (Terraform, a colleague): InProgress, and a second update is refused
+    // with Lambda's answer.
+    let configure = |memory: i32| {
+        clients
+            .lambda
+            .update_function_configuration()
+            .function_name(name)
+            .memory_size(memory)
+            .send()
+    };
+    let updated = configure(256).await.unwrap();
+    assert_eq!(
+        updated.last_update_status().map(|s| s.as_str()),
+        Some("InProgress")
+    );
+    let conflict = configure(512).await.unwrap_err().into_service_error();
+    assert!(conflict.is_resource_conflict_exception(), "{conflict:?}");
+    let function_arn = updated.function_arn().unwrap();
+    assert_eq!(
+        aws_smithy_types::error::metadata::ProvideErrorMetadata::message(&conflict),
+        Some(
+            format!(
+                "The operation cannot be performed at this time. An update is in progress for resource: {function_arn}"
+            )
+            .as_str()
+        )
+    );
+    let read = clients
+        .lambda
+        .get_function_configuration()
+        .function_name(name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        read.last_update_status().map(|s| s.as_str()),
+        Some("InProgress")
+    );
+    assert_eq!(read.revision_id(), updated.revision_id());
+
+    // An upload right then waits for it, and lands.
+    let report = build::upload_code(&clients, name, &b, false).await.unwrap();
+    assert!(matches!(report, UploadReport::Updated { .. }), "{report:?}");
+    assert_eq!(deployed_sha(&clients, name).await, b.code_sha256);
+
+    // UpdateFunctionCode refused for a conflict is retried once the update settled.
+    configure(128).await.unwrap();
+    lambdeck::aws::lambda_code::update_code(&clients, name, c.zip.clone())
+        .await
+        .unwrap();
+    let settled = build::upload_code(&clients, name, &c, false).await.unwrap();
+    assert!(
+        matches!(settled, UploadReport::Skipped { .. }),
+        "{settled:?}"
+    );
+    server.shutdown().await;
+}

@@ -296,3 +296,83 @@ async fn json_logging_writes_platform_records_into_the_configured_group() {
     assert!(!tail.contains("platform."), "{tail}");
     s.server.shutdown().await;
 }
+
+/// Lambda's log-level filtering of the function's own output with `LogFormat: JSON`: a line is a
+/// record of the level its JSON `level` member names (any case), INFO when it is not JSON or names
+/// none, and records below `ApplicationLogLevel` (default INFO) are dropped; with `Text` nothing is.
+#[tokio::test]
+async fn application_log_level_drops_the_functions_records_below_it() {
+    use aws_sdk_lambda::types::{ApplicationLogLevel, LogFormat, LoggingConfig};
+    let s = Stack::start(None).await;
+    let printing = super::PID_RUNTIME.replacen(
+        "  if [ -n \"$ANSWER\" ]",
+        "  echo '{\"level\":\"debug\",\"msg\":\"d\"}'\n  echo '{\"level\":\"WARN\",\"msg\":\"w\"}'\n  echo 'plain line'\n  echo '{\"level\":\"error\",\"msg\":\"e\"}'\n  if [ -n \"$ANSWER\" ]",
+        1,
+    );
+    assert_ne!(printing, super::PID_RUNTIME);
+    s.create_function("levels", crate::support::script_zip(&printing))
+        .await;
+    let printed = |tail: &str| -> Vec<String> {
+        ["\"d\"", "\"w\"", "plain line", "\"e\""]
+            .iter()
+            .filter(|m| tail.contains(*m))
+            .map(|m| m.trim_matches('"').to_owned())
+            .collect()
+    };
+    let invoke = || async {
+        let out = s
+            .lambda
+            .invoke()
+            .function_name("levels")
+            .log_type(LogType::Tail)
+            .send()
+            .await
+            .unwrap();
+        use base64::Engine;
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(out.log_result().unwrap())
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    // Text: everything.
+    assert_eq!(printed(&invoke().await), ["d", "w", "plain line", "e"]);
+    let configure = |logging: LoggingConfig| async {
+        s.lambda
+            .update_function_configuration()
+            .function_name("levels")
+            .logging_config(logging)
+            .send()
+            .await
+            .unwrap();
+    };
+    // JSON with the default INFO: the DEBUG record goes.
+    configure(LoggingConfig::builder().log_format(LogFormat::Json).build()).await;
+    assert_eq!(printed(&invoke().await), ["w", "plain line", "e"]);
+    // WARN: only WARN and ERROR stay (the plain line counts as INFO).
+    configure(
+        LoggingConfig::builder()
+            .log_format(LogFormat::Json)
+            .application_log_level(ApplicationLogLevel::Warn)
+            .build(),
+    )
+    .await;
+    let tail = invoke().await;
+    assert_eq!(printed(&tail), ["w", "e"], "{tail}");
+    // What was dropped is not in the log group either.
+    let events = s
+        .logs
+        .filter_log_events()
+        .log_group_name("/aws/lambda/levels")
+        .filter_pattern("\"plain line\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        events.events().len(),
+        2,
+        "printed under Text and under INFO only"
+    );
+    s.server.shutdown().await;
+}

@@ -8,6 +8,7 @@ mod awslambdaric;
 mod deployments;
 mod documentation;
 mod exec;
+mod function_settings;
 mod import;
 mod invoke;
 mod lambda_errors;
@@ -22,6 +23,7 @@ mod stage_access;
 mod stage_errors;
 mod store_crash;
 mod test_invoke;
+mod update_window;
 mod versions;
 mod wire_errors;
 mod wire_fidelity;
@@ -33,6 +35,14 @@ use lambdeck_test_support::{Tutorial, sdk_config};
 
 const FUNCTION: &str = Tutorial::FUNCTION;
 const STAGE: &str = Tutorial::STAGE;
+
+/// `config` without Lambda's create/update window.
+fn settled_at_once(config: LocalConfig) -> LocalConfig {
+    LocalConfig {
+        update_window: std::time::Duration::ZERO,
+        ..config
+    }
+}
 
 /// A local stack, the three SDK clients pointed at it, and the tutorial's stack built through them.
 struct Stack {
@@ -60,11 +70,13 @@ async fn clients_for(
 }
 
 impl Stack {
+    /// A local stack whose creates and updates settle at once: these tests call Lambda back to back
+    /// about other things (`update_window.rs` and the engine's tests keep the window).
     async fn start(state_dir: Option<&Path>) -> Stack {
-        let server = LocalServer::start(LocalConfig {
+        let server = LocalServer::start(settled_at_once(LocalConfig {
             state_dir: state_dir.map(Path::to_path_buf),
             ..LocalConfig::default()
-        })
+        }))
         .await
         .expect("the local stack starts");
         Self::with_server(server, "us-east-1").await

@@ -220,6 +220,7 @@ async fn shutting_the_guard_down_stops_the_function_processes() {
         .send()
         .await
         .unwrap();
+    lambdeck_test_support::wait_active(&lambda, "pid").await;
     let out = lambda.invoke().function_name("pid").send().await.unwrap();
     assert_eq!(out.function_error(), None);
     let payload: serde_json::Value =

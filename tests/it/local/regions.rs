@@ -71,7 +71,9 @@ async fn group_names(s: &Region) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resources_of_one_region_are_not_visible_in_another() {
-    let server = LocalServer::start(LocalConfig::default()).await.unwrap();
+    let server = LocalServer::start(super::settled_at_once(LocalConfig::default()))
+        .await
+        .unwrap();
     let url = server.endpoint_url();
     let east = Region::new(&url, "us-east-1").await;
     let west = Region::new(&url, "eu-west-1").await;

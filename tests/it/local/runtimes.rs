@@ -262,7 +262,14 @@ async fn a_missing_interpreter_fails_the_invoke_naming_what_to_install() {
         .unwrap()
         .port();
     let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_lambdeck"))
-        .args(["local", "--port", &port.to_string()])
+        // Invoked right after its create: no create window (the flag's 0).
+        .args([
+            "local",
+            "--port",
+            &port.to_string(),
+            "--update-window-ms",
+            "0",
+        ])
         .env("PATH", empty_path.path())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())

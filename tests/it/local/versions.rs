@@ -404,6 +404,27 @@ async fn versions_and_aliases_answer_as_aws_records_them() {
         .unwrap();
     let r = s.get(&api_id, "/hello_world").await;
     assert_eq!(r.text().await.unwrap(), "two");
+    // The stage applies the alias's routing config as Invoke does: weight 1.0 sends every request to
+    // the additional version, 0.0 none.
+    for (weight, want) in [(1.0, "two"), (0.0, "one")] {
+        s.lambda
+            .update_alias()
+            .function_name(FUNCTION)
+            .name("live")
+            .function_version("1")
+            .routing_config(
+                AliasRoutingConfiguration::builder()
+                    .additional_version_weights("2", weight)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        for _ in 0..3 {
+            let r = s.get(&api_id, "/hello_world").await;
+            assert_eq!(r.text().await.unwrap(), want, "weight {weight}");
+        }
+    }
     s.lambda
         .delete_alias()
         .function_name(FUNCTION)

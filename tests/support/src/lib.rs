@@ -18,7 +18,7 @@ pub use package::{
     hello_world_bootstrap, hello_world_lambda_zip, hello_world_zip, script_zip, zip_of,
 };
 pub use sandbox::Sandbox;
-pub use sdk::{Tutorial, local_clients, sdk_config};
+pub use sdk::{Tutorial, local_clients, sdk_config, wait_active};
 pub use tmux::Tmux;
 
 use std::path::{Path, PathBuf};

@@ -68,7 +68,13 @@ impl Tutorial {
             .send()
             .await
             .expect("CreateFunction");
+        self.wait_active(name).await;
         out.function_arn().unwrap().to_owned()
+    }
+
+    /// Waits until the function is created and its last update applied ([`wait_active`]).
+    pub async fn wait_active(&self, name: &str) {
+        wait_active(&self.lambda, name).await;
     }
 
     /// The tutorial's REST API, not deployed: GET /hello_world as an AWS_PROXY integration of the
@@ -171,5 +177,25 @@ impl Tutorial {
         self.permit(&api_id).await;
         self.deploy(&api_id).await;
         api_id
+    }
+}
+
+/// Waits until the function is created and its last update applied (the local stack keeps a create or
+/// update `Pending` / `InProgress` for a short window, as Lambda does), polling often rather than at
+/// the SDK waiters' one second.
+pub async fn wait_active(lambda: &aws_sdk_lambda::Client, name: &str) {
+    loop {
+        let c = lambda
+            .get_function_configuration()
+            .function_name(name)
+            .send()
+            .await
+            .expect("GetFunctionConfiguration");
+        let active = c.state().map(|s| s.as_str()) == Some("Active");
+        let updated = c.last_update_status().map(|s| s.as_str()) != Some("InProgress");
+        if active && updated {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
