@@ -208,6 +208,7 @@ pub async fn create_function(client: &Client, f: NewFunction<'_>) -> Result<(), 
         }
     }
     use aws_sdk_lambda::client::Waiters;
+    super::lambda_code::settle_briefly(client, f.name).await;
     client
         .wait_until_function_active_v2()
         .function_name(f.name)

@@ -147,6 +147,31 @@ pub async fn wait_settled(clients: &Clients, function_name: &str) -> Result<(), 
         .map(|_| ())
 }
 
+/// Quick looks before the SDK's waiters, whose polls are at least a second apart: an update that
+/// settles within a few hundred milliseconds (the local stack's window is 100 ms by default, and
+/// small updates on Lambda can be as quick) would otherwise cost a whole second. Returns as soon as
+/// the function is neither `Pending` nor `InProgress`, or after about 0.75 s. Any failure is left to
+/// the waiter that follows, which polls at once and is what decides.
+pub(crate) async fn settle_briefly(client: &aws_sdk_lambda::Client, function_name: &str) {
+    use aws_sdk_lambda::types::{LastUpdateStatus, State};
+    for wait_ms in [0, 50, 100, 200, 400] {
+        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+        let Ok(c) = client
+            .get_function_configuration()
+            .function_name(function_name)
+            .send()
+            .await
+        else {
+            return;
+        };
+        let pending = c.state() == Some(&State::Pending);
+        let in_progress = c.last_update_status() == Some(&LastUpdateStatus::InProgress);
+        if !pending && !in_progress {
+            return;
+        }
+    }
+}
+
 /// The longest wait for a function to settle before an update.
 const SETTLE_MAX_WAIT: Duration = Duration::from_secs(300);
 
@@ -196,6 +221,7 @@ pub async fn wait_updated(
     function_name: &str,
     max_wait: Duration,
 ) -> Result<UpdateOutcome, AwsError> {
+    settle_briefly(&clients.lambda, function_name).await;
     let result = clients
         .lambda
         .wait_until_function_updated_v2()

@@ -32,6 +32,11 @@ struct Script {
     publishes: usize,
     /// The LastUpdateStatus the last GetFunction answered.
     last_status: &'static str,
+    /// LastUpdateStatus for the next GetFunctionConfiguration calls (lambdeck's quick looks before
+    /// the SDK's waiter), in order; `Successful` when empty.
+    config_statuses: std::collections::VecDeque<&'static str>,
+    /// GetFunctionConfiguration requests received.
+    config_gets: usize,
 }
 
 type Shared = std::sync::Arc<std::sync::Mutex<Script>>;
@@ -81,6 +86,16 @@ async fn scripted_lambda(script: Shared) -> (Clients, tokio::task::JoinHandle<()
         }))
     }
 
+    async fn get_configuration(
+        State(script): State<Shared>,
+        UrlPath(name): UrlPath<String>,
+    ) -> axum::Json<serde_json::Value> {
+        let mut s = script.lock().unwrap();
+        s.config_gets += 1;
+        let status = s.config_statuses.pop_front().unwrap_or("Successful");
+        axum::Json(configuration(&name, &s, status, None))
+    }
+
     async fn update_code(
         State(script): State<Shared>,
         UrlPath(name): UrlPath<String>,
@@ -127,6 +142,10 @@ async fn scripted_lambda(script: Shared) -> (Clients, tokio::task::JoinHandle<()
 
     let app = axum::Router::new()
         .route("/2015-03-31/functions/{name}", get(get_function))
+        .route(
+            "/2015-03-31/functions/{name}/configuration",
+            get(get_configuration),
+        )
         .route("/2015-03-31/functions/{name}/code", put(update_code))
         .route("/2015-03-31/functions/{name}/versions", post(publish))
         // The dev build's zip, base64-encoded, is far over axum's 2 MB default.
@@ -215,6 +234,28 @@ async fn the_waiter_polls_through_in_progress_then_the_code_sha256_is_verified()
     assert_eq!(s.updates, 1);
     // Two InProgress answers, then the Successful one the verification reads.
     assert_eq!(s.gets_after_update, 3);
+    server.abort();
+}
+
+/// An update that settles within a few hundred milliseconds is seen by lambdeck's quick looks
+/// (GetFunctionConfiguration), so the SDK's waiter, whose polls are a second apart, finds it settled
+/// at its first poll.
+#[tokio::test]
+async fn a_quickly_settled_update_is_seen_before_the_waiters_second_poll() {
+    let script = script_with(|s| {
+        s.config_statuses = ["InProgress", "InProgress"].into();
+    });
+    let (clients, server) = scripted_lambda(script.clone()).await;
+    let package = hello_world_package();
+    build::upload_code(&clients, "fn", &package, false)
+        .await
+        .unwrap();
+    let s = script.lock().unwrap();
+    assert_eq!(s.updates, 1);
+    // Two quick looks saw InProgress, the third Successful.
+    assert_eq!(s.config_gets, 3);
+    // The waiter's one poll, which the verification reads.
+    assert_eq!(s.gets_after_update, 1);
     server.abort();
 }
 
