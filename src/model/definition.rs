@@ -35,6 +35,20 @@ pub struct ApiDefinition {
     pub documentation: Option<BTreeMap<String, Fields>>,
 }
 
+/// The documentation location types that take a `method` (all but `RESOURCE` of those with a path).
+pub const DOCUMENTATION_WITH_METHOD: [&str; 8] = [
+    "METHOD",
+    "PATH_PARAMETER",
+    "QUERY_PARAMETER",
+    "REQUEST_HEADER",
+    "REQUEST_BODY",
+    "RESPONSE",
+    "RESPONSE_HEADER",
+    "RESPONSE_BODY",
+];
+/// The documentation location types that take a `statusCode`.
+pub const DOCUMENTATION_WITH_STATUS: [&str; 3] = ["RESPONSE", "RESPONSE_HEADER", "RESPONSE_BODY"];
+
 /// A documentation part's location as one line: its type, then the method, path, status code and
 /// name the type uses, in that order (`METHOD GET /pets`, `RESPONSE GET /pets 200`, `MODEL Pet`,
 /// `API`). A method or status code the type uses but the part leaves out is `*`, AWS's default; a
@@ -46,28 +60,17 @@ pub fn documentation_location(
     status_code: Option<&str>,
     name: Option<&str>,
 ) -> String {
-    const WITH_METHOD: [&str; 8] = [
-        "METHOD",
-        "PATH_PARAMETER",
-        "QUERY_PARAMETER",
-        "REQUEST_HEADER",
-        "REQUEST_BODY",
-        "RESPONSE",
-        "RESPONSE_HEADER",
-        "RESPONSE_BODY",
-    ];
-    const WITH_STATUS: [&str; 3] = ["RESPONSE", "RESPONSE_HEADER", "RESPONSE_BODY"];
     let kind = kind.to_ascii_uppercase();
     let mut out = kind.clone();
-    if WITH_METHOD.contains(&kind.as_str()) {
+    if DOCUMENTATION_WITH_METHOD.contains(&kind.as_str()) {
         out.push(' ');
         out.push_str(&method.unwrap_or("*").to_ascii_uppercase());
     }
-    if WITH_METHOD.contains(&kind.as_str()) || kind == "RESOURCE" {
+    if DOCUMENTATION_WITH_METHOD.contains(&kind.as_str()) || kind == "RESOURCE" {
         out.push(' ');
         out.push_str(path.unwrap_or("/"));
     }
-    if WITH_STATUS.contains(&kind.as_str()) {
+    if DOCUMENTATION_WITH_STATUS.contains(&kind.as_str()) {
         out.push(' ');
         out.push_str(status_code.unwrap_or("*"));
     }

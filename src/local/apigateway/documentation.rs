@@ -16,6 +16,10 @@ use super::ops::{Result, api, api_mut, body, no_content, now_s, ok, page, unsupp
 use super::patch;
 use super::wire::PatchIn;
 use crate::local::common::{Req, RestJsonError, lock, random_id};
+// Which types take a method and a status code: the model's rules, which the diff's lines also follow.
+use crate::model::definition::{
+    DOCUMENTATION_WITH_METHOD as WITH_METHOD, DOCUMENTATION_WITH_STATUS as WITH_STATUS,
+};
 
 /// The location types, in the order AWS's validation message lists them.
 const TYPES: [&str; 12] = [
@@ -33,7 +37,8 @@ const TYPES: [&str; 12] = [
     "REQUEST_HEADER",
 ];
 
-/// The types that take a `path` (default `/`), a `method`, a `statusCode`, and need a `name`.
+/// The types that take a `path` (default `/`) and need a `name` (the method and status code ones are
+/// the model's).
 const WITH_PATH: [&str; 9] = [
     "RESOURCE",
     "METHOD",
@@ -45,17 +50,6 @@ const WITH_PATH: [&str; 9] = [
     "RESPONSE_HEADER",
     "RESPONSE_BODY",
 ];
-const WITH_METHOD: [&str; 8] = [
-    "METHOD",
-    "PATH_PARAMETER",
-    "QUERY_PARAMETER",
-    "REQUEST_HEADER",
-    "REQUEST_BODY",
-    "RESPONSE",
-    "RESPONSE_HEADER",
-    "RESPONSE_BODY",
-];
-const WITH_STATUS: [&str; 3] = ["RESPONSE", "RESPONSE_HEADER", "RESPONSE_BODY"];
 const WITH_NAME: [&str; 6] = [
     "AUTHORIZER",
     "MODEL",
