@@ -107,9 +107,19 @@ pub struct EventInput<'a> {
     /// The deployed API's `binaryMediaTypes`: a body whose `Content-Type` matches one reaches the
     /// function base64-encoded.
     pub binary_media_types: &'a [String],
+    /// The execution log the integration writes its steps to (TestInvokeMethod's); none on stage
+    /// traffic.
+    pub log: Option<&'a super::execution_log::ExecutionLog>,
 }
 
 impl EventInput<'_> {
+    /// Writes a step to the execution log, when there is one.
+    pub fn log(&self, line: impl FnOnce() -> String) {
+        if let Some(log) = self.log {
+            log.line(line());
+        }
+    }
+
     /// Whether the request's `Accept` (its first media type) is one of the API's binary media types:
     /// only then is a function's base64 body decoded for the client.
     pub fn binary_accepted(&self) -> bool {
@@ -446,6 +456,7 @@ mod tests {
             authorizer: None,
             api_key: None,
             binary_media_types: &[],
+            log: None,
         })
     }
 
@@ -685,6 +696,7 @@ mod tests {
             authorizer: None,
             api_key: None,
             binary_media_types: &[],
+            log: None,
         });
         assert_eq!(e["path"], "/hardcoded//x");
         assert_eq!(e["requestContext"]["path"], "/stage//hardcoded//x");
@@ -713,6 +725,7 @@ mod tests {
             authorizer: None,
             api_key: None,
             binary_media_types,
+            log: None,
         };
         let e = proxy_event(&input(&[]));
         assert_eq!(e["isBase64Encoded"], false);

@@ -9,6 +9,7 @@ mod deployments;
 mod documentation;
 mod exec;
 mod function_settings;
+mod http_integrations;
 mod import;
 mod invoke;
 mod lambda_errors;
