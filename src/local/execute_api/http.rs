@@ -235,6 +235,10 @@ pub async fn send(client: &reqwest::Client, out: &Outgoing, timeout: Duration) -
         return Sent::Failed(format!("{} is not an HTTP method", out.method));
     };
     let mut request = client.request(method, &out.url).body(out.body.clone());
+    // API Gateway states an empty body's length (AWS's recorded requests carry `Content-Length: 0`).
+    if out.body.is_empty() {
+        request = request.header(http::header::CONTENT_LENGTH, "0");
+    }
     for (k, v) in &out.headers {
         if let (Ok(n), Ok(v)) = (
             HeaderName::try_from(k.as_str()),

@@ -68,8 +68,16 @@ pub struct Ctx<'a> {
 }
 
 /// Serves a stage URL: `rest` is `/{stage}/{path...}` as sent.
-pub async fn handle(cx: Ctx<'_>, api_id: &str, rest: &str, req: Req, client: Client) -> Response {
+pub async fn handle(cx: Ctx<'_>, api_id: &str, rest: &str, req: Req, mut client: Client) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
+    // Only an edge-optimized API has CloudFront in front of it.
+    let edge_optimized = lock(cx.apis)
+        .apis
+        .get(api_id)
+        .is_none_or(|a| a.endpoint_types.iter().any(|t| t == "EDGE"));
+    if let Some(edge) = client.edge.as_mut() {
+        edge.cloudfront = edge_optimized;
+    }
     let mut response = serve(cx, api_id, rest, &req, &client, &request_id).await;
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
@@ -84,14 +92,18 @@ pub async fn handle(cx: Ctx<'_>, api_id: &str, rest: &str, req: Req, client: Cli
             "Miss from cloudfront"
         };
         let h = response.headers_mut();
-        for (name, value) in [
+        let cloudfront = [
             ("via", edge.via.as_str()),
             ("x-amz-cf-id", edge.cf_id.as_str()),
             ("x-amz-cf-pop", event::EDGE_POP),
             ("x-cache", cache),
+        ];
+        let own = [
             ("x-amz-apigw-id", edge.extended_request_id.as_str()),
             ("x-amzn-trace-id", trace),
-        ] {
+        ];
+        let count = if edge.cloudfront { cloudfront.len() } else { 0 };
+        for (name, value) in cloudfront.into_iter().take(count).chain(own) {
             if let Ok(v) = HeaderValue::from_str(value) {
                 h.insert(name, v);
             }

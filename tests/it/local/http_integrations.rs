@@ -448,3 +448,63 @@ async fn test_invoke_runs_the_working_http_integration_and_logs_the_endpoint_exc
         out.log()
     );
 }
+
+#[tokio::test]
+async fn only_an_edge_optimized_api_answers_with_cloudfront_headers() {
+    let s = Stack::start(None).await;
+    let mut ids = Vec::new();
+    for kind in ["EDGE", "REGIONAL"] {
+        let api = s
+            .apigw
+            .create_rest_api()
+            .name(kind)
+            .endpoint_configuration(
+                aws_sdk_apigateway::types::EndpointConfiguration::builder()
+                    .types(kind.into())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let id = api.id.unwrap();
+        let root = api.root_resource_id.unwrap();
+        s.apigw
+            .put_method()
+            .rest_api_id(&id)
+            .resource_id(&root)
+            .http_method("GET")
+            .authorization_type("NONE")
+            .send()
+            .await
+            .unwrap();
+        s.apigw
+            .put_integration()
+            .rest_api_id(&id)
+            .resource_id(&root)
+            .http_method("GET")
+            .r#type(IntegrationType::Mock)
+            .request_templates("application/json", r#"{"statusCode": 200}"#)
+            .send()
+            .await
+            .unwrap();
+        s.apigw
+            .put_integration_response()
+            .rest_api_id(&id)
+            .resource_id(&root)
+            .http_method("GET")
+            .status_code("200")
+            .send()
+            .await
+            .unwrap();
+        s.deploy(&id).await;
+        ids.push(id);
+    }
+    let edge = s.get(&ids[0], "/").await;
+    let regional = s.get(&ids[1], "/").await;
+    assert_eq!((edge.status(), regional.status()), (200, 200));
+    for name in ["via", "x-amz-cf-id", "x-amz-cf-pop", "x-cache"] {
+        assert!(edge.headers().contains_key(name), "{name}");
+        assert!(!regional.headers().contains_key(name), "{name}");
+    }
+    assert!(regional.headers().contains_key("x-amz-apigw-id"));
+}
