@@ -68,7 +68,13 @@ pub struct Ctx<'a> {
 }
 
 /// Serves a stage URL: `rest` is `/{stage}/{path...}` as sent.
-pub async fn handle(cx: Ctx<'_>, api_id: &str, rest: &str, req: Req, mut client: Client) -> Response {
+pub async fn handle(
+    cx: Ctx<'_>,
+    api_id: &str,
+    rest: &str,
+    req: Req,
+    mut client: Client,
+) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     // Only an edge-optimized API has CloudFront in front of it.
     let edge_optimized = lock(cx.apis)
