@@ -502,11 +502,11 @@ mod tests {
         assert_eq!(
             names,
             [
+                "Host",
                 "X-Amzn-Trace-Id",
                 "X-Forwarded-For",
                 "X-Forwarded-Port",
                 "X-Forwarded-Proto",
-                "host",
                 "pragma",
                 "via"
             ]
