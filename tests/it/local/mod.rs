@@ -257,7 +257,8 @@ while true; do
   done
   if [ "$len" -gt 0 ]; then IFS= read -r -N "$len" body <&3; fi
   if [ -n "$HANG" ]; then echo "pid $$"; exec sleep 600; fi
-  if [ -n "$ECHO" ]; then out=$body; elif [ -n "$ANSWER" ]; then out=$ANSWER; else out="{\"pid\": $$}"; fi
+  if [ -n "$ANSWER" ]; then out=$ANSWER; else out="{\"pid\": $$}"; fi
+  if [ -n "$ECHO" ]; then out=$body; fi
   printf 'POST /2018-06-01/runtime/invocation/%s/response HTTP/1.1\r\nHost: rt\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' "$id" "${#out}" "$out" >&3
   len=0
   while IFS= read -r line <&3; do
