@@ -331,6 +331,7 @@ async fn pipeline(
         }
     }
     match call_integration(cx, &input, method.integration.as_ref()).await {
+        Integrated::Misconfigured(LAMBDA_THROTTLED) => Err(GatewayError::lambda_throttled()),
         Integrated::Misconfigured(_) => Err(GatewayError::configuration()),
         Integrated::TimedOut => Err(GatewayError::timeout()),
         Integrated::Invoked { invocation, .. } => {
@@ -375,6 +376,9 @@ pub async fn lambda_custom(
         Integrated::Misconfigured(why) => {
             input.log(|| format!("Execution failed due to configuration error: {why}"));
             tracing::warn!(target: "lambdeck::local", "{} {} {}: 500, {why}", input.api_id, input.stage, input.resource_path);
+            if why == LAMBDA_THROTTLED {
+                return Err(GatewayError::lambda_throttled());
+            }
             Err(GatewayError::configuration())
         }
         Integrated::TimedOut => {
@@ -721,6 +725,10 @@ async fn invoke_integration(
     }
 }
 
+/// Why a Lambda integration failed when Lambda throttled the call (as API Gateway's execution log
+/// words it).
+pub const LAMBDA_THROTTLED: &str = "Rate Exceeded.";
+
 /// The function to run (in `region`, the one its URI names) for `function_ref`, if it exists and
 /// (unless `skip_policy`: a role was given) its resource policy lets API Gateway call it from
 /// `source_arn`.
@@ -764,6 +772,10 @@ pub fn function_for(
     let cfg = cfg
         .runnable()
         .map_err(|_| "Lambda function is not active yet")?;
+    // Lambda throttles every call of a function reserved at 0 (429); API Gateway answers 500.
+    if f.reserved_concurrency == Some(0) {
+        return Err(LAMBDA_THROTTLED);
+    }
     Ok(function_code(cfg, region))
 }
 
