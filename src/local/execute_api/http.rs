@@ -52,6 +52,10 @@ const NOT_PROXIED: [&str; 18] = [
 /// API Gateway's words for an integration URI that gives no address to send to.
 const INVALID_ENDPOINT: &str = "Invalid endpoint address";
 
+/// Marks an answer that is an HTTP_PROXY backend's, passed through.
+#[derive(Debug, Clone, Copy)]
+pub struct Proxied;
+
 /// What the backend answered.
 pub struct Answered {
     pub status: u16,
@@ -335,6 +339,7 @@ pub fn method_response(
     if integration.kind == "HTTP_PROXY" {
         let status = StatusCode::from_u16(answered.status).unwrap_or(StatusCode::BAD_GATEWAY);
         let mut r = (status, answered.body.clone()).into_response();
+        r.extensions_mut().insert(Proxied);
         let h = r.headers_mut();
         h.remove(http::header::CONTENT_TYPE);
         for (name, value) in &answered.headers {

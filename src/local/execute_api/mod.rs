@@ -109,7 +109,17 @@ pub async fn handle(
             ("x-amzn-trace-id", trace),
         ];
         let count = if edge.cloudfront { cloudfront.len() } else { 0 };
-        for (name, value) in cloudfront.into_iter().take(count).chain(own) {
+        // Without CloudFront, API Gateway's own errors and an HTTP_PROXY backend's answer carry no
+        // trace id (AWS's recorded regional exchanges).
+        let untraced = !edge.cloudfront
+            && (response.headers().contains_key(ERROR_TYPE_HEADER)
+                || response.extensions().get::<http::Proxied>().is_some());
+        let own = if untraced { &own[..1] } else { &own[..] };
+        for (name, value) in cloudfront
+            .into_iter()
+            .take(count)
+            .chain(own.iter().copied())
+        {
             if let Ok(v) = HeaderValue::from_str(value) {
                 h.insert(name, v);
             }

@@ -510,4 +510,12 @@ async fn only_an_edge_optimized_api_answers_with_cloudfront_headers() {
         assert!(!regional.headers().contains_key(name), "{name}");
     }
     assert!(regional.headers().contains_key("x-amz-apigw-id"));
+    assert!(regional.headers().contains_key("x-amzn-trace-id"));
+    // API Gateway's own error: without CloudFront, no trace id (AWS's recorded regional answers).
+    let missing = s.get(&ids[1], "/nowhere").await;
+    assert_eq!(missing.status(), 403);
+    assert!(missing.headers().contains_key("x-amz-apigw-id"));
+    assert!(!missing.headers().contains_key("x-amzn-trace-id"));
+    let missing = s.get(&ids[0], "/nowhere").await;
+    assert!(missing.headers().contains_key("x-amzn-trace-id"));
 }
