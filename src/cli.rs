@@ -17,6 +17,10 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
+    /// How many log lines the dashboard's log pane keeps; older ones are dropped (about 300 bytes each)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(100..=2_000_000))]
+    pub log_lines: Option<u32>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

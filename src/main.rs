@@ -41,6 +41,11 @@ async fn run(cli: Cli) -> CmdResult {
     if let Some(Command::Local(args)) = &cli.command {
         return cmd::local::run(args).await;
     }
+    if cli.log_lines.is_some() && cli.command.is_some() {
+        return Err(Failure::usage(
+            "--log-lines sizes the dashboard's log pane; give it without a subcommand",
+        ));
+    }
     let mut spec = StackSpec::load(&cli.global.config).map_err(Failure::usage)?;
     // A build needs only the crate; every other command names AWS resources, which a Terraform
     // state may supply.
@@ -59,7 +64,7 @@ async fn run(cli: Cli) -> CmdResult {
         },
     );
     match &cli.command {
-        None => run_dashboard(&session).await,
+        None => run_dashboard(&session, cli.log_lines).await,
         Some(Command::Local(_)) => Ok(Status::Ok),
         Some(Command::Status(a)) => cmd::status::run(&session, a).await,
         Some(Command::Deploy(a)) => cmd::deploy::deploy(&session, a).await,
@@ -82,7 +87,7 @@ async fn run(cli: Cli) -> CmdResult {
 
 /// Opens the dashboard. `ratatui::init` installs a panic hook that restores the terminal; every other
 /// exit path (quit, error, SIGTERM) returns here and restores it too.
-async fn run_dashboard(session: &Session) -> CmdResult {
+async fn run_dashboard(session: &Session, log_lines: Option<u32>) -> CmdResult {
     use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
@@ -107,7 +112,7 @@ async fn run_dashboard(session: &Session) -> CmdResult {
     }));
     // Mouse capture is best effort: without it the wheel simply does nothing.
     let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
-    let result = lambdeck::tui::run(&mut terminal, session).await;
+    let result = lambdeck::tui::run(&mut terminal, session, log_lines).await;
     let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result.map(|()| Status::Ok)

@@ -417,6 +417,11 @@ impl App {
 
     /// The effects to run at start: with the local stack, set it up first (which then loads, tails and
     /// pings); against AWS, load the stack and tail its logs.
+    /// Sizes the log pane's ring buffer (`--log-lines`), emptying it: called before the first line.
+    pub fn set_log_capacity(&mut self, capacity: usize) {
+        self.logs = LogBuffer::new(capacity);
+    }
+
     pub fn start(&mut self, local: bool) -> Vec<Effect> {
         self.local = local;
         if local {
@@ -1808,6 +1813,20 @@ mod tests {
         cmd(&mut a, Command::Cancel);
         assert_eq!(a.logs.filter(), "al");
         assert_eq!(a.logs.visible_len(), 2);
+    }
+
+    #[test]
+    fn log_lines_sizes_the_log_pane() {
+        let mut a = loaded_app(DriftState::InSync);
+        a.set_log_capacity(100);
+        a.update(Msg::Logs((0..150).map(|i| event(i, "x")).collect()));
+        assert_eq!(a.logs.total(), 100);
+        assert_eq!(a.logs.dropped(), 50);
+        assert_eq!(
+            a.logs.visible(0).unwrap().timestamp,
+            50,
+            "the oldest go first"
+        );
     }
 
     #[test]

@@ -31,8 +31,12 @@ const QUEUE: usize = 1024;
 const DRAIN_PER_FRAME: usize = 256;
 
 /// Runs the dashboard until the user quits or SIGTERM/SIGHUP arrives. The caller owns the terminal's
-/// setup and restoration.
-pub async fn run(terminal: &mut DefaultTerminal, session: &Session) -> Result<(), Failure> {
+/// setup and restoration. `log_lines` sizes the log pane (`--log-lines`; `LOG_CAPACITY` when `None`).
+pub async fn run(
+    terminal: &mut DefaultTerminal,
+    session: &Session,
+    log_lines: Option<u32>,
+) -> Result<(), Failure> {
     let io = |e: std::io::Error| Failure::error(format!("terminal: {e}"));
     let (tx, mut rx) = mpsc::channel::<Msg>(QUEUE);
     let target = if session.is_local() {
@@ -48,6 +52,9 @@ pub async fn run(terminal: &mut DefaultTerminal, session: &Session) -> Result<()
         format!("{} · {target}", session.spec.function.name),
         Instant::now(),
     );
+    if let Some(n) = log_lines {
+        app.set_log_capacity(n as usize);
+    }
     app.ping_opt_in = crate::ping::opted_in(&session.spec);
     app.ping_api_key = session.spec.ping.api_key();
     app.saved_requests = session

@@ -119,6 +119,23 @@ fn a_terraform_folder_without_terraform_is_one_line_and_exit_2_when_names_are_ne
 }
 
 #[test]
+fn log_lines_is_the_dashboards_option_and_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    // Given with a subcommand, it would do nothing: refused in one line, before the config is read.
+    let out = lambdeck(dir.path(), &["--log-lines", "500", "status"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        one_error_line(&out).contains("--log-lines sizes the dashboard's log pane"),
+        "{}",
+        stderr(&out)
+    );
+    // Out of range: clap's usage error names the bounds.
+    let out = lambdeck(dir.path(), &["--log-lines", "5"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("100..=2000000"), "{}", stderr(&out));
+}
+
+#[test]
 fn a_bad_config_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("lambdeck.toml"), "[function]\nmemory = 1\n").unwrap();
