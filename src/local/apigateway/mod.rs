@@ -130,7 +130,7 @@ fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
                 "integration",
             ],
             _,
-        ) => integration_call(cx, req, id, rid, verb)?,
+        ) => integration_call(cx, req, id, rid, verb).map_err(unknown_api_as(missing_resource()))?,
         (
             [
                 "restapis",
@@ -157,7 +157,8 @@ fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
                 status,
             ],
             _,
-        ) => integration_response_call(cx, req, (id, rid, verb, status))?,
+        ) => integration_response_call(cx, req, (id, rid, verb, status))
+            .map_err(unknown_api_as(missing_resource()))?,
         // AWS answers CreateAuthorizer on an API that does not exist with a 409, as its recorded
         // answer shows.
         (["restapis", id, "authorizers"], &Verb::POST) => authorizers_call(cx, req, id)

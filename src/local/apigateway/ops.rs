@@ -504,6 +504,11 @@ pub(super) fn method_call(
     verb: &str,
 ) -> Result<Response> {
     if req.method == Verb::PUT {
+        // The API and the resource are looked up before the verb is checked, as AWS does.
+        {
+            let state = lock(cx.state);
+            resource(api(&state, id)?, rid)?;
+        }
         check_put_verb(verb)?;
     }
     match req.method {
@@ -703,9 +708,12 @@ pub(super) fn integration_call(
         check_verb(verb)?;
     }
     match req.method {
-        // A method that is not there has no integration either: AWS names the integration.
+        // AWS names the method when it is not there, then the integration.
         Verb::GET => read(cx, id, |api| {
-            let m = resource(api, rid)?.methods.get(verb).ok_or_else(missing)?;
+            let m = resource(api, rid)?
+                .methods
+                .get(verb)
+                .ok_or_else(missing_method)?;
             let i = m.integration.as_ref().ok_or_else(missing)?;
             Ok(ok(StatusCode::OK, render_integration(i)))
         }),

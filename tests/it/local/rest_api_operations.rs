@@ -548,3 +548,69 @@ async fn validation_corners_answer_as_aws_recorded_them() {
         .unwrap();
     assert_eq!(m.api_key_required(), Some(false));
 }
+
+#[tokio::test]
+async fn a_missing_element_is_named_as_aws_names_it() {
+    let (_server, gw) = gateway().await;
+    let api = gw.create_rest_api().name("lookups").send().await.unwrap();
+    let (id, root) = (api.id.unwrap(), api.root_resource_id.unwrap());
+    // The resource is looked up before the verb is checked.
+    let e = gw
+        .put_method()
+        .rest_api_id(&id)
+        .resource_id("missing")
+        .http_method("WRONG")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(e),
+        (
+            "NotFoundException".into(),
+            "Invalid Resource identifier specified".into()
+        )
+    );
+    // An integration of an API that does not exist names the resource; of a method that does not
+    // exist, the method.
+    let e = gw
+        .get_integration()
+        .rest_api_id("missing")
+        .resource_id(&root)
+        .http_method("GET")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(e).1, "Invalid Resource identifier specified");
+    let e = gw
+        .get_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(e).1, "Invalid Method identifier specified");
+    // An integration response of a method that is not there: the method for a read, the
+    // integration for a delete, whatever the verb.
+    let e = gw
+        .get_integration_response()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("WRONG")
+        .status_code("200")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(e).1, "Invalid Method identifier specified");
+    let e = gw
+        .delete_integration_response()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .status_code("200")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(e).1, "Invalid Integration identifier specified");
+}
