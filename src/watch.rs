@@ -67,7 +67,8 @@ pub enum WatchEvent {
     /// The build or the upload failed; watching goes on. Compiler errors came before as diagnostics.
     Failed { reason: String },
     /// One build-and-upload round is over; `elapsed_ms` from the change (or the start) to the end.
-    Idle { elapsed_ms: u64 },
+    /// `initial` for the round that builds what is there when watching starts (no change caused it).
+    Idle { elapsed_ms: u64, initial: bool },
 }
 
 /// Why watching could not start.
@@ -173,6 +174,8 @@ struct Round {
     task: JoinHandle<Result<UploadReport, RoundError>>,
     /// When the change that started it was first seen.
     since: Instant,
+    /// The round that builds what is there when watching starts.
+    initial: bool,
 }
 
 enum RoundError {
@@ -193,7 +196,7 @@ async fn run(mut w: Watch) {
     let mut quiet_at = tokio::time::Instant::now();
     let mut round: Option<Round> = None;
     if w.config.initial_build {
-        round = Some(start_round(&w, Instant::now()));
+        round = Some(start_round(&w, Instant::now(), true));
     }
     loop {
         tokio::select! {
@@ -224,14 +227,14 @@ async fn run(mut w: Watch) {
             () = tokio::time::sleep_until(quiet_at), if pending.is_some() && round.is_none() => {
                 if let Some((paths, since)) = pending.take() {
                     let _ = w.events.send(WatchEvent::Changed { paths }).await;
-                    round = Some(start_round(&w, since));
+                    round = Some(start_round(&w, since, false));
                 }
             }
             result = async { match round.as_mut() {
                 Some(r) => (&mut r.task).await,
                 None => std::future::pending().await,
             } } => {
-                let since = round.take().map_or_else(Instant::now, |r| r.since);
+                let (since, initial) = round.take().map_or_else(|| (Instant::now(), false), |r| (r.since, r.initial));
                 let event = match result {
                     Ok(Ok(report)) => WatchEvent::Uploaded(report),
                     Ok(Err(RoundError::Build(BuildError::Cancelled))) => continue,
@@ -241,7 +244,7 @@ async fn run(mut w: Watch) {
                 };
                 let _ = w.events.send(event).await;
                 let elapsed_ms = u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX);
-                let _ = w.events.send(WatchEvent::Idle { elapsed_ms }).await;
+                let _ = w.events.send(WatchEvent::Idle { elapsed_ms, initial }).await;
             }
         }
     }
@@ -251,7 +254,7 @@ async fn run(mut w: Watch) {
     }
 }
 
-fn start_round(w: &Watch, since: Instant) -> Round {
+fn start_round(w: &Watch, since: Instant, initial: bool) -> Round {
     let cancel = CancellationToken::new();
     let (clients, spec, options, events) = (
         w.clients.clone(),
@@ -285,6 +288,7 @@ fn start_round(w: &Watch, since: Instant) -> Round {
         cancel,
         task,
         since,
+        initial,
     }
 }
 

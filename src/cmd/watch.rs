@@ -80,6 +80,13 @@ pub fn describe(event: &WatchEvent, function: &str) -> Option<String> {
             format!("uploaded: {function} now runs {new_sha}\n")
         }
         WatchEvent::Failed { reason } => format!("failed: {reason}; still watching\n"),
-        WatchEvent::Idle { elapsed_ms } => format!("ready ({elapsed_ms} ms after the change)\n"),
+        WatchEvent::Idle {
+            elapsed_ms,
+            initial: true,
+        } => format!("ready (first build, {elapsed_ms} ms)\n"),
+        WatchEvent::Idle {
+            elapsed_ms,
+            initial: false,
+        } => format!("ready ({elapsed_ms} ms after the change)\n"),
     })
 }

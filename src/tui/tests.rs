@@ -681,7 +681,10 @@ fn snapshot_watch_with_a_compiler_error() {
         WatchEvent::Failed {
             reason: "cargo build failed".into(),
         },
-        WatchEvent::Idle { elapsed_ms: 850 },
+        WatchEvent::Idle {
+            elapsed_ms: 850,
+            initial: false,
+        },
     ] {
         app.update(Msg::Watch { generation, event });
     }

@@ -62,10 +62,12 @@ async fn a_saved_change_is_served_a_change_during_a_build_restarts_it_and_errors
         .await
         .unwrap();
     // The first round builds what is there and uploads it (the stack ran the repository's build).
-    next(&mut rx, |e| {
-        matches!(e, WatchEvent::Idle { .. }).then_some(())
+    let initial = next(&mut rx, |e| match e {
+        WatchEvent::Idle { initial, .. } => Some(*initial),
+        _ => None,
     })
     .await;
+    assert!(initial, "the first round is the initial one");
 
     // A change, then another while its build runs: the first build is restarted, the second served.
     sandbox.edit("first edit");
@@ -86,6 +88,12 @@ async fn a_saved_change_is_served_a_change_during_a_build_restarts_it_and_errors
     assert!(matches!(report, UploadReport::Updated { .. }), "{report:?}");
     let body = http.get(&url).send().await.unwrap().text().await.unwrap();
     assert_eq!(body, "\"second edit\"");
+    let initial = next(&mut rx, |e| match e {
+        WatchEvent::Idle { initial, .. } => Some(*initial),
+        _ => None,
+    })
+    .await;
+    assert!(!initial, "a round caused by a change is timed from it");
 
     // A compiler error is reported as a diagnostic, the round fails, and watching goes on.
     sandbox.replace_greeting_line("pub const GREETING: &str = 42;");

@@ -153,12 +153,19 @@ impl App {
                 self.notice(Level::Error, format!("watch: {reason}; still watching"));
                 return effects;
             }
-            WatchEvent::Idle { elapsed_ms } => {
+            WatchEvent::Idle {
+                elapsed_ms,
+                initial,
+            } => {
                 w.phase = WatchPhase::Idle;
                 if w.errors.is_empty()
                     && let Some(last) = w.last.take()
                 {
-                    let text = format!("{last} ({elapsed_ms} ms after the change)");
+                    let text = if initial {
+                        format!("{last} (first build, {elapsed_ms} ms)")
+                    } else {
+                        format!("{last} ({elapsed_ms} ms after the change)")
+                    };
                     w.last = Some(text.clone());
                     self.notice(Level::Success, text);
                 }
@@ -274,7 +281,13 @@ mod tests {
                 reason: "cargo failed".into(),
             },
         );
-        send(&mut a, WatchEvent::Idle { elapsed_ms: 900 });
+        send(
+            &mut a,
+            WatchEvent::Idle {
+                elapsed_ms: 900,
+                initial: false,
+            },
+        );
         assert!(a.watch.is_some(), "the watch stays on");
         assert_eq!(
             a.watch_errors().unwrap(),
@@ -298,13 +311,54 @@ mod tests {
                 .any(|e| matches!(e, Effect::LoadStack { .. })),
             "{effects:?}"
         );
-        send(&mut a, WatchEvent::Idle { elapsed_ms: 1200 });
+        send(
+            &mut a,
+            WatchEvent::Idle {
+                elapsed_ms: 1200,
+                initial: false,
+            },
+        );
         assert!(a.watch_errors().is_none());
         let notice = a.notice.as_ref().unwrap().text.clone();
         assert!(
             notice.contains("now runs b (1200 ms after the change)"),
             "{notice}"
         );
+    }
+
+    #[test]
+    fn the_first_round_is_not_timed_from_a_change() {
+        let mut a = app();
+        let g = start(&mut a);
+        let send = |a: &mut App, event| {
+            a.update(Msg::Watch {
+                generation: g,
+                event,
+            })
+        };
+        // Watching starts on code the function does not run yet (another profile): the first round
+        // uploads it, though nothing was saved.
+        send(
+            &mut a,
+            WatchEvent::Uploaded(UploadReport::Updated {
+                old_sha: "a".into(),
+                new_sha: "b".into(),
+                version: None,
+            }),
+        );
+        send(
+            &mut a,
+            WatchEvent::Idle {
+                elapsed_ms: 4300,
+                initial: true,
+            },
+        );
+        let notice = a.notice.as_ref().unwrap().text.clone();
+        assert!(
+            notice.contains("now runs b (first build, 4300 ms)"),
+            "{notice}"
+        );
+        assert!(!notice.contains("after the change"), "{notice}");
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! A copy of the function crate in its own workspace, to edit without touching the repository: the
 //! package is renamed so its package never replaces the repository's, and it shares the repository's
-//! target directory so dependencies are not rebuilt.
+//! target directory so dependencies are not rebuilt; its binary is named after the package, so no two
+//! builds write the same file.
 
 use std::path::{Path, PathBuf};
 
 use lambdeck::config::StackSpec;
+
+/// The function crate's binary, as its manifest declares it.
+const BIN: &str = "[[bin]]\nname = \"bootstrap\"";
 
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
@@ -28,9 +32,19 @@ impl Sandbox {
         }
         copy(&repo.join("Cargo.lock"), &root.join("Cargo.lock"));
         copy(&repo.join("lambdeck.toml"), &root.join("lambdeck.toml"));
-        let manifest = std::fs::read_to_string(repo.join("function/Cargo.toml"))
-            .unwrap()
+        let original = std::fs::read_to_string(repo.join("function/Cargo.toml")).unwrap();
+        assert!(
+            original.contains(BIN),
+            "function/Cargo.toml names its binary `bootstrap`"
+        );
+        let manifest = original
             .replace("name = \"hello-world\"", &format!("name = \"{package}\""))
+            // The binary is named after the package too. Every crate's binary lands at
+            // `<target>/<profile>/<bin name>` in the shared target directory, and cargo's lock is
+            // released before the build reads it: two sandboxes (or a sandbox and the repository's
+            // own crate) building `bootstrap` at once could each read the other's. A package's only
+            // binary is packaged as `bootstrap` whatever its name.
+            .replace(BIN, &format!("[[bin]]\nname = \"{package}\""))
             // At the end: inserted after `name`, the package's other keys would land in [lib].
             + "\n[lib]\nname = \"hello_world\"\npath = \"src/lib.rs\"\n";
         std::fs::write(root.join("function/Cargo.toml"), manifest).unwrap();
