@@ -16,8 +16,9 @@
 //!
 //! Router order. One listener serves every service. `/_lambdeck/faults` (fault injection's control
 //! endpoint) is answered first; any other request is routed, in this order:
-//! 1. execute-api, a stage URL: by the Host header (`{id}.execute-api.{domain}`) or by the path
-//!    `/restapis/{id}/{stage}/_user_request_/...`;
+//! 1. a Lambda function URL, by the Host header (`{id}.lambda-url.{region}.on.aws`, or
+//!    `...{region}.localhost`); then execute-api, a stage URL: by the Host header
+//!    (`{id}.execute-api.{domain}`) or by the path `/restapis/{id}/{stage}/_user_request_/...`;
 //! 2. the control plane whose signing name is the service in the SigV4 credential scope of
 //!    `Authorization` (`apigateway`, `lambda`, `logs`, `iam`, `sts`);
 //! 3. the control plane whose `X-Amz-Target` prefix the request carries (`Logs_20140328.`);

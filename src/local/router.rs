@@ -26,6 +26,11 @@ enum Route {
         api_id: String,
         rest: String,
     },
+    /// A function URL: its id, and the region its host names.
+    FunctionUrl {
+        url_id: String,
+        region: Option<String>,
+    },
     /// A control plane, by its signing name.
     Plane(&'static str),
     Unknown,
@@ -125,6 +130,12 @@ fn route(path: &str, headers: &HeaderMap) -> Route {
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
     let hostname = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    if let Some((url_id, region)) = lambda::urls::parse_host(host) {
+        return Route::FunctionUrl {
+            url_id: url_id.to_owned(),
+            region: region.map(ToOwned::to_owned),
+        };
+    }
     if let Some((api_id, domain)) = hostname.split_once(EXECUTE_API_HOST_INFIX)
         && (domain == "localhost"
             || domain.starts_with("localhost.")
@@ -257,6 +268,7 @@ pub async fn dispatch(
             }
         }
     }
+    let region_of_call = region.clone();
     let response = match route {
         Route::ExecuteApi { api_id, rest } => {
             // Stage URLs seldom name a region (and are not signed): the API's region is the one that
@@ -272,6 +284,15 @@ pub async fn dispatch(
                 client,
             )
             .await
+        }
+        Route::FunctionUrl { url_id, region } => {
+            let region = region.unwrap_or(region_of_call);
+            let regional = svc.store.regional(&region);
+            let caller = lambda::url_invoke::Caller {
+                addr: peer,
+                raw_query,
+            };
+            lambda::url_invoke::serve(svc.lambda(&region, &regional), &url_id, &req, &caller).await
         }
         Route::Plane(name) => match CONTROL_PLANES.iter().find(|(r, _)| r.signing_name == name) {
             Some((_, handle)) => handle(&svc, &region, &req).await,

@@ -2,9 +2,11 @@
 
 In its "against AWS" mode (TEST_TARGET=AWS_CLOUD), LocalStack's harness sends its SDK calls to
 AWS_ENDPOINT_URL, but calls a stage at https://{api}.execute-api.{region}.amazonaws.com/..., which
-DNS sends to AWS. This plugin sends those requests (through `requests`, which the tests use) to the
-endpoint instead, over plain HTTP, with the Host header the harness gave: lambdeck routes a request
-whose Host is `{api}.execute-api.{region}.amazonaws.com` to that API's stage. Nothing else changes.
+DNS sends to AWS, and a function URL at https://{id}.lambda-url.{region}.on.aws/, likewise. This
+plugin sends those requests (through `requests`, which the tests use) to the endpoint instead, over
+plain HTTP, with the Host header the harness gave: lambdeck routes a request whose Host is
+`{api}.execute-api.{region}.amazonaws.com` to that API's stage and one whose Host is
+`{id}.lambda-url.{region}.on.aws` to that function URL. Nothing else changes.
 
 Use: pytest -p lambdeck_endpoint (with this directory on PYTHONPATH).
 """
@@ -15,7 +17,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests.adapters
 
-_STAGE_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
+_STAGE_HOST = re.compile(
+    r"^[a-z0-9]+\.(execute-api\.[a-z0-9-]+\.amazonaws\.com(\.cn)?|lambda-url\.[a-z0-9-]+\.on\.aws)$"
+)
 _send = requests.adapters.HTTPAdapter.send
 
 

@@ -159,6 +159,20 @@ impl GatewayError {
         }
     }
 
+    /// Lambda throttled the call (reserved concurrency 0): API Gateway answers 500, as the gateway
+    /// response INTEGRATION_FAILURE.
+    pub fn lambda_throttled() -> Self {
+        GatewayError {
+            literal_body: Some(r#"{"message": "Internal server error"}"#),
+            ..Self::new(
+                "INTEGRATION_FAILURE",
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerErrorException",
+                "Internal server error",
+            )
+        }
+    }
+
     /// The function failed or answered a malformed proxy response: 502.
     pub fn integration_failure() -> Self {
         GatewayError {

@@ -305,6 +305,7 @@ async fn pipeline(
         return lambda_custom(cx, &input, i, lambda_request_id).await;
     }
     match call_integration(cx, &input, method.integration.as_ref()).await {
+        Integrated::Misconfigured(LAMBDA_THROTTLED) => Err(GatewayError::lambda_throttled()),
         Integrated::Misconfigured(_) => Err(GatewayError::configuration()),
         Integrated::TimedOut => Err(GatewayError::timeout()),
         Integrated::Invoked { invocation, .. } => {
@@ -347,6 +348,9 @@ async fn lambda_custom(
     match invoke_integration(cx, input, integration, payload).await {
         Integrated::Misconfigured(why) => {
             tracing::warn!(target: "lambdeck::local", "{} {} {}: 500, {why}", input.api_id, input.stage, input.resource_path);
+            if why == LAMBDA_THROTTLED {
+                return Err(GatewayError::lambda_throttled());
+            }
             Err(GatewayError::configuration())
         }
         Integrated::TimedOut => Err(GatewayError::timeout()),
@@ -621,6 +625,10 @@ async fn invoke_integration(
     }
 }
 
+/// Why a Lambda integration failed when Lambda throttled the call (as API Gateway's execution log
+/// words it).
+pub const LAMBDA_THROTTLED: &str = "Rate Exceeded.";
+
 /// The function to run (in `region`, the one its URI names) for `function_ref`, if it exists and
 /// (unless `skip_policy`: a role was given) its resource policy lets API Gateway call it from
 /// `source_arn`.
@@ -664,6 +672,10 @@ pub fn function_for(
     let cfg = cfg
         .runnable()
         .map_err(|_| "Lambda function is not active yet")?;
+    // Lambda throttles every call of a function reserved at 0 (429); API Gateway answers 500.
+    if f.reserved_concurrency == Some(0) {
+        return Err(LAMBDA_THROTTLED);
+    }
     Ok(function_code(cfg, region))
 }
 

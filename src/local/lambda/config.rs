@@ -223,7 +223,18 @@ fn check_version(cx: &Ctx<'_>, function: &str, version: &str) -> Result<()> {
 
 fn create_alias(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
     let input: AliasIn = req.json().map_err(LambdaError::invalid)?;
-    let function = exists(cx, raw)?;
+    // A missing function is named with the version the alias would point at, as AWS's recorded
+    // answer names it.
+    let function = exists(cx, raw).map_err(|e| match input.function_version.as_deref() {
+        Some(v) if e.code == "ResourceNotFoundException" => {
+            let (name, _) = parse_function_name(raw);
+            LambdaError::not_found(format!(
+                "Function not found: {}:{v}",
+                function_arn(cx.region, &name)
+            ))
+        }
+        _ => e,
+    })?;
     let name = input.name.filter(|n| !n.is_empty()).ok_or_else(|| {
         LambdaError::invalid("1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
     })?;

@@ -8,6 +8,8 @@ mod names;
 mod ops;
 pub mod policy;
 pub mod settings;
+pub mod url_invoke;
+pub mod urls;
 pub mod wire;
 
 use std::sync::{Arc, Mutex};
@@ -43,6 +45,7 @@ pub const ROUTE: ServiceRoute = ServiceRoute {
         "/2019-09-30/",
         "/2020-06-30/",
         "/2021-07-20/",
+        "/2021-10-31/",
         "/2024-08-31/",
     ],
 };
@@ -104,6 +107,7 @@ async fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         (["2017-03-31", "tags", arn], _) => tags(cx, req, arn)?,
         _ if let Some(r) = config::route(cx, req) => r?,
         _ if let Some(r) = settings::route(cx, req) => r?,
+        _ if let Some(r) = urls::route(cx, req) => r?,
         _ => {
             return Err(LambdaError::new(
                 StatusCode::NOT_FOUND,

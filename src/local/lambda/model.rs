@@ -41,6 +41,9 @@ pub struct Function {
     /// Event invoke configs by qualifier (`$LATEST`, a version, an alias).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub event_invoke_configs: BTreeMap<String, super::settings::EventInvokeConfig>,
+    /// Function URL configs by qualifier (`$LATEST` or an alias).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub urls: BTreeMap<String, super::urls::FunctionUrl>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

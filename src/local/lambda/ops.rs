@@ -274,6 +274,7 @@ pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             aliases: BTreeMap::new(),
             reserved_concurrency: None,
             event_invoke_configs: BTreeMap::new(),
+            urls: BTreeMap::new(),
         };
         // The answer carries the Pending state's RevisionId; settling to Active makes a new one.
         let mut revision = f.latest.begin_transition(cx.update_window, true, None);
@@ -586,6 +587,9 @@ pub(super) fn publish(f: &mut Function, description: Option<String>) -> Function
     v.transition = None;
     v.version = n.to_string();
     v.revision_id = new_revision();
+    // Publishing gives `$LATEST` a new RevisionId too (AWS's recorded revisions); the version
+    // remembers it, so publishing again without a change returns this version.
+    f.latest.revision_id = new_revision();
     v.published_from = Some(f.latest.revision_id.clone());
     if let Some(d) = description {
         v.description = d;
@@ -683,6 +687,7 @@ pub(super) fn add_permission(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Respo
                 principal_org_id: input.principal_org_i_d.clone(),
                 function_url_auth_type: input.function_url_auth_type.clone(),
                 event_source_token: input.event_source_token.clone(),
+                invoked_via_function_url: input.invoked_via_function_url == Some(true),
             },
         );
         let statement =
@@ -804,6 +809,9 @@ pub(super) fn tags(cx: &Ctx<'_>, req: &Req, arn: &str) -> Result<Response> {
             {
                 let mut state = lock(cx.state);
                 let (f, _) = resolve(&state, cx.region, &name, None)?;
+                // Tagging changes the function (a new RevisionId): refused while a create or update
+                // is applied, as the other updates are.
+                f.latest.check_settled(cx.region)?;
                 if input.tags.is_empty() {
                     return Err(LambdaError::invalid(
                         "An error occurred and the request cannot be processed.",
@@ -825,7 +833,8 @@ pub(super) fn tags(cx: &Ctx<'_>, req: &Req, arn: &str) -> Result<Response> {
             let keys = req.query_all("tagKeys");
             {
                 let mut state = lock(cx.state);
-                resolve(&state, cx.region, &name, None)?;
+                let (f, _) = resolve(&state, cx.region, &name, None)?;
+                f.latest.check_settled(cx.region)?;
                 if keys.is_empty() {
                     return Err(LambdaError::new(
                         StatusCode::BAD_REQUEST,

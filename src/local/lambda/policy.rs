@@ -71,6 +71,8 @@ pub struct Conditions {
     pub function_url_auth_type: Option<String>,
     /// An Alexa skill's id.
     pub event_source_token: Option<String>,
+    /// `InvokedViaFunctionUrl`: `lambda:InvokeFunction` only through the function's URL.
+    pub invoked_via_function_url: bool,
 }
 
 impl Statement {
@@ -100,6 +102,12 @@ impl Statement {
         }
         if !equals.is_empty() {
             condition.insert("StringEquals", equals);
+        }
+        if conditions.invoked_via_function_url {
+            condition.insert(
+                "Bool",
+                BTreeMap::from([("lambda:InvokedViaFunctionUrl", "true".to_owned())]),
+            );
         }
         Self {
             sid,
@@ -173,6 +181,35 @@ pub fn policy_allows(policy: &[Value], service: &str, source_arn: &str) -> bool 
     })
 }
 
+/// Whether a resource policy opens a function URL of auth type `NONE` to the public, as Lambda
+/// requires since October 2025: a statement allowing anyone `lambda:InvokeFunctionUrl` (its
+/// `lambda:FunctionUrlAuthType` condition, if any, `NONE`) and one allowing anyone
+/// `lambda:InvokeFunction` (its `lambda:InvokedViaFunctionUrl` condition, if any, true), each on the
+/// URL's `resource` (the function's ARN, qualified by the URL's alias).
+pub fn url_policy_allows(policy: &[Value], resource: &str) -> bool {
+    let grants = |wanted: &str| {
+        policy.iter().any(|s| {
+            let action = one_or_many(&s["Action"])
+                .iter()
+                .any(|a| *a == wanted || matches!(*a, "lambda:*" | "*"));
+            let anyone = s["Principal"] == "*" || s["Principal"]["AWS"] == "*";
+            let on = one_or_many(&s["Resource"])
+                .iter()
+                .any(|r| *r == resource || arn_like(r, resource));
+            let cond = &s["Condition"];
+            let auth_ok = one_or_many(&cond["StringEquals"]["lambda:FunctionUrlAuthType"])
+                .iter()
+                .all(|a| *a == "NONE");
+            let via_ok = match &cond["Bool"]["lambda:InvokedViaFunctionUrl"] {
+                Value::Null => true,
+                v => v == "true" || v == true,
+            };
+            s["Effect"] == "Allow" && action && anyone && on && auth_ok && via_ok
+        })
+    };
+    grants("lambda:InvokeFunctionUrl") && grants("lambda:InvokeFunction")
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -192,6 +229,7 @@ mod tests {
                 principal_org_id: Some("o-1234567890".into()),
                 function_url_auth_type: Some("NONE".into()),
                 event_source_token: Some("amzn1.ask.skill.x".into()),
+                invoked_via_function_url: false,
             },
         );
         assert_eq!(
@@ -234,5 +272,31 @@ mod tests {
             "apigateway.amazonaws.com",
             src
         ));
+    }
+
+    #[test]
+    fn a_public_function_url_needs_both_invoke_permissions() {
+        let arn = "arn:aws:lambda:us-east-1:000000000000:function:f";
+        let url = json!({
+            "Sid": "url", "Effect": "Allow", "Principal": "*",
+            "Action": "lambda:InvokeFunctionUrl", "Resource": arn,
+            "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}}
+        });
+        let invoke = json!({
+            "Sid": "invoke", "Effect": "Allow", "Principal": "*",
+            "Action": "lambda:InvokeFunction", "Resource": arn,
+            "Condition": {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}
+        });
+        assert!(url_policy_allows(&[url.clone(), invoke.clone()], arn));
+        assert!(!url_policy_allows(std::slice::from_ref(&url), arn));
+        assert!(!url_policy_allows(std::slice::from_ref(&invoke), arn));
+        // Another alias's statements do not open this URL.
+        assert!(!url_policy_allows(
+            &[url.clone(), invoke.clone()],
+            &format!("{arn}:live")
+        ));
+        let mut iam_only = url;
+        iam_only["Condition"]["StringEquals"]["lambda:FunctionUrlAuthType"] = json!("AWS_IAM");
+        assert!(!url_policy_allows(&[iam_only, invoke], arn));
     }
 }

@@ -581,10 +581,12 @@ fn list_event_invoke_configs(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Respo
     }))
 }
 
-/// Drops the event invoke configs of qualifiers that no longer exist (a deleted version or alias).
+/// Drops the event invoke configs and function URLs of qualifiers that no longer exist (a deleted
+/// version or alias): a deleted alias's URL is gone, as AWS deletes it.
 pub fn prune(f: &mut Function) {
     let versions: Vec<String> = f.versions.keys().map(u64::to_string).collect();
     let aliases: Vec<String> = f.aliases.keys().cloned().collect();
     f.event_invoke_configs
         .retain(|q, _| q == "$LATEST" || versions.contains(q) || aliases.contains(q));
+    f.urls.retain(|q, _| q == "$LATEST" || aliases.contains(q));
 }

@@ -280,6 +280,7 @@ pub struct AddPermissionIn {
     pub principal_org_i_d: Option<String>,
     pub function_url_auth_type: Option<String>,
     pub event_source_token: Option<String>,
+    pub invoked_via_function_url: Option<bool>,
     pub revision_id: Option<String>,
 }
 

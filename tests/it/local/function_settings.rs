@@ -436,3 +436,47 @@ async fn event_invoke_configs_per_qualifier_put_update_list_and_delete() {
     assert!(listed.function_event_invoke_configs().is_empty());
     s.server.shutdown().await;
 }
+
+/// A function reserved at 0 is throttled through API Gateway too: Lambda's 429 reaches the client as
+/// API Gateway's 500 `{"message": "Internal server error"}`, the gateway response INTEGRATION_FAILURE
+/// (which a customisation can turn into a 429).
+#[tokio::test]
+async fn a_function_reserved_at_zero_is_a_500_on_the_stage() {
+    let s = Stack::start(None).await;
+    let arn = s
+        .create_function(super::FUNCTION, support::script_zip(PID_RUNTIME))
+        .await;
+    s.set_env(
+        super::FUNCTION,
+        &[("ANSWER", r#"{"statusCode": 200, "body": "ok"}"#)],
+    )
+    .await;
+    let (api, _) = s.create_api(&arn).await;
+    s.permit(&api).await;
+    s.deploy(&api).await;
+    assert_eq!(s.get(&api, "/hello_world").await.status(), 200);
+    s.lambda
+        .put_function_concurrency()
+        .function_name(super::FUNCTION)
+        .reserved_concurrent_executions(0)
+        .send()
+        .await
+        .unwrap();
+    let throttled = s.get(&api, "/hello_world").await;
+    assert_eq!(throttled.status(), 500);
+    assert_eq!(
+        throttled.text().await.unwrap(),
+        r#"{"message": "Internal server error"}"#
+    );
+    s.apigw
+        .put_gateway_response()
+        .rest_api_id(&api)
+        .response_type(aws_sdk_apigateway::types::GatewayResponseType::IntegrationFailure)
+        .status_code("429")
+        .send()
+        .await
+        .unwrap();
+    s.deploy(&api).await;
+    assert_eq!(s.get(&api, "/hello_world").await.status(), 429);
+    s.server.shutdown().await;
+}

@@ -9,6 +9,7 @@ mod deployments;
 mod documentation;
 mod exec;
 mod function_settings;
+mod function_urls;
 mod import;
 mod invoke;
 mod lambda_errors;
@@ -239,7 +240,8 @@ async fn assert_greeting(response: reqwest::Response) {
 }
 
 /// A bash Lambda runtime that answers every invocation with its own process id, or with `$ANSWER` when
-/// set; with `$HANG` set it takes an invocation, prints its process id and never answers.
+/// set, or with the event itself when `$ECHO` is set; with `$HANG` set it takes an invocation, prints
+/// its process id and never answers.
 const PID_RUNTIME: &str = r#"#!/bin/bash
 shopt -s nocasematch
 exec 3<>/dev/tcp/${AWS_LAMBDA_RUNTIME_API%:*}/${AWS_LAMBDA_RUNTIME_API#*:}
@@ -257,6 +259,7 @@ while true; do
   if [ "$len" -gt 0 ]; then IFS= read -r -N "$len" body <&3; fi
   if [ -n "$HANG" ]; then echo "pid $$"; exec sleep 600; fi
   if [ -n "$ANSWER" ]; then out=$ANSWER; else out="{\"pid\": $$}"; fi
+  if [ -n "$ECHO" ]; then out=$body; fi
   printf 'POST /2018-06-01/runtime/invocation/%s/response HTTP/1.1\r\nHost: rt\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' "$id" "${#out}" "$out" >&3
   len=0
   while IFS= read -r line <&3; do

@@ -2,8 +2,9 @@
 //! states") give it: after CreateFunction the function is `Pending` (StateReasonCode `Creating`) and
 //! cannot be invoked or updated; after UpdateFunctionCode / UpdateFunctionConfiguration it reads
 //! `LastUpdateStatus: InProgress` with the answer's RevisionId, a second update is refused with
-//! ResourceConflictException, and invocations run the configuration from before the update; then it
-//! settles (`Active`, `Successful`, a new RevisionId).
+//! ResourceConflictException (and so is tagging, which changes the RevisionId too), and invocations
+//! run the configuration from before the update; then it settles (`Active`, `Successful`, a new
+//! RevisionId).
 
 use std::time::Duration;
 
@@ -162,6 +163,23 @@ async fn creates_and_updates_stay_pending_or_in_progress_for_the_window_then_set
         lambda
             .publish_version()
             .function_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.into_service_error().meta().clone()),
+        // Tagging changes the function (a new RevisionId): refused within the window too.
+        lambda
+            .tag_resource()
+            .resource(&arn)
+            .tags("team", "web")
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.into_service_error().meta().clone()),
+        lambda
+            .untag_resource()
+            .resource(&arn)
+            .tag_keys("team")
             .send()
             .await
             .map(|_| ())

@@ -711,3 +711,75 @@ async fn configuration_members_answer_as_aws_records_them() {
     assert_eq!(listed.functions()[0].state(), None);
     assert_eq!(listed.functions()[0].last_update_status(), None);
 }
+
+/// AWS's recorded revisions (`test_function_revisions_version_and_alias`): publishing a version gives
+/// `$LATEST` a new RevisionId, creating an alias does not; publishing again without a change returns
+/// the same version. CreateAlias on a missing function names the version it would point at.
+#[tokio::test]
+async fn publishing_renews_latests_revision_and_alias_errors_name_the_version() {
+    let s = Stack::start(None).await;
+    s.create_function("revised", script_zip(PID_RUNTIME)).await;
+    let read = |s: &Stack| {
+        let lambda = s.lambda.clone();
+        async move {
+            lambda
+                .get_function_configuration()
+                .function_name("revised")
+                .send()
+                .await
+                .unwrap()
+                .revision_id()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let before = read(&s).await;
+    let v1 = s
+        .lambda
+        .publish_version()
+        .function_name("revised")
+        .revision_id(&before)
+        .send()
+        .await
+        .unwrap();
+    let after = read(&s).await;
+    assert_ne!(after, before);
+    assert_ne!(Some(after.as_str()), v1.revision_id());
+    let again = s
+        .lambda
+        .publish_version()
+        .function_name("revised")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.version(), Some("1"));
+    assert_eq!(read(&s).await, after);
+    s.lambda
+        .create_alias()
+        .function_name("revised")
+        .name("live")
+        .function_version("1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read(&s).await, after);
+
+    let missing = s
+        .lambda
+        .create_alias()
+        .function_name("revised-unknown")
+        .name("custom")
+        .function_version("1")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(missing.is_resource_not_found_exception());
+    assert_eq!(
+        aws_smithy_types::error::metadata::ProvideErrorMetadata::message(&missing),
+        Some(
+            "Function not found: arn:aws:lambda:us-east-1:000000000000:function:revised-unknown:1"
+        )
+    );
+    s.server.shutdown().await;
+}
