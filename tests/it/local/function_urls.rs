@@ -137,11 +137,21 @@ async fn url_configs_are_created_read_updated_listed_and_deleted_as_aws_records(
     assert_eq!(got.invoke_mode(), Some(&InvokeMode::Buffered));
     assert_eq!(got.function_url(), url);
 
+    // Update answers InvokeMode only once one was given.
     let updated = s
         .lambda
         .update_function_url_config()
         .function_name("urls")
         .auth_type(FunctionUrlAuthType::AwsIam)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.invoke_mode(), None);
+    assert!(!updated.last_modified_time().is_empty());
+    let updated = s
+        .lambda
+        .update_function_url_config()
+        .function_name("urls")
         .invoke_mode(InvokeMode::ResponseStream)
         .send()
         .await
