@@ -73,25 +73,28 @@ pub(super) fn authorizers_call(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Resp
         }),
         Verb::POST => {
             let input: CreateAuthorizerIn = body(req)?;
+            // AWS checks the authorizer before it looks the API up; an API that does not exist is
+            // then its 409 (answered by the route).
+            let kind = input.kind.clone().unwrap_or_default();
+            let mut a = Authorizer {
+                id: String::new(),
+                name: input.name.clone().unwrap_or_default(),
+                // Lambda authorizers cache for 300 s unless told otherwise.
+                authorizer_result_ttl_in_seconds: input
+                    .authorizer_result_ttl_in_seconds
+                    .or((kind != "COGNITO_USER_POOLS").then_some(300)),
+                kind,
+                provider_arns: input.provider_arns.clone(),
+                auth_type: input.auth_type.clone(),
+                authorizer_uri: input.authorizer_uri.clone(),
+                authorizer_credentials: input.authorizer_credentials.clone(),
+                identity_source: input.identity_source.clone(),
+                identity_validation_expression: input.identity_validation_expression.clone(),
+            };
+            check_authorizer(&a)?;
             let value = write(cx, id, |state| {
                 let api = api_mut(state, id)?;
-                let kind = input.kind.clone().unwrap_or_default();
-                let a = Authorizer {
-                    id: fresh_id(&api.authorizers),
-                    name: input.name.clone().unwrap_or_default(),
-                    // Lambda authorizers cache for 300 s unless told otherwise.
-                    authorizer_result_ttl_in_seconds: input
-                        .authorizer_result_ttl_in_seconds
-                        .or((kind != "COGNITO_USER_POOLS").then_some(300)),
-                    kind,
-                    provider_arns: input.provider_arns.clone(),
-                    auth_type: input.auth_type.clone(),
-                    authorizer_uri: input.authorizer_uri.clone(),
-                    authorizer_credentials: input.authorizer_credentials.clone(),
-                    identity_source: input.identity_source.clone(),
-                    identity_validation_expression: input.identity_validation_expression.clone(),
-                };
-                check_authorizer(&a)?;
+                a.id = fresh_id(&api.authorizers);
                 let value = render_authorizer(&a);
                 api.authorizers.insert(a.id.clone(), a);
                 Ok(value)
@@ -193,9 +196,16 @@ fn missing_model(name: &str) -> RestJsonError {
     RestJsonError::not_found(format!("Invalid model name specified: {name}"))
 }
 
+/// A model's schema as AWS checks it: present and not blank (whatever the content type), JSON, and
+/// not an empty object.
 fn check_schema(schema: Option<&str>) -> Result<()> {
-    let Some(schema) = schema else {
-        return Ok(());
+    let empty = || {
+        RestJsonError::bad_request(
+            "Model schema must have at least 1 property or array items defined",
+        )
+    };
+    let Some(schema) = schema.filter(|s| !s.trim().is_empty()) else {
+        return Err(empty());
     };
     let v: serde_json::Value = serde_json::from_str(schema).map_err(|e| {
         RestJsonError::bad_request(format!(
@@ -203,9 +213,7 @@ fn check_schema(schema: Option<&str>) -> Result<()> {
         ))
     })?;
     if v.as_object().is_some_and(serde_json::Map::is_empty) {
-        return Err(RestJsonError::bad_request(
-            "Model schema must have at least 1 property or array items defined",
-        ));
+        return Err(empty());
     }
     Ok(())
 }
@@ -295,13 +303,19 @@ pub(super) fn model_call(cx: &Ctx<'_>, req: &Req, id: &str, name: &str) -> Resul
             write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 api.models.get(name).ok_or_else(|| missing_model(name))?;
-                let used = methods(api).find(|(_, m)| {
-                    m.request_models.values().any(|n| n == name)
-                        || m.method_responses
-                            .values()
-                            .any(|r| r.response_models.values().any(|n| n == name))
-                });
-                if let Some((route, _)) = used {
+                // Of several methods using it, AWS's recorded answer names `/test/ANY` over
+                // `//ANY`: the last route in path order is named (the rule behind it is not
+                // documented), so the answer does not depend on random resource ids.
+                let used = methods(api)
+                    .filter(|(_, m)| {
+                        m.request_models.values().any(|n| n == name)
+                            || m.method_responses
+                                .values()
+                                .any(|r| r.response_models.values().any(|n| n == name))
+                    })
+                    .map(|(route, _)| route)
+                    .max();
+                if let Some(route) = used {
                     return Err(RestJsonError::conflict(format!(
                         "Cannot delete model '{name}', is referenced in method request: {route}"
                     )));

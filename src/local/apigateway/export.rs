@@ -374,6 +374,11 @@ pub struct IntegrationExtension {
     pub uri: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<String>,
+    /// Only for a VPC link (`VPC_LINK`, with the link's id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
     /// By selection pattern (`default` for the response without one).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub responses: BTreeMap<String, IntegrationResponseExtension>,
@@ -622,6 +627,8 @@ fn integration_extension(i: &Integration) -> IntegrationExtension {
         http_method: i.http_method.clone(),
         uri: i.uri.clone(),
         credentials: i.credentials.clone(),
+        connection_type: i.connection_type.clone(),
+        connection_id: i.connection_id.clone(),
         responses: i
             .integration_responses
             .values()

@@ -14,7 +14,7 @@ use super::model::{
     Authorizer, DocumentationLocation, GatewayResponse, Integration, IntegrationResponse, Method,
     MethodResponse, Model, RequestValidator, Resource, RestApi,
 };
-use super::ops::{Result, api_mut, fresh_id, now_s, ok, write};
+use super::ops::{Result, api_mut, fresh_id, next_api_seq, now_s, ok, write};
 use super::wire::{render_api, render_api_single};
 use crate::local::common::{Req, RestJsonError, random_id};
 
@@ -620,6 +620,8 @@ fn read_integration(i: &Map<String, Value>) -> std::result::Result<Integration, 
         cache_key_parameters: text_list(i.get("cacheKeyParameters")),
         content_handling: upper(i.get("contentHandling")),
         credentials: text(i.get("credentials")).filter(|c| !c.is_empty()),
+        connection_type: upper(i.get("connectionType")).filter(|c| c != "INTERNET"),
+        connection_id: text(i.get("connectionId")).filter(|c| !c.is_empty()),
         request_parameters: text_map(i.get("requestParameters")),
         request_templates: text_map(i.get("requestTemplates")),
         integration_responses,
@@ -957,6 +959,7 @@ pub(super) fn import_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             description: None,
             version: None,
             created_date: now_s(),
+            created_seq: next_api_seq(state),
             root_resource_id: root_id.clone(),
             api_key_source: "HEADER".into(),
             endpoint_types: if endpoint_types.is_empty() {

@@ -1,8 +1,10 @@
 //! API Gateway REST (v1) control plane (rest-json): the route table of REST APIs, resources, methods
 //! and their responses, integrations and theirs, authorizers, models, request validators, gateway
-//! responses, documentation parts and versions, deployments as frozen snapshots, stages, exports, imports (ImportRestApi, PutRestApi)
-//! and tags; and the account's API keys and usage plans.
+//! responses, documentation parts and versions, deployments as frozen snapshots, stages, exports,
+//! imports (ImportRestApi, PutRestApi) and tags; and the account's API keys, usage plans, VPC links
+//! and settings.
 
+mod account;
 pub mod documentation;
 pub mod elements;
 pub mod export;
@@ -10,9 +12,13 @@ pub mod import;
 pub mod model;
 mod ops;
 mod patch;
+mod resources;
 mod responses;
+mod stages;
 pub mod test_invoke;
 pub mod usage;
+mod validation;
+pub mod vpc_links;
 pub mod wire;
 
 use axum::http::{Method as Verb, StatusCode};
@@ -27,7 +33,9 @@ use self::elements::{
 use self::export::get_export;
 use self::model::ApiGatewayState;
 use self::ops::*;
+use self::resources::{create_resource, delete_resource, update_resource};
 use self::responses::{integration_response_call, method_response_call};
+use self::stages::{create_stage, update_stage};
 use self::wire::{Page, render_api_single, render_deployment, render_resource, render_stage};
 use super::common::{Req, RestJsonError, Saver, ServiceRoute};
 
@@ -36,7 +44,14 @@ pub const ROUTE: ServiceRoute = ServiceRoute {
     name: "API Gateway",
     signing_name: "apigateway",
     target_prefix: None,
-    path_prefixes: &["/restapis", "/tags/", "/apikeys", "/usageplans"],
+    path_prefixes: &[
+        "/restapis",
+        "/tags/",
+        "/apikeys",
+        "/usageplans",
+        "/vpclinks",
+        "/account",
+    ],
 };
 
 /// What API Gateway's handlers work with: its state, the saver, and the region of the call.
@@ -59,6 +74,12 @@ fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     let seg: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     let m = &req.method;
     if let Some(answer) = usage::route(cx, req, &seg) {
+        return answer;
+    }
+    if let Some(answer) = vpc_links::route(cx, req, &seg) {
+        return answer;
+    }
+    if let Some(answer) = account::route(cx, req, &seg) {
         return answer;
     }
     let response = match (seg.as_slice(), m) {
@@ -92,6 +113,9 @@ fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             create_resource(cx, req, id, parent)?
         }
         (["restapis", id, "resources", rid], &Verb::DELETE) => delete_resource(cx, id, rid)?,
+        (["restapis", id, "resources", rid], &Verb::PATCH) => {
+            update_resource(cx, req, id, rid).map_err(unknown_api_as(missing_resource()))?
+        }
         (["restapis", id, "resources", rid, "methods", verb], _) => {
             method_call(cx, req, id, rid, verb).map_err(unknown_api_as(missing_resource()))?
         }
@@ -106,7 +130,7 @@ fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
                 "integration",
             ],
             _,
-        ) => integration_call(cx, req, id, rid, verb)?,
+        ) => integration_call(cx, req, id, rid, verb).map_err(unknown_api_as(missing_resource()))?,
         (
             [
                 "restapis",
@@ -133,7 +157,14 @@ fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
                 status,
             ],
             _,
-        ) => integration_response_call(cx, req, (id, rid, verb, status))?,
+        ) => integration_response_call(cx, req, (id, rid, verb, status))
+            .map_err(unknown_api_as(missing_resource()))?,
+        // AWS answers CreateAuthorizer on an API that does not exist with a 409, as its recorded
+        // answer shows.
+        (["restapis", id, "authorizers"], &Verb::POST) => authorizers_call(cx, req, id)
+            .map_err(unknown_api_as(RestJsonError::conflict(
+                "Unable to complete operation due to concurrent modification. Please try again later.",
+            )))?,
         (["restapis", id, "authorizers"], _) => authorizers_call(cx, req, id)?,
         (["restapis", id, "authorizers", aid], _) => authorizer_call(cx, req, id, aid)?,
         (["restapis", id, "models"], _) => models_call(cx, req, id)?,

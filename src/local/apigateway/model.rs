@@ -27,10 +27,38 @@ pub struct ApiGatewayState {
     /// Admitted requests by `plan/key/YYYY-MM-DD` (UTC), for GetUsage; in memory only.
     #[serde(skip)]
     pub usage_daily: BTreeMap<String, i64>,
+    /// VPC links, by id: the account's (in the region), as on AWS.
+    #[serde(default)]
+    pub vpc_links: BTreeMap<String, VpcLink>,
+    /// The account's API Gateway settings (GetAccount, UpdateAccount).
+    #[serde(default)]
+    pub account: AccountSettings,
     /// The token buckets of usage plan throttles, by `plan/key` (the plan's throttle) or
     /// `plan/key/api/stage/path/VERB` (a method's); in memory only.
     #[serde(skip)]
     pub buckets: BTreeMap<String, Bucket>,
+}
+
+/// A VPC link to a network load balancer. Its status is PENDING for a moment after creation, then
+/// AVAILABLE (nothing is provisioned locally).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VpcLink {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub target_arns: Vec<String>,
+    /// Epoch milliseconds: when the PENDING moment started.
+    pub created_ms: i64,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The account's settings: the CloudWatch Logs role API Gateway writes logs with.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloudwatch_role_arn: Option<String>,
 }
 
 /// A token bucket: holds up to the burst limit, refills at the rate limit per second.
@@ -123,6 +151,10 @@ pub struct RestApi {
     pub version: Option<String>,
     /// Epoch seconds.
     pub created_date: i64,
+    /// The order of creation in the account (GetRestApis lists APIs so, as AWS does; APIs created
+    /// within one second would otherwise sort by their random ids). 0 in stores written before.
+    #[serde(default)]
+    pub created_seq: u64,
     pub root_resource_id: String,
     pub api_key_source: String,
     pub endpoint_types: Vec<String>,
@@ -361,6 +393,12 @@ pub struct Integration {
     pub content_handling: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<String>,
+    /// `VPC_LINK`, or None for `INTERNET` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_type: Option<String>,
+    /// The VPC link's id (or a `${stageVariables.X}` naming it) of a `VPC_LINK` connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
     #[serde(default)]
     pub request_parameters: BTreeMap<String, String>,
     #[serde(default)]
@@ -406,6 +444,19 @@ pub struct Stage {
     /// Method settings by `*/*` (every method) or `{resourcePath}/{VERB}` (`test/GET`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub method_settings: BTreeMap<String, MethodSetting>,
+    /// Where and how access logs would be written (stored, not written locally).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_log_settings: Option<AccessLogSettings>,
+}
+
+/// A stage's accessLogSettings; serialized as AWS renders them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessLogSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_arn: Option<String>,
 }
 
 /// A stage's settings for one method (or every method, `*/*`); serialized as AWS renders it.
@@ -527,6 +578,8 @@ pub mod fixtures {
                 cache_key_parameters: vec![],
                 content_handling: None,
                 credentials: None,
+                connection_type: None,
+                connection_id: None,
                 request_parameters: BTreeMap::new(),
                 request_templates: BTreeMap::new(),
                 integration_responses: BTreeMap::new(),
@@ -576,6 +629,7 @@ pub mod fixtures {
             canary: None,
             documentation_version: None,
             method_settings: BTreeMap::new(),
+            access_log_settings: None,
         };
         let api = RestApi {
             id: "abc123defg".into(),
@@ -583,6 +637,7 @@ pub mod fixtures {
             description: Some("REST API for lambda rust test".into()),
             version: None,
             created_date: 0,
+            created_seq: 0,
             root_resource_id: "root".into(),
             api_key_source: "HEADER".into(),
             endpoint_types: vec!["EDGE".into()],

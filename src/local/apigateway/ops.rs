@@ -14,10 +14,12 @@ use super::model::{
     Stage,
 };
 use super::patch;
+use super::validation::Violations;
+use super::vpc_links;
 use super::wire::{
-    CreateDeploymentIn, CreateResourceIn, CreateRestApiIn, CreateStageIn, Page, PatchIn, PatchOp,
+    CreateDeploymentIn, CreateRestApiIn, EndpointConfigurationIn, Page, PatchIn, PatchOp,
     PutIntegrationIn, PutMethodIn, Tags, TagsIn, render_api, render_api_single, render_deployment,
-    render_integration, render_method, render_resource, render_stage,
+    render_integration, render_method, render_resource,
 };
 use crate::local::common::{Req, RestJsonError, lock, now_ms, random_id};
 use crate::wire::LOCAL_ACCOUNT_ID;
@@ -178,9 +180,8 @@ pub(super) fn fresh_id<V>(existing: &BTreeMap<String, V>) -> String {
 
 pub(super) fn create_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     let input: CreateRestApiIn = body(req)?;
-    if let Some(size) = input.minimum_compression_size {
-        check_compression_size(size)?;
-    }
+    let endpoint = input.endpoint_configuration.as_ref();
+    check_endpoint_values(endpoint)?;
     let name = input
         .name
         .clone()
@@ -191,8 +192,11 @@ pub(super) fn create_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             "Description cannot be an empty string",
         ));
     }
-    if let Some(e) = &input.endpoint_configuration {
-        check_ip_address_type(&e.types, e.ip_address_type.as_deref())?;
+    if let Some(size) = input.minimum_compression_size {
+        check_compression_size(size)?;
+    }
+    if let Some(e) = endpoint {
+        check_endpoint_configuration(&e.types, ip_address_type(e))?;
     }
     let value = write(cx, "", |state| {
         let id = fresh_id(&state.apis);
@@ -207,7 +211,8 @@ pub(super) fn create_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         let ip_address_type = input
             .endpoint_configuration
             .as_ref()
-            .and_then(|e| e.ip_address_type.clone());
+            .and_then(ip_address_type)
+            .map(ToOwned::to_owned);
         let types = input
             .endpoint_configuration
             .map(|e| e.types)
@@ -219,6 +224,7 @@ pub(super) fn create_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             description: input.description,
             version: input.version,
             created_date: now_s(),
+            created_seq: next_api_seq(state),
             root_resource_id: root_id.clone(),
             api_key_source: input.api_key_source.unwrap_or_else(|| "HEADER".into()),
             endpoint_types: types,
@@ -245,10 +251,23 @@ pub(super) fn create_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     Ok(ok(StatusCode::CREATED, value))
 }
 
+/// The creation order of the next API in the account.
+pub(super) fn next_api_seq(state: &ApiGatewayState) -> u64 {
+    state
+        .apis
+        .values()
+        .map(|a| a.created_seq)
+        .max()
+        .unwrap_or(0)
+        + 1
+}
+
 pub(super) fn get_rest_apis(cx: &Ctx<'_>, req: &Req) -> Response {
     let state = lock(cx.state);
     let mut apis: Vec<&RestApi> = state.apis.values().collect();
-    apis.sort_by(|a, b| (a.created_date, &a.id).cmp(&(b.created_date, &b.id)));
+    apis.sort_by(|a, b| {
+        (a.created_date, a.created_seq, &a.id).cmp(&(b.created_date, b.created_seq, &b.id))
+    });
     let items = apis.into_iter().map(render_api).collect();
     ok(StatusCode::OK, page(items, req))
 }
@@ -282,22 +301,54 @@ fn default_models() -> BTreeMap<String, Model> {
     ])
 }
 
-/// `ipAddressType` as AWS checks it: `ipv4` or `dualstack`, and only `dualstack` for a private API.
-fn check_ip_address_type(types: &[String], ip: Option<&str>) -> Result<()> {
-    match ip {
-        None | Some("dualstack") => Ok(()),
-        Some("ipv4") if types.iter().any(|t| t == "PRIVATE") => Err(RestJsonError::bad_request(
-            "Only dualstack ipAddressType is supported for Private APIs.",
-        )),
-        Some("ipv4") => Ok(()),
-        Some(other) => Err(RestJsonError::new(
-            StatusCode::BAD_REQUEST,
-            "ValidationException",
-            format!(
-                "1 validation error detected: Value '{other}' at 'createRestApiInput.endpointConfiguration.ipAddressType' failed to satisfy constraint: Member must satisfy enum value set: [ipv4, dualstack]"
-            ),
-        )),
+/// An endpoint configuration's `ipAddressType`; an empty one is none.
+fn ip_address_type(e: &EndpointConfigurationIn) -> Option<&str> {
+    e.ip_address_type.as_deref().filter(|i| !i.is_empty())
+}
+
+/// The endpoint configuration's members against their enums, before anything else is checked
+/// (AWS's ValidationException lists both at once, the types first).
+fn check_endpoint_values(e: Option<&EndpointConfigurationIn>) -> Result<()> {
+    let mut v = Violations::new();
+    if let Some(e) = e {
+        if e.types
+            .iter()
+            .any(|t| !["PRIVATE", "EDGE", "REGIONAL"].contains(&t.as_str()))
+        {
+            v.push(format!(
+                "Value '[{}]' at 'createRestApiInput.endpointConfiguration.types' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [PRIVATE, EDGE, REGIONAL]]",
+                e.types.join(", ")
+            ));
+        }
+        if let Some(ip) = ip_address_type(e) {
+            v.one_of(
+                ip,
+                "createRestApiInput.endpointConfiguration.ipAddressType",
+                &["ipv4", "dualstack"],
+            );
+        }
     }
+    v.check()
+}
+
+/// One endpoint type, and `ipv4` only for a public one, with AWS's messages.
+fn check_endpoint_configuration(types: &[String], ip: Option<&str>) -> Result<()> {
+    if types.is_empty() {
+        return Err(RestJsonError::bad_request(
+            "REGIONAL Configuration and EDGE Configuration cannot be both DISABLED.",
+        ));
+    }
+    if types.len() > 1 {
+        return Err(RestJsonError::bad_request(
+            "Cannot create an api with multiple Endpoint Types.",
+        ));
+    }
+    if ip == Some("ipv4") && types.iter().any(|t| t == "PRIVATE") {
+        return Err(RestJsonError::bad_request(
+            "Only dualstack ipAddressType is supported for Private APIs.",
+        ));
+    }
+    Ok(())
 }
 
 fn check_compression_size(size: i64) -> Result<()> {
@@ -308,13 +359,6 @@ fn check_compression_size(size: i64) -> Result<()> {
             "Invalid minimum compression size, must be between 0 and 10485760",
         ))
     }
-}
-
-fn bad_patch(op: &PatchOp) -> RestJsonError {
-    RestJsonError::bad_request(format!(
-        "Invalid patch path '{}' specified for op '{}'",
-        op.path, op.op
-    ))
 }
 
 pub(super) fn update_rest_api(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response> {
@@ -334,6 +378,40 @@ pub(super) fn update_rest_api(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Respo
                     })?;
                 }
                 ("replace", "/description") => api.description = op.value.clone(),
+                ("remove", "/description") => api.description = None,
+                ("replace", "/endpointConfiguration/types/0") => {
+                    let kind = op.value.clone().unwrap_or_default();
+                    if !["REGIONAL", "EDGE", "PRIVATE"].contains(&kind.as_str()) {
+                        return Err(RestJsonError::bad_request(
+                            "Invalid EndpointTypes specified. Valid options are REGIONAL,EDGE,PRIVATE",
+                        ));
+                    }
+                    // A private API is dualstack only; AWS switches it.
+                    if kind == "PRIVATE" {
+                        api.ip_address_type = Some("dualstack".into());
+                    }
+                    api.endpoint_types = vec![kind];
+                }
+                (_, "/endpointConfiguration/types/0") => {
+                    return Err(RestJsonError::bad_request(
+                        "Invalid patch operation specified. Must be 'add'|'remove'|'replace'",
+                    ));
+                }
+                ("replace", "/endpointConfiguration/ipAddressType") => {
+                    let ip = op.value.clone().unwrap_or_default();
+                    if !["ipv4", "dualstack"].contains(&ip.as_str()) {
+                        return Err(RestJsonError::bad_request(
+                            "ipAddressType must be either ipv4 or dualstack.",
+                        ));
+                    }
+                    check_endpoint_configuration(&api.endpoint_types, Some(&ip))?;
+                    api.ip_address_type = Some(ip);
+                }
+                (_, "/endpointConfiguration/ipAddressType") => {
+                    return Err(RestJsonError::bad_request(
+                        "Invalid patch operation specified. Must be one of: [replace]",
+                    ));
+                }
                 ("replace", "/policy") => api.policy = patch::optional(op),
                 ("replace", "/minimumCompressionSize") => {
                     api.minimum_compression_size = match patch::optional(op) {
@@ -389,93 +467,6 @@ pub(super) fn get_resources(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Respons
     })
 }
 
-pub(super) fn create_resource(
-    cx: &Ctx<'_>,
-    req: &Req,
-    id: &str,
-    parent_id: &str,
-) -> Result<Response> {
-    let input: CreateResourceIn = body(req)?;
-    let part = input.path_part.unwrap_or_default();
-    if part.is_empty() || part.contains('/') {
-        return Err(RestJsonError::bad_request(format!(
-            "Resource's path part only allow a-zA-Z0-9._- and curly braces at the beginning and the end and an optional plus sign before the closing brace. Invalid path part: '{part}'"
-        )));
-    }
-    let is_variable = part.starts_with('{') && part.ends_with('}');
-    let value = write(cx, id, |state| {
-        let api = api_mut(state, id)?;
-        let parent = resource(api, parent_id)?.clone();
-        if let Some(greedy) = parent.path_part.as_deref().filter(|p| p.ends_with("+}")) {
-            return Err(RestJsonError::bad_request(format!(
-                "Cannot create a child of a resource with a greedy path variable: {greedy}"
-            )));
-        }
-        for sibling in api
-            .resources
-            .values()
-            .filter(|r| r.parent_id.as_deref() == Some(parent_id))
-        {
-            let sibling_part = sibling.path_part.as_deref().unwrap_or("");
-            if sibling_part == part {
-                return Err(RestJsonError::conflict(format!(
-                    "Another resource with the same parent already has this name: {part}"
-                )));
-            }
-            if is_variable && sibling_part.starts_with('{') {
-                return Err(RestJsonError::bad_request(format!(
-                    "A sibling ({sibling_part}) of this resource already has a variable path part -- only one is allowed"
-                )));
-            }
-        }
-        let rid = fresh_id(&api.resources);
-        let path = if parent.path == "/" {
-            format!("/{part}")
-        } else {
-            format!("{}/{part}", parent.path)
-        };
-        let r = Resource {
-            id: rid.clone(),
-            parent_id: Some(parent_id.to_owned()),
-            path_part: Some(part.clone()),
-            path,
-            methods: BTreeMap::new(),
-        };
-        let value = render_resource(&r, false);
-        api.resources.insert(rid, r);
-        Ok(value)
-    })?;
-    Ok(ok(StatusCode::CREATED, value))
-}
-
-pub(super) fn delete_resource(cx: &Ctx<'_>, id: &str, rid: &str) -> Result<Response> {
-    write(cx, id, |state| {
-        let api = api_mut(state, id)?;
-        resource(api, rid)?;
-        if rid == api.root_resource_id {
-            return Err(RestJsonError::bad_request("Cannot delete root resource"));
-        }
-        // The whole subtree goes.
-        let mut doomed = vec![rid.to_owned()];
-        let mut i = 0;
-        while i < doomed.len() {
-            let current = doomed[i].clone();
-            doomed.extend(
-                api.resources
-                    .values()
-                    .filter(|r| r.parent_id.as_deref() == Some(current.as_str()))
-                    .map(|r| r.id.clone()),
-            );
-            i += 1;
-        }
-        for d in doomed {
-            api.resources.remove(&d);
-        }
-        Ok(())
-    })?;
-    Ok(no_content(StatusCode::ACCEPTED))
-}
-
 pub(super) const VERBS: [&str; 8] = [
     "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY",
 ];
@@ -513,6 +504,11 @@ pub(super) fn method_call(
     verb: &str,
 ) -> Result<Response> {
     if req.method == Verb::PUT {
+        // The API and the resource are looked up before the verb is checked, as AWS does.
+        {
+            let state = lock(cx.state);
+            resource(api(&state, id)?, rid)?;
+        }
         check_put_verb(verb)?;
     }
     match req.method {
@@ -624,11 +620,18 @@ pub(super) fn method_call(
 
 fn check_integration(input: &PutIntegrationIn) -> Result<()> {
     let kind = input.kind.as_deref().unwrap_or("");
-    if !["AWS_PROXY", "AWS", "HTTP", "HTTP_PROXY", "MOCK"].contains(&kind) {
+    if kind.is_empty() {
         return Err(RestJsonError::bad_request(
             "Enumeration value for Integration type must be one of AWS, AWS_PROXY, HTTP, HTTP_PROXY, MOCK",
         ));
     }
+    let mut v = Violations::new();
+    v.one_of(
+        kind,
+        "putIntegrationInput.type",
+        &["HTTP", "MOCK", "AWS_PROXY", "HTTP_PROXY", "AWS"],
+    );
+    v.check()?;
     if kind != "MOCK" {
         let method = input.http_method.as_deref().unwrap_or("");
         if method.is_empty() {
@@ -705,9 +708,12 @@ pub(super) fn integration_call(
         check_verb(verb)?;
     }
     match req.method {
-        // A method that is not there has no integration either: AWS names the integration.
+        // AWS names the method when it is not there, then the integration.
         Verb::GET => read(cx, id, |api| {
-            let m = resource(api, rid)?.methods.get(verb).ok_or_else(missing)?;
+            let m = resource(api, rid)?
+                .methods
+                .get(verb)
+                .ok_or_else(missing_method)?;
             let i = m.integration.as_ref().ok_or_else(missing)?;
             Ok(ok(StatusCode::OK, render_integration(i)))
         }),
@@ -715,6 +721,12 @@ pub(super) fn integration_call(
             let input: PutIntegrationIn = body(req)?;
             check_integration(&input)?;
             let value = write(cx, id, |state| {
+                let (connection_type, connection_id) = vpc_links::check_connection(
+                    state,
+                    input.connection_type.as_deref(),
+                    input.connection_id.as_deref(),
+                    "putIntegrationInput",
+                )?;
                 let api = api_mut(state, id)?;
                 resource(api, rid)?;
                 let m = api
@@ -737,6 +749,8 @@ pub(super) fn integration_call(
                     cache_key_parameters: input.cache_key_parameters,
                     content_handling: input.content_handling,
                     credentials: input.credentials,
+                    connection_type,
+                    connection_id,
                     request_parameters: input.request_parameters,
                     request_templates: input.request_templates,
                     // Integration responses stay when the integration is put again.
@@ -770,19 +784,30 @@ pub(super) fn integration_call(
             let input: PatchIn = body(req)?;
             patch::check_ops(&input.patch_operations, "updateIntegrationInput")?;
             let value = write(cx, id, |state| {
-                let api = api_mut(state, id)?;
-                resource(api, rid)?;
-                let m = api
-                    .resources
-                    .get_mut(rid)
-                    .and_then(|r| r.methods.get_mut(verb))
-                    .ok_or_else(missing_method)?;
-                let mut updated = m.integration.clone().ok_or_else(missing)?;
+                let mut updated = resource(api(state, id)?, rid)?
+                    .methods
+                    .get(verb)
+                    .ok_or_else(missing_method)?
+                    .integration
+                    .clone()
+                    .ok_or_else(missing)?;
                 for op in &input.patch_operations {
                     patch_integration(&mut updated, op)?;
                 }
+                (updated.connection_type, updated.connection_id) = vpc_links::check_connection(
+                    state,
+                    updated.connection_type.as_deref(),
+                    updated.connection_id.as_deref(),
+                    "updateIntegrationInput",
+                )?;
                 let value = render_integration(&updated);
-                m.integration = Some(updated);
+                if let Some(m) = api_mut(state, id)?
+                    .resources
+                    .get_mut(rid)
+                    .and_then(|r| r.methods.get_mut(verb))
+                {
+                    m.integration = Some(updated);
+                }
                 Ok(value)
             })?;
             Ok(ok(StatusCode::OK, value))
@@ -913,6 +938,9 @@ fn patch_integration(i: &mut Integration, op: &PatchOp) -> Result<()> {
             i.http_method = Some(v);
         }
         ("replace", "/credentials") => i.credentials = patch::optional(op),
+        // Checked whole once every operation has applied (a link's id needs its type).
+        ("replace", "/connectionType") => i.connection_type = patch::optional(op),
+        ("replace", "/connectionId") => i.connection_id = patch::optional(op),
         ("remove", "/credentials") => i.credentials = None,
         ("replace", "/cacheNamespace") => {
             i.cache_namespace = op.value.clone().unwrap_or_default();
@@ -923,68 +951,13 @@ fn patch_integration(i: &mut Integration, op: &PatchOp) -> Result<()> {
 }
 
 /// percentTraffic is a share of the stage's requests: 0.0 to 100.0.
-fn check_percent(p: Option<f64>) -> Result<()> {
+pub(super) fn check_percent(p: Option<f64>) -> Result<()> {
     match p {
         Some(p) if !(0.0..=100.0).contains(&p) => Err(RestJsonError::bad_request(
             "Canary traffic percentage must be between 0.0 and 100.0",
         )),
         _ => Ok(()),
     }
-}
-
-/// The `/canarySettings/...` patch paths of UpdateStage. Setting a field of a stage without a canary
-/// starts one, as AWS does: on the stage's own deployment, at 0 %, unless the patch says otherwise.
-fn patch_canary(s: &mut Stage, op: &PatchOp, api: &RestApi) -> Result<()> {
-    let field = op.path.trim_start_matches("/canarySettings/");
-    let value = op.value.clone().unwrap_or_default();
-    if op.op == "remove" {
-        let removed = match (
-            field.strip_prefix("stageVariableOverrides/"),
-            s.canary.as_mut(),
-        ) {
-            (Some(key), Some(c)) => c.stage_variable_overrides.remove(key).is_some(),
-            _ => false,
-        };
-        if !removed {
-            return Err(RestJsonError::bad_request(format!(
-                "Cannot remove method setting canarySettings/{field} because there is no method setting for this method "
-            )));
-        }
-        return Ok(());
-    }
-    if !matches!(op.op.as_str(), "replace" | "add") {
-        return Err(bad_patch(op));
-    }
-    let deployment_id = s.deployment_id.clone();
-    let canary = s.canary.get_or_insert_with(|| Canary {
-        deployment_id,
-        ..Canary::default()
-    });
-    match field {
-        "percentTraffic" => {
-            let p: f64 = value.parse().map_err(|_| {
-                RestJsonError::bad_request(format!("Invalid value for percentTraffic: {value}"))
-            })?;
-            check_percent(Some(p))?;
-            canary.percent_traffic = p;
-        }
-        "deploymentId" => {
-            if !api.deployments.contains_key(&value) {
-                return Err(RestJsonError::bad_request("Deployment id does not exist"));
-            }
-            canary.deployment_id = value;
-        }
-        "useStageCache" => canary.use_stage_cache = value == "true",
-        f => match f.strip_prefix("stageVariableOverrides/") {
-            Some(key) if !key.is_empty() => {
-                canary
-                    .stage_variable_overrides
-                    .insert(key.to_owned(), value);
-            }
-            _ => return Err(bad_patch(op)),
-        },
-    }
-    Ok(())
 }
 
 pub(super) fn check_stage_name(name: &str) -> Result<()> {
@@ -1088,6 +1061,7 @@ pub(super) fn create_deployment(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Res
                             canary: None,
                             documentation_version: None,
                             method_settings: BTreeMap::new(),
+                            access_log_settings: None,
                         },
                     );
                 }
@@ -1100,190 +1074,6 @@ pub(super) fn create_deployment(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Res
     Ok(ok(StatusCode::CREATED, value))
 }
 
-pub(super) fn create_stage(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response> {
-    let input: CreateStageIn = body(req)?;
-    let name = input.stage_name.unwrap_or_default();
-    check_stage_name(&name)?;
-    let value = write(cx, id, |state| {
-        let api = api_mut(state, id)?;
-        let did = input.deployment_id.unwrap_or_default();
-        if !api.deployments.contains_key(&did) {
-            return Err(RestJsonError::bad_request("Deployment id does not exist"));
-        }
-        if api.stages.contains_key(&name) {
-            return Err(RestJsonError::conflict("Stage already exists"));
-        }
-        let canary = match input.canary_settings {
-            None => None,
-            Some(c) => {
-                check_percent(c.percent_traffic)?;
-                let cid = c.deployment_id.unwrap_or_else(|| did.clone());
-                if !api.deployments.contains_key(&cid) {
-                    return Err(RestJsonError::bad_request("Deployment id does not exist"));
-                }
-                Some(Canary {
-                    deployment_id: cid,
-                    percent_traffic: c.percent_traffic.unwrap_or(0.0),
-                    stage_variable_overrides: c.stage_variable_overrides,
-                    use_stage_cache: c.use_stage_cache,
-                })
-            }
-        };
-        let now = now_s();
-        let s = Stage {
-            stage_name: name.clone(),
-            deployment_id: did,
-            created_date: now,
-            last_updated_date: now,
-            description: input.description,
-            variables: input.variables,
-            tracing_enabled: input.tracing_enabled,
-            tags: input.tags,
-            canary,
-            documentation_version: input.documentation_version,
-            method_settings: BTreeMap::new(),
-        };
-        let value = render_stage(&s);
-        api.stages.insert(name, s);
-        Ok(value)
-    })?;
-    Ok(ok(StatusCode::CREATED, value))
-}
-
-pub(super) fn update_stage(cx: &Ctx<'_>, req: &Req, id: &str, name: &str) -> Result<Response> {
-    let input: PatchIn = body(req)?;
-    let value = write(cx, id, |state| {
-        let api = api_mut(state, id)?;
-        let mut s = stage(api, name)?.clone();
-        for op in &input.patch_operations {
-            let path = op.path.as_str();
-            match (op.op.as_str(), path) {
-                ("replace", "/deploymentId") => {
-                    let did = op.value.clone().unwrap_or_default();
-                    if !api.deployments.contains_key(&did) {
-                        return Err(RestJsonError::bad_request("Deployment id does not exist"));
-                    }
-                    s.deployment_id = did;
-                }
-                ("replace", "/description") => s.description = op.value.clone(),
-                // AWS's recorded CreateStage takes a version that does not exist; so does this.
-                ("replace", "/documentationVersion") => {
-                    s.documentation_version = patch::optional(op);
-                }
-                ("remove", "/documentationVersion") => s.documentation_version = None,
-                ("replace", "/tracingEnabled") => {
-                    s.tracing_enabled = op.value.as_deref() == Some("true");
-                }
-                ("replace" | "add", p) if p.starts_with("/variables/") => {
-                    let key = p.trim_start_matches("/variables/").to_owned();
-                    s.variables
-                        .insert(key, op.value.clone().unwrap_or_default());
-                }
-                ("remove", p) if p.starts_with("/variables/") => {
-                    s.variables.remove(p.trim_start_matches("/variables/"));
-                }
-                ("remove", "/canarySettings") => s.canary = None,
-                (_, p) if method_setting_path(p).is_some() => patch_method_setting(&mut s, op)?,
-                (_, p) if p.starts_with("/canarySettings/") => {
-                    patch_canary(&mut s, op, api)?;
-                }
-                _ => return Err(bad_patch(op)),
-            }
-        }
-        s.last_updated_date = now_s();
-        let value = render_stage(&s);
-        api.stages.insert(name.to_owned(), s);
-        Ok(value)
-    })?;
-    Ok(ok(StatusCode::OK, value))
-}
-
-/// `/{resourcePath}/{VERB}[/{group}/{field}]` (or `/*/*/...`): the method setting's key (`*/*`,
-/// `test/GET`, the resource path unescaped and without its leading slash) and the field, if any.
-fn method_setting_path(path: &str) -> Option<(String, Option<String>)> {
-    let segs: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
-    let (res, verb, field) = match segs.as_slice() {
-        [res, verb] => (*res, *verb, None),
-        [res, verb, group, field] => (*res, *verb, Some(format!("{group}/{field}"))),
-        _ => return None,
-    };
-    let verb_ok = verb == "*" || check_verb(verb).is_ok();
-    if !verb_ok || res.is_empty() || (res == "*") != (verb == "*") {
-        return None;
-    }
-    let key = if res == "*" {
-        "*/*".to_owned()
-    } else {
-        format!("{}/{verb}", patch::unescape(res).trim_start_matches('/'))
-    };
-    Some((key, field))
-}
-
-/// UpdateStage on a method setting: a field is set on the method's setting, created from the
-/// stage's `*/*` setting (or AWS's defaults) when there is none; `remove /{res}/{VERB}` drops it.
-fn patch_method_setting(s: &mut Stage, op: &PatchOp) -> Result<()> {
-    let Some((key, field)) = method_setting_path(&op.path) else {
-        return Err(bad_patch(op));
-    };
-    let Some(field) = field else {
-        if op.op == "remove" {
-            if s.method_settings.remove(&key).is_none() {
-                return Err(RestJsonError::bad_request(format!(
-                    "Cannot remove method setting {key} because there is no method setting for this method "
-                )));
-            }
-            return Ok(());
-        }
-        return Err(bad_patch(op));
-    };
-    if op.op != "replace" {
-        return Err(bad_patch(op));
-    }
-    let value = op.value.clone().unwrap_or_default();
-    let invalid = || {
-        RestJsonError::bad_request(format!(
-            "Invalid value '{value}' for method setting {}",
-            op.path
-        ))
-    };
-    let flag = || match value.as_str() {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(invalid()),
-    };
-    let base = s.method_settings.get("*/*").cloned().unwrap_or_default();
-    let mut m = s.method_settings.get(&key).cloned().unwrap_or(base);
-    match field.as_str() {
-        "metrics/enabled" => m.metrics_enabled = flag()?,
-        "logging/dataTrace" => m.data_trace_enabled = flag()?,
-        "logging/loglevel" => {
-            if !["OFF", "ERROR", "INFO"].contains(&value.as_str()) {
-                return Err(invalid());
-            }
-            m.logging_level = Some(value.clone());
-        }
-        "throttling/burstLimit" => {
-            m.throttling_burst_limit = value.parse().map_err(|_| invalid())?;
-        }
-        "throttling/rateLimit" => {
-            m.throttling_rate_limit = value.parse().map_err(|_| invalid())?;
-        }
-        "caching/enabled" => m.caching_enabled = flag()?,
-        "caching/ttlInSeconds" => m.cache_ttl_in_seconds = value.parse().map_err(|_| invalid())?,
-        "caching/dataEncrypted" => m.cache_data_encrypted = flag()?,
-        "caching/requireAuthorizationForCacheControl" => {
-            m.require_authorization_for_cache_control = flag()?;
-        }
-        "caching/unauthorizedCacheControlHeaderStrategy" => {
-            m.unauthorized_cache_control_header_strategy
-                .clone_from(&value);
-        }
-        _ => return Err(bad_patch(op)),
-    }
-    s.method_settings.insert(key, m);
-    Ok(())
-}
-
 /// Tags on REST APIs and stages, addressed by ARN `arn:aws:apigateway:{region}::/restapis/{id}[/stages/{name}]`.
 pub(super) fn tags_call(cx: &Ctx<'_>, req: &Req, arn: &str) -> Result<Response> {
     let path = arn.split("::").nth(1).unwrap_or("");
@@ -1292,7 +1082,7 @@ pub(super) fn tags_call(cx: &Ctx<'_>, req: &Req, arn: &str) -> Result<Response> 
     let (id, stage_name, account_level) = match parts.as_slice() {
         ["restapis", id] => (*id, None, None),
         ["restapis", id, "stages", s] => (*id, Some(*s), None),
-        [kind @ ("apikeys" | "usageplans"), id] => ("", None, Some((*kind, *id))),
+        [kind @ ("apikeys" | "usageplans" | "vpclinks"), id] => ("", None, Some((*kind, *id))),
         _ => {
             return Err(RestJsonError::not_found(format!(
                 "Invalid resource ARN specified: {arn}"
@@ -1308,6 +1098,13 @@ pub(super) fn tags_call(cx: &Ctx<'_>, req: &Req, arn: &str) -> Result<Response> 
                     RestJsonError::not_found("Invalid API Key identifier specified")
                 })?;
                 f(&mut k.tags);
+                return Ok(());
+            }
+            Some(("vpclinks", link)) => {
+                let l = state.vpc_links.get_mut(link).ok_or_else(|| {
+                    RestJsonError::not_found("Invalid Vpc Link identifier specified")
+                })?;
+                f(&mut l.tags);
                 return Ok(());
             }
             Some((_, plan)) => {

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::ops::Result;
+use super::validation::Violations;
 use super::wire::PatchOp;
 use crate::local::common::RestJsonError;
 
@@ -44,32 +45,9 @@ pub(super) fn unsupported_op(op: &PatchOp) -> RestJsonError {
 
 /// Every operation name a patch may use; anything else is a validation error, as on AWS.
 pub(super) fn check_ops(ops: &[PatchOp], input: &str) -> Result<()> {
-    const OPS: [&str; 6] = ["add", "remove", "move", "test", "replace", "copy"];
-    let wrong: Vec<String> = ops
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| !OPS.contains(&o.op.as_str()))
-        .map(|(i, o)| {
-            format!(
-                "Value '{}' at '{input}.patchOperations.{}.member.op' failed to satisfy constraint: Member must satisfy enum value set: [add, remove, move, test, replace, copy]",
-                o.op,
-                i + 1
-            )
-        })
-        .collect();
-    if wrong.is_empty() {
-        return Ok(());
-    }
-    let n = wrong.len();
-    Err(RestJsonError::new(
-        http::StatusCode::BAD_REQUEST,
-        "ValidationException",
-        format!(
-            "{n} validation error{} detected: {}",
-            if n == 1 { "" } else { "s" },
-            wrong.join("; ")
-        ),
-    ))
+    let mut v = Violations::new();
+    v.patch_ops(ops.iter().map(|o| o.op.as_str()), input);
+    v.check()
 }
 
 /// A string value a `replace` sets; empty or absent clears an optional field.
@@ -77,17 +55,14 @@ pub(super) fn optional(op: &PatchOp) -> Option<String> {
     op.value.clone().filter(|v| !v.is_empty())
 }
 
-/// `"true"` / `"false"`.
+/// A boolean as AWS reads one (Java's `Boolean.parseBoolean`): `true` in any case is true, and
+/// anything else, a missing value included, is false (AWS's recorded answers take
+/// `/apiKeyRequired` `whatever` and a `/validateRequestBody` without a value as false).
 pub(super) fn boolean(op: &PatchOp) -> Result<bool> {
-    match op.value.as_deref() {
-        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
-        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
-        other => Err(RestJsonError::bad_request(format!(
-            "Invalid value '{}' for {}: must be true or false",
-            other.unwrap_or("null"),
-            op.path
-        ))),
-    }
+    Ok(op
+        .value
+        .as_deref()
+        .is_some_and(|v| v.eq_ignore_ascii_case("true")))
 }
 
 /// Applies add / replace / remove to one member of a string map. `missing` is the error for a
@@ -154,12 +129,13 @@ pub(super) fn list_member(list: &mut Vec<String>, op: &PatchOp, key: String) -> 
             list.retain(|k| *k != key);
             Ok(())
         }
-        // replace /list/OLD with the value NEW
+        // replace /list/OLD with the value NEW: AWS removes OLD and appends NEW (its recorded
+        // binaryMediaTypes go from [png, jpeg] to [jpeg, gif]).
         "replace" => {
             let new = op.value.clone().unwrap_or_default();
-            match list.iter_mut().find(|k| **k == key) {
-                Some(slot) => *slot = new,
-                None => list.push(new),
+            list.retain(|k| *k != key);
+            if !list.contains(&new) {
+                list.push(new);
             }
             Ok(())
         }
@@ -207,6 +183,13 @@ mod tests {
         let remove = op("remove", "/x/a", None);
         string_member(&mut m, &remove, "a".into(), missing).unwrap();
         assert!(m.is_empty());
+    }
+
+    #[test]
+    fn booleans_read_as_java_parses_them() {
+        assert!(boolean(&op("replace", "/x", Some("TRUE"))).unwrap());
+        assert!(!boolean(&op("replace", "/x", Some("whatever"))).unwrap());
+        assert!(!boolean(&op("replace", "/x", None)).unwrap());
     }
 
     #[test]

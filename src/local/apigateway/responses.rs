@@ -12,24 +12,36 @@ use super::ops::{
     write,
 };
 use super::patch;
+use super::validation::Violations;
 use super::wire::{
     PatchIn, PutIntegrationResponseIn, PutMethodResponseIn, render_integration_response,
     render_method_response,
 };
 use crate::local::common::{Req, RestJsonError};
 
-fn check_status(status: &str) -> Result<()> {
+/// The status code in the path, and for an update its operations, checked as AWS does: every
+/// violation reported at once, the operations' first.
+fn check_status(status: &str, patch: Option<(&PatchIn, &str)>) -> Result<()> {
+    let mut v = Violations::new();
+    if let Some((input, name)) = patch {
+        v.patch_ops(input.patch_operations.iter().map(|o| o.op.as_str()), name);
+    }
     let b = status.as_bytes();
-    if b.len() == 3 && (b'1'..=b'5').contains(&b[0]) && b[1..].iter().all(u8::is_ascii_digit) {
-        Ok(())
+    if !(b.len() == 3 && (b'1'..=b'5').contains(&b[0]) && b[1..].iter().all(u8::is_ascii_digit)) {
+        v.push(format!(
+            "Value '{status}' at 'statusCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [1-5]\\d\\d"
+        ));
+    }
+    v.check()
+}
+
+/// An update's operations, read before anything is checked (AWS reports their violations with the
+/// status code's).
+fn patch_input(req: &Req) -> Result<Option<PatchIn>> {
+    if req.method == Verb::PATCH {
+        body(req).map(Some)
     } else {
-        Err(RestJsonError::new(
-            StatusCode::BAD_REQUEST,
-            "ValidationException",
-            format!(
-                "1 validation error detected: Value '{status}' at 'statusCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [1-5]\\d\\d"
-            ),
-        ))
+        Ok(None)
     }
 }
 
@@ -74,7 +86,11 @@ pub(super) fn method_response_call(
     (id, rid, verb, status): (&str, &str, &str, &str),
 ) -> Result<Response> {
     check_verb(verb)?;
-    check_status(status)?;
+    let patch_in = patch_input(req)?;
+    check_status(
+        status,
+        patch_in.as_ref().map(|p| (p, "updateMethodResponseInput")),
+    )?;
     match req.method {
         Verb::GET => read(cx, id, |api| {
             let r = method(api, rid, verb)?
@@ -102,8 +118,7 @@ pub(super) fn method_response_call(
             Ok(ok(StatusCode::CREATED, value))
         }
         Verb::PATCH => {
-            let input: PatchIn = body(req)?;
-            patch::check_ops(&input.patch_operations, "updateMethodResponseInput")?;
+            let input = patch_in.unwrap_or_default();
             let value = write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 let mut r = method(api, rid, verb)?
@@ -171,8 +186,14 @@ pub(super) fn integration_response_call(
     req: &Req,
     (id, rid, verb, status): (&str, &str, &str, &str),
 ) -> Result<Response> {
-    check_verb(verb)?;
-    check_status(status)?;
+    // A verb that is not one is a method that does not exist, as AWS's recorded answers show.
+    let patch_in = patch_input(req)?;
+    check_status(
+        status,
+        patch_in
+            .as_ref()
+            .map(|p| (p, "updateIntegrationResponseInput")),
+    )?;
     match req.method {
         Verb::GET => read(cx, id, |api| {
             let r = method(api, rid, verb)?
@@ -205,8 +226,7 @@ pub(super) fn integration_response_call(
             Ok(ok(StatusCode::CREATED, value))
         }
         Verb::PATCH => {
-            let input: PatchIn = body(req)?;
-            patch::check_ops(&input.patch_operations, "updateIntegrationResponseInput")?;
+            let input = patch_in.unwrap_or_default();
             let value = write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 let i = integration_mut(api, rid, verb)?;
@@ -247,7 +267,15 @@ pub(super) fn integration_response_call(
         Verb::DELETE => {
             write(cx, id, |state| {
                 let api = api_mut(state, id)?;
-                integration_mut(api, rid, verb)?
+                // AWS names the integration when the method is not there either.
+                integration_mut(api, rid, verb)
+                    .map_err(|e| {
+                        if e.message == missing_method().message {
+                            missing_integration()
+                        } else {
+                            e
+                        }
+                    })?
                     .integration_responses
                     .remove(status)
                     .map(|_| ())

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::model::{
-    Authorizer, Deployment, GatewayResponse, Integration, IntegrationResponse, Method,
-    MethodResponse, MethodSetting, Model, RequestValidator, Resource, RestApi, Snapshot, Stage,
+    AccessLogSettings, Authorizer, Deployment, GatewayResponse, Integration, IntegrationResponse,
+    Method, MethodResponse, MethodSetting, Model, RequestValidator, Resource, RestApi, Snapshot,
+    Stage,
 };
 
 /// `{}`: a member AWS sends as an empty object.
@@ -207,9 +208,11 @@ pub struct IntegrationOut {
     pub http_method: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
-    /// `INTERNET` for HTTP integrations (VPC links are not modelled), as AWS renders them.
+    /// `VPC_LINK` as set, else `INTERNET` for HTTP integrations, as AWS renders them.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub connection_type: Option<&'static str>,
+    pub connection_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -268,6 +271,8 @@ pub struct StageOut {
     pub documentation_version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub canary_settings: Option<CanaryOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_log_settings: Option<AccessLogSettings>,
     pub created_date: i64,
     pub last_updated_date: i64,
 }
@@ -394,7 +399,11 @@ pub fn render_integration(i: &Integration) -> IntegrationOut {
         kind: i.kind.clone(),
         http_method: i.http_method.clone(),
         uri: i.uri.clone(),
-        connection_type: i.kind.starts_with("HTTP").then_some("INTERNET"),
+        connection_type: i
+            .connection_type
+            .clone()
+            .or_else(|| i.kind.starts_with("HTTP").then(|| "INTERNET".into())),
+        connection_id: i.connection_id.clone(),
         credentials: i.credentials.clone(),
         request_parameters: i.request_parameters.clone(),
         request_templates: i.request_templates.clone(),
@@ -500,6 +509,7 @@ pub fn render_stage(s: &Stage) -> StageOut {
             stage_variable_overrides: c.stage_variable_overrides.clone(),
             use_stage_cache: c.use_stage_cache,
         }),
+        access_log_settings: s.access_log_settings.clone(),
         created_date: s.created_date,
         last_updated_date: s.last_updated_date,
     }
@@ -556,7 +566,7 @@ pub struct EndpointConfigurationIn {
     pub ip_address_type: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PatchIn {
     #[serde(default)]
@@ -566,8 +576,15 @@ pub struct PatchIn {
 #[derive(Deserialize)]
 pub struct PatchOp {
     pub op: String,
+    /// A missing path reads as `null`, the word AWS's messages print for it ("Invalid patch path
+    /// null"), so every refusal names it as AWS's does.
+    #[serde(default = "missing_path")]
     pub path: String,
     pub value: Option<String>,
+}
+
+fn missing_path() -> String {
+    "null".into()
 }
 
 #[derive(Deserialize)]
@@ -671,6 +688,8 @@ pub struct PutIntegrationIn {
     pub cache_key_parameters: Vec<String>,
     pub content_handling: Option<String>,
     pub credentials: Option<String>,
+    pub connection_type: Option<String>,
+    pub connection_id: Option<String>,
     #[serde(default)]
     pub request_parameters: BTreeMap<String, String>,
     #[serde(default)]

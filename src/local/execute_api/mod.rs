@@ -828,6 +828,8 @@ mod tests {
             cache_key_parameters: vec![],
             content_handling: None,
             credentials: None,
+            connection_type: None,
+            connection_id: None,
             request_parameters: BTreeMap::new(),
             request_templates: BTreeMap::new(),
             integration_responses: BTreeMap::new(),

@@ -20,6 +20,7 @@ mod metering;
 mod persistence;
 mod regions;
 mod rest_api_elements;
+mod rest_api_operations;
 mod runtimes;
 mod stage_access;
 mod stage_errors;

@@ -744,3 +744,70 @@ async fn an_export_put_and_imported_again_gives_the_same_api() {
     api.deploy().await;
     assert!(api.lines().await.is_empty());
 }
+
+/// An integration through a VPC link: its `connectionType` and `connectionId` are compared, so
+/// pointing it at another link is stale until deployed; where the link leads is not comparable.
+#[tokio::test]
+async fn integration_through_a_vpc_link() {
+    use aws_sdk_apigateway::types::{ConnectionType, IntegrationType};
+    let api = Api::up().await;
+    let mut links = Vec::new();
+    for name in ["blue", "green"] {
+        let link = api
+            .gw()
+            .create_vpc_link()
+            .name(name)
+            .target_arns(format!(
+                "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/{name}/1"
+            ))
+            .send()
+            .await
+            .unwrap();
+        links.push(link.id.unwrap());
+    }
+    api.gw()
+        .put_integration()
+        .rest_api_id(&api.id)
+        .resource_id(&api.rid)
+        .http_method("GET")
+        .r#type(IntegrationType::HttpProxy)
+        .integration_http_method("GET")
+        .uri("http://nlb.internal/hello")
+        .connection_type(ConnectionType::VpcLink)
+        .connection_id(&links[0])
+        .send()
+        .await
+        .unwrap();
+    let stale = api.local.load().await;
+    deploy_stage(&api.local.clients, &api.local.spec, &stale)
+        .await
+        .unwrap();
+    let deployed = api.local.load().await;
+    assert_eq!(deployed.drift, Drift::InSync);
+    assert!(
+        deployed
+            .not_comparable()
+            .iter()
+            .any(|n| n.contains("through a VPC link")),
+        "{:?}",
+        deployed.not_comparable()
+    );
+    api.update_integration(vec![op(Op::Replace, "/connectionId", Some(&links[1]))])
+        .await;
+    let lines: Vec<String> = api
+        .local
+        .load()
+        .await
+        .drift
+        .changes()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        lines,
+        [format!(
+            "~ GET /hello_world integration.connectionId {} → {}",
+            links[0], links[1]
+        )]
+    );
+}
