@@ -97,6 +97,11 @@ pub async fn handle(
         } else {
             "Miss from cloudfront"
         };
+        // Without CloudFront, API Gateway's own errors and an HTTP_PROXY backend's answer carry no
+        // trace id (AWS's recorded regional exchanges).
+        let untraced = !edge.cloudfront
+            && (response.headers().contains_key(ERROR_TYPE_HEADER)
+                || response.extensions().get::<http::Proxied>().is_some());
         let h = response.headers_mut();
         let cloudfront = [
             ("via", edge.via.as_str()),
@@ -109,11 +114,6 @@ pub async fn handle(
             ("x-amzn-trace-id", trace),
         ];
         let count = if edge.cloudfront { cloudfront.len() } else { 0 };
-        // Without CloudFront, API Gateway's own errors and an HTTP_PROXY backend's answer carry no
-        // trace id (AWS's recorded regional exchanges).
-        let untraced = !edge.cloudfront
-            && (response.headers().contains_key(ERROR_TYPE_HEADER)
-                || response.extensions().get::<http::Proxied>().is_some());
         let own = if untraced { &own[..1] } else { &own[..] };
         for (name, value) in cloudfront
             .into_iter()
