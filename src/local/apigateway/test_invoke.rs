@@ -342,14 +342,22 @@ impl Answer {
     /// mappings spell them (the response keeps them lowercase).
     async fn of(response: Response, integration: &Integration) -> Self {
         let status = response.status().as_u16();
+        // The names the integration spelled (a backend's, a mapping's), else the mappings' own.
+        let spelling = response
+            .extensions()
+            .get::<crate::local::heads::Spelling>()
+            .map(|s| s.0.clone())
+            .unwrap_or_default();
         let headers = response
             .headers()
             .iter()
             .map(|(k, v)| {
-                (
-                    spelled(k.as_str(), integration),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
+                let name = spelling
+                    .iter()
+                    .find(|s| s.eq_ignore_ascii_case(k.as_str()))
+                    .cloned()
+                    .unwrap_or_else(|| spelled(k.as_str(), integration));
+                (name, String::from_utf8_lossy(v.as_bytes()).into_owned())
             })
             .collect();
         let body = axum::body::to_bytes(response.into_body(), usize::MAX)

@@ -342,8 +342,9 @@ pub fn method_response(
         r.extensions_mut().insert(Proxied);
         let h = r.headers_mut();
         h.remove(http::header::CONTENT_TYPE);
+        let mut spelling = Vec::new();
         for (name, value) in &answered.headers {
-            let Some(name) = params::response_header_name(name) else {
+            let Some(name) = params::response_header_name(&params::title_case(name)) else {
                 continue;
             };
             if let (Ok(n), Ok(v)) = (
@@ -351,8 +352,11 @@ pub fn method_response(
                 HeaderValue::try_from(value.as_str()),
             ) {
                 h.append(n, v);
+                spelling.push(name);
             }
         }
+        r.extensions_mut()
+            .insert(crate::local::heads::Spelling(spelling));
         return Ok(r);
     }
     let body = String::from_utf8_lossy(&answered.body);

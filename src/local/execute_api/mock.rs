@@ -268,6 +268,7 @@ pub fn integration_response(
     let mapped =
         params::method_response_headers(&chosen.response_parameters, input, context, backend);
     // `$context.responseOverride.header.X` comes last: overrides are final.
+    let mut spelling = Vec::new();
     for (name, value) in mapped
         .into_iter()
         .chain(rendered.overrides.response_headers())
@@ -280,8 +281,12 @@ pub fn integration_response(
             HeaderValue::try_from(value.as_str()),
         ) {
             h.insert(n, v);
+            // The answer spells the name as the mapping does.
+            spelling.push(name);
         }
     }
+    r.extensions_mut()
+        .insert(crate::local::heads::Spelling(spelling));
     Ok(r)
 }
 

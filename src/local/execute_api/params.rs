@@ -264,6 +264,21 @@ pub fn response_header_name(name: &str) -> Option<String> {
     }
 }
 
+/// `content-type` as most servers spell it, `Content-Type` (what an HTTP client hands back is
+/// lowercase; API Gateway passes a backend's spelling on).
+pub fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,6 +316,15 @@ mod tests {
             Some("Content-Type")
         );
         assert_eq!(response_header_name("Transfer-Encoding"), None);
+    }
+
+    #[test]
+    fn backend_names_are_title_cased() {
+        assert_eq!(
+            title_case("access-control-allow-origin"),
+            "Access-Control-Allow-Origin"
+        );
+        assert_eq!(title_case("x-backend"), "X-Backend");
     }
 
     #[test]

@@ -519,3 +519,92 @@ async fn only_an_edge_optimized_api_answers_with_cloudfront_headers() {
     let missing = s.get(&ids[0], "/nowhere").await;
     assert!(missing.headers().contains_key("x-amzn-trace-id"));
 }
+
+/// The raw response head of a GET of `url`, as written on the wire.
+async fn raw_head(url: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = reqwest::Url::parse(url).unwrap();
+    let host = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+    let mut tcp = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n",
+        url.path()
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tcp.read_to_end(&mut raw).await.unwrap();
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    raw.split("\r\n\r\n").next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn answer_header_names_are_spelled_as_the_backend_and_the_mappings_spell_them() {
+    let s = Stack::start(None).await;
+    let base = backend().await;
+    let (id, proxy) = api_with(&s, "proxied", "GET").await;
+    s.apigw
+        .put_integration()
+        .rest_api_id(&id)
+        .resource_id(&proxy)
+        .http_method("GET")
+        .r#type(IntegrationType::HttpProxy)
+        .integration_http_method("GET")
+        .uri(format!("{base}/echo"))
+        .send()
+        .await
+        .unwrap();
+    let mapped = s
+        .apigw
+        .create_resource()
+        .rest_api_id(&id)
+        .parent_id(&proxy)
+        .path_part("mapped")
+        .send()
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    s.apigw
+        .put_method()
+        .rest_api_id(&id)
+        .resource_id(&mapped)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    s.apigw
+        .put_integration()
+        .rest_api_id(&id)
+        .resource_id(&mapped)
+        .http_method("GET")
+        .r#type(IntegrationType::Mock)
+        .request_templates("application/json", r#"{"statusCode": 200}"#)
+        .send()
+        .await
+        .unwrap();
+    s.apigw
+        .put_integration_response()
+        .rest_api_id(&id)
+        .resource_id(&mapped)
+        .http_method("GET")
+        .status_code("200")
+        .response_parameters("method.response.header.X-Pet-Name", "'rex'")
+        .response_parameters("method.response.header.Server", "'mine'")
+        .send()
+        .await
+        .unwrap();
+    s.deploy(&id).await;
+    let head = raw_head(&s.stage_url(&id, "/proxied")).await;
+    assert!(head.contains("\r\nX-Backend: yes\r\n"), "{head}");
+    assert!(
+        head.contains("\r\nx-amzn-Remapped-Server: backend/1\r\n"),
+        "{head}"
+    );
+    let head = raw_head(&s.stage_url(&id, "/proxied/mapped")).await;
+    assert!(head.contains("\r\nX-Pet-Name: rex\r\n"), "{head}");
+    assert!(
+        head.contains("\r\nx-amzn-Remapped-Server: mine\r\n"),
+        "{head}"
+    );
+}
