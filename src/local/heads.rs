@@ -3,6 +3,13 @@
 //! Lambda proxy integration exactly as sent (`tEsT-HEADeR` stays `tEsT-HEADeR`, as AWS's recorded
 //! events show). So the listener's connections watch the bytes they read and note every request
 //! head's header names, in order; the router takes one list per request.
+//!
+//! The other way, the HTTP server writes every response header name lowercase, where AWS keeps a
+//! function's spelling (`tesT-Multi`) and writes its own as `x-amzn-RequestId` or `X-Amz-Cf-Id`. So
+//! the router names, in a private header ([`SPELLING_HEADER`]) of each response, the request's method
+//! and how the response's names are spelled, and the connection rewrites each response head as it
+//! is written: names re-spelled (only their case changes), that header left out, bodies passed
+//! through by their framing.
 
 use std::collections::VecDeque;
 use std::io;
@@ -49,6 +56,9 @@ impl Listener for RecordingListener {
             io,
             parser: Parser::default(),
             heads: Heads::default(),
+            respeller: Respeller::default(),
+            pending: Vec::new(),
+            written: 0,
         };
         (stream, addr)
     }
@@ -78,6 +88,28 @@ pub struct RecordingStream {
     io: TcpStream,
     parser: Parser,
     heads: Heads,
+    /// Response heads re-spelled on their way out.
+    respeller: Respeller,
+    /// Output accepted but not yet written.
+    pending: Vec<u8>,
+    written: usize,
+}
+
+impl RecordingStream {
+    /// Writes what is pending; ready once all of it is written.
+    fn poll_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.written < self.pending.len() {
+            match Pin::new(&mut self.io).poll_write(cx, &self.pending[self.written..]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => self.written += n,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        self.pending.clear();
+        self.written = 0;
+        Poll::Ready(Ok(()))
+    }
 }
 
 impl AsyncRead for RecordingStream {
@@ -110,28 +142,232 @@ impl AsyncWrite for RecordingStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
+        let this = &mut *self;
+        // What was accepted before is written first: at most one write's worth is ever held.
+        match this.poll_pending(cx) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending => return Poll::Pending,
+        }
+        this.pending = this.respeller.feed(buf);
+        // Accepted: what cannot be written now is written by the next write or flush.
+        if let Poll::Ready(Err(e)) = this.poll_pending(cx) {
+            return Poll::Ready(Err(e));
+        }
+        Poll::Ready(Ok(buf.len()))
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
+        let this = &mut *self;
+        match this.poll_pending(cx) {
+            Poll::Ready(Ok(())) => Pin::new(&mut this.io).poll_flush(cx),
+            other => other,
+        }
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
+        let this = &mut *self;
+        match this.poll_pending(cx) {
+            Poll::Ready(Ok(())) => Pin::new(&mut this.io).poll_shutdown(cx),
+            other => other,
+        }
     }
+}
 
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
-    }
+/// The private response header naming the request's method and the response's header names as
+/// they are to be spelled: `GET x-amzn-RequestId tesT-Multi`. The connection leaves it out.
+pub const SPELLING_HEADER: &str = "x-lambdeck-spelling";
 
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
+/// A response's header names as the answer should spell them (a function's own, in a proxy or
+/// function URL answer): a response extension the router reads into [`SPELLING_HEADER`].
+#[derive(Debug, Clone, Default)]
+pub struct Spelling(pub Vec<String>);
+
+/// Where the response writer is in a connection's output.
+#[derive(Debug)]
+enum Out {
+    /// Collecting a response head up to its blank line.
+    Head(Vec<u8>),
+    /// A body of known length still to pass.
+    Body(u64),
+    /// A chunked body: the chunk-size line so far.
+    ChunkSize(Vec<u8>),
+    /// Chunk data, with its closing CRLF.
+    ChunkData(u64),
+    /// The trailer section: the current line so far.
+    Trailers(Vec<u8>),
+    /// Not following (an upgrade, a body up to the connection's end, a head that does not parse):
+    /// everything passes unchanged.
+    Lost,
+}
+
+impl Default for Out {
+    fn default() -> Self {
+        Out::Head(Vec::new())
     }
+}
+
+/// Rewrites the response heads of a connection's output (see the module comment), following
+/// HTTP/1.1 response framing to find them.
+#[derive(Debug, Default)]
+struct Respeller {
+    out: Out,
+}
+
+impl Respeller {
+    /// Takes the next bytes the server writes; returns what goes on the wire for them (a head is
+    /// held until it is whole).
+    fn feed(&mut self, mut data: &[u8]) -> Vec<u8> {
+        let mut wire = Vec::with_capacity(data.len());
+        while !data.is_empty() {
+            match &mut self.out {
+                Out::Lost => {
+                    wire.extend_from_slice(data);
+                    data = &[];
+                }
+                Out::Head(held) => {
+                    let start = held.len().saturating_sub(3);
+                    let before = held.len();
+                    held.extend_from_slice(data);
+                    let Some(at) = find(&held[start..], b"\r\n\r\n").map(|i| start + i) else {
+                        if held.len() > MAX_HEAD {
+                            wire.append(held);
+                            self.out = Out::Lost;
+                        }
+                        data = &[];
+                        continue;
+                    };
+                    let end = at + 4;
+                    data = &data[end - before..];
+                    held.truncate(end);
+                    let head = std::mem::take(held);
+                    let (bytes, next) = respell(&head);
+                    wire.extend_from_slice(&bytes);
+                    self.out = next;
+                }
+                Out::Body(n) | Out::ChunkData(n) => {
+                    let take = (*n).min(data.len() as u64) as usize;
+                    wire.extend_from_slice(&data[..take]);
+                    data = &data[take..];
+                    *n -= take as u64;
+                    if *n == 0 {
+                        self.out = match self.out {
+                            Out::ChunkData(_) => Out::ChunkSize(Vec::new()),
+                            _ => Out::default(),
+                        };
+                    }
+                }
+                Out::ChunkSize(line) | Out::Trailers(line) => {
+                    let take = data
+                        .iter()
+                        .position(|b| *b == b'\n')
+                        .map_or(data.len(), |i| i + 1);
+                    wire.extend_from_slice(&data[..take]);
+                    line.extend_from_slice(&data[..take]);
+                    data = &data[take..];
+                    if line.ends_with(b"\n") {
+                        let line = std::mem::take(line);
+                        self.out = match self.out {
+                            Out::ChunkSize(_) => {
+                                let size = std::str::from_utf8(&line).ok().and_then(|l| {
+                                    u64::from_str_radix(l.split(';').next()?.trim(), 16).ok()
+                                });
+                                match size {
+                                    Some(0) => Out::Trailers(Vec::new()),
+                                    Some(n) => Out::ChunkData(n + 2),
+                                    None => Out::Lost,
+                                }
+                            }
+                            // A blank line ends the trailers.
+                            _ if line == b"\r\n" => Out::default(),
+                            _ => Out::Trailers(Vec::new()),
+                        };
+                    } else if line.len() > MAX_HEAD {
+                        self.out = Out::Lost;
+                    }
+                }
+            }
+        }
+        wire
+    }
+}
+
+/// A whole response head re-spelled as its [`SPELLING_HEADER`] says, without that header, and what
+/// follows it on the wire. A head without it (one the HTTP server made itself) is left as it is, and
+/// the writer stops following the connection, as it does for anything it cannot frame.
+fn respell(head: &[u8]) -> (Vec<u8>, Out) {
+    let mut fields = [httparse::EMPTY_HEADER; 256];
+    let mut response = httparse::Response::new(&mut fields);
+    if !matches!(response.parse(head), Ok(httparse::Status::Complete(_))) {
+        return (head.to_vec(), Out::Lost);
+    }
+    let code = response.code.unwrap_or(0);
+    let spelling = response
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(SPELLING_HEADER))
+        .and_then(|h| std::str::from_utf8(h.value).ok());
+    let Some(spelling) = spelling else {
+        // 1xx interim answers (100 Continue) come from the server itself; a final answer follows.
+        let next = if (100..200).contains(&code) && code != 101 {
+            Out::default()
+        } else {
+            Out::Lost
+        };
+        return (head.to_vec(), next);
+    };
+    let mut words = spelling.split_ascii_whitespace();
+    let method = words.next().unwrap_or("");
+    let names: Vec<&str> = words.collect();
+    let status_line_end = find(head, b"\r\n").map_or(0, |i| i + 2);
+    let mut out = Vec::with_capacity(head.len());
+    out.extend_from_slice(&head[..status_line_end]);
+    let mut length = 0u64;
+    let mut chunked = false;
+    for h in response.headers.iter() {
+        if h.name.eq_ignore_ascii_case(SPELLING_HEADER) {
+            continue;
+        }
+        let name = names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(h.name))
+            .copied()
+            .unwrap_or(h.name);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(h.value);
+        out.extend_from_slice(b"\r\n");
+        let value = std::str::from_utf8(h.value).unwrap_or("").trim();
+        if h.name.eq_ignore_ascii_case("content-length") {
+            length = value.parse().unwrap_or(0);
+        } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
+            chunked = value
+                .rsplit(',')
+                .next()
+                .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"));
+        }
+    }
+    out.extend_from_slice(b"\r\n");
+    let bodiless = method == "HEAD" || code == 204 || code == 304 || (100..200).contains(&code);
+    let next = if code == 101 {
+        Out::Lost
+    } else if bodiless {
+        Out::default()
+    } else if chunked {
+        Out::ChunkSize(Vec::new())
+    } else if length > 0 {
+        Out::Body(length)
+    } else if response
+        .headers
+        .iter()
+        .any(|h| h.name.eq_ignore_ascii_case("content-length"))
+    {
+        Out::default()
+    } else {
+        // Neither a length nor chunks: the body runs to the connection's end.
+        Out::Lost
+    };
+    (out, next)
 }
 
 /// Where the parser is in the byte stream of one connection.
@@ -339,5 +575,39 @@ GET /d HTTP/1.1\r\nAccept: */*\r\n\r\n";
         let mut p = Parser::default();
         assert!(p.feed(b"\x16\x03\x01 not http\r\n\r\n").is_empty());
         assert!(p.feed(b"GET / HTTP/1.1\r\nA: 1\r\n\r\n").is_empty());
+    }
+
+    #[test]
+    fn response_heads_are_respelled_and_bodies_pass_in_any_split() {
+        let stream: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-amzn-requestid: 1\r\ntest-multi: a\r\nx-lambdeck-spelling: GET x-amzn-RequestId tesT-Multi Content-Type\r\ncontent-length: 25\r\n\r\nHTTP/1.1 200 OK\r\nx: y\r\n\r\n\
+HTTP/1.1 100 Continue\r\n\r\n\
+HTTP/1.1 201 Created\r\ntransfer-encoding: chunked\r\nx-lambdeck-spelling: POST X-Cache\r\nx-cache: Miss\r\n\r\n5\r\nhello\r\n0\r\n\r\n\
+HTTP/1.1 200 OK\r\ncontent-length: 9\r\nx-lambdeck-spelling: HEAD Via\r\nvia: 1.1\r\n\r\n\
+HTTP/1.1 204 No Content\r\nx-lambdeck-spelling: DELETE Date\r\ndate: today\r\n\r\n";
+        let want: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-amzn-RequestId: 1\r\ntesT-Multi: a\r\ncontent-length: 25\r\n\r\nHTTP/1.1 200 OK\r\nx: y\r\n\r\n\
+HTTP/1.1 100 Continue\r\n\r\n\
+HTTP/1.1 201 Created\r\ntransfer-encoding: chunked\r\nX-Cache: Miss\r\n\r\n5\r\nhello\r\n0\r\n\r\n\
+HTTP/1.1 200 OK\r\ncontent-length: 9\r\nVia: 1.1\r\n\r\n\
+HTTP/1.1 204 No Content\r\nDate: today\r\n\r\n";
+        for size in [1, 2, 3, 7, 13, 50, stream.len()] {
+            let mut r = Respeller::default();
+            let mut wire = Vec::new();
+            for piece in stream.chunks(size) {
+                wire.extend(r.feed(piece));
+            }
+            assert_eq!(
+                String::from_utf8_lossy(&wire),
+                String::from_utf8_lossy(want),
+                "pieces of {size}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_head_the_server_made_itself_stops_the_respelling() {
+        let mut r = Respeller::default();
+        let out = r.feed(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\nHTTP/1.1 200 OK\r\nx-lambdeck-spelling: GET X\r\nx: 1\r\n\r\n");
+        // Passed through unchanged, the private header included: nothing is guessed.
+        assert!(out.ends_with(b"x-lambdeck-spelling: GET X\r\nx: 1\r\n\r\n"));
     }
 }

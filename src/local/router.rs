@@ -212,6 +212,59 @@ pub async fn dispatch(
     State(svc): State<Arc<Services>>,
     request: axum::extract::Request,
 ) -> Response {
+    let method = request.method().clone();
+    spelled(serve(svc, request).await, &method)
+}
+
+/// How AWS spells the header names lambdeck's answers carry (the HTTP server writes them lowercase);
+/// names not listed keep the server's spelling.
+const AWS_SPELLING: &[&str] = &[
+    "Connection",
+    "Content-Length",
+    "Content-Type",
+    "Date",
+    "Via",
+    "X-Amz-Cf-Id",
+    "X-Amz-Cf-Pop",
+    "X-Amz-Executed-Version",
+    "X-Amz-Function-Error",
+    "X-Amz-Log-Result",
+    "X-Amzn-Trace-Id",
+    "X-Cache",
+    "x-amz-apigw-id",
+    "x-amzn-ErrorType",
+    "x-amzn-RequestId",
+];
+
+/// The answer with its [`heads::SPELLING_HEADER`]: the request's method, then the names a function
+/// spelled (a proxy or function URL answer's [`heads::Spelling`]) and AWS's spelling of its own.
+fn spelled(mut response: Response, method: &http::Method) -> Response {
+    let own = response
+        .extensions_mut()
+        .remove::<super::heads::Spelling>()
+        .unwrap_or_default();
+    let mut value = method.as_str().to_owned();
+    let names = own
+        .0
+        .iter()
+        .map(String::as_str)
+        .chain(AWS_SPELLING.iter().copied());
+    for name in names {
+        // A name the function spelled comes first and wins; a name that is not a token is left out.
+        if !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+            value.push(' ');
+            value.push_str(name);
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        response
+            .headers_mut()
+            .insert(super::heads::SPELLING_HEADER, v);
+    }
+    response
+}
+
+async fn serve(svc: Arc<Services>, request: axum::extract::Request) -> Response {
     let conn = request
         .extensions()
         .get::<axum::extract::ConnectInfo<super::heads::Conn>>()

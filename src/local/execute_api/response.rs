@@ -50,6 +50,10 @@ impl IntoResponse for ProxyResponse {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
         let mut r = (status, self.body).into_response();
+        // The names as the function spelled them, which the connection writes (AWS keeps them).
+        let spelling = self.headers.iter().map(|(k, _)| k.clone()).collect();
+        r.extensions_mut()
+            .insert(crate::local::heads::Spelling(spelling));
         let h = r.headers_mut();
         h.remove(http::header::CONTENT_TYPE);
         let mut typed = false;

@@ -301,14 +301,21 @@ fn update_alias(cx: &Ctx<'_>, req: &Req, raw: &str, name: &str) -> Result<Respon
     let current = {
         let state = lock(cx.state);
         let (f, _) = resolve(&state, cx.region, &function, None)?;
-        f.aliases.get(name).map(|a| a.function_version.clone())
+        f.aliases
+            .get(name)
+            .map(|a| (a.function_version.clone(), a.revision_id.clone()))
     };
-    let Some(current) = current else {
+    let Some((current, revision)) = current else {
         return Err(LambdaError::not_found(format!(
             "Alias not found: {}:{name}",
             function_arn(cx.region, &function)
         )));
     };
+    if input.revision_id.as_ref().is_some_and(|r| *r != revision) {
+        return Err(LambdaError::precondition_failed(
+            "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+        ));
+    }
     if input.routing_config.is_some() {
         let target = input.function_version.as_deref().unwrap_or(&current);
         check_routing(cx, &function, target, input.routing_config.as_ref())?;

@@ -357,6 +357,13 @@ pub fn answer(payload: &[u8]) -> Option<Response> {
         Some(other) => other.to_string().into_bytes(),
     };
     let mut response = (status, body).into_response();
+    if let Some(Value::Object(headers)) = o.get("headers") {
+        // The names as the function spelled them, which the connection writes.
+        let spelling = headers.keys().cloned().collect();
+        response
+            .extensions_mut()
+            .insert(crate::local::heads::Spelling(spelling));
+    }
     let h = response.headers_mut();
     h.remove(http::header::CONTENT_TYPE);
     if let Some(Value::Object(headers)) = o.get("headers") {

@@ -85,11 +85,13 @@ struct UrlConfigsOut {
     next_marker: Option<String>,
 }
 
-/// What AWS's recorded answers carry: Create answers without LastModifiedTime, and with InvokeMode
-/// only when it was given; Get, Update and the list carry both (InvokeMode `BUFFERED` by default).
+/// What AWS's recorded answers carry: Create answers without LastModifiedTime, Update with it; both
+/// carry InvokeMode only when one was ever given; Get and the list carry both (InvokeMode `BUFFERED`
+/// by default).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Shape {
     Created,
+    Updated,
     Full,
 }
 
@@ -116,14 +118,14 @@ fn render(
         auth_type: u.auth_type.clone(),
         cors: u.cors.clone(),
         creation_time: u.creation_time.clone(),
-        last_modified_time: (shape == Shape::Full).then(|| u.last_modified_time.clone()),
+        last_modified_time: (shape != Shape::Created).then(|| u.last_modified_time.clone()),
         invoke_mode: match shape {
             Shape::Full => Some(
                 u.invoke_mode
                     .clone()
                     .unwrap_or_else(|| "BUFFERED".to_owned()),
             ),
-            Shape::Created => u.invoke_mode.clone(),
+            Shape::Created | Shape::Updated => u.invoke_mode.clone(),
         },
     }
 }
@@ -320,7 +322,7 @@ fn update(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
             url.invoke_mode = Some(m);
         }
         url.last_modified_time = now();
-        render(cx.region, &name, &qualifier, url, Shape::Full)
+        render(cx.region, &name, &qualifier, url, Shape::Updated)
     };
     save(cx)?;
     Ok(ok(rendered))

@@ -447,6 +447,8 @@ pub struct AliasIn {
     pub description: Option<String>,
     /// `{"AdditionalVersionWeights": {"2": 0.2}}`: stored and returned, not applied.
     pub routing_config: Option<serde_json::Value>,
+    /// UpdateAlias: update only if the alias's RevisionId is this one.
+    pub revision_id: Option<String>,
 }
 
 /// An alias as Lambda answers it.

@@ -137,11 +137,21 @@ async fn url_configs_are_created_read_updated_listed_and_deleted_as_aws_records(
     assert_eq!(got.invoke_mode(), Some(&InvokeMode::Buffered));
     assert_eq!(got.function_url(), url);
 
+    // Update answers InvokeMode only once one was given.
     let updated = s
         .lambda
         .update_function_url_config()
         .function_name("urls")
         .auth_type(FunctionUrlAuthType::AwsIam)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.invoke_mode(), None);
+    assert!(!updated.last_modified_time().is_empty());
+    let updated = s
+        .lambda
+        .update_function_url_config()
+        .function_name("urls")
         .invoke_mode(InvokeMode::ResponseStream)
         .send()
         .await
@@ -571,5 +581,62 @@ async fn an_aws_iam_url_refuses_unsigned_requests_and_names_the_signer() {
         .await
         .unwrap();
     assert_eq!(not_yet.status(), 403);
+    s.server.shutdown().await;
+}
+
+/// The answer's header names as the function wrote them (and AWS's own as AWS spells them), written
+/// byte for byte on a kept-alive connection: two answers, each re-spelled, bodies intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answers_header_names_keep_the_functions_spelling_on_the_wire() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let s = Stack::start(None).await;
+    s.create_function("spelled", support::script_zip(PID_RUNTIME))
+        .await;
+    s.set_env(
+        "spelled",
+        &[(
+            "ANSWER",
+            r#"{"statusCode": 200, "headers": {"tesT-Multi": "v", "content-type": "text/plain"}, "body": "HTTP/1.1 200 OK"}"#,
+        )],
+    )
+    .await;
+    let url = s
+        .lambda
+        .create_function_url_config()
+        .function_name("spelled")
+        .auth_type(FunctionUrlAuthType::None)
+        .send()
+        .await
+        .unwrap()
+        .function_url()
+        .to_owned();
+    s.permit_url("spelled", None).await;
+    let host = host_of(&url);
+    let requests = format!(
+        "POST /a HTTP/1.1\r\nHost: {host}\r\nContent-Length: 3\r\n\r\nabc\
+         GET /b HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    );
+    let mut tcp = tokio::net::TcpStream::connect(s.server.addr())
+        .await
+        .unwrap();
+    tcp.write_all(requests.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tcp.read_to_end(&mut raw).await.unwrap();
+    let raw = String::from_utf8(raw).unwrap();
+    let heads: Vec<&str> = raw
+        .split("\r\n\r\n")
+        .filter(|h| h.contains("tesT-Multi"))
+        .collect();
+    assert_eq!(heads.len(), 2, "{raw}");
+    for head in heads {
+        assert!(head.contains("\r\ntesT-Multi: v"), "{raw}");
+        // The function's lowercase spelling wins over AWS's own.
+        assert!(head.contains("\r\ncontent-type: text/plain"), "{raw}");
+        assert!(head.contains("\r\nx-amzn-RequestId: "), "{raw}");
+        assert!(head.contains("\r\nContent-Length: 15"), "{raw}");
+    }
+    assert_eq!(raw.matches("\r\n\r\nHTTP/1.1 200 OK").count(), 2, "{raw}");
+    assert!(!raw.contains("x-lambdeck-spelling"), "{raw}");
     s.server.shutdown().await;
 }

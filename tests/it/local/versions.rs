@@ -754,7 +754,8 @@ async fn publishing_renews_latests_revision_and_alias_errors_name_the_version() 
         .unwrap();
     assert_eq!(again.version(), Some("1"));
     assert_eq!(read(&s).await, after);
-    s.lambda
+    let alias = s
+        .lambda
         .create_alias()
         .function_name("revised")
         .name("live")
@@ -763,6 +764,30 @@ async fn publishing_renews_latests_revision_and_alias_errors_name_the_version() 
         .await
         .unwrap();
     assert_eq!(read(&s).await, after);
+    // UpdateAlias checks the alias's RevisionId.
+    let stale = s
+        .lambda
+        .update_alias()
+        .function_name("revised")
+        .name("live")
+        .description("something changed")
+        .revision_id("wrong")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(stale.is_precondition_failed_exception(), "{stale:?}");
+    let updated = s
+        .lambda
+        .update_alias()
+        .function_name("revised")
+        .name("live")
+        .description("something changed")
+        .revision_id(alias.revision_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(updated.revision_id(), alias.revision_id());
 
     let missing = s
         .lambda

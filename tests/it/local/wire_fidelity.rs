@@ -164,6 +164,22 @@ async fn the_proxy_event_carries_header_names_as_the_client_spelled_them() {
     // POST is not deployed on the route: API Gateway's 403.
     assert!(answers[0].0.starts_with("403"), "{raw}");
     assert!(answers[1].0.starts_with("200"), "{raw}");
+    // The answers' header names are spelled as AWS spells them (the HTTP server writes them
+    // lowercase; the connection re-spells them), and the private spelling header stays home.
+    assert!(answers[0].0.contains("\r\nx-amzn-ErrorType: "), "{raw}");
+    for name in [
+        "x-amzn-RequestId",
+        "Content-Type",
+        "Via",
+        "X-Amz-Cf-Id",
+        "X-Cache",
+    ] {
+        assert!(
+            answers[1].0.contains(&format!("\r\n{name}: ")),
+            "{name}: {raw}"
+        );
+    }
+    assert!(!raw.contains("x-lambdeck-spelling"), "{raw}");
     let event: serde_json::Value = serde_json::from_str(&answers[1].1).unwrap();
     let headers = &event["headers"];
     assert_eq!(headers["tEsT-HEADeR"], "aValUE", "{event}");
