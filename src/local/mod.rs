@@ -64,6 +64,8 @@ pub struct Services {
     pub faults: Arc<fault::Faults>,
     /// Lambda authorizers' cached answers (stage traffic's, in memory only).
     pub authorizer_cache: execute_api::authorizer::Cache,
+    /// The client HTTP integrations reach their backends with.
+    pub http: reqwest::Client,
     /// How long a Lambda create or update stays `Pending` / `InProgress`.
     pub update_window: std::time::Duration,
 }

@@ -119,6 +119,7 @@ impl Services {
             store: &self.store,
             executor: &self.executor,
             authorizer_cache: &self.authorizer_cache,
+            http: &self.http,
             region,
         }
     }

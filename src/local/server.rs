@@ -77,6 +77,8 @@ pub enum LocalError {
         dir: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot build the HTTP client for HTTP integrations: {0}")]
+    HttpClient(String),
 }
 
 /// A running local stack.
@@ -130,6 +132,13 @@ impl LocalServer {
             _ => None,
         };
         let store = Arc::new(store);
+        // HTTP integrations reach their backends as API Gateway does: no redirects followed, no
+        // proxy from this machine's environment.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .map_err(|e| LocalError::HttpClient(e.to_string()))?;
         let executor = Arc::new(Executor::new(store.logs.clone()));
         let services = Arc::new(Services {
             store: store.clone(),
@@ -137,6 +146,7 @@ impl LocalServer {
             region: config.region.clone(),
             faults: Arc::new(fault::Faults::new(config.faults.clone())),
             authorizer_cache: Default::default(),
+            http,
             update_window: config.update_window,
         });
         let (stop, stopped) = watch::channel(false);

@@ -8,6 +8,11 @@ plain HTTP, with the Host header the harness gave: lambdeck routes a request who
 `{api}.execute-api.{region}.amazonaws.com` to that API's stage and one whose Host is
 `{id}.lambda-url.{region}.on.aws` to that function URL. Nothing else changes.
 
+Some tests name a public echo server (httpbin.org) as an HTTP integration's backend when run
+against AWS. With LAMBDECK_ECHO_SERVER_URL set (say, a local httpbin: `pip install httpbin
+waitress; waitress-serve --listen=127.0.0.1:8089 httpbin:app`), those tests name that server
+instead, since lambdeck's stack calls the backend from this machine.
+
 Use: pytest -p lambdeck_endpoint (with this directory on PYTHONPATH).
 """
 
@@ -35,3 +40,10 @@ def _to_endpoint(self, request, *args, **kwargs):
 
 
 requests.adapters.HTTPAdapter.send = _to_endpoint
+
+
+_echo = os.environ.get("LAMBDECK_ECHO_SERVER_URL")
+if _echo:
+    import localstack.testing.pytest.fixtures as _fixtures
+
+    _fixtures.PUBLIC_HTTP_ECHO_SERVER_URL = _echo.rstrip("/")

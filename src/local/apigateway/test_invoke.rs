@@ -3,7 +3,6 @@
 //! status, body, headers, multiValueHeaders, the execution log and the latency.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::time::Instant;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method as Verb, StatusCode};
@@ -11,13 +10,17 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::model::{Method, Resource, Snapshot};
+use super::model::{Integration, Method, Resource, Snapshot};
 use crate::local::common::{Req, RestJsonError, lock};
 use crate::local::exec::Outcome;
 use crate::local::execute_api::event::{Client, EventInput};
+use crate::local::execute_api::execution_log::{ExecutionLog, java_map};
+use crate::local::execute_api::gateway::GatewayError;
 use crate::local::execute_api::path::match_path;
 use crate::local::execute_api::response::parse_proxy_response;
-use crate::local::execute_api::{Ctx, Integrated, call_integration};
+use crate::local::execute_api::{
+    Ctx, Integrated, call_integration, http, lambda_custom, log_lambda_call, mock,
+};
 
 /// The stage and deployment a test invocation's event names, as API Gateway's are.
 const TEST_STAGE: &str = "test-invoke-stage";
@@ -88,12 +91,10 @@ async fn test_invoke(
         headers,
         body: bytes::Bytes::from(body.clone()),
     };
-    let mut log = ExecutionLog::new(&request_id);
+    let log = ExecutionLog::new(&request_id);
     log.line(format!("Starting execution for request: {request_id}"));
-    log.line(format!(
-        "HTTP Method: {verb}, Resource Path: {}",
-        resource.path
-    ));
+    // AWS names the path the request was made with (the resource's template when none is given).
+    log.line(format!("HTTP Method: {verb}, Resource Path: {raw_path}"));
     log.line(format!(
         "Method request path: {}",
         java_map(path_parameters.iter())
@@ -126,18 +127,27 @@ async fn test_invoke(
         authorizer: None,
         api_key: None,
         binary_media_types: &[],
+        log: Some(&log),
     };
+    if let Some(i) = method
+        .integration
+        .as_ref()
+        .filter(|i| i.kind != "AWS_PROXY")
+    {
+        let answer = through(cx, &event_input, i).await;
+        return Ok(answer.render(log.text(), started.elapsed().as_millis()));
+    }
     let answer = match call_integration(cx, &event_input, method.integration.as_ref()).await {
         Integrated::Misconfigured(why) => {
             log.line(format!(
                 "Execution failed due to configuration error: {why}"
             ));
-            log.line("Method completed with status: 500".to_owned());
+            log.line("Method completed with status: 500");
             Answer::internal(500)
         }
         Integrated::TimedOut => {
-            log.line("Execution failed due to a timeout error".to_owned());
-            log.line("Method completed with status: 504".to_owned());
+            log.line("Execution failed due to a timeout error");
+            log.line("Method completed with status: 504");
             Answer::message(504, "Endpoint request timed out")
         }
         Integrated::Invoked {
@@ -146,43 +156,32 @@ async fn test_invoke(
             invocation,
             latency,
         } => {
-            let uri = format!(
-                "https://lambda.{}.{}/2015-03-31/functions/{function_arn}/invocations",
-                cx.region,
-                crate::partition::of_region(cx.region).dns_suffix
+            log_lambda_call(
+                cx,
+                &event_input,
+                &function_arn,
+                &event,
+                &invocation,
+                latency,
             );
-            log.line(format!("Endpoint request URI: {uri}"));
-            log.line(format!(
-                "Endpoint request body after transformations: {event}"
-            ));
-            log.line(format!("Sending request to {uri}"));
-            let (status, payload) = match &invocation.outcome {
-                Outcome::Response(b) => (200, String::from_utf8_lossy(b).into_owned()),
-                Outcome::FunctionError(b) => (200, String::from_utf8_lossy(b).into_owned()),
-                Outcome::Timeout => (200, String::new()),
-                Outcome::Crashed(why) => (500, why.clone()),
-            };
-            log.line(format!(
-                "Received response. Status: {status}, Integration latency: {} ms",
-                latency.as_millis()
-            ));
-            log.line(format!(
-                "Endpoint response headers: {{x-amz-request-id={}}}",
-                invocation.request_id
-            ));
-            log.line(format!(
-                "Endpoint response body before transformations: {payload}"
-            ));
             let parsed = match &invocation.outcome {
                 Outcome::Response(b) => parse_proxy_response(b),
                 _ => None,
             };
             match parsed {
                 Some(p) => {
+                    let mut headers = p.headers;
+                    // A proxy answer without a Content-Type is sent as JSON.
+                    if !headers
+                        .iter()
+                        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                    {
+                        headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+                    }
                     let answer = Answer {
                         status: p.status,
                         body: String::from_utf8_lossy(&p.body).into_owned(),
-                        headers: p.headers,
+                        headers,
                     };
                     log.line(format!(
                         "Method response body after transformations: {}",
@@ -192,22 +191,60 @@ async fn test_invoke(
                         "Method response headers: {}",
                         java_map(answer.headers.iter().map(|(k, v)| (k, v)))
                     ));
-                    log.line("Successfully completed execution".to_owned());
+                    log.line("Successfully completed execution");
                     log.line(format!("Method completed with status: {}", answer.status));
                     answer
                 }
                 None => {
                     log.line(
-                        "Execution failed due to configuration error: Malformed Lambda proxy response"
-                            .to_owned(),
+                        "Execution failed due to configuration error: Malformed Lambda proxy response",
                     );
-                    log.line("Method completed with status: 502".to_owned());
+                    log.line("Method completed with status: 502");
                     Answer::internal(502)
                 }
             }
         }
     };
-    Ok(answer.render(log.text, started.elapsed().as_millis()))
+    Ok(answer.render(log.text(), started.elapsed().as_millis()))
+}
+
+/// A method whose integration is not a Lambda proxy (MOCK, `AWS`, HTTP, HTTP_PROXY), run as stage
+/// traffic runs it, writing its steps to the execution log.
+async fn through(cx: Ctx<'_>, input: &EventInput<'_>, integration: &Integration) -> Answer {
+    let mut lambda_request_id = None;
+    let result = match integration.kind.as_str() {
+        "MOCK" => mock::answer(integration, input),
+        "HTTP" | "HTTP_PROXY" => http::answer(cx, input, integration).await,
+        "AWS" => lambda_custom(cx, input, integration, &mut lambda_request_id).await,
+        other => {
+            input.log(|| {
+                format!("Execution failed due to configuration error: {other} integrations do not run on the local stack")
+            });
+            Err(GatewayError::configuration())
+        }
+    };
+    let answer = match result {
+        Ok(response) => {
+            let answer = Answer::of(response, integration).await;
+            input.log(|| {
+                format!(
+                    "Method response body after transformations: {}",
+                    answer.body
+                )
+            });
+            input.log(|| {
+                format!(
+                    "Method response headers: {}",
+                    java_map(answer.headers.iter().map(|(k, v)| (k, v)))
+                )
+            });
+            input.log(|| "Successfully completed execution".to_owned());
+            answer
+        }
+        Err(e) => Answer::failed(&e),
+    };
+    input.log(|| format!("Method completed with status: {}", answer.status));
+    answer
 }
 
 /// The method of the working API (what a redeploy would freeze), cloned out of the store.
@@ -228,9 +265,11 @@ fn working_method(
         .resources
         .get(rid)
         .ok_or_else(|| RestJsonError::not_found("Invalid Resource identifier specified"))?;
+    // A method of ANY answers every verb, as on stage traffic.
     let method = resource
         .methods
         .get(verb)
+        .or_else(|| resource.methods.get("ANY"))
         .ok_or_else(|| RestJsonError::not_found("Invalid Method identifier specified"))?;
     Ok((resource.clone(), method.clone()))
 }
@@ -273,30 +312,22 @@ fn header_map(input: &TestInvokeIn) -> HeaderMap {
     headers
 }
 
-/// A map as API Gateway's execution log prints it (Java's `{a=1, b=2}`).
-fn java_map<K: AsRef<str>, V: AsRef<str>>(items: impl Iterator<Item = (K, V)>) -> String {
-    let inner: Vec<String> = items
-        .map(|(k, v)| format!("{}={}", k.as_ref(), v.as_ref()))
-        .collect();
-    format!("{{{}}}", inner.join(", "))
-}
-
-/// API Gateway's execution log: a header line, then one time-stamped line per step.
-struct ExecutionLog {
-    text: String,
-}
-
-impl ExecutionLog {
-    fn new(request_id: &str) -> Self {
-        Self {
-            text: format!("Execution log for request {request_id}\n"),
-        }
+/// A response header's name as API Gateway spells it: as a `method.response.header.X` mapping of
+/// the integration names it, `Content-Type`, and `x-amzn-Remapped-` before a remapped one.
+fn spelled(name: &str, integration: &Integration) -> String {
+    if let Some(inner) = name.strip_prefix("x-amzn-remapped-") {
+        return format!("x-amzn-Remapped-{}", spelled(inner, integration));
     }
-
-    fn line(&mut self, text: String) {
-        let now = chrono::Utc::now().format("%a %b %d %H:%M:%S UTC %Y");
-        let _ = writeln!(self.text, "{now} : {text}");
+    if name.eq_ignore_ascii_case("content-type") {
+        return "Content-Type".to_owned();
     }
+    integration
+        .integration_responses
+        .values()
+        .flat_map(|r| r.response_parameters.keys())
+        .filter_map(|k| k.strip_prefix("method.response.header."))
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .map_or_else(|| name.to_owned(), ToOwned::to_owned)
 }
 
 /// What the method answered.
@@ -307,6 +338,43 @@ struct Answer {
 }
 
 impl Answer {
+    /// A response the integration made, read whole; header names spelled as the integration's
+    /// mappings spell them (the response keeps them lowercase).
+    async fn of(response: Response, integration: &Integration) -> Self {
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    spelled(k.as_str(), integration),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap_or_default();
+        Self {
+            status,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            headers,
+        }
+    }
+
+    /// One of API Gateway's own errors, with the body AWS writes when nothing is customised.
+    fn failed(e: &GatewayError) -> Self {
+        let body = match e.literal_body {
+            Some(b) => b.to_owned(),
+            None => json!({ "message": e.message }).to_string(),
+        };
+        Self {
+            status: e.status.as_u16(),
+            body,
+            headers: vec![("x-amzn-ErrorType".to_owned(), e.error_type.to_owned())],
+        }
+    }
+
     fn message(status: u16, text: &str) -> Self {
         Self {
             status,
@@ -327,14 +395,7 @@ impl Answer {
     fn render(self, log: String, latency_ms: u128) -> Value {
         let mut headers = serde_json::Map::new();
         let mut multi: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let typed = self
-            .headers
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
-        let mut all = self.headers;
-        if !typed {
-            all.push(("Content-Type".to_owned(), "application/json".to_owned()));
-        }
+        let all = self.headers;
         for (k, v) in all {
             headers.insert(k.clone(), json!(v));
             multi.entry(k).or_default().push(v);
@@ -370,7 +431,7 @@ mod tests {
     }
 
     #[test]
-    fn the_answer_has_the_aws_shape_with_a_default_content_type() {
+    fn the_answer_has_the_aws_shape() {
         let a = Answer {
             status: 201,
             body: "hi".into(),
@@ -380,9 +441,19 @@ mod tests {
         assert_eq!(v["status"], 201);
         assert_eq!(v["headers"]["x-a"], "2");
         assert_eq!(v["multiValueHeaders"]["x-a"], json!(["1", "2"]));
-        assert_eq!(v["headers"]["Content-Type"], "application/json");
         assert_eq!(v["latency"], 12);
         assert_eq!(v["log"], "log");
+    }
+
+    #[test]
+    fn a_failure_carries_only_the_error_type_header() {
+        let v = Answer::failed(&GatewayError::configuration()).render(String::new(), 0);
+        assert_eq!(v["status"], 500);
+        assert_eq!(v["body"], r#"{"message": "Internal server error"}"#);
+        assert_eq!(
+            v["headers"],
+            json!({"x-amzn-ErrorType": "InternalServerErrorException"})
+        );
     }
 
     #[test]
@@ -396,12 +467,5 @@ mod tests {
         let a: Vec<_> = h.get_all("x-a").iter().collect();
         assert_eq!(a, ["1", "2"]);
         assert_eq!(h["x-b"], "3");
-    }
-
-    #[test]
-    fn log_maps_print_as_api_gateway_prints_them() {
-        let m = BTreeMap::from([("a".to_owned(), "1".to_owned()), ("b".into(), "2".into())]);
-        assert_eq!(java_map(m.iter()), "{a=1, b=2}");
-        assert_eq!(java_map(BTreeMap::<String, String>::new().iter()), "{}");
     }
 }

@@ -42,6 +42,10 @@ pub struct Edge {
     pub trace_id: String,
     /// 15 characters and `=`: `requestContext.extendedRequestId` and the answer's `x-amz-apigw-id`.
     pub extended_request_id: String,
+    /// Whether CloudFront is in front (an edge-optimized API): its viewer headers, `Via` and
+    /// `X-Amz-Cf-Id` reach the integration and its headers the answer. A regional or private API
+    /// has no CloudFront: only API Gateway's own ids.
+    pub cloudfront: bool,
 }
 
 /// The edge location that served the request (`X-Amz-Cf-Pop`): a fixed, plausible one.
@@ -59,6 +63,7 @@ impl Edge {
             cf_id: base64::engine::general_purpose::URL_SAFE.encode(cf_bytes),
             trace_id: trace_header(chrono::Utc::now().timestamp()),
             extended_request_id: format!("{}=", random_id(15)),
+            cloudfront: true,
         }
     }
 }
@@ -107,9 +112,19 @@ pub struct EventInput<'a> {
     /// The deployed API's `binaryMediaTypes`: a body whose `Content-Type` matches one reaches the
     /// function base64-encoded.
     pub binary_media_types: &'a [String],
+    /// The execution log the integration writes its steps to (TestInvokeMethod's); none on stage
+    /// traffic.
+    pub log: Option<&'a super::execution_log::ExecutionLog>,
 }
 
 impl EventInput<'_> {
+    /// Writes a step to the execution log, when there is one.
+    pub fn log(&self, line: impl FnOnce() -> String) {
+        if let Some(log) = self.log {
+            log.line(line());
+        }
+    }
+
     /// Whether the request's `Accept` (its first media type) is one of the API's binary media types:
     /// only then is a function's base64 body decoded for the client.
     pub fn binary_accepted(&self) -> bool {
@@ -217,7 +232,7 @@ fn headers(input: &EventInput<'_>, source_ip: &str, epoch_secs: i64) -> Vec<(Str
             };
             out.push(("X-Amzn-Trace-Id".to_owned(), trace));
         }
-        if let Some(edge) = &input.client.edge {
+        if let Some(edge) = input.client.edge.as_ref().filter(|e| e.cloudfront) {
             let viewer = [
                 ("CloudFront-Forwarded-Proto", "https"),
                 ("CloudFront-Is-Desktop-Viewer", "true"),
@@ -240,18 +255,26 @@ fn headers(input: &EventInput<'_>, source_ip: &str, epoch_secs: i64) -> Vec<(Str
     out
 }
 
-/// Headers API Gateway does not pass to the function: AWS's recorded events have neither
-/// `Connection` nor `Content-Length` (the event's body carries the payload), and the other
-/// hop-by-hop headers of HTTP/1.1 end at the edge too.
-const DROPPED: [&str; 8] = [
+/// Headers API Gateway does not pass on (to the function's event, or to a template's
+/// `$input.params()`): AWS's recorded events have neither `Connection` nor `Content-Length` (the
+/// event's body carries the payload), the other hop-by-hop headers of HTTP/1.1 end at the edge too,
+/// and `Content-MD5`, `Expect`, `Max-Forwards`, `Proxy-Authenticate`, `Server` and
+/// `WWW-Authenticate` are left out as well (AWS's recorded header-remapping exchanges).
+const DROPPED: [&str; 14] = [
     "connection",
     "content-length",
+    "content-md5",
+    "expect",
     "keep-alive",
+    "max-forwards",
+    "proxy-authenticate",
     "proxy-connection",
+    "server",
     "te",
     "trailer",
     "transfer-encoding",
     "upgrade",
+    "www-authenticate",
 ];
 
 /// Names the edge re-spells whatever the client sent (AWS's recorded events show `authorization` and
@@ -446,7 +469,49 @@ mod tests {
             authorizer: None,
             api_key: None,
             binary_media_types: &[],
+            log: None,
         })
+    }
+
+    /// A regional API's event (AWS's recorded header-remapping exchange): no CloudFront headers, the
+    /// client's own `Via` kept, and the headers API Gateway keeps for itself left out.
+    #[test]
+    fn a_regional_event_has_no_cloudfront_headers_and_drops_gateway_headers() {
+        let req = request(&[
+            ("host", "abc.execute-api.localhost:4566"),
+            ("via", "p.example.net"),
+            ("server", "https://example.com/"),
+            ("max-forwards", "2"),
+            ("content-md5", "x"),
+            ("www-authenticate", "Basic"),
+            ("expect", "100-continue"),
+            ("proxy-authenticate", "Basic"),
+            ("pragma", "cache"),
+        ]);
+        let mut client = Client::new(None, None, None);
+        if let Some(edge) = client.edge.as_mut() {
+            edge.cloudfront = false;
+        }
+        let e = event(&req, &client, &BTreeMap::new());
+        let names: Vec<&str> = e["headers"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Host",
+                "X-Amzn-Trace-Id",
+                "X-Forwarded-For",
+                "X-Forwarded-Port",
+                "X-Forwarded-Proto",
+                "pragma",
+                "via"
+            ]
+        );
+        assert_eq!(e["headers"]["via"], "p.example.net");
     }
 
     /// The members of AWS's recorded event (test_lambda_aws_proxy_integration), with their values
@@ -685,6 +750,7 @@ mod tests {
             authorizer: None,
             api_key: None,
             binary_media_types: &[],
+            log: None,
         });
         assert_eq!(e["path"], "/hardcoded//x");
         assert_eq!(e["requestContext"]["path"], "/stage//hardcoded//x");
@@ -713,6 +779,7 @@ mod tests {
             authorizer: None,
             api_key: None,
             binary_media_types,
+            log: None,
         };
         let e = proxy_event(&input(&[]));
         assert_eq!(e["isBase64Encoded"], false);

@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::super::apigateway::model::{Integration, IntegrationResponse};
 use super::event::EventInput;
 use super::gateway::GatewayError;
+use super::params::{self, Backend};
 use super::vtl;
 
 /// `$context` for templates: the request's members by dotted name.
@@ -104,6 +105,9 @@ fn content_type(input: &EventInput<'_>) -> String {
 }
 
 fn unsupported(what: &str, input: &EventInput<'_>) -> GatewayError {
+    input.log(|| {
+        format!("Execution failed due to configuration error: the mapping template failed: {what}")
+    });
     tracing::warn!(
         target: "lambdeck::local",
         "{} {} {} {}: 500, Execution failed due to configuration error: the mapping template failed: {what}",
@@ -145,34 +149,6 @@ fn select<'i>(integration: &'i Integration, status: &str) -> Option<&'i Integrat
         })
 }
 
-/// A `method.response.header.X` source: a `'literal'`, a request parameter, a stage variable or a
-/// context member.
-fn parameter(
-    expr: &str,
-    input: &EventInput<'_>,
-    context: &BTreeMap<String, String>,
-) -> Option<String> {
-    if let Some(l) = expr.strip_prefix('\'').and_then(|e| e.strip_suffix('\'')) {
-        return Some(l.to_owned());
-    }
-    if let Some(h) = expr.strip_prefix("method.request.header.") {
-        return input.req.header(h).map(ToOwned::to_owned);
-    }
-    if let Some(q) = expr.strip_prefix("method.request.querystring.") {
-        return input.req.query_one(q).map(ToOwned::to_owned);
-    }
-    if let Some(p) = expr.strip_prefix("method.request.path.") {
-        return input.path_parameters.get(p).cloned();
-    }
-    if let Some(v) = expr.strip_prefix("stageVariables.") {
-        return input.variables.get(v).cloned();
-    }
-    if let Some(c) = expr.strip_prefix("context.") {
-        return context.get(c).cloned();
-    }
-    None
-}
-
 /// The integration request of a non-proxy integration: the request template for the request's
 /// content type, rendered (else the body passed through, by the passthrough behaviour).
 pub fn integration_request(
@@ -212,22 +188,27 @@ pub fn integration_request(
 
 /// The integration response of a non-proxy integration: the one `selector` selects (a selection
 /// pattern matching it whole; with no selector, or none matching, the default one), its status,
-/// `method.response.header.X` parameters and response template over `body` (the integration's
-/// answer, `$input.body`; passed through when there is no template). `carried`: the overrides the
-/// request template left, which the response template starts from.
+/// `method.response.header.X` parameters and response template over the integration's answer
+/// (`backend`: its body is `$input.body`, passed through when there is no template; its headers are
+/// `integration.response.header.X`). `carried`: the overrides the request template left, which the
+/// response template starts from.
 pub fn integration_response(
     integration: &Integration,
     input: &EventInput<'_>,
     context: &BTreeMap<String, String>,
     selector: Option<&str>,
-    body: &str,
+    backend: Backend<'_>,
     carried: &vtl::Overrides,
 ) -> Result<Response, GatewayError> {
+    let body = backend.body;
     let chosen = match selector {
         Some(s) => select(integration, s),
         None => select_default(integration),
     };
     let Some(chosen) = chosen else {
+        input.log(|| {
+            "Execution failed due to configuration error: No match for output mapping and no default output mapping configured".to_owned()
+        });
         tracing::warn!(
             target: "lambdeck::local",
             "{} {}: 500, no integration response for {} and no default one",
@@ -284,19 +265,16 @@ pub fn integration_response(
         HeaderValue::from_str(&response_type)
             .unwrap_or_else(|_| HeaderValue::from_static("application/json")),
     );
-    for (target, expr) in &chosen.response_parameters {
-        let Some(name) = target.strip_prefix("method.response.header.") else {
-            continue;
-        };
-        let Some(value) = parameter(expr, input, context) else {
-            continue;
-        };
-        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-            h.insert(n, v);
-        }
-    }
+    let mapped =
+        params::method_response_headers(&chosen.response_parameters, input, context, backend);
     // `$context.responseOverride.header.X` comes last: overrides are final.
-    for (name, value) in &rendered.overrides.response_headers() {
+    for (name, value) in mapped
+        .into_iter()
+        .chain(rendered.overrides.response_headers())
+    {
+        let Some(name) = params::response_header_name(&name) else {
+            continue;
+        };
         if let (Ok(n), Ok(v)) = (
             HeaderName::try_from(name.as_str()),
             HeaderValue::try_from(value.as_str()),
@@ -318,7 +296,7 @@ pub fn answer(integration: &Integration, input: &EventInput<'_>) -> Result<Respo
         input,
         &context,
         Some(&status),
-        "",
+        Backend::default(),
         &mocked.overrides,
     )
 }

@@ -5,8 +5,11 @@
 pub mod authorizer;
 mod cognito;
 pub mod event;
+pub mod execution_log;
 pub mod gateway;
-mod mock;
+pub mod http;
+pub mod mock;
+pub mod params;
 pub mod path;
 pub mod response;
 mod validate;
@@ -59,12 +62,28 @@ pub struct Ctx<'a> {
     pub store: &'a Store,
     pub executor: &'a Executor,
     pub authorizer_cache: &'a authorizer::Cache,
+    /// The client HTTP and HTTP_PROXY integrations send their requests with.
+    pub http: &'a reqwest::Client,
     pub region: &'a str,
 }
 
 /// Serves a stage URL: `rest` is `/{stage}/{path...}` as sent.
-pub async fn handle(cx: Ctx<'_>, api_id: &str, rest: &str, req: Req, client: Client) -> Response {
+pub async fn handle(
+    cx: Ctx<'_>,
+    api_id: &str,
+    rest: &str,
+    req: Req,
+    mut client: Client,
+) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
+    // Only an edge-optimized API has CloudFront in front of it.
+    let edge_optimized = lock(cx.apis)
+        .apis
+        .get(api_id)
+        .is_none_or(|a| a.endpoint_types.iter().any(|t| t == "EDGE"));
+    if let Some(edge) = client.edge.as_mut() {
+        edge.cloudfront = edge_optimized;
+    }
     let mut response = serve(cx, api_id, rest, &req, &client, &request_id).await;
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
@@ -78,15 +97,29 @@ pub async fn handle(cx: Ctx<'_>, api_id: &str, rest: &str, req: Req, client: Cli
         } else {
             "Miss from cloudfront"
         };
+        // Without CloudFront, API Gateway's own errors and an HTTP_PROXY backend's answer carry no
+        // trace id (AWS's recorded regional exchanges).
+        let untraced = !edge.cloudfront
+            && (response.headers().contains_key(ERROR_TYPE_HEADER)
+                || response.extensions().get::<http::Proxied>().is_some());
         let h = response.headers_mut();
-        for (name, value) in [
+        let cloudfront = [
             ("via", edge.via.as_str()),
             ("x-amz-cf-id", edge.cf_id.as_str()),
             ("x-amz-cf-pop", event::EDGE_POP),
             ("x-cache", cache),
+        ];
+        let own = [
             ("x-amz-apigw-id", edge.extended_request_id.as_str()),
             ("x-amzn-trace-id", trace),
-        ] {
+        ];
+        let count = if edge.cloudfront { cloudfront.len() } else { 0 };
+        let own = if untraced { &own[..1] } else { &own[..] };
+        for (name, value) in cloudfront
+            .into_iter()
+            .take(count)
+            .chain(own.iter().copied())
+        {
             if let Ok(v) = HeaderValue::from_str(value) {
                 h.insert(name, v);
             }
@@ -204,6 +237,7 @@ async fn routed(
         authorizer: None,
         api_key: None,
         binary_media_types: &target.snapshot.settings.binary_media_types,
+        log: None,
     };
     let mut lambda_request_id = None;
     let mut response = match pipeline(
@@ -298,11 +332,13 @@ async fn pipeline(
         ..*input
     };
     validate::check(method, snapshot, &input)?;
-    if let Some(i) = method.integration.as_ref().filter(|i| i.kind == "MOCK") {
-        return mock::answer(i, &input);
-    }
-    if let Some(i) = method.integration.as_ref().filter(|i| i.kind == "AWS") {
-        return lambda_custom(cx, &input, i, lambda_request_id).await;
+    if let Some(i) = &method.integration {
+        match i.kind.as_str() {
+            "MOCK" => return mock::answer(i, &input),
+            "HTTP" | "HTTP_PROXY" => return http::answer(cx, &input, i).await,
+            "AWS" => return lambda_custom(cx, &input, i, lambda_request_id).await,
+            _ => refused_mappings(i, &input)?,
+        }
     }
     match call_integration(cx, &input, method.integration.as_ref()).await {
         Integrated::Misconfigured(LAMBDA_THROTTLED) => Err(GatewayError::lambda_throttled()),
@@ -329,13 +365,14 @@ async fn pipeline(
 /// A non-proxy (`AWS`) integration calling a Lambda function: the request template's output is the
 /// payload; the function's answer, or its error document selected by its `errorMessage`, goes through
 /// the integration response.
-async fn lambda_custom(
+pub async fn lambda_custom(
     cx: Ctx<'_>,
     input: &EventInput<'_>,
     integration: &Integration,
     lambda_request_id: &mut Option<String>,
 ) -> Result<Response, GatewayError> {
     let context = mock::template_context(input);
+    refused_mappings(integration, input)?;
     let mapped = mock::integration_request(integration, input, &context)?;
     // Lambda takes a JSON document: an empty body is sent as an empty object.
     let payload = if mapped.body.trim().is_empty() {
@@ -347,22 +384,35 @@ async fn lambda_custom(
     let payload = Payload::Mapped(bytes::Bytes::from(payload));
     match invoke_integration(cx, input, integration, payload).await {
         Integrated::Misconfigured(why) => {
+            input.log(|| format!("Execution failed due to configuration error: {why}"));
             tracing::warn!(target: "lambdeck::local", "{} {} {}: 500, {why}", input.api_id, input.stage, input.resource_path);
             if why == LAMBDA_THROTTLED {
                 return Err(GatewayError::lambda_throttled());
             }
             Err(GatewayError::configuration())
         }
-        Integrated::TimedOut => Err(GatewayError::timeout()),
-        Integrated::Invoked { invocation, .. } => {
+        Integrated::TimedOut => {
+            input.log(|| "Execution failed due to a timeout error".to_owned());
+            Err(GatewayError::timeout())
+        }
+        Integrated::Invoked {
+            invocation,
+            function_arn,
+            event,
+            latency,
+        } => {
             *lambda_request_id = Some(invocation.request_id.clone());
+            log_lambda_call(cx, input, &function_arn, &event, &invocation, latency);
             match &invocation.outcome {
                 Outcome::Response(body) => mock::integration_response(
                     integration,
                     input,
                     &context,
                     None,
-                    &String::from_utf8_lossy(body),
+                    params::Backend {
+                        headers: &[],
+                        body: &String::from_utf8_lossy(body),
+                    },
                     &carried,
                 ),
                 Outcome::FunctionError(body) => {
@@ -375,12 +425,72 @@ async fn lambda_custom(
                         input,
                         &context,
                         Some(&message),
-                        &String::from_utf8_lossy(body),
+                        params::Backend {
+                            headers: &[],
+                            body: &String::from_utf8_lossy(body),
+                        },
                         &carried,
                     )
                 }
                 Outcome::Timeout | Outcome::Crashed(_) => Err(GatewayError::integration_failure()),
             }
+        }
+    }
+}
+
+/// The execution log's lines for a call of a Lambda function: the endpoint request and what the
+/// function answered.
+pub fn log_lambda_call(
+    cx: Ctx<'_>,
+    input: &EventInput<'_>,
+    function_arn: &str,
+    payload: &serde_json::Value,
+    invocation: &Invocation,
+    latency: Duration,
+) {
+    if input.log.is_none() {
+        return;
+    }
+    let uri = format!(
+        "https://lambda.{}.{}/2015-03-31/functions/{function_arn}/invocations",
+        cx.region,
+        crate::partition::of_region(cx.region).dns_suffix
+    );
+    input.log(|| format!("Endpoint request URI: {uri}"));
+    input.log(|| format!("Endpoint request body after transformations: {payload}"));
+    input.log(|| format!("Sending request to {uri}"));
+    let (status, body) = match &invocation.outcome {
+        Outcome::Response(b) | Outcome::FunctionError(b) => {
+            (200, String::from_utf8_lossy(b).into_owned())
+        }
+        Outcome::Timeout => (200, String::new()),
+        Outcome::Crashed(why) => (500, why.clone()),
+    };
+    input.log(|| {
+        format!(
+            "Received response. Status: {status}, Integration latency: {} ms",
+            latency.as_millis()
+        )
+    });
+    input.log(|| {
+        format!(
+            "Endpoint response headers: {{x-amz-request-id={}}}",
+            invocation.request_id
+        )
+    });
+    input.log(|| format!("Endpoint response body before transformations: {body}"));
+}
+
+/// A Lambda integration whose `requestParameters` map a header API Gateway refuses to send Lambda
+/// (`Content-Length`, `Authorization`, ...) fails the request with 500, as on AWS.
+fn refused_mappings(integration: &Integration, input: &EventInput<'_>) -> Result<(), GatewayError> {
+    let context = mock::template_context(input);
+    match params::integration_request(integration, input, &context) {
+        Ok(_) => Ok(()),
+        Err(why) => {
+            input.log(|| format!("Execution failed due to configuration error: {why}"));
+            tracing::warn!(target: "lambdeck::local", "{} {} {}: 500, Execution failed due to configuration error: {why}", input.api_id, input.stage, input.resource_path);
+            Err(GatewayError::configuration())
         }
     }
 }

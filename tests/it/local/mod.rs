@@ -10,6 +10,7 @@ mod documentation;
 mod exec;
 mod function_settings;
 mod function_urls;
+mod http_integrations;
 mod import;
 mod invoke;
 mod lambda_errors;

@@ -148,3 +148,144 @@ async fn test_invoke_of_a_missing_method_or_without_permission_is_as_api_gateway
         "{log}"
     );
 }
+
+/// The steps of an execution log, without their time stamps.
+fn steps(log: &str) -> Vec<String> {
+    log.lines()
+        .skip(1)
+        .map(|l| l.split_once(" : ").map_or(l, |(_, s)| s).to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn test_invoke_runs_a_mock_integration_and_logs_as_api_gateway_does() {
+    let s = Stack::start(None).await;
+    let api = s.apigw.create_rest_api().name("mock").send().await.unwrap();
+    let id = api.id.unwrap();
+    let pets = s
+        .apigw
+        .create_resource()
+        .rest_api_id(&id)
+        .parent_id(api.root_resource_id.unwrap())
+        .path_part("{petId}")
+        .send()
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    s.apigw
+        .put_method()
+        .rest_api_id(&id)
+        .resource_id(&pets)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    s.apigw
+        .put_integration()
+        .rest_api_id(&id)
+        .resource_id(&pets)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
+        .request_templates("application/json", r#"{"statusCode": 200}"#)
+        .send()
+        .await
+        .unwrap();
+    s.apigw
+        .put_integration_response()
+        .rest_api_id(&id)
+        .resource_id(&pets)
+        .http_method("GET")
+        .status_code("200")
+        .response_templates("application/json", r#"{"petId": "$input.params('petId')"}"#)
+        .response_parameters("method.response.header.X-Pet", "method.request.path.petId")
+        .send()
+        .await
+        .unwrap();
+    let out = s
+        .apigw
+        .test_invoke_method()
+        .rest_api_id(&id)
+        .resource_id(&pets)
+        .http_method("GET")
+        .path_with_query_string("/123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 200);
+    assert_eq!(out.body(), Some(r#"{"petId": "123"}"#));
+    let headers = out.headers().unwrap();
+    assert_eq!(headers["Content-Type"], "application/json");
+    assert_eq!(headers["X-Pet"], "123", "spelled as the mapping spells it");
+    assert_eq!(
+        steps(out.log().unwrap())[1..],
+        [
+            "HTTP Method: GET, Resource Path: /123",
+            "Method request path: {petId=123}",
+            "Method request query string: {}",
+            "Method request headers: {}",
+            "Method request body before transformations: ",
+            r#"Method response body after transformations: {"petId": "123"}"#,
+            "Method response headers: {Content-Type=application/json, X-Pet=123}",
+            "Successfully completed execution",
+            "Method completed with status: 200",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn test_invoke_of_an_http_proxy_without_an_address_fails_as_api_gateway_does() {
+    let s = Stack::start(None).await;
+    let api = s
+        .apigw
+        .create_rest_api()
+        .name("proxy")
+        .send()
+        .await
+        .unwrap();
+    let id = api.id.unwrap();
+    let root = api.root_resource_id.unwrap();
+    s.apigw
+        .put_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("ANY")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    s.apigw
+        .put_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("ANY")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::HttpProxy)
+        .integration_http_method("ANY")
+        .uri("https://${stageVariables.testHost}")
+        .send()
+        .await
+        .unwrap();
+    let out = s
+        .apigw
+        .test_invoke_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 500);
+    assert_eq!(out.body(), Some(r#"{"message": "Internal server error"}"#));
+    let headers = out.headers().unwrap();
+    assert_eq!(headers.len(), 1, "{headers:?}");
+    assert_eq!(headers["x-amzn-ErrorType"], "InternalServerErrorException");
+    let steps = steps(out.log().unwrap());
+    assert_eq!(
+        steps[steps.len() - 2..],
+        [
+            "Execution failed due to configuration error: Invalid endpoint address",
+            "Method completed with status: 500",
+        ]
+    );
+}
