@@ -534,6 +534,7 @@ pub(super) fn method_call(
             let value = write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 resource(api, rid)?;
+                check_parameter_names(&input.request_parameters)?;
                 check_method_refs(
                     api,
                     &auth,
@@ -595,6 +596,13 @@ pub(super) fn method_call(
                 for op in &input.patch_operations {
                     patch_method(&mut updated, op)?;
                 }
+                // An authorizer on a method whose authorization type (once every operation has
+                // applied) takes none is ignored, as AWS's recorded answers show.
+                if !["CUSTOM", "COGNITO_USER_POOLS"].contains(&updated.authorization_type.as_str())
+                {
+                    updated.authorizer_id = None;
+                }
+                check_parameter_names(&updated.request_parameters)?;
                 check_method_refs(
                     api,
                     &updated.authorization_type,
@@ -816,6 +824,24 @@ pub(super) fn integration_call(
     }
 }
 
+/// A method's request parameters name each parameter once, whatever its location
+/// (`method.request.querystring.a` and `method.request.header.a` clash), as AWS checks them.
+fn check_parameter_names(params: &BTreeMap<String, bool>) -> Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    for key in params.keys() {
+        let name = ["querystring", "header", "path"]
+            .iter()
+            .find_map(|at| key.strip_prefix(&format!("method.request.{at}.")))
+            .unwrap_or(key);
+        if !seen.insert(name) {
+            return Err(RestJsonError::bad_request(
+                "Parameter names must be unique across querystring, header and path",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A method's references resolve: its authorizer (required for CUSTOM and COGNITO_USER_POOLS), its
 /// request validator and its request models.
 fn check_method_refs<'a>(
@@ -879,6 +905,18 @@ fn patch_method(m: &mut Method, op: &PatchOp) -> Result<()> {
         ("replace", "/authorizerId") => m.authorizer_id = patch::optional(op),
         ("replace", "/operationName") => m.operation_name = patch::optional(op),
         ("replace", "/requestValidatorId") => m.request_validator_id = patch::optional(op),
+        (
+            _,
+            "/authorizationType"
+            | "/apiKeyRequired"
+            | "/authorizerId"
+            | "/operationName"
+            | "/requestValidatorId",
+        ) => {
+            return Err(RestJsonError::bad_request(
+                "Invalid patch operation specified. Must be one of: [replace]",
+            ));
+        }
         _ => return Err(patch::bad_path(op)),
     }
     Ok(())

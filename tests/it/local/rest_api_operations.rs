@@ -614,3 +614,114 @@ async fn a_missing_element_is_named_as_aws_names_it() {
         .unwrap_err();
     assert_eq!(refusal(e).1, "Invalid Integration identifier specified");
 }
+
+#[tokio::test]
+async fn method_parameters_are_unique_by_name_and_an_unused_authorizer_is_ignored() {
+    let (_server, gw) = gateway().await;
+    let api = gw.create_rest_api().name("methods").send().await.unwrap();
+    let (id, root) = (api.id.unwrap(), api.root_resource_id.unwrap());
+    let e = gw
+        .put_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .request_parameters("method.request.querystring.id", false)
+        .request_parameters("method.request.header.id", false)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(e).1,
+        "Parameter names must be unique across querystring, header and path"
+    );
+    gw.put_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    // An authorizer on a NONE method is ignored, as AWS's recorded answer shows.
+    let m = gw
+        .update_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .patch_operations(replace("/authorizerId", "abc123"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(m.authorizer_id(), None);
+    let e = gw
+        .update_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .patch_operations(replace("/authorizationType", "CUSTOM"))
+        .patch_operations(replace("/authorizerId", "abc123"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(refusal(e).1.starts_with("Invalid authorizer ID specified."));
+}
+
+#[tokio::test]
+async fn an_authorizer_then_its_type_in_one_update_is_kept() {
+    use aws_sdk_apigateway::types::AuthorizerType;
+    let (_server, gw) = gateway().await;
+    let api = gw.create_rest_api().name("authz").send().await.unwrap();
+    let (id, root) = (api.id.unwrap(), api.root_resource_id.unwrap());
+    gw.put_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("AWS_IAM")
+        .send()
+        .await
+        .unwrap();
+    let authorizer = gw
+        .create_authorizer()
+        .rest_api_id(&id)
+        .name("auth")
+        .r#type(AuthorizerType::Token)
+        .authorizer_uri("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:auth/invocations")
+        .identity_source("method.request.header.Authorization")
+        .send()
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    let m = gw
+        .update_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .patch_operations(replace("/authorizerId", &authorizer))
+        .patch_operations(replace("/authorizationType", "CUSTOM"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(m.authorizer_id(), Some(authorizer.as_str()));
+    // These fields take only `replace`.
+    let e = gw
+        .update_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .patch_operations(
+            PatchOperation::builder()
+                .op(Op::Add)
+                .path("/operationName")
+                .value("x")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(e).1,
+        "Invalid patch operation specified. Must be one of: [replace]"
+    );
+}
