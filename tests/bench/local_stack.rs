@@ -96,6 +96,9 @@ async fn whole_path(zip: Vec<u8>) -> Option<f64> {
             .send()
             .await
             .unwrap_or_else(|e| panic!("UpdateFunctionConfiguration: {e:?}"));
+        // Until the update is applied (Lambda's InProgress window, 100 ms on the local stack) the
+        // stage still runs the previous revision, warm: wait it out, then time the first request.
+        settled(lambda).await;
         let t = Instant::now();
         get(http.clone(), url.clone()).await;
         cold.push(t.elapsed());
@@ -340,4 +343,21 @@ fn proxy_event() -> Bytes {
         })
         .to_string(),
     )
+}
+
+/// Polls GetFunctionConfiguration until the function's last update is no longer in progress.
+async fn settled(lambda: &aws_sdk_lambda::Client) {
+    use aws_sdk_lambda::types::LastUpdateStatus;
+    loop {
+        let cfg = lambda
+            .get_function_configuration()
+            .function_name(FUNCTION)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GetFunctionConfiguration: {e:?}"));
+        if cfg.last_update_status() != Some(&LastUpdateStatus::InProgress) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
