@@ -3,37 +3,13 @@
 //! overwrite), versions published to a stage, the export carrying the stage's version as
 //! `x-amazon-apigateway-documentation`, and ImportRestApi reading it back.
 
+use super::{gateway_with_api, refusal};
 use aws_sdk_apigateway::Client;
-use aws_sdk_apigateway::error::ProvideErrorMetadata;
 use aws_sdk_apigateway::primitives::Blob;
 use aws_sdk_apigateway::types::{
     DocumentationPartLocation, DocumentationPartType, IntegrationType, Op, PatchOperation, PutMode,
 };
-use lambdeck::local::{LocalConfig, LocalServer};
-use lambdeck_test_support::sdk_config;
 use serde_json::{Value, json};
-
-async fn api() -> (LocalServer, Client, String, String) {
-    let server = LocalServer::start(LocalConfig::default())
-        .await
-        .expect("the local stack starts");
-    let config = sdk_config(&server.endpoint_url(), "us-east-1").await;
-    let gw = Client::new(&config);
-    let api = gw
-        .create_rest_api()
-        .name("documented")
-        .send()
-        .await
-        .unwrap();
-    (server, gw, api.id.unwrap(), api.root_resource_id.unwrap())
-}
-
-fn refusal<E: ProvideErrorMetadata>(e: E) -> (String, String) {
-    (
-        e.code().unwrap_or_default().to_owned(),
-        e.message().unwrap_or_default().to_owned(),
-    )
-}
 
 fn location(kind: DocumentationPartType) -> DocumentationPartLocation {
     DocumentationPartLocation::builder()
@@ -52,7 +28,7 @@ fn op(op: Op, path: &str, value: &str) -> PatchOperation {
 
 #[tokio::test]
 async fn a_part_is_created_read_listed_updated_and_deleted_as_aws_answers() {
-    let (_server, gw, id, _) = api().await;
+    let (_server, gw, id, _) = gateway_with_api("documented").await;
     let created = gw
         .create_documentation_part()
         .rest_api_id(&id)
@@ -242,7 +218,7 @@ fn documented_openapi() -> Value {
 
 #[tokio::test]
 async fn parts_are_imported_merged_and_overwritten() {
-    let (_server, gw, id, _) = api().await;
+    let (_server, gw, id, _) = gateway_with_api("documented").await;
     let body = serde_json::to_vec(&documented_openapi()).unwrap();
     let imported = gw
         .import_documentation_parts()
@@ -346,7 +322,7 @@ async fn export(gw: &Client, id: &str, stage: &str, extensions: &str) -> Value {
 
 #[tokio::test]
 async fn a_version_published_to_a_stage_is_what_its_export_carries() {
-    let (_server, gw, id, root) = api().await;
+    let (_server, gw, id, root) = gateway_with_api("documented").await;
     gw.put_method()
         .rest_api_id(&id)
         .resource_id(&root)
@@ -497,7 +473,7 @@ async fn a_version_published_to_a_stage_is_what_its_export_carries() {
 
 #[tokio::test]
 async fn import_rest_api_reads_the_documentation_extension() {
-    let (_server, gw, _, _) = api().await;
+    let (_server, gw, _, _) = gateway_with_api("documented").await;
     let body = serde_json::to_vec(&documented_openapi()).unwrap();
     let imported = gw
         .import_rest_api()

@@ -39,6 +39,31 @@ use lambdeck_test_support::{Tutorial, sdk_config};
 const FUNCTION: &str = Tutorial::FUNCTION;
 const STAGE: &str = Tutorial::STAGE;
 
+/// A local stack and an API Gateway client pointed at it.
+async fn gateway() -> (LocalServer, aws_sdk_apigateway::Client) {
+    let server = LocalServer::start(LocalConfig::default())
+        .await
+        .expect("the local stack starts");
+    let config = sdk_config(&server.endpoint_url(), "us-east-1").await;
+    (server, aws_sdk_apigateway::Client::new(&config))
+}
+
+/// [`gateway`] with a new REST API named `name`: the server, the client, the API's id and its root
+/// resource's id.
+async fn gateway_with_api(name: &str) -> (LocalServer, aws_sdk_apigateway::Client, String, String) {
+    let (server, gw) = gateway().await;
+    let api = gw.create_rest_api().name(name).send().await.unwrap();
+    (server, gw, api.id.unwrap(), api.root_resource_id.unwrap())
+}
+
+/// (error code, message) of a refused call.
+fn refusal<E: aws_sdk_apigateway::error::ProvideErrorMetadata>(e: E) -> (String, String) {
+    (
+        e.code().unwrap_or_default().to_owned(),
+        e.message().unwrap_or_default().to_owned(),
+    )
+}
+
 /// `config` without Lambda's create/update window.
 fn settled_at_once(config: LocalConfig) -> LocalConfig {
     LocalConfig {

@@ -2,31 +2,8 @@
 //! listed with AWS's defaults, the models CreateRestApi adds, and AWS's refusals (with the messages
 //! AWS-recorded snapshots show) for patch paths and references that do not resolve.
 
-use aws_sdk_apigateway::Client;
-use aws_sdk_apigateway::error::ProvideErrorMetadata;
+use super::{gateway_with_api, refusal};
 use aws_sdk_apigateway::types::{GatewayResponseType, Op, PatchOperation};
-use lambdeck::local::{LocalConfig, LocalServer};
-use lambdeck_test_support::sdk_config;
-
-async fn api() -> (LocalServer, Client, String, String) {
-    let server = LocalServer::start(LocalConfig::default())
-        .await
-        .expect("the local stack starts");
-    let config = sdk_config(&server.endpoint_url(), "us-east-1").await;
-    let gw = Client::new(&config);
-    let api = gw.create_rest_api().name("elements").send().await.unwrap();
-    let id = api.id.unwrap();
-    let root = api.root_resource_id.unwrap();
-    (server, gw, id, root)
-}
-
-/// (error code, message) of a refused call.
-fn refusal<E: ProvideErrorMetadata>(e: E) -> (String, String) {
-    (
-        e.code().unwrap_or_default().to_owned(),
-        e.message().unwrap_or_default().to_owned(),
-    )
-}
 
 fn op(op: Op, path: &str, value: Option<&str>) -> PatchOperation {
     PatchOperation::builder()
@@ -38,7 +15,7 @@ fn op(op: Op, path: &str, value: Option<&str>) -> PatchOperation {
 
 #[tokio::test]
 async fn gateway_responses_are_listed_with_aws_defaults_until_customised() {
-    let (_server, gw, id, _) = api().await;
+    let (_server, gw, id, _) = gateway_with_api("elements").await;
     let list = gw
         .get_gateway_responses()
         .rest_api_id(&id)
@@ -129,7 +106,7 @@ async fn gateway_responses_are_listed_with_aws_defaults_until_customised() {
 
 #[tokio::test]
 async fn models_start_with_empty_and_error_and_a_used_model_cannot_be_deleted() {
-    let (_server, gw, id, root) = api().await;
+    let (_server, gw, id, root) = gateway_with_api("elements").await;
     let models = gw.get_models().rest_api_id(&id).send().await.unwrap();
     let names: Vec<_> = models.items().iter().filter_map(|m| m.name()).collect();
     assert_eq!(names, ["Empty", "Error"]);
@@ -186,7 +163,7 @@ async fn models_start_with_empty_and_error_and_a_used_model_cannot_be_deleted() 
 
 #[tokio::test]
 async fn patch_paths_and_references_aws_refuses_are_refused_with_its_messages() {
-    let (_server, gw, id, root) = api().await;
+    let (_server, gw, id, root) = gateway_with_api("elements").await;
     gw.put_method()
         .rest_api_id(&id)
         .resource_id(&root)

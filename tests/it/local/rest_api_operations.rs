@@ -2,27 +2,9 @@
 //! answers: UpdateResource (renames and moves, with AWS's refusals), GetRestApis' order, VPC links
 //! and integrations through them, stage access log settings, and the account's settings.
 
+use super::{gateway, refusal};
 use aws_sdk_apigateway::Client;
-use aws_sdk_apigateway::error::ProvideErrorMetadata;
 use aws_sdk_apigateway::types::{Op, PatchOperation};
-use lambdeck::local::{LocalConfig, LocalServer};
-use lambdeck_test_support::sdk_config;
-
-async fn gateway() -> (LocalServer, Client) {
-    let server = LocalServer::start(LocalConfig::default())
-        .await
-        .expect("the local stack starts");
-    let config = sdk_config(&server.endpoint_url(), "us-east-1").await;
-    (server, Client::new(&config))
-}
-
-/// (error code, message) of a refused call.
-fn refusal<E: ProvideErrorMetadata>(e: E) -> (String, String) {
-    (
-        e.code().unwrap_or_default().to_owned(),
-        e.message().unwrap_or_default().to_owned(),
-    )
-}
 
 fn replace(path: &str, value: &str) -> PatchOperation {
     PatchOperation::builder()

@@ -4,7 +4,7 @@
 //! mapping templates, and the integration timeout. The functions are Python,
 //! run by this machine's `python3`.
 
-use aws_sdk_apigateway::error::ProvideErrorMetadata;
+use super::refusal;
 use aws_sdk_apigateway::types::{
     ApiStage, AuthorizerType, GatewayResponseType, IntegrationType, Op, PatchOperation,
     QuotaPeriodType, ThrottleSettings,
@@ -160,13 +160,6 @@ async fn answer(r: reqwest::Response) -> (u16, String, Value) {
     let text = r.text().await.unwrap();
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
     (status, kind, body)
-}
-
-fn refusal<E: ProvideErrorMetadata>(e: E) -> (String, String) {
-    (
-        e.code().unwrap_or_default().to_owned(),
-        e.message().unwrap_or_default().to_owned(),
-    )
 }
 
 #[tokio::test]
