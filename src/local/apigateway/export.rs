@@ -1026,6 +1026,7 @@ pub(super) mod tests {
                     false,
                 )]),
                 response_models: BTreeMap::new(),
+                ..MethodResponse::default()
             },
         )]);
         let i = get.integration.as_mut().unwrap();
@@ -1041,6 +1042,7 @@ pub(super) mod tests {
                 )]),
                 response_templates: BTreeMap::new(),
                 content_handling: None,
+                ..IntegrationResponse::default()
             },
         )]);
         let (mut api, stage, mut d) = api_with(working, Snapshot::default());

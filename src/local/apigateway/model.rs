@@ -352,7 +352,7 @@ pub struct Method {
     pub integration: Option<Integration>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MethodResponse {
     pub status_code: String,
     /// `method.response.header.NAME` -> required.
@@ -361,19 +361,44 @@ pub struct MethodResponse {
     /// Content type -> model name.
     #[serde(default)]
     pub response_models: BTreeMap<String, String>,
+    /// Which of the maps above the response was given, even empty: AWS answers a map it was
+    /// given (`{}` included) and leaves out one it never was.
+    #[serde(default, skip_serializing_if = "Given::is_none")]
+    pub given: Given,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IntegrationResponse {
     pub status_code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection_pattern: Option<String>,
     #[serde(default)]
     pub response_parameters: BTreeMap<String, String>,
+    /// Content type -> template; an empty template is one AWS keeps as `null` (given `null` or `""`).
     #[serde(default)]
     pub response_templates: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_handling: Option<String>,
+    /// Which of the maps above the response was given, even empty (see [`MethodResponse::given`]).
+    #[serde(default, skip_serializing_if = "Given::is_none")]
+    pub given: Given,
+}
+
+/// Which maps of a method or integration response were given, so an empty one is answered as
+/// `{}`: `parameters` for `responseParameters`, `bodies` for `responseModels` (a method response)
+/// or `responseTemplates` (an integration response).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Given {
+    #[serde(default)]
+    pub parameters: bool,
+    #[serde(default)]
+    pub bodies: bool,
+}
+
+impl Given {
+    pub fn is_none(&self) -> bool {
+        !self.parameters && !self.bodies
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -137,7 +137,19 @@ pub(super) fn save(cx: &Ctx<'_>) -> Result<()> {
 }
 
 pub(super) fn body<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T> {
-    req.json().map_err(RestJsonError::bad_request)
+    req.json().map_err(|e| {
+        // AWS's Java front end answers a boolean where a string belongs (a request parameter's
+        // mapping given as `true`) with its own words, as its recorded answers show.
+        if e.contains("invalid type: boolean") && e.contains("expected a string") {
+            RestJsonError::new(
+                StatusCode::BAD_REQUEST,
+                "SerializationException",
+                "class java.lang.Boolean can not be converted to an String",
+            )
+        } else {
+            RestJsonError::bad_request(e)
+        }
+    })
 }
 
 /// One page of a list; the position is the offset of the next item.
@@ -829,6 +841,12 @@ pub(super) fn integration_call(
 fn check_parameter_names(params: &BTreeMap<String, bool>) -> Result<()> {
     let mut seen = std::collections::BTreeSet::new();
     for key in params.keys() {
+        // A key that is no method request expression (`{"true": true}`), with AWS's recorded words.
+        if !key.starts_with("method.request.") {
+            return Err(RestJsonError::bad_request(format!(
+                "Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: {key}]"
+            )));
+        }
         let name = ["querystring", "header", "path"]
             .iter()
             .find_map(|at| key.strip_prefix(&format!("method.request.{at}.")))

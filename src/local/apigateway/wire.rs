@@ -118,10 +118,10 @@ pub struct MethodOut {
 #[serde(rename_all = "camelCase")]
 pub struct MethodResponseOut {
     pub status_code: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub response_parameters: BTreeMap<String, bool>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub response_models: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_parameters: Option<BTreeMap<String, bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_models: Option<BTreeMap<String, String>>,
 }
 
 /// An integration response (PutIntegrationResponse, GetIntegrationResponse, UpdateIntegrationResponse).
@@ -131,10 +131,11 @@ pub struct IntegrationResponseOut {
     pub status_code: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selection_pattern: Option<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub response_parameters: BTreeMap<String, String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub response_templates: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_parameters: Option<BTreeMap<String, String>>,
+    /// An empty template is answered as `null`, as AWS does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_templates: Option<BTreeMap<String, Option<String>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_handling: Option<String>,
 }
@@ -420,11 +421,16 @@ pub fn render_integration(i: &Integration) -> IntegrationOut {
     }
 }
 
+/// A map as AWS answers it: when it has members or was given (even empty), else left out.
+fn given_map<V: Clone>(map: &BTreeMap<String, V>, given: bool) -> Option<BTreeMap<String, V>> {
+    (given || !map.is_empty()).then(|| map.clone())
+}
+
 pub fn render_method_response(r: &MethodResponse) -> MethodResponseOut {
     MethodResponseOut {
         status_code: r.status_code.clone(),
-        response_parameters: r.response_parameters.clone(),
-        response_models: r.response_models.clone(),
+        response_parameters: given_map(&r.response_parameters, r.given.parameters),
+        response_models: given_map(&r.response_models, r.given.bodies),
     }
 }
 
@@ -432,8 +438,13 @@ pub fn render_integration_response(r: &IntegrationResponse) -> IntegrationRespon
     IntegrationResponseOut {
         status_code: r.status_code.clone(),
         selection_pattern: r.selection_pattern.clone(),
-        response_parameters: r.response_parameters.clone(),
-        response_templates: r.response_templates.clone(),
+        response_parameters: given_map(&r.response_parameters, r.given.parameters),
+        response_templates: given_map(&r.response_templates, r.given.bodies).map(|templates| {
+            templates
+                .into_iter()
+                .map(|(ct, t)| (ct, Some(t).filter(|t| !t.is_empty())))
+                .collect()
+        }),
         content_handling: r.content_handling.clone(),
     }
 }
@@ -613,20 +624,17 @@ pub struct PutMethodIn {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PutMethodResponseIn {
-    #[serde(default)]
-    pub response_parameters: BTreeMap<String, bool>,
-    #[serde(default)]
-    pub response_models: BTreeMap<String, String>,
+    pub response_parameters: Option<BTreeMap<String, bool>>,
+    pub response_models: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PutIntegrationResponseIn {
     pub selection_pattern: Option<String>,
-    #[serde(default)]
-    pub response_parameters: BTreeMap<String, String>,
-    #[serde(default)]
-    pub response_templates: BTreeMap<String, String>,
+    pub response_parameters: Option<BTreeMap<String, String>>,
+    /// A `null` template is taken, as AWS does, and kept as an empty one.
+    pub response_templates: Option<BTreeMap<String, Option<String>>>,
     pub content_handling: Option<String>,
 }
 

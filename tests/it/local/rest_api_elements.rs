@@ -1,6 +1,7 @@
 //! The REST API's elements on the local control plane through the real SDK client: gateway responses
-//! listed with AWS's defaults, the models CreateRestApi adds, and AWS's refusals (with the messages
-//! AWS-recorded snapshots show) for patch paths and references that do not resolve.
+//! listed with AWS's defaults, the models CreateRestApi adds, AWS's refusals (with the messages
+//! AWS-recorded snapshots show) for patch paths and references that do not resolve and for request
+//! parameters of the wrong JSON type, and the empty maps method and integration responses answer.
 
 use super::{gateway_with_api, refusal};
 use aws_sdk_apigateway::types::{GatewayResponseType, Op, PatchOperation};
@@ -238,4 +239,176 @@ async fn patch_paths_and_references_aws_refuses_are_refused_with_its_messages() 
         .unwrap_err()
         .into_service_error();
     assert_eq!(refusal(status).0, "ValidationException");
+}
+
+/// PutMethodResponse and PutIntegrationResponse answer the maps they were given, empty ones as `{}`,
+/// and leave out the ones they were not given (AWS's recorded `test_lifecycle_method_response` and
+/// `test_put_integration_response_templates`); a `null` or empty response template is kept and
+/// answered as `null`.
+#[tokio::test]
+async fn method_and_integration_responses_answer_the_maps_they_were_given_even_empty() {
+    let (server, gw, id, root) = gateway_with_api("given-maps").await;
+    gw.put_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    let put = gw
+        .put_method_response()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .status_code("200")
+        .set_response_parameters(Some(Default::default()))
+        .set_response_models(Some(Default::default()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.response_parameters().map(|m| m.len()), Some(0));
+    assert_eq!(put.response_models().map(|m| m.len()), Some(0));
+    let got = gw
+        .get_method_response()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .status_code("200")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.response_parameters().map(|m| m.len()), Some(0));
+    assert_eq!(got.response_models().map(|m| m.len()), Some(0));
+    let bare = gw
+        .put_method_response()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .status_code("400")
+        .send()
+        .await
+        .unwrap();
+    assert!(bare.response_parameters().is_none() && bare.response_models().is_none());
+
+    gw.put_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
+        .send()
+        .await
+        .unwrap();
+    // The SDK drops a null map value; the wire is what AWS's recorded answers show.
+    let http = reqwest::Client::new();
+    let url = format!(
+        "{}/restapis/{id}/resources/{root}/methods/GET/integration/responses/200",
+        server.endpoint_url()
+    );
+    for template in [serde_json::Value::Null, serde_json::json!("")] {
+        let put = http
+            .put(&url)
+            .json(&serde_json::json!({
+                "selectionPattern": "",
+                "responseTemplates": {"application/json": template},
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(put.status(), 201);
+        let put: serde_json::Value = put.json().await.unwrap();
+        let got: serde_json::Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+        for answer in [put, got] {
+            assert_eq!(
+                answer["responseTemplates"],
+                serde_json::json!({"application/json": null}),
+                "{answer}"
+            );
+            assert_eq!(answer["selectionPattern"], "");
+        }
+    }
+    let empty = gw
+        .put_integration_response()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .status_code("200")
+        .set_response_templates(Some(Default::default()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.response_templates().map(|m| m.len()), Some(0));
+    assert!(empty.response_parameters().is_none());
+}
+
+/// Request parameters given the wrong JSON types are refused as AWS's recorded answers show
+/// (`test_put_integration_request_parameter_bool_type`): a method request parameter whose name is no
+/// mapping expression, and an integration request parameter whose mapping is a boolean.
+#[tokio::test]
+async fn request_parameters_of_the_wrong_type_are_refused_with_aws_words() {
+    let (server, gw, id, root) = gateway_with_api("bool-params").await;
+    let http = reqwest::Client::new();
+    let method = |verb: &str| {
+        format!(
+            "{}/restapis/{id}/resources/{root}/methods/{verb}",
+            server.endpoint_url()
+        )
+    };
+    let taken = http
+        .put(method("GET"))
+        .json(&serde_json::json!({
+            "authorizationType": "NONE",
+            "requestParameters": {"method.request.path.testPath": true},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), 201);
+    let refused = http
+        .put(method("POST"))
+        .json(&serde_json::json!({
+            "authorizationType": "NONE",
+            "requestParameters": {"method.request.path.testPath": true, "true": true},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    assert_eq!(refused.headers()["x-amzn-errortype"], "BadRequestException");
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        "Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: true]"
+    );
+    for params in [
+        serde_json::json!({"true": true}),
+        serde_json::json!({"integration.request.path.testPath": true}),
+    ] {
+        let refused = http
+            .put(format!("{}/integration", method("GET")))
+            .json(&serde_json::json!({"type": "HTTP_PROXY", "requestParameters": params}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400);
+        assert_eq!(
+            refused.headers()["x-amzn-errortype"],
+            "SerializationException"
+        );
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(
+            body["message"],
+            "class java.lang.Boolean can not be converted to an String"
+        );
+    }
+    // Nothing was put.
+    assert!(
+        gw.get_integration()
+            .rest_api_id(&id)
+            .resource_id(&root)
+            .http_method("GET")
+            .send()
+            .await
+            .is_err()
+    );
 }
