@@ -12,7 +12,7 @@ use super::Ctx;
 use super::elements::{GATEWAY_RESPONSE_TYPES, check_authorizer};
 use super::model::{
     Authorizer, DocumentationLocation, GatewayResponse, Given, Integration, IntegrationResponse,
-    Method, MethodResponse, Model, RequestValidator, Resource, RestApi,
+    Method, MethodResponse, Model, RequestValidator, Resource, RestApi, TlsConfig,
 };
 use super::ops::{Result, api_mut, fresh_id, next_api_seq, now_s, ok, write};
 use super::wire::{render_api, render_api_single};
@@ -624,6 +624,12 @@ fn read_integration(i: &Map<String, Value>) -> std::result::Result<Integration, 
         credentials: text(i.get("credentials")).filter(|c| !c.is_empty()),
         connection_type: upper(i.get("connectionType")).filter(|c| c != "INTERNET"),
         connection_id: text(i.get("connectionId")).filter(|c| !c.is_empty()),
+        tls_config: i.get("tlsConfig").map(|t| TlsConfig {
+            insecure_skip_verification: t
+                .get("insecureSkipVerification")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        }),
         request_parameters: text_map(i.get("requestParameters")),
         request_templates: text_map(i.get("requestTemplates")),
         integration_responses,

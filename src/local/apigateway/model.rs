@@ -424,6 +424,10 @@ pub struct Integration {
     /// The VPC link's id (or a `${stageVariables.X}` naming it) of a `VPC_LINK` connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
+    /// `tlsConfig` (HTTP and HTTP_PROXY): whether API Gateway skips verifying the backend's
+    /// certificate authority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_config: Option<TlsConfig>,
     #[serde(default)]
     pub request_parameters: BTreeMap<String, String>,
     #[serde(default)]
@@ -431,6 +435,14 @@ pub struct Integration {
     /// By status code.
     #[serde(default)]
     pub integration_responses: BTreeMap<String, IntegrationResponse>,
+}
+
+/// An integration's TLS configuration, as PutIntegration takes it and GetIntegration answers it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TlsConfig {
+    #[serde(default)]
+    pub insecure_skip_verification: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -605,6 +617,7 @@ pub mod fixtures {
                 credentials: None,
                 connection_type: None,
                 connection_id: None,
+                tls_config: None,
                 request_parameters: BTreeMap::new(),
                 request_templates: BTreeMap::new(),
                 integration_responses: BTreeMap::new(),

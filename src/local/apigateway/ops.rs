@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::Ctx;
 use super::model::{
     ApiGatewayState, Canary, Deployment, Integration, Method, Model, Resource, RestApi, Snapshot,
-    Stage,
+    Stage, TlsConfig,
 };
 use super::patch;
 use super::validation::Violations;
@@ -771,6 +771,7 @@ pub(super) fn integration_call(
                     credentials: input.credentials,
                     connection_type,
                     connection_id,
+                    tls_config: input.tls_config,
                     request_parameters: input.request_parameters,
                     request_templates: input.request_templates,
                     // Integration responses stay when the integration is put again.
@@ -998,6 +999,12 @@ fn patch_integration(i: &mut Integration, op: &PatchOp) -> Result<()> {
         ("replace", "/connectionType") => i.connection_type = patch::optional(op),
         ("replace", "/connectionId") => i.connection_id = patch::optional(op),
         ("remove", "/credentials") => i.credentials = None,
+        ("replace", "/tlsConfig/insecureSkipVerification") => {
+            let skip = op.value.as_deref().unwrap_or_default();
+            i.tls_config = Some(TlsConfig {
+                insecure_skip_verification: skip.eq_ignore_ascii_case("true"),
+            });
+        }
         ("replace", "/cacheNamespace") => {
             i.cache_namespace = op.value.clone().unwrap_or_default();
         }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::model::{
     AccessLogSettings, Authorizer, Deployment, GatewayResponse, Integration, IntegrationResponse,
     Method, MethodResponse, MethodSetting, Model, RequestValidator, Resource, RestApi, Snapshot,
-    Stage,
+    Stage, TlsConfig,
 };
 
 /// `{}`: a member AWS sends as an empty object.
@@ -220,6 +220,8 @@ pub struct IntegrationOut {
     pub request_parameters: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub request_templates: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_config: Option<TlsConfig>,
     pub passthrough_behavior: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_handling: Option<String>,
@@ -408,6 +410,7 @@ pub fn render_integration(i: &Integration) -> IntegrationOut {
         credentials: i.credentials.clone(),
         request_parameters: i.request_parameters.clone(),
         request_templates: i.request_templates.clone(),
+        tls_config: i.tls_config,
         passthrough_behavior: i.passthrough_behavior.clone(),
         content_handling: i.content_handling.clone(),
         timeout_in_millis: i.timeout_in_millis,
@@ -698,6 +701,7 @@ pub struct PutIntegrationIn {
     pub credentials: Option<String>,
     pub connection_type: Option<String>,
     pub connection_id: Option<String>,
+    pub tls_config: Option<TlsConfig>,
     #[serde(default)]
     pub request_parameters: BTreeMap<String, String>,
     #[serde(default)]

@@ -412,3 +412,61 @@ async fn request_parameters_of_the_wrong_type_are_refused_with_aws_words() {
             .is_err()
     );
 }
+
+/// PutIntegration keeps an HTTP integration's `tlsConfig` and GetIntegration answers it, as AWS's API
+/// reference describes the member.
+#[tokio::test]
+async fn an_http_integration_keeps_its_tls_config() {
+    let (_server, gw, id, root) = gateway_with_api("tls").await;
+    gw.put_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    let tls = aws_sdk_apigateway::types::TlsConfig::builder()
+        .insecure_skip_verification(true)
+        .build();
+    let put = gw
+        .put_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::Http)
+        .integration_http_method("POST")
+        .uri("https://backend.example.com/robots.txt")
+        .tls_config(tls)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        put.tls_config().map(|t| t.insecure_skip_verification()),
+        Some(true)
+    );
+    gw.update_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .patch_operations(op(
+            Op::Replace,
+            "/tlsConfig/insecureSkipVerification",
+            Some("false"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let got = gw
+        .get_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.tls_config().map(|t| t.insecure_skip_verification()),
+        Some(false)
+    );
+}
