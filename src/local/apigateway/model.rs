@@ -484,7 +484,17 @@ pub struct Stage {
     /// Where and how access logs would be written (stored, not written locally).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_log_settings: Option<AccessLogSettings>,
+    /// The stage's cache cluster (none is run locally: the settings are kept and answered).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cache_cluster_enabled: bool,
+    /// In GB, one of [`CACHE_CLUSTER_SIZES`]; AWS's 0.5 when a cluster is enabled without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_cluster_size: Option<String>,
 }
+
+/// The cache cluster sizes API Gateway offers, in its model's order.
+pub const CACHE_CLUSTER_SIZES: [&str; 8] =
+    ["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"];
 
 /// A stage's accessLogSettings; serialized as AWS renders them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -668,6 +678,8 @@ pub mod fixtures {
             documentation_version: None,
             method_settings: BTreeMap::new(),
             access_log_settings: None,
+            cache_cluster_enabled: false,
+            cache_cluster_size: None,
         };
         let api = RestApi {
             id: "abc123defg".into(),

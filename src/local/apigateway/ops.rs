@@ -1108,6 +1108,12 @@ pub(super) fn create_deployment(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Res
                     if input.stage_description.is_some() {
                         s.description = input.stage_description;
                     }
+                    if let Some(enabled) = input.cache_cluster_enabled {
+                        s.cache_cluster_enabled = enabled;
+                    }
+                    if input.cache_cluster_size.is_some() {
+                        s.cache_cluster_size = input.cache_cluster_size;
+                    }
                 }
                 None => {
                     api.stages.insert(
@@ -1125,6 +1131,8 @@ pub(super) fn create_deployment(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Res
                             documentation_version: None,
                             method_settings: BTreeMap::new(),
                             access_log_settings: None,
+                            cache_cluster_enabled: input.cache_cluster_enabled.unwrap_or(false),
+                            cache_cluster_size: input.cache_cluster_size,
                         },
                     );
                 }

@@ -470,3 +470,102 @@ async fn an_http_integration_keeps_its_tls_config() {
         Some(false)
     );
 }
+
+/// A stage's cache cluster settings are kept and answered (CreateStage, CreateDeployment,
+/// UpdateStage's `/cacheClusterEnabled` and `/cacheClusterSize`): AWS's 0.5 GB when enabled without
+/// a size, NOT_AVAILABLE while disabled (AWS's recorded stages), and AVAILABLE at once when enabled,
+/// since no cluster is created locally; a size AWS does not offer is refused.
+#[tokio::test]
+async fn a_stage_keeps_its_cache_cluster_settings() {
+    let (_server, gw, id, root) = gateway_with_api("cache").await;
+    gw.put_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    gw.put_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
+        .send()
+        .await
+        .unwrap();
+    let deployment = gw
+        .create_deployment()
+        .rest_api_id(&id)
+        .stage_name("plain")
+        .send()
+        .await
+        .unwrap();
+    let plain = gw
+        .get_stage()
+        .rest_api_id(&id)
+        .stage_name("plain")
+        .send()
+        .await
+        .unwrap();
+    assert!(!plain.cache_cluster_enabled());
+    assert_eq!(plain.cache_cluster_size(), None);
+    assert_eq!(
+        plain.cache_cluster_status().map(|s| s.as_str()),
+        Some("NOT_AVAILABLE")
+    );
+    let cached = gw
+        .create_stage()
+        .rest_api_id(&id)
+        .stage_name("cached")
+        .deployment_id(deployment.id().unwrap())
+        .cache_cluster_enabled(true)
+        .send()
+        .await
+        .unwrap();
+    assert!(cached.cache_cluster_enabled());
+    assert_eq!(cached.cache_cluster_size().map(|s| s.as_str()), Some("0.5"));
+    assert_eq!(
+        cached.cache_cluster_status().map(|s| s.as_str()),
+        Some("AVAILABLE")
+    );
+    let resized = gw
+        .update_stage()
+        .rest_api_id(&id)
+        .stage_name("plain")
+        .patch_operations(op(Op::Replace, "/cacheClusterEnabled", Some("true")))
+        .patch_operations(op(Op::Replace, "/cacheClusterSize", Some("1.6")))
+        .send()
+        .await
+        .unwrap();
+    assert!(resized.cache_cluster_enabled());
+    assert_eq!(
+        resized.cache_cluster_size().map(|s| s.as_str()),
+        Some("1.6")
+    );
+    let refused = gw
+        .update_stage()
+        .rest_api_id(&id)
+        .stage_name("plain")
+        .patch_operations(op(Op::Replace, "/cacheClusterSize", Some("2")))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(refused).0, "BadRequestException");
+    let refused = gw
+        .create_stage()
+        .rest_api_id(&id)
+        .stage_name("odd")
+        .deployment_id(deployment.id().unwrap())
+        .cache_cluster_size("3".into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(refused),
+        (
+            "ValidationException".to_owned(),
+            "1 validation error detected: Value '3' at 'createStageInput.cacheClusterSize' failed to satisfy constraint: Member must satisfy enum value set: [0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237]".to_owned()
+        )
+    );
+}
