@@ -3,7 +3,7 @@
 //! request validators, gateway responses), deployments as frozen snapshots, and stages. Serialized as
 //! is into the store.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -374,9 +374,12 @@ pub struct IntegrationResponse {
     pub selection_pattern: Option<String>,
     #[serde(default)]
     pub response_parameters: BTreeMap<String, String>,
-    /// Content type -> template; an empty template is one AWS keeps as `null` (given `null` or `""`).
+    /// Content type -> template.
     #[serde(default)]
     pub response_templates: BTreeMap<String, String>,
+    /// The content types whose template was given as `null` (kept empty, answered as `null`).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub null_templates: BTreeSet<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_handling: Option<String>,
     /// Which of the maps above the response was given, even empty (see [`MethodResponse::given`]).

@@ -193,7 +193,7 @@ pub(super) fn fresh_id<V>(existing: &BTreeMap<String, V>) -> String {
 pub(super) fn create_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     let input: CreateRestApiIn = body(req)?;
     let endpoint = input.endpoint_configuration.as_ref();
-    check_endpoint_values(endpoint)?;
+    check_model_values(input.api_key_source.as_deref(), endpoint)?;
     let name = input
         .name
         .clone()
@@ -318,10 +318,21 @@ fn ip_address_type(e: &EndpointConfigurationIn) -> Option<&str> {
     e.ip_address_type.as_deref().filter(|i| !i.is_empty())
 }
 
-/// The endpoint configuration's members against their enums, before anything else is checked
-/// (AWS's ValidationException lists both at once, the types first).
-fn check_endpoint_values(e: Option<&EndpointConfigurationIn>) -> Result<()> {
+/// CreateRestApi's enum members (the API key source, the endpoint configuration's types and IP
+/// address type) against their enums, before anything else is checked: AWS's ValidationException
+/// lists every violation at once, in the input's member order.
+fn check_model_values(
+    api_key_source: Option<&str>,
+    e: Option<&EndpointConfigurationIn>,
+) -> Result<()> {
     let mut v = Violations::new();
+    if let Some(source) = api_key_source {
+        v.one_of(
+            source,
+            "createRestApiInput.apiKeySource",
+            &["HEADER", "AUTHORIZER"],
+        );
+    }
     if let Some(e) = e {
         if e.types
             .iter()

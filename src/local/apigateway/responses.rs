@@ -221,13 +221,17 @@ pub(super) fn integration_response_call(
                     parameters: input.response_parameters.is_some(),
                     bodies: input.response_templates.is_some(),
                 };
+                let templates = input.response_templates.unwrap_or_default();
                 let r = IntegrationResponse {
                     status_code: status.to_owned(),
                     selection_pattern: input.selection_pattern,
                     response_parameters: input.response_parameters.unwrap_or_default(),
-                    response_templates: input
-                        .response_templates
-                        .unwrap_or_default()
+                    null_templates: templates
+                        .iter()
+                        .filter(|(_, t)| t.is_none())
+                        .map(|(ct, _)| ct.clone())
+                        .collect(),
+                    response_templates: templates
                         .into_iter()
                         .map(|(ct, t)| (ct, t.unwrap_or_default()))
                         .collect(),
@@ -259,6 +263,7 @@ pub(super) fn integration_response_call(
                         })?;
                         r.given.parameters = true;
                     } else if let Some(content_type) = patch::key(op, "/responseTemplates") {
+                        r.null_templates.remove(&content_type);
                         patch::string_member(&mut r.response_templates, op, content_type, || {
                             RestJsonError::not_found("Content-Type specified was not found")
                         })?;

@@ -133,7 +133,7 @@ pub struct IntegrationResponseOut {
     pub selection_pattern: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_parameters: Option<BTreeMap<String, String>>,
-    /// An empty template is answered as `null`, as AWS does.
+    /// A template given as `null` is answered as `null`, as AWS does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_templates: Option<BTreeMap<String, Option<String>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -447,7 +447,10 @@ pub fn render_integration_response(r: &IntegrationResponse) -> IntegrationRespon
         response_templates: given_map(&r.response_templates, r.given.bodies).map(|templates| {
             templates
                 .into_iter()
-                .map(|(ct, t)| (ct, Some(t).filter(|t| !t.is_empty())))
+                .map(|(ct, t)| {
+                    let null = r.null_templates.contains(&ct);
+                    (ct, (!null).then_some(t))
+                })
                 .collect()
         }),
         content_handling: r.content_handling.clone(),
@@ -649,7 +652,7 @@ pub struct PutMethodResponseIn {
 pub struct PutIntegrationResponseIn {
     pub selection_pattern: Option<String>,
     pub response_parameters: Option<BTreeMap<String, String>>,
-    /// A `null` template is taken, as AWS does, and kept as an empty one.
+    /// A `null` template is taken, as AWS takes it.
     pub response_templates: Option<BTreeMap<String, Option<String>>>,
     pub content_handling: Option<String>,
 }

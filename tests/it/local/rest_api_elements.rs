@@ -243,8 +243,8 @@ async fn patch_paths_and_references_aws_refuses_are_refused_with_its_messages() 
 
 /// PutMethodResponse and PutIntegrationResponse answer the maps they were given, empty ones as `{}`,
 /// and leave out the ones they were not given (AWS's recorded `test_lifecycle_method_response` and
-/// `test_put_integration_response_templates`); a `null` or empty response template is kept and
-/// answered as `null`.
+/// `test_put_integration_response_templates`); a `null` response template is kept and answered as
+/// `null`, an empty one as `""` (where AWS answers `null`: the Rust SDK refuses a null map value).
 #[tokio::test]
 async fn method_and_integration_responses_answer_the_maps_they_were_given_even_empty() {
     let (server, gw, id, root) = gateway_with_api("given-maps").await;
@@ -305,7 +305,10 @@ async fn method_and_integration_responses_answer_the_maps_they_were_given_even_e
         "{}/restapis/{id}/resources/{root}/methods/GET/integration/responses/200",
         server.endpoint_url()
     );
-    for template in [serde_json::Value::Null, serde_json::json!("")] {
+    for (template, answered) in [
+        (serde_json::Value::Null, serde_json::Value::Null),
+        (serde_json::json!(""), serde_json::json!("")),
+    ] {
         let put = http
             .put(&url)
             .json(&serde_json::json!({
@@ -321,7 +324,7 @@ async fn method_and_integration_responses_answer_the_maps_they_were_given_even_e
         for answer in [put, got] {
             assert_eq!(
                 answer["responseTemplates"],
-                serde_json::json!({"application/json": null}),
+                serde_json::json!({"application/json": answered}),
                 "{answer}"
             );
             assert_eq!(answer["selectionPattern"], "");
@@ -568,4 +571,57 @@ async fn a_stage_keeps_its_cache_cluster_settings() {
             "1 validation error detected: Value '3' at 'createStageInput.cacheClusterSize' failed to satisfy constraint: Member must satisfy enum value set: [0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237]".to_owned()
         )
     );
+}
+
+/// CreateRestApi checks `apiKeySource` against its model enum before anything else, and reports it
+/// with the endpoint configuration's violations in one ValidationException, in the input's member
+/// order (the form of AWS's recorded endpoint configuration refusals).
+#[tokio::test]
+async fn create_rest_api_refuses_an_unknown_api_key_source_with_the_other_enum_violations() {
+    let (_server, gw, _, _) = gateway_with_api("enums").await;
+    let refused = gw
+        .create_rest_api()
+        .name("bad-source")
+        .api_key_source("not a valid api key source".into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(refused),
+        (
+            "ValidationException".to_owned(),
+            "1 validation error detected: Value 'not a valid api key source' at 'createRestApiInput.apiKeySource' failed to satisfy constraint: Member must satisfy enum value set: [HEADER, AUTHORIZER]".to_owned()
+        )
+    );
+    let endpoint = aws_sdk_apigateway::types::EndpointConfiguration::builder()
+        .types("wrong".into())
+        .build();
+    let refused = gw
+        .create_rest_api()
+        .name("bad-both")
+        .api_key_source("NONE".into())
+        .endpoint_configuration(endpoint)
+        .send()
+        .await
+        .unwrap_err();
+    let (code, message) = refusal(refused);
+    assert_eq!(code, "ValidationException");
+    assert!(
+        message.starts_with(
+            "2 validation errors detected: Value 'NONE' at 'createRestApiInput.apiKeySource'"
+        ),
+        "{message}"
+    );
+    let listed = gw.get_rest_apis().send().await.unwrap();
+    assert_eq!(listed.items().len(), 1, "nothing was created");
+    for source in ["HEADER", "AUTHORIZER"] {
+        let api = gw
+            .create_rest_api()
+            .name(source)
+            .api_key_source(source.into())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(api.api_key_source().map(|s| s.as_str()), Some(source));
+    }
 }
