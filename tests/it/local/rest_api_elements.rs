@@ -625,3 +625,65 @@ async fn create_rest_api_refuses_an_unknown_api_key_source_with_the_other_enum_v
         assert_eq!(api.api_key_source().map(|s| s.as_str()), Some(source));
     }
 }
+
+/// GetApiKeys and GetUsagePlanKeys filter by `nameQuery`, which the SDK sends as the query string's
+/// `name`: a case-sensitive prefix of the key's name (AWS's recorded `test_get_api_keys` and
+/// `test_get_usage_plan_api_keys`).
+#[tokio::test]
+async fn api_keys_and_usage_plan_keys_are_filtered_by_name_prefix() {
+    let (_server, gw, _, _) = gateway_with_api("keys").await;
+    let mut ids = Vec::new();
+    for name in ["test-key-one", "test-key-two", "other"] {
+        let key = gw.create_api_key().name(name).send().await.unwrap();
+        ids.push(key.id().unwrap().to_owned());
+    }
+    let names = |items: Vec<Option<String>>| {
+        let mut names: Vec<String> = items.into_iter().flatten().collect();
+        names.sort();
+        names
+    };
+    let query = |q: &'static str| {
+        let gw = gw.clone();
+        async move {
+            let page = gw.get_api_keys().name_query(q).send().await.unwrap();
+            names(
+                page.items()
+                    .iter()
+                    .map(|k| k.name().map(ToOwned::to_owned))
+                    .collect(),
+            )
+        }
+    };
+    assert_eq!(query("test-key").await, ["test-key-one", "test-key-two"]);
+    assert_eq!(query("test-key-two").await, ["test-key-two"]);
+    assert!(query("TEST-key").await.is_empty(), "case-sensitive");
+    assert!(query("key").await.is_empty(), "a prefix, not a substring");
+    let plan = gw.create_usage_plan().name("plan").send().await.unwrap();
+    let plan = plan.id().unwrap();
+    for id in &ids {
+        gw.create_usage_plan_key()
+            .usage_plan_id(plan)
+            .key_id(id)
+            .key_type("API_KEY")
+            .send()
+            .await
+            .unwrap();
+    }
+    let in_plan = gw
+        .get_usage_plan_keys()
+        .usage_plan_id(plan)
+        .name_query("test-key-one")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        names(
+            in_plan
+                .items()
+                .iter()
+                .map(|k| k.name().map(ToOwned::to_owned))
+                .collect()
+        ),
+        ["test-key-one"]
+    );
+}
