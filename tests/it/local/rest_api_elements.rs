@@ -687,3 +687,84 @@ async fn api_keys_and_usage_plan_keys_are_filtered_by_name_prefix() {
         ["test-key-one"]
     );
 }
+
+/// PutIntegration's refusals AWS answers (seen in its users' reports): a role of another account
+/// (403 `Cross-account pass role is not allowed.`, on UpdateIntegration too), an `AWS` integration
+/// with a service other than Lambda and no role, and an HTTP integration whose URI is not HTTP.
+#[tokio::test]
+async fn put_integration_refuses_foreign_roles_missing_roles_and_non_http_uris() {
+    use aws_sdk_apigateway::types::IntegrationType;
+    let (_server, gw, id, root) = gateway_with_api("integration-refusals").await;
+    gw.put_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    let put = |kind: IntegrationType, uri: &str, role: Option<&str>| {
+        gw.put_integration()
+            .rest_api_id(&id)
+            .resource_id(&root)
+            .http_method("GET")
+            .r#type(kind)
+            .integration_http_method("POST")
+            .uri(uri)
+            .set_credentials(role.map(ToOwned::to_owned))
+            .send()
+    };
+    let s3 = "arn:aws:apigateway:us-east-1:s3:path/bucket/key";
+    let foreign = "arn:aws:iam::123456789012:role/other-account";
+    for kind in [IntegrationType::Aws, IntegrationType::AwsProxy] {
+        let e = put(kind, s3, Some(foreign)).await.unwrap_err();
+        assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(403));
+        assert_eq!(
+            refusal(e),
+            (
+                "AccessDeniedException".to_owned(),
+                "Cross-account pass role is not allowed.".to_owned()
+            )
+        );
+    }
+    let e = put(IntegrationType::Aws, s3, None).await.unwrap_err();
+    assert_eq!(
+        refusal(e),
+        (
+            "BadRequestException".to_owned(),
+            "Role ARN must be specified for AWS integrations".to_owned()
+        )
+    );
+    for kind in [IntegrationType::Http, IntegrationType::HttpProxy] {
+        let e = put(kind, "non-valid-http", None).await.unwrap_err();
+        assert_eq!(
+            refusal(e),
+            (
+                "BadRequestException".to_owned(),
+                "Invalid HTTP endpoint specified for URI".to_owned()
+            )
+        );
+    }
+    // Taken: the account's own role, a Lambda function without a role, an HTTPS endpoint.
+    let own = "arn:aws:iam::000000000000:role/apigateway-s3";
+    put(IntegrationType::Aws, s3, Some(own)).await.unwrap();
+    let lambda = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:f/invocations";
+    put(IntegrationType::Aws, lambda, None).await.unwrap();
+    put(
+        IntegrationType::HttpProxy,
+        "HTTPS://example.com/{proxy}",
+        None,
+    )
+    .await
+    .unwrap();
+    let e = gw
+        .update_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .patch_operations(op(Op::Replace, "/credentials", Some(foreign)))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(e).0, "AccessDeniedException");
+}
