@@ -136,12 +136,13 @@ pub(super) fn method_response_call(
                         patch::flag_member(&mut r.response_parameters, op, name, || {
                             RestJsonError::not_found("Invalid parameter name specified")
                         })?;
-                        r.given.parameters = true;
+                        // A map patched empty is left out, as AWS answers it.
+                        r.given.parameters = false;
                     } else if let Some(content_type) = patch::key(op, "/responseModels") {
                         patch::string_member(&mut r.response_models, op, content_type, || {
                             RestJsonError::not_found("Content-Type specified was not found")
                         })?;
-                        r.given.bodies = true;
+                        r.given.bodies = false;
                     } else {
                         return Err(patch::bad_path(op));
                     }
@@ -261,13 +262,14 @@ pub(super) fn integration_response_call(
                         patch::string_member(&mut r.response_parameters, op, name, || {
                             RestJsonError::not_found("Invalid parameter name specified")
                         })?;
-                        r.given.parameters = true;
+                        // A map patched empty is left out, as AWS answers it.
+                        r.given.parameters = false;
                     } else if let Some(content_type) = patch::key(op, "/responseTemplates") {
                         r.null_templates.remove(&content_type);
                         patch::string_member(&mut r.response_templates, op, content_type, || {
                             RestJsonError::not_found("Content-Type specified was not found")
                         })?;
-                        r.given.bodies = true;
+                        r.given.bodies = false;
                     } else {
                         match (op.op.as_str(), op.path.as_str()) {
                             ("replace", "/selectionPattern") => {

@@ -280,6 +280,27 @@ async fn method_and_integration_responses_answer_the_maps_they_were_given_even_e
         .unwrap();
     assert_eq!(got.response_parameters().map(|m| m.len()), Some(0));
     assert_eq!(got.response_models().map(|m| m.len()), Some(0));
+    // A map patched empty is left out (AWS's recorded `test_update_method_response`).
+    for kind in [Op::Add, Op::Remove] {
+        let patched = gw
+            .update_method_response()
+            .rest_api_id(&id)
+            .resource_id(&root)
+            .http_method("GET")
+            .status_code("200")
+            .patch_operations(op(
+                kind.clone(),
+                "/responseParameters/method.response.header.my-header",
+                Some("true"),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            patched.response_parameters().map(|m| m.len()),
+            if kind == Op::Add { Some(1) } else { None }
+        );
+    }
     let bare = gw
         .put_method_response()
         .rest_api_id(&id)
