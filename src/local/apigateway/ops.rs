@@ -138,16 +138,26 @@ pub(super) fn save(cx: &Ctx<'_>) -> Result<()> {
 
 pub(super) fn body<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T> {
     req.json().map_err(|e| {
-        // AWS's Java front end answers a boolean where a string belongs (a request parameter's
-        // mapping given as `true`) with its own words, as its recorded answers show.
-        if e.contains("invalid type: boolean") && e.contains("expected a string") {
-            RestJsonError::new(
+        // AWS's Java front end answers a boolean or a number where a string belongs (a request
+        // parameter's mapping given as `true`, a template as `123`) with its own words, as its
+        // recorded answers show.
+        let class = if !e.contains("expected a string") {
+            None
+        } else if e.contains("invalid type: boolean") {
+            Some("java.lang.Boolean")
+        } else if e.contains("invalid type: integer") || e.contains("invalid type: floating point")
+        {
+            Some("com.amazon.coral.value.json.numbers.TruncatingBigNumber")
+        } else {
+            None
+        };
+        match class {
+            Some(class) => RestJsonError::new(
                 StatusCode::BAD_REQUEST,
                 "SerializationException",
-                "class java.lang.Boolean can not be converted to an String",
-            )
-        } else {
-            RestJsonError::bad_request(e)
+                format!("class {class} can not be converted to an String"),
+            ),
+            None => RestJsonError::bad_request(e),
         }
     })
 }

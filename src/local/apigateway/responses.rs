@@ -216,6 +216,18 @@ pub(super) fn integration_response_call(
         Verb::PUT => {
             let input: PutIntegrationResponseIn = body(req)?;
             check_content_handling(input.content_handling.as_deref())?;
+            // A template's key is a media type (`type/subtype`), as AWS's recorded refusal shows.
+            let templates = input.response_templates.iter().flat_map(|t| t.keys());
+            for ct in templates {
+                let media_type = ct
+                    .split_once('/')
+                    .is_some_and(|(t, sub)| !t.trim().is_empty() && !sub.trim().is_empty());
+                if !media_type {
+                    return Err(RestJsonError::bad_request(format!(
+                        "Validation Result: warnings : [], errors : [Invalid content type specified: {ct}]"
+                    )));
+                }
+            }
             let value = write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 let given = Given {

@@ -351,6 +351,31 @@ async fn method_and_integration_responses_answer_the_maps_they_were_given_even_e
             assert_eq!(answer["selectionPattern"], "");
         }
     }
+    // A template that is a number, or keyed by no media type, is refused as AWS's recorded
+    // `test_integration_response_invalid_responsetemplates` shows.
+    for (templates, code, message) in [
+        (
+            serde_json::json!({"application/json": 123}),
+            "SerializationException",
+            "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String",
+        ),
+        (
+            serde_json::json!({"123": "{\"statusCode\": 200}"}),
+            "BadRequestException",
+            "Validation Result: warnings : [], errors : [Invalid content type specified: 123]",
+        ),
+    ] {
+        let refused = http
+            .put(&url)
+            .json(&serde_json::json!({"responseTemplates": templates}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400);
+        assert_eq!(refused.headers()["x-amzn-errortype"], code);
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(body["message"], message);
+    }
     let empty = gw
         .put_integration_response()
         .rest_api_id(&id)
