@@ -731,16 +731,17 @@ pub(super) fn remove_permission(cx: &Ctx<'_>, raw: &str, sid: &str) -> Result<Re
     let (name, _) = parse_function_name(raw);
     {
         let mut state = lock(cx.state);
-        resolve(&state, cx.region, &name, None)?;
+        // AWS's recorded answers: a missing function has no policy to be found; a function without
+        // a policy has none associated.
         let arn = function_arn(cx.region, &name);
         let f = state
             .functions
             .get_mut(&name)
-            .ok_or_else(|| not_found(cx.region, &name, None))?;
+            .ok_or_else(|| LambdaError::not_found(format!("No policy found for: {arn}")))?;
         if f.policy.is_empty() {
-            return Err(LambdaError::not_found(format!(
-                "No policy is found for: {arn}"
-            )));
+            return Err(LambdaError::not_found(
+                "No policy is associated with the given resource.",
+            ));
         }
         let before = f.policy.len();
         f.policy.retain(|s| s["Sid"] != sid);
