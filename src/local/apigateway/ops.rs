@@ -816,12 +816,14 @@ pub(super) fn integration_call(
                     .and_then(|r| r.methods.get_mut(verb))
                     .ok_or_else(missing_method)?;
                 let kind = input.kind.unwrap_or_default();
-                // A MOCK calls nothing: AWS drops the integration HTTP method it was given.
+                // A MOCK calls nothing: AWS drops the integration HTTP method and the URI it was
+                // given (its recorded test_put_integration_validation).
                 let http_method = input.http_method.filter(|_| kind != "MOCK");
+                let uri = input.uri.filter(|_| kind != "MOCK");
                 let i = Integration {
                     kind,
                     http_method,
-                    uri: input.uri,
+                    uri,
                     passthrough_behavior: input
                         .passthrough_behavior
                         .unwrap_or_else(|| "WHEN_NO_MATCH".into()),

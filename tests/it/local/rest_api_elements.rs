@@ -791,6 +791,18 @@ async fn put_integration_refuses_foreign_roles_missing_roles_and_non_http_uris()
             )
         );
     }
+    // A MOCK drops the URI it was given, as AWS's recorded answer shows.
+    let mock = gw
+        .put_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .r#type(IntegrationType::Mock)
+        .uri("http://example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mock.uri(), None);
     // Taken: the account's own role, a Lambda function without a role, an HTTPS endpoint.
     let own = "arn:aws:iam::000000000000:role/apigateway-s3";
     put(IntegrationType::Aws, s3, Some(own)).await.unwrap();
