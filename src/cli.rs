@@ -123,6 +123,20 @@ pub struct LocalArgs {
     /// and a second update is refused with ResourceConflictException, as on AWS (0: settled at once)
     #[arg(long, value_name = "MS", default_value_t = 100)]
     pub update_window_ms: u64,
+
+    /// The AWS account id in the stack's ARNs and in STS GetCallerIdentity (12 digits); for
+    /// templates or tests that name an account, e.g. 123456789012
+    #[arg(long, value_name = "ID", default_value = crate::wire::LOCAL_ACCOUNT_ID, value_parser = parse_account_id)]
+    pub account_id: String,
+}
+
+/// An AWS account id: exactly 12 digits.
+fn parse_account_id(s: &str) -> Result<String, String> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_owned())
+    } else {
+        Err("an AWS account id is 12 digits, e.g. 123456789012".to_owned())
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -18,6 +18,7 @@ pub async fn run(args: &LocalArgs) -> CmdResult {
         faults,
         max_log_events: Some(args.max_log_events).filter(|n| *n > 0),
         update_window: std::time::Duration::from_millis(args.update_window_ms),
+        account_id: args.account_id.clone(),
         ..LocalConfig::default()
     };
     let server = LocalServer::start(config).await.map_err(Failure::error)?;

@@ -56,6 +56,34 @@ pub use server::{
     ensure_running, project_state_dir,
 };
 
+/// The account id the stack answers as, set once per process by the first [`LocalServer::start`].
+static ACCOUNT_ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// The account id in the local stack's ARNs and STS answers: `LocalConfig::account_id` (`lambdeck
+/// local --account-id`), [`crate::wire::LOCAL_ACCOUNT_ID`] by default.
+///
+/// Process-wide rather than per server: ARNs are built in model code far from any request context
+/// (function, log group and role ARNs), and a process serves one stack (`lambdeck local`); tests that
+/// start several in one process all keep the default.
+pub fn account_id() -> &'static str {
+    ACCOUNT_ID
+        .get()
+        .map_or(crate::wire::LOCAL_ACCOUNT_ID, String::as_str)
+}
+
+/// Fixes the process's account id; a second server asking for another is refused.
+fn set_account_id(id: &str) -> Result<(), LocalError> {
+    let current = ACCOUNT_ID.get_or_init(|| id.to_owned());
+    if current == id {
+        Ok(())
+    } else {
+        Err(LocalError::Account {
+            current: current.clone(),
+            asked: id.to_owned(),
+        })
+    }
+}
+
 /// The running stack's shared parts; the router hands each service only its own part (its `Ctx`).
 pub struct Services {
     pub store: Arc<Store>,

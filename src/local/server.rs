@@ -17,7 +17,7 @@ use super::logs::model::{DEFAULT_MAX_EVENTS, LogRetention};
 use super::router::dispatch;
 use super::store::{Store, StoreError};
 use super::{Services, fault};
-use crate::wire::LOCAL_REGION;
+use crate::wire::{LOCAL_ACCOUNT_ID, LOCAL_REGION};
 
 /// The lock file in a state directory: held by the serving process, it records the server's address.
 pub const LOCK_FILE: &str = "server.lock";
@@ -40,6 +40,9 @@ pub struct LocalConfig {
     /// How long a Lambda create or update stays `Pending` / `InProgress` (refusing further updates),
     /// as on AWS; zero settles at once. Default [`DEFAULT_UPDATE_WINDOW`].
     pub update_window: std::time::Duration,
+    /// The account id in ARNs and STS answers (default [`LOCAL_ACCOUNT_ID`]). One per process: see
+    /// [`super::account_id`].
+    pub account_id: String,
 }
 
 /// The default create/update window: long enough that a client reading right after an update sees
@@ -56,6 +59,7 @@ impl Default for LocalConfig {
             faults: None,
             max_log_events: Some(DEFAULT_MAX_EVENTS),
             update_window: DEFAULT_UPDATE_WINDOW,
+            account_id: LOCAL_ACCOUNT_ID.to_owned(),
         }
     }
 }
@@ -79,6 +83,10 @@ pub enum LocalError {
     },
     #[error("cannot build the HTTP client for HTTP integrations: {0}")]
     HttpClient(String),
+    #[error(
+        "this process already serves account {current}; one local stack process has one account id (asked for {asked})"
+    )]
+    Account { current: String, asked: String },
 }
 
 /// A running local stack.
@@ -100,6 +108,7 @@ impl fmt::Debug for LocalServer {
 impl LocalServer {
     /// Opens the store (taking the state directory's lock), binds the listener and starts serving.
     pub async fn start(config: LocalConfig) -> Result<LocalServer, LocalError> {
+        super::set_account_id(&config.account_id)?;
         let (store, lock) = match &config.state_dir {
             Some(dir) => {
                 let lock = wait_for_lock(dir).await?;

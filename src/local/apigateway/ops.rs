@@ -22,7 +22,6 @@ use super::wire::{
     render_integration, render_method, render_resource,
 };
 use crate::local::common::{Req, RestJsonError, lock, now_ms, random_id};
-use crate::wire::LOCAL_ACCOUNT_ID;
 
 pub type Result<T, E = RestJsonError> = std::result::Result<T, E>;
 
@@ -59,7 +58,8 @@ pub(super) fn embeds(req: &Req, what: &str) -> bool {
 
 pub(super) fn missing_api(id: &str) -> RestJsonError {
     RestJsonError::not_found(format!(
-        "Invalid API identifier specified {LOCAL_ACCOUNT_ID}:{id}"
+        "Invalid API identifier specified {}:{id}",
+        crate::local::account_id()
     ))
 }
 

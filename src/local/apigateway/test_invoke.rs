@@ -258,7 +258,7 @@ fn working_method(
     let api = state.apis.get(api_id).ok_or_else(|| {
         RestJsonError::not_found(format!(
             "Invalid API identifier specified {}:{api_id}",
-            crate::wire::LOCAL_ACCOUNT_ID
+            crate::local::account_id()
         ))
     })?;
     let resource = api

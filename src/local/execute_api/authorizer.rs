@@ -16,7 +16,7 @@ use super::super::exec::Outcome;
 use super::event::{EventInput, proxy_event};
 use super::gateway::GatewayError;
 use super::{Ctx, function_for};
-use crate::wire::{LOCAL_ACCOUNT_ID, arn_like};
+use crate::wire::arn_like;
 
 /// What an authorizer granted: the `requestContext.authorizer` of the proxy event, and the API key
 /// it names for usage plans (`usageIdentifierKey`, read when the API's key source is AUTHORIZER).
@@ -72,7 +72,7 @@ pub fn method_arn(region: &str, input: &EventInput<'_>) -> String {
     crate::partition::arn(
         region,
         "execute-api",
-        LOCAL_ACCOUNT_ID,
+        crate::local::account_id(),
         &format!(
             "{}/{}/{}{}",
             input.api_id,
@@ -257,7 +257,7 @@ async fn call(
     let source_arn = crate::partition::arn(
         cx.region,
         "execute-api",
-        LOCAL_ACCOUNT_ID,
+        crate::local::account_id(),
         &format!("{}/authorizers/{}", input.api_id, a.id),
     );
     // An authorizer with credentials calls the function with that role, no resource policy needed.

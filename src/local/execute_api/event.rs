@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::response::matches_binary_media_type;
 use crate::local::common::{Req, percent_decode, random_id};
-use crate::wire::{EXECUTE_API_HOST_INFIX, LOCAL_ACCOUNT_ID};
+use crate::wire::EXECUTE_API_HOST_INFIX;
 
 /// Who sent a stage request, as the HTTP layer saw it.
 #[derive(Debug, Clone, Default)]
@@ -386,7 +386,7 @@ pub fn proxy_event(input: &EventInput<'_>) -> Value {
                 .map_or_else(|| format!("{}=", random_id(15)), |e| e.extended_request_id.clone()),
             "requestTime": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
             "path": format!("/{}{}", input.stage, path),
-            "accountId": LOCAL_ACCOUNT_ID,
+            "accountId": crate::local::account_id(),
             "protocol": "HTTP/1.1",
             "stage": input.stage,
             "domainPrefix": domain_prefix,
@@ -617,7 +617,7 @@ mod tests {
         assert_eq!(rc["httpMethod"], "GET");
         assert_eq!(rc["protocol"], "HTTP/1.1");
         assert_eq!(rc["requestId"], "rid");
-        assert_eq!(rc["accountId"], LOCAL_ACCOUNT_ID);
+        assert_eq!(rc["accountId"], crate::local::account_id());
         assert!(rc["requestTimeEpoch"].as_i64().unwrap() > 1_600_000_000_000);
         let t = rc["requestTime"].as_str().unwrap();
         assert!(t.ends_with(" +0000") && t.len() == 26, "{t}");

@@ -29,7 +29,7 @@ pub fn template_context(input: &EventInput<'_>) -> BTreeMap<String, String> {
         ("apiId".to_owned(), input.api_id.to_owned()),
         (
             "accountId".to_owned(),
-            crate::wire::LOCAL_ACCOUNT_ID.to_owned(),
+            crate::local::account_id().to_owned(),
         ),
         ("deploymentId".to_owned(), input.deployment_id.to_owned()),
         (

@@ -30,9 +30,7 @@ use super::common::{ERROR_TYPE_HEADER, MessageBody, Req, lock, percent_decode};
 use super::exec::{Executor, FunctionCode, Invocation, Outcome};
 use super::lambda::{function_code, parse_function_name, policy_allows, resolve};
 use super::store::Store;
-use crate::wire::{
-    DEPLOYMENT_ID_HEADER, LAMBDA_REQUEST_ID_HEADER, LOCAL_ACCOUNT_ID, REQUEST_ID_HEADER,
-};
+use crate::wire::{DEPLOYMENT_ID_HEADER, LAMBDA_REQUEST_ID_HEADER, REQUEST_ID_HEADER};
 pub use event::Client;
 use event::{EventInput, proxy_event};
 use gateway::GatewayError;
@@ -695,7 +693,7 @@ async fn invoke_integration(
     let source_arn = crate::partition::arn(
         cx.region,
         "execute-api",
-        LOCAL_ACCOUNT_ID,
+        crate::local::account_id(),
         &format!(
             "{}/{}/{}{}",
             input.api_id,

@@ -5,8 +5,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::wire::LOCAL_ACCOUNT_ID as ACCOUNT_ID;
-
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct IamState {
     /// By role name.
@@ -61,8 +59,10 @@ impl Role {
     /// Its ARN in `partition` (IAM is global; the partition is the caller's).
     pub fn arn(&self, partition: &str) -> String {
         format!(
-            "arn:{partition}:iam::{ACCOUNT_ID}:role{}{}",
-            self.path, self.name
+            "arn:{partition}:iam::{}:role{}{}",
+            crate::local::account_id(),
+            self.path,
+            self.name
         )
     }
 }
@@ -96,7 +96,10 @@ impl ManagedPolicy {
 }
 
 pub fn policy_arn(partition: &str, path: &str, name: &str) -> String {
-    format!("arn:{partition}:iam::{ACCOUNT_ID}:policy{path}{name}")
+    format!(
+        "arn:{partition}:iam::{}:policy{path}{name}",
+        crate::local::account_id()
+    )
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -129,7 +132,10 @@ mod tests {
         assert!(!is_aws_managed(&policy_arn("aws-cn", "/", "mine")));
         assert_eq!(
             policy_arn("aws-us-gov", "/", "p"),
-            format!("arn:aws-us-gov:iam::{ACCOUNT_ID}:policy/p")
+            format!(
+                "arn:aws-us-gov:iam::{}:policy/p",
+                crate::local::account_id()
+            )
         );
     }
 }

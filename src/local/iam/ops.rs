@@ -10,7 +10,6 @@ use super::model::{
 };
 use super::wire::*;
 use crate::local::common::query::{QueryError, QueryReq, timestamp};
-use crate::wire::LOCAL_ACCOUNT_ID as ACCOUNT_ID;
 
 type Result<T, E = QueryError> = std::result::Result<T, E>;
 
@@ -725,7 +724,7 @@ pub fn get_user(q: &QueryReq) -> Result<Response> {
         XMLNS,
         Some(&UserResult {
             user: UserOut {
-                user_id: ACCOUNT_ID.to_owned(),
+                user_id: crate::local::account_id().to_owned(),
                 arn: crate::local::sts::caller_arn(q.partition),
                 create_date: "2020-01-01T00:00:00Z".to_owned(),
             },

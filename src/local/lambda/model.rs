@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::local::common::LambdaError;
-use crate::wire::LOCAL_ACCOUNT_ID;
 
 type Result<T, E = LambdaError> = std::result::Result<T, E>;
 
@@ -225,7 +224,7 @@ pub fn function_arn(region: &str, name: &str) -> String {
     crate::partition::arn(
         region,
         "lambda",
-        LOCAL_ACCOUNT_ID,
+        crate::local::account_id(),
         &format!("function:{name}"),
     )
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::wire::{LOCAL_ACCOUNT_ID, arn_like};
+use crate::wire::arn_like;
 
 /// One statement AddPermission adds: allow `principal` to call `action` on the function.
 #[derive(Debug, Clone, Serialize)]
@@ -176,7 +176,7 @@ pub fn policy_allows(policy: &[Value], service: &str, source_arn: &str) -> bool 
             });
         let account_ok = one_or_many(&cond["StringEquals"]["AWS:SourceAccount"])
             .iter()
-            .all(|a| *a == LOCAL_ACCOUNT_ID);
+            .all(|a| *a == crate::local::account_id());
         allow && action && principal && arn_ok && account_ok
     })
 }

@@ -19,7 +19,7 @@ use super::policy::url_policy_allows;
 use super::urls::{Cors, FunctionUrl, LATEST, find};
 use crate::local::common::{Req, lock, now_ms, percent_decode};
 use crate::local::exec::{FunctionCode, Outcome};
-use crate::wire::{LAMBDA_REQUEST_ID_HEADER, LOCAL_ACCOUNT_ID, REQUEST_ID_HEADER};
+use crate::wire::{LAMBDA_REQUEST_ID_HEADER, REQUEST_ID_HEADER};
 
 /// Who called the URL, as the HTTP layer saw it.
 #[derive(Debug, Clone, Default)]
@@ -270,7 +270,7 @@ fn url_event(url_id: &str, req: &Req, caller: &Caller, trace_id: &str, iam: bool
     let now = chrono::Utc::now();
     let user_agent = req.header("user-agent").unwrap_or("");
     let mut context = json!({
-        "accountId": if iam { LOCAL_ACCOUNT_ID } else { "anonymous" },
+        "accountId": if iam { crate::local::account_id() } else { "anonymous" },
         "apiId": url_id,
         "domainName": host,
         "domainPrefix": url_id,
@@ -290,12 +290,12 @@ fn url_event(url_id: &str, req: &Req, caller: &Caller, trace_id: &str, iam: bool
     if iam && let Some(key) = signed_by(req) {
         context["authorizer"] = json!({"iam": {
             "accessKey": key,
-            "accountId": LOCAL_ACCOUNT_ID,
+            "accountId": crate::local::account_id(),
             "callerId": key,
             "cognitoIdentity": null,
             "principalOrgId": null,
-            "userArn": format!("arn:aws:iam::{LOCAL_ACCOUNT_ID}:root"),
-            "userId": LOCAL_ACCOUNT_ID,
+            "userArn": format!("arn:aws:iam::{}:root", crate::local::account_id()),
+            "userId": crate::local::account_id(),
         }});
     }
     let mut event = json!({

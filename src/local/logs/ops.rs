@@ -17,7 +17,6 @@ use super::wire::{
 };
 use crate::local::common::{AwsJsonError, Req, now_ms};
 use crate::local::store::log_group_key;
-use crate::wire::LOCAL_ACCOUNT_ID;
 
 pub type Result<T, E = AwsJsonError> = std::result::Result<T, E>;
 
@@ -25,7 +24,7 @@ pub(super) fn group_arn(region: &str, name: &str) -> String {
     crate::partition::arn(
         region,
         "logs",
-        LOCAL_ACCOUNT_ID,
+        crate::local::account_id(),
         &format!("log-group:{name}"),
     )
 }

@@ -7,14 +7,13 @@ use axum::response::Response;
 
 use super::common::ServiceRoute;
 use super::common::query::{QueryError, QueryReq};
-use crate::wire::LOCAL_ACCOUNT_ID as ACCOUNT_ID;
 
 /// The namespace of every STS answer.
 pub const XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 /// The ARN every caller of the local stack is, in the partition of the call.
 pub fn caller_arn(partition: &str) -> String {
-    format!("arn:{partition}:iam::{ACCOUNT_ID}:root")
+    format!("arn:{partition}:iam::{}:root", crate::local::account_id())
 }
 
 /// How the router recognises STS's requests: by the credential scope only (the Query protocol posts to `/`).
@@ -33,8 +32,8 @@ pub async fn handle(region: &str, req: &super::common::Req) -> Response {
             XMLNS,
             Some(&wire::CallerIdentity {
                 arn: caller_arn(q.partition),
-                user_id: ACCOUNT_ID.to_owned(),
-                account: ACCOUNT_ID.to_owned(),
+                user_id: crate::local::account_id().to_owned(),
+                account: crate::local::account_id().to_owned(),
             }),
         ),
         other => QueryError::unknown_operation("STS", other).respond(XMLNS, &q),

@@ -94,6 +94,21 @@ fn log_lines_is_the_dashboards_option_and_is_checked() {
 }
 
 #[test]
+fn a_malformed_account_id_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lambdeck(
+        dir.path(),
+        &["local", "--port", "0", "--account-id", "12345"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("an AWS account id is 12 digits"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn a_bad_config_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("lambdeck.toml"), "[function]\nmemory = 1\n").unwrap();

@@ -20,7 +20,7 @@ fn aws_cli() -> Option<PathBuf> {
 }
 
 /// Runs `aws ARGS --endpoint-url URL` in `dir` with test credentials and no shared config; the
-/// parsed JSON it printed.
+/// parsed JSON it printed (null when it printed nothing).
 fn aws(cli: &Path, url: &str, dir: &Path, args: &[&str]) -> Value {
     let out = Command::new(cli)
         .args(args)
@@ -41,6 +41,9 @@ fn aws(cli: &Path, url: &str, dir: &Path, args: &[&str]) -> Value {
         args.join(" "),
         String::from_utf8_lossy(&out.stderr)
     );
+    if out.stdout.iter().all(u8::is_ascii_whitespace) {
+        return Value::Null; // an operation that answers nothing (CreateLogGroup)
+    }
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "aws {}: not JSON ({e}): {}",
@@ -554,5 +557,62 @@ async fn the_seed_stack_built_with_the_aws_cli_serves_and_diffs_as_aws_does() {
             "location": {"type": "METHOD", "path": "/hello_world", "method": "GET"},
             "properties": {"description": "Says hello"}}]}),
         "{swagger}"
+    );
+}
+
+/// `lambdeck local --account-id`: the account the AWS CLI's identity, roles and log groups name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_id_given_to_lambdeck_local_is_the_one_in_every_arn() {
+    use std::io::{BufRead, BufReader};
+    let Some(cli) = aws_cli() else {
+        return;
+    };
+    let mut server = Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+        .args(["local", "--port", "0", "--account-id", "123456789012"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("lambdeck local prints its address")
+            .unwrap();
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let dir = tempfile::tempdir().unwrap();
+    let answers = tokio::task::spawn_blocking(move || {
+        let run = |args: &[&str]| aws(&cli, &url, dir.path(), args);
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        [
+            run(&["sts", "get-caller-identity"]),
+            run(&["iam", "create-role", "--role-name", "r", "--assume-role-policy-document", trust]),
+            {
+                run(&["logs", "create-log-group", "--log-group-name", "/g"]);
+                run(&["logs", "describe-log-groups"])
+            },
+        ]
+    })
+    .await
+    .unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let [identity, role, groups] = answers;
+    assert_eq!(identity["Account"], "123456789012", "{identity}");
+    assert_eq!(
+        identity["Arn"], "arn:aws:iam::123456789012:root",
+        "{identity}"
+    );
+    assert_eq!(
+        role["Role"]["Arn"], "arn:aws:iam::123456789012:role/r",
+        "{role}"
+    );
+    assert_eq!(
+        groups["logGroups"][0]["arn"], "arn:aws:logs:us-east-1:123456789012:log-group:/g:*",
+        "{groups}"
     );
 }
