@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::Ctx;
-use super::model::{Deployment, Integration, Method, RestApi, Snapshot, Stage};
+use super::model::{Deployment, Integration, Method, RestApi, Snapshot, Stage, TlsConfig};
 use super::ops::{Result, api, deployment, stage};
 use crate::local::common::{Req, RestJsonError, lock};
 use crate::wire::EXECUTE_API_HOST_INFIX;
@@ -379,6 +379,8 @@ pub struct IntegrationExtension {
     pub connection_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_config: Option<TlsConfig>,
     /// By selection pattern (`default` for the response without one).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub responses: BTreeMap<String, IntegrationResponseExtension>,
@@ -629,6 +631,7 @@ fn integration_extension(i: &Integration) -> IntegrationExtension {
         credentials: i.credentials.clone(),
         connection_type: i.connection_type.clone(),
         connection_id: i.connection_id.clone(),
+        tls_config: i.tls_config,
         responses: i
             .integration_responses
             .values()
@@ -1026,6 +1029,7 @@ pub(super) mod tests {
                     false,
                 )]),
                 response_models: BTreeMap::new(),
+                ..MethodResponse::default()
             },
         )]);
         let i = get.integration.as_mut().unwrap();
@@ -1041,6 +1045,7 @@ pub(super) mod tests {
                 )]),
                 response_templates: BTreeMap::new(),
                 content_handling: None,
+                ..IntegrationResponse::default()
             },
         )]);
         let (mut api, stage, mut d) = api_with(working, Snapshot::default());

@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 use super::Ctx;
 use super::elements::{GATEWAY_RESPONSE_TYPES, check_authorizer};
 use super::model::{
-    Authorizer, DocumentationLocation, GatewayResponse, Integration, IntegrationResponse, Method,
-    MethodResponse, Model, RequestValidator, Resource, RestApi,
+    Authorizer, DocumentationLocation, GatewayResponse, Given, Integration, IntegrationResponse,
+    Method, MethodResponse, Model, RequestValidator, Resource, RestApi, TlsConfig,
 };
 use super::ops::{Result, api_mut, fresh_id, next_api_seq, now_s, ok, write};
 use super::wire::{render_api, render_api_single};
@@ -540,6 +540,7 @@ fn read_operation(
                 .map(|(h, _)| (format!("method.response.header.{h}"), false))
                 .collect(),
             response_models: BTreeMap::new(),
+            given: Given::default(),
         };
         if cx.swagger {
             if let Some(model) = ref_name(r.get("schema")) {
@@ -605,6 +606,8 @@ fn read_integration(i: &Map<String, Value>) -> std::result::Result<Integration, 
                     response_parameters: text_map(r.get("responseParameters")),
                     response_templates: text_map(r.get("responseTemplates")),
                     content_handling: upper(r.get("contentHandling")),
+                    null_templates: Default::default(),
+                    given: Given::default(),
                 },
             ))
         })
@@ -622,6 +625,12 @@ fn read_integration(i: &Map<String, Value>) -> std::result::Result<Integration, 
         credentials: text(i.get("credentials")).filter(|c| !c.is_empty()),
         connection_type: upper(i.get("connectionType")).filter(|c| c != "INTERNET"),
         connection_id: text(i.get("connectionId")).filter(|c| !c.is_empty()),
+        tls_config: i.get("tlsConfig").map(|t| TlsConfig {
+            insecure_skip_verification: t
+                .get("insecureSkipVerification")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        }),
         request_parameters: text_map(i.get("requestParameters")),
         request_templates: text_map(i.get("requestTemplates")),
         integration_responses,

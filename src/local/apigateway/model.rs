@@ -3,7 +3,7 @@
 //! request validators, gateway responses), deployments as frozen snapshots, and stages. Serialized as
 //! is into the store.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -352,7 +352,7 @@ pub struct Method {
     pub integration: Option<Integration>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MethodResponse {
     pub status_code: String,
     /// `method.response.header.NAME` -> required.
@@ -361,19 +361,47 @@ pub struct MethodResponse {
     /// Content type -> model name.
     #[serde(default)]
     pub response_models: BTreeMap<String, String>,
+    /// Which of the maps above the response was given, even empty: AWS answers a map it was
+    /// given (`{}` included) and leaves out one it never was.
+    #[serde(default, skip_serializing_if = "Given::is_none")]
+    pub given: Given,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IntegrationResponse {
     pub status_code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection_pattern: Option<String>,
     #[serde(default)]
     pub response_parameters: BTreeMap<String, String>,
+    /// Content type -> template.
     #[serde(default)]
     pub response_templates: BTreeMap<String, String>,
+    /// The content types whose template was given as `null` (kept empty, answered as `null`).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub null_templates: BTreeSet<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_handling: Option<String>,
+    /// Which of the maps above the response was given, even empty (see [`MethodResponse::given`]).
+    #[serde(default, skip_serializing_if = "Given::is_none")]
+    pub given: Given,
+}
+
+/// Which maps of a method or integration response were given, so an empty one is answered as
+/// `{}`: `parameters` for `responseParameters`, `bodies` for `responseModels` (a method response)
+/// or `responseTemplates` (an integration response).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Given {
+    #[serde(default)]
+    pub parameters: bool,
+    #[serde(default)]
+    pub bodies: bool,
+}
+
+impl Given {
+    pub fn is_none(&self) -> bool {
+        !self.parameters && !self.bodies
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -399,6 +427,10 @@ pub struct Integration {
     /// The VPC link's id (or a `${stageVariables.X}` naming it) of a `VPC_LINK` connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
+    /// `tlsConfig` (HTTP and HTTP_PROXY): whether API Gateway skips verifying the backend's
+    /// certificate authority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_config: Option<TlsConfig>,
     #[serde(default)]
     pub request_parameters: BTreeMap<String, String>,
     #[serde(default)]
@@ -406,6 +438,14 @@ pub struct Integration {
     /// By status code.
     #[serde(default)]
     pub integration_responses: BTreeMap<String, IntegrationResponse>,
+}
+
+/// An integration's TLS configuration, as PutIntegration takes it and GetIntegration answers it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TlsConfig {
+    #[serde(default)]
+    pub insecure_skip_verification: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -447,7 +487,17 @@ pub struct Stage {
     /// Where and how access logs would be written (stored, not written locally).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_log_settings: Option<AccessLogSettings>,
+    /// The stage's cache cluster (none is run locally: the settings are kept and answered).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cache_cluster_enabled: bool,
+    /// In GB, one of [`CACHE_CLUSTER_SIZES`]; AWS's 0.5 when a cluster is enabled without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_cluster_size: Option<String>,
 }
+
+/// The cache cluster sizes API Gateway offers, in its model's order.
+pub const CACHE_CLUSTER_SIZES: [&str; 8] =
+    ["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"];
 
 /// A stage's accessLogSettings; serialized as AWS renders them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -580,6 +630,7 @@ pub mod fixtures {
                 credentials: None,
                 connection_type: None,
                 connection_id: None,
+                tls_config: None,
                 request_parameters: BTreeMap::new(),
                 request_templates: BTreeMap::new(),
                 integration_responses: BTreeMap::new(),
@@ -630,6 +681,8 @@ pub mod fixtures {
             documentation_version: None,
             method_settings: BTreeMap::new(),
             access_log_settings: None,
+            cache_cluster_enabled: false,
+            cache_cluster_size: None,
         };
         let api = RestApi {
             id: "abc123defg".into(),

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::Ctx;
 use super::model::{
     ApiGatewayState, Canary, Deployment, Integration, Method, Model, Resource, RestApi, Snapshot,
-    Stage,
+    Stage, TlsConfig,
 };
 use super::patch;
 use super::validation::Violations;
@@ -137,7 +137,19 @@ pub(super) fn save(cx: &Ctx<'_>) -> Result<()> {
 }
 
 pub(super) fn body<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T> {
-    req.json().map_err(RestJsonError::bad_request)
+    req.json().map_err(|e| {
+        // AWS's Java front end answers a boolean where a string belongs (a request parameter's
+        // mapping given as `true`) with its own words, as its recorded answers show.
+        if e.contains("invalid type: boolean") && e.contains("expected a string") {
+            RestJsonError::new(
+                StatusCode::BAD_REQUEST,
+                "SerializationException",
+                "class java.lang.Boolean can not be converted to an String",
+            )
+        } else {
+            RestJsonError::bad_request(e)
+        }
+    })
 }
 
 /// One page of a list; the position is the offset of the next item.
@@ -181,7 +193,7 @@ pub(super) fn fresh_id<V>(existing: &BTreeMap<String, V>) -> String {
 pub(super) fn create_rest_api(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
     let input: CreateRestApiIn = body(req)?;
     let endpoint = input.endpoint_configuration.as_ref();
-    check_endpoint_values(endpoint)?;
+    check_model_values(input.api_key_source.as_deref(), endpoint)?;
     let name = input
         .name
         .clone()
@@ -306,10 +318,21 @@ fn ip_address_type(e: &EndpointConfigurationIn) -> Option<&str> {
     e.ip_address_type.as_deref().filter(|i| !i.is_empty())
 }
 
-/// The endpoint configuration's members against their enums, before anything else is checked
-/// (AWS's ValidationException lists both at once, the types first).
-fn check_endpoint_values(e: Option<&EndpointConfigurationIn>) -> Result<()> {
+/// CreateRestApi's enum members (the API key source, the endpoint configuration's types and IP
+/// address type) against their enums, before anything else is checked: AWS's ValidationException
+/// lists every violation at once, in the input's member order.
+fn check_model_values(
+    api_key_source: Option<&str>,
+    e: Option<&EndpointConfigurationIn>,
+) -> Result<()> {
     let mut v = Violations::new();
+    if let Some(source) = api_key_source {
+        v.one_of(
+            source,
+            "createRestApiInput.apiKeySource",
+            &["HEADER", "AUTHORIZER"],
+        );
+    }
     if let Some(e) = e {
         if e.types
             .iter()
@@ -759,6 +782,7 @@ pub(super) fn integration_call(
                     credentials: input.credentials,
                     connection_type,
                     connection_id,
+                    tls_config: input.tls_config,
                     request_parameters: input.request_parameters,
                     request_templates: input.request_templates,
                     // Integration responses stay when the integration is put again.
@@ -829,6 +853,12 @@ pub(super) fn integration_call(
 fn check_parameter_names(params: &BTreeMap<String, bool>) -> Result<()> {
     let mut seen = std::collections::BTreeSet::new();
     for key in params.keys() {
+        // A key that is no method request expression (`{"true": true}`), with AWS's recorded words.
+        if !key.starts_with("method.request.") {
+            return Err(RestJsonError::bad_request(format!(
+                "Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: {key}]"
+            )));
+        }
         let name = ["querystring", "header", "path"]
             .iter()
             .find_map(|at| key.strip_prefix(&format!("method.request.{at}.")))
@@ -980,6 +1010,12 @@ fn patch_integration(i: &mut Integration, op: &PatchOp) -> Result<()> {
         ("replace", "/connectionType") => i.connection_type = patch::optional(op),
         ("replace", "/connectionId") => i.connection_id = patch::optional(op),
         ("remove", "/credentials") => i.credentials = None,
+        ("replace", "/tlsConfig/insecureSkipVerification") => {
+            let skip = op.value.as_deref().unwrap_or_default();
+            i.tls_config = Some(TlsConfig {
+                insecure_skip_verification: skip.eq_ignore_ascii_case("true"),
+            });
+        }
         ("replace", "/cacheNamespace") => {
             i.cache_namespace = op.value.clone().unwrap_or_default();
         }
@@ -1083,6 +1119,12 @@ pub(super) fn create_deployment(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Res
                     if input.stage_description.is_some() {
                         s.description = input.stage_description;
                     }
+                    if let Some(enabled) = input.cache_cluster_enabled {
+                        s.cache_cluster_enabled = enabled;
+                    }
+                    if input.cache_cluster_size.is_some() {
+                        s.cache_cluster_size = input.cache_cluster_size;
+                    }
                 }
                 None => {
                     api.stages.insert(
@@ -1100,6 +1142,8 @@ pub(super) fn create_deployment(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Res
                             documentation_version: None,
                             method_settings: BTreeMap::new(),
                             access_log_settings: None,
+                            cache_cluster_enabled: input.cache_cluster_enabled.unwrap_or(false),
+                            cache_cluster_size: input.cache_cluster_size,
                         },
                     );
                 }

@@ -6,7 +6,7 @@ use axum::http::{Method as Verb, StatusCode};
 use axum::response::Response;
 
 use super::Ctx;
-use super::model::{Integration, IntegrationResponse, Method, MethodResponse, RestApi};
+use super::model::{Given, Integration, IntegrationResponse, Method, MethodResponse, RestApi};
 use super::ops::{
     Result, api_mut, body, check_verb, missing_method, no_content, ok, read, resource, unsupported,
     write,
@@ -103,12 +103,17 @@ pub(super) fn method_response_call(
             let input: PutMethodResponseIn = body(req)?;
             let value = write(cx, id, |state| {
                 let api = api_mut(state, id)?;
-                check_models(api, input.response_models.values())?;
+                let given = Given {
+                    parameters: input.response_parameters.is_some(),
+                    bodies: input.response_models.is_some(),
+                };
                 let r = MethodResponse {
                     status_code: status.to_owned(),
-                    response_parameters: input.response_parameters,
-                    response_models: input.response_models,
+                    response_parameters: input.response_parameters.unwrap_or_default(),
+                    response_models: input.response_models.unwrap_or_default(),
+                    given,
                 };
+                check_models(api, r.response_models.values())?;
                 let value = render_method_response(&r);
                 method_mut(api, rid, verb)?
                     .method_responses
@@ -131,10 +136,12 @@ pub(super) fn method_response_call(
                         patch::flag_member(&mut r.response_parameters, op, name, || {
                             RestJsonError::not_found("Invalid parameter name specified")
                         })?;
+                        r.given.parameters = true;
                     } else if let Some(content_type) = patch::key(op, "/responseModels") {
                         patch::string_member(&mut r.response_models, op, content_type, || {
                             RestJsonError::not_found("Content-Type specified was not found")
                         })?;
+                        r.given.bodies = true;
                     } else {
                         return Err(patch::bad_path(op));
                     }
@@ -210,12 +217,26 @@ pub(super) fn integration_response_call(
             check_content_handling(input.content_handling.as_deref())?;
             let value = write(cx, id, |state| {
                 let api = api_mut(state, id)?;
+                let given = Given {
+                    parameters: input.response_parameters.is_some(),
+                    bodies: input.response_templates.is_some(),
+                };
+                let templates = input.response_templates.unwrap_or_default();
                 let r = IntegrationResponse {
                     status_code: status.to_owned(),
                     selection_pattern: input.selection_pattern,
-                    response_parameters: input.response_parameters,
-                    response_templates: input.response_templates,
+                    response_parameters: input.response_parameters.unwrap_or_default(),
+                    null_templates: templates
+                        .iter()
+                        .filter(|(_, t)| t.is_none())
+                        .map(|(ct, _)| ct.clone())
+                        .collect(),
+                    response_templates: templates
+                        .into_iter()
+                        .map(|(ct, t)| (ct, t.unwrap_or_default()))
+                        .collect(),
                     content_handling: input.content_handling,
+                    given,
                 };
                 let value = render_integration_response(&r);
                 integration_mut(api, rid, verb)?
@@ -240,10 +261,13 @@ pub(super) fn integration_response_call(
                         patch::string_member(&mut r.response_parameters, op, name, || {
                             RestJsonError::not_found("Invalid parameter name specified")
                         })?;
+                        r.given.parameters = true;
                     } else if let Some(content_type) = patch::key(op, "/responseTemplates") {
+                        r.null_templates.remove(&content_type);
                         patch::string_member(&mut r.response_templates, op, content_type, || {
                             RestJsonError::not_found("Content-Type specified was not found")
                         })?;
+                        r.given.bodies = true;
                     } else {
                         match (op.op.as_str(), op.path.as_str()) {
                             ("replace", "/selectionPattern") => {

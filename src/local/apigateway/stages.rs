@@ -8,11 +8,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::Ctx;
-use super::model::{AccessLogSettings, Canary, RestApi, Stage};
+use super::model::{AccessLogSettings, CACHE_CLUSTER_SIZES, Canary, RestApi, Stage};
 use super::ops::{
     Result, api_mut, body, check_percent, check_stage_name, check_verb, now_s, ok, stage, write,
 };
 use super::patch;
+use super::validation::Violations;
 use super::wire::{CreateStageIn, PatchIn, PatchOp, render_stage};
 use crate::local::common::{Req, RestJsonError};
 
@@ -121,8 +122,22 @@ fn patch_canary(s: &mut Stage, op: &PatchOp, api: &RestApi) -> Result<()> {
     Ok(())
 }
 
+/// A cache cluster size is one API Gateway offers (its model's enum, checked as AWS checks it).
+pub(super) fn check_cache_cluster_size(size: Option<&str>, input: &str) -> Result<()> {
+    let mut v = Violations::new();
+    if let Some(size) = size {
+        v.one_of(
+            size,
+            &format!("{input}.cacheClusterSize"),
+            &CACHE_CLUSTER_SIZES,
+        );
+    }
+    v.check()
+}
+
 pub(super) fn create_stage(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response> {
     let input: CreateStageIn = body(req)?;
+    check_cache_cluster_size(input.cache_cluster_size.as_deref(), "createStageInput")?;
     let name = input.stage_name.unwrap_or_default();
     check_stage_name(&name)?;
     let value = write(cx, id, |state| {
@@ -164,6 +179,8 @@ pub(super) fn create_stage(cx: &Ctx<'_>, req: &Req, id: &str) -> Result<Response
             documentation_version: input.documentation_version,
             method_settings: BTreeMap::new(),
             access_log_settings: None,
+            cache_cluster_enabled: input.cache_cluster_enabled,
+            cache_cluster_size: input.cache_cluster_size,
         };
         let value = render_stage(&s);
         api.stages.insert(name, s);
@@ -196,6 +213,21 @@ pub(super) fn update_stage(cx: &Ctx<'_>, req: &Req, id: &str, name: &str) -> Res
                 ("remove", "/documentationVersion") => s.documentation_version = None,
                 ("replace", "/tracingEnabled") => {
                     s.tracing_enabled = op.value.as_deref() == Some("true");
+                }
+                ("replace", "/cacheClusterEnabled") => {
+                    s.cache_cluster_enabled = op
+                        .value
+                        .as_deref()
+                        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+                }
+                ("replace", "/cacheClusterSize") => {
+                    let size = op.value.clone().unwrap_or_default();
+                    if !CACHE_CLUSTER_SIZES.contains(&size.as_str()) {
+                        return Err(RestJsonError::bad_request(format!(
+                            "Invalid cache cluster size specified: {size}"
+                        )));
+                    }
+                    s.cache_cluster_size = Some(size);
                 }
                 ("replace" | "add", p) if p.starts_with("/variables/") => {
                     let key = p.trim_start_matches("/variables/").to_owned();

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::model::{
-    AccessLogSettings, Authorizer, Deployment, GatewayResponse, Integration, IntegrationResponse,
-    Method, MethodResponse, MethodSetting, Model, RequestValidator, Resource, RestApi, Snapshot,
-    Stage,
+    AccessLogSettings, Authorizer, CACHE_CLUSTER_SIZES, Deployment, GatewayResponse, Integration,
+    IntegrationResponse, Method, MethodResponse, MethodSetting, Model, RequestValidator, Resource,
+    RestApi, Snapshot, Stage, TlsConfig,
 };
 
 /// `{}`: a member AWS sends as an empty object.
@@ -118,10 +118,10 @@ pub struct MethodOut {
 #[serde(rename_all = "camelCase")]
 pub struct MethodResponseOut {
     pub status_code: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub response_parameters: BTreeMap<String, bool>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub response_models: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_parameters: Option<BTreeMap<String, bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_models: Option<BTreeMap<String, String>>,
 }
 
 /// An integration response (PutIntegrationResponse, GetIntegrationResponse, UpdateIntegrationResponse).
@@ -131,10 +131,11 @@ pub struct IntegrationResponseOut {
     pub status_code: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selection_pattern: Option<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub response_parameters: BTreeMap<String, String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub response_templates: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_parameters: Option<BTreeMap<String, String>>,
+    /// A template given as `null` is answered as `null`, as AWS does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_templates: Option<BTreeMap<String, Option<String>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_handling: Option<String>,
 }
@@ -219,6 +220,8 @@ pub struct IntegrationOut {
     pub request_parameters: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub request_templates: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_config: Option<TlsConfig>,
     pub passthrough_behavior: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_handling: Option<String>,
@@ -260,6 +263,8 @@ pub struct StageOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub cache_cluster_enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_cluster_size: Option<String>,
     pub cache_cluster_status: &'static str,
     pub method_settings: BTreeMap<String, MethodSetting>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -407,6 +412,7 @@ pub fn render_integration(i: &Integration) -> IntegrationOut {
         credentials: i.credentials.clone(),
         request_parameters: i.request_parameters.clone(),
         request_templates: i.request_templates.clone(),
+        tls_config: i.tls_config,
         passthrough_behavior: i.passthrough_behavior.clone(),
         content_handling: i.content_handling.clone(),
         timeout_in_millis: i.timeout_in_millis,
@@ -420,11 +426,16 @@ pub fn render_integration(i: &Integration) -> IntegrationOut {
     }
 }
 
+/// A map as AWS answers it: when it has members or was given (even empty), else left out.
+fn given_map<V: Clone>(map: &BTreeMap<String, V>, given: bool) -> Option<BTreeMap<String, V>> {
+    (given || !map.is_empty()).then(|| map.clone())
+}
+
 pub fn render_method_response(r: &MethodResponse) -> MethodResponseOut {
     MethodResponseOut {
         status_code: r.status_code.clone(),
-        response_parameters: r.response_parameters.clone(),
-        response_models: r.response_models.clone(),
+        response_parameters: given_map(&r.response_parameters, r.given.parameters),
+        response_models: given_map(&r.response_models, r.given.bodies),
     }
 }
 
@@ -432,8 +443,16 @@ pub fn render_integration_response(r: &IntegrationResponse) -> IntegrationRespon
     IntegrationResponseOut {
         status_code: r.status_code.clone(),
         selection_pattern: r.selection_pattern.clone(),
-        response_parameters: r.response_parameters.clone(),
-        response_templates: r.response_templates.clone(),
+        response_parameters: given_map(&r.response_parameters, r.given.parameters),
+        response_templates: given_map(&r.response_templates, r.given.bodies).map(|templates| {
+            templates
+                .into_iter()
+                .map(|(ct, t)| {
+                    let null = r.null_templates.contains(&ct);
+                    (ct, (!null).then_some(t))
+                })
+                .collect()
+        }),
         content_handling: r.content_handling.clone(),
     }
 }
@@ -496,8 +515,19 @@ pub fn render_stage(s: &Stage) -> StageOut {
         deployment_id: s.deployment_id.clone(),
         stage_name: s.stage_name.clone(),
         description: s.description.clone(),
-        cache_cluster_enabled: false,
-        cache_cluster_status: "NOT_AVAILABLE",
+        cache_cluster_enabled: s.cache_cluster_enabled,
+        // An enabled cluster has AWS's default size unless given one.
+        cache_cluster_size: s.cache_cluster_size.clone().or_else(|| {
+            s.cache_cluster_enabled
+                .then(|| CACHE_CLUSTER_SIZES[0].to_owned())
+        }),
+        // No cluster is created locally, so an enabled one is available at once (AWS's reads say
+        // CREATE_IN_PROGRESS for the minutes it takes).
+        cache_cluster_status: if s.cache_cluster_enabled {
+            "AVAILABLE"
+        } else {
+            "NOT_AVAILABLE"
+        },
         method_settings: s.method_settings.clone(),
         variables: s.variables.clone(),
         tracing_enabled: s.tracing_enabled,
@@ -613,20 +643,17 @@ pub struct PutMethodIn {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PutMethodResponseIn {
-    #[serde(default)]
-    pub response_parameters: BTreeMap<String, bool>,
-    #[serde(default)]
-    pub response_models: BTreeMap<String, String>,
+    pub response_parameters: Option<BTreeMap<String, bool>>,
+    pub response_models: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PutIntegrationResponseIn {
     pub selection_pattern: Option<String>,
-    #[serde(default)]
-    pub response_parameters: BTreeMap<String, String>,
-    #[serde(default)]
-    pub response_templates: BTreeMap<String, String>,
+    pub response_parameters: Option<BTreeMap<String, String>>,
+    /// A `null` template is taken, as AWS takes it.
+    pub response_templates: Option<BTreeMap<String, Option<String>>>,
     pub content_handling: Option<String>,
 }
 
@@ -690,6 +717,7 @@ pub struct PutIntegrationIn {
     pub credentials: Option<String>,
     pub connection_type: Option<String>,
     pub connection_id: Option<String>,
+    pub tls_config: Option<TlsConfig>,
     #[serde(default)]
     pub request_parameters: BTreeMap<String, String>,
     #[serde(default)]
@@ -702,6 +730,8 @@ pub struct CreateDeploymentIn {
     pub stage_name: Option<String>,
     pub stage_description: Option<String>,
     pub description: Option<String>,
+    pub cache_cluster_enabled: Option<bool>,
+    pub cache_cluster_size: Option<String>,
     pub variables: Option<BTreeMap<String, String>>,
     pub canary_settings: Option<CanaryIn>,
 }
@@ -720,6 +750,9 @@ pub struct CreateStageIn {
     pub tags: BTreeMap<String, String>,
     pub canary_settings: Option<CanaryIn>,
     pub documentation_version: Option<String>,
+    #[serde(default)]
+    pub cache_cluster_enabled: bool,
+    pub cache_cluster_size: Option<String>,
 }
 
 #[derive(Deserialize)]

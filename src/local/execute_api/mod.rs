@@ -828,6 +828,7 @@ mod tests {
             credentials: None,
             connection_type: None,
             connection_id: None,
+            tls_config: None,
             request_parameters: BTreeMap::new(),
             request_templates: BTreeMap::new(),
             integration_responses: BTreeMap::new(),

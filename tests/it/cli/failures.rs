@@ -87,10 +87,37 @@ fn log_lines_is_the_dashboards_option_and_is_checked() {
         "{}",
         stderr(&out)
     );
-    // Out of range: clap's usage error names the bounds.
+    // Out of range: clap's usage error names the bounds, in one line.
     let out = lambdeck(dir.path(), &["--log-lines", "5"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("100..=2000000"), "{}", stderr(&out));
+    assert!(
+        one_error_line(&out).contains("100..=2000000"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn command_line_mistakes_are_one_line_with_clap_tip_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lambdeck(dir.path(), &["stattus"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        one_error_line(&out).trim_end(),
+        "lambdeck: error: unrecognized subcommand 'stattus' (a similar subcommand exists: \
+         'status'); see lambdeck --help"
+    );
+    let out = lambdeck(dir.path(), &["--bogus"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        one_error_line(&out).contains("'--bogus'"),
+        "{}",
+        stderr(&out)
+    );
+    // Help is still clap's whole page, on stdout, exit 0.
+    let out = lambdeck(dir.path(), &["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: lambdeck"));
 }
 
 #[test]
@@ -102,7 +129,7 @@ fn a_malformed_account_id_is_a_usage_error() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("an AWS account id is 12 digits"),
+        one_error_line(&out).contains("an AWS account id is 12 digits"),
         "{}",
         stderr(&out)
     );

@@ -1,6 +1,7 @@
 //! The REST API's elements on the local control plane through the real SDK client: gateway responses
-//! listed with AWS's defaults, the models CreateRestApi adds, and AWS's refusals (with the messages
-//! AWS-recorded snapshots show) for patch paths and references that do not resolve.
+//! listed with AWS's defaults, the models CreateRestApi adds, AWS's refusals (with the messages
+//! AWS-recorded snapshots show) for patch paths and references that do not resolve and for request
+//! parameters of the wrong JSON type, and the empty maps method and integration responses answer.
 
 use super::{gateway_with_api, refusal};
 use aws_sdk_apigateway::types::{GatewayResponseType, Op, PatchOperation};
@@ -238,4 +239,389 @@ async fn patch_paths_and_references_aws_refuses_are_refused_with_its_messages() 
         .unwrap_err()
         .into_service_error();
     assert_eq!(refusal(status).0, "ValidationException");
+}
+
+/// PutMethodResponse and PutIntegrationResponse answer the maps they were given, empty ones as `{}`,
+/// and leave out the ones they were not given (AWS's recorded `test_lifecycle_method_response` and
+/// `test_put_integration_response_templates`); a `null` response template is kept and answered as
+/// `null`, an empty one as `""` (where AWS answers `null`: the Rust SDK refuses a null map value).
+#[tokio::test]
+async fn method_and_integration_responses_answer_the_maps_they_were_given_even_empty() {
+    let (server, gw, id, root) = gateway_with_api("given-maps").await;
+    gw.put_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    let put = gw
+        .put_method_response()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .status_code("200")
+        .set_response_parameters(Some(Default::default()))
+        .set_response_models(Some(Default::default()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.response_parameters().map(|m| m.len()), Some(0));
+    assert_eq!(put.response_models().map(|m| m.len()), Some(0));
+    let got = gw
+        .get_method_response()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .status_code("200")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.response_parameters().map(|m| m.len()), Some(0));
+    assert_eq!(got.response_models().map(|m| m.len()), Some(0));
+    let bare = gw
+        .put_method_response()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .status_code("400")
+        .send()
+        .await
+        .unwrap();
+    assert!(bare.response_parameters().is_none() && bare.response_models().is_none());
+
+    gw.put_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
+        .send()
+        .await
+        .unwrap();
+    // The SDK drops a null map value; the wire is what AWS's recorded answers show.
+    let http = reqwest::Client::new();
+    let url = format!(
+        "{}/restapis/{id}/resources/{root}/methods/GET/integration/responses/200",
+        server.endpoint_url()
+    );
+    for (template, answered) in [
+        (serde_json::Value::Null, serde_json::Value::Null),
+        (serde_json::json!(""), serde_json::json!("")),
+    ] {
+        let put = http
+            .put(&url)
+            .json(&serde_json::json!({
+                "selectionPattern": "",
+                "responseTemplates": {"application/json": template},
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(put.status(), 201);
+        let put: serde_json::Value = put.json().await.unwrap();
+        let got: serde_json::Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+        for answer in [put, got] {
+            assert_eq!(
+                answer["responseTemplates"],
+                serde_json::json!({"application/json": answered}),
+                "{answer}"
+            );
+            assert_eq!(answer["selectionPattern"], "");
+        }
+    }
+    let empty = gw
+        .put_integration_response()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .status_code("200")
+        .set_response_templates(Some(Default::default()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.response_templates().map(|m| m.len()), Some(0));
+    assert!(empty.response_parameters().is_none());
+}
+
+/// Request parameters given the wrong JSON types are refused as AWS's recorded answers show
+/// (`test_put_integration_request_parameter_bool_type`): a method request parameter whose name is no
+/// mapping expression, and an integration request parameter whose mapping is a boolean.
+#[tokio::test]
+async fn request_parameters_of_the_wrong_type_are_refused_with_aws_words() {
+    let (server, gw, id, root) = gateway_with_api("bool-params").await;
+    let http = reqwest::Client::new();
+    let method = |verb: &str| {
+        format!(
+            "{}/restapis/{id}/resources/{root}/methods/{verb}",
+            server.endpoint_url()
+        )
+    };
+    let taken = http
+        .put(method("GET"))
+        .json(&serde_json::json!({
+            "authorizationType": "NONE",
+            "requestParameters": {"method.request.path.testPath": true},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), 201);
+    let refused = http
+        .put(method("POST"))
+        .json(&serde_json::json!({
+            "authorizationType": "NONE",
+            "requestParameters": {"method.request.path.testPath": true, "true": true},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    assert_eq!(refused.headers()["x-amzn-errortype"], "BadRequestException");
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        "Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: true]"
+    );
+    for params in [
+        serde_json::json!({"true": true}),
+        serde_json::json!({"integration.request.path.testPath": true}),
+    ] {
+        let refused = http
+            .put(format!("{}/integration", method("GET")))
+            .json(&serde_json::json!({"type": "HTTP_PROXY", "requestParameters": params}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400);
+        assert_eq!(
+            refused.headers()["x-amzn-errortype"],
+            "SerializationException"
+        );
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(
+            body["message"],
+            "class java.lang.Boolean can not be converted to an String"
+        );
+    }
+    // Nothing was put.
+    assert!(
+        gw.get_integration()
+            .rest_api_id(&id)
+            .resource_id(&root)
+            .http_method("GET")
+            .send()
+            .await
+            .is_err()
+    );
+}
+
+/// PutIntegration keeps an HTTP integration's `tlsConfig` and GetIntegration answers it, as AWS's API
+/// reference describes the member.
+#[tokio::test]
+async fn an_http_integration_keeps_its_tls_config() {
+    let (_server, gw, id, root) = gateway_with_api("tls").await;
+    gw.put_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    let tls = aws_sdk_apigateway::types::TlsConfig::builder()
+        .insecure_skip_verification(true)
+        .build();
+    let put = gw
+        .put_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::Http)
+        .integration_http_method("POST")
+        .uri("https://backend.example.com/robots.txt")
+        .tls_config(tls)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        put.tls_config().map(|t| t.insecure_skip_verification()),
+        Some(true)
+    );
+    gw.update_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .patch_operations(op(
+            Op::Replace,
+            "/tlsConfig/insecureSkipVerification",
+            Some("false"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let got = gw
+        .get_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.tls_config().map(|t| t.insecure_skip_verification()),
+        Some(false)
+    );
+}
+
+/// A stage's cache cluster settings are kept and answered (CreateStage, CreateDeployment,
+/// UpdateStage's `/cacheClusterEnabled` and `/cacheClusterSize`): AWS's 0.5 GB when enabled without
+/// a size, NOT_AVAILABLE while disabled (AWS's recorded stages), and AVAILABLE at once when enabled,
+/// since no cluster is created locally; a size AWS does not offer is refused.
+#[tokio::test]
+async fn a_stage_keeps_its_cache_cluster_settings() {
+    let (_server, gw, id, root) = gateway_with_api("cache").await;
+    gw.put_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    gw.put_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
+        .send()
+        .await
+        .unwrap();
+    let deployment = gw
+        .create_deployment()
+        .rest_api_id(&id)
+        .stage_name("plain")
+        .send()
+        .await
+        .unwrap();
+    let plain = gw
+        .get_stage()
+        .rest_api_id(&id)
+        .stage_name("plain")
+        .send()
+        .await
+        .unwrap();
+    assert!(!plain.cache_cluster_enabled());
+    assert_eq!(plain.cache_cluster_size(), None);
+    assert_eq!(
+        plain.cache_cluster_status().map(|s| s.as_str()),
+        Some("NOT_AVAILABLE")
+    );
+    let cached = gw
+        .create_stage()
+        .rest_api_id(&id)
+        .stage_name("cached")
+        .deployment_id(deployment.id().unwrap())
+        .cache_cluster_enabled(true)
+        .send()
+        .await
+        .unwrap();
+    assert!(cached.cache_cluster_enabled());
+    assert_eq!(cached.cache_cluster_size().map(|s| s.as_str()), Some("0.5"));
+    assert_eq!(
+        cached.cache_cluster_status().map(|s| s.as_str()),
+        Some("AVAILABLE")
+    );
+    let resized = gw
+        .update_stage()
+        .rest_api_id(&id)
+        .stage_name("plain")
+        .patch_operations(op(Op::Replace, "/cacheClusterEnabled", Some("true")))
+        .patch_operations(op(Op::Replace, "/cacheClusterSize", Some("1.6")))
+        .send()
+        .await
+        .unwrap();
+    assert!(resized.cache_cluster_enabled());
+    assert_eq!(
+        resized.cache_cluster_size().map(|s| s.as_str()),
+        Some("1.6")
+    );
+    let refused = gw
+        .update_stage()
+        .rest_api_id(&id)
+        .stage_name("plain")
+        .patch_operations(op(Op::Replace, "/cacheClusterSize", Some("2")))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(refused).0, "BadRequestException");
+    let refused = gw
+        .create_stage()
+        .rest_api_id(&id)
+        .stage_name("odd")
+        .deployment_id(deployment.id().unwrap())
+        .cache_cluster_size("3".into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(refused),
+        (
+            "ValidationException".to_owned(),
+            "1 validation error detected: Value '3' at 'createStageInput.cacheClusterSize' failed to satisfy constraint: Member must satisfy enum value set: [0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237]".to_owned()
+        )
+    );
+}
+
+/// CreateRestApi checks `apiKeySource` against its model enum before anything else, and reports it
+/// with the endpoint configuration's violations in one ValidationException, in the input's member
+/// order (the form of AWS's recorded endpoint configuration refusals).
+#[tokio::test]
+async fn create_rest_api_refuses_an_unknown_api_key_source_with_the_other_enum_violations() {
+    let (_server, gw, _, _) = gateway_with_api("enums").await;
+    let refused = gw
+        .create_rest_api()
+        .name("bad-source")
+        .api_key_source("not a valid api key source".into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(refused),
+        (
+            "ValidationException".to_owned(),
+            "1 validation error detected: Value 'not a valid api key source' at 'createRestApiInput.apiKeySource' failed to satisfy constraint: Member must satisfy enum value set: [HEADER, AUTHORIZER]".to_owned()
+        )
+    );
+    let endpoint = aws_sdk_apigateway::types::EndpointConfiguration::builder()
+        .types("wrong".into())
+        .build();
+    let refused = gw
+        .create_rest_api()
+        .name("bad-both")
+        .api_key_source("NONE".into())
+        .endpoint_configuration(endpoint)
+        .send()
+        .await
+        .unwrap_err();
+    let (code, message) = refusal(refused);
+    assert_eq!(code, "ValidationException");
+    assert!(
+        message.starts_with(
+            "2 validation errors detected: Value 'NONE' at 'createRestApiInput.apiKeySource'"
+        ),
+        "{message}"
+    );
+    let listed = gw.get_rest_apis().send().await.unwrap();
+    assert_eq!(listed.items().len(), 1, "nothing was created");
+    for source in ["HEADER", "AUTHORIZER"] {
+        let api = gw
+            .create_rest_api()
+            .name(source)
+            .api_key_source(source.into())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(api.api_key_source().map(|s| s.as_str()), Some(source));
+    }
 }

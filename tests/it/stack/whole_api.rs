@@ -242,6 +242,21 @@ async fn integration_content_handling() {
 }
 
 #[tokio::test]
+async fn integration_tls_config() {
+    let api = Api::up().await;
+    api.update_integration(vec![op(
+        Op::Replace,
+        "/tlsConfig/insecureSkipVerification",
+        Some("true"),
+    )])
+    .await;
+    api.stale_then_deployed(&[
+        "~ GET /hello_world integration.tlsConfig.insecureSkipVerification (none) → true",
+    ])
+    .await;
+}
+
+#[tokio::test]
 async fn integration_cache_key_parameters() {
     let api = Api::up().await;
     api.update_method(vec![op(
