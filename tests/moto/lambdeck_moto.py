@@ -10,6 +10,12 @@ as it would on moto's server. Nothing else changes: the tests' calls and asserti
 moto's tests assume the account 123456789012 in ARNs; the stack is started with
 `--account-id 123456789012` (override with LAMBDECK_MOTO_ACCOUNT_ID).
 
+moto's Lambda tests get their functions' role from a helper (`get_role_name`) that loops until
+GetRole or CreateRole of `my-role` succeeds, creating it with the trust policy "some policy". AWS
+refuses that document (MalformedPolicyDocument), and so does lambdeck; moto takes it. So that the
+helper does not loop forever, every fresh stack gets that role (path `/my-path/`, trusting
+lambda.amazonaws.com) before a test runs, as the helper would have made it on moto.
+
 Environment:
   LAMBDECK_BIN          the lambdeck binary (default: `lambdeck` on PATH)
   LAMBDECK_MOTO_PORT    the port to serve on (default 45999)
@@ -65,9 +71,11 @@ class _Stack:
                 )
             try:
                 socket.create_connection(("127.0.0.1", _PORT), timeout=0.2).close()
-                return
             except OSError:
                 time.sleep(0.01)
+                continue
+            _create_lambda_role()
+            return
         raise RuntimeError(f"`{shlex.join(cmd)}` did not listen within 30 s")
 
     def stop(self):
@@ -77,6 +85,42 @@ class _Stack:
             self.proc.kill()
             self.proc.wait()
         self.proc = None
+
+
+def _create_lambda_role():
+    """The role moto's `get_role_name` helper would have created (see the module comment)."""
+    import json
+    import urllib.parse
+    import urllib.request
+
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    form = urllib.parse.urlencode(
+        {
+            "Action": "CreateRole",
+            "Version": "2010-05-08",
+            "RoleName": "my-role",
+            "Path": "/my-path/",
+            "AssumeRolePolicyDocument": json.dumps(trust),
+        }
+    ).encode()
+    request = urllib.request.Request(
+        _ENDPOINT + "/",
+        data=form,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iam/aws4_request",
+        },
+    )
+    urllib.request.urlopen(request, timeout=10).read()
 
 
 _stack = _Stack()

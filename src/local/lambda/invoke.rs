@@ -75,7 +75,16 @@ pub fn outcome_payload(inv: &Invocation, timeout_secs: u32) -> (Bytes, bool) {
     }
 }
 
-pub(super) async fn invoke(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Response> {
+/// Which API a call came through: Invoke, or the deprecated InvokeAsync
+/// (`POST /2014-11-13/functions/{name}/invoke-async/`), which AWS still serves: always an event
+/// (asynchronous) invocation of `$LATEST`, answered 202 with `{"Status": 202}`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Api {
+    Invoke,
+    InvokeAsync,
+}
+
+pub(super) async fn invoke(cx: &Ctx<'_>, req: &Req, raw: &str, api: Api) -> Result<Response> {
     super::names::check_function_ref(raw, req.query_one("Qualifier"))?;
     let (name, q) = parse_function_name(raw);
     let (function, executed_version, reserved) = {
@@ -133,22 +142,32 @@ pub(super) async fn invoke(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Respons
     };
     let version_header = HeaderValue::from_str(&executed_version)
         .unwrap_or_else(|_| HeaderValue::from_static("$LATEST"));
-    match req
-        .header("x-amz-invocation-type")
-        .unwrap_or("RequestResponse")
-    {
+    let invocation_type = match api {
+        Api::InvokeAsync => "Event",
+        Api::Invoke => req
+            .header("x-amz-invocation-type")
+            .unwrap_or("RequestResponse"),
+    };
+    let accepted = |version_header: HeaderValue| {
+        let mut r = match api {
+            Api::Invoke => empty(StatusCode::ACCEPTED),
+            Api::InvokeAsync => super::ops::ok(
+                StatusCode::ACCEPTED,
+                serde_json::json!({"Status": StatusCode::ACCEPTED.as_u16()}),
+            ),
+        };
+        r.headers_mut()
+            .insert("X-Amz-Executed-Version", version_header);
+        r
+    };
+    match invocation_type {
         "DryRun" => {
             let mut r = empty(StatusCode::NO_CONTENT);
             r.headers_mut()
                 .insert("X-Amz-Executed-Version", version_header);
             return Ok(r);
         }
-        "Event" if reserved == Some(0) => {
-            let mut r = empty(StatusCode::ACCEPTED);
-            r.headers_mut()
-                .insert("X-Amz-Executed-Version", version_header);
-            return Ok(r);
-        }
+        "Event" if reserved == Some(0) => return Ok(accepted(version_header)),
         "Event" => {
             let executor = cx.executor.clone();
             tokio::spawn(async move {
@@ -156,10 +175,7 @@ pub(super) async fn invoke(cx: &Ctx<'_>, req: &Req, raw: &str) -> Result<Respons
                     .invoke_with(&function, payload, client_context)
                     .await;
             });
-            let mut r = empty(StatusCode::ACCEPTED);
-            r.headers_mut()
-                .insert("X-Amz-Executed-Version", version_header);
-            return Ok(r);
+            return Ok(accepted(version_header));
         }
         // Reserved concurrency 0 throttles every synchronous invocation (asynchronous ones are
         // accepted, then throttled: nothing runs).

@@ -37,6 +37,7 @@ pub const ROUTE: ServiceRoute = ServiceRoute {
     target_prefix: None,
     path_prefixes: &[
         CODE_PATH,
+        "/2014-11-13/",
         "/2015-03-31/",
         "/2017-03-31/",
         "/2016-08-19/",
@@ -102,7 +103,10 @@ async fn route(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
             remove_permission(cx, name, sid)?
         }
         (["2015-03-31", "functions", name, "invocations"], &Verb::POST) => {
-            invoke(cx, req, name).await?
+            invoke(cx, req, name, invoke::Api::Invoke).await?
+        }
+        (["2014-11-13", "functions", name, "invoke-async"], &Verb::POST) => {
+            invoke(cx, req, name, invoke::Api::InvokeAsync).await?
         }
         (["2017-03-31", "tags", arn], _) => tags(cx, req, arn)?,
         _ if let Some(r) = config::route(cx, req) => r?,

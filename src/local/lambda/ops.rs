@@ -229,7 +229,8 @@ pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         check_environment(&e.variables)?;
     }
     check_tag_count(input.tags.len())?;
-    let pkg = package(cx, input.code.as_ref())?;
+    // The settings' model constraints (ValidationException) are checked before the code is, as
+    // AWS checks a request's constraints before anything else: the package comes in below.
     let mut cfg = FunctionConfig {
         name: name.clone(),
         version: "$LATEST".into(),
@@ -240,8 +241,8 @@ pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         timeout,
         memory_size: memory,
         last_modified: last_modified(),
-        code_sha256: pkg.info.sha256,
-        code_size: pkg.info.size,
+        code_sha256: String::new(),
+        code_size: 0,
         environment_given: input.environment.is_some(),
         environment: input.environment.unwrap_or_default().variables,
         revision_id: new_revision(),
@@ -254,10 +255,14 @@ pub(super) fn create_function(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         snap_start: None,
         logging: Default::default(),
         published_from: None,
-        zip: pkg.zip,
+        zip: Arc::new(Vec::new()),
         transition: None,
     };
     apply_settings(&mut cfg, input.extra)?;
+    let pkg = package(cx, input.code.as_ref())?;
+    cfg.code_sha256 = pkg.info.sha256;
+    cfg.code_size = pkg.info.size;
+    cfg.zip = pkg.zip;
     let value = {
         let mut state = lock(cx.state);
         if state.functions.contains_key(&name) {
@@ -731,16 +736,17 @@ pub(super) fn remove_permission(cx: &Ctx<'_>, raw: &str, sid: &str) -> Result<Re
     let (name, _) = parse_function_name(raw);
     {
         let mut state = lock(cx.state);
-        resolve(&state, cx.region, &name, None)?;
+        // AWS's recorded answers: a missing function has no policy to be found; a function without
+        // a policy has none associated.
         let arn = function_arn(cx.region, &name);
         let f = state
             .functions
             .get_mut(&name)
-            .ok_or_else(|| not_found(cx.region, &name, None))?;
+            .ok_or_else(|| LambdaError::not_found(format!("No policy found for: {arn}")))?;
         if f.policy.is_empty() {
-            return Err(LambdaError::not_found(format!(
-                "No policy is found for: {arn}"
-            )));
+            return Err(LambdaError::not_found(
+                "No policy is associated with the given resource.",
+            ));
         }
         let before = f.policy.len();
         f.policy.retain(|s| s["Sid"] != sid);

@@ -80,16 +80,7 @@ fn open(cx: Ctx<'_>, req: &Req) -> Result<Response, AwsJsonError> {
     let input: StartLiveTailIn = req
         .json()
         .map_err(|m| AwsJsonError::new("SerializationException", m))?;
-    if input.log_group_identifiers.is_empty() || input.log_group_identifiers.len() > 10 {
-        return Err(AwsJsonError::invalid(
-            "logGroupIdentifiers must name between 1 and 10 log groups",
-        ));
-    }
-    if input.log_stream_names.is_some() && input.log_stream_name_prefixes.is_some() {
-        return Err(AwsJsonError::invalid(
-            "logStreamNames and logStreamNamePrefixes are mutually exclusive",
-        ));
-    }
+    check_selection(&input)?;
     let pattern = FilterPattern::parse(input.log_event_filter_pattern.as_deref().unwrap_or(""))
         .map_err(AwsJsonError::invalid)?;
     let mut groups = Vec::new();
@@ -143,12 +134,45 @@ fn open(cx: Ctx<'_>, req: &Req) -> Result<Response, AwsJsonError> {
     Ok(response)
 }
 
-/// `arn:aws:logs:<region>:<account>:log-group:<name>[:*]` or a bare name.
+/// StartLiveTail's constraints, as its API reference states them: 1 to 10 log groups, each named by
+/// its ARN without the trailing `:*` (or by name); stream names or prefixes, not both, and only with
+/// a single log group. AWS documents these refusals but not their wording: the size one is in the
+/// API model's validation form, the other two say what is wrong in a sentence.
+fn check_selection(input: &StartLiveTailIn) -> Result<(), AwsJsonError> {
+    let groups = input.log_group_identifiers.len();
+    if groups == 0 || groups > 10 {
+        let bound = if groups == 0 {
+            "greater than or equal to 1"
+        } else {
+            "less than or equal to 10"
+        };
+        return Err(AwsJsonError::invalid(format!(
+            "1 validation error detected: Value at 'logGroupIdentifiers' failed to satisfy constraint: Member must have length {bound}"
+        )));
+    }
+    for identifier in &input.log_group_identifiers {
+        super::ops::check_identifier("logGroupIdentifiers", identifier)?;
+    }
+    let names = input.log_stream_names.is_some();
+    let prefixes = input.log_stream_name_prefixes.is_some();
+    if names && prefixes {
+        return Err(AwsJsonError::invalid(
+            "Only one of logStreamNames or logStreamNamePrefixes can be provided.",
+        ));
+    }
+    if (names || prefixes) && groups > 1 {
+        return Err(AwsJsonError::invalid(
+            "logStreamNames and logStreamNamePrefixes can only be used with a single log group.",
+        ));
+    }
+    Ok(())
+}
+
+/// `arn:aws:logs:<region>:<account>:log-group:<name>` or a bare name.
 fn group_name(identifier: &str) -> String {
-    let raw = identifier.strip_suffix(":*").unwrap_or(identifier);
-    match raw.split_once(":log-group:") {
-        Some((_, name)) if raw.starts_with("arn:") => name.to_owned(),
-        _ => raw.to_owned(),
+    match identifier.split_once(":log-group:") {
+        Some((_, name)) if identifier.starts_with("arn:") => name.to_owned(),
+        _ => identifier.to_owned(),
     }
 }
 
@@ -335,9 +359,47 @@ mod tests {
             None
         );
         assert_eq!(
-            group_name("arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/fn:*"),
+            group_name("arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/fn"),
             "/aws/lambda/fn"
         );
         assert_eq!(group_name("/aws/lambda/fn"), "/aws/lambda/fn");
+    }
+
+    fn refusal(input: serde_json::Value) -> String {
+        let input: StartLiveTailIn = serde_json::from_value(input).unwrap();
+        let e = check_selection(&input).unwrap_err();
+        assert_eq!(e.code, "InvalidParameterException");
+        e.message
+    }
+
+    #[test]
+    fn the_documented_selection_constraints_are_refused() {
+        let arn = |n: usize| format!("arn:aws:logs:us-east-1:000000000000:log-group:g{n}");
+        let eleven: Vec<String> = (0..11).map(arn).collect();
+        assert_eq!(
+            refusal(serde_json::json!({"logGroupIdentifiers": eleven})),
+            "1 validation error detected: Value at 'logGroupIdentifiers' failed to satisfy constraint: Member must have length less than or equal to 10"
+        );
+        // The `arn` member DescribeLogGroups returns ends in `:*`, which the API reference forbids.
+        assert!(
+            refusal(serde_json::json!({"logGroupIdentifiers": [format!("{}:*", arn(1))]}))
+                .contains("Member must satisfy regular expression pattern: [\\w#+=/:,.@-]*")
+        );
+        assert_eq!(
+            refusal(serde_json::json!({"logGroupIdentifiers": [arn(1)],
+                "logStreamNames": ["a"], "logStreamNamePrefixes": ["a"]})),
+            "Only one of logStreamNames or logStreamNamePrefixes can be provided."
+        );
+        for member in ["logStreamNames", "logStreamNamePrefixes"] {
+            assert_eq!(
+                refusal(
+                    serde_json::json!({"logGroupIdentifiers": [arn(1), arn(2)], member: ["a"]})
+                ),
+                "logStreamNames and logStreamNamePrefixes can only be used with a single log group."
+            );
+        }
+        let one =
+            serde_json::json!({"logGroupIdentifiers": [arn(1)], "logStreamNamePrefixes": ["a"]});
+        assert!(check_selection(&serde_json::from_value(one).unwrap()).is_ok());
     }
 }

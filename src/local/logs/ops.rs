@@ -29,12 +29,34 @@ pub(super) fn group_arn(region: &str, name: &str) -> String {
     )
 }
 
-/// A group named directly, or by ARN (with or without the trailing `:*`).
+/// Whether a `logGroupIdentifier` satisfies the API model's pattern `[\w#+=/:,.@-]*`: a name or a
+/// group's `logGroupArn`, never the `arn` that ends in `:*`.
+fn valid_identifier(identifier: &str) -> bool {
+    identifier
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_#+=/:,.@-".contains(c))
+}
+
+/// AWS's refusal of an identifier outside the pattern (the `arn` member DescribeLogGroups returns,
+/// with its trailing `:*`), as AWS's answers give it: the value is not repeated.
+pub(super) fn check_identifier(member: &str, identifier: &str) -> Result<()> {
+    if valid_identifier(identifier) {
+        return Ok(());
+    }
+    Err(AwsJsonError::invalid(format!(
+        "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w#+=/:,.@-]*"
+    )))
+}
+
+/// A group named directly, or by its ARN (`logGroupArn`, without the trailing `:*`, which AWS
+/// refuses in `logGroupIdentifier`).
 pub(super) fn group_name(name: Option<&str>, identifier: Option<&str>) -> Result<String> {
+    if let (None, Some(id)) = (name, identifier) {
+        check_identifier("logGroupIdentifier", id)?;
+    }
     let raw = name.or(identifier).ok_or_else(|| {
         AwsJsonError::invalid("Either logGroupName or logGroupIdentifier must be specified")
     })?;
-    let raw = raw.strip_suffix(":*").unwrap_or(raw);
     Ok(match raw.split_once(":log-group:") {
         Some((_, n)) if raw.starts_with("arn:") => n.to_owned(),
         _ => raw.to_owned(),
@@ -55,19 +77,37 @@ pub(super) fn parse<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T> {
         .map_err(|m| AwsJsonError::new("SerializationException", m))
 }
 
+/// CreateLogGroup's name: 1 to 512 characters of `[\.\-_/#A-Za-z0-9]`. Every constraint the name
+/// violates is reported in one ValidationException-style message, as AWS reports them.
 pub(super) fn check_group_name(name: &str) -> Result<()> {
-    let valid = !name.is_empty()
-        && name.len() <= 512
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-/#".contains(c));
-    if valid {
-        Ok(())
-    } else {
-        Err(AwsJsonError::invalid(format!(
-            "1 validation error detected: Value '{name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+"
-        )))
+    let mut violations = Vec::new();
+    if name.len() > 512 {
+        violations.push("Member must have length less than or equal to 512");
     }
+    if name.is_empty() {
+        violations.push("Member must have length greater than or equal to 1");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-/#".contains(c))
+    {
+        violations.push("Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+");
+    }
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let count = match violations.len() {
+        1 => "1 validation error detected".to_owned(),
+        n => format!("{n} validation errors detected"),
+    };
+    let each: Vec<String> = violations
+        .iter()
+        .map(|v| format!("Value '{name}' at 'logGroupName' failed to satisfy constraint: {v}"))
+        .collect();
+    Err(AwsJsonError::invalid(format!(
+        "{count}: {}",
+        each.join("; ")
+    )))
 }
 
 pub(super) fn group_tags(logs: &Logs, op: &str, region: &str, input: TagsIn) -> Result<TagsOut> {
@@ -723,9 +763,56 @@ mod tests {
         assert_eq!(msgs, ["REPORT RequestId: 1", "START RequestId: 2"]);
         let page = filter(
             &logs,
-            json!({"logGroupIdentifier": "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f:*", "logStreamNames": ["a"]}),
+            json!({"logGroupIdentifier": "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f", "logStreamNames": ["a"]}),
         );
         assert_eq!(page["events"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn an_identifier_ending_in_a_star_is_refused_as_aws_refuses_it() {
+        // AWS's answer to DescribeLogStreams and GetLogEvents given the group's `arn` member
+        // (`...:log-group:NAME:*`) rather than its `logGroupArn`.
+        let logs = logs_with(&[("a", 10, "x")]);
+        let arn = "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f:*";
+        let expected = "1 validation error detected: Value at 'logGroupIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w#+=/:,.@-]*";
+        let input: FilterIn = serde_json::from_value(json!({"logGroupIdentifier": arn})).unwrap();
+        let e = filter_log_events(&logs, "us-east-1", input).unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            ("InvalidParameterException", expected)
+        );
+        let input: GetEventsIn =
+            serde_json::from_value(json!({"logGroupIdentifier": arn, "logStreamName": "a"}))
+                .unwrap();
+        let e = get_log_events(&logs, "us-east-1", input).unwrap_err();
+        assert_eq!(e.message, expected);
+        let input: DescribeStreamsIn =
+            serde_json::from_value(json!({"logGroupIdentifier": arn})).unwrap();
+        let e = describe_log_streams(&logs, input, "us-east-1").unwrap_err();
+        assert_eq!(e.message, expected);
+        let input: DescribeStreamsIn =
+            serde_json::from_value(json!({"logGroupIdentifier": arn.trim_end_matches(":*")}))
+                .unwrap();
+        assert!(describe_log_streams(&logs, input, "us-east-1").is_ok());
+    }
+
+    #[test]
+    fn a_log_group_name_reports_each_constraint_it_violates() {
+        let long = "a".repeat(513);
+        assert_eq!(
+            check_group_name(&long).unwrap_err().message,
+            format!(
+                "1 validation error detected: Value '{long}' at 'logGroupName' failed to satisfy constraint: Member must have length less than or equal to 512"
+            )
+        );
+        let both = "!".repeat(513);
+        assert_eq!(
+            check_group_name(&both).unwrap_err().message,
+            format!(
+                "2 validation errors detected: Value '{both}' at 'logGroupName' failed to satisfy constraint: Member must have length less than or equal to 512; Value '{both}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+"
+            )
+        );
+        assert!(check_group_name(&"a".repeat(512)).is_ok());
     }
 
     #[test]

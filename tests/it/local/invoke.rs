@@ -77,6 +77,45 @@ async fn invoke_answers_with_payload_version_and_log_tail() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(ran, "the Event invocation never ran");
+    // The deprecated InvokeAsync, which AWS still serves: an event invocation of $LATEST, answered
+    // 202 with `{"Status": 202}`.
+    let queued = serde_json::json!({
+        "resource": "/old", "path": "/old", "httpMethod": "GET",
+        "requestContext": {"requestId": "evt-2", "httpMethod": "GET", "resourcePath": "/old", "stage": "s"}
+    });
+    #[allow(deprecated)]
+    let old = s
+        .lambda
+        .invoke_async()
+        .function_name(FUNCTION)
+        .invoke_args(aws_sdk_lambda::primitives::ByteStream::from(
+            queued.to_string().into_bytes(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), 202);
+    let mut ran = false;
+    for _ in 0..300 {
+        if s.log_messages("\"apigw-request-id=evt-2\"").await == ["GET /old apigw-request-id=evt-2"]
+        {
+            ran = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ran, "the InvokeAsync invocation never ran");
+    #[allow(deprecated)]
+    let err = s
+        .lambda
+        .invoke_async()
+        .function_name("missing")
+        .invoke_args(aws_sdk_lambda::primitives::ByteStream::from_static(b"{}"))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(err.is_resource_not_found_exception(), "{err:?}");
     let err = s
         .lambda
         .invoke()

@@ -644,6 +644,30 @@ async fn configuration_members_answer_as_aws_records_them() {
         assert_eq!(e.meta().code(), Some("ValidationException"));
         assert_eq!(e.meta().message(), Some(message));
     }
+    // On create, too: the constraint is reported before the code source is looked at (here a
+    // container image, which the local stack would otherwise refuse as not supported).
+    let e = s
+        .lambda
+        .create_function()
+        .function_name("too-big")
+        .role("arn:aws:iam::000000000000:role/r")
+        .code(
+            FunctionCode::builder()
+                .image_uri("000000000000.dkr.ecr.us-east-1.amazonaws.com/x:1")
+                .build(),
+        )
+        .ephemeral_storage(EphemeralStorage::builder().size(3_000_000).build().unwrap())
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(e.meta().code(), Some("ValidationException"));
+    assert_eq!(
+        e.meta().message(),
+        Some(
+            "1 validation error detected: Value '3000000' at 'ephemeralStorage.size' failed to satisfy constraint: Member must have value less than or equal to 10240"
+        )
+    );
     let e = s
         .lambda
         .update_function_configuration()

@@ -241,6 +241,36 @@ async fn errors_use_the_aws_wire_formats() {
         .await
         .unwrap();
     assert_eq!(s.get(&api, "/hello_world").await.status(), 500);
+    // AWS's recorded refusals (LocalStack's `test_permission_exceptions`): a function left without
+    // a policy has none associated; a function that does not exist has none to be found.
+    let err = s
+        .lambda
+        .remove_permission()
+        .function_name(FUNCTION)
+        .statement_id("AllowAPIGatewayInvoke")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(err.is_resource_not_found_exception(), "{err:?}");
+    assert_eq!(
+        err.message(),
+        Some("No policy is associated with the given resource.")
+    );
+    let err = s
+        .lambda
+        .remove_permission()
+        .function_name("doesnotexist")
+        .statement_id("s")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(err.is_resource_not_found_exception(), "{err:?}");
+    assert_eq!(
+        err.message(),
+        Some("No policy found for: arn:aws:lambda:us-east-1:000000000000:function:doesnotexist")
+    );
 
     // CloudWatch Logs.
     let err = s
