@@ -5,11 +5,14 @@
 //! head's header names, in order; the router takes one list per request.
 //!
 //! The other way, the HTTP server writes every response header name lowercase, where AWS keeps a
-//! function's spelling (`tesT-Multi`) and writes its own as `x-amzn-RequestId` or `X-Amz-Cf-Id`. So
-//! the router names, in a private header ([`SPELLING_HEADER`]) of each response, the request's method
-//! and how the response's names are spelled, and the connection rewrites each response head as it
-//! is written: names re-spelled (only their case changes), that header left out, bodies passed
-//! through by their framing.
+//! function's spelling (`tesT-Multi`) in a stage or function URL answer and writes its own there as
+//! `x-amzn-RequestId` or `X-Amz-Cf-Id`. So the router names, in a private header
+//! ([`SPELLING_HEADER`]) of each stage and function URL answer, the request's method and how the
+//! answer's names are spelled, and the connection rewrites that head as it is written: names
+//! re-spelled (only their case changes), that header left out. Every other answer (the control
+//! planes', whose clients read header names case-insensitively) carries no such header and is
+//! written as the server wrote it; the connection only follows its framing, with the method the read
+//! side noted for its request (a HEAD answer has no body), to find the next head.
 
 use std::collections::VecDeque;
 use std::io;
@@ -28,7 +31,8 @@ use super::common::lock;
 /// The longest request head watched; a longer one stops the watching for its connection (its
 /// requests then fall back to lowercase names).
 const MAX_HEAD: usize = 64 * 1024;
-/// Heads noted but not yet taken; more means the router is not taking them, so noting stops.
+/// Heads noted but not yet taken (or requests not yet answered); more means the router is not
+/// taking them, so noting stops for the connection.
 const MAX_QUEUED: usize = 64;
 
 /// The header-name lists of a connection's requests, oldest first.
@@ -126,9 +130,13 @@ impl AsyncRead for RecordingStream {
             if !fresh.is_empty() {
                 for head in this.parser.feed(fresh) {
                     let mut queue = lock(&this.heads.0);
-                    if queue.len() < MAX_QUEUED {
-                        queue.push_back(head);
+                    if queue.len() >= MAX_QUEUED || this.respeller.asked.len() >= MAX_QUEUED {
+                        // Dropping one would put the lists out of step with the requests.
+                        this.parser.lose();
+                        break;
                     }
+                    queue.push_back(head.names);
+                    this.respeller.asked.push_back(head.head);
                 }
             }
         }
@@ -149,7 +157,8 @@ impl AsyncWrite for RecordingStream {
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
             Poll::Pending => return Poll::Pending,
         }
-        this.pending = this.respeller.feed(buf);
+        // `pending` is empty here (written above) and keeps its capacity from write to write.
+        this.respeller.feed(buf, &mut this.pending);
         // Accepted: what cannot be written now is written by the next write or flush.
         if let Poll::Ready(Err(e)) = this.poll_pending(cx) {
             return Poll::Ready(Err(e));
@@ -175,7 +184,8 @@ impl AsyncWrite for RecordingStream {
 }
 
 /// The private response header naming the request's method and the response's header names as
-/// they are to be spelled: `GET x-amzn-RequestId tesT-Multi`. The connection leaves it out.
+/// they are to be spelled: `GET x-amzn-RequestId tesT-Multi`. The connection leaves it out. Only
+/// stage and function URL answers carry it.
 pub const SPELLING_HEADER: &str = "x-lambdeck-spelling";
 
 /// A response's header names as the answer should spell them (a function's own, in a proxy or
@@ -212,13 +222,16 @@ impl Default for Out {
 #[derive(Debug, Default)]
 struct Respeller {
     out: Out,
+    /// The connection's requests not yet answered, oldest first: whether each is a HEAD request
+    /// (noted by the read side; a final answer takes the oldest).
+    asked: VecDeque<bool>,
 }
 
 impl Respeller {
-    /// Takes the next bytes the server writes; returns what goes on the wire for them (a head is
-    /// held until it is whole).
-    fn feed(&mut self, mut data: &[u8]) -> Vec<u8> {
-        let mut wire = Vec::with_capacity(data.len());
+    /// Takes the next bytes the server writes and appends what goes on the wire for them to `wire`
+    /// (a head is held until it is whole).
+    fn feed(&mut self, mut data: &[u8], wire: &mut Vec<u8>) {
+        wire.reserve(data.len());
         while !data.is_empty() {
             match &mut self.out {
                 Out::Lost => {
@@ -241,9 +254,7 @@ impl Respeller {
                     data = &data[end - before..];
                     held.truncate(end);
                     let head = std::mem::take(held);
-                    let (bytes, next) = respell(&head);
-                    wire.extend_from_slice(&bytes);
-                    self.out = next;
+                    self.out = respell(&head, &mut self.asked, wire);
                 }
                 Out::Body(n) | Out::ChunkData(n) => {
                     let take = (*n).min(data.len() as u64) as usize;
@@ -288,42 +299,45 @@ impl Respeller {
                 }
             }
         }
-        wire
     }
 }
 
-/// A whole response head re-spelled as its [`SPELLING_HEADER`] says, without that header, and what
-/// follows it on the wire. A head without it (one the HTTP server made itself) is left as it is, and
-/// the writer stops following the connection, as it does for anything it cannot frame.
-fn respell(head: &[u8]) -> (Vec<u8>, Out) {
+/// A whole response head onto `wire`, re-spelled as its [`SPELLING_HEADER`] says and without that
+/// header, or as it is when it has none; returns what follows it on the wire. A final answer answers
+/// the oldest request in `asked`; one without the private header to a request the read side did not
+/// note (a head too long to note) cannot be framed, and the writer stops following the connection,
+/// as it does for anything it cannot frame.
+fn respell(head: &[u8], asked: &mut VecDeque<bool>, wire: &mut Vec<u8>) -> Out {
     let mut fields = [httparse::EMPTY_HEADER; 256];
     let mut response = httparse::Response::new(&mut fields);
     if !matches!(response.parse(head), Ok(httparse::Status::Complete(_))) {
-        return (head.to_vec(), Out::Lost);
+        wire.extend_from_slice(head);
+        return Out::Lost;
     }
     let code = response.code.unwrap_or(0);
+    // 1xx interim answers (100 Continue) come from the server itself; a final answer follows.
+    if (100..200).contains(&code) && code != 101 {
+        wire.extend_from_slice(head);
+        return Out::default();
+    }
+    let noted = asked.pop_front();
     let spelling = response
         .headers
         .iter()
         .find(|h| h.name.eq_ignore_ascii_case(SPELLING_HEADER))
         .and_then(|h| std::str::from_utf8(h.value).ok());
     let Some(spelling) = spelling else {
-        // 1xx interim answers (100 Continue) come from the server itself; a final answer follows.
-        let next = if (100..200).contains(&code) && code != 101 {
-            Out::default()
-        } else {
-            Out::Lost
+        wire.extend_from_slice(head);
+        return match noted {
+            Some(head_request) => framing(code, head_request, response.headers),
+            None => Out::Lost,
         };
-        return (head.to_vec(), next);
     };
     let mut words = spelling.split_ascii_whitespace();
     let method = words.next().unwrap_or("");
     let names: Vec<&str> = words.collect();
     let status_line_end = find(head, b"\r\n").map_or(0, |i| i + 2);
-    let mut out = Vec::with_capacity(head.len());
-    out.extend_from_slice(&head[..status_line_end]);
-    let mut length = 0u64;
-    let mut chunked = false;
+    wire.extend_from_slice(&head[..status_line_end]);
     for h in response.headers.iter() {
         if h.name.eq_ignore_ascii_case(SPELLING_HEADER) {
             continue;
@@ -333,13 +347,23 @@ fn respell(head: &[u8]) -> (Vec<u8>, Out) {
             .find(|n| n.eq_ignore_ascii_case(h.name))
             .copied()
             .unwrap_or(h.name);
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(h.value);
-        out.extend_from_slice(b"\r\n");
+        wire.extend_from_slice(name.as_bytes());
+        wire.extend_from_slice(b": ");
+        wire.extend_from_slice(h.value);
+        wire.extend_from_slice(b"\r\n");
+    }
+    wire.extend_from_slice(b"\r\n");
+    framing(code, method == "HEAD", response.headers)
+}
+
+/// What follows a final answer's head (status `code`, to a HEAD request or not) on the wire.
+fn framing(code: u16, head_request: bool, headers: &[httparse::Header<'_>]) -> Out {
+    let mut length = None;
+    let mut chunked = false;
+    for h in headers {
         let value = std::str::from_utf8(h.value).unwrap_or("").trim();
         if h.name.eq_ignore_ascii_case("content-length") {
-            length = value.parse().unwrap_or(0);
+            length = Some(value.parse().unwrap_or(0u64));
         } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
             chunked = value
                 .rsplit(',')
@@ -347,27 +371,20 @@ fn respell(head: &[u8]) -> (Vec<u8>, Out) {
                 .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"));
         }
     }
-    out.extend_from_slice(b"\r\n");
-    let bodiless = method == "HEAD" || code == 204 || code == 304 || (100..200).contains(&code);
-    let next = if code == 101 {
+    if code == 101 {
         Out::Lost
-    } else if bodiless {
+    } else if head_request || code == 204 || code == 304 || (100..200).contains(&code) {
         Out::default()
     } else if chunked {
         Out::ChunkSize(Vec::new())
-    } else if length > 0 {
-        Out::Body(length)
-    } else if response
-        .headers
-        .iter()
-        .any(|h| h.name.eq_ignore_ascii_case("content-length"))
-    {
-        Out::default()
     } else {
-        // Neither a length nor chunks: the body runs to the connection's end.
-        Out::Lost
-    };
-    (out, next)
+        match length {
+            Some(0) => Out::default(),
+            Some(n) => Out::Body(n),
+            // Neither a length nor chunks: the body runs to the connection's end.
+            None => Out::Lost,
+        }
+    }
 }
 
 /// Where the parser is in the byte stream of one connection.
@@ -388,8 +405,17 @@ enum State {
     Lost,
 }
 
+/// A request head as the read side noted it.
+#[derive(Debug)]
+struct Noted {
+    /// Its header names as sent, in order.
+    names: Vec<String>,
+    /// Whether it is a HEAD request (its answer has no body).
+    head: bool,
+}
+
 /// Follows HTTP/1.1 request framing over a connection's bytes (heads parsed with httparse, bodies
-/// skipped by Content-Length or chunked framing) and returns the header names of each head.
+/// skipped by Content-Length or chunked framing) and notes each head.
 #[derive(Debug, Default)]
 struct Parser {
     state: State,
@@ -397,7 +423,7 @@ struct Parser {
 }
 
 impl Parser {
-    fn feed(&mut self, mut data: &[u8]) -> Vec<Vec<String>> {
+    fn feed(&mut self, mut data: &[u8]) -> Vec<Noted> {
         let mut heads = Vec::new();
         while !data.is_empty() {
             match self.state {
@@ -446,8 +472,8 @@ impl Parser {
                                 continue;
                             }
                             match parse_head(&piece) {
-                                Some((names, next)) => {
-                                    heads.push(names);
+                                Some((noted, next)) => {
+                                    heads.push(noted);
                                     self.state = next;
                                 }
                                 None => self.lose(),
@@ -487,8 +513,8 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// A complete request head: its header names as sent, and what follows it.
-fn parse_head(head: &[u8]) -> Option<(Vec<String>, State)> {
+/// A complete request head: what is noted of it, and what follows it.
+fn parse_head(head: &[u8]) -> Option<(Noted, State)> {
     let mut fields = [httparse::EMPTY_HEADER; 128];
     let mut request = httparse::Request::new(&mut fields);
     if !matches!(request.parse(head), Ok(httparse::Status::Complete(_))) {
@@ -521,18 +547,36 @@ fn parse_head(head: &[u8]) -> Option<(Vec<String>, State)> {
     } else {
         State::Head
     };
-    Some((names, next))
+    let noted = Noted {
+        names,
+        head: request.method == Some("HEAD"),
+    };
+    Some((noted, next))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn names(heads: &[Vec<String>]) -> Vec<Vec<&str>> {
+    fn names(heads: &[Noted]) -> Vec<Vec<&str>> {
         heads
             .iter()
-            .map(|h| h.iter().map(String::as_str).collect())
+            .map(|h| h.names.iter().map(String::as_str).collect())
             .collect()
+    }
+
+    /// What the writer puts on the wire for `stream` written in pieces of `size`, the requests'
+    /// HEAD-ness noted first.
+    fn written(stream: &[u8], size: usize, asked: &[bool]) -> String {
+        let mut r = Respeller {
+            asked: asked.iter().copied().collect(),
+            ..Respeller::default()
+        };
+        let mut wire = Vec::new();
+        for piece in stream.chunks(size) {
+            r.feed(piece, &mut wire);
+        }
+        String::from_utf8_lossy(&wire).into_owned()
     }
 
     #[test]
@@ -590,13 +634,8 @@ HTTP/1.1 201 Created\r\ntransfer-encoding: chunked\r\nX-Cache: Miss\r\n\r\n5\r\n
 HTTP/1.1 200 OK\r\ncontent-length: 9\r\nVia: 1.1\r\n\r\n\
 HTTP/1.1 204 No Content\r\nDate: today\r\n\r\n";
         for size in [1, 2, 3, 7, 13, 50, stream.len()] {
-            let mut r = Respeller::default();
-            let mut wire = Vec::new();
-            for piece in stream.chunks(size) {
-                wire.extend(r.feed(piece));
-            }
             assert_eq!(
-                String::from_utf8_lossy(&wire),
+                written(stream, size, &[]),
                 String::from_utf8_lossy(want),
                 "pieces of {size}"
             );
@@ -605,9 +644,44 @@ HTTP/1.1 204 No Content\r\nDate: today\r\n\r\n";
 
     #[test]
     fn a_head_the_server_made_itself_stops_the_respelling() {
-        let mut r = Respeller::default();
-        let out = r.feed(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\nHTTP/1.1 200 OK\r\nx-lambdeck-spelling: GET X\r\nx: 1\r\n\r\n");
+        // No request was noted for the 400: its framing is not guessed.
+        let out = written(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\nHTTP/1.1 200 OK\r\nx-lambdeck-spelling: GET X\r\nx: 1\r\n\r\n", 1000, &[]);
         // Passed through unchanged, the private header included: nothing is guessed.
-        assert!(out.ends_with(b"x-lambdeck-spelling: GET X\r\nx: 1\r\n\r\n"));
+        assert!(out.ends_with("x-lambdeck-spelling: GET X\r\nx: 1\r\n\r\n"));
+    }
+
+    #[test]
+    fn answers_without_a_spelling_pass_as_written_framed_by_their_requests() {
+        // A control plane's answers carry no spelling: written byte for byte, the body of a GET
+        // answer passed, a HEAD answer's Content-Length not read as a body, the chunks of a third
+        // passed; a stage answer after them is still re-spelled.
+        let stream: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 29\r\n\r\nHTTP/1.1 200 OK\r\nx-one: 1\r\n\r\n\
+HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\n\
+HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n4\r\nHTTP\r\n0\r\n\r\n\
+HTTP/1.1 204 No Content\r\n\r\n\
+HTTP/1.1 200 OK\r\nx-lambdeck-spelling: GET tesT-Multi\r\ntest-multi: a\r\ncontent-length: 2\r\n\r\nok";
+        let want = String::from_utf8_lossy(stream).replace(
+            "x-lambdeck-spelling: GET tesT-Multi\r\ntest-multi",
+            "tesT-Multi",
+        );
+        let asked = [false, true, false, false, false];
+        for size in [1, 2, 5, 13, 64, stream.len()] {
+            assert_eq!(written(stream, size, &asked), want, "pieces of {size}");
+        }
+        // Had the second been a GET, its Content-Length would frame a body: what follows is not
+        // taken for a head, so the stage answer's private header is not found (nothing guessed).
+        let out = written(stream, stream.len(), &[false, false, false, false, false]);
+        assert!(out.contains("x-lambdeck-spelling"), "{out}");
+    }
+
+    #[test]
+    fn the_read_side_notes_which_requests_are_head_requests() {
+        let mut p = Parser::default();
+        let heads =
+            p.feed(b"HEAD /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(
+            heads.iter().map(|h| h.head).collect::<Vec<_>>(),
+            [true, false]
+        );
     }
 }

@@ -213,29 +213,24 @@ pub async fn dispatch(
     State(svc): State<Arc<Services>>,
     request: axum::extract::Request,
 ) -> Response {
-    let method = request.method().clone();
-    spelled(serve(svc, request).await, &method)
+    let route = route(request.uri().path(), request.headers());
+    // Only a stage or function URL answer has header names AWS does not write lowercase; the control
+    // planes' clients read names case-insensitively, and their answers are written as they are.
+    let spell = matches!(route, Route::ExecuteApi { .. } | Route::FunctionUrl { .. })
+        .then(|| request.method().clone());
+    let response = serve(svc, request, route).await;
+    match spell {
+        Some(method) => spelled(response, &method),
+        None => response,
+    }
 }
 
-/// How AWS spells the header names lambdeck's answers carry (the HTTP server writes them lowercase);
-/// names not listed keep the server's spelling.
-const AWS_SPELLING: &[&str] = &[
-    "Connection",
-    "Content-Length",
-    "Content-Type",
-    "Date",
-    "Via",
-    "X-Amz-Cf-Id",
-    "X-Amz-Cf-Pop",
-    "X-Amz-Executed-Version",
-    "X-Amz-Function-Error",
-    "X-Amz-Log-Result",
-    "X-Amzn-Trace-Id",
-    "X-Cache",
-    "x-amz-apigw-id",
-    "x-amzn-ErrorType",
-    "x-amzn-RequestId",
-];
+/// How AWS spells the header names of lambdeck's stage and function URL answers (the HTTP server
+/// writes them lowercase), as the private header lists them; names not listed keep the server's
+/// spelling.
+const AWS_SPELLING: &str = "Connection Content-Length Content-Type Date Via X-Amz-Cf-Id X-Amz-Cf-Pop \
+X-Amz-Executed-Version X-Amz-Function-Error X-Amz-Log-Result X-Amzn-Trace-Id X-Cache x-amz-apigw-id \
+x-amzn-ErrorType x-amzn-RequestId";
 
 /// The answer with its [`heads::SPELLING_HEADER`]: the request's method, then the names a function
 /// spelled (a proxy or function URL answer's [`heads::Spelling`]) and AWS's spelling of its own.
@@ -244,19 +239,22 @@ fn spelled(mut response: Response, method: &http::Method) -> Response {
         .extensions_mut()
         .remove::<super::heads::Spelling>()
         .unwrap_or_default();
-    let mut value = method.as_str().to_owned();
-    let names = own
-        .0
-        .iter()
-        .map(String::as_str)
-        .chain(AWS_SPELLING.iter().copied());
-    for name in names {
+    let mut value = String::with_capacity(
+        method.as_str().len()
+            + own.0.iter().map(|n| n.len() + 1).sum::<usize>()
+            + AWS_SPELLING.len()
+            + 1,
+    );
+    value.push_str(method.as_str());
+    for name in &own.0 {
         // A name the function spelled comes first and wins; a name that is not a token is left out.
         if !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
             value.push(' ');
             value.push_str(name);
         }
     }
+    value.push(' ');
+    value.push_str(AWS_SPELLING);
     if let Ok(v) = HeaderValue::from_str(&value) {
         response
             .headers_mut()
@@ -265,7 +263,7 @@ fn spelled(mut response: Response, method: &http::Method) -> Response {
     response
 }
 
-async fn serve(svc: Arc<Services>, request: axum::extract::Request) -> Response {
+async fn serve(svc: Arc<Services>, request: axum::extract::Request, route: Route) -> Response {
     let conn = request
         .extensions()
         .get::<axum::extract::ConnectInfo<super::heads::Conn>>()
@@ -275,7 +273,6 @@ async fn serve(svc: Arc<Services>, request: axum::extract::Request) -> Response 
     let header_names = conn.as_ref().and_then(|c| c.heads.take());
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
-    let route = route(&path, &parts.headers);
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {

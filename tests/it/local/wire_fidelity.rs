@@ -114,6 +114,48 @@ fn responses(raw: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Control-plane answers carry no spelling: on one kept-alive connection a control plane's answers
+/// to a GET and to a HEAD (no body, though it names a length) are written as the HTTP server writes
+/// them, lowercase, and a stage answer after them is still re-spelled as AWS spells it; the private
+/// header never leaves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_stage_answers_are_respelled_on_a_connection_shared_with_the_control_plane() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let server = LocalServer::start(LocalConfig::default()).await.unwrap();
+    let addr = server.addr();
+    let requests = format!(
+        "GET /restapis HTTP/1.1\r\nHost: {addr}\r\n\r\n\
+         HEAD /restapis HTTP/1.1\r\nHost: {addr}\r\n\r\n\
+         GET /restapis/nope/stage/_user_request_/x HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    );
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(requests.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tcp.read_to_end(&mut raw).await.unwrap();
+    let raw = String::from_utf8(raw).unwrap();
+    let answers = responses(&raw);
+    assert_eq!(answers.len(), 3, "{raw}");
+    for (head, _) in &answers[..2] {
+        assert!(head.contains("\r\nx-amzn-requestid: "), "{raw}");
+        assert!(head.contains("\r\ncontent-type: "), "{raw}");
+    }
+    // The HEAD answer names a length but has no body: the stage answer follows its head at once.
+    assert!(answers[1].0.contains("\r\ncontent-length: "), "{raw}");
+    assert_eq!(answers[1].1, "", "{raw}");
+    let (stage_head, stage_body) = &answers[2];
+    assert!(stage_head.starts_with("404"), "{raw}");
+    for name in ["x-amzn-ErrorType", "x-amzn-RequestId", "Content-Type"] {
+        assert!(
+            stage_head.contains(&format!("\r\n{name}: ")),
+            "{name}: {raw}"
+        );
+    }
+    assert!(stage_body.contains("Not Found"), "{raw}");
+    assert!(!raw.contains("x-lambdeck-spelling"), "{raw}");
+    server.shutdown().await;
+}
+
 /// A stage request written byte for byte (a client that spells its header names its own way), on a
 /// kept-alive connection after another request with a body: the function's event carries the names
 /// as sent, API Gateway's added headers, the client's address, and the query form-decoded, as AWS's
