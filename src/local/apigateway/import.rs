@@ -606,7 +606,6 @@ fn read_integration(i: &Map<String, Value>) -> std::result::Result<Integration, 
                     response_parameters: text_map(r.get("responseParameters")),
                     response_templates: text_map(r.get("responseTemplates")),
                     content_handling: upper(r.get("contentHandling")),
-                    null_templates: Default::default(),
                     given: Given::default(),
                 },
             ))

@@ -3,7 +3,7 @@
 //! request validators, gateway responses), deployments as frozen snapshots, and stages. Serialized as
 //! is into the store.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -377,9 +377,6 @@ pub struct IntegrationResponse {
     /// Content type -> template.
     #[serde(default)]
     pub response_templates: BTreeMap<String, String>,
-    /// The content types whose template was given as `null` (kept empty, answered as `null`).
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub null_templates: BTreeSet<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_handling: Option<String>,
     /// Which of the maps above the response was given, even empty (see [`MethodResponse::given`]).

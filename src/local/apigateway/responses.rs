@@ -239,11 +239,6 @@ pub(super) fn integration_response_call(
                     status_code: status.to_owned(),
                     selection_pattern: input.selection_pattern,
                     response_parameters: input.response_parameters.unwrap_or_default(),
-                    null_templates: templates
-                        .iter()
-                        .filter(|(_, t)| t.is_none())
-                        .map(|(ct, _)| ct.clone())
-                        .collect(),
                     response_templates: templates
                         .into_iter()
                         .map(|(ct, t)| (ct, t.unwrap_or_default()))
@@ -277,7 +272,6 @@ pub(super) fn integration_response_call(
                         // A map patched empty is left out, as AWS answers it.
                         r.given.parameters = false;
                     } else if let Some(content_type) = patch::key(op, "/responseTemplates") {
-                        r.null_templates.remove(&content_type);
                         patch::string_member(&mut r.response_templates, op, content_type, || {
                             RestJsonError::not_found("Content-Type specified was not found")
                         })?;

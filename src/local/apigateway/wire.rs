@@ -133,7 +133,7 @@ pub struct IntegrationResponseOut {
     pub selection_pattern: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_parameters: Option<BTreeMap<String, String>>,
-    /// A template given as `null` is answered as `null`, as AWS does.
+    /// An empty template (given as `null` or `""`) is answered as `null`, as AWS does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_templates: Option<BTreeMap<String, Option<String>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -447,10 +447,9 @@ pub fn render_integration_response(r: &IntegrationResponse) -> IntegrationRespon
         response_templates: given_map(&r.response_templates, r.given.bodies).map(|templates| {
             templates
                 .into_iter()
-                .map(|(ct, t)| {
-                    let null = r.null_templates.contains(&ct);
-                    (ct, (!null).then_some(t))
-                })
+                // AWS answers an empty template, given as `null` or `""`, as `null` (its recorded
+                // PutIntegrationResponse answers); lambdeck's client reads it back as "".
+                .map(|(ct, t)| (ct, Some(t).filter(|t| !t.is_empty())))
                 .collect()
         }),
         content_handling: r.content_handling.clone(),
