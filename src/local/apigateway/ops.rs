@@ -138,16 +138,26 @@ pub(super) fn save(cx: &Ctx<'_>) -> Result<()> {
 
 pub(super) fn body<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T> {
     req.json().map_err(|e| {
-        // AWS's Java front end answers a boolean where a string belongs (a request parameter's
-        // mapping given as `true`) with its own words, as its recorded answers show.
-        if e.contains("invalid type: boolean") && e.contains("expected a string") {
-            RestJsonError::new(
+        // AWS's Java front end answers a boolean or a number where a string belongs (a request
+        // parameter's mapping given as `true`, a template as `123`) with its own words, as its
+        // recorded answers show.
+        let class = if !e.contains("expected a string") {
+            None
+        } else if e.contains("invalid type: boolean") {
+            Some("java.lang.Boolean")
+        } else if e.contains("invalid type: integer") || e.contains("invalid type: floating point")
+        {
+            Some("com.amazon.coral.value.json.numbers.TruncatingBigNumber")
+        } else {
+            None
+        };
+        match class {
+            Some(class) => RestJsonError::new(
                 StatusCode::BAD_REQUEST,
                 "SerializationException",
-                "class java.lang.Boolean can not be converted to an String",
-            )
-        } else {
-            RestJsonError::bad_request(e)
+                format!("class {class} can not be converted to an String"),
+            ),
+            None => RestJsonError::bad_request(e),
         }
     })
 }
@@ -649,6 +659,28 @@ pub(super) fn method_call(
     }
 }
 
+/// An integration's role belongs to the API's account: API Gateway cannot pass another account's
+/// role (403 AccessDeniedException, as AWS answers PutIntegration).
+fn check_credentials_account(credentials: Option<&str>) -> Result<()> {
+    let account = credentials
+        .filter(|c| c.contains(":iam::") && c.contains(":role/"))
+        .and_then(|c| c.split(':').nth(4));
+    match account {
+        Some(a)
+            if a.len() == 12
+                && a.bytes().all(|b| b.is_ascii_digit())
+                && a != crate::local::account_id() =>
+        {
+            Err(RestJsonError::new(
+                StatusCode::FORBIDDEN,
+                "AccessDeniedException",
+                "Cross-account pass role is not allowed.",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn check_integration(input: &PutIntegrationIn) -> Result<()> {
     let kind = input.kind.as_deref().unwrap_or("");
     if kind.is_empty() {
@@ -671,6 +703,7 @@ fn check_integration(input: &PutIntegrationIn) -> Result<()> {
             ));
         }
         check_verb(method)?;
+        check_credentials_account(input.credentials.as_deref())?;
         let uri = input.uri.as_deref().unwrap_or("");
         if uri.is_empty() {
             return Err(RestJsonError::bad_request(
@@ -679,6 +712,23 @@ fn check_integration(input: &PutIntegrationIn) -> Result<()> {
         }
         if kind.starts_with("AWS") {
             check_aws_uri(kind, uri)?;
+            // Every AWS service but Lambda is called with a role.
+            let lambda = uri.split(':').nth(4) == Some("lambda");
+            let role = input.credentials.as_deref().is_some_and(|c| !c.is_empty());
+            if kind == "AWS" && !lambda && !role {
+                return Err(RestJsonError::bad_request(
+                    "Role ARN must be specified for AWS integrations",
+                ));
+            }
+        }
+        let http = ["http://", "https://"].iter().any(|scheme| {
+            uri.get(..scheme.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+        });
+        if kind.starts_with("HTTP") && !http && !uri.contains("${stageVariables.") {
+            return Err(RestJsonError::bad_request(
+                "Invalid HTTP endpoint specified for URI",
+            ));
         }
     }
     if let Some(t) = input.timeout_in_millis
@@ -766,12 +816,14 @@ pub(super) fn integration_call(
                     .and_then(|r| r.methods.get_mut(verb))
                     .ok_or_else(missing_method)?;
                 let kind = input.kind.unwrap_or_default();
-                // A MOCK calls nothing: AWS drops the integration HTTP method it was given.
+                // A MOCK calls nothing: AWS drops the integration HTTP method and the URI it was
+                // given (its recorded test_put_integration_validation).
                 let http_method = input.http_method.filter(|_| kind != "MOCK");
+                let uri = input.uri.filter(|_| kind != "MOCK");
                 let i = Integration {
                     kind,
                     http_method,
-                    uri: input.uri,
+                    uri,
                     passthrough_behavior: input
                         .passthrough_behavior
                         .unwrap_or_else(|| "WHEN_NO_MATCH".into()),
@@ -1005,7 +1057,10 @@ fn patch_integration(i: &mut Integration, op: &PatchOp) -> Result<()> {
             check_verb(&v)?;
             i.http_method = Some(v);
         }
-        ("replace", "/credentials") => i.credentials = patch::optional(op),
+        ("replace", "/credentials") => {
+            check_credentials_account(op.value.as_deref())?;
+            i.credentials = patch::optional(op);
+        }
         // Checked whole once every operation has applied (a link's id needs its type).
         ("replace", "/connectionType") => i.connection_type = patch::optional(op),
         ("replace", "/connectionId") => i.connection_id = patch::optional(op),

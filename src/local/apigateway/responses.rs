@@ -136,12 +136,13 @@ pub(super) fn method_response_call(
                         patch::flag_member(&mut r.response_parameters, op, name, || {
                             RestJsonError::not_found("Invalid parameter name specified")
                         })?;
-                        r.given.parameters = true;
+                        // A map patched empty is left out, as AWS answers it.
+                        r.given.parameters = false;
                     } else if let Some(content_type) = patch::key(op, "/responseModels") {
                         patch::string_member(&mut r.response_models, op, content_type, || {
                             RestJsonError::not_found("Content-Type specified was not found")
                         })?;
-                        r.given.bodies = true;
+                        r.given.bodies = false;
                     } else {
                         return Err(patch::bad_path(op));
                     }
@@ -215,6 +216,18 @@ pub(super) fn integration_response_call(
         Verb::PUT => {
             let input: PutIntegrationResponseIn = body(req)?;
             check_content_handling(input.content_handling.as_deref())?;
+            // A template's key is a media type (`type/subtype`), as AWS's recorded refusal shows.
+            let templates = input.response_templates.iter().flat_map(|t| t.keys());
+            for ct in templates {
+                let media_type = ct
+                    .split_once('/')
+                    .is_some_and(|(t, sub)| !t.trim().is_empty() && !sub.trim().is_empty());
+                if !media_type {
+                    return Err(RestJsonError::bad_request(format!(
+                        "Validation Result: warnings : [], errors : [Invalid content type specified: {ct}]"
+                    )));
+                }
+            }
             let value = write(cx, id, |state| {
                 let api = api_mut(state, id)?;
                 let given = Given {
@@ -261,13 +274,14 @@ pub(super) fn integration_response_call(
                         patch::string_member(&mut r.response_parameters, op, name, || {
                             RestJsonError::not_found("Invalid parameter name specified")
                         })?;
-                        r.given.parameters = true;
+                        // A map patched empty is left out, as AWS answers it.
+                        r.given.parameters = false;
                     } else if let Some(content_type) = patch::key(op, "/responseTemplates") {
                         r.null_templates.remove(&content_type);
                         patch::string_member(&mut r.response_templates, op, content_type, || {
                             RestJsonError::not_found("Content-Type specified was not found")
                         })?;
-                        r.given.bodies = true;
+                        r.given.bodies = false;
                     } else {
                         match (op.op.as_str(), op.path.as_str()) {
                             ("replace", "/selectionPattern") => {

@@ -255,7 +255,8 @@ fn api_keys_call(cx: &Ctx<'_>, req: &Req) -> Result<Response> {
         Verb::POST => create_api_key(cx, req),
         Verb::GET => {
             let state = lock(cx.state);
-            let name = req.query_one("nameQuery");
+            // The model's `nameQuery` is the query string's `name`.
+            let name = req.query_one("name");
             let customer = req.query_one("customerId");
             let with_values = flag(req, "includeValues");
             let items = state
@@ -572,7 +573,7 @@ fn plan_keys_call(cx: &Ctx<'_>, req: &Req, plan_id: &str) -> Result<Response> {
         }
         Verb::GET => {
             let state = lock(cx.state);
-            let name = req.query_one("nameQuery");
+            let name = req.query_one("name");
             // An unknown plan lists no keys, as AWS answers.
             let items = state
                 .usage_plans

@@ -280,6 +280,27 @@ async fn method_and_integration_responses_answer_the_maps_they_were_given_even_e
         .unwrap();
     assert_eq!(got.response_parameters().map(|m| m.len()), Some(0));
     assert_eq!(got.response_models().map(|m| m.len()), Some(0));
+    // A map patched empty is left out (AWS's recorded `test_update_method_response`).
+    for kind in [Op::Add, Op::Remove] {
+        let patched = gw
+            .update_method_response()
+            .rest_api_id(&id)
+            .resource_id(&root)
+            .http_method("GET")
+            .status_code("200")
+            .patch_operations(op(
+                kind.clone(),
+                "/responseParameters/method.response.header.my-header",
+                Some("true"),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            patched.response_parameters().map(|m| m.len()),
+            if kind == Op::Add { Some(1) } else { None }
+        );
+    }
     let bare = gw
         .put_method_response()
         .rest_api_id(&id)
@@ -329,6 +350,31 @@ async fn method_and_integration_responses_answer_the_maps_they_were_given_even_e
             );
             assert_eq!(answer["selectionPattern"], "");
         }
+    }
+    // A template that is a number, or keyed by no media type, is refused as AWS's recorded
+    // `test_integration_response_invalid_responsetemplates` shows.
+    for (templates, code, message) in [
+        (
+            serde_json::json!({"application/json": 123}),
+            "SerializationException",
+            "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String",
+        ),
+        (
+            serde_json::json!({"123": "{\"statusCode\": 200}"}),
+            "BadRequestException",
+            "Validation Result: warnings : [], errors : [Invalid content type specified: 123]",
+        ),
+    ] {
+        let refused = http
+            .put(&url)
+            .json(&serde_json::json!({"responseTemplates": templates}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400);
+        assert_eq!(refused.headers()["x-amzn-errortype"], code);
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(body["message"], message);
     }
     let empty = gw
         .put_integration_response()
@@ -624,4 +670,159 @@ async fn create_rest_api_refuses_an_unknown_api_key_source_with_the_other_enum_v
             .unwrap();
         assert_eq!(api.api_key_source().map(|s| s.as_str()), Some(source));
     }
+}
+
+/// GetApiKeys and GetUsagePlanKeys filter by `nameQuery`, which the SDK sends as the query string's
+/// `name`: a case-sensitive prefix of the key's name (AWS's recorded `test_get_api_keys` and
+/// `test_get_usage_plan_api_keys`).
+#[tokio::test]
+async fn api_keys_and_usage_plan_keys_are_filtered_by_name_prefix() {
+    let (_server, gw, _, _) = gateway_with_api("keys").await;
+    let mut ids = Vec::new();
+    for name in ["test-key-one", "test-key-two", "other"] {
+        let key = gw.create_api_key().name(name).send().await.unwrap();
+        ids.push(key.id().unwrap().to_owned());
+    }
+    let names = |items: Vec<Option<String>>| {
+        let mut names: Vec<String> = items.into_iter().flatten().collect();
+        names.sort();
+        names
+    };
+    let query = |q: &'static str| {
+        let gw = gw.clone();
+        async move {
+            let page = gw.get_api_keys().name_query(q).send().await.unwrap();
+            names(
+                page.items()
+                    .iter()
+                    .map(|k| k.name().map(ToOwned::to_owned))
+                    .collect(),
+            )
+        }
+    };
+    assert_eq!(query("test-key").await, ["test-key-one", "test-key-two"]);
+    assert_eq!(query("test-key-two").await, ["test-key-two"]);
+    assert!(query("TEST-key").await.is_empty(), "case-sensitive");
+    assert!(query("key").await.is_empty(), "a prefix, not a substring");
+    let plan = gw.create_usage_plan().name("plan").send().await.unwrap();
+    let plan = plan.id().unwrap();
+    for id in &ids {
+        gw.create_usage_plan_key()
+            .usage_plan_id(plan)
+            .key_id(id)
+            .key_type("API_KEY")
+            .send()
+            .await
+            .unwrap();
+    }
+    let in_plan = gw
+        .get_usage_plan_keys()
+        .usage_plan_id(plan)
+        .name_query("test-key-one")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        names(
+            in_plan
+                .items()
+                .iter()
+                .map(|k| k.name().map(ToOwned::to_owned))
+                .collect()
+        ),
+        ["test-key-one"]
+    );
+}
+
+/// PutIntegration's refusals AWS answers (seen in its users' reports): a role of another account
+/// (403 `Cross-account pass role is not allowed.`, on UpdateIntegration too), an `AWS` integration
+/// with a service other than Lambda and no role, and an HTTP integration whose URI is not HTTP.
+#[tokio::test]
+async fn put_integration_refuses_foreign_roles_missing_roles_and_non_http_uris() {
+    use aws_sdk_apigateway::types::IntegrationType;
+    let (_server, gw, id, root) = gateway_with_api("integration-refusals").await;
+    gw.put_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    let put = |kind: IntegrationType, uri: &str, role: Option<&str>| {
+        gw.put_integration()
+            .rest_api_id(&id)
+            .resource_id(&root)
+            .http_method("GET")
+            .r#type(kind)
+            .integration_http_method("POST")
+            .uri(uri)
+            .set_credentials(role.map(ToOwned::to_owned))
+            .send()
+    };
+    let s3 = "arn:aws:apigateway:us-east-1:s3:path/bucket/key";
+    let foreign = "arn:aws:iam::123456789012:role/other-account";
+    for kind in [IntegrationType::Aws, IntegrationType::AwsProxy] {
+        let e = put(kind, s3, Some(foreign)).await.unwrap_err();
+        assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(403));
+        assert_eq!(
+            refusal(e),
+            (
+                "AccessDeniedException".to_owned(),
+                "Cross-account pass role is not allowed.".to_owned()
+            )
+        );
+    }
+    let e = put(IntegrationType::Aws, s3, None).await.unwrap_err();
+    assert_eq!(
+        refusal(e),
+        (
+            "BadRequestException".to_owned(),
+            "Role ARN must be specified for AWS integrations".to_owned()
+        )
+    );
+    for kind in [IntegrationType::Http, IntegrationType::HttpProxy] {
+        let e = put(kind, "non-valid-http", None).await.unwrap_err();
+        assert_eq!(
+            refusal(e),
+            (
+                "BadRequestException".to_owned(),
+                "Invalid HTTP endpoint specified for URI".to_owned()
+            )
+        );
+    }
+    // A MOCK drops the URI it was given, as AWS's recorded answer shows.
+    let mock = gw
+        .put_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .r#type(IntegrationType::Mock)
+        .uri("http://example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mock.uri(), None);
+    // Taken: the account's own role, a Lambda function without a role, an HTTPS endpoint.
+    let own = "arn:aws:iam::000000000000:role/apigateway-s3";
+    put(IntegrationType::Aws, s3, Some(own)).await.unwrap();
+    let lambda = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:f/invocations";
+    put(IntegrationType::Aws, lambda, None).await.unwrap();
+    put(
+        IntegrationType::HttpProxy,
+        "HTTPS://example.com/{proxy}",
+        None,
+    )
+    .await
+    .unwrap();
+    let e = gw
+        .update_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .patch_operations(op(Op::Replace, "/credentials", Some(foreign)))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(e).0, "AccessDeniedException");
 }
