@@ -55,11 +55,14 @@ impl Edge {
     /// Fresh ids for one request.
     pub fn new() -> Self {
         use base64::Engine;
-        let via_host = uuid::Uuid::new_v4().simple().to_string();
+        use rand::Rng;
+        // The thread's generator, not the OS's: ids, not secrets, made on every stage request.
+        let mut rng = rand::thread_rng();
+        let via_host: u128 = rng.r#gen();
         let mut cf_bytes = [0u8; 40];
-        rand::Rng::fill(&mut rand::thread_rng(), &mut cf_bytes[..]);
+        rng.fill(&mut cf_bytes[..]);
         Edge {
-            via: format!("1.1 {via_host}.cloudfront.net (CloudFront)"),
+            via: format!("1.1 {via_host:032x}.cloudfront.net (CloudFront)"),
             cf_id: base64::engine::general_purpose::URL_SAFE.encode(cf_bytes),
             trace_id: trace_header(chrono::Utc::now().timestamp()),
             extended_request_id: format!("{}=", random_id(15)),
@@ -155,8 +158,8 @@ fn query_pairs(raw: &str) -> Vec<(String, String)> {
 
 /// `Root=1-<8 hex epoch seconds>-<24 hex>`, an X-Ray trace id as API Gateway adds it.
 fn trace_header(epoch_secs: i64) -> String {
-    let hex = uuid::Uuid::new_v4().simple().to_string();
-    format!("Root=1-{epoch_secs:08x}-{}", &hex[..24])
+    let id = rand::random::<u128>() >> 32;
+    format!("Root=1-{epoch_secs:08x}-{id:024x}")
 }
 
 /// The request's headers as (name as sent, value) pairs, with API Gateway's own added.
@@ -674,6 +677,16 @@ mod tests {
         let edge = client.edge.as_ref().unwrap();
         assert_eq!(h["Via"], edge.via.as_str());
         assert!(edge.via.starts_with("1.1 ") && edge.via.ends_with(".cloudfront.net (CloudFront)"));
+        let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
+        assert!(hex(&edge.via[4..36], 32), "{}", edge.via);
+        // Root=1-<8 hex>-<24 hex>
+        let trace: Vec<&str> = edge.trace_id.split('-').collect();
+        assert!(
+            trace.len() == 3 && trace[0] == "Root=1",
+            "{}",
+            edge.trace_id
+        );
+        assert!(hex(trace[1], 8) && hex(trace[2], 24), "{}", edge.trace_id);
         assert_eq!(h["X-Amz-Cf-Id"], edge.cf_id.as_str());
         assert_eq!(edge.cf_id.len(), 56);
         assert_eq!(h["X-Amzn-Trace-Id"], edge.trace_id.as_str());

@@ -482,9 +482,8 @@ pub fn log_lambda_call(
 /// A Lambda integration whose `requestParameters` map a header API Gateway refuses to send Lambda
 /// (`Content-Length`, `Authorization`, ...) fails the request with 500, as on AWS.
 fn refused_mappings(integration: &Integration, input: &EventInput<'_>) -> Result<(), GatewayError> {
-    let context = mock::template_context(input);
-    match params::integration_request(integration, input, &context) {
-        Ok(_) => Ok(()),
+    match params::refused_mapping(integration) {
+        Ok(()) => Ok(()),
         Err(why) => {
             input.log(|| format!("Execution failed due to configuration error: {why}"));
             tracing::warn!(target: "lambdeck::local", "{} {} {}: 500, Execution failed due to configuration error: {why}", input.api_id, input.stage, input.resource_path);
@@ -711,7 +710,9 @@ async fn invoke_integration(
     let (event, payload) = match payload {
         Payload::ProxyEvent => {
             let event = proxy_event(input);
-            let payload = bytes::Bytes::from(event.to_string());
+            // Serialized straight into bytes (the same text `Display` writes, without its
+            // formatter in between).
+            let payload = bytes::Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
             (event, payload)
         }
         Payload::Mapped(payload) => (

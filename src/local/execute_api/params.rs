@@ -141,6 +141,23 @@ pub fn request_source(
     None
 }
 
+/// Why the integration's request parameters cannot be applied: the first mapping (in the
+/// integration's order) of a header the integration type refuses to send, as API Gateway words it.
+/// Needs only the mappings' targets, so it costs nothing for an integration without any.
+pub fn refused_mapping(integration: &Integration) -> Result<(), String> {
+    let flavor = Flavor::of(&integration.kind);
+    match integration.request_parameters.keys().find_map(|target| {
+        target
+            .strip_prefix("integration.request.header.")
+            .filter(|name| flavor.refused(name))
+    }) {
+        Some(name) => Err(format!(
+            "the integration request header {name} cannot be mapped"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The integration's `requestParameters` applied to the method request. `Err` names a header target
 /// API Gateway refuses for this integration (the request answers 500).
 pub fn integration_request(
@@ -148,16 +165,9 @@ pub fn integration_request(
     input: &EventInput<'_>,
     context: &BTreeMap<String, String>,
 ) -> Result<Mapped, String> {
-    let flavor = Flavor::of(&integration.kind);
+    refused_mapping(integration)?;
     let mut out = Mapped::default();
     for (target, expr) in &integration.request_parameters {
-        if let Some(name) = target.strip_prefix("integration.request.header.")
-            && flavor.refused(name)
-        {
-            return Err(format!(
-                "the integration request header {name} cannot be mapped"
-            ));
-        }
         let Some(value) = request_source(expr, input, context) else {
             continue;
         };
@@ -333,5 +343,39 @@ mod tests {
         assert!(!Flavor::Http.refused("Authorization"));
         assert!(Flavor::Http.refused("Content-Length"));
         assert!(!Flavor::Mock.refused("Content-Length"));
+    }
+
+    #[test]
+    fn the_first_refused_mapping_is_named_whatever_its_source() {
+        let integration = |kind: &str, mappings: &[(&str, &str)]| -> Integration {
+            serde_json::from_value(serde_json::json!({
+                "kind": kind, "passthrough_behavior": "WHEN_NO_MATCH",
+                "timeout_in_millis": 29000, "cache_namespace": "c",
+                "request_parameters": mappings.iter().copied().collect::<BTreeMap<_, _>>(),
+            }))
+            .unwrap()
+        };
+        let lambda = integration(
+            "AWS_PROXY",
+            &[
+                ("integration.request.header.X-Ok", "'v'"),
+                (
+                    "integration.request.header.Content-Length",
+                    "method.request.header.nope",
+                ),
+                ("integration.request.header.Authorization", "'v'"),
+            ],
+        );
+        // The mappings' order: Authorization comes before Content-Length.
+        assert_eq!(
+            refused_mapping(&lambda),
+            Err("the integration request header Authorization cannot be mapped".to_owned())
+        );
+        let http = integration(
+            "HTTP",
+            &[("integration.request.header.Authorization", "'v'")],
+        );
+        assert_eq!(refused_mapping(&http), Ok(()));
+        assert_eq!(refused_mapping(&integration("AWS_PROXY", &[])), Ok(()));
     }
 }
