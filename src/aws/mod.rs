@@ -9,6 +9,7 @@ pub mod lambda;
 pub mod lambda_code;
 pub mod log_groups;
 pub mod logs;
+mod null_templates;
 pub mod retry;
 pub mod sigv4;
 
@@ -294,7 +295,7 @@ fn check_endpoint_url(url: &str) -> Result<(), AwsError> {
     }
 }
 
-/// The API Gateway client, with the retry policy its quotas call for.
+/// The API Gateway client, with the retry policy its quotas call for, reading `null` templates as "".
 fn apigateway_client(
     sdk: &aws_types::SdkConfig,
     endpoint: Option<String>,
@@ -303,6 +304,8 @@ fn apigateway_client(
         .retry_config(retry::apigateway_policy())
         .retry_classifier(retry::ServiceHints);
     config.set_endpoint_url(endpoint);
+    // AWS answers an empty mapping template as `null`, which the SDK's models cannot hold.
+    config.set_http_client(sdk.http_client().map(null_templates::wrap));
     aws_sdk_apigateway::Client::from_conf(config.build())
 }
 

@@ -373,6 +373,42 @@ async fn throttling_and_transient_failures_are_retried_with_backoff() {
     );
 }
 
+/// AWS answers a mapping template given as "" with `null` (its recorded PutIntegrationResponse
+/// answer), which the SDK's template maps cannot hold: the working API is read all the same, the
+/// template as "", instead of the whole GetResources page failing as a malformed response.
+#[tokio::test]
+async fn a_null_mapping_template_from_aws_reads_as_empty() {
+    use lambdeck::model::RouteKey;
+    let aws = FakeEndpoint::start(|_| {
+        (
+            200,
+            None,
+            r#"{"item":[{"id":"r1","path":"/hello_world","pathPart":"hello_world","parentId":"r0",
+            "resourceMethods":{"OPTIONS":{"httpMethod":"OPTIONS","authorizationType":"NONE",
+            "apiKeyRequired":false,"methodIntegration":{"type":"MOCK",
+            "requestTemplates":{"application/json":"{\"statusCode\": 200}"},
+            "passthroughBehavior":"WHEN_NO_MATCH","timeoutInMillis":29000,"cacheNamespace":"r1",
+            "cacheKeyParameters":[],"integrationResponses":{"200":{"statusCode":"200",
+            "responseTemplates":{"application/json":null}}}}}}}]}"#,
+        )
+    })
+    .await;
+    let clients = aws.clients().await;
+    let working = lambdeck::aws::apigateway::get_working_resources(&clients.apigateway, "abc")
+        .await
+        .expect("the page is read");
+    let options = &working.methods[&RouteKey::new("OPTIONS", "/hello_world")];
+    let integration = options.integration.as_ref().expect("its MOCK integration");
+    assert_eq!(
+        integration.responses["default"].response_templates["application/json"],
+        ""
+    );
+    assert_eq!(
+        integration.request_templates["application/json"],
+        r#"{"statusCode": 200}"#
+    );
+}
+
 #[tokio::test]
 async fn refusals_are_classified_once_without_retrying() {
     use lambdeck::aws::ErrorKind;
