@@ -5,6 +5,7 @@ pub mod filter;
 pub mod live_tail;
 pub mod model;
 mod ops;
+mod policies;
 pub mod wire;
 
 use axum::response::{IntoResponse, Response};
@@ -93,6 +94,15 @@ pub async fn handle(cx: Ctx<'_>, req: &Req) -> Response {
         | "TagLogGroup"
         | "UntagLogGroup" => parse(req)
             .and_then(|i| group_tags(logs, &op, cx.region, i))
+            .map(ok),
+        "PutResourcePolicy" => parse(req)
+            .and_then(|i| policies::put_resource_policy(logs, cx.region, i))
+            .map(ok),
+        "DescribeResourcePolicies" => parse(req)
+            .and_then(|i| policies::describe_resource_policies(logs, cx.region, i))
+            .map(ok),
+        "DeleteResourcePolicy" => parse(req)
+            .and_then(|i| policies::delete_resource_policy(logs, cx.region, i))
             .map(ok),
         other => Err(AwsJsonError::unknown_operation(other)),
     };

@@ -18,7 +18,19 @@ type Result<T, E = AwsJsonError> = std::result::Result<T, E>;
 #[derive(Debug, Clone, Default)]
 pub struct LogsState {
     pub groups: BTreeMap<String, LogGroup>,
+    /// The account's resource policies (PutResourcePolicy), by region-qualified name.
+    pub policies: BTreeMap<String, ResourcePolicy>,
 }
+
+/// A resource policy: its document as given, and when it was last put (ms since the epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourcePolicy {
+    pub document: String,
+    pub last_updated: i64,
+}
+
+/// AWS's quota of resource policies per account and region.
+pub const MAX_RESOURCE_POLICIES: usize = 10;
 
 #[derive(Debug, Clone)]
 pub struct LogGroup {
@@ -139,6 +151,15 @@ impl Logs {
     pub fn open(db: LogDb, retention: LogRetention) -> Result<Self, rusqlite::Error> {
         let (groups, streams) = db.load()?;
         let mut state = LogsState::default();
+        for (key, document, last_updated) in db.load_policies()? {
+            state.policies.insert(
+                key,
+                ResourcePolicy {
+                    document,
+                    last_updated,
+                },
+            );
+        }
         for g in groups {
             state.groups.insert(
                 g.name.clone(),
@@ -264,6 +285,50 @@ impl Logs {
         inner.db.put_group(&g.row()).map_err(db_error)?;
         inner.state.groups.insert(name.to_owned(), g);
         Ok(())
+    }
+
+    /// Puts a resource policy (`key` is region-qualified; `region_prefix` is `"{region}:"`): a new
+    /// name beyond the region's quota is AWS's LimitExceededException; an existing one is replaced.
+    pub(crate) fn put_policy(
+        &self,
+        region_prefix: &str,
+        key: &str,
+        document: &str,
+    ) -> Result<ResourcePolicy> {
+        let mut inner = lock(&self.inner);
+        let in_region = inner
+            .state
+            .policies
+            .keys()
+            .filter(|k| k.starts_with(region_prefix))
+            .count();
+        if !inner.state.policies.contains_key(key) && in_region >= MAX_RESOURCE_POLICIES {
+            return Err(AwsJsonError::new(
+                "LimitExceededException",
+                "Resource limit exceeded.",
+            ));
+        }
+        let policy = ResourcePolicy {
+            document: document.to_owned(),
+            last_updated: now_ms(),
+        };
+        inner
+            .db
+            .put_policy(key, document, policy.last_updated)
+            .map_err(db_error)?;
+        inner.state.policies.insert(key.to_owned(), policy.clone());
+        Ok(policy)
+    }
+
+    /// Deletes a resource policy; false when there is none of that name.
+    pub(crate) fn delete_policy(&self, key: &str) -> Result<bool> {
+        let mut inner = lock(&self.inner);
+        if !inner.state.policies.contains_key(key) {
+            return Ok(false);
+        }
+        inner.db.delete_policy(key).map_err(db_error)?;
+        inner.state.policies.remove(key);
+        Ok(true)
     }
 
     /// Deletes a group with its streams and events.

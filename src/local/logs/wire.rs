@@ -314,3 +314,50 @@ pub struct LiveTailEvent {
 pub struct ExceptionBody<'a> {
     pub message: &'a str,
 }
+
+/// PutResourcePolicy (an account-level policy, by name).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutPolicyIn {
+    pub policy_name: Option<String>,
+    pub policy_document: Option<String>,
+}
+
+/// DeleteResourcePolicy.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletePolicyIn {
+    pub policy_name: Option<String>,
+}
+
+/// DescribeResourcePolicies.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DescribePoliciesIn {
+    pub limit: Option<usize>,
+    pub next_token: Option<String>,
+}
+
+/// A resource policy as AWS's recorded answers show it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourcePolicyOut {
+    pub policy_name: String,
+    pub policy_document: String,
+    pub last_updated_time: i64,
+    pub policy_scope: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutPolicyOut {
+    pub resource_policy: ResourcePolicyOut,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DescribePoliciesOut {
+    pub resource_policies: Vec<ResourcePolicyOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}

@@ -45,6 +45,11 @@ CREATE TABLE IF NOT EXISTS log_events (
     message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS log_events_by_stream ON log_events (sid, ts, seq);
+CREATE TABLE IF NOT EXISTS log_resource_policies (
+    key TEXT PRIMARY KEY,
+    document TEXT NOT NULL,
+    last_updated INTEGER NOT NULL
+) WITHOUT ROWID;
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,6 +173,30 @@ impl LogDb {
             })?
             .collect::<DbResult<Vec<_>>>()?;
         Ok((groups, streams))
+    }
+
+    /// The account's resource policies: (region-qualified name, document, last update).
+    pub fn load_policies(&self) -> DbResult<Vec<(String, String, i64)>> {
+        let mut q = self
+            .conn
+            .prepare("SELECT key, document, last_updated FROM log_resource_policies")?;
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect()
+    }
+
+    pub fn put_policy(&self, key: &str, document: &str, last_updated: i64) -> DbResult<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO log_resource_policies (key, document, last_updated) \
+             VALUES (?1, ?2, ?3)",
+            params![key, document, last_updated],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_policy(&self, key: &str) -> DbResult<()> {
+        self.conn
+            .execute("DELETE FROM log_resource_policies WHERE key = ?1", [key])?;
+        Ok(())
     }
 
     pub fn put_group(&self, g: &GroupRow) -> DbResult<()> {

@@ -333,3 +333,87 @@ async fn rejected_events_limits_kms_key_list_log_groups_and_delete_log_stream() 
     assert!(gone.is_resource_not_found_exception());
     s.server.shutdown().await;
 }
+
+/// Resource policies as AWS's recorded `TestResourcePolicies` snapshots show them: the document as
+/// given, `policyScope: ACCOUNT`, at most 10 a region (`LimitExceededException: Resource limit
+/// exceeded.`, a put of an existing name still replacing it), and a delete of a missing name
+/// refused with `Policy with name [X] does not exist.`; they are kept across a restart; DescribeResourcePolicies gives the document back normalised, as AWS does.
+#[tokio::test]
+async fn resource_policies_as_aws_records_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["route53.amazonaws.com"]},"Action":"logs:PutLogEvents","Resource":"*"}]}"#;
+    {
+        let s = Stack::start(Some(dir.path())).await;
+        for i in 0..10 {
+            let put = s
+                .logs
+                .put_resource_policy()
+                .policy_name(format!("p{i}"))
+                .policy_document(document)
+                .send()
+                .await
+                .unwrap();
+            let p = put.resource_policy().unwrap();
+            assert_eq!(p.policy_name(), Some(format!("p{i}").as_str()));
+            assert_eq!(p.policy_document(), Some(document));
+            assert_eq!(p.policy_scope().map(|s| s.as_str()), Some("ACCOUNT"));
+            assert!(p.last_updated_time().unwrap() > 0);
+        }
+        let err = s
+            .logs
+            .put_resource_policy()
+            .policy_name("p10")
+            .policy_document(document)
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error();
+        assert!(err.is_limit_exceeded_exception(), "{err:?}");
+        assert_eq!(err.meta().message(), Some("Resource limit exceeded."));
+        s.logs
+            .put_resource_policy()
+            .policy_name("p1")
+            .policy_document("{}")
+            .send()
+            .await
+            .unwrap();
+        let err = s
+            .logs
+            .delete_resource_policy()
+            .policy_name("non-existent")
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error();
+        assert!(err.is_resource_not_found_exception(), "{err:?}");
+        assert_eq!(
+            err.meta().message(),
+            Some("Policy with name [non-existent] does not exist.")
+        );
+        s.logs
+            .delete_resource_policy()
+            .policy_name("p0")
+            .send()
+            .await
+            .unwrap();
+    }
+    let s = Stack::start(Some(dir.path())).await;
+    let listed = s.logs.describe_resource_policies().send().await.unwrap();
+    let names: Vec<_> = listed
+        .resource_policies()
+        .iter()
+        .map(|p| (p.policy_name().unwrap(), p.policy_document().unwrap()))
+        .collect();
+    assert_eq!(names.len(), 9);
+    assert_eq!(names[0].0, "p1");
+    assert_eq!(names[1].0, "p2");
+    // Described as AWS's recorded answers show it: a one-principal list as that principal, and a
+    // document without a Version given one.
+    let described: serde_json::Value = serde_json::from_str(names[1].1).unwrap();
+    assert_eq!(
+        described["Statement"][0]["Principal"]["Service"],
+        "route53.amazonaws.com"
+    );
+    let described: serde_json::Value = serde_json::from_str(names[0].1).unwrap();
+    assert_eq!(described, serde_json::json!({"Version": "2008-10-17"}));
+}
