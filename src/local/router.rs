@@ -214,11 +214,21 @@ pub async fn dispatch(
     request: axum::extract::Request,
 ) -> Response {
     let route = route(request.uri().path(), request.headers());
+    let conn = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<super::heads::Conn>>()
+        .map(|c| c.0.clone());
+    // Every request takes its own head's names, whichever service it is for, to stay in step.
+    let header_names = conn.as_ref().and_then(|c| c.heads.take());
     // Only a stage or function URL answer has header names AWS does not write lowercase; the control
-    // planes' clients read names case-insensitively, and their answers are written as they are.
-    let spell = matches!(route, Route::ExecuteApi { .. } | Route::FunctionUrl { .. })
-        .then(|| request.method().clone());
-    let response = serve(svc, request, route).await;
+    // planes' clients read names case-insensitively, and their answers are written as they are. A
+    // request whose head the connection did not note (noting stopped: a head too long) gets no
+    // spelling: the writer no longer follows that connection and could not remove the private header.
+    let spell = (header_names.is_some()
+        && matches!(route, Route::ExecuteApi { .. } | Route::FunctionUrl { .. }))
+    .then(|| request.method().clone());
+    let peer = conn.map(|c| c.addr);
+    let response = serve(svc, request, route, peer, header_names).await;
     match spell {
         Some(method) => spelled(response, &method),
         None => response,
@@ -263,14 +273,13 @@ fn spelled(mut response: Response, method: &http::Method) -> Response {
     response
 }
 
-async fn serve(svc: Arc<Services>, request: axum::extract::Request, route: Route) -> Response {
-    let conn = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<super::heads::Conn>>()
-        .map(|c| c.0.clone());
-    let peer = conn.as_ref().map(|c| c.addr);
-    // Every request takes its own head's names, whichever service it is for, to stay in step.
-    let header_names = conn.as_ref().and_then(|c| c.heads.take());
+async fn serve(
+    svc: Arc<Services>,
+    request: axum::extract::Request,
+    route: Route,
+    peer: Option<std::net::SocketAddr>,
+    header_names: Option<Vec<String>>,
+) -> Response {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {

@@ -156,6 +156,41 @@ async fn only_stage_answers_are_respelled_on_a_connection_shared_with_the_contro
     server.shutdown().await;
 }
 
+/// A request head too long to note (over 64 KB) stops the noting for its connection: a stage answer
+/// after it on the same connection keeps the server's lowercase names, and the private spelling
+/// header never leaves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_head_too_long_to_note_the_private_spelling_header_never_leaves() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let server = LocalServer::start(LocalConfig::default()).await.unwrap();
+    let addr = server.addr();
+    // The long head arrives in two writes, so the connection sees 70 KB of it with no end in sight.
+    let first = format!(
+        "GET /restapis HTTP/1.1\r\nHost: {addr}\r\nX-Big: {}",
+        "a".repeat(70 * 1024)
+    );
+    let rest = format!(
+        "\r\n\r\nGET /restapis/nope/stage/_user_request_/x HTTP/1.1\r\nHost: {addr}\r\n\
+         Connection: close\r\n\r\n"
+    );
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(first.as_bytes()).await.unwrap();
+    tcp.flush().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    tcp.write_all(rest.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tcp.read_to_end(&mut raw).await.unwrap();
+    let raw = String::from_utf8(raw).unwrap();
+    let answers = responses(&raw);
+    assert_eq!(answers.len(), 2, "{raw}");
+    let (stage_head, stage_body) = &answers[1];
+    assert!(stage_head.starts_with("404"), "{raw}");
+    assert!(stage_body.contains("Not Found"), "{raw}");
+    assert!(!raw.contains("x-lambdeck-spelling"), "{raw}");
+    server.shutdown().await;
+}
+
 /// A stage request written byte for byte (a client that spells its header names its own way), on a
 /// kept-alive connection after another request with a body: the function's event carries the names
 /// as sent, API Gateway's added headers, the client's address, and the query form-decoded, as AWS's
