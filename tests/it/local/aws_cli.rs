@@ -563,27 +563,10 @@ async fn the_seed_stack_built_with_the_aws_cli_serves_and_diffs_as_aws_does() {
 /// `lambdeck local --account-id`: the account the AWS CLI's identity, roles and log groups name.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_account_id_given_to_lambdeck_local_is_the_one_in_every_arn() {
-    use std::io::{BufRead, BufReader};
     let Some(cli) = aws_cli() else {
         return;
     };
-    let mut server = Command::new(env!("CARGO_BIN_EXE_lambdeck"))
-        .args(["local", "--port", "0", "--account-id", "123456789012"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("lambdeck local prints its address")
-            .unwrap();
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let (mut server, url) = super::spawn_local(&["--account-id", "123456789012"]);
     let dir = tempfile::tempdir().unwrap();
     let answers = tokio::task::spawn_blocking(move || {
         let run = |args: &[&str]| aws(&cli, &url, dir.path(), args);

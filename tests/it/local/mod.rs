@@ -307,3 +307,29 @@ fn process_runs(pid: u64) -> bool {
         Err(_) => false,
     }
 }
+
+/// Starts the real `lambdeck local` binary on a free port with `args` added; returns it and the URL
+/// it prints. Its output is read (and dropped) on a thread so it never blocks on a full pipe.
+pub fn spawn_local<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lambdeck"))
+        .args(["local", "--port", "0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("lambdeck local starts");
+    let stdout = child.stdout.take().expect("its stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("lambdeck local prints its address")
+            .expect("a line");
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split_whitespace().next().expect("a URL").to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}

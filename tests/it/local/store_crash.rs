@@ -2,8 +2,7 @@
 //! write storm, restarted on the same state directory, and every answered write must be there, with
 //! nothing torn or out of order.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -16,27 +15,7 @@ const GROUP: &str = "/storm";
 
 /// Starts `lambdeck local` on a free port with `dir` as its state directory; returns it and its URL.
 fn start(dir: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lambdeck"))
-        .args(["local", "--port", "0", "--state-dir"])
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("lambdeck local starts");
-    let stdout = child.stdout.take().expect("its stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("lambdeck local prints its address")
-            .expect("a line");
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.split_whitespace().next().expect("a URL").to_owned();
-        }
-    };
-    // Keep reading (and dropping) its output so it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, url)
+    super::spawn_local(&[std::ffi::OsStr::new("--state-dir"), dir.as_os_str()])
 }
 
 async fn clients(url: &str) -> (aws_sdk_cloudwatchlogs::Client, aws_sdk_apigateway::Client) {
